@@ -1,0 +1,204 @@
+"""``build``: inputs → the dataset folder of the contract (docs/dataset.md)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from .document import DUPLICATE, KEPT, Document
+from .engines.base import Engine
+from .engines.local import LocalEngine
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, iter_inputs
+from .pipeline import Pipeline
+from .publish import card
+from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter
+
+DEFAULT_OUT = Path("build/lawrpt-corpus")
+_DEPENDENCIES = ("regex", "opencc", "chardet", "datasets", "huggingface_hub", "pyarrow", "numpy")
+
+
+class BuildError(Exception):
+    """A build that cannot start (bad arguments); the message is for the user."""
+
+
+def default_inputs() -> list[Path]:
+    """The seed reports: shipped in the wheel as ``_seeds``, or ``seeds/`` of a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_seeds", here.parent.parent / "seeds"):
+        if candidate.is_dir():
+            return [candidate]
+    raise BuildError("the seed reports are not installed; give INPUT paths")
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and its summary (the content of build.json)."""
+
+    out: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        return dict(self.summary["counts"])
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.inputs = 0
+        self.status: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.removals: Counter[str] = Counter()
+        self.removed_chars: Counter[str] = Counter()
+        self.flags: Counter[str] = Counter()
+        self.dist: dict[str, Counter[str]] = {
+            k: Counter()
+            for k in ("year", "province", "admin_level", "doc_type", "encoding", "script")
+        }
+        self.chars_in = 0
+        self.chars_out = 0
+        self.bytes_in = 0
+
+    def add(self, doc: Document) -> None:
+        self.inputs += 1
+        self.status[doc.status] += 1
+        self.bytes_in += doc.n_bytes
+        if doc.encoding:
+            self.dist["encoding"][doc.encoding] += 1
+        if doc.status == "rejected":
+            self.rejected[doc.reason or "unknown"] += 1
+            return
+        self.chars_in += doc.features.get("decoded_chars", 0)
+        if doc.status != KEPT:
+            return
+        self.chars_out += len(doc.text)
+        for r in doc.removed:
+            self.removals[r.rule] += 1
+            self.removed_chars[r.rule] += len(r.text)
+        for f in doc.flags:
+            self.flags[f] += 1
+        for key in ("year", "province", "admin_level", "doc_type"):
+            value = doc.meta.get(key)
+            self.dist[key]["null" if value is None else str(value)] += 1
+        self.dist["script"][doc.script or "simplified"] += 1
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "kept": self.status[KEPT],
+            "duplicates": self.status[DUPLICATE],
+            "rejected": self.status["rejected"],
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "removals_by_rule": dict(sorted(self.removals.items())),
+            "removed_chars_by_rule": dict(sorted(self.removed_chars.items())),
+            "flags": dict(sorted(self.flags.items())),
+            "bytes_in": self.bytes_in,
+            "chars_in": self.chars_in,
+            "chars_out": self.chars_out,
+        }
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in ("lawrpt_corpus", *_DEPENDENCIES):
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def check_out(out: Path, overwrite: bool) -> None:
+    """Refuse an output that exists (unless ``overwrite``) or cannot be written."""
+    if out.exists():
+        if not overwrite:
+            raise BuildError(f"output {out} exists; pass --overwrite to replace it")
+        if not out.is_dir():
+            raise BuildError(f"output {out} exists and is not a folder")
+    parent = out.parent if str(out.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise BuildError(f"output {out} is not writable")
+
+
+def build(
+    inputs: Sequence[str | os.PathLike[str]] | None = None,
+    out: str | os.PathLike[str] = DEFAULT_OUT,
+    *,
+    pipeline: Pipeline | None = None,
+    workers: int | None = None,
+    engine: Engine | None = None,
+    glob: str = DEFAULT_GLOB,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    overwrite: bool = False,
+    shard_rows: int = DEFAULT_SHARD_ROWS,
+    progress: Callable[[Document], None] | None = None,
+) -> BuildResult:
+    """Build the dataset folder ``out`` from ``inputs`` (default: the seed reports).
+
+    Every input becomes exactly one manifest row. The folder appears only when complete
+    (see :class:`~lawrpt_corpus.publish.writer.DatasetWriter`). Raises :class:`BuildError`
+    for unusable arguments; a bad input never raises.
+    """
+    from . import default_pipeline
+
+    paths = [Path(p) for p in inputs] if inputs else default_inputs()
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise BuildError(f"input {p} does not exist")
+    out = Path(out)
+    check_out(out, overwrite)
+    pipeline = pipeline or default_pipeline()
+    engine = engine or LocalEngine(workers)
+
+    t_start = time.perf_counter()
+    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out])
+    writer = DatasetWriter(out, shard_rows=shard_rows)
+    stats = _Stats()
+    try:
+        for doc in pipeline.run(items, engine=engine):
+            writer.write(doc)
+            stats.add(doc)
+            if progress is not None:
+                progress(doc)
+        t0 = time.perf_counter()
+        data_files, manifest_files = writer.finish_shards()
+        summary: dict[str, Any] = {
+            "engine": engine.name,
+            "workers": engine.workers,
+            "versions": _versions(),
+            "pipeline": pipeline.describe(),
+            "inputs": [str(p) for p in paths],
+            "glob": glob,
+            "max_bytes": max_bytes,
+            "counts": stats.counts(),
+            "distributions": {k: dict(sorted(v.items())) for k, v in stats.dist.items()},
+            "corpus": {s.name: s.stats() for s in pipeline.corpus_steps},
+            "timings": {k: round(v, 4) for k, v in engine.timings.items()},
+        }
+        data_bytes = sum((writer.staging / f).stat().st_size for f in data_files)
+        manifest_bytes = sum((writer.staging / f).stat().st_size for f in manifest_files)
+        meta = card.front_matter(
+            data_files,
+            manifest_files,
+            n_kept=stats.status[KEPT],
+            n_inputs=stats.inputs,
+            data_bytes=data_bytes,
+            manifest_bytes=manifest_bytes,
+        )
+        summary["timings"]["publish"] = round(time.perf_counter() - t0, 4)
+        summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
+        writer.write_text("README.md", card.render(meta, summary))
+        writer.write_json("build.json", summary)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return BuildResult(out=out, summary=summary)

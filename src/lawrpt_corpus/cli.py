@@ -1,0 +1,173 @@
+"""Command line: ``python -m lawrpt_corpus build|push``. A thin layer over the API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .build import DEFAULT_OUT, BuildError, BuildResult, build
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES
+
+log = logging.getLogger("lawrpt_corpus")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lawrpt_corpus",
+        description="Turn scraped Chinese rule-of-law work reports into a clean, "
+        "deduplicated Hugging Face dataset.",
+    )
+    parser.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser(
+        "build",
+        help="build the dataset folder from raw reports",
+        description="Read INPUTs (folders, files, .jsonl[.gz]), clean and deduplicate them, "
+        "and write the dataset folder OUT (parquet shards, manifest, card, build.json).",
+    )
+    b.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="folders (searched recursively), files, or .jsonl/.jsonl.gz files with a "
+        "'text' field (default: the bundled seed reports)",
+    )
+    b.add_argument(
+        "--out", "-o", default=str(DEFAULT_OUT), help=f"output folder (default: {DEFAULT_OUT})"
+    )
+    b.add_argument(
+        "--workers", "-w", type=int, default=None, help="worker processes (default: all cores)"
+    )
+    b.add_argument(
+        "--glob",
+        default=DEFAULT_GLOB,
+        help=f"file pattern inside folders (default: {DEFAULT_GLOB})",
+    )
+    b.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help="inputs larger than this are rejected as too_large without being read "
+        f"(default: {DEFAULT_MAX_BYTES})",
+    )
+    b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
+
+    p = sub.add_parser(
+        "push",
+        help="upload a built dataset folder to the Hugging Face Hub",
+        description="Upload DIR to the dataset repository OWNER/NAME. The token comes from "
+        "HF_TOKEN or the login cache (`hf auth login`) and is never printed. HF_ENDPOINT "
+        "selects another Hub.",
+    )
+    p.add_argument("folder", metavar="DIR", help="a folder written by `build`")
+    p.add_argument("--repo-id", required=True, help="OWNER/NAME of the dataset repository")
+    p.add_argument("--private", action="store_true", help="create the repository as private")
+    p.add_argument("--revision", default=None, help="branch to push to (created if needed)")
+    p.add_argument("--message", "-m", default=None, help="commit message")
+    return parser
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = Console(stderr=True)
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    show = not args.quiet and err.is_terminal
+    progress = Progress(
+        TextColumn("[bold]build[/]"),
+        BarColumn(bar_width=None),
+        TextColumn("{task.completed} docs"),
+        TextColumn("{task.fields[rate]:.0f} docs/s"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+        transient=True,
+    )
+    t0 = time.perf_counter()
+    with progress:
+        task = progress.add_task("build", total=None, rate=0.0)
+
+        def tick(_doc: object) -> None:
+            done = progress.tasks[0].completed + 1
+            rate = done / max(time.perf_counter() - t0, 1e-9)
+            progress.update(task, advance=1, rate=rate)
+
+        try:
+            result = build(
+                args.inputs or None,
+                args.out,
+                workers=args.workers,
+                glob=args.glob,
+                max_bytes=args.max_bytes,
+                overwrite=args.overwrite,
+                progress=tick if show else None,
+            )
+        except BuildError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    if not args.quiet:
+        _print_summary(result)
+    return 0
+
+
+def _print_summary(result: BuildResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    c = result.summary["counts"]
+    table = Table(title=f"lawrpt_corpus build → {result.out}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    table.add_row("inputs", str(c["inputs"]))
+    table.add_row("kept", str(c["kept"]))
+    table.add_row("duplicates", str(c["duplicates"]))
+    table.add_row("rejected", str(c["rejected"]))
+    for reason, n in c["rejected_by_reason"].items():
+        table.add_row(f"  rejected: {reason}", str(n))
+    table.add_row("characters in", f"{c['chars_in']:,}")
+    table.add_row("characters out", f"{c['chars_out']:,}")
+    table.add_row("removals", str(sum(c["removals_by_rule"].values())))
+    table.add_row("time", f"{result.summary['timings']['total']:.2f} s")
+    Console().print(table)
+
+
+def _run_push(args: argparse.Namespace) -> int:
+    from .publish.push import PushError, push
+
+    try:
+        url = push(
+            args.folder,
+            args.repo_id,
+            private=args.private,
+            revision=args.revision,
+            message=args.message,
+        )
+    except PushError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"pushed {args.folder} → {url}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "build":
+        return _run_build(args)
+    if args.command == "push":
+        if not Path(args.folder).is_dir():
+            print(f"error: {args.folder} is not a folder", file=sys.stderr)
+            return 2
+        return _run_push(args)
+    return 2  # pragma: no cover - argparse enforces the choices

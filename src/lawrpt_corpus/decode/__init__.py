@@ -1,0 +1,5 @@
+"""Stage: bytes → text."""
+
+from .step import DecodeStep
+
+__all__ = ["DecodeStep"]

@@ -1,0 +1,161 @@
+"""The record carried through the pipeline.
+
+A :class:`Document` starts as raw bytes read from one input and ends as one row of the
+dataset (when kept) and one row of the manifest (always). Steps change it only through the
+methods below, so that every removal and every in-place change leaves a trace:
+
+* :meth:`Document.remove_spans` / :meth:`Document.log_removal` — text cut out, recorded
+  verbatim with the rule id in ``removed``;
+* :meth:`Document.log_edit` — an in-place change (punctuation, width, script, repair),
+  counted per step and rule in ``edits``;
+* :meth:`Document.flag` — an observation that changes nothing (``placeholder``,
+  ``truncated``, ...);
+* :meth:`Document.reject` — the input does not become a row of the dataset; ``reason`` says
+  why.
+
+Per-step scratch values that must not reach the dataset (signatures, profiles in progress)
+go in ``features``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Metadata fields of the dataset contract, filled by the metadata step (null until then).
+METADATA_FIELDS: tuple[str, ...] = (
+    "title",
+    "year",
+    "agency",
+    "province",
+    "prefecture",
+    "county",
+    "admin_level",
+    "date",
+    "doc_type",
+)
+
+KEPT = "kept"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+
+@dataclass(slots=True, frozen=True)
+class Removal:
+    """A span removed from the text: the rule that removed it and the exact text."""
+
+    rule: str
+    text: str
+
+
+@dataclass(slots=True)
+class Edit:
+    """In-place changes made by one rule of one step, counted (not itemised)."""
+
+    step: str
+    rule: str
+    count: int
+
+
+@dataclass(slots=True)
+class Document:
+    """One input on its way to becoming a dataset row.
+
+    ``id`` is the first 16 hex characters of ``raw_sha256``; both are fixed when the input is
+    read and never change, so a document can always be traced back to its bytes. ``seq`` is
+    the input's position in the input stream (set by the engine): unique even when the same
+    bytes arrive twice.
+    """
+
+    source: str
+    raw_sha256: str
+    n_bytes: int
+    raw: bytes | None = None
+    seq: int = -1
+    text: str = ""
+    encoding: str | None = None
+    status: str = KEPT
+    reason: str | None = None
+    duplicate_of: str | None = None
+    script: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    features: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_bytes(cls, source: str, raw: bytes) -> Document:
+        """A fresh document for ``raw`` read from ``source``."""
+        return cls(
+            source=source,
+            raw_sha256=hashlib.sha256(raw).hexdigest(),
+            n_bytes=len(raw),
+            raw=raw,
+        )
+
+    @property
+    def id(self) -> str:
+        return self.raw_sha256[:16]
+
+    @property
+    def kept(self) -> bool:
+        return self.status == KEPT
+
+    # -- changes -------------------------------------------------------------------------
+    def reject(self, reason: str) -> Document:
+        """Mark the input rejected; the text is dropped, the manifest row remains."""
+        self.status = REJECTED
+        self.reason = reason
+        self.text = ""
+        self.raw = None
+        return self
+
+    def flag(self, name: str) -> None:
+        """Record an observation (idempotent, order of first occurrence kept)."""
+        if name not in self.flags:
+            self.flags.append(name)
+
+    def log_edit(self, step: str, rule: str, count: int) -> None:
+        """Count ``count`` in-place changes made by ``rule`` of ``step``."""
+        if count <= 0:
+            return
+        for edit in self.edits:
+            if edit.step == step and edit.rule == rule:
+                edit.count += count
+                return
+        self.edits.append(Edit(step, rule, count))
+
+    def log_removal(self, rule: str, text: str) -> None:
+        """Record that ``text`` was removed by ``rule`` (the caller changes ``self.text``)."""
+        if text:
+            self.removed.append(Removal(rule, text))
+
+    def remove_spans(self, spans: Iterable[tuple[int, int, str]]) -> int:
+        """Remove ``(start, end, rule)`` spans of ``self.text`` and record each one.
+
+        Overlapping spans are merged into the earlier one (its rule wins). Returns the
+        number of characters removed.
+        """
+        ordered = sorted(spans, key=lambda s: (s[0], -s[1]))
+        if not ordered:
+            return 0
+        text = self.text
+        pieces: list[str] = []
+        pos = 0
+        removed = 0
+        for start, end, rule in ordered:
+            start = max(start, pos)
+            if end <= start:
+                continue
+            pieces.append(text[pos:start])
+            self.log_removal(rule, text[start:end])
+            removed += end - start
+            pos = end
+        pieces.append(text[pos:])
+        self.text = "".join(pieces)
+        return removed

@@ -1,0 +1,117 @@
+"""The default engine: a process pool on this machine.
+
+Inputs are grouped in batches and sent to ``workers`` processes; at most a few batches per
+worker are in flight at once, so memory stays bounded however long the input stream is, and
+results are taken back in submission order, so the output is the same for any worker count.
+With ``workers=1`` everything runs in this process (no pool, easiest to debug).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+
+from ..document import Document
+from ..io.readers import InputItem
+from ..pipeline import Pipeline
+from .base import Engine, process_item
+
+_PIPELINE: Pipeline | None = None
+
+
+def _init_worker(pipeline: Pipeline) -> None:
+    global _PIPELINE
+    _PIPELINE = pipeline
+
+
+def _process_batch(items: list[InputItem | Document]) -> list[Document]:
+    assert _PIPELINE is not None
+    return [process_item(_PIPELINE, item) for item in items]
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class LocalEngine(Engine):
+    """Run the per-document stage on a local process pool.
+
+    ``workers``: processes (default: the cores this process may use). ``batch_size``:
+    documents per task. ``in_flight``: batches queued per worker (bounds memory).
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, batch_size: int = 32, in_flight: int = 4):
+        super().__init__()
+        self.workers = workers or default_workers()
+        self.batch_size = batch_size
+        self.in_flight = in_flight
+
+    def map_documents(
+        self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
+    ) -> Iterator[Document]:
+        if self.workers <= 1:
+            for item in inputs:
+                yield process_item(pipeline, item)
+            return
+        yield from self._map_pool(pipeline, iter(inputs))
+
+    def _map_pool(
+        self, pipeline: Pipeline, items: Iterator[InputItem | Document]
+    ) -> Iterator[Document]:
+        pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(pipeline,))
+        pending: deque[tuple[list[InputItem | Document], Future[list[Document]]]] = deque()
+        limit = self.workers * self.in_flight
+        try:
+            while True:
+                while len(pending) < limit:
+                    batch = list(islice(items, self.batch_size))
+                    if not batch:
+                        break
+                    pending.append((batch, pool.submit(_process_batch, batch)))
+                if not pending:
+                    return
+                batch, future = pending.popleft()
+                try:
+                    yield from future.result()
+                except BrokenProcessPool:
+                    # A worker died (segfault, OOM kill, os._exit). Every batch in flight is
+                    # lost with the pool: redo them one document at a time in a fresh pool,
+                    # so only the document that kills its worker is rejected.
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    retry = [batch] + [b for b, _ in pending]
+                    pending.clear()
+                    pool = ProcessPoolExecutor(
+                        self.workers, initializer=_init_worker, initargs=(pipeline,)
+                    )
+                    for b in retry:
+                        for item in b:
+                            doc, pool = _isolate(pool, pipeline, item, self.workers)
+                            yield doc
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _isolate(
+    pool: ProcessPoolExecutor, pipeline: Pipeline, item: InputItem | Document, workers: int
+) -> tuple[Document, ProcessPoolExecutor]:
+    try:
+        return pool.submit(_process_batch, [item]).result()[0], pool
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        fresh = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(pipeline,))
+        if isinstance(item, Document):
+            doc = Document(item.source, item.raw_sha256, item.n_bytes)
+        else:
+            from ..io.readers import load_document
+
+            doc = load_document(item)
+        return doc.reject("error:worker_died"), fresh

@@ -1,0 +1,157 @@
+"""Steps and the pipeline that composes them.
+
+There are two kinds of step:
+
+* :class:`DocumentStep` — a pure function of one document (``__call__(doc) -> doc``).
+  It must be picklable and keep no state between documents, so that any engine can run it
+  in any process. It never raises on bad input: it rejects the document with a reason.
+  (If it does raise, the engine rejects the document with ``error:<step name>`` and the
+  build goes on.)
+* :class:`CorpusStep` — sees the whole stream of kept documents once (:meth:`~CorpusStep.fit`,
+  in input order, in the driver) and then changes each document (:meth:`~CorpusStep.apply`).
+  Its optional :meth:`~CorpusStep.prepare` runs per document inside the workers, to compute
+  what ``fit`` needs (hashes, signatures) where it is cheap and parallel.
+
+A :class:`Pipeline` is an ordered list of steps. Per-document steps run first, in their
+order; corpus steps run after them, in their order (a corpus step sees the documents as
+every earlier corpus step left them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields, is_dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .document import Document
+
+if TYPE_CHECKING:
+    from .engines.base import Engine
+
+
+class Step:
+    """Common base: a name, a version, and the parameters that describe the step."""
+
+    name: ClassVar[str] = "step"
+    version: ClassVar[str] = "1"
+
+    def params(self) -> dict[str, Any]:
+        """Parameters shown in build.json and the dataset card (JSON-serialisable)."""
+        if is_dataclass(self):
+            return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+        return {k: _jsonable(v) for k, v in vars(self).items() if not k.startswith("_")}
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "params": self.params()}
+
+
+class DocumentStep(Step):
+    """A pure, picklable transformation of one document."""
+
+    def __call__(self, doc: Document) -> Document:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class CorpusStep(Step):
+    """A step that needs the whole corpus (repeated lines, deduplication)."""
+
+    def prepare(self, doc: Document) -> None:
+        """Per-document work done in the workers before :meth:`fit` (default: none)."""
+
+    def fit(self, docs: Iterable[Document]) -> None:  # pragma: no cover - interface
+        """See every kept document once, in input order."""
+        raise NotImplementedError
+
+    def apply(self, doc: Document) -> Document:  # pragma: no cover - interface
+        """Change one document using what :meth:`fit` learned."""
+        raise NotImplementedError
+
+    def stats(self) -> dict[str, Any]:
+        """Corpus-level findings for build.json (default: none)."""
+        return {}
+
+
+def run_document_steps(steps: Sequence[DocumentStep], doc: Document) -> Document:
+    """Run ``steps`` on ``doc`` in order, stopping at the first rejection.
+
+    An exception inside a step rejects the document with ``error:<step name>`` instead of
+    propagating: one bad input never stops a build.
+    """
+    for step in steps:
+        if not doc.kept:
+            break
+        try:
+            doc = step(doc)
+        except Exception as exc:
+            doc.reject(f"error:{step.name}")
+            doc.features["error"] = f"{type(exc).__name__}: {exc}"[:500]
+    doc.raw = None
+    return doc
+
+
+class Pipeline:
+    """An ordered list of steps.
+
+    >>> from lawrpt_corpus import Pipeline, default_pipeline
+    >>> pipe = default_pipeline()
+    >>> doc = pipe.process_bytes("report.txt", "2024年法治政府建设工作报告".encode())
+    """
+
+    def __init__(self, steps: Sequence[Step]):
+        self.steps: list[Step] = list(steps)
+        for step in self.steps:
+            if not isinstance(step, DocumentStep | CorpusStep):
+                raise TypeError(f"{step!r} is neither a DocumentStep nor a CorpusStep")
+
+    @property
+    def document_steps(self) -> list[DocumentStep]:
+        return [s for s in self.steps if isinstance(s, DocumentStep)]
+
+    @property
+    def corpus_steps(self) -> list[CorpusStep]:
+        return [s for s in self.steps if isinstance(s, CorpusStep)]
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [s.describe() for s in self.steps]
+
+    # -- one document ----------------------------------------------------------------------
+    def process(self, doc: Document) -> Document:
+        """Run the per-document steps (and corpus steps' ``prepare``) on one document."""
+        doc = run_document_steps(self.document_steps, doc)
+        if doc.kept:
+            for step in self.corpus_steps:
+                try:
+                    step.prepare(doc)
+                except Exception as exc:
+                    doc.reject(f"error:{step.name}")
+                    doc.features["error"] = f"{type(exc).__name__}: {exc}"[:500]
+                    break
+        return doc
+
+    def process_bytes(self, source: str, raw: bytes) -> Document:
+        """Per-document processing of raw bytes, as :meth:`process`."""
+        return self.process(Document.from_bytes(source, raw))
+
+    # -- a corpus --------------------------------------------------------------------------
+    def run(self, inputs: Iterable[Any], engine: Engine | None = None) -> Iterator[Document]:
+        """Process a stream of inputs; yield every document (kept, duplicate, rejected).
+
+        ``inputs`` are :class:`~lawrpt_corpus.io.readers.InputItem` (see
+        :func:`~lawrpt_corpus.io.readers.iter_inputs`) or :class:`Document` objects with raw
+        bytes. Output order is input order, whatever the engine and worker count.
+        """
+        from .engines.local import LocalEngine
+
+        engine = engine or LocalEngine()
+        yield from engine.run(self, inputs)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    return repr(value)

@@ -1,0 +1,125 @@
+"""Write the dataset folder of the contract, atomically.
+
+Everything is written into a staging folder beside ``out`` (``.<name>.partial-<pid>``);
+only when every file is complete is the staging folder renamed to ``out`` (a previous
+dataset there is moved aside first and deleted last). A crash therefore never leaves a
+folder at ``out`` that looks complete, and never destroys the previous dataset before the
+new one is whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..document import Document
+from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
+
+#: Rows per data shard (about 100-200 MB of parquet for 10 KB reports).
+DEFAULT_SHARD_ROWS = 20_000
+_ROW_GROUP = 1_000
+
+
+class _ShardedParquet:
+    """Rows → ``<prefix>-NNNNN.tmp`` files of at most ``shard_rows`` rows, named at close."""
+
+    def __init__(self, folder: Path, prefix: str, schema: pa.Schema, shard_rows: int):
+        self.folder = folder
+        self.prefix = prefix
+        self.schema = schema
+        self.shard_rows = shard_rows
+        self.paths: list[Path] = []
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._in_shard = 0
+        self._buffer: list[dict[str, Any]] = []
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._buffer.append(row)
+        self.rows += 1
+        if len(self._buffer) >= _ROW_GROUP or self._in_shard + len(self._buffer) >= self.shard_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        while self._buffer:
+            if self._writer is None:
+                path = self.folder / f"{self.prefix}-{len(self.paths):05d}.tmp"
+                self.paths.append(path)
+                self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+                self._in_shard = 0
+            room = self.shard_rows - self._in_shard
+            chunk, self._buffer = self._buffer[:room], self._buffer[room:]
+            self._writer.write_table(pa.Table.from_pylist(chunk, schema=self.schema))
+            self._in_shard += len(chunk)
+            if self._in_shard >= self.shard_rows:
+                self._writer.close()
+                self._writer = None
+
+    def close(self) -> list[str]:
+        """Finish and rename shards to ``<prefix>-0000i-of-0000N.parquet``; return their names."""
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if not self.paths:  # an empty config still gets one (empty) shard
+            path = self.folder / f"{self.prefix}-00000.tmp"
+            pq.write_table(self.schema.empty_table(), path, compression="zstd")
+            self.paths.append(path)
+        n = len(self.paths)
+        names = []
+        for i, path in enumerate(self.paths):
+            final = path.with_name(f"{self.prefix}-{i:05d}-of-{n:05d}.parquet")
+            path.rename(final)
+            names.append(final.relative_to(self.folder.parent).as_posix())
+        return names
+
+
+class DatasetWriter:
+    """Streams documents into a staging folder; :meth:`commit` moves it to ``out``."""
+
+    def __init__(self, out: str | os.PathLike[str], shard_rows: int = DEFAULT_SHARD_ROWS):
+        self.out = Path(out)
+        self.staging = self.out.parent / f".{self.out.name}.partial-{os.getpid()}"
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        self.data = _ShardedParquet(self.staging / "data", "train", DATA_SCHEMA, shard_rows)
+        self.manifest = _ShardedParquet(
+            self.staging / "manifest", "manifest", MANIFEST_SCHEMA, shard_rows * 5
+        )
+
+    def write(self, doc: Document) -> None:
+        self.manifest.write(manifest_row(doc))
+        if doc.kept:
+            self.data.write(data_row(doc))
+
+    def finish_shards(self) -> tuple[Sequence[str], Sequence[str]]:
+        return self.data.close(), self.manifest.close()
+
+    def write_text(self, name: str, text: str) -> None:
+        (self.staging / name).write_text(text, encoding="utf-8")
+
+    def write_json(self, name: str, obj: Any) -> None:
+        self.write_text(name, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+    def commit(self) -> Path:
+        """Atomically replace ``out`` with the staged folder."""
+        old = None
+        if self.out.exists():
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+            os.rename(self.out, old)
+        os.rename(self.staging, self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.out
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)

@@ -1,0 +1,51 @@
+"""The command line as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lawrpt_corpus.cli import main
+
+
+def test_build_defaults_to_bundled_seeds(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--workers", "1"]) == 0
+    out = tmp_path / "build" / "lawrpt-corpus"
+    summary = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert summary["counts"]["inputs"] == 5
+    printed = capsys.readouterr().out
+    assert "inputs" in printed and "kept" in printed
+
+
+def test_existing_output_without_overwrite_exits_2(tmp_path: Path, capsys, seeds_dir) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    assert main(["build", str(seeds_dir), "--out", str(out), "-q"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_missing_input_exits_2_with_one_line(tmp_path: Path, capsys) -> None:
+    assert main(["build", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1
+
+
+def test_bad_worker_count_exits_2(tmp_path: Path) -> None:
+    assert main(["build", "--workers", "0", "--out", str(tmp_path / "o")]) == 2
+
+
+@pytest.mark.slow
+def test_module_entry_point_help_lists_every_option() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lawrpt_corpus", "build", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for opt in ("--out", "--workers", "--glob", "--max-bytes", "--overwrite", "--quiet"):
+        assert opt in out
