@@ -59,7 +59,12 @@ class CorpusStep(Step):
         """Per-document work done in the workers before :meth:`fit` (default: none)."""
 
     def fit(self, docs: Iterable[Document]) -> None:  # pragma: no cover - interface
-        """See every kept document once, in input order."""
+        """See every kept document, in input order.
+
+        ``docs`` may be iterated more than once (each pass replays the stream from disk),
+        for steps that need a second look (e.g. verifying candidate pairs). Keep only
+        compact per-document state: the corpus does not fit in memory.
+        """
         raise NotImplementedError
 
     def apply(self, doc: Document) -> Document:  # pragma: no cover - interface

@@ -123,8 +123,19 @@ def _apply_all(doc: Document, steps: list[CorpusStep]) -> Document:
     return doc
 
 
-def _kept_after(spill: Spill, steps: list[CorpusStep]) -> Iterator[Document]:
-    for doc in spill:
-        doc = _apply_all(doc, steps)
-        if doc.kept:
-            yield doc
+class _KeptAfter:
+    """The kept documents of the spill as ``steps`` leave them; iterable more than once."""
+
+    def __init__(self, spill: Spill, steps: list[CorpusStep]):
+        self.spill = spill
+        self.steps = steps
+
+    def __iter__(self) -> Iterator[Document]:
+        for doc in self.spill:
+            doc = _apply_all(doc, self.steps)
+            if doc.kept:
+                yield doc
+
+
+def _kept_after(spill: Spill, steps: list[CorpusStep]) -> _KeptAfter:
+    return _KeptAfter(spill, steps)
