@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -152,6 +153,7 @@ def _run_push(args: argparse.Namespace) -> int:
             private=args.private,
             revision=args.revision,
             message=args.message,
+            backoff=float(os.environ.get("LAWRPT_PUSH_BACKOFF", "1.0")),
         )
     except PushError as exc:
         print(f"error: {exc}", file=sys.stderr)
