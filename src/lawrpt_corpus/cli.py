@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .build import DEFAULT_OUT, BuildError, BuildResult, build
+from .engines.base import SPILL_CHUNK
 from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES
 
 log = logging.getLogger("lawrpt_corpus")
@@ -59,6 +60,19 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: {DEFAULT_MAX_BYTES})",
     )
     b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    b.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted build of OUT from its last checkpoint (same inputs and "
+        "pipeline); the result is the same as an uninterrupted build",
+    )
+    b.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=SPILL_CHUNK,
+        metavar="N",
+        help=f"checkpoint processed documents every N inputs (default: {SPILL_CHUNK})",
+    )
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
 
     p = sub.add_parser(
@@ -83,6 +97,9 @@ def _run_build(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.checkpoint_every < 1:
+        print("error: --checkpoint-every must be at least 1", file=sys.stderr)
         return 2
     show = not args.quiet and err.is_terminal
     progress = Progress(
@@ -112,6 +129,8 @@ def _run_build(args: argparse.Namespace) -> int:
                 glob=args.glob,
                 max_bytes=args.max_bytes,
                 overwrite=args.overwrite,
+                resume=args.resume,
+                checkpoint_every=args.checkpoint_every,
                 progress=tick if show else None,
             )
         except BuildError as exc:
