@@ -113,8 +113,21 @@ def test_killed_builds_leave_previous_output_and_resume_gives_same_rows(
     build([src], reference, workers=2, checkpoint_every=25)
     expected = _all_rows(reference)
     shutil.copytree(reference, out)
-    cmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(src), "--out", str(out),
-           "--overwrite", "--workers", "2", "--checkpoint-every", "25", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lawrpt_corpus",
+        "build",
+        str(src),
+        "--out",
+        str(out),
+        "--overwrite",
+        "--workers",
+        "2",
+        "--checkpoint-every",
+        "25",
+        "-q",
+    ]
     rng = random.Random(7)
     spill = tmp_path / ".out.partial" / "spill"
     resumed_any = False
@@ -134,7 +147,7 @@ def test_killed_builds_leave_previous_output_and_resume_gives_same_rows(
         # the previous dataset is still there and whole
         assert _all_rows(out) == expected
         resumed_any |= any(spill.glob("chunk-*.pkl"))
-    result = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert _all_rows(out) == expected
     summary = __import__("json").loads((out / "build.json").read_text(encoding="utf-8"))

@@ -141,7 +141,7 @@ def build(
     resume: bool = False,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     checkpoint_every: int = SPILL_CHUNK,
-    progress: Callable[[Document], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> BuildResult:
     """Build the dataset folder ``out`` from ``inputs`` (default: the seed reports).
 
@@ -149,8 +149,9 @@ def build(
     (see :class:`~lawrpt_corpus.publish.writer.DatasetWriter`). Processed documents are
     checkpointed every ``checkpoint_every`` inputs in the staging folder; after a crash or
     kill, ``resume=True`` continues from the last checkpoint and writes the same rows as an
-    uninterrupted build. Raises :class:`BuildError` for unusable arguments; a bad input
-    never raises.
+    uninterrupted build. ``progress(stage, done)`` is called as documents move through the
+    stages (see :attr:`Engine.on_progress`). Raises :class:`BuildError` for unusable
+    arguments; a bad input never raises.
     """
     from . import default_pipeline
 
@@ -170,6 +171,8 @@ def build(
     except OutputBusy as exc:
         raise BuildError(str(exc)) from None
     stats = _Stats()
+    if progress is not None:
+        engine.on_progress = progress
     try:
         docs = engine.run(
             pipeline, items, spill_dir=writer.spill_dir, resume=resume, chunk_size=checkpoint_every
@@ -177,8 +180,6 @@ def build(
         for doc in docs:
             writer.write(doc)
             stats.add(doc)
-            if progress is not None:
-                progress(doc)
         t0 = time.perf_counter()
         data_files, manifest_files = writer.finish_shards()
         summary: dict[str, Any] = {

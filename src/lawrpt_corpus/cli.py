@@ -10,9 +10,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import DEFAULT_OUT, BuildError, BuildResult, build
+from .build import DEFAULT_OUT, BuildError, BuildResult, build, default_inputs
 from .engines.base import SPILL_CHUNK
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, count_inputs
 
 log = logging.getLogger("lawrpt_corpus")
 
@@ -92,7 +92,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_build(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     err = Console(stderr=True)
     if args.workers is not None and args.workers < 1:
@@ -103,23 +110,39 @@ def _run_build(args: argparse.Namespace) -> int:
         return 2
     show = not args.quiet and err.is_terminal
     progress = Progress(
-        TextColumn("[bold]build[/]"),
+        TextColumn("[bold]{task.description:<22}[/]"),
         BarColumn(bar_width=None),
-        TextColumn("{task.completed} docs"),
-        TextColumn("{task.fields[rate]:.0f} docs/s"),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>6.0f} docs/s"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
         disable=not show,
         transient=True,
     )
-    t0 = time.perf_counter()
+    total = None
+    if show:
+        roots = [Path(p) for p in args.inputs] if args.inputs else default_inputs()
+        total = count_inputs([p for p in roots if p.exists()], args.glob)
     with progress:
-        task = progress.add_task("build", total=None, rate=0.0)
+        task = progress.add_task("reading", total=total, rate=0.0)
+        current = {"stage": ""}
+        started = {"t": time.perf_counter()}
 
-        def tick(_doc: object) -> None:
-            done = progress.tasks[0].completed + 1
-            rate = done / max(time.perf_counter() - t0, 1e-9)
-            progress.update(task, advance=1, rate=rate)
+        def tick(stage: str, done: int) -> None:
+            now = time.perf_counter()
+            if stage != current["stage"]:
+                current["stage"] = stage
+                started["t"] = now
+                label = {"documents": "cleaning documents", "write": "writing dataset"}
+                progress.update(
+                    task,
+                    description=label.get(stage, stage),
+                    completed=0,
+                    total=None if stage.startswith("fit:") else total,
+                )
+            rate = done / max(now - started["t"], 1e-9)
+            progress.update(task, completed=done, rate=rate)
 
         try:
             result = build(

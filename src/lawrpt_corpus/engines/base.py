@@ -21,7 +21,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,9 @@ class Engine:
         self.timings: dict[str, float] = {}
         self.workers = 1
         self.resumed = 0
+        #: Called with (stage, documents done in that stage); stages: "documents",
+        #: "fit:<step>", "write". For progress bars; must be cheap.
+        self.on_progress: Callable[[str, int], None] = _no_progress
 
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
@@ -171,24 +174,33 @@ class Engine:
                 kept_chunks += 1
             spill.keep_chunks(kept_chunks)
             self.resumed = spill.count
+            report = self.on_progress
+            report("documents", spill.count)
             for seq, doc in enumerate(self.map_documents(pipeline, items), start=spill.count):
                 doc.seq = seq
                 spill.append(doc)
+                report("documents", seq + 1)
             self.timings["documents"] = time.perf_counter() - t0
             corpus = pipeline.corpus_steps
             for i, step in enumerate(corpus):
                 t0 = time.perf_counter()
+                report(f"fit:{step.name}", 0)
                 step.fit(_kept_after(spill, corpus[:i]))
                 self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            for doc in spill:
+            for n, doc in enumerate(spill, start=1):
                 yield _apply_all(doc, corpus)
+                report("write", n)
             self.timings["apply"] = time.perf_counter() - t0
         except BaseException:
             if spill_dir is None:  # a checkpoint the caller asked for survives the failure
                 spill.cleanup()
             raise
         spill.cleanup()
+
+
+def _no_progress(stage: str, done: int) -> None:
+    pass
 
 
 def _source_of(item: Any) -> str:
