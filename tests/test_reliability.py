@@ -165,3 +165,42 @@ def test_a_second_build_on_the_same_output_is_refused_while_the_first_runs(
     (staging / "lock").write_text(str(os.getppid()))  # a live process that is not us
     with pytest.raises(BuildError, match="another build"):
         build([seeds_dir], tmp_path / "out", workers=1)
+
+
+@pytest.mark.slow
+def test_huge_files_are_rejected_without_being_read(tmp_path: Path, seeds_dir: Path) -> None:
+    import resource
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(seeds_dir / "001_ecb54deb915a48a6.txt", src / "ok.txt")
+    with open(src / "one-gigabyte.txt", "wb") as fh:  # sparse: costs no disk
+        fh.truncate(1 << 30)
+    line = "法治政府建设" * 1000
+    with open(src / "no-newline-200mb.txt", "w", encoding="utf-8") as fh:
+        for _ in range(200 * 1024 * 1024 // len(line.encode())):
+            fh.write(line)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = tmp_path / "out"
+    build([src], out, workers=1)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    manifest = _manifest(out)
+    assert manifest["one-gigabyte.txt"]["reason"] == "too_large"
+    assert manifest["one-gigabyte.txt"]["n_bytes"] == 1 << 30
+    assert manifest["no-newline-200mb.txt"]["reason"] == "too_large"
+    assert manifest["ok.txt"]["status"] == "kept"
+    assert grown_kib < 150 * 1024  # neither file was loaded
+
+
+def test_the_same_file_given_twice_is_one_document(tmp_path: Path, seeds_dir: Path) -> None:
+    seed = seeds_dir / "004_382bae0eb533b97b.txt"
+    out = tmp_path / "out"
+    build([seeds_dir, seed], out, workers=1)
+    manifest = list(_manifest_rows(out))
+    assert len(manifest) == 6
+    assert sum(r["status"] == "duplicate" for r in manifest) == 1
+
+
+def _manifest_rows(out: Path):
+    for f in sorted((out / "manifest").glob("*.parquet")):
+        yield from pq.read_table(f).to_pylist()
