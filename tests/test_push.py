@@ -136,3 +136,33 @@ def test_live_push_to_the_real_hub(built: Path) -> None:
 
     url = push(built, os.environ["LAWRPT_LIVE_HF_REPO"], private=True, revision="lawrpt-test")
     assert url.startswith("http")
+
+
+def test_token_never_appears_in_output_logs_or_dataset(built: Path, tmp_path: Path) -> None:
+    secret = "hf_RECOGNISABLEfakeTOKEN_5150"
+    with FakeHub(token=secret) as hub:
+        env = _env(hub, tmp_path, token=secret)
+        env["HF_HUB_VERBOSITY"] = "debug"
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lawrpt_corpus",
+                "--log-level",
+                "DEBUG",
+                "push",
+                str(built),
+                "--repo-id",
+                "me/t",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stderr
+        stored = hub.files("me/t")
+        assert any(h == f"Bearer {secret}" for h in hub.auth_headers)  # it was used
+    assert secret not in r.stdout + r.stderr
+    for name, data in stored.items():
+        assert secret.encode() not in data, name
