@@ -427,16 +427,20 @@ def resolve_place(
             for lvl_mask in masks:
                 place.written[lvl_mask[1]] = lvl_mask[0]
             best: Division | None = None
+            levels: list[str] = []
             for m in lead:
                 code = _resolve(g, m.codes, support)
                 if code is None:
                     place.why = f"ambiguous: {m.name} ({len(m.codes)} divisions)"
+                    same = {g.divisions[c].level for c in m.codes}
+                    if len(same) == 1:
+                        levels.append(same.pop())
                     continue
                 div = g.get(code)
                 if best is None or (div is not None and len(div.code) > len(best.code)):
                     best = div
             place.division = best
-            levels = [best.level] if best else []
+            levels += [best.level] if best else []
             levels += [lvl for _, lvl in masks]
             order = ("province", "prefecture", "county")
             place.level = max(levels, key=order.index) if levels else None

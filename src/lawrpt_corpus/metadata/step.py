@@ -167,7 +167,11 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
         level = place.division.level
     else:
         level = place.level
-    res.set("admin_level", level, place_ev if level else Evidence(None, why=place.why))
+    res.set(
+        "admin_level",
+        level,
+        Evidence(place.rule, place.line) if level else Evidence(None, why=place.why),
+    )
 
     if p.placeholder.search(text):
         res.flags.append("placeholder")
