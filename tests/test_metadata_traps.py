@@ -228,3 +228,46 @@ def test_sections_keep_numbering_order_and_skip_nested_lists():
 )
 def test_doc_type_from_title(title, dtype):
     assert meta(title + "\n正文内容，很多。")["doc_type"] == dtype
+
+
+# -- more agency/place shapes ----------------------------------------------------------------
+def test_agency_from_title_prefix_keeps_the_full_department_name():
+    text = (
+        "南昌县人力资源和社会保障局2024年法治政府建设年度报告\n2024年，我局坚持依法行政。\n一、工作"
+    )
+    m = meta(text)
+    assert m["agency"] == "南昌县人力资源和社会保障局"
+    assert (m["county"], m["admin_level"], m["year"]) == ("南昌县", "county", 2024)
+
+
+def test_opening_subject_after_leadership_phrase_is_expanded():
+    text = (
+        "2024年，在县委、县政府的坚强领导下，县司法局坚持依法行政，全县推进。南昌县持续推进。\n"
+        "一、主要工作"
+    )
+    r = extract(text)
+    assert r.meta["agency"] == "南昌县司法局" and "agency_inferred" in r.flags
+
+
+def test_prefecture_body_has_no_county():
+    m = meta("一、主要工作\n全市推进。\n厦门市司法局\n2024年1月2日")
+    assert (m["province"], m["prefecture"], m["county"]) == ("福建省", "厦门市", None)
+    assert m["admin_level"] == "prefecture"
+
+
+def test_municipal_district_resolved_by_its_municipality():
+    m = meta("一、主要工作\n全区推进。\n北京市朝阳区人民政府\n2024年1月2日")
+    assert (m["province"], m["county"], m["admin_level"]) == ("北京市", "朝阳区", "county")
+
+
+def test_party_committee_office_reads_the_county_after_zhonggong():
+    m = meta("一、主要工作\n全县推进。\n中共南昌县委全面依法治县委员会办公室\n2024年1月2日")
+    assert (m["county"], m["admin_level"]) == ("南昌县", "county")
+    assert m["agency"] == "中共南昌县委全面依法治县委员会办公室"
+
+
+def test_full_width_and_ascii_punctuation_give_the_same_metadata(seed_texts):
+    to_full = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）"})
+    for text in seed_texts.values():
+        a, b = extract(text), extract(text.translate(to_full))
+        assert (a.meta, a.sections, a.flags) == (b.meta, b.sections, b.flags)

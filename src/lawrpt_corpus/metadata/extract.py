@@ -74,6 +74,7 @@ class _P:
         han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
         self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
         self.central = regex.compile(ag["central"])
+        self.party_prefix = re.compile(ag["party_prefix"])
         self.subject = regex.compile(
             rf"(?:^|[，,。；;：:]|年(?:以来|度)?)\s*(?P<a>{body}{{1,18}}?{self.suffix})"
             rf"(?={ag['subject_verbs']})"
@@ -357,7 +358,8 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
     found = {m.start: m for m in g.find(name)}
     mentions: list[Mention] = []
     masks: list[tuple[str, str]] = []
-    pos = 0
+    party = p.party_prefix.match(name)  # 中共XX县委… names the county too
+    pos = party.end() if party else 0
     while pos < len(name):
         if pos in found:
             mentions.append(found[pos])
