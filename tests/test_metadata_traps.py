@@ -271,3 +271,20 @@ def test_full_width_and_ascii_punctuation_give_the_same_metadata(seed_texts):
     for text in seed_texts.values():
         a, b = extract(text), extract(text.translate(to_full))
         assert (a.meta, a.sections, a.flags) == (b.meta, b.sections, b.flags)
+
+
+def test_title_found_below_web_page_header_and_breadcrumbs():
+    text = (
+        "首页 > 政务公开 > 工作报告\n无障碍 简体 繁体\n"
+        "福田区2023年度法治政府建设情况报告\n来源：区司法局 发布时间：2024-03-28 09:18\n"
+        "福田区2023年度法治政府建设情况报告\n"
+        "2023年，福田区坚持依法行政，全区推进，区委重视。\n一、主要举措\n"
+    )
+    m = meta(text)
+    assert m["title"] == "福田区2023年度法治政府建设情况报告"
+    assert (m["year"], m["doc_type"]) == (2023, "法治政府建设年度报告")
+    assert (m["province"], m["prefecture"], m["county"]) == ("广东省", "深圳市", "福田区")
+
+
+def test_breadcrumb_alone_is_not_a_title():
+    assert meta("政务公开 > 工作报告\n我县坚持依法行政，全县推进。\n一、工作")["title"] is None

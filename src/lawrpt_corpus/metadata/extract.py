@@ -196,33 +196,46 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
 
 
 def find_title(lines: list[Line]) -> tuple[str | None, Line | None, Line | None, int]:
-    """(title, its line, an agency header line above it, index of the first body line)."""
+    """(title, its line, an agency header line above it, index of the first body line).
+
+    Looks at the lines before the first prose line (at most the first eight), skipping
+    bylines and dates: the first line that names a known report type wins, else the first
+    that ends like a title (报告/总结/…, at least six characters, so a breadcrumb such as
+    ``工作报告`` is not a title).
+    """
     p = patterns()
-    header: Line | None = None
-    for i, ln in enumerate(lines[:4]):
+    specific: int | None = None
+    generic: int | None = None
+    stop = 0
+    for i, ln in enumerate(lines[:8]):
         s = ln.text
+        stop = i
         if p.byline.search(s) or p.date_line.match(s):
             continue
         if p.heading.match(s) or len(s) > p.title_max or p.sentence_punct.search(s):
-            return None, None, None, i
-        if p.agency_line.match(s) and header is None:
-            header = ln
-            continue
-        if p.title_end.search(s) or any(rx.search(s) for _, _, rx in p.doc_types[:-2]):
-            return s, ln, header, i + 1
-        return None, None, None, i
-    return None, None, None, 0
+            break
+        if specific is None and any(rx.search(s) for _, _, rx in p.doc_types[:-2]):
+            specific = i
+        elif generic is None and len(s) >= 6 and p.title_end.search(s):
+            generic = i
+    t = specific if specific is not None else generic
+    if t is None:
+        return None, None, None, stop
+    header = lines[t - 1] if t > 0 and p.agency_line.match(lines[t - 1].text) else None
+    return lines[t].text, lines[t], header, t + 1
 
 
 def find_opening(lines: list[Line], start: int) -> Line | None:
-    """The first prose line at or after ``start`` (not a heading, byline or date)."""
+    """The first prose line (with sentence punctuation) at or after ``start``, before any
+    section heading; bylines, dates and repeated title lines are skipped."""
     p = patterns()
-    for ln in lines[start : start + 3]:
+    for ln in lines[start : start + 5]:
         if p.heading.match(ln.text):
             return None
         if p.byline.search(ln.text[:30]) or p.date_line.match(ln.text):
             continue
-        return ln
+        if p.sentence_punct.search(ln.text):
+            return ln
     return None
 
 
