@@ -288,3 +288,11 @@ def test_title_found_below_web_page_header_and_breadcrumbs():
 
 def test_breadcrumb_alone_is_not_a_title():
     assert meta("政务公开 > 工作报告\n我县坚持依法行政，全县推进。\n一、工作")["title"] is None
+
+
+def test_issue_date_label_in_a_table_row():
+    text = (
+        "索引号 | 123 | 主题分类 | 其他 |\n"
+        "成文日期 | 2025-06-13 | 发布日期 | 2025-06-30 |\n一、工作\n内容。"
+    )
+    assert meta(text)["date"] == "2025-06-13"

@@ -98,7 +98,9 @@ class _P:
         self.date_any = rf"(?:{d_ar}|{d_cn}|{d_iso})"
         self.date_line = regex.compile(rf"^[（(]?\s*{self.date_any}\s*[）)]?$")
         self.agency_date_line = regex.compile(rf"^(?P<a>\S.{{1,38}}?)\s+{self.date_any}$")
-        self.issue_label = regex.compile(rf"{r['date']['issue_labels']}\s*[:：]?\s*{self.date_any}")
+        self.issue_label = regex.compile(
+            rf"{r['date']['issue_labels']}\s*[:：|｜]?\s*{self.date_any}"
+        )
         self.heading = regex.compile(rf"^([{NUM}]{{1,3}})\s*[、.．]\s*(\S.*)$")
         t = r["title"]
         self.title_end = regex.compile(rf"{t['ends']}\s*[）)》」]?$")
