@@ -409,7 +409,7 @@ def _resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str
     return None
 
 
-def _fits(g: Gazetteer, level: str, div: Division, municipalities: frozenset[str]) -> bool:
+def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:
     if level == "prefecture":
         return (
             div.level == "prefecture"
@@ -494,11 +494,11 @@ def resolve_place(
     amb: Counter[str] = Counter()
     for m, c in resolved:
         if c is None:
-            if any(_fits(g, level, g.divisions[x], p.municipalities) for x in m.codes):
+            if any(_fits(level, g.divisions[x], p.municipalities) for x in m.codes):
                 amb[m.name] += 1
             continue
         div = g.divisions[c]
-        if _fits(g, level, div, p.municipalities):
+        if _fits(level, div, p.municipalities):
             per[c] += 1
             first.setdefault(c, m.start)
     if not per and not amb:
@@ -522,15 +522,6 @@ def resolve_place(
 
 def _line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
-
-
-def admin_level_of(place: Place, municipalities: frozenset[str]) -> str | None:
-    div = place.division
-    if div is None:
-        return place.level
-    if div.level == "province":
-        return "province"
-    return div.level
 
 
 # -- agency expansion ----------------------------------------------------------------------

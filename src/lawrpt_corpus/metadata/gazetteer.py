@@ -5,10 +5,11 @@ National Bureau of Statistics' codes (see docs/metadata.md for source, version a
 regenerate it). It is loaded lazily, once per process (:func:`gazetteer`), so steps that use
 it stay small to pickle.
 
-Matching (:meth:`Gazetteer.find`) is one compiled regex: the names are arranged as a trie
-and turned into nested alternations, longest alternative first, so a scan is a single
-left-to-right pass (``南昌县`` wins over ``南昌`` at the same position). What counts as a
-mention:
+Matching (:meth:`Gazetteer.find`) is two single passes over the text: names that end in a
+division suffix (县, 区, 市, 旗, 州, 省, …) are looked up backwards from each suffix character
+(a dict keyed by the last two characters gives the few lengths to try); the ~350 short names
+are one trie-shaped regex. Overlaps go to the candidate that starts first, then the longer
+one (``南昌县`` wins over ``南昌``). What counts as a mention:
 
 * full names of every division, except generic words listed in ``rules.toml``
   (``城区``, ``郊区``, …);
@@ -112,9 +113,6 @@ class Gazetteer:
             out[div.level] = div
             div = self.divisions.get(div.parent or "")
         return out
-
-    def province_of(self, code: str) -> str:
-        return code[:2]
 
     def codes_for(self, name: str) -> tuple[str, ...]:
         """Codes a (full or short) name may denote; empty when it is no name."""
