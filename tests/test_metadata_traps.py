@@ -296,3 +296,14 @@ def test_issue_date_label_in_a_table_row():
         "成文日期 | 2025-06-13 | 发布日期 | 2025-06-30 |\n一、工作\n内容。"
     )
     assert meta(text)["date"] == "2025-06-13"
+
+
+def test_autonomous_region_department_is_province_level_and_expanded():
+    text = (
+        "2023年，自治区司法厅坚持依法行政，全区法治建设稳步推进。\n"
+        "一、主要工作\n广西各地推进。广西壮族自治区党委高度重视。"
+    )
+    r = extract(text)
+    assert r.meta["agency"] == "广西壮族自治区司法厅"
+    assert (r.meta["province"], r.meta["admin_level"]) == ("广西壮族自治区", "province")
+    assert "agency_inferred" in r.flags

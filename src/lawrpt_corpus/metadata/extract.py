@@ -133,6 +133,13 @@ def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
 
 
 # -- small helpers -------------------------------------------------------------------------
+def level_prefix(agency: str) -> str:
+    """The level word an abbreviated body starts with: 省人社厅 → 省, 自治区人社厅 → 自治区."""
+    if agency.startswith("自治区"):
+        return "自治区"
+    return agency[0] if agency and agency[0] in LEVEL_OF_CHAR else ""
+
+
 def cn_number(s: str) -> int | None:
     """一..九十九 → int; 〇二三 digit strings (years) → int."""
     if not s:
@@ -469,8 +476,9 @@ def resolve_place(
             return place
         if p.central.search(agency):
             return Place(level="central", rule="agency-central", line=agency_line)
-        if agency[0] in LEVEL_OF_CHAR:
-            level = LEVEL_OF_CHAR[agency[0]]
+        prefix = level_prefix(agency)
+        if prefix:
+            level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
             rule = "agency-level"
     # 2. level markers
     if level is None:

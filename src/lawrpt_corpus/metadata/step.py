@@ -30,6 +30,7 @@ from .extract import (
     find_signature,
     find_title,
     find_year,
+    level_prefix,
     patterns,
     resolve_place,
     split_lines,
@@ -125,12 +126,15 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
     place = resolve_place(g, mentions, text, agency, agency_ev.line)
 
     # expand an abbreviation (省人社厅) or a self-reference (我局) from the place
-    if agency and agency[0] in LEVEL_OF_CHAR and place.division is not None:
+    prefix = level_prefix(agency) if agency else ""
+    if agency and prefix and place.division is not None:
         div = place.division
         chars = {div.name[-1]} if div.level != "province" else {"省", div.name[-1]}
+        if div.level == "province" and div.name.endswith("自治区"):
+            chars = {"自治区"}
         lead, _ = _leading(g, agency)
-        if not lead and agency[0] in chars:
-            agency = div.name + agency[1:]
+        if not lead and prefix in chars:
+            agency = div.name + agency[len(prefix) :]
             agency_ev = Evidence(f"{agency_ev.rule}+place", agency_ev.line)
             res.flags.append("agency_inferred")
     if agency is None:
