@@ -116,3 +116,10 @@ def test_degenerate_text_gives_nulls_not_errors(text):
     out = ExtractMetadata()(doc)
     assert out.kept
     assert out.meta["year"] is None and out.meta["agency"] is None
+
+
+def test_step_description_names_the_gazetteer_source_for_build_json():
+    desc = ExtractMetadata().describe()
+    assert desc["name"] == "metadata"
+    assert "modood/Administrative-divisions-of-China@" in desc["params"]["gazetteer"]
+    assert "统计用区划代码" in desc["params"]["gazetteer"]
