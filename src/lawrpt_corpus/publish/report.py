@@ -167,9 +167,13 @@ def _empty(fig: Any, message: str) -> Any:
 
 
 def _bars(counts: dict[str, Any], title: str, empty: str, horizontal: bool = True) -> Any:
+    """Bars of the largest counts (horizontal), or of every label in label order (vertical)."""
     import plotly.graph_objects as go
 
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:_TOP]
+    if horizontal:
+        items = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:_TOP]
+    else:
+        items = sorted(counts.items(), key=lambda kv: str(kv[0]))
     fig = go.Figure(layout_title_text=title)
     if not items:
         return _empty(fig, empty)
@@ -177,9 +181,10 @@ def _bars(counts: dict[str, Any], title: str, empty: str, horizontal: bool = Tru
     values = [v for _, v in items]
     if horizontal:
         fig.add_bar(y=labels, x=values, orientation="h", text=values, textposition="auto")
-        fig.update_yaxes(autorange="reversed", automargin=True)
+        fig.update_yaxes(autorange="reversed", automargin=True, type="category")
     else:
         fig.add_bar(x=labels, y=values, text=values, textposition="auto")
+        fig.update_xaxes(type="category")
     return fig
 
 
@@ -396,6 +401,7 @@ _CLUSTER_HEAD = [
 ]
 
 _CSS = """
+html{overflow-y:scroll}
 body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
 margin:0;background:#f6f7f9;color:#1d232b}
 header{background:#1d3557;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}
@@ -404,7 +410,8 @@ main{padding:12px 28px 40px;max-width:1500px}
 section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);
 margin:16px 0;padding:12px 18px}
 h2{font-size:18px;margin:6px 0 10px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}
+.grid.one{grid-template-columns:1fr}
 .chart{min-height:360px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border-bottom:1px solid #e3e6ea;padding:4px 10px;text-align:left;vertical-align:top}
@@ -438,9 +445,11 @@ def render(summary: dict[str, Any], agg: dict[str, Any]) -> str:
         )
 
     def charts(*names: str) -> str:
-        return '<div class="grid">' + "".join(
-            f'<div class="chart">{div[n]}</div>' for n in names
-        ) + "</div>"  # fmt: skip
+        # auto-fill, not auto-fit: each chart is drawn as soon as its script is parsed, so
+        # its cell must already have its final width (auto-fit would widen the first one).
+        cls = "grid one" if len(names) == 1 else "grid"
+        cells = "".join(f'<div class="chart">{div[n]}</div>' for n in names)
+        return f'<div class="{cls}">{cells}</div>'
 
     versions = summary.get("versions") or {}
     engine = f"{summary.get('engine', '?')} engine, {summary.get('workers', '?')} worker(s)"
