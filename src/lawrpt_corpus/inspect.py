@@ -648,22 +648,30 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
     if result["segments"]:
         console.print(
             Text.assemble(
-                ("cleaned text  ", "bold"),
-                ("[-rule: removed-]", _STYLE["removed"]),
-                "  ",
-                ("before", _STYLE["replaced"]),
-                ("after", _STYLE["changed"]),
-                " ⟨step:rule⟩ = changed in place",
+                ("cleaned text", "bold"),
+                "   removed: ",
+                ("[-rule: ", "bold white on red"),
+                ("text", _STYLE["removed"]),
+                ("-]", "bold white on red"),
+                "   changed in place: ",
+                ("old", _STYLE["replaced"]),
+                ("new", _STYLE["changed"]),
+                ("⟨step:rule⟩", "dim yellow"),
             )
         )
         console.print(segments_text(result["segments"]))
 
 
 def segments_text(segments: list[dict[str, Any]]) -> Any:
-    """The in-place view as a rich Text."""
+    """The in-place view as a rich Text.
+
+    A change's ``⟨step:rule⟩`` label is printed at its first occurrence in each line only
+    (the colour marks every change; the steps table has the counts).
+    """
     from rich.text import Text
 
     out = Text()
+    labelled: set[str] = set()
     for seg in segments:
         kind = seg["kind"]
         if kind == "text":
@@ -679,7 +687,11 @@ def segments_text(segments: list[dict[str, Any]]) -> Any:
             out.append(seg["text"], style=_STYLE["replaced"])
         else:
             out.append(seg["text"], style=_STYLE["changed"])
-            out.append(f"⟨{seg['rule']}⟩", style="dim yellow")
+            if seg["rule"] not in labelled:
+                out.append(f"⟨{seg['rule']}⟩", style="dim yellow")
+                labelled.add(seg["rule"])
+        if "\n" in seg["text"]:
+            labelled.clear()
     return out
 
 
