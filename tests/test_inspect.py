@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from demo_steps import demo_pipeline, make_corpus
 from lawrpt_corpus import Document, build
@@ -239,6 +241,10 @@ def test_dataset_lookup_by_id_source_and_merged_member(
     assert "mirror-near.txt" in out and "near:" in out and "001_ecb54deb915a48a6.txt" in out
     res = _json_cli(capsys, "--dataset", str(demo_build), kept["source"])
     assert res["id"] == kept["id"]
+    # a duplicate's own id (first 16 hex of its sha256) also leads to its document
+    manifest = {r["source"]: r for r in _rows(demo_build, "manifest")}
+    own_id = manifest["mirror-near.txt"]["raw_sha256"][:16]
+    assert lookup_dataset(demo_build, own_id)["id"] == near["id"]
 
 
 def test_dataset_lookup_of_rejected_and_unknown_inputs(
@@ -266,3 +272,34 @@ def test_trace_matches_pipeline_process_for_synthetic_documents() -> None:
         result = trace_input(doc, demo_pipeline())
         assert result["trace_consistent"]
         _check_segments(result)
+
+
+_LINES = st.sampled_from(
+    [
+        "首页 > 通知",
+        "【广告】代写,材料",
+        "分享到:微信",
+        "甲,乙,丙",
+        "正文。",
+        ",,",
+        "",
+        "2024年,工作",
+        "【广告】",
+        "甲",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_LINES, min_size=1, max_size=12), st.booleans())
+def test_in_place_view_accounts_for_every_character(lines: list[str], trailing: bool) -> None:
+    text = "\n".join(lines) + ("\n" if trailing else "")
+    if not text.strip():
+        return
+    result = trace_input(Document.from_bytes("p.txt", text.encode()), demo_pipeline())
+    assert result["trace_consistent"]
+    if result["status"] == "kept":
+        _check_segments(result)
+        # the view without the new text of changes is the decoded input, character for character
+        original = "".join(s["text"] for s in result["segments"] if s["kind"] != "changed")
+        assert original == text

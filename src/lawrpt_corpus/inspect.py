@@ -522,12 +522,14 @@ def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
     folder = Path(out)
     if not (folder / "manifest").is_dir():
         raise InspectError(f"{folder} is not a dataset folder (no manifest/)")
+    import pyarrow.compute as pc
+
     f = ds.field
-    by_input = _read(
-        folder,
-        "manifest",
-        (f("source") == key) | (f("raw_sha256") == key) | (f("id") == key),
-    )
+    key_filter = (f("source") == key) | (f("id") == key)
+    if len(key) >= 16 and all(ch in "0123456789abcdef" for ch in key):
+        # an input's own id (a duplicate's is not its manifest ``id``) or its full sha256
+        key_filter = key_filter | pc.starts_with(f("raw_sha256"), pattern=key)
+    by_input = _read(folder, "manifest", key_filter)
     matched = [r for r in by_input if r["source"] == key or r["raw_sha256"] == key]
     matched = matched or [r for r in by_input if r["raw_sha256"][:16] == key]
     doc_id = next((r["id"] for r in matched if r["id"]), None)
