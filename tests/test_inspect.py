@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from demo_steps import demo_pipeline, make_corpus
-from lawrpt_corpus import Document, build
+from lawrpt_corpus import DecodeStep, Document, Pipeline, build
 from lawrpt_corpus.cli import main
 from lawrpt_corpus.inspect import (
     SCHEMA_VERSION,
@@ -303,3 +303,36 @@ def test_in_place_view_accounts_for_every_character(lines: list[str], trailing: 
         # the view without the new text of changes is the decoded input, character for character
         original = "".join(s["text"] for s in result["segments"] if s["kind"] != "changed")
         assert original == text
+
+
+class _RepairingDecode(DecodeStep):
+    """Decode, then repair UTF-8-read-as-Latin-1 mojibake (as the decode cascade does)."""
+
+    def __call__(self, doc: Document) -> Document:
+        doc = super().__call__(doc)
+        if doc.kept:
+            lines = doc.text.split("\n")
+            for i, line in enumerate(lines):
+                try:
+                    lines[i] = line.encode("latin-1").decode("utf-8")
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    continue
+                if lines[i] != line:
+                    doc.log_edit("decode", "mojibake-latin1", 1)
+            doc.text = "\n".join(lines)
+        return doc
+
+
+def test_mojibake_repair_by_the_decode_step_is_shown_as_a_change() -> None:
+    clean = "2024年法治政府建设工作报告\n正文。"
+    line, body = clean.split("\n")
+    raw = (line.encode("utf-8").decode("latin-1") + "\n" + body).encode("utf-8")
+    pipe = Pipeline([_RepairingDecode(), *demo_pipeline().steps[1:]])
+    result = trace_input(Document.from_bytes("m.txt", raw), pipe)
+    assert result["text"] == clean
+    changed = [s for s in result["segments"] if s["kind"] == "changed"]
+    replaced = [s for s in result["segments"] if s["kind"] == "replaced"]
+    assert {s["rule"] for s in changed} == {"decode:mojibake-latin1"}
+    assert "法治" in "".join(s["text"] for s in changed)
+    assert "æ" in "".join(s["text"] for s in replaced)
+    assert "".join(s["text"] for s in result["segments"] if s["kind"] != "changed") == raw.decode()

@@ -698,6 +698,8 @@ def segments_text(segments: list[dict[str, Any]]) -> Any:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
     return "—" if value is None else str(value)
 
 
