@@ -59,22 +59,26 @@ class Browser:
                 raise RuntimeError("chromium did not start")
             time.sleep(0.1)
         port, path = port_file.read_text().splitlines()[:2]
-        self.ws = websocket.create_connection(
-            f"ws://127.0.0.1:{port}{path}", suppress_origin=True, timeout=timeout
-        )
+        self.ws: Any = None
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.send(f"{domain}.enable", session=True)
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-            session=True,
-        )
+        try:
+            self.ws = websocket.create_connection(
+                f"ws://127.0.0.1:{port}{path}", suppress_origin=True, timeout=timeout
+            )
+            target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+            attached = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})
+            self.session = attached["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                self.send(f"{domain}.enable", session=True)
+            self.send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                session=True,
+            )
+        except BaseException:
+            self.close()
+            raise
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: bool = False) -> Any:
         msg_id = next(self._ids)
@@ -90,16 +94,18 @@ class Browser:
                 return reply.get("result", {})
             self.events.append(reply)
 
-    def _pump_until(self, method: str) -> None:
+    def _pump_until(self, method: str, start: int) -> None:
+        """Read events until ``method`` arrives (only events from index ``start`` count)."""
         deadline = time.monotonic() + self.timeout
-        while not any(e.get("method") == method for e in self.events):
+        while not any(e.get("method") == method for e in self.events[start:]):
             if time.monotonic() > deadline:
                 raise TimeoutError(method)
             self.events.append(json.loads(self.ws.recv()))
 
     def open(self, url: str) -> None:
+        start = len(self.events)  # ignore the load event of the initial blank page
         self.send("Page.navigate", {"url": url}, session=True)
-        self._pump_until("Page.loadEventFired")
+        self._pump_until("Page.loadEventFired", start)
 
     def eval(self, expression: str) -> Any:
         res = self.send(
