@@ -49,3 +49,23 @@ def test_module_entry_point_help_lists_every_option() -> None:
     ).stdout
     for opt in ("--out", "--workers", "--glob", "--max-bytes", "--overwrite", "--quiet"):
         assert opt in out
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path: Path, capsys, seeds_dir):
+    assert main(["build", str(seeds_dir), "--out", str(tmp_path / "o"), "-w", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "kept" in captured.out
+
+
+def test_progress_callback_sees_every_stage(tmp_path: Path, seeds_dir) -> None:
+    from lawrpt_corpus import build
+
+    seen: dict[str, int] = {}
+
+    def progress(stage: str, done: int) -> None:
+        seen[stage] = max(done, seen.get(stage, 0))
+
+    build([seeds_dir], tmp_path / "o", workers=1, progress=progress)
+    assert seen["documents"] == 5 and seen["write"] == 5
+    assert any(stage.startswith("fit:") for stage in seen)

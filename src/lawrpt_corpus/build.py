@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from .document import DUPLICATE, KEPT, Document
-from .engines.base import Engine
+from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
 from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, iter_inputs
 from .pipeline import Pipeline
 from .publish import card
-from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter
+from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
 
 DEFAULT_OUT = Path("build/lawrpt-corpus")
 _DEPENDENCIES = ("regex", "opencc", "chardet", "datasets", "huggingface_hub", "pyarrow", "numpy")
@@ -138,14 +138,20 @@ def build(
     glob: str = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
+    resume: bool = False,
     shard_rows: int = DEFAULT_SHARD_ROWS,
-    progress: Callable[[Document], None] | None = None,
+    checkpoint_every: int = SPILL_CHUNK,
+    progress: Callable[[str, int], None] | None = None,
 ) -> BuildResult:
     """Build the dataset folder ``out`` from ``inputs`` (default: the seed reports).
 
     Every input becomes exactly one manifest row. The folder appears only when complete
-    (see :class:`~lawrpt_corpus.publish.writer.DatasetWriter`). Raises :class:`BuildError`
-    for unusable arguments; a bad input never raises.
+    (see :class:`~lawrpt_corpus.publish.writer.DatasetWriter`). Processed documents are
+    checkpointed every ``checkpoint_every`` inputs in the staging folder; after a crash or
+    kill, ``resume=True`` continues from the last checkpoint and writes the same rows as an
+    uninterrupted build. ``progress(stage, done)`` is called as documents move through the
+    stages (see :attr:`Engine.on_progress`). Raises :class:`BuildError` for unusable
+    arguments; a bad input never raises.
     """
     from . import default_pipeline
 
@@ -160,14 +166,20 @@ def build(
 
     t_start = time.perf_counter()
     items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out])
-    writer = DatasetWriter(out, shard_rows=shard_rows)
-    stats = _Stats()
     try:
-        for doc in pipeline.run(items, engine=engine):
+        writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
+    except OutputBusy as exc:
+        raise BuildError(str(exc)) from None
+    stats = _Stats()
+    if progress is not None:
+        engine.on_progress = progress
+    try:
+        docs = engine.run(
+            pipeline, items, spill_dir=writer.spill_dir, resume=resume, chunk_size=checkpoint_every
+        )
+        for doc in docs:
             writer.write(doc)
             stats.add(doc)
-            if progress is not None:
-                progress(doc)
         t0 = time.perf_counter()
         data_files, manifest_files = writer.finish_shards()
         summary: dict[str, Any] = {
@@ -182,6 +194,7 @@ def build(
             "distributions": {k: dict(sorted(v.items())) for k, v in stats.dist.items()},
             "corpus": {s.name: s.stats() for s in pipeline.corpus_steps},
             "timings": {k: round(v, 4) for k, v in engine.timings.items()},
+            "resumed_inputs": engine.resumed,
         }
         data_bytes = sum((writer.staging / f).stat().st_size for f in data_files)
         manifest_bytes = sum((writer.staging / f).stat().st_size for f in manifest_files)
@@ -199,6 +212,6 @@ def build(
         writer.write_json("build.json", summary)
         writer.commit()
     except BaseException:
-        writer.abort()
+        writer.abort(keep_checkpoint=True)
         raise
     return BuildResult(out=out, summary=summary)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import DEFAULT_OUT, BuildError, BuildResult, build
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES
+from .build import DEFAULT_OUT, BuildError, BuildResult, build, default_inputs
+from .engines.base import SPILL_CHUNK
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, count_inputs
 
 log = logging.getLogger("lawrpt_corpus")
 
@@ -58,6 +60,19 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: {DEFAULT_MAX_BYTES})",
     )
     b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    b.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted build of OUT from its last checkpoint (same inputs and "
+        "pipeline); the result is the same as an uninterrupted build",
+    )
+    b.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=SPILL_CHUNK,
+        metavar="N",
+        help=f"checkpoint processed documents every N inputs (default: {SPILL_CHUNK})",
+    )
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
 
     p = sub.add_parser(
@@ -115,31 +130,57 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_build(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     err = Console(stderr=True)
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if args.checkpoint_every < 1:
+        print("error: --checkpoint-every must be at least 1", file=sys.stderr)
+        return 2
     show = not args.quiet and err.is_terminal
     progress = Progress(
-        TextColumn("[bold]build[/]"),
+        TextColumn("[bold]{task.description:<22}[/]"),
         BarColumn(bar_width=None),
-        TextColumn("{task.completed} docs"),
-        TextColumn("{task.fields[rate]:.0f} docs/s"),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>6.0f} docs/s"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
         disable=not show,
         transient=True,
     )
-    t0 = time.perf_counter()
+    total = None
+    if show:
+        roots = [Path(p) for p in args.inputs] if args.inputs else default_inputs()
+        total = count_inputs([p for p in roots if p.exists()], args.glob)
     with progress:
-        task = progress.add_task("build", total=None, rate=0.0)
+        task = progress.add_task("reading", total=total, rate=0.0)
+        current = {"stage": ""}
+        started = {"t": time.perf_counter()}
 
-        def tick(_doc: object) -> None:
-            done = progress.tasks[0].completed + 1
-            rate = done / max(time.perf_counter() - t0, 1e-9)
-            progress.update(task, advance=1, rate=rate)
+        def tick(stage: str, done: int) -> None:
+            now = time.perf_counter()
+            if stage != current["stage"]:
+                current["stage"] = stage
+                started["t"] = now
+                label = {"documents": "cleaning documents", "write": "writing dataset"}
+                progress.update(
+                    task,
+                    description=label.get(stage, stage),
+                    completed=0,
+                    total=None if stage.startswith("fit:") else total,
+                )
+            rate = done / max(now - started["t"], 1e-9)
+            progress.update(task, completed=done, rate=rate)
 
         try:
             result = build(
@@ -149,6 +190,8 @@ def _run_build(args: argparse.Namespace) -> int:
                 glob=args.glob,
                 max_bytes=args.max_bytes,
                 overwrite=args.overwrite,
+                resume=args.resume,
+                checkpoint_every=args.checkpoint_every,
                 progress=tick if show else None,
             )
         except BuildError as exc:
@@ -190,6 +233,7 @@ def _run_push(args: argparse.Namespace) -> int:
             private=args.private,
             revision=args.revision,
             message=args.message,
+            backoff=float(os.environ.get("LAWRPT_PUSH_BACKOFF", "1.0")),
         )
     except PushError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,18 +14,24 @@ the output is the same documents in the same order.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import pickle
+import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..document import Document
 from ..io.readers import InputItem, load_document
 from ..pipeline import CorpusStep, Pipeline
 
-SPILL_BATCH = 256
+#: Documents per spill chunk: the unit of work that ``--resume`` keeps after a crash.
+SPILL_CHUNK = 512
 
 
 def process_item(pipeline: Pipeline, item: InputItem | Document) -> Document:
@@ -37,46 +43,87 @@ def process_item(pipeline: Pipeline, item: InputItem | Document) -> Document:
 
 
 class Spill:
-    """An append-only scratch file of pickled document batches, read back in order."""
+    """Processed documents on disk, in input order, in chunks of ``chunk_size``.
 
-    def __init__(self, directory: str | Path | None = None):
-        self._tmp = tempfile.TemporaryDirectory(prefix="lawrpt-spill-", dir=directory)
-        self.path = Path(self._tmp.name) / "docs.pkl"
-        self._fh: IO[bytes] | None = open(self.path, "wb")
+    Each chunk (``chunk-NNNNNN.pkl``) is written to a temporary name and renamed when
+    complete, so after a crash every chunk file present is whole. A new ``Spill`` on the
+    same ``directory`` with ``resume=True`` keeps the complete chunks (see
+    :meth:`resumable`); otherwise the directory is emptied. Without ``directory`` a
+    temporary one is used and removed by :meth:`cleanup`.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path | None = None,
+        chunk_size: int = SPILL_CHUNK,
+        resume: bool = False,
+        fingerprint: str = "",
+    ):
+        self._tmp = None
+        if directory is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="lawrpt-spill-")
+            directory = self._tmp.name
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.chunk_size = chunk_size
+        stamp = self.dir / "fingerprint"
+        same = stamp.exists() and stamp.read_text(encoding="utf-8") == fingerprint
+        if not (resume and same):
+            for old in self.dir.glob("chunk-*"):
+                old.unlink()
+        stamp.write_text(fingerprint, encoding="utf-8")
+        self._chunks = sorted(self.dir.glob("chunk-*.pkl"))
+        for partial in self.dir.glob("chunk-*.tmp"):
+            partial.unlink()
         self._batch: list[Document] = []
         self.count = 0
+
+    def resumable(self) -> Iterator[list[Document]]:
+        """The complete chunks left by an earlier run, in order (empty unless resuming)."""
+        for path in list(self._chunks):
+            with open(path, "rb") as fh:
+                yield pickle.load(fh)
+
+    def keep_chunks(self, n: int) -> None:
+        """Keep the first ``n`` resumable chunks as this run's start; drop the rest."""
+        for path in self._chunks[n:]:
+            path.unlink()
+        self._chunks = self._chunks[:n]
+        self.count = n * self.chunk_size
 
     def append(self, doc: Document) -> None:
         doc.raw = None
         self._batch.append(doc)
         self.count += 1
-        if len(self._batch) >= SPILL_BATCH:
+        if len(self._batch) >= self.chunk_size:
             self._flush()
 
     def _flush(self) -> None:
-        if self._batch and self._fh is not None:
-            pickle.dump(self._batch, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
-            self._batch = []
+        if not self._batch:
+            return
+        path = self.dir / f"chunk-{len(self._chunks):06d}.pkl"
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(self._batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        self._chunks.append(path)
+        self._batch = []
 
     def close_writing(self) -> None:
         self._flush()
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
 
     def __iter__(self) -> Iterator[Document]:
         self.close_writing()
-        with open(self.path, "rb") as fh:
-            while True:
-                try:
-                    batch = pickle.load(fh)
-                except EOFError:
-                    return
-                yield from batch
+        for path in self._chunks:
+            with open(path, "rb") as fh:
+                yield from pickle.load(fh)
 
     def cleanup(self) -> None:
-        self.close_writing()
-        self._tmp.cleanup()
+        self._batch = []
+        if self._tmp is not None:
+            self._tmp.cleanup()
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Engine:
@@ -87,32 +134,77 @@ class Engine:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self.workers = 1
+        self.resumed = 0
+        #: Called with (stage, documents done in that stage); stages: "documents",
+        #: "fit:<step>", "write". For progress bars; must be cheap.
+        self.on_progress: Callable[[str, int], None] = _no_progress
 
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
     ) -> Iterator[Document]:
         raise NotImplementedError
 
-    def run(self, pipeline: Pipeline, inputs: Iterable[Any]) -> Iterator[Document]:
-        """Run the whole pipeline; yield every document in input order."""
-        spill = Spill()
+    def run(
+        self,
+        pipeline: Pipeline,
+        inputs: Iterable[Any],
+        spill_dir: str | Path | None = None,
+        resume: bool = False,
+        chunk_size: int = SPILL_CHUNK,
+    ) -> Iterator[Document]:
+        """Run the whole pipeline; yield every document in input order.
+
+        With ``spill_dir`` the processed documents are checkpointed there; ``resume=True``
+        reuses the chunks an interrupted run with the same pipeline left, after checking
+        that they came from the same inputs in the same order (by ``source``).
+        """
+        fingerprint = hashlib.sha256(
+            json.dumps(pipeline.describe(), sort_keys=True).encode()
+        ).hexdigest()
+        spill = Spill(spill_dir, chunk_size=chunk_size, resume=resume, fingerprint=fingerprint)
         try:
             t0 = time.perf_counter()
-            for seq, doc in enumerate(self.map_documents(pipeline, inputs)):
+            items: Iterator[Any] = iter(inputs)
+            kept_chunks = 0
+            for chunk in spill.resumable():
+                head = list(islice(items, len(chunk)))
+                if [_source_of(i) for i in head] != [d.source for d in chunk]:
+                    items = chain(head, items)
+                    break
+                kept_chunks += 1
+            spill.keep_chunks(kept_chunks)
+            self.resumed = spill.count
+            report = self.on_progress
+            report("documents", spill.count)
+            for seq, doc in enumerate(self.map_documents(pipeline, items), start=spill.count):
                 doc.seq = seq
                 spill.append(doc)
+                report("documents", seq + 1)
             self.timings["documents"] = time.perf_counter() - t0
             corpus = pipeline.corpus_steps
             for i, step in enumerate(corpus):
                 t0 = time.perf_counter()
+                report(f"fit:{step.name}", 0)
                 step.fit(_kept_after(spill, corpus[:i]))
                 self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            for doc in spill:
+            for n, doc in enumerate(spill, start=1):
                 yield _apply_all(doc, corpus)
+                report("write", n)
             self.timings["apply"] = time.perf_counter() - t0
-        finally:
-            spill.cleanup()
+        except BaseException:
+            if spill_dir is None:  # a checkpoint the caller asked for survives the failure
+                spill.cleanup()
+            raise
+        spill.cleanup()
+
+
+def _no_progress(stage: str, done: int) -> None:
+    pass
+
+
+def _source_of(item: Any) -> str:
+    return str(getattr(item, "source", ""))
 
 
 def _apply_all(doc: Document, steps: list[CorpusStep]) -> Document:

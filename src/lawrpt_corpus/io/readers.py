@@ -88,7 +88,46 @@ def iter_inputs(
             yield _file_item(root, root.name, max_bytes)
 
 
+def count_inputs(
+    paths: Sequence[str | os.PathLike[str]],
+    glob: str = DEFAULT_GLOB,
+    exclude: Sequence[str | os.PathLike[str]] = (),
+) -> int:
+    """How many items :func:`iter_inputs` will yield (for a progress bar's total).
+
+    Walks the folders again and counts JSONL lines without parsing them.
+    """
+    excluded = {os.path.realpath(p) for p in exclude}
+    n = 0
+    for raw in paths:
+        root = Path(raw)
+        listed = _list_dir(root, glob, excluded) if root.is_dir() else [(root.name, root)]
+        for source, path in listed:
+            n += _count_jsonl(path) if _is_jsonl(path) and not source.endswith("/") else 1
+    return n
+
+
+def _count_jsonl(path: Path) -> int:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip()) or 1
+    except (OSError, EOFError):
+        return 1
+
+
 def _iter_dir(root: Path, glob: str, max_bytes: int, excluded: set[str]) -> Iterator[InputItem]:
+    for source, path in _list_dir(root, glob, excluded):
+        if source.endswith("/"):
+            yield InputItem(source, error="unreadable:directory")
+        elif _is_jsonl(path):
+            yield from iter_jsonl(path, source, max_bytes)
+        else:
+            yield _file_item(path, source, max_bytes)
+
+
+def _list_dir(root: Path, glob: str, excluded: set[str]) -> list[tuple[str, Path]]:
+    """Matching files under ``root`` as sorted ``(source, path)``; unreadable folders end in /."""
     found: list[tuple[str, Path]] = []
     seen_dirs: set[str] = set()
     stack = [root]
@@ -114,13 +153,7 @@ def _iter_dir(root: Path, glob: str, max_bytes: int, excluded: set[str]) -> Iter
             elif path.match(glob) or _is_jsonl(path):
                 found.append((_source_name(path, root), path))
     found.sort(key=lambda item: item[0])
-    for source, path in found:
-        if source.endswith("/"):
-            yield InputItem(source, error="unreadable:directory")
-        elif _is_jsonl(path):
-            yield from iter_jsonl(path, source, max_bytes)
-        else:
-            yield _file_item(path, source, max_bytes)
+    return found
 
 
 def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[InputItem]:

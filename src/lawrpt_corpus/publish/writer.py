@@ -1,10 +1,13 @@
 """Write the dataset folder of the contract, atomically.
 
-Everything is written into a staging folder beside ``out`` (``.<name>.partial-<pid>``);
-only when every file is complete is the staging folder renamed to ``out`` (a previous
-dataset there is moved aside first and deleted last). A crash therefore never leaves a
-folder at ``out`` that looks complete, and never destroys the previous dataset before the
-new one is whole.
+Everything is written into a staging folder beside ``out`` (``.<name>.partial``); only when
+every file is complete is the staging folder renamed to ``out`` (a previous dataset there
+is moved aside first and deleted last). A crash therefore never leaves a folder at ``out``
+that looks complete, and never destroys the previous dataset before the new one is whole.
+
+The staging folder also holds the engine's checkpoint (``spill/``), which ``--resume``
+reuses, and a ``lock`` with the writer's pid: a second build on the same ``out`` while the
+first is alive is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 #: Rows per data shard (about 100-200 MB of parquet for 10 KB reports).
 DEFAULT_SHARD_ROWS = 20_000
 _ROW_GROUP = 1_000
+
+
+def _batch(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
+    """Rows → a record batch, column by column (``Table.from_pylist`` imports pandas)."""
+    arrays = [pa.array([row[f.name] for row in rows], type=f.type) for f in schema]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 class _ShardedParquet:
@@ -57,7 +66,7 @@ class _ShardedParquet:
                 self._in_shard = 0
             room = self.shard_rows - self._in_shard
             chunk, self._buffer = self._buffer[:room], self._buffer[room:]
-            self._writer.write_table(pa.Table.from_pylist(chunk, schema=self.schema))
+            self._writer.write_batch(_batch(chunk, self.schema))
             self._in_shard += len(chunk)
             if self._in_shard >= self.shard_rows:
                 self._writer.close()
@@ -82,15 +91,54 @@ class _ShardedParquet:
         return names
 
 
-class DatasetWriter:
-    """Streams documents into a staging folder; :meth:`commit` moves it to ``out``."""
+class OutputBusy(Exception):
+    """Another live build is writing the same output folder."""
 
-    def __init__(self, out: str | os.PathLike[str], shard_rows: int = DEFAULT_SHARD_ROWS):
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class DatasetWriter:
+    """Streams documents into a staging folder; :meth:`commit` moves it to ``out``.
+
+    ``resume=True`` keeps the staging folder's checkpoint (``spill/``) from an interrupted
+    build; the shards are always rewritten.
+    """
+
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        shard_rows: int = DEFAULT_SHARD_ROWS,
+        resume: bool = False,
+    ):
         self.out = Path(out)
-        self.staging = self.out.parent / f".{self.out.name}.partial-{os.getpid()}"
+        self.staging = self.out.parent / f".{self.out.name}.partial"
+        lock = self.staging / "lock"
+        if lock.exists():
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise OutputBusy(f"another build (pid {pid}) is writing {self.out}")
         if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
+            for child in self.staging.iterdir():
+                if child.name == "spill" and resume:
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        self.staging.mkdir(parents=True, exist_ok=True)
+        lock.write_text(str(os.getpid()))
+        self.spill_dir = self.staging / "spill"
         self.data = _ShardedParquet(self.staging / "data", "train", DATA_SCHEMA, shard_rows)
         self.manifest = _ShardedParquet(
             self.staging / "manifest", "manifest", MANIFEST_SCHEMA, shard_rows * 5
@@ -112,6 +160,8 @@ class DatasetWriter:
 
     def commit(self) -> Path:
         """Atomically replace ``out`` with the staged folder."""
+        shutil.rmtree(self.spill_dir, ignore_errors=True)
+        (self.staging / "lock").unlink(missing_ok=True)
         old = None
         if self.out.exists():
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
@@ -121,5 +171,11 @@ class DatasetWriter:
             shutil.rmtree(old, ignore_errors=True)
         return self.out
 
-    def abort(self) -> None:
+    def abort(self, keep_checkpoint: bool = False) -> None:
+        """Remove the staging folder (or all but the checkpoint, for a later ``--resume``)."""
+        if keep_checkpoint and self.spill_dir.exists():
+            for child in self.staging.iterdir():
+                if child.name != "spill":
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            return
         shutil.rmtree(self.staging, ignore_errors=True)

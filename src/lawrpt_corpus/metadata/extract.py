@@ -1,0 +1,568 @@
+"""Field extractors of the metadata step: pure functions of the text.
+
+Every extractor returns the value and its evidence (:class:`Evidence`: the rule that produced
+it and the 1-based line it came from, or why the field is null). Patterns accept both ASCII
+and full-width punctuation, because the step may see raw text.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import regex
+
+from .gazetteer import Division, Gazetteer, Mention
+from .rules import rules
+
+NUM = "一二三四五六七八九十"
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGIT.update({"六": 6, "七": 7, "八": 8, "九": 9})
+LEVELS = ("province", "prefecture", "county")
+LEVEL_OF_CHAR = {"省": "province", "市": "prefecture", "州": "prefecture", "盟": "prefecture"}
+LEVEL_OF_CHAR.update({"区": "county", "县": "county", "旗": "county"})
+
+
+@dataclass(slots=True)
+class Evidence:
+    rule: str | None
+    line: int | None = None
+    why: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rule": self.rule, "line": self.line}
+        if self.why:
+            d["why"] = self.why
+        return d
+
+
+@dataclass(slots=True)
+class Line:
+    no: int  # 1-based line number in the text
+    text: str  # stripped
+
+
+@dataclass(slots=True)
+class Result:
+    meta: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    def set(self, key: str, value: Any, ev: Evidence) -> None:
+        self.meta[key] = value
+        self.evidence[key] = ev
+
+
+# -- compiled patterns ---------------------------------------------------------------------
+class _P:
+    """Patterns compiled once per process from rules.toml."""
+
+    def __init__(self) -> None:
+        r = rules()
+        ag = r["agency"]
+        self.suffix = ag["suffix"]
+        self.body_char = ag["body_char"]
+        self.self_refs: dict[str, str] = dict(ag["self_refs"])
+        ph = r["placeholder"]["pattern"]
+        self.placeholder = re.compile(ph)
+        body = self.body_char
+        han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
+        self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
+        self.central = regex.compile(ag["central"])
+        self.party_prefix = re.compile(ag["party_prefix"])
+        self.subject = regex.compile(
+            rf"(?:^|[，,。；;：:]|年(?:以来|度)?)\s*(?P<a>{body}{{1,18}}?{self.suffix})"
+            rf"(?={ag['subject_verbs']})"
+        )
+        pre = regex.escape(ag["abbr_preceders"])
+        self.abbr_pre = rf"(?:^|(?<=[{pre}])|(?<!\p{{Han}}))"
+        y = r"((?:19|20)\d\d)"
+        cn_y = r"([〇○零ＯO一二三四五六七八九]{4})"
+        self.year_title = regex.compile(rf"(?:{y}|{cn_y})\s*年(?!\s*\d{{1,2}}\s*月)")
+        self.year_open_report = regex.compile(rf"现将[^。，,；;]{{0,24}}?{y}\s*年")
+        self.year_open_start = regex.compile(
+            rf"^(?:[（(]?\s*)?{y}\s*年(?:度)?(?!\s*\d{{1,2}}\s*月)"
+        )
+        self.year_any = regex.compile(rf"{y}\s*年(?!\s*\d{{1,2}}\s*月)(?![—\-－~至到])")
+        self.year_range_tail = regex.compile(r"\d{4}\s*[—\-－~至到]\s*$")
+        self.plan_words = regex.compile(r["year"]["plan_words"])
+        d_ar = r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+        d_iso = r"((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})"
+        cn_md = r"([一二三四五六七八九十]{1,3})"
+        d_cn = rf"([〇○零ＯO一二三四五六七八九]{{4}})\s*年\s*{cn_md}\s*月\s*{cn_md}\s*日"
+        self.date_any = rf"(?:{d_ar}|{d_cn}|{d_iso})"
+        self.date_line = regex.compile(rf"^[（(]?\s*{self.date_any}\s*[）)]?$")
+        self.agency_date_line = regex.compile(rf"^(?P<a>\S.{{1,38}}?)\s+{self.date_any}$")
+        self.issue_label = regex.compile(
+            rf"{r['date']['issue_labels']}\s*[:：|｜]?\s*{self.date_any}"
+        )
+        self.heading = regex.compile(rf"^([{NUM}]{{1,3}})\s*[、.．]\s*(\S.*)$")
+        t = r["title"]
+        self.title_end = regex.compile(rf"{t['ends']}\s*[）)》」]?$")
+        self.byline = regex.compile(t["byline"])
+        self.sentence_punct = regex.compile(r"[。，,；;！!？?]")
+        self.doc_types = [(d["id"], d["name"], regex.compile(d["pattern"])) for d in r["doc_types"]]
+        self.report_opening = regex.compile(r"(?:报告|总结|汇报)如下")
+        lv = r["levels"]
+        self.level_of_marker = {w: lvl for lvl in LEVELS for w in lv[lvl]}
+        self.level_markers = re.compile("|".join(map(re.escape, self.level_of_marker)))
+        self.min_markers = int(lv["min_markers"])
+        self.municipalities = frozenset(lv["municipalities"])
+        self.body_min_count = int(r["year"]["body_min_count"])
+        self.title_max = int(t["max_len"])
+        self.tail_lines = int(r["date"]["tail_lines"])
+        self.self_ref_re = re.compile("|".join(map(re.escape, self.self_refs)))
+
+
+@lru_cache(maxsize=1)
+def patterns() -> _P:
+    return _P()
+
+
+@lru_cache(maxsize=256)
+def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
+    """A body's name (group ``b``) ending in ``suffix``, right after ``prefix`` (a regex:
+    level chars, or empty to match at a given position): 区 → 人社局."""
+    p = patterns()
+    return regex.compile(rf"(?:{prefix})(?P<b>{p.body_char}{{1,12}}?{suffix})")
+
+
+# -- small helpers -------------------------------------------------------------------------
+def level_prefix(agency: str) -> str:
+    """The level word an abbreviated body starts with: 省人社厅 → 省, 自治区人社厅 → 自治区."""
+    if agency.startswith("自治区"):
+        return "自治区"
+    return agency[0] if agency and agency[0] in LEVEL_OF_CHAR else ""
+
+
+def cn_number(s: str) -> int | None:
+    """一..九十九 → int; 〇二三 digit strings (years) → int."""
+    if not s:
+        return None
+    if all(c in _CN_DIGIT for c in s):
+        return int("".join(str(_CN_DIGIT[c]) for c in s))
+    if "十" in s:
+        tens, _, units = s.partition("十")
+        t = _CN_DIGIT.get(tens, 0) if tens else 1
+        u = _CN_DIGIT.get(units, 0) if units else 0
+        if (tens and tens not in _CN_DIGIT) or (units and units not in _CN_DIGIT):
+            return None
+        return t * 10 + u
+    return None
+
+
+def parse_date(groups: tuple[str | None, ...]) -> str | None:
+    """ISO date from the 9 groups of ``date_any`` (arabic / Chinese / ISO-ish), or None."""
+    for i in (0, 3, 6):
+        y, m, d = groups[i : i + 3]
+        if y is None or m is None or d is None:
+            continue
+        yy, mm, dd = (cn_number(y), cn_number(m), cn_number(d)) if i == 3 else (y, m, d)
+        try:
+            return _dt.date(int(yy), int(mm), int(dd)).isoformat()  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _year_of(m: regex.Match[str]) -> int | None:
+    if m.group(1):
+        return int(m.group(1))
+    v = cn_number(m.group(2) or "")
+    return v if v and 1949 <= v <= 2100 else None
+
+
+def split_lines(text: str) -> list[Line]:
+    return [Line(i + 1, s.strip()) for i, s in enumerate(text.split("\n")) if s.strip()]
+
+
+# -- structure -----------------------------------------------------------------------------
+def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
+    """Top-level headings 一、二、… in numbering order (a heading that breaks the sequence,
+    e.g. a nested 一、 list, is skipped). A long heading line is cut at its first 。."""
+    p = patterns()
+    out: list[str] = []
+    heads: list[Line] = []
+    expected = 1
+    for ln in lines:
+        m = p.heading.match(ln.text)
+        if not m or cn_number(m.group(1)) != expected:
+            continue
+        text = ln.text
+        if len(text) > 40:
+            cut = regex.search(r"[。；;]", text)
+            if cut:
+                text = text[: cut.start() + 1]
+        out.append(text)
+        heads.append(ln)
+        expected += 1
+    return out, heads
+
+
+def find_title(lines: list[Line]) -> tuple[str | None, Line | None, Line | None, int]:
+    """(title, its line, an agency header line above it, index of the first body line).
+
+    Looks at the lines before the first prose line (at most the first eight), skipping
+    bylines and dates: the first line that names a known report type wins, else the first
+    that ends like a title (报告/总结/…, at least six characters, so a breadcrumb such as
+    ``工作报告`` is not a title).
+    """
+    p = patterns()
+    specific: int | None = None
+    generic: int | None = None
+    stop = 0
+    for i, ln in enumerate(lines[:8]):
+        s = ln.text
+        stop = i
+        if p.byline.search(s) or p.date_line.match(s):
+            continue
+        if p.heading.match(s) or len(s) > p.title_max or p.sentence_punct.search(s):
+            break
+        if specific is None and any(rx.search(s) for _, _, rx in p.doc_types[:-2]):
+            specific = i
+        elif generic is None and len(s) >= 6 and p.title_end.search(s):
+            generic = i
+    t = specific if specific is not None else generic
+    if t is None:
+        return None, None, None, stop
+    header = lines[t - 1] if t > 0 and p.agency_line.match(lines[t - 1].text) else None
+    return lines[t].text, lines[t], header, t + 1
+
+
+def find_opening(lines: list[Line], start: int) -> Line | None:
+    """The first prose line (with sentence punctuation) at or after ``start``, before any
+    section heading; bylines, dates and repeated title lines are skipped."""
+    p = patterns()
+    for ln in lines[start : start + 5]:
+        if p.heading.match(ln.text):
+            return None
+        if p.byline.search(ln.text[:30]) or p.date_line.match(ln.text):
+            continue
+        if p.sentence_punct.search(ln.text):
+            return ln
+    return None
+
+
+# -- year ----------------------------------------------------------------------------------
+def find_year(
+    title: Line | None, opening: Line | None, heads: list[Line], lines: list[Line]
+) -> tuple[int | None, Evidence]:
+    p = patterns()
+    if title is not None:
+        for m in p.year_title.finditer(title.text):
+            if p.year_range_tail.search(title.text[: m.start()]):
+                continue  # 2021-2025年规划: a range, not a report year
+            y = _year_of(m)
+            if y:
+                return y, Evidence("title", title.no)
+    if opening is not None:
+        first = opening.text[:300]
+        m = p.year_open_report.search(first)
+        if m:
+            return int(m.group(1)), Evidence("opening-report", opening.no)
+        m = p.year_open_start.search(first)
+        if m:
+            return int(m.group(1)), Evidence("opening-start", opening.no)
+    if heads:
+        h = heads[0]
+        m = p.year_any.search(h.text)
+        if m and not p.plan_words.search(h.text):
+            return int(m.group(1)), Evidence("first-section", h.no)
+    # body: the dominant year outside plan sections, dates and ranges
+    counts: Counter[int] = Counter()
+    first_line: dict[int, int] = {}
+    plan = False
+    head_nos = {h.no for h in heads}
+    for ln in lines:
+        if ln.no in head_nos:
+            plan = bool(p.plan_words.search(ln.text))
+            continue
+        if plan:
+            continue
+        for m in p.year_any.finditer(ln.text):
+            if p.year_range_tail.search(ln.text[max(0, m.start() - 8) : m.start()]):
+                continue
+            y = int(m.group(1))
+            counts[y] += 1
+            first_line.setdefault(y, ln.no)
+    if counts:
+        (y, n), *rest = [*counts.most_common(2), (0, 0)]
+        second = rest[0][1]
+        if n >= p.body_min_count and n >= 2 * second:
+            return y, Evidence("body-majority", first_line[y])
+        return None, Evidence(None, why=f"body years not dominant: {dict(counts.most_common(3))}")
+    return None, Evidence(None, why="no year in title, opening, first section or body")
+
+
+# -- date and signature --------------------------------------------------------------------
+def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | None, Line | None]:
+    """(agency, its line, ISO date, its line) from the end of the text."""
+    p = patterns()
+    tail = lines[-p.tail_lines :]
+    best_date: tuple[str, Line] | None = None
+    for j in range(len(tail) - 1, -1, -1):
+        ln = tail[j]
+        if len(ln.text) > 60:  # prose, not a signature or date line
+            continue
+        m = p.date_line.match(ln.text)
+        if m:
+            iso = parse_date(m.groups())
+            if iso is None:
+                continue
+            if j > 0 and p.agency_line.match(tail[j - 1].text):
+                return tail[j - 1].text, tail[j - 1], iso, ln
+            if best_date is None:
+                best_date = (iso, ln)
+            continue
+        m = p.agency_date_line.match(ln.text)
+        if m and p.agency_line.match(m.group("a")):
+            iso = parse_date(m.groups()[1:])
+            if iso:
+                return m.group("a"), ln, iso, ln
+    for ln in reversed(tail[-3:]):
+        if p.agency_line.match(ln.text) and not p.heading.match(ln.text):
+            if best_date:
+                return ln.text, ln, best_date[0], best_date[1]
+            return ln.text, ln, None, None
+    if best_date:
+        return None, None, best_date[0], best_date[1]
+    return None, None, None, None
+
+
+def find_issue_date(lines: list[Line]) -> tuple[str | None, Line | None]:
+    p = patterns()
+    for ln in lines:
+        if "期" not in ln.text:  # every label ends in 日期: skip the regex on other lines
+            continue
+        m = p.issue_label.search(ln.text)
+        if m:
+            iso = parse_date(m.groups())
+            if iso:
+                return iso, ln
+    return None, None
+
+
+# -- doc type ------------------------------------------------------------------------------
+def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None, Evidence]:
+    p = patterns()
+    if title is not None:
+        for rid, name, rx in p.doc_types:
+            if rx.search(title.text):
+                return name, Evidence(f"title:{rid}", title.no)
+    if opening is not None:
+        for sent in regex.split(r"[。]", opening.text):
+            if p.report_opening.search(sent):
+                for rid, name, rx in p.doc_types[:-2]:
+                    if rx.search(sent):
+                        return name, Evidence(f"opening:{rid}", opening.no)
+    return None, Evidence(None, why="no title, or no known report type in it or the opening")
+
+
+# -- places --------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Place:
+    level: str | None = None
+    division: Division | None = None
+    written: dict[str, str] = field(default_factory=dict)  # placeholders kept as written
+    rule: str | None = None
+    line: int | None = None
+    why: str | None = None
+
+
+def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[str, str]]]:
+    """Places a body's name starts with (湖北省人社厅 → 湖北省; XX市XX区… → XX市, XX区)."""
+    p = patterns()
+    found = {m.start: m for m in g.find(name)}
+    mentions: list[Mention] = []
+    masks: list[tuple[str, str]] = []
+    party = p.party_prefix.match(name)  # 中共XX县委… names the county too
+    pos = party.end() if party else 0
+    while pos < len(name):
+        if pos in found:
+            mentions.append(found[pos])
+            pos = found[pos].end
+            continue
+        m = p.placeholder.match(name, pos)
+        if m:
+            masks.append((m.group(), LEVEL_OF_CHAR.get(m.group()[-1], "county")))
+            pos = m.end()
+            continue
+        break
+    return mentions, masks
+
+
+def _resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str | None:
+    """Pick one of several same-named divisions by the other places the text names."""
+    if len(codes) == 1:
+        return codes[0]
+    scores = []
+    for c in codes:
+        chain = g.chain(c)
+        s = 0
+        for lvl, w in (("prefecture", 2), ("province", 1)):
+            anc = chain.get(lvl)
+            if anc is not None and anc.code != c:
+                s += w * support.get(anc.code, 0)
+        s += support.get("p:" + c[:2], 0)
+        scores.append((s, c))
+    scores.sort(reverse=True)
+    if scores[0][0] > 0 and scores[0][0] > scores[1][0]:
+        return scores[0][1]
+    return None
+
+
+def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:
+    if level == "prefecture":
+        return (
+            div.level == "prefecture"
+            or (div.level == "province" and div.code in municipalities)
+            or (div.level == "county" and div.name.endswith("市"))
+        )
+    return div.level == level
+
+
+def resolve_place(
+    g: Gazetteer,
+    mentions: list[Mention],
+    text: str,
+    agency: str | None,
+    agency_line: int | None,
+) -> Place:
+    """The issuing body's place: from the agency's own name, else the level markers and the
+    most-named division of that level (same-named divisions resolved by other places in the
+    text; still ambiguous or tied → null)."""
+    p = patterns()
+    # unambiguous support, per division and per province ("p:NN")
+    support: Counter[str] = Counter()
+    for m in mentions:
+        if len(m.codes) == 1:
+            support[m.codes[0]] += 1
+            support["p:" + m.codes[0][:2]] += 1
+    resolved: list[tuple[Mention, str | None]] = [
+        (m, _resolve(g, m.codes, support)) for m in mentions
+    ]
+
+    # 1. the agency's own name
+    level: str | None = None
+    if agency:
+        lead, masks = leading_places(g, agency)
+        if lead or masks:
+            place = Place(rule="agency-name", line=agency_line)
+            for lvl_mask in masks:
+                place.written[lvl_mask[1]] = lvl_mask[0]
+            best: Division | None = None
+            levels: list[str] = []
+            for m in lead:
+                code = _resolve(g, m.codes, support)
+                if code is None:
+                    place.why = f"ambiguous: {m.name} ({len(m.codes)} divisions)"
+                    same = {g.divisions[c].level for c in m.codes}
+                    if len(same) == 1:
+                        levels.append(same.pop())
+                    continue
+                div = g.get(code)
+                if best is None or (div is not None and len(div.code) > len(best.code)):
+                    best = div
+            place.division = best
+            levels += [best.level] if best else []
+            levels += [lvl for _, lvl in masks]
+            order = ("province", "prefecture", "county")
+            place.level = max(levels, key=order.index) if levels else None
+            return place
+        if p.central.search(agency):
+            return Place(level="central", rule="agency-central", line=agency_line)
+        prefix = level_prefix(agency)
+        if prefix:
+            level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
+            rule = "agency-level"
+    # 2. level markers
+    if level is None:
+        counts = dict.fromkeys(LEVELS, 0)
+        for w in p.level_markers.findall(text):
+            counts[p.level_of_marker[w]] += 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if ranked[0][1] >= p.min_markers and ranked[0][1] > ranked[1][1]:
+            level = ranked[0][0]
+            rule = "level-markers"
+    if level is None:
+        # 3. no level evidence: a province only if every unambiguous mention agrees
+        provs = Counter(c[:2] for m, c in resolved if c)
+        if len(provs) == 1 and sum(provs.values()) >= 2:
+            code = next(iter(provs))
+            return Place(division=g.get(code), rule="mentions-one-province")
+        return Place(why="no level evidence (agency, 我县/全市/省委… markers)")
+    # choose the most-named division that fits the level
+    per: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    amb: Counter[str] = Counter()
+    for m, c in resolved:
+        if c is None:
+            if any(_fits(level, g.divisions[x], p.municipalities) for x in m.codes):
+                amb[m.name] += 1
+            continue
+        div = g.divisions[c]
+        if _fits(level, div, p.municipalities):
+            per[c] += 1
+            first.setdefault(c, m.start)
+    if not per and not amb:
+        return Place(level=level, rule=rule, why=f"no {level} named in the text")
+    top = per.most_common(2)
+    top_n = top[0][1] if top else 0
+    if amb and max(amb.values()) >= top_n:
+        name, _ = amb.most_common(1)[0]
+        return Place(level=level, rule=rule, why=f"ambiguous: {name} in several provinces")
+    if len(top) > 1 and top[1][1] == top_n:
+        return Place(
+            level=level,
+            rule=rule,
+            why=f"tie: {g.divisions[top[0][0]].name} / {g.divisions[top[1][0]].name}",
+        )
+    div = g.divisions[top[0][0]]
+    return Place(
+        level=level, division=div, rule=rule + "+mentions", line=_line_of(text, first[div.code])
+    )
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+# -- agency expansion ----------------------------------------------------------------------
+def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str | None]:
+    """A body of the place named in the text with ``suffix`` (湖里区人社局, 区人社局 →
+    湖里区人社局). Returns (name, why-not). Several different bodies → the most named if it
+    has at least twice the mentions of the next, else None."""
+    p = patterns()
+    div = place.division
+    if div is None:
+        return None, "place unknown"
+    lvl_chars = {div.name[-1]} if div.level != "province" else {"省"}
+    if div.level == "province" and div.name.endswith("市"):
+        lvl_chars = {"市"}
+    counts: Counter[str] = Counter()
+    written: dict[str, str] = {}
+    body = _body_after("", suffix)  # compiled once per suffix, whatever the place
+    pos = text.find(div.name)
+    while pos >= 0:
+        m = body.match(text, pos + len(div.name))
+        if m:
+            b = m.group("b")
+            counts[b] += 1
+            written.setdefault(b, div.name + b)
+        pos = text.find(div.name, pos + 1)
+    abbr = _body_after(p.abbr_pre + "[" + "".join(sorted(lvl_chars)) + "]", suffix)
+    for m in abbr.finditer(text):
+        b = m.group("b")
+        if b[:2] not in ("人民", "政府"):
+            counts[b] += 1
+    if not counts:
+        return None, f"no body of {div.name} ending in {suffix} named in the text"
+    (b, n), *rest = [*counts.most_common(2), ("", 0)]
+    if rest[0][1] and n < 2 * rest[0][1]:
+        return None, f"several bodies: {b} / {rest[0][0]}"
+    return written.get(b, div.name + b), None
