@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from demo_steps import demo_pipeline, make_corpus
 from lawrpt_corpus import DecodeStep, Document, Pipeline, build
 from lawrpt_corpus.cli import main
 from lawrpt_corpus.inspect import (
@@ -23,6 +22,8 @@ from lawrpt_corpus.inspect import (
     read_input,
     trace_input,
 )
+
+from .demo_steps import demo_pipeline, make_corpus
 
 #: The top-level keys of ``inspect --json`` (docs/inspect.md); changing them is a new schema.
 TRACE_KEYS = {
@@ -119,7 +120,7 @@ def test_metadata_fields_show_evidence_or_why_null(corpus: Path) -> None:
     meta = trace_input(read_input(corpus / "000_42b881255f21474b.txt"), demo_pipeline())["metadata"]
     assert meta["year"]["value"] == 2024
     assert meta["year"]["rule"] == "year.first-mention"
-    assert "2024年" in meta["year"]["line"]
+    assert "2024年" in meta["year"]["line"] and meta["year"]["line_text"] == meta["year"]["line"]
     assert meta["province"]["value"] == "江西省" and "江西省" in meta["province"]["line"]
     meta = trace_input(read_input(corpus / "002_deec5caec2a6a417.txt"), demo_pipeline())["metadata"]
     assert meta["province"]["value"] is None
@@ -180,7 +181,7 @@ def test_json_schema_is_stable(capsys: pytest.CaptureFixture[str], seeds_dir: Pa
     assert result["steps"] and all(set(s) == STEP_KEYS for s in result["steps"])
     assert set(result["decode"]) == {"encoding", "rule"}
     for m in result["metadata"].values():
-        assert set(m) == {"value", "rule", "line", "why_null"}
+        assert set(m) == {"value", "rule", "line", "line_text", "why_null"}
     for s in result["segments"]:
         assert s["kind"] in ("text", "removed", "replaced", "changed")
     assert result["input"] == {"path": str(seeds_dir / "004_382bae0eb533b97b.txt"), "record": None}
@@ -336,3 +337,21 @@ def test_mojibake_repair_by_the_decode_step_is_shown_as_a_change() -> None:
     assert "法治" in "".join(s["text"] for s in changed)
     assert "æ" in "".join(s["text"] for s in replaced)
     assert "".join(s["text"] for s in result["segments"] if s["kind"] != "changed") == raw.decode()
+
+
+def test_default_pipeline_metadata_evidence_points_at_lines_of_the_text(
+    capsys: pytest.CaptureFixture[str], seeds_dir: Path
+) -> None:
+    found = 0
+    for seed in sorted(seeds_dir.glob("*.txt")):
+        result = _json_cli(capsys, str(seed))
+        lines = result["text"].splitlines()
+        for name, m in result["metadata"].items():
+            if m["value"] is None:
+                assert m["why_null"], (seed.name, name)
+            elif isinstance(m["line"], int):
+                found += 1
+                assert m["rule"], (seed.name, name)
+                assert m["line_text"] == lines[m["line"] - 1]
+    if "metadata" in {s["name"] for s in result["steps"]}:
+        assert found > 0

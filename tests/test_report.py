@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from browser import Browser, find_chromium
-from demo_steps import demo_pipeline, make_corpus
 from lawrpt_corpus import build
 from lawrpt_corpus.publish.report import CHARTS, render, repeated_lines, write_report
+
+from .browser import Browser, find_chromium
+from .demo_steps import demo_pipeline, make_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -304,15 +304,18 @@ def _metadata(doc: Document, steps: list[dict[str, Any]]) -> dict[str, dict[str,
     """Each metadata field: value, the evidence (rule, line), or why it is null."""
     evidence = doc.features.get("metadata_evidence") or {}
     ran = {s["name"] for s in steps}
+    lines = doc.text.splitlines()
     out: dict[str, dict[str, Any]] = {}
     for name in METADATA_FIELDS:
         value = doc.meta.get(name)
         ev = evidence.get(name) if isinstance(evidence, dict) else None
         ev = ev if isinstance(ev, dict) else {}
+        line = ev.get("line")
         entry: dict[str, Any] = {
             "value": _jsonable(value),
             "rule": ev.get("rule"),
-            "line": ev.get("line"),
+            "line": _jsonable(line),
+            "line_text": _line_text(line, lines),
             "why_null": None,
         }
         if value is None:
@@ -327,6 +330,15 @@ def _metadata(doc: Document, steps: list[dict[str, Any]]) -> dict[str, dict[str,
                 entry["why_null"] = "no rule matched"
         out[name] = entry
     return out
+
+
+def _line_text(line: Any, lines: list[str]) -> str | None:
+    """The evidence line's text: ``line`` is a 1-based line number of the text, or the text."""
+    if isinstance(line, str):
+        return line
+    if isinstance(line, int) and not isinstance(line, bool) and 1 <= line <= len(lines):
+        return lines[line - 1]
+    return None
 
 
 # -- positions from diffs -------------------------------------------------------------------
@@ -615,7 +627,10 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
         if m["value"] is None:
             meta.add_row(name, Text("null", style="dim"), "—", Text(m["why_null"] or "", "dim"))
         else:
-            meta.add_row(name, str(m["value"]), m["rule"] or "—", _show(m["line"]))
+            where = m["line_text"] or _show(m["line"])
+            if isinstance(m["line"], int):
+                where = f"L{m['line']}: {m['line_text'] or ''}"
+            meta.add_row(name, str(m["value"]), m["rule"] or "—", _cut(where, 60))
     console.print(meta)
 
     steps = Table(title="steps", title_justify="left")
@@ -695,6 +710,10 @@ def segments_text(segments: list[dict[str, Any]]) -> Any:
         if "\n" in seg["text"]:
             labelled.clear()
     return out
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _show(value: Any) -> str:
