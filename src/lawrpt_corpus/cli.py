@@ -1,4 +1,4 @@
-"""Command line: ``python -m lawrpt_corpus build|push``. A thin layer over the API."""
+"""Command line: ``python -m lawrpt_corpus build|push|inspect``. A thin layer over the API."""
 
 from __future__ import annotations
 
@@ -87,6 +87,44 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--revision", default=None, help="branch to push to (created if needed)")
     p.add_argument("--message", "-m", default=None, help="commit message")
+
+    i = sub.add_parser(
+        "inspect",
+        help="show what the pipeline does to one input, or to one document of a build",
+        description="Run the per-document pipeline on FILE (or record N of a .jsonl) and "
+        "show the codec, width profile, script, metadata with evidence, and the cleaned text "
+        "with every removal and in-place change marked. With --dataset OUT, KEY is an id or "
+        "source of the built dataset OUT: show its manifest rows, duplicate cluster and "
+        "removals. Exit 0 even when the input would be rejected (the reason is shown).",
+    )
+    i.add_argument(
+        "target",
+        metavar="FILE|KEY",
+        help="a raw input file, or (with --dataset) a document id, raw sha256 or source",
+    )
+    i.add_argument(
+        "--record",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the record on line N (from 1) of a .jsonl/.jsonl.gz FILE",
+    )
+    i.add_argument("--dataset", default=None, metavar="OUT", help="a folder written by `build`")
+    i.add_argument(
+        "--corpus",
+        nargs="+",
+        default=None,
+        metavar="INPUT",
+        help="also fit the corpus steps (repeated lines, dedup) on these inputs "
+        "and apply them, as a build of INPUT would",
+    )
+    i.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help=f"as for build (default: {DEFAULT_MAX_BYTES})",
+    )
+    i.add_argument("--json", action="store_true", help="print one JSON document (docs/inspect.md)")
     return parser
 
 
@@ -204,6 +242,39 @@ def _run_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_inspect(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+
+    from .inspect import (
+        InspectError,
+        lookup_dataset,
+        read_input,
+        render_lookup,
+        render_trace,
+        trace_input,
+    )
+
+    try:
+        if args.dataset is not None:
+            result = lookup_dataset(args.dataset, args.target)
+        else:
+            doc = read_input(args.target, args.record, args.max_bytes)
+            info = {"path": args.target, "record": args.record}
+            result = trace_input(doc, corpus=args.corpus, input_info=info)
+    except InspectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif args.dataset is not None:
+        render_lookup(result, Console(highlight=False))
+    else:
+        render_trace(result, Console(highlight=False))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -214,4 +285,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {args.folder} is not a folder", file=sys.stderr)
             return 2
         return _run_push(args)
+    if args.command == "inspect":
+        return _run_inspect(args)
     return 2  # pragma: no cover - argparse enforces the choices

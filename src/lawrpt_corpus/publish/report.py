@@ -1,0 +1,533 @@
+"""``report.html``: one self-contained page that shows what a build did.
+
+Written by :func:`write_report` into the dataset folder from the build summary (the
+content of build.json) plus per-document columns read back from the staged parquet
+shards (lengths, width profiles, duplicate clusters from the manifest). Charts are plotly
+figures; plotly.js is inlined once in the page, so it works offline (no CDN, no network).
+Every count shown comes from build.json or from the shards written by the same build.
+
+Each chart has a stable element id (``chart-<name>``, see :data:`CHARTS`) and every
+headline number a ``data-count`` attribute, so tools and tests can find them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+#: The charts of the page, by element id suffix, in page order.
+CHARTS: tuple[str, ...] = (
+    "funnel",
+    "rejected",
+    "removals",
+    "removal-categories",
+    "encodings",
+    "scripts",
+    "width",
+    "year",
+    "province",
+    "admin_level",
+    "doc_type",
+    "length",
+    "clusters",
+    "repeated",
+    "timings",
+)
+
+_PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6")
+_FONT = 'system-ui, "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
+_TOP = 25  # bars / rows shown in "largest" lists
+_LABEL = 48  # characters of a label shown on a chart axis
+
+
+def category(rule: str) -> str:
+    """A removal rule's category: its id up to the first ``.``, ``:`` or ``/``."""
+    for i, ch in enumerate(rule):
+        if ch in ".:/":
+            return rule[:i] or rule
+    return rule
+
+
+def write_report(staging_dir: Path, summary: dict[str, Any]) -> None:
+    """Write ``staging_dir/report.html`` for the build summarised by ``summary``.
+
+    ``staging_dir`` holds the finished ``data/`` and ``manifest/`` shards. Missing keys in
+    ``summary`` (a stage not built yet) give empty charts that say so, never an error.
+    """
+    staging_dir = Path(staging_dir)
+    page = render(summary, read_aggregates(staging_dir))
+    (staging_dir / "report.html").write_text(page, encoding="utf-8")
+
+
+# -- per-document aggregates from the shards ------------------------------------------------
+def read_aggregates(folder: Path) -> dict[str, Any]:
+    """Lengths and width profiles of kept documents; duplicate clusters from the manifest."""
+    import pyarrow.parquet as pq
+
+    lengths: list[int] = []
+    widths: list[float] = []
+    sources: dict[str, str] = {}
+    for f in sorted((folder / "data").glob("*.parquet")):
+        names = pq.read_schema(f).names
+        cols = [c for c in ("id", "source", "n_chars", "width_profile") if c in names]
+        t = pq.read_table(f, columns=cols)
+        if "n_chars" in names:
+            lengths.extend(v for v in t.column("n_chars").to_pylist() if v is not None)
+        if "width_profile" in names:
+            widths.extend(float(v) for v in t.column("width_profile").to_pylist() if v is not None)
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    manifests = [str(f) for f in sorted((folder / "manifest").glob("*.parquet"))]
+    if manifests:
+        import pyarrow.dataset as ds
+
+        manifest = ds.dataset(manifests, format="parquet")
+        cols = ["source", "id", "reason"]
+        dups = manifest.to_table(columns=cols, filter=ds.field("status") == "duplicate")
+        for row in dups.to_pylist():
+            if row["id"]:
+                members[row["id"]].append({"source": row["source"], "reason": row["reason"]})
+        if members:
+            kept = manifest.to_table(
+                columns=["source", "id"],
+                filter=(ds.field("status") == "kept") & ds.field("id").isin(list(members)),
+            )
+            for row in kept.to_pylist():
+                sources.setdefault(row["id"], row["source"])
+    clusters: list[dict[str, Any]] = [
+        {"id": doc_id, "source": sources.get(doc_id), "members": sorted(m, key=_sim_key)}
+        for doc_id, m in members.items()
+    ]
+    clusters.sort(key=lambda c: (-len(c["members"]), str(c["source"] or "")))
+    return {"lengths": lengths, "widths": widths, "clusters": clusters}
+
+
+def _sim_key(member: dict[str, Any]) -> tuple[float, str]:
+    return (-(similarity(member["reason"]) or 0.0), member["source"])
+
+
+def similarity(reason: str | None) -> float | None:
+    """``near:0.93`` → 0.93, ``contained:0.97`` → 0.97, ``exact`` → 1.0, else None."""
+    if not reason:
+        return None
+    kind, _, num = reason.partition(":")
+    if kind == "exact":
+        return 1.0
+    try:
+        return float(num)
+    except ValueError:
+        return None
+
+
+def repeated_lines(summary: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """Candidate repeated lines from the corpus steps' stats, most frequent first.
+
+    Accepts a list under any key containing ``candidate`` (items: strings, ``[line, n]``
+    pairs, or dicts with a ``line``/``text`` and a ``docs``/``count``/``n``/``df``), or a
+    ``{line: n}`` mapping.
+    """
+    found: list[tuple[str, int | None]] = []
+    for stats in (summary.get("corpus") or {}).values():
+        if not isinstance(stats, dict):
+            continue
+        for key, value in stats.items():
+            if "candidate" not in key:
+                continue
+            if isinstance(value, dict):
+                value = list(value.items())
+            if not isinstance(value, list):
+                continue
+            for item in value:
+                line, n = _candidate(item)
+                if line is not None:
+                    found.append((line, n))
+    found.sort(key=lambda x: (-(x[1] or 0), x[0]))
+    return found
+
+
+def _candidate(item: Any) -> tuple[str | None, int | None]:
+    if isinstance(item, str):
+        return item, None
+    if isinstance(item, list | tuple) and item and isinstance(item[0], str):
+        n = item[1] if len(item) > 1 and isinstance(item[1], int) else None
+        return item[0], n
+    if isinstance(item, dict):
+        line = next((item[k] for k in ("line", "text") if isinstance(item.get(k), str)), None)
+        n = next(
+            (item[k] for k in ("docs", "count", "n", "df") if isinstance(item.get(k), int)), None
+        )
+        return line, n
+    return None, None
+
+
+# -- the page -------------------------------------------------------------------------------
+def _short(label: Any) -> str:
+    text = str(label).replace("\n", " ")
+    return text if len(text) <= _LABEL else text[: _LABEL - 1] + "…"
+
+
+def _empty(fig: Any, message: str) -> Any:
+    fig.add_annotation(
+        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font_size=14
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _bars(counts: dict[str, Any], title: str, empty: str, horizontal: bool = True) -> Any:
+    """Bars of the largest counts (horizontal), or of every label in label order (vertical)."""
+    import plotly.graph_objects as go
+
+    if horizontal:
+        items = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:_TOP]
+    else:
+        items = sorted(counts.items(), key=lambda kv: str(kv[0]))
+    fig = go.Figure(layout_title_text=title)
+    if not items:
+        return _empty(fig, empty)
+    labels = [_short(k) for k, _ in items]
+    values = [v for _, v in items]
+    if horizontal:
+        fig.add_bar(y=labels, x=values, orientation="h", text=values, textposition="auto")
+        fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    else:
+        fig.add_bar(x=labels, y=values, text=values, textposition="auto")
+        fig.update_xaxes(type="category")
+    return fig
+
+
+def _funnel(c: dict[str, Any], decoded: int) -> Any:
+    import plotly.graph_objects as go
+
+    stages = ["inputs", "decoded", "kept + duplicate", "kept"]
+    values = [c.get("inputs", 0), decoded, c.get("kept", 0) + c.get("duplicates", 0)]
+    values.append(c.get("kept", 0))
+    return go.Figure(
+        go.Funnel(y=stages, x=values, textinfo="value+percent initial"),
+        layout_title_text="inputs → decoded → kept (rejected and duplicates fall out)",
+    )
+
+
+def _removals(c: dict[str, Any]) -> Any:
+    from plotly.subplots import make_subplots
+
+    counts = c.get("removals_by_rule") or {}
+    chars = c.get("removed_chars_by_rule") or {}
+    rules = sorted(counts, key=lambda r: (-counts[r], r))[:_TOP]
+    fig = make_subplots(
+        rows=1, cols=2, shared_yaxes=True, subplot_titles=("removals", "characters removed")
+    )
+    fig.update_layout(title_text="removals by rule", showlegend=True)
+    if not rules:
+        return _empty(fig, "no removals in this build")
+    by_cat: dict[str, list[str]] = defaultdict(list)
+    for r in rules:
+        by_cat[category(r)].append(r)
+    for k, (cat, rs) in enumerate(sorted(by_cat.items())):
+        labels = [_short(r) for r in rs]
+        colour = _PALETTE[k % len(_PALETTE)]
+        fig.add_bar(
+            y=labels, x=[counts[r] for r in rs], orientation="h", name=cat, legendgroup=cat,
+            marker_color=colour, row=1, col=1,
+        )  # fmt: skip
+        fig.add_bar(
+            y=labels, x=[chars.get(r, 0) for r in rs], orientation="h", name=cat,
+            legendgroup=cat, showlegend=False, marker_color=colour, row=1, col=2,
+        )  # fmt: skip
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=[_short(r) for r in rules], autorange="reversed"
+    )
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def _categories(c: dict[str, Any]) -> Any:
+    import plotly.graph_objects as go
+
+    counts: Counter[str] = Counter()
+    chars: Counter[str] = Counter()
+    for rule, n in (c.get("removals_by_rule") or {}).items():
+        counts[category(rule)] += n
+    for rule, n in (c.get("removed_chars_by_rule") or {}).items():
+        chars[category(rule)] += n
+    fig = go.Figure(layout_title_text="removals by category")
+    if not counts:
+        return _empty(fig, "no removals in this build")
+    cats = sorted(counts, key=lambda k: (-counts[k], k))
+    fig.add_bar(x=cats, y=[counts[k] for k in cats], name="removals", offsetgroup="1")
+    fig.add_bar(x=cats, y=[chars[k] for k in cats], name="characters", yaxis="y2", offsetgroup="2")
+    fig.update_layout(
+        barmode="group",
+        yaxis={"title": "removals"},
+        yaxis2={"title": "characters", "overlaying": "y", "side": "right"},
+    )
+    return fig
+
+
+def _histogram(values: list[float], title: str, xtitle: str, empty: str) -> Any:
+    import numpy as np
+    import plotly.graph_objects as go
+
+    fig = go.Figure(layout_title_text=title)
+    if not values:
+        return _empty(fig, empty)
+    arr = np.asarray(values, dtype=float)
+    edges = np.histogram_bin_edges(arr, bins="auto")
+    if len(edges) > 61:
+        edges = np.histogram_bin_edges(arr, bins=60)
+    counts, edges = np.histogram(arr, bins=edges)
+    centers = ((edges[:-1] + edges[1:]) / 2).tolist()
+    widths = (edges[1:] - edges[:-1]).tolist()
+    hover = [
+        f"{a:,.4g} – {b:,.4g}: {n}" for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]
+    fig.add_bar(x=centers, y=counts.tolist(), width=widths, hovertext=hover, hoverinfo="text")
+    fig.update_layout(xaxis_title=xtitle, yaxis_title="documents", bargap=0.02)
+    return fig
+
+
+def _clusters(clusters: list[dict[str, Any]]) -> Any:
+    import plotly.graph_objects as go
+
+    fig = go.Figure(layout_title_text="largest duplicate clusters (inputs merged)")
+    top = clusters[:_TOP]
+    if not top:
+        return _empty(fig, "no duplicates in this build")
+    labels = [_short(c["source"] or c["id"]) for c in top]
+    sizes = [len(c["members"]) + 1 for c in top]
+    fig.add_bar(y=labels, x=sizes, orientation="h", text=sizes, textposition="auto")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title_text="inputs in cluster (kept + duplicates)")
+    return fig
+
+
+def _timings(t: dict[str, Any]) -> Any:
+    import plotly.graph_objects as go
+
+    stages = {k: v for k, v in t.items() if k != "total"}
+    title = "time per stage (s)"
+    if "total" in t:
+        title += f" — total {t['total']:.2f} s"
+    fig = go.Figure(layout_title_text=title)
+    if not stages:
+        return _empty(fig, "no timings recorded")
+    fig.add_bar(
+        y=list(stages), x=list(stages.values()), orientation="h", text=list(stages.values())
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+def figures(summary: dict[str, Any], agg: dict[str, Any]) -> dict[str, Any]:
+    """Every chart of the page, by :data:`CHARTS` name."""
+    c = summary.get("counts") or {}
+    dist = summary.get("distributions") or {}
+    decoded = sum((dist.get("encoding") or {}).values())
+    width_dist = dist.get("width_profile")
+    lines = repeated_lines(summary)
+    figs = {
+        "funnel": _funnel(c, decoded),
+        "rejected": _bars(c.get("rejected_by_reason") or {}, "rejected by reason", "none"),
+        "removals": _removals(c),
+        "removal-categories": _categories(c),
+        "encodings": _bars(dist.get("encoding") or {}, "encodings of the inputs", "none"),
+        "scripts": _bars(dist.get("script") or {}, "scripts (kept documents)", "none"),
+        "width": (
+            _bars(width_dist, "width profiles", "none")
+            if isinstance(width_dist, dict) and width_dist
+            else _histogram(
+                agg["widths"],
+                "width profile (share of full-width forms, kept documents)",
+                "width profile",
+                "no width profile recorded in this build",
+            )
+        ),
+        "year": _bars(dist.get("year") or {}, "year covered", "none", horizontal=False),
+        "province": _bars(dist.get("province") or {}, "province", "none"),
+        "admin_level": _bars(dist.get("admin_level") or {}, "administrative level", "none"),
+        "doc_type": _bars(dist.get("doc_type") or {}, "document type", "none"),
+        "length": _histogram(
+            agg["lengths"],
+            "document length (characters, kept documents)",
+            "characters",
+            "no kept documents",
+        ),
+        "clusters": _clusters(agg["clusters"]),
+        "repeated": _bars(
+            {line: n or 0 for line, n in lines[:_TOP]},
+            "candidate repeated lines (documents containing them)",
+            "no candidate repeated lines reported",
+        ),
+        "timings": _timings(summary.get("timings") or {}),
+    }
+    return figs
+
+
+def _table(
+    head: list[str], rows: list[list[Any]], attrs: list[dict[str, str]] | None = None
+) -> str:
+    out = ["<table><thead><tr>", *(f"<th>{html.escape(h)}</th>" for h in head), "</tr></thead>"]
+    out.append("<tbody>")
+    for i, row in enumerate(rows):
+        extra = attrs[i] if attrs else {}
+        cells = []
+        for j, cell in enumerate(row):
+            attr = "".join(f' {k}="{html.escape(v)}"' for k, v in extra.items()) if j == 1 else ""
+            cls = ' class="num"' if isinstance(cell, int | float) else ""
+            shown = f"{cell:,}" if isinstance(cell, int) else str(cell)
+            cells.append(f"<td{cls}{attr}>{html.escape(shown)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _funnel_table(c: dict[str, Any], decoded: int) -> str:
+    rows: list[list[Any]] = [
+        ["inputs", c.get("inputs", 0)],
+        ["decoded", decoded],
+        ["kept", c.get("kept", 0)],
+        ["duplicates", c.get("duplicates", 0)],
+        ["rejected", c.get("rejected", 0)],
+    ]
+    attrs = [{"data-count": r[0]} for r in rows]
+    for reason, n in (c.get("rejected_by_reason") or {}).items():
+        rows.append([f"rejected: {reason}", n])
+        attrs.append({"data-count": f"rejected:{reason}"})
+    return _table(["stage", "documents"], rows, attrs)
+
+
+def _short_json(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_CLUSTER_HEAD = [
+    "kept source",
+    "id",
+    "duplicates",
+    "members (reason: exact / near:s / contained:s)",
+]
+
+_CSS = """
+html{overflow-y:scroll}
+body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
+margin:0;background:#f6f7f9;color:#1d232b}
+header{background:#1d3557;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}
+header p{margin:0;opacity:.85;font-size:14px}
+main{padding:12px 28px 40px;max-width:1500px}
+section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);
+margin:16px 0;padding:12px 18px}
+h2{font-size:18px;margin:6px 0 10px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}
+.grid.one{grid-template-columns:1fr}
+.chart{min-height:360px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}
+th,td{border-bottom:1px solid #e3e6ea;padding:4px 10px;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.src{font-family:ui-monospace,monospace;font-size:12px}
+.muted{color:#69727d}
+"""
+
+
+def render(summary: dict[str, Any], agg: dict[str, Any]) -> str:
+    """The whole page as a string (deterministic for the same inputs)."""
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    c = summary.get("counts") or {}
+    dist = summary.get("distributions") or {}
+    decoded = sum((dist.get("encoding") or {}).values())
+    figs = figures(summary, agg)
+    div: dict[str, str] = {}
+    for name, fig in figs.items():
+        fig.update_layout(
+            # "none": no template to copy and validate per figure (plotly's templates cost
+            # ~0.2 s each); the few styles that matter are set here instead.
+            template="none",
+            height=380,
+            margin={"l": 10, "r": 10, "t": 50, "b": 30},
+            colorway=_PALETTE,
+            font={"family": _FONT, "size": 12, "color": "#2a3f5f"},
+            paper_bgcolor="white",
+            plot_bgcolor="white",
+        )
+        fig.update_xaxes(gridcolor="#ebf0f8", zerolinecolor="#d0d7e2", automargin=True)
+        fig.update_yaxes(gridcolor="#ebf0f8", zerolinecolor="#d0d7e2", automargin=True)
+        div[name] = pio.to_html(
+            fig,
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"chart-{name}",
+            default_height=380,
+            config={"displayModeBar": False, "responsive": True},
+        )
+
+    def charts(*names: str) -> str:
+        # auto-fill, not auto-fit: each chart is drawn as soon as its script is parsed, so
+        # its cell must already have its final width (auto-fit would widen the first one).
+        cls = "grid one" if len(names) == 1 else "grid"
+        cells = "".join(f'<div class="chart">{div[n]}</div>' for n in names)
+        return f'<div class="{cls}">{cells}</div>'
+
+    versions = summary.get("versions") or {}
+    engine = f"{summary.get('engine', '?')} engine, {summary.get('workers', '?')} worker(s)"
+    head = (
+        f"lawrpt_corpus {versions.get('lawrpt_corpus', '')} · {engine} · "
+        f"{c.get('inputs', 0):,} inputs → {c.get('kept', 0):,} documents · "
+        f"{c.get('chars_in', 0):,} → {c.get('chars_out', 0):,} characters"
+    )
+    removal_rows = [
+        [rule, category(rule), n, (c.get("removed_chars_by_rule") or {}).get(rule, 0)]
+        for rule, n in sorted(
+            (c.get("removals_by_rule") or {}).items(), key=lambda kv: (-kv[1], kv[0])
+        )
+    ]
+    cluster_rows = []
+    for cl in agg["clusters"][:_TOP]:
+        members = "; ".join(f"{m['source']} ({m['reason']})" for m in cl["members"])
+        cluster_rows.append([cl["source"] or "", cl["id"], len(cl["members"]), members])
+    line_rows = [[ln, n if n is not None else ""] for ln, n in repeated_lines(summary)[:100]]
+    pipeline_rows = [
+        [
+            s.get("name", ""),
+            s.get("version", ""),
+            json.dumps(s.get("params", {}), ensure_ascii=False),
+        ]
+        for s in summary.get("pipeline") or []
+    ]
+    body = f"""
+<header><h1>lawrpt_corpus build report</h1><p>{html.escape(head)}</p></header>
+<main>
+<section id="funnel"><h2>Funnel</h2>
+{_funnel_table(c, decoded)}
+{charts("funnel", "rejected")}</section>
+<section id="removals"><h2>Removals by rule and category</h2>
+{charts("removals", "removal-categories")}
+{_table(["rule", "category", "removals", "characters"], removal_rows)}</section>
+<section id="inputs"><h2>Encodings, scripts and width profiles</h2>
+{charts("encodings", "scripts", "width")}</section>
+<section id="metadata"><h2>Years, provinces, administrative levels, document types</h2>
+{charts("year", "province", "admin_level", "doc_type")}</section>
+<section id="length"><h2>Document length</h2>{charts("length")}</section>
+<section id="duplicates"><h2>Largest duplicate clusters</h2>
+{charts("clusters")}
+{_table(_CLUSTER_HEAD, cluster_rows)}</section>
+<section id="repeated"><h2>Candidate repeated lines (to promote into rules)</h2>
+{charts("repeated")}
+{_table(["line", "documents"], line_rows)}</section>
+<section id="timings"><h2>Time per stage</h2>{charts("timings")}</section>
+<section id="pipeline"><h2>Pipeline</h2>
+{_table(["step", "version", "parameters"], pipeline_rows)}
+<p class="muted">Numbers come from build.json of the same build; lengths, width profiles and
+clusters from its parquet shards.</p></section>
+</main>"""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>lawrpt_corpus build report</title>"
+        f"<style>{_CSS}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        f"</head><body>{body}</body></html>\n"
+    )
