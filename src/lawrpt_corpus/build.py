@@ -16,7 +16,7 @@ from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
 from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, iter_inputs
 from .pipeline import Pipeline
-from .publish import card
+from .publish import card, report
 from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
 
 DEFAULT_OUT = Path("build/lawrpt-corpus")
@@ -207,6 +207,7 @@ def build(
             manifest_bytes=manifest_bytes,
         )
         summary["timings"]["publish"] = round(time.perf_counter() - t0, 4)
+        report.write_report(writer.staging, summary)
         summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
         writer.write_text("README.md", card.render(meta, summary))
         writer.write_json("build.json", summary)

@@ -149,7 +149,8 @@ def render(meta: dict[str, Any], summary: dict[str, Any]) -> str:
         "\n## Pipeline\n",
         "\n".join(step_lines),
         "\nThe full parameters, dependency versions and timings are in `build.json`; "
-        "a visual report of the build is in `report.html` when present.\n",
+        "a visual report of the build (funnel, removals, metadata, duplicate clusters, timings) "
+        "is in [report.html](report.html).\n",
         "## Known limitations\n",
         "- Metadata is extracted from the text only; a field is null when the text gives no "
         "evidence. Placeholder names (XX市) are kept as written and flagged.\n"
