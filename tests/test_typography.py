@@ -35,7 +35,7 @@ def seed(seed_texts: dict[str, str], prefix: str) -> str:
     return next(v for k, v in seed_texts.items() if k.startswith(prefix))
 
 
-# -- the seeds -----------------------------------------------------------------------------------
+# -- the seeds --
 @pytest.mark.parametrize("prefix", NFKC_SEEDS)
 def test_nfkc_folded_seeds_have_no_half_width_punctuation_next_to_han(seed_texts, prefix):
     text = seed(seed_texts, prefix)
@@ -57,7 +57,8 @@ PROTECTED = {
     },
     "001": {
         "〔2024〕": "〔2024〕",
-        "<关于根治欠薪工作全链条防控机制的十三条措施>": "〈关于根治欠薪工作全链条防控机制的十三条措施〉",
+        "印发<关于根治欠薪工作全链条防控机制": "印发〈关于根治欠薪工作全链条防控机制",
+        "的十三条措施>的通知》": "的十三条措施〉的通知》",
         "2.3万多份": "2.3万多份",
     },
     "002": {"“12·4”": "“12·4”", "“AA”": "“AA”", "率103.66%": "率103.66%", "1.健全": "1.健全"},
@@ -236,7 +237,7 @@ def test_long_lines_of_marks_run_in_linear_time():
     assert out.startswith("（" * 20000 + "中“”") and "(" not in out
 
 
-# -- properties ------------------------------------------------------------------------------------
+# -- properties --
 ALPHABET = (
     list("甲乙丙中文年月日一二三")
     + list(',;:!?()"<>.-·…—。，；：！？（）“”《》【】〔〕')
@@ -250,6 +251,7 @@ def letters_and_digits(text: str) -> str:
     return "".join(c for c in text if c not in PUNCT)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 def test_normalization_is_idempotent(text):
@@ -257,6 +259,7 @@ def test_normalization_is_idempotent(text):
     assert norm(once) == once
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_only_punctuation_ever_changes(text):
@@ -273,6 +276,7 @@ URLS = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(texts, URLS), max_size=6))
 def test_urls_digits_and_latin_words_are_never_altered(parts):

@@ -72,7 +72,19 @@ def load_script_chars() -> dict[str, str]:
     return data
 
 
-_BITS = {"traditional_only": 1, "simplified_only": 2, "tw_only": 4, "hk_only": 8, "tw_hk": 16}
+_BITS = {
+    "traditional_only": 1,
+    "simplified_only": 2,
+    "tw_only": 4,
+    "hk_only": 8,
+    "tw_hk": 16,
+    "standard": 32,
+    "zhe_tw": 64,  # 著: the Taiwan form of 着 (and the common 著 of 著名)
+    "zhe_std": 128,  # 着: OpenCC-standard (and simplified) form
+}
+
+
+_WITH_BIT = {bit: np.array([v for v in range(256) if v & bit]) for bit in _BITS.values()}
 
 
 @lru_cache(maxsize=1)
@@ -80,15 +92,16 @@ def _flag_table() -> np.ndarray:
     """A code point → bit flags lookup table (1.1 MB), so detection is one vectorised pass."""
     table = np.zeros(0x110000, dtype=np.uint8)
     sets = load_script_chars()
+    chars = dict(sets, zhe_tw="著", zhe_std="着")
     for name, bit in _BITS.items():
-        table[np.array([ord(c) for c in sets[name]], dtype=np.int64)] |= bit
+        table[np.array([ord(c) for c in chars[name]], dtype=np.int64)] |= bit
     return table
 
 
 def _counts(text: str) -> dict[str, int]:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    hist = np.bincount(_flag_table()[codes], minlength=32)
-    return {name: int(hist[[v for v in range(32) if v & bit]].sum()) for name, bit in _BITS.items()}
+    hist = np.bincount(_flag_table()[codes], minlength=256)
+    return {name: int(hist[_WITH_BIT[bit]].sum()) for name, bit in _BITS.items()}
 
 
 _converters: dict[str, Any] = {}
@@ -139,10 +152,22 @@ def detect(text: str) -> ScriptReport:
         return ScriptReport(n_t, n_s, SIMPLIFIED, None)
     script = TRADITIONAL if n_t / (n_t + n_s) >= cfg["traditional_min_share"] else MIXED
     n_tw, n_hk, n_shared = found["tw_only"], found["hk_only"], found["tw_hk"]
+    n_std = found["standard"]
+    # 著 without 着 and without OpenCC-standard forms is the Taiwan 著 of 看著; in a short
+    # text with no regional form at all it is as likely the 著 of 著作, so it needs support.
+    taiwan_zhe = (
+        found["zhe_tw"] > 0
+        and found["zhe_std"] == 0
+        and n_std == 0
+        and (n_shared > 0 or n_t >= cfg["taiwan_zhe_min_traditional"])
+    )
     if n_hk > n_tw:
         config = cfg["config_hk"]
-    elif n_tw > n_hk or n_shared > 0:
+    elif n_tw > n_hk or taiwan_zhe:
         config = cfg["config_tw"]
+    elif n_shared > n_std:
+        # regional forms but no Taiwan 著: hk2s maps them like tw2s and leaves 著 alone
+        config = cfg["config_hk"]
     else:
         config = cfg["config_default"]
     return ScriptReport(n_t, n_s, script, config, n_tw, n_hk, n_shared)
@@ -250,6 +275,8 @@ def derive_script_chars() -> dict[str, str]:
     # 著 is both the Taiwan form of 着 and the common character of 著名/显著: no evidence.
     tw = values(twv) - values(st) - simplified_valid - {"著"}
     hk = values(hkv) - values(st) - simplified_valid
+    # OpenCC-standard forms that Taiwan writes otherwise (爲 衆 裏 啓…; 着 is counted apart)
+    standard = {k for k, v in twv.items() if v[0] != k} - simplified_valid - tw - hk - {"着"}
     return {
         "opencc_version": str(opencc.__version__),
         "traditional_only": "".join(sorted(trad_only)),
@@ -257,6 +284,7 @@ def derive_script_chars() -> dict[str, str]:
         "tw_only": "".join(sorted(tw - hk)),
         "hk_only": "".join(sorted(hk - tw)),
         "tw_hk": "".join(sorted(tw & hk)),
+        "standard": "".join(sorted(standard)),
     }
 
 
