@@ -186,6 +186,12 @@ def test_empty_and_non_chinese_text_are_simplified_and_unchanged():
         assert doc.script == "simplified" and doc.text == text and doc.edits == []
 
 
+def test_lone_surrogates_do_not_stop_the_conversion():
+    text = "國家\ud800機關"
+    doc = ScriptNormalize()(doc_of(text))
+    assert doc.text == "国家\ud800机关" and doc.script == "traditional"
+
+
 def test_step_is_picklable():
     step = ScriptNormalize()
     assert pickle.loads(pickle.dumps(step)) == step

@@ -219,6 +219,12 @@ def test_empty_and_ascii_only_documents_are_left_alone():
     assert doc.text == text and doc.edits == [] and doc.meta["width_profile"] is None
 
 
+def test_lone_surrogates_are_kept_and_do_not_break_the_step():
+    doc = run("甲,\ud800乙(丙)")
+    assert doc.text == "甲，\ud800乙（丙）"
+    assert doc.meta["width_profile"] == 1.0
+
+
 def test_step_is_picklable_and_describes_itself():
     step = Typography(disable=("quote",))
     assert pickle.loads(pickle.dumps(step)) == step

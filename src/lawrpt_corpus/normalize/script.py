@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -182,8 +183,8 @@ def changed_chars(before: str, after: str) -> int:
     if before == after:
         return 0
     if len(before) == len(after):
-        a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
-        b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+        a = np.frombuffer(before.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        b = np.frombuffer(after.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         return int(np.count_nonzero(a != b))
     lines_a, lines_b = before.split("\n"), after.split("\n")
     if len(lines_a) != len(lines_b):
@@ -195,12 +196,24 @@ def changed_chars(before: str, after: str) -> int:
     )
 
 
+_SURROGATE_RE = re.compile("([\ud800-\udfff]+)")
+
+
+def _convert(conv: Any, text: str) -> str:
+    """OpenCC conversion; lone surrogates (not UTF-8-encodable) are passed through as is."""
+    try:
+        return str(conv.convert(text))
+    except UnicodeEncodeError:
+        pieces = _SURROGATE_RE.split(text)
+        return "".join(p if i % 2 else str(conv.convert(p)) for i, p in enumerate(pieces))
+
+
 def to_simplified(text: str) -> tuple[str, ScriptReport, dict[str, int]]:
     """Detect and convert; return the new text, the report and counts per edit rule."""
     report = detect(text)
     if report.config is None:
         return text, report, {}
-    new = converter(report.config).convert(text)
+    new = _convert(converter(report.config), text)
     counts = {report.config: changed_chars(text, new)}
     if "「" in new or "」" in new or "『" in new or "』" in new:
         quoted = new.translate(_CORNER)
