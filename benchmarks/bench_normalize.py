@@ -78,6 +78,12 @@ def main() -> None:
         ("typography", Typography(), ["seeds", "normalized"]),
         ("script", ScriptNormalize(), ["normalized", "trad-s2t", "trad-s2tw", "trad-s2hk"]),
     ]
+    # references: what the machine does right now, to read the figures above against
+    t2s = opencc.OpenCC("t2s.json")
+    references = [
+        ("opencc t2s", lambda d: t2s.convert(d.text), "trad-s2t"),
+        ("str.replace", lambda d: d.text.replace(",", "，"), "seeds"),
+    ]
     print(
         f"python {platform.python_version()}, opencc {opencc.__version__}, "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus"
@@ -87,6 +93,9 @@ def main() -> None:
         for kind in inputs:
             r = measure(step, replicate(kinds[kind], args.mb), args.repeat)
             print(f"{name:12} {kind:12} {r['MB']:6.1f} {r['cpu_MB_s']:9.1f} {r['wall_MB_s']:10.1f}")
+    for name, fn, kind in references:
+        r = measure(fn, replicate(kinds[kind], args.mb), args.repeat)  # type: ignore[arg-type]
+        print(f"{name:12} {kind:12} {r['MB']:6.1f} {r['cpu_MB_s']:9.1f} {r['wall_MB_s']:10.1f}")
 
 
 if __name__ == "__main__":

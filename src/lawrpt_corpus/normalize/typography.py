@@ -273,7 +273,7 @@ def _one_pass(
         if rule in off:
             return
         text, n = pattern.subn(repl, text)
-        changed += _count(counts, rule, n * (2 if rule == "paren-mixed" else 1))
+        changed += _count(counts, rule, n)
 
     # 1. ellipsis and dash (their output is Chinese context for the rules below)
     if rare:
