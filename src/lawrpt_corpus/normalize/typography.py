@@ -153,10 +153,16 @@ def rule_ids() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _profile_table() -> np.ndarray:
-    """Code point → 1 (Han), 2 (half-width mark), 4 (full-width mark)."""
-    table = np.zeros(0x110000, dtype=np.uint8)
+    """UTF-16 code unit → 1 (Han), 2 (half-width mark), 4 (full-width mark).
+
+    Surrogates (characters outside the BMP: CJK extensions B and later, also emoji) count as
+    Han; a 64 kB table keeps the lookup in cache.
+    """
+    table = np.zeros(0x10000, dtype=np.uint8)
     for lo, hi in re.findall(r"(.)(?:-(.))?", HAN):
-        table[ord(lo) : ord(hi or lo) + 1] = 1
+        if ord(lo) < 0x10000:
+            table[ord(lo) : ord(hi or lo) + 1] = 1
+    table[0xD800:0xE000] = 1
     table[[ord(c) for c in HALF]] = 2
     table[[ord(c) for c in FULL]] = 4
     return table
@@ -170,8 +176,8 @@ def width_profile(text: str) -> float | None:
     """
     if not text:
         return None
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    kind = _profile_table()[codes]
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    kind = np.take(_profile_table(), units)
     han = kind == 1
     touching = np.zeros(len(kind), dtype=bool)
     touching[1:] |= han[:-1]
