@@ -100,8 +100,19 @@ def _flag_table() -> np.ndarray:
 
 
 def _counts(text: str) -> dict[str, int]:
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    hist = np.bincount(_flag_table()[codes], minlength=256)
+    """Characters of ``text`` in each set of :data:`_BITS`.
+
+    UTF-16 code units against the 64 kB BMP part of the table (stays in cache, next to
+    OpenCC's dictionaries); texts with characters beyond the BMP take the full table.
+    """
+    table = _flag_table()
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    if np.count_nonzero((units >= 0xD800) & (units < 0xE000)):
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        flags = np.take(table, codes)
+    else:
+        flags = np.take(table[:0x10000], units)
+    hist = np.bincount(flags, minlength=256)
     return {name: int(hist[_WITH_BIT[bit]].sum()) for name, bit in _BITS.items()}
 
 
