@@ -7,6 +7,8 @@ from functools import cache
 
 import opencc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lawrpt_corpus import Document, ScriptNormalize, Typography, default_pipeline
 from lawrpt_corpus.normalize.script import (
@@ -220,3 +222,23 @@ def test_default_pipeline_records_script_width_and_simplifies():
     )
     steps = {e.step for e in doc.edits}
     assert steps == {"typography", "script"}
+
+
+def test_characters_beyond_the_bmp_are_counted_too():
+    # 𠁞 is traditional-only and 𠀾 simplified-only in OpenCC's dictionaries
+    report = detect("國家機關𠁞的會議𠀾")
+    assert report.n_traditional == 6 and report.n_simplified == 1
+    assert ScriptNormalize()(doc_of("國家\U00020000機關")).text == "国家\U00020000机关"
+
+
+SCRIPT_ALPHABET = list("國會說們為裡著着衞爲们会说为里干乾台臺后後发髮面麵「」，。\n ab1")
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=SCRIPT_ALPHABET, max_size=60))
+def test_script_normalization_is_idempotent_and_output_is_simplified(text):
+    once = ScriptNormalize()(doc_of(text))
+    twice = ScriptNormalize()(doc_of(once.text))
+    assert twice.text == once.text
+    assert twice.script == "simplified" and twice.edits == []
