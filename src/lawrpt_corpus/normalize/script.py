@@ -194,6 +194,10 @@ def changed_chars(before: str, after: str) -> int:
     if before == after:
         return 0
     if len(before) == len(after):
+        a16 = np.frombuffer(before.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        b16 = np.frombuffer(after.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        if len(a16) == len(b16) == len(before):  # all in the BMP: one unit per character
+            return int(np.count_nonzero(a16 != b16))
         a = np.frombuffer(before.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         b = np.frombuffer(after.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         return int(np.count_nonzero(a != b))
