@@ -183,6 +183,16 @@ def test_rules_case_by_case(text, expected):
     assert norm(expected) == expected
 
 
+def test_every_rule_of_the_data_file_fires_and_is_logged_under_its_id():
+    text = (
+        '等等...素材库】--每天《印发<关于措施>的通知》开展"春风"活动(一)加强'
+        "\n(二）推进\n1)健全,甲;乙:好!吗?"
+    )
+    doc = run(text)
+    assert [e.rule for e in doc.edits] == list(rule_ids())
+    assert all(e.step == "typography" and e.count > 0 for e in doc.edits)
+
+
 def test_context_never_crosses_a_line_break():
     assert norm("第一行\n,abc") == "第一行\n,abc"
     assert norm('中"\n"中') == '中"\n"中'

@@ -395,7 +395,7 @@ class Typography(DocumentStep):
         doc.meta["width_profile"] = width_profile(text)
         new, counts = normalize_punctuation(text, self.disable)
         doc.text = new
-        for rule in rule_ids():
-            if counts.get(rule):
-                doc.log_edit(self.name, rule, counts[rule])
+        order = {rule: i for i, rule in enumerate(rule_ids())}
+        for rule in sorted(counts, key=lambda r: order.get(r, len(order))):
+            doc.log_edit(self.name, rule, counts[rule])
         return doc
