@@ -8,7 +8,7 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps (each one small object; see docs/architecture.md to write your own):
-``DecodeStep`` → ``ExtractMetadata`` → ``ExactDedup``.
+``DecodeStep`` → ``Typography`` → ``ScriptNormalize`` → ``ExtractMetadata`` → ``ExactDedup``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .dedup import ExactDedup
 from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
 from .metadata import ExtractMetadata
+from .normalize import ScriptNormalize, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
@@ -27,7 +28,9 @@ __version__ = "0.1.0"
 
 def default_pipeline() -> Pipeline:
     """The standard pipeline, in order."""
-    return Pipeline([DecodeStep(), ExtractMetadata(), ExactDedup()])
+    return Pipeline(
+        [DecodeStep(), Typography(), ScriptNormalize(), ExtractMetadata(), ExactDedup()]
+    )
 
 
 __all__ = [
@@ -44,7 +47,9 @@ __all__ = [
     "Pipeline",
     "PushError",
     "Removal",
+    "ScriptNormalize",
     "Step",
+    "Typography",
     "__version__",
     "build",
     "default_pipeline",

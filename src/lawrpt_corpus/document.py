@@ -139,7 +139,9 @@ class Document:
         """Remove ``(start, end, rule)`` spans of ``self.text`` and record each one.
 
         Overlapping spans are merged into the earlier one (its rule wins). Returns the
-        number of characters removed.
+        number of characters removed. The positions are also kept, in memory only, in
+        ``features["removal_spans"]`` as ``(call, start, end)`` (offsets in the text as it
+        was at that call), so ``inspect`` can show each removal exactly where it was.
         """
         ordered = sorted(spans, key=lambda s: (s[0], -s[1]))
         if not ordered:
@@ -148,12 +150,15 @@ class Document:
         pieces: list[str] = []
         pos = 0
         removed = 0
+        positions = self.features.setdefault("removal_spans", [])
+        call = self.features["removal_calls"] = self.features.get("removal_calls", 0) + 1
         for start, end, rule in ordered:
             start = max(start, pos)
             if end <= start:
                 continue
             pieces.append(text[pos:start])
             self.log_removal(rule, text[start:end])
+            positions.append((call, start, end))
             removed += end - start
             pos = end
         pieces.append(text[pos:])

@@ -99,6 +99,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
     return {
         "text": doc.text,
         "n_removed": len(doc.removed),
+        "n_spans": len(doc.features.get("removal_spans", ())),
         "edits": _edit_counts(doc),
         "flags": list(doc.flags),
         "status": doc.status,
@@ -115,7 +116,9 @@ def _step_record(
         if n - before["edits"].get((s, r), 0) > 0
     ]
     removals = [{"rule": r.rule, "text": r.text} for r in doc.removed[before["n_removed"] :]]
+    spans = list(doc.features.get("removal_spans", ()))[before["n_spans"] :]
     return {
+        "_spans": spans,
         "name": name,
         "version": version,
         "kind": kind,
@@ -209,6 +212,8 @@ def trace_input(
             if doc.kept:
                 texts.append((rec, before["text"], doc.text))
     segments = _segments(texts) if texts else []
+    for rec in steps:
+        rec.pop("_spans", None)
     if not segments and doc.text:
         segments = [{"kind": "text", "text": doc.text}]
     return _trace_result(
@@ -365,6 +370,68 @@ def _char_opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
     return out
 
 
+def _span_opcodes(
+    step: dict[str, Any], before: str, after: str
+) -> tuple[list[tuple[str, int, int, int, int]], dict[int, str]] | None:
+    """Exact opcodes of a step that only removed spans, from its recorded positions.
+
+    ``None`` when the step also edited text, or its removals lack positions (a step that
+    used ``log_removal`` directly): the caller falls back to diffing.
+    """
+    spans = step.get("_spans") or []
+    removals = step["removals"]
+    if step["edits"] or not removals or len(spans) != len(removals):
+        return None
+    live = [(0, len(before))]  # ranges of ``before`` that make up the current text
+    cut: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(spans):
+        j = i
+        while j < len(spans) and spans[j][0] == spans[i][0]:
+            j += 1
+        # one remove_spans call: its offsets refer to the same text; cut from the end
+        for k in range(j - 1, i - 1, -1):
+            _, start, end = spans[k]
+            live = _cut_live(live, start, end, removals[k]["rule"], cut)
+        i = j
+    if "".join(before[a:b] for a, b in live) != after:
+        return None
+    ops: list[tuple[str, int, int, int, int]] = []
+    rule_at: dict[int, str] = {}
+    pos = 0
+    shift = 0
+    for a1, a2, rule in sorted(cut):
+        if a1 > pos:
+            ops.append(("equal", pos, a1, pos - shift, a1 - shift))
+        ops.append(("delete", a1, a2, a1 - shift, a1 - shift))
+        rule_at[a1] = rule
+        shift += a2 - a1
+        pos = a2
+    if pos < len(before):
+        ops.append(("equal", pos, len(before), pos - shift, len(before) - shift))
+    return ops, rule_at
+
+
+def _cut_live(
+    live: list[tuple[int, int]], start: int, end: int, rule: str, cut: list[tuple[int, int, str]]
+) -> list[tuple[int, int]]:
+    """Remove current-text offsets ``[start, end)`` from ``live``; record the cut pieces."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for a, b in live:
+        lo, hi = max(start, pos), min(end, pos + b - a)
+        if lo < hi:
+            if lo > pos:
+                out.append((a, a + lo - pos))
+            cut.append((a + lo - pos, a + hi - pos, rule))
+            if hi < pos + b - a:
+                out.append((a + hi - pos, b))
+        else:
+            out.append((a, b))
+        pos += b - a
+    return out
+
+
 def _offsets(lines: list[str]) -> list[int]:
     pos = [0]
     for line in lines:
@@ -434,7 +501,9 @@ def _apply_step(
     segs: list[list[Any]], step: dict[str, Any], before: str, after: str
 ) -> list[list[Any]]:
     """``segs`` (whose live text is ``before``) updated by one step's change to ``after``."""
-    ops = _char_opcodes(before, after)
+    exact = _span_opcodes(step, before, after)
+    ops = exact[0] if exact else _char_opcodes(before, after)
+    rule_at = exact[1] if exact else {}
     labeller = _Labeller(step, [before[a1:a2] for t, a1, a2, _, _ in ops if t == "delete"])
     label = _step_label(step)
     new: list[list[Any]] = []
@@ -468,7 +537,11 @@ def _apply_step(
             take(
                 a1,
                 a2,
-                lambda piece, _: [["removed", t, name, r] for t, r in labeller.pieces(piece)],
+                lambda piece, _, a1=a1: (
+                    [["removed", piece, name, rule_at[a1]]]
+                    if a1 in rule_at
+                    else [["removed", t, name, r] for t, r in labeller.pieces(piece)]
+                ),
             )
         else:
             if tag == "insert":

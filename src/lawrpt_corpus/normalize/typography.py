@@ -1,0 +1,401 @@
+"""Width profile and punctuation normalization in Chinese context (GB/T 15834-2011).
+
+:class:`Typography` first measures how the input was written — ``meta["width_profile"]``,
+the share of half-width ``, ; : ! ? ( )`` among all such marks (either width) that touch a
+Han character, or ``None`` when no such mark touches one — and then rewrites half-width
+punctuation that stands in Chinese prose to the full-width forms GB/T 15834-2011 prescribes.
+The rules, their ids and what they do are listed in ``data/typography.toml`` and
+docs/typography.md.
+
+Contract:
+
+* Only punctuation changes. Letters, digits, spaces, ``.``, ``-`` (single), ``·``, ``%``,
+  【】〔〕 and every other character come through as they are; URLs and e-mail addresses are
+  masked before any rule runs and restored byte for byte.
+* Every rule looks at one line only (context never crosses ``\\n``).
+* Idempotent: the rule chain is run until it changes nothing (at most
+  :data:`MAX_PASSES` passes; the second pass is almost always a no-op check).
+* Linear time: every pattern is a single character class, a bounded lookaround or a
+  ``[^…]*`` run that stops at the next delimiter; no per-character Python loop.
+* Counts: each rule logs the number of characters it replaced (``doc.log_edit("typography",
+  rule, n)``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ..document import Document
+from ..pipeline import DocumentStep
+
+# -- character classes -------------------------------------------------------------------------
+#: Han script (CJK unified ideographs and extensions, compatibility ideographs, radicals, 々〇).
+HAN = (
+    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9"
+    "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U0002f800-\U0002fa1f\U00030000-\U000323af"
+)
+#: Chinese punctuation: CJK symbols (、。〈〉《》「」『』【】〔〕…), vertical and small forms,
+#: full-width punctuation (not full-width letters or digits), curly quotes, …, —.
+CJK_PUNCT = (
+    "\u3001-\u3004\u3008-\u3011\u3014-\u301f\ufe10-\ufe19\ufe30-\ufe4f"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+    "\u2018\u2019\u201c\u201d\u2026\u2014"
+)
+_H = f"[{HAN}]"
+#: "Chinese context": a Han character or Chinese punctuation.
+_Z = f"[{HAN}{CJK_PUNCT}]"
+#: Chinese context for quote pairs: without the quote marks themselves (a neighbouring pair
+#: must not decide whether this pair is Chinese).
+_ZQ = f"[{HAN}{CJK_PUNCT.replace(chr(0x2018) + chr(0x2019) + chr(0x201C) + chr(0x201D), '')}]"
+_ALNUM = "[A-Za-z0-9]"
+
+HALF = ",;:!?()"
+FULL = "，；：！？（）"
+
+#: Upper bound on passes of the rule chain (a pass that changes nothing ends the loop).
+MAX_PASSES = 4
+
+# -- protected spans ---------------------------------------------------------------------------
+_URL_CH = r"A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%"
+_PROTECT_RE = re.compile(
+    rf"(?:(?:https?|ftp)://|www\.)[{_URL_CH}]*[A-Za-z0-9/_#=&~%\-]"
+    r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+)
+#: Noncharacters used as placeholders; one not present in the text is picked per call.
+_SENTINELS = tuple(chr(c) for c in range(0xFDD0, 0xFDF0))
+
+# -- patterns ----------------------------------------------------------------------------------
+# Every pattern starts with the literal it rewrites, so the engine can skip ahead to it;
+# context is checked with fixed-width lookarounds placed after that literal.
+_DASH_RE = re.compile(r"[-－]{2,}")
+_Z_RE = re.compile(_Z)
+_ALNUM_RE = re.compile(_ALNUM)
+_TITLE_RE = re.compile(r"《[^《》\n]*<[^《》\n]*》")
+_TITLE_INNER_RE = re.compile(r"<([^<>\n]*)>")
+_QUOTE_RE = re.compile(r'"([^"\n]*)"')
+_HAN_RE = re.compile(_H)
+_ZQ_RE = re.compile(_ZQ)
+_PAREN_Q_RE = re.compile(
+    rf"\((?:(?<={_Z}\()|(?=[^()\n]*{_H})|(?<!{_ALNUM}\()(?=[^()\n]*\){_Z}))([^()\n]*)\)"
+)
+_PAREN_U_RE = re.compile(r"\(([^()\n]*)\)")
+_PAREN_MIXED_RE = re.compile(r"\(([^()（）\n]*)）|（([^()（）\n]*)\)")
+#: A run of partnerless parens touching Chinese converts whole ("((中" → "（（中"), so one
+#: pass suffices; the run start guard keeps the scan linear.
+_PAREN_LONE_RE = re.compile(rf"(?<={_Z})[()]++|(?<![()])[()]++(?={_Z})")
+#: Per mark, the occurrences that do NOT qualify (rare in Chinese prose); all others are
+#: replaced in bulk with str.replace, which is what makes the step fast.
+_KEEP_RE = {
+    ",": re.compile(rf",(?<!{_Z},)(?!{_Z})"),
+    ";": re.compile(rf";(?<!{_Z};)(?!{_Z})"),
+    ":": re.compile(rf":(?<!{_Z}:)"),
+    "!": re.compile(rf"!(?<!{_Z}!)"),
+    "?": re.compile(rf"\?(?<!{_Z}\?)"),
+}
+_MARK_RULE = {",": "comma", ";": "semicolon", ":": "colon", "!": "exclamation", "?": "question"}
+_ELLIPSIS_KINDS = (
+    ("...", re.compile(r"\.{3,}")),
+    ("。。。", re.compile(r"。{3,}")),
+    ("…", re.compile(r"…+")),
+    ("⋯", re.compile(r"[…⋯]+")),
+    ("···", re.compile(r"·{3,}")),
+    ("・・・", re.compile(r"・{3,}")),
+)
+#: Substrings that announce an ellipsis or dash form (a few fast `in` scans).
+_RARE = ("...", "。。。", "…", "⋯", "···", "・・・", "--", "－")
+#: After a pass: could a further pass still change something? Only if a mark touches
+#: Chinese context (a later rule may have given it some) or an ellipsis / dash form is left.
+_TO_FULL = str.maketrans(HALF, FULL)
+_AGAIN_RE = re.compile(rf"[,;()\":!?](?:(?<={_Z}.)|(?<=[,;()\"])(?={_Z}))")
+_AGAIN_ELLIPSIS_RE = re.compile(r"(?<!…)…(?!…)|………")
+_RARE_NOT_ELLIPSIS = tuple(n for n in _RARE if n != "…")
+
+
+def _needs_another_pass(text: str, rare: bool) -> bool:
+    """Could another pass change ``text``? ``rare``: did the input hold ellipsis/dash forms
+    (the rules never create new ones, so when it did not they need no second look)."""
+    if _AGAIN_RE.search(text):
+        return True
+    if not rare:
+        return False
+    if any(n in text for n in _RARE_NOT_ELLIPSIS):
+        return True
+    return "…" in text and _AGAIN_ELLIPSIS_RE.search(text) is not None
+
+
+def _full_pair(m: re.Match[str]) -> str:
+    return f"（{m.group(1)}）"
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> dict[str, Any]:
+    """The rule table ``data/typography.toml`` (ids, descriptions, width map), cached."""
+    raw = resources.files(__package__).joinpath("data/typography.toml").read_bytes()
+    table = tomllib.loads(raw.decode("utf-8"))
+    if table["width_map"] != dict(zip(HALF, FULL, strict=True)):
+        raise ValueError("data/typography.toml: width_map does not match the code's map")
+    return table
+
+
+def rule_ids() -> tuple[str, ...]:
+    """Ids of all punctuation rules, in the order they run."""
+    return tuple(rule["id"] for rule in load_rules()["rule"])
+
+
+@lru_cache(maxsize=1)
+def _profile_table() -> np.ndarray:
+    """UTF-16 code unit → 1 (Han), 2 (half-width mark), 4 (full-width mark).
+
+    Surrogates (characters outside the BMP: CJK extensions B and later, also emoji) count as
+    Han; a 64 kB table keeps the lookup in cache.
+    """
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for lo, hi in re.findall(r"(.)(?:-(.))?", HAN):
+        if ord(lo) < 0x10000:
+            table[ord(lo) : ord(hi or lo) + 1] = 1
+    table[0xD800:0xE000] = 1
+    table[[ord(c) for c in HALF]] = 2
+    table[[ord(c) for c in FULL]] = 4
+    return table
+
+
+def width_profile(text: str) -> float | None:
+    """Share of half-width ``, ; : ! ? ( )`` among such marks (either width) touching Han.
+
+    ``None`` when no such mark touches a Han character. 1.0 for an NFKC-folded text,
+    0.0 for one typeset in full width. Vectorised (numpy), no per-character loop.
+    """
+    if not text:
+        return None
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    kind = np.take(_profile_table(), units)
+    han = kind == 1
+    touching = np.zeros(len(kind), dtype=bool)
+    touching[1:] |= han[:-1]
+    touching[:-1] |= han[1:]
+    n_half = int(np.count_nonzero(touching & (kind == 2)))
+    n_full = int(np.count_nonzero(touching & (kind == 4)))
+    if n_half + n_full == 0:
+        return None
+    return n_half / (n_half + n_full)
+
+
+def normalize_punctuation(text: str, disable: tuple[str, ...] = ()) -> tuple[str, dict[str, int]]:
+    """Apply the punctuation rules to ``text``; return the new text and counts per rule id.
+
+    Counts are characters replaced. Runs the rule chain until it is stable, so
+    ``normalize_punctuation(normalize_punctuation(t)[0])[0] == normalize_punctuation(t)[0]``.
+    """
+    counts: dict[str, int] = {}
+    if not text:
+        return text, counts
+    spare: list[str] = []
+    for mark in _SENTINELS:
+        if mark not in text:
+            spare.append(mark)
+            if len(spare) == 3:
+                break
+    else:  # pragma: no cover - a text holding 30 noncharacters
+        return text, counts
+    url_mark, open_mark, close_mark = spare
+    protected: list[str] = []
+    if "://" in text or "www." in text or "@" in text:
+        protected = _PROTECT_RE.findall(text)
+        if protected:
+            text = _PROTECT_RE.sub(url_mark, text)
+    off = frozenset(disable)
+    rare = any(needle in text for needle in _RARE)
+    for _ in range(MAX_PASSES):
+        text, changed = _one_pass(text, counts, off, open_mark, close_mark, rare)
+        if not changed or not _needs_another_pass(text, rare):
+            break
+    if protected:
+        pieces = text.split(url_mark)
+        out = [pieces[0]]
+        for url, piece in zip(protected, pieces[1:], strict=True):
+            out.append(url)
+            out.append(piece)
+        text = "".join(out)
+    return text, counts
+
+
+def _count(counts: dict[str, int], rule: str, n: int) -> int:
+    if n:
+        counts[rule] = counts.get(rule, 0) + n
+    return n
+
+
+def _runs(text: str, pattern: re.Pattern[str], mark: str) -> tuple[str, int]:
+    """Replace runs matched by ``pattern`` with ``mark`` where they stand in Chinese prose.
+
+    A run qualifies when it touches Chinese context on one side and no ASCII letter or digit
+    on the other (``使用--out`` and ``v1...v2`` stay); a run of 。 always qualifies.
+    """
+    hits = 0
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal hits
+        run = m.group()
+        if run == mark:
+            return run
+        s, start, end = m.string, m.start(), m.end()
+        before = s[start - 1] if start else ""
+        after = s[end] if end < len(s) else ""
+        z_before = bool(before) and _Z_RE.match(before) is not None
+        z_after = bool(after) and _Z_RE.match(after) is not None
+        alnum_before = bool(before) and _ALNUM_RE.match(before) is not None
+        alnum_after = bool(after) and _ALNUM_RE.match(after) is not None
+        if run[0] == "。" or (z_before and not alnum_after) or (z_after and not alnum_before):
+            hits += 1
+            return mark
+        return run
+
+    return pattern.sub(repl, text), hits
+
+
+def _one_pass(
+    text: str,
+    counts: dict[str, int],
+    off: frozenset[str],
+    open_mark: str,
+    close_mark: str,
+    rare: bool,
+) -> tuple[str, int]:
+    changed = 0
+
+    def sub(
+        rule: str, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]
+    ) -> None:
+        nonlocal text, changed
+        if rule in off:
+            return
+        text, n = pattern.subn(repl, text)
+        changed += _count(counts, rule, n)
+
+    # 1. ellipsis and dash (their output is Chinese context for the rules below)
+    if rare:
+        if "ellipsis" not in off:
+            for trigger, pattern in _ELLIPSIS_KINDS:
+                if trigger in text:
+                    text, n = _runs(text, pattern, "……")
+                    changed += _count(counts, "ellipsis", n)
+        if "dash" not in off and ("--" in text or "－" in text):
+            text, n = _runs(text, _DASH_RE, "——")
+            changed += _count(counts, "dash", n)
+    # 2. <…> inside 《…》
+    if "<" in text and "《" in text and "title-inner" not in off:
+        inner = 0
+
+        def title(m: re.Match[str]) -> str:
+            nonlocal inner
+            new, n = _TITLE_INNER_RE.subn(r"〈\1〉", m.group())
+            inner += 2 * n
+            return new
+
+        text = _TITLE_RE.sub(title, text)
+        changed += _count(counts, "title-inner", inner)
+    # 3. straight double quotes, paired left to right on each line
+    if '"' in text and "quote" not in off:
+        quotes = 0
+
+        def quote(m: re.Match[str]) -> str:
+            nonlocal quotes
+            body = m.group(1)
+            s, start, end = m.string, m.start(), m.end()
+            if (
+                _HAN_RE.search(body)
+                or (start > 0 and _ZQ_RE.match(s, start - 1))
+                or (end < len(s) and _ZQ_RE.match(s, end))
+            ):
+                quotes += 2
+                return f"“{body}”"
+            return m.group()
+
+        text = _QUOTE_RE.sub(quote, text)
+        changed += _count(counts, "quote", quotes)
+    # 4. parentheses: matched pairs inside out, mixed-width pairs, then lone ones
+    if "(" in text or ")" in text:
+        masked = False
+        for _ in range(8):
+            n_q = 0
+            if "paren" not in off:
+                text, n_q = _PAREN_Q_RE.subn(_full_pair, text)
+                changed += _count(counts, "paren", 2 * n_q)
+            if "(" not in text:
+                break
+            text, n_u = _PAREN_U_RE.subn(lambda m: f"{open_mark}{m.group(1)}{close_mark}", text)
+            masked = masked or n_u > 0
+            if (not n_q and not n_u) or "(" not in text:
+                break
+        if "(" in text or ")" in text:  # what is left has no partner on its line
+            if "（" in text or "）" in text:
+                sub(
+                    "paren-mixed",
+                    _PAREN_MIXED_RE,
+                    lambda m: f"（{m.group(1) or m.group(2) or ''}）",
+                )
+            if "paren-lone" not in off and ("(" in text or ")" in text):
+                hits = 0
+
+                def lone(m: re.Match[str]) -> str:
+                    nonlocal hits
+                    hits += len(m.group())
+                    return m.group().translate(_TO_FULL)
+
+                text = _PAREN_LONE_RE.sub(lone, text)
+                changed += _count(counts, "paren-lone", hits)
+        if masked:
+            text = text.replace(open_mark, "(").replace(close_mark, ")")
+    # 5. , ; : ! ?  (bulk replace; the rare occurrences that do not qualify are parked on a
+    #    placeholder first and restored after)
+    for mark, full in zip(",;:!?", "，；：！？", strict=True):
+        rule = _MARK_RULE[mark]
+        if rule in off or mark not in text:
+            continue
+        total = text.count(mark)
+        text, kept = _KEEP_RE[mark].subn(open_mark, text)
+        if kept < total:
+            text = text.replace(mark, full)
+            changed += _count(counts, rule, total - kept)
+        if kept:
+            text = text.replace(open_mark, mark)
+    return text, changed
+
+
+@dataclass
+class Typography(DocumentStep):
+    """Record ``meta["width_profile"]``, then normalize punctuation in Chinese context.
+
+    ``disable`` names rule ids (see :func:`rule_ids`) to skip. Never raises; an empty text
+    gets ``width_profile = None`` and no edits.
+    """
+
+    disable: tuple[str, ...] = ()
+
+    name = "typography"
+    version = "1.0"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.disable) - set(rule_ids())
+        if unknown:
+            raise ValueError(f"unknown typography rule id(s): {sorted(unknown)}")
+        self.disable = tuple(self.disable)
+
+    def __call__(self, doc: Document) -> Document:
+        text = doc.text
+        doc.meta["width_profile"] = width_profile(text)
+        new, counts = normalize_punctuation(text, self.disable)
+        doc.text = new
+        order = {rule: i for i, rule in enumerate(rule_ids())}
+        for rule in sorted(counts, key=lambda r: order.get(r, len(order))):
+            doc.log_edit(self.name, rule, counts[rule])
+        return doc
