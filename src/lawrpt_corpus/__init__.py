@@ -8,14 +8,14 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps (each one small object; see docs/architecture.md to write your own):
-``DecodeStep`` → ``ExactDedup``.
+``DecodeStep`` → ``Dedup``.
 """
 
 from __future__ import annotations
 
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
-from .dedup import ExactDedup
+from .dedup import Dedup, ExactDedup
 from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 def default_pipeline() -> Pipeline:
     """The standard pipeline, in order."""
-    return Pipeline([DecodeStep(), ExactDedup()])
+    return Pipeline([DecodeStep(), Dedup()])
 
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "BuildResult",
     "CorpusStep",
     "DecodeStep",
+    "Dedup",
     "Document",
     "DocumentStep",
     "Edit",
