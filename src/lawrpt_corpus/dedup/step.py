@@ -323,39 +323,33 @@ class Dedup(CorpusStep):
         comps: dict[int, list[int]] = {}
         for x in sorted(parent):
             comps.setdefault(find(x), []).append(x)
-        pending = [sorted(m, key=lambda i: rank[i]) for m in comps.values() if len(m) > 1]
-        pending.sort(key=lambda m: rank[m[0]])
-        result: dict[int, tuple[int, int, float]] = {}
+        stars = [sorted(m, key=lambda i: rank[i]) for m in comps.values() if len(m) > 1]
+        stars.sort(key=lambda m: rank[m[0]])
+        # Split each component into stars. A pair never verified is requested (and, for this
+        # round, treated as not similar, so later centers are found and requested too); the
+        # assignment is recomputed after each verification pass, at most ``max_rounds`` times.
         rounds = 0
-        while pending:
+        while True:
             requests: set[tuple[int, int]] = set()
-            deferred: list[list[int]] = []
-            final = rounds >= self.max_rounds
-            for unassigned in pending:
+            result: dict[int, tuple[int, int, float]] = {}
+            for unassigned in stars:
                 while unassigned:
                     center, rest = unassigned[0], unassigned[1:]
-                    missing = [
-                        (min(center, m), max(center, m))
-                        for m in rest
-                        if (min(center, m), max(center, m)) not in known
-                    ]
-                    if missing and not final:
-                        requests.update(missing)
-                        deferred.append(unassigned)
-                        break
                     left = []
                     for m in rest:
-                        kind, sim = known.get((min(center, m), max(center, m)), (_NONE, 0.0))
+                        pair = (min(center, m), max(center, m))
+                        kind, sim = known.get(pair, (_NONE, 0.0))
                         if kind:
                             result[m] = (center, kind, sim)
-                        else:
-                            left.append(m)
+                            continue
+                        if pair not in known and rounds < self.max_rounds:
+                            requests.add(pair)
+                        left.append(m)
                     unassigned = left
-            if requests:
-                self._verify(docs, n_sh, sorted(requests), known)
+            if not requests:
+                return result
+            self._verify(docs, n_sh, sorted(requests), known)
             rounds += 1
-            pending = deferred
-        return result
 
     def _estimate_filter(
         self, sigs: np.ndarray, n_sh: np.ndarray, lo: np.ndarray, hi: np.ndarray
