@@ -26,7 +26,8 @@ import regex
 
 #: Everything that is not content: punctuation, symbols, separators, controls, whitespace.
 _NON_CONTENT = regex.compile(r"[\p{P}\p{S}\p{Z}\p{C}\s]+")
-#: Full-width ASCII variants U+FF01..U+FF5E → ASCII (only letters/digits survive the strip).
+#: Full-width letters and digits (the only full-width forms the strip leaves) → ASCII.
+_WIDE = regex.compile(r"[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]+")
 _WIDTH = str.maketrans({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
 _YEAR = regex.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
 
@@ -50,7 +51,8 @@ def comparison_key(text: str, fold_script: bool = True) -> str:
     """The text as dedup compares it (see module docstring). Empty for an empty text."""
     if fold_script and text:
         text = _t2s().convert(text)
-    return _NON_CONTENT.sub("", text.translate(_WIDTH)).lower()
+    key = _NON_CONTENT.sub("", text)
+    return _WIDE.sub(lambda m: m.group().translate(_WIDTH), key).lower()
 
 
 def year_contexts(key: str, width: int = 4) -> dict[str, frozenset[int]]:
