@@ -50,6 +50,8 @@ _NONE, _EXACT, _NEAR, _CONTAINED = 0, 1, 2, 3
 #: a verified merge whose smaller side has < this share of the larger's shingles is reported
 #: as ``contained`` (when it qualifies), even if its Jaccard also passes the threshold
 _PARTIAL = 0.85
+#: members listed per cluster in stats() (``size`` always counts all of them)
+_SHOWN = 50
 _KIND = {_EXACT: "exact", _NEAR: "near", _CONTAINED: "contained"}
 
 
@@ -73,7 +75,7 @@ class Dedup(CorpusStep):
     ngram: int = 5
     bands: int = 32
     rows: int = 4
-    threshold: float = 0.7
+    threshold: float = 0.75
     containment: float = 0.9
     min_length_ratio: float = 0.3
     min_shingles: int = 100
@@ -452,7 +454,7 @@ class Dedup(CorpusStep):
                             "source": self._source(int(m)),
                             "reason": _reason(int(kinds[m]), float(self._dup_sim[m])),
                         }
-                        for m in members.tolist()
+                        for m in members[:_SHOWN].tolist()
                     ],
                 }
             )
