@@ -114,9 +114,10 @@ def test_reports_of_other_years_sharing_template_paragraphs_stay_separate(seeds)
     pool = [p for s in seeds[1:] for p in _paras(s)]
     sibling = [p if i % 2 == 0 else rng.choice(pool) for i, p in enumerate(paras)]
     next_year = _shift_years("\n".join(sibling), 1)
+    same_year_rewrite = "\n".join(sibling)
     year_only = _shift_years(base, -1)
-    out = _run([base, next_year, year_only])
-    assert [d.status for d in out] == ["kept", "kept", "kept"]
+    out = _run([base, next_year, year_only, same_year_rewrite])
+    assert [d.status for d in out] == ["kept", "kept", "kept", "kept"]
 
 
 def test_year_guard_off_lets_a_reissued_report_merge(seeds):
@@ -234,6 +235,14 @@ def test_documents_without_prepared_features_and_degenerate_texts_are_handled(se
     texts = ["——。、", "——。、", "短", seeds[0], seeds[0]]
     out = _run(texts, prepare=False)
     assert [d.status for d in out] == ["kept", "duplicate", "kept", "kept", "duplicate"]
+
+
+def test_an_empty_corpus_and_a_single_document_are_fine():
+    step = Dedup()
+    step.fit([])
+    assert step.stats()["documents"] == 0 and step.stats()["largest_clusters"] == []
+    (doc,) = _run(["只有一份文件。"])
+    assert doc.kept and doc.duplicates == []
 
 
 def test_out_of_order_seq_is_refused():

@@ -55,7 +55,7 @@ _SHOWN = 50
 _KIND = {_EXACT: "exact", _NEAR: "near", _CONTAINED: "contained"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Dedup(CorpusStep):
     """Exact + near-duplicate + containment deduplication with a most-complete representative.
 
