@@ -10,11 +10,21 @@ import numpy as np
 import opencc
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lawrpt_corpus import Dedup, LocalEngine, build, default_pipeline
 from lawrpt_corpus.dedup.signature import comparison_key, minhash, shingle_hashes
 from lawrpt_corpus.document import Document, Removal
 
+_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SENTENCES = [
+    s
+    for p in sorted(_SEEDS.glob("*.txt"))
+    for s in re.split(r"(?<=[。；])", p.read_text(encoding="utf-8"))
+    if len(s) > 10
+]
+_HALF = str.maketrans("，：；（）！？", ",:;()!?")
 REASON = re.compile(r"^(exact|near:(0\.\d\d|1\.00)|contained:(0\.\d\d|1\.00))$")
 
 
@@ -65,6 +75,20 @@ def test_repunctuated_width_folded_and_traditional_copies_merge_into_the_origina
     # punctuation, spacing and width do not touch the key: exact; script folding is near-exact
     assert out[1].reason == "exact" and out[3].reason == "exact"
     assert out[2].reason is not None and REASON.match(out[2].reason)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sents=st.lists(st.sampled_from(SENTENCES), min_size=3, max_size=15),
+    spacing=st.lists(st.sampled_from(["", " ", "\n", "\u3000", "\n\n"]), min_size=1),
+)
+def test_any_report_and_its_repunctuated_respaced_copy_merge_exactly(sents, spacing):
+    text = "".join(sents)
+    copy = "".join(s.translate(_HALF) + spacing[i % len(spacing)] for i, s in enumerate(sents))
+    out = _run([text, copy])
+    kept, dup = sorted(out, key=lambda d: d.kept, reverse=True)
+    assert kept.kept and dup.status == "duplicate" and dup.reason == "exact"
+    assert dup.duplicate_of == kept.id
 
 
 def test_copy_with_web_chrome_lines_merges_as_near_duplicate(seeds):
