@@ -1,0 +1,130 @@
+"""Per-document dedup signatures: comparison key, shingles, MinHash (vectorised with numpy).
+
+The *key* of a text is what two copies of one report have in common whatever their
+typography: traditional script folded to simplified (OpenCC ``t2s``, optional), full-width
+letters and digits folded to ASCII, letters lower-cased, and every punctuation mark, symbol,
+space and control character deleted. The key is only hashed, never shown or published.
+
+Shingles are the character ``n``-grams of the key, each hashed to 64 bits by a polynomial
+rolling hash computed for all positions at once (``n`` numpy passes, no loop per shingle),
+then mixed (murmur3 finaliser). Verification uses the sorted unique 64-bit hashes as the
+shingle *set* (a false collision among 10⁵ shingles has probability ~10⁻⁹).
+
+The MinHash signature uses ``num_perm`` hash functions from the multiply-add-shift family
+``h_i(x) = ((a_i·x + b_i) mod 2⁶⁴) >> 32`` (Dietzfelbinger 1996: 2-independent for 32-bit
+``x``; ``a_i``, ``b_i`` random 64-bit, ``a_i`` odd, from a fixed seed), applied to the
+top 32 bits of each shingle hash as one 2-D numpy operation over blocks of shingles. It is
+a pure function of the key: the same text gives the same signature in any process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import regex
+
+#: Everything that is not content: punctuation, symbols, separators, controls, whitespace.
+_NON_CONTENT = regex.compile(r"[\p{P}\p{S}\p{Z}\p{C}\s]+")
+#: Full-width letters and digits (the only full-width forms the strip leaves) → ASCII.
+_WIDE = regex.compile(r"[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]+")
+_WIDTH = str.maketrans({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
+_YEAR = regex.compile(r"(?<![0-9])((?:19|20)[0-9]{2})年")
+
+_M64 = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_S32 = np.uint64(32)
+_BLOCK = 1024
+MAX_HASH = np.uint32(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def comparison_key(text: str, fold_script: bool = True) -> str:
+    """The text as dedup compares it (see module docstring). Empty for an empty text."""
+    if fold_script and text:
+        text = _t2s().convert(text)
+    key = _NON_CONTENT.sub("", text)
+    return _WIDE.sub(lambda m: m.group().translate(_WIDTH), key).lower()
+
+
+def year_contexts(key: str, width: int = 4) -> dict[str, frozenset[int]]:
+    """Each ``YYYY年`` (1900–2099) of ``key`` by the ``width`` characters before it.
+
+    Two copies of one report write the same years after the same words; the same agency's
+    report for another year writes other years after the same words. See :func:`years_conflict`.
+    """
+    out: dict[str, set[int]] = {}
+    for m in _YEAR.finditer(key):
+        s = m.start(1)
+        out.setdefault(key[max(0, s - width) : s], set()).add(int(m.group(1)))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def years_conflict(a: dict[str, frozenset[int]], b: dict[str, frozenset[int]]) -> bool:
+    """True when the contexts both texts share carry different years more often than the same.
+
+    A truncated or edited copy shares contexts with the same years (no conflict); a report
+    re-issued for another year (template paragraphs, years shifted) conflicts.
+    """
+    shared = a.keys() & b.keys()
+    agree = sum(1 for c in shared if a[c] & b[c])
+    return len(shared) - agree > agree
+
+
+def shingle_hashes(key: str, n: int) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the character ``n``-grams of ``key`` (uint64 array).
+
+    A key shorter than ``n`` has no shingles (empty array).
+    """
+    m = len(key) - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint64)
+    cp = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    h = np.zeros(m, dtype=np.uint64)
+    for k in range(n):
+        h *= _M64
+        h += cp[k : k + m]
+    h ^= h >> _S33
+    h *= _MIX1
+    h ^= h >> _S33
+    h *= _MIX2
+    h ^= h >> _S33
+    return np.unique(h)
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int = 0x5EED) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` coefficients (uint64, shape ``(num_perm, 1)``) of the hash family."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    a = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) << np.uint64(1) | np.uint64(1)
+    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) << np.uint64(1)
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a.reshape(-1, 1), b.reshape(-1, 1)
+
+
+def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
+    """MinHash signature (uint32, length ``num_perm``) of a set of 64-bit shingle hashes.
+
+    An empty set gives all ``0xFFFFFFFF`` (such documents never become LSH candidates).
+    """
+    out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    if shingles.size:
+        a, b = permutations(num_perm)
+        x = shingles >> _S32
+        buf = np.empty((num_perm, min(_BLOCK, x.size)), dtype=np.uint64)
+        for start in range(0, x.size, _BLOCK):
+            xc = x[start : start + _BLOCK]
+            blk = buf[:, : xc.size]
+            np.multiply(a, xc, out=blk)
+            blk += b
+            np.minimum(out, blk.min(axis=1), out=out)
+    return (out >> _S32).astype(np.uint32)
