@@ -8,11 +8,12 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps (each one small object; see docs/architecture.md to write your own):
-``DecodeStep`` → ``ExactDedup``.
+``DecodeStep`` → ``StripBoilerplate`` → ``RepeatedLines`` → ``ExactDedup``.
 """
 
 from __future__ import annotations
 
+from .boilerplate import RepeatedLines, StripBoilerplate
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
 from .dedup import ExactDedup
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 
 def default_pipeline() -> Pipeline:
     """The standard pipeline, in order."""
-    return Pipeline([DecodeStep(), ExactDedup()])
+    return Pipeline([DecodeStep(), StripBoilerplate(), RepeatedLines(), ExactDedup()])
 
 
 __all__ = [
@@ -42,7 +43,9 @@ __all__ = [
     "Pipeline",
     "PushError",
     "Removal",
+    "RepeatedLines",
     "Step",
+    "StripBoilerplate",
     "__version__",
     "build",
     "default_pipeline",
