@@ -101,9 +101,12 @@ class StripBoilerplate(DocumentStep):
         for i, s in enumerate(stripped):
             if s:
                 removed_by[i] = _first_match(line_rules, s)
-        self._zone(stripped, removed_by, rs.zone("head", "edge"), self.head_lines, forward=True)
-        self._zone(stripped, removed_by, rs.zone("tail", "edge"), self.tail_lines, forward=False)
-        inline = _inline_spans(text, starts, stripped, removed_by, rs.zone("inline"))
+        inline_rules = rs.zone("inline")
+        head = rs.zone("head", "edge")
+        self._zone(stripped, removed_by, head, self.head_lines, inline_rules, forward=True)
+        tail = rs.zone("tail", "edge")
+        self._zone(stripped, removed_by, tail, self.tail_lines, inline_rules, forward=False)
+        inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
         _peel_last(stripped, removed_by, inline, rs.zone("last"))
 
         marks = [r.id if r is not None else None for r in removed_by]
@@ -133,9 +136,15 @@ class StripBoilerplate(DocumentStep):
         removed_by: list[Rule | None],
         rules: tuple[Rule, ...],
         size: int,
+        inline_rules: tuple[Rule, ...],
         *,
         forward: bool,
     ) -> None:
+        """Claim lines among the first (last) ``size`` kept lines.
+
+        A ``repeat`` rule claims a line equal to an earlier kept line of the zone, compared
+        without inline boilerplate (so 【政策解读】Title and Title are the same line).
+        """
         if not rules or size == 0:
             return
         order = range(len(stripped)) if forward else range(len(stripped) - 1, -1, -1)
@@ -147,16 +156,19 @@ class StripBoilerplate(DocumentStep):
             s = stripped[i]
             if not s or removed_by[i] is not None:
                 continue
+            key = s
+            for rule in inline_rules:
+                key = rule.pattern.sub("", key).strip()
             hit = None
             for rule in rules:
-                if rule.repeat and s not in seen:
+                if rule.repeat and key not in seen:
                     continue
                 if rule.matches_line(s):
                     hit = rule
                     break
             if hit is None:
                 kept += 1
-                seen.add(s)
+                seen.add(key)
             else:
                 removed_by[i] = hit
 
