@@ -13,6 +13,7 @@ their own). Each file may set a default ``category`` and holds ``[[rule]]`` tabl
     max_len = 300        # line zones: a longer line never matches (default 200)
     min_hits = 1         # line zones: distinct matches needed in the line
     unless = '[。；]$'    # line zones: a line this pattern finds is never claimed
+    needs = ["www."]     # literal strings: the pattern is tried only if one occurs (speed)
     min_coverage = 0.0   # line zones: share of the line's non-separator characters covered
     ignore_case = false
     repeat = false       # head zone: matches only a line equal to an earlier kept head line
@@ -78,6 +79,7 @@ _KNOWN_KEYS = frozenset(
         "flag",
         "requires",
         "unless",
+        "needs",
     }
 )
 #: Characters that do not count towards a line's length in ``min_coverage`` (spaces,
@@ -107,14 +109,21 @@ class Rule:
     min_coverage: float = 0.0
     repeat: bool = False
     unless: Any = None  # regex.Pattern[str] | None
+    needs: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
     source: str = ""
+
+    def may_occur_in(self, text: str) -> bool:
+        """False when none of the rule's ``needs`` literals is in ``text`` (a fast skip)."""
+        return not self.needs or any(n in text for n in self.needs)
 
     def matches_line(self, line: str) -> bool:
         """Does this line-zone rule claim ``line`` (a single line, no newline)?"""
         n = len(line)
         if n > self.max_len or n < self.min_len:
+            return False
+        if self.needs and not any(n in line for n in self.needs):
             return False
         if self.unless is not None and self.unless.search(line):
             return False
@@ -274,6 +283,9 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
             unless = compile_pattern(unless, ignore_case=ignore_case)
         except regex.error as exc:
             raise _fail(source, rid, f"bad unless pattern: {exc}") from None
+    needs = raw.get("needs", [])
+    if not isinstance(needs, list) or not all(isinstance(x, str) and x for x in needs):
+        raise _fail(source, rid, "needs must be a list of non-empty strings")
     flag = raw.get("flag")
     if action == "flag" and (not isinstance(flag, str) or not _ID.match(flag)):
         raise _fail(source, rid, "a flag rule needs flag = '<name>'")
@@ -315,6 +327,7 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         min_coverage=float(cov),
         repeat=repeat,
         unless=unless,
+        needs=tuple(needs),
         examples=tuple(examples),
         keep=tuple(keep),
         source=source,

@@ -89,7 +89,9 @@ class StripBoilerplate(DocumentStep):
             return doc
         rs = self.ruleset
         for rule in rs.flags:
-            if rule.zone == "text" and rule.requires is None and rule.pattern.search(text):
+            if rule.zone != "text" or rule.requires is not None or not rule.may_occur_in(text):
+                continue
+            if rule.pattern.search(text):
                 doc.flag(rule.flag or rule.id)
 
         lines = text.split("\n")
@@ -126,7 +128,7 @@ class StripBoilerplate(DocumentStep):
             if rule.requires is not None and rule.requires not in fired:
                 continue
             target = last if rule.zone == "last" else (text if rule.requires else None)
-            if target is not None and rule.pattern.search(target):
+            if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
         return doc
 
@@ -190,6 +192,8 @@ def _inline_spans(
     """Inline matches on kept lines, by line; a line left blank is removed whole instead."""
     found: dict[int, list[tuple[int, int, Rule]]] = {}
     for rule in rules:
+        if not rule.may_occur_in(text):
+            continue
         for m in rule.pattern.finditer(text):
             start, end = m.span()
             if end <= start or "\n" in m.group():
