@@ -145,6 +145,8 @@ def test_empty_text_and_odd_input_never_raise() -> None:
     for text in ("\n\n\n", "\ufffd" * 10, "附件", "|" * 5000, "a\r\nb", "\x00\x01"):
         doc = _run(text)
         assert doc.kept or doc.reason == "boilerplate-only"
+    blank = _run("\n \n\n")  # nothing removed: not this step's business to reject it
+    assert blank.kept and blank.text == "\n \n\n"
 
 
 def test_same_input_same_output_and_the_step_pickles() -> None:

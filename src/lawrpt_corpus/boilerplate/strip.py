@@ -120,8 +120,8 @@ class StripBoilerplate(DocumentStep):
                 fired.add(rule.category)
         if spans:
             doc.remove_spans(spans)
-        if not doc.text.strip():
-            return doc.reject("boilerplate-only")
+            if not doc.text.strip():
+                return doc.reject("boilerplate-only")
 
         last = _last_line(doc.text)
         for rule in rs.flags:
