@@ -43,7 +43,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -148,13 +148,23 @@ class RuleSet:
     """All rules of some packs, grouped by zone, in pack then file order."""
 
     rules: tuple[Rule, ...]
+    _zones: dict[tuple[str, ...], tuple[Rule, ...]] = field(default_factory=dict, repr=False)
 
     def zone(self, *zones: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.zone in zones and r.action == "remove")
+        """Removal rules of ``zones``, in order (memoized: the set is immutable)."""
+        found = self._zones.get(zones)
+        if found is None:
+            found = tuple(r for r in self.rules if r.zone in zones and r.action == "remove")
+            self._zones[zones] = found
+        return found
 
     @property
     def flags(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.action == "flag")
+        found = self._zones.get(("<flags>",))
+        if found is None:
+            found = tuple(r for r in self.rules if r.action == "flag")
+            self._zones[("<flags>",)] = found
+        return found
 
     def by_id(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -99,17 +99,17 @@ class StripBoilerplate(DocumentStep):
         stripped = [ln.strip() for ln in lines]
         removed_by: list[Rule | None] = [None] * len(lines)
 
-        line_rules = rs.zone("line")
+        line_rules = _possible(rs.zone("line"), text)
         for i, s in enumerate(stripped):
             if s:
                 removed_by[i] = _first_match(line_rules, s)
-        inline_rules = rs.zone("inline")
-        head = rs.zone("head", "edge")
+        inline_rules = _possible(rs.zone("inline"), text)
+        head = _possible(rs.zone("head", "edge"), text)
         self._zone(stripped, removed_by, head, self.head_lines, inline_rules, forward=True)
-        tail = rs.zone("tail", "edge")
+        tail = _possible(rs.zone("tail", "edge"), text)
         self._zone(stripped, removed_by, tail, self.tail_lines, inline_rules, forward=False)
         inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
-        _peel_last(stripped, removed_by, inline, rs.zone("last"))
+        _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
 
         marks = [r.id if r is not None else None for r in removed_by]
         spans = whole_line_spans(lines, starts, marks)
@@ -173,6 +173,11 @@ class StripBoilerplate(DocumentStep):
                 seen.add(key)
             else:
                 removed_by[i] = hit
+
+
+def _possible(rules: tuple[Rule, ...], text: str) -> tuple[Rule, ...]:
+    """The rules whose ``needs`` literals occur somewhere in ``text`` (all others cannot match)."""
+    return tuple(r for r in rules if r.may_occur_in(text))
 
 
 def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:
