@@ -48,3 +48,19 @@ def test_held_out_lines_meet_the_bar() -> None:
     n_bp = sum(1 for o in outcomes if o.item.label == "bp")
     assert not wrong, _describe(wrong)
     assert tp / n_bp >= 0.98
+
+
+def test_seed_report_lines_survive_at_every_position() -> None:
+    """Every kept line of every seed, moved to the head, body, tail or very end of a report,
+    is still kept (edge and last-line rules never take report prose)."""
+    from boilerplate_golden import GOLDEN
+
+    step = StripBoilerplate()
+    cut = []
+    for golden in sorted(GOLDEN.glob("*.clean.txt")):
+        for line in golden.read_text(encoding="utf-8").split("\n"):
+            for position in ("head", "body", "tail", "end"):
+                outcome = judge(step, Item("keep", "seed", position, line, None))
+                if outcome.removed or outcome.context_cut:
+                    cut.append(Item("keep", "seed", position, line, None))
+    assert not cut, _describe(cut)
