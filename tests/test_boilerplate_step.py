@@ -160,6 +160,6 @@ def test_default_pipeline_runs_the_boilerplate_step_on_raw_bytes() -> None:
     raw = "\n".join([*REPORT, "扫一扫在手机上查看当前页面"]).encode("utf-8")
     doc = default_pipeline().process_bytes("p.txt", raw)
     assert doc.kept and doc.text == "\n".join(REPORT)
-    assert [r.rule for r in doc.removed] == ["chrome.scan-qr"]
+    assert "chrome.scan-qr" in [r.rule for r in doc.removed]
     names = [s.name for s in default_pipeline().steps]
-    assert names == ["decode", "boilerplate", "repeated-lines", "exact-dedup"]
+    assert names.index("boilerplate") < names.index("repeated-lines") < names.index("exact-dedup")
