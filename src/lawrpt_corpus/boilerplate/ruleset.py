@@ -361,12 +361,16 @@ def parse_pack(text: str, source: str) -> tuple[Rule, ...]:
 
 
 def package_pack_texts() -> tuple[tuple[str, str], ...]:
-    """``(name, TOML text)`` of the packs shipped with the package."""
+    """``(name, TOML text)`` of every pack shipped in ``boilerplate/rules/``.
+
+    Order (which decides which rule claims a line first): the packs of
+    :data:`PACKAGE_PACKS`, then any other ``*.toml`` there, by name.
+    """
     base = resources.files("lawrpt_corpus.boilerplate") / "rules"
-    return tuple(
-        (f"{name}.toml", (base / f"{name}.toml").read_text(encoding="utf-8"))
-        for name in PACKAGE_PACKS
-    )
+    names = sorted(e.name for e in base.iterdir() if e.name.endswith(".toml"))
+    known = [f"{n}.toml" for n in PACKAGE_PACKS if f"{n}.toml" in names]
+    ordered = known + [n for n in names if n not in known]
+    return tuple((n, (base / n).read_text(encoding="utf-8")) for n in ordered)
 
 
 def read_user_pack(path: str | Path) -> tuple[str, str]:
