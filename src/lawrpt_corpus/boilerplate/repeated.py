@@ -1,0 +1,258 @@
+"""``RepeatedLines``: lines that recur across many documents (cc_net-style line hashing).
+
+* :meth:`prepare` (in the workers): each non-blank line is normalized (spaces dropped,
+  digits → ``0``, ASCII ``, : ; ( ) ! ?`` → full width, Latin lower-cased) and hashed to
+  8 bytes. Lines that are too short/long or *protected* (headings, dates, signatures,
+  titles, sentences — ``data/repeated.toml``) are skipped. The sorted distinct hashes go
+  to ``doc.features`` as packed bytes (8 bytes per line), split into lines near the edges
+  (first/last ``edge_lines`` non-blank lines) and the rest, plus an 8-byte text hash.
+* :meth:`fit` (driver), pass 1: counts, per line hash, the documents it occurs in —
+  each distinct text once, so copies of one document do not inflate the count — and how
+  many of those occurrences are near an edge. Memory: one counter entry per distinct line
+  hash; beyond ``max_entries`` the hashes seen once are dropped (counts become lower
+  bounds; ``stats()["pruned"]`` says how often). Pass 2 (only when there are candidates):
+  the first text seen for each candidate hash, for the report.
+* Candidates (in ``min_docs`` or more distinct documents) go to :meth:`stats`, i.e. to
+  build.json under ``corpus.repeated-lines``, with their counts, so a user can promote one
+  into a rule. A candidate is *removed* by :meth:`apply` (rule id ``repeated-line``) only
+  when it is in ``remove_min_docs`` or more documents, in at least
+  ``remove_min_fraction`` of them, and near an edge in at least ``remove_min_edge_share``
+  of its occurrences.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tomllib
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import regex
+
+from ..document import Document
+from ..pipeline import CorpusStep
+from ._lines import line_starts, whole_line_spans
+
+RULE_ID = "repeated-line"
+_F_EDGE = "repeated_lines.edge"
+_F_BODY = "repeated_lines.body"
+_F_DOC = "repeated_lines.doc"
+
+_FOLD = str.maketrans(
+    {
+        **{chr(c): "0" for c in range(ord("0"), ord("9") + 1)},
+        **{chr(c): "0" for c in range(0xFF10, 0xFF1A)},
+        ",": "，",
+        ":": "：",
+        ";": "；",
+        "(": "（",
+        ")": "）",
+        "!": "！",
+        "?": "？",
+        " ": None,
+        "\t": None,
+        "\u3000": None,
+        "\xa0": None,
+    }
+)
+
+
+@functools.lru_cache(maxsize=1)
+def protect_patterns() -> tuple[tuple[str, Any], ...]:
+    """``(id, compiled pattern)`` of the protected-line patterns (``data/repeated.toml``)."""
+    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "repeated.toml").read_text(
+        encoding="utf-8"
+    )
+    out = []
+    for item in tomllib.loads(text)["protect"]:
+        out.append((item["id"], regex.compile(item["pattern"])))
+    return tuple(out)
+
+
+def normalize_line(line: str) -> str:
+    """The form a line is hashed in (see the module docstring)."""
+    return line.strip().translate(_FOLD).lower()
+
+
+def line_hash(norm: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
+    )
+
+
+def protected(line: str) -> str | None:
+    """The id of the first protection pattern ``line`` (stripped) matches, else None."""
+    for pid, pattern in protect_patterns():
+        if pattern.search(line):
+            return pid
+    return None
+
+
+def _pack(values: Iterable[int]) -> bytes:
+    return array("Q", sorted(set(values))).tobytes()
+
+
+def _unpack(data: bytes) -> array[int]:
+    out = array("Q")
+    out.frombytes(data)
+    return out
+
+
+@dataclass
+class RepeatedLines(CorpusStep):
+    """Find lines shared by many documents; report them; remove the strict ones."""
+
+    name = "repeated-lines"
+    version = "1.0"
+
+    min_docs: int = 3
+    min_chars: int = 4
+    max_chars: int = 200
+    edge_lines: int = 10
+    remove_min_docs: int = 20
+    remove_min_fraction: float = 0.001
+    remove_min_edge_share: float = 0.8
+    max_entries: int = 2_000_000
+    report_top: int = 200
+
+    _strict: frozenset[int] = field(default=frozenset(), init=False, repr=False)
+    _report: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    # -- per document ----------------------------------------------------------------------
+    def _eligible(self, stripped: str) -> int | None:
+        """The hash of a line that may be counted, or None."""
+        if not self.min_chars <= len(stripped) <= self.max_chars:
+            return None
+        norm = normalize_line(stripped)
+        if len(norm) < self.min_chars or protected(stripped) is not None:
+            return None
+        return line_hash(norm)
+
+    def prepare(self, doc: Document) -> None:
+        lines = [ln.strip() for ln in doc.text.split("\n")]
+        nonblank = [ln for ln in lines if ln]
+        n = len(nonblank)
+        edge: list[int] = []
+        body: list[int] = []
+        for k, ln in enumerate(nonblank):
+            h = self._eligible(ln)
+            if h is not None:
+                (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
+        doc.features[_F_EDGE] = _pack(edge)
+        doc.features[_F_BODY] = _pack(set(body) - set(edge))
+        doc.features[_F_DOC] = line_hash(doc.text)
+
+    # -- corpus ----------------------------------------------------------------------------
+    def fit(self, docs: Iterable[Document]) -> None:
+        total: Counter[int] = Counter()
+        edge: Counter[int] = Counter()
+        seen_docs: set[int] = set()
+        n_docs = 0
+        pruned = 0
+        for doc in docs:
+            n_docs += 1
+            if _F_DOC not in doc.features:
+                self.prepare(doc)
+            key = doc.features[_F_DOC]
+            if key in seen_docs:
+                continue
+            seen_docs.add(key)
+            e = _unpack(doc.features[_F_EDGE])
+            total.update(e)
+            total.update(_unpack(doc.features[_F_BODY]))
+            edge.update(e)
+            if len(total) > self.max_entries:
+                pruned += 1
+                total = Counter({h: c for h, c in total.items() if c > 1})
+                edge = Counter({h: c for h, c in edge.items() if h in total})
+        n_distinct = len(seen_docs)
+        del seen_docs
+        candidates = {h: c for h, c in total.items() if c >= self.min_docs}
+        edge_of = {h: edge.get(h, 0) for h in candidates}
+        del total, edge
+        samples = self._samples(docs, candidates) if candidates else {}
+        strict = set()
+        rows: list[dict[str, Any]] = []
+        for h, c in candidates.items():
+            share = edge_of[h] / c
+            remove = (
+                c >= self.remove_min_docs
+                and c >= self.remove_min_fraction * n_distinct
+                and share >= self.remove_min_edge_share
+            )
+            if remove:
+                strict.add(h)
+            rows.append(
+                {
+                    "text": samples.get(h, ""),
+                    "docs": c,
+                    "edge_share": round(share, 3),
+                    "removed": remove,
+                }
+            )
+        rows.sort(key=lambda r: (-int(r["docs"]), str(r["text"])))
+        self._strict = frozenset(strict)
+        self._report = {
+            "documents": n_docs,
+            "distinct_documents": n_distinct,
+            "candidates_total": len(rows),
+            "removed_lines_total": len(strict),
+            "pruned": pruned,
+            "thresholds": {
+                "candidate_min_docs": self.min_docs,
+                "remove_min_docs": self.remove_min_docs,
+                "remove_min_fraction": self.remove_min_fraction,
+                "remove_min_edge_share": self.remove_min_edge_share,
+            },
+            "candidates": rows[: self.report_top],
+        }
+
+    def _samples(self, docs: Iterable[Document], wanted: dict[int, int]) -> dict[int, str]:
+        samples: dict[int, str] = {}
+        for doc in docs:
+            for ln in doc.text.split("\n"):
+                s = ln.strip()
+                h = self._eligible(s) if s else None
+                if h is not None and h in wanted and h not in samples:
+                    samples[h] = s
+            if len(samples) == len(wanted):
+                break
+        return samples
+
+    def apply(self, doc: Document) -> Document:
+        for key in (_F_EDGE, _F_BODY, _F_DOC):
+            doc.features.pop(key, None)
+        if not self._strict or not doc.text:
+            return doc
+        lines = doc.text.split("\n")
+        marks: list[str | None] = []
+        for ln in lines:
+            s = ln.strip()
+            h = self._eligible(s) if s else None
+            marks.append(RULE_ID if h is not None and h in self._strict else None)
+        if any(marks):
+            doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
+            if not doc.text.strip():
+                doc.reject("boilerplate-only")
+        return doc
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "min_docs": self.min_docs,
+            "min_chars": self.min_chars,
+            "max_chars": self.max_chars,
+            "edge_lines": self.edge_lines,
+            "remove_min_docs": self.remove_min_docs,
+            "remove_min_fraction": self.remove_min_fraction,
+            "remove_min_edge_share": self.remove_min_edge_share,
+            "max_entries": self.max_entries,
+            "report_top": self.report_top,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self._report)

@@ -1,0 +1,253 @@
+"""``StripBoilerplate``: remove ads, paywall residue, web chrome and structural residue.
+
+Runs after decoding and normalization (one paragraph per line), but tolerates raw text:
+lines are matched stripped, both half- and full-width punctuation are in the patterns,
+blank lines are left alone (they are hygiene's business) and never count as content.
+
+Order of work on one document (every zone is described in :mod:`.ruleset`):
+
+1. flag rules of zone ``text`` look at the text as it came in;
+2. ``line`` rules claim whole lines anywhere;
+3. ``head``/``edge`` rules claim lines among the first ``head_lines`` kept lines (a removed
+   line does not use up the zone, so a 20-line chrome block is peeled off completely);
+   ``tail``/``edge`` rules likewise from the end;
+4. ``inline`` rules remove spans inside the remaining lines (a line left with nothing but
+   whitespace goes entirely);
+5. ``last`` rules peel dangling lines off the end, one after another;
+6. flag rules of zone ``last`` look at the last kept line.
+
+A removed line goes together with its line break, so no blank line is left behind. Every
+cut goes through :meth:`Document.remove_spans` with the rule id and the exact text. A
+document with nothing left is rejected as ``boilerplate-only``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..document import Document
+from ..pipeline import DocumentStep
+from ._lines import line_starts, whole_line_spans
+from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
+
+
+@dataclass
+class StripBoilerplate(DocumentStep):
+    """Remove boilerplate with the shipped rule packs plus ``rules`` (user TOML files).
+
+    ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
+    ``builtin=False`` uses only the user's rule files. Bad rule files raise ``ValueError``
+    here, at construction, naming the file and the rule. The user files are read once, at
+    construction: the step carries their text, so workers (and other machines) need not
+    see the files.
+    """
+
+    name = "boilerplate"
+    version = "1.0"
+
+    rules: tuple[str, ...] | list[str] = ()
+    head_lines: int = 12
+    tail_lines: int = 12
+    builtin: bool = True
+    _packs: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.rules, str | Path):
+            self.rules = (str(self.rules),)
+        self.rules = tuple(str(p) for p in self.rules)
+        if self.head_lines < 0 or self.tail_lines < 0:
+            raise ValueError("head_lines and tail_lines must be >= 0")
+        packs = package_pack_texts() if self.builtin else ()
+        packs += tuple(read_user_pack(p) for p in self.rules)
+        if not packs:
+            raise ValueError("StripBoilerplate: no rule packs (builtin=False and no rules)")
+        self._packs = packs
+        compile_packs(packs)  # validate now: errors surface at construction
+
+    @property
+    def ruleset(self) -> RuleSet:
+        """The compiled rules (compiled once per process, then cached)."""
+        return compile_packs(self._packs)
+
+    def params(self) -> dict[str, Any]:
+        rs = self.ruleset
+        return {
+            "rules": list(self.rules),
+            "builtin": self.builtin,
+            "head_lines": self.head_lines,
+            "tail_lines": self.tail_lines,
+            "n_rules": len(rs.rules),
+        }
+
+    # -- the work ------------------------------------------------------------------------
+    def __call__(self, doc: Document) -> Document:
+        text = doc.text
+        if not text:
+            return doc
+        rs = self.ruleset
+        for rule in rs.flags:
+            if rule.zone != "text" or rule.requires is not None or not rule.may_occur_in(text):
+                continue
+            if rule.pattern.search(text):
+                doc.flag(rule.flag or rule.id)
+
+        lines = text.split("\n")
+        starts = line_starts(lines)
+        stripped = [ln.strip() for ln in lines]
+        removed_by: list[Rule | None] = [None] * len(lines)
+
+        line_rules = _possible(rs.zone("line"), text)
+        for i, s in enumerate(stripped):
+            if s:
+                removed_by[i] = _first_match(line_rules, s)
+        inline_rules = _possible(rs.zone("inline"), text)
+        head = _possible(rs.zone("head", "edge"), text)
+        self._zone(stripped, removed_by, head, self.head_lines, inline_rules, forward=True)
+        tail = _possible(rs.zone("tail", "edge"), text)
+        self._zone(stripped, removed_by, tail, self.tail_lines, inline_rules, forward=False)
+        inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
+        _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
+
+        marks = [r.id if r is not None else None for r in removed_by]
+        spans = whole_line_spans(lines, starts, marks)
+        fired = {r.category for r in removed_by if r is not None}
+        for line_spans in inline.values():
+            for start, end, rule in line_spans:
+                spans.append((start, end, rule.id))
+                fired.add(rule.category)
+        if spans:
+            doc.remove_spans(spans)
+            if not doc.text.strip():
+                return doc.reject("boilerplate-only")
+
+        last = _last_line(doc.text)
+        for rule in rs.flags:
+            if rule.requires is not None and rule.requires not in fired:
+                continue
+            target = last if rule.zone == "last" else (text if rule.requires else None)
+            if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
+                doc.flag(rule.flag or rule.id)
+        return doc
+
+    @staticmethod
+    def _zone(
+        stripped: list[str],
+        removed_by: list[Rule | None],
+        rules: tuple[Rule, ...],
+        size: int,
+        inline_rules: tuple[Rule, ...],
+        *,
+        forward: bool,
+    ) -> None:
+        """Claim lines among the first (last) ``size`` kept lines.
+
+        A ``repeat`` rule claims a line equal to an earlier kept line of the zone, compared
+        without inline boilerplate (so 【政策解读】Title and Title are the same line).
+        """
+        if not rules or size == 0:
+            return
+        order = range(len(stripped)) if forward else range(len(stripped) - 1, -1, -1)
+        kept = 0
+        seen: set[str] = set()
+        for i in order:
+            if kept >= size:
+                return
+            s = stripped[i]
+            if not s or removed_by[i] is not None:
+                continue
+            key = s
+            for rule in inline_rules:
+                key = rule.pattern.sub("", key).strip()
+            hit = None
+            for rule in rules:
+                if rule.repeat and key not in seen:
+                    continue
+                if rule.matches_line(s):
+                    hit = rule
+                    break
+            if hit is None:
+                kept += 1
+                seen.add(key)
+            else:
+                removed_by[i] = hit
+
+
+def _possible(rules: tuple[Rule, ...], text: str) -> tuple[Rule, ...]:
+    """The rules whose ``needs`` literals occur somewhere in ``text`` (all others cannot match)."""
+    return tuple(r for r in rules if r.may_occur_in(text))
+
+
+def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:
+    for rule in rules:
+        if rule.matches_line(line):
+            return rule
+    return None
+
+
+def _inline_spans(
+    text: str,
+    starts: list[int],
+    stripped: list[str],
+    removed_by: list[Rule | None],
+    rules: tuple[Rule, ...],
+) -> dict[int, list[tuple[int, int, Rule]]]:
+    """Inline matches on kept lines, by line; a line left blank is removed whole instead."""
+    found: dict[int, list[tuple[int, int, Rule]]] = {}
+    for rule in rules:
+        if not rule.may_occur_in(text):
+            continue
+        for m in rule.pattern.finditer(text):
+            start, end = m.span()
+            if end <= start or "\n" in m.group():
+                continue
+            i = bisect.bisect_right(starts, start) - 1
+            if removed_by[i] is None:
+                found.setdefault(i, []).append((start, end, rule))
+    for i in list(found):
+        cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
+        found[i] = cuts
+        line = stripped[i]
+        rest = []
+        pos = starts[i]
+        line_text_start = starts[i]
+        full = _raw_line(text, starts, i)
+        for start, end, _ in cuts:
+            if start > pos:
+                rest.append(full[pos - line_text_start : start - line_text_start])
+            pos = max(pos, end)
+        rest.append(full[pos - line_text_start :])
+        if line and not "".join(rest).strip():
+            removed_by[i] = cuts[0][2]
+            del found[i]
+    return found
+
+
+def _raw_line(text: str, starts: list[int], i: int) -> str:
+    end = starts[i + 1] - 1 if i + 1 < len(starts) else len(text)
+    return text[starts[i] : end]
+
+
+def _peel_last(
+    stripped: list[str],
+    removed_by: list[Rule | None],
+    inline: dict[int, list[tuple[int, int, Rule]]],
+    rules: tuple[Rule, ...],
+) -> None:
+    if not rules:
+        return
+    for i in range(len(stripped) - 1, -1, -1):
+        if not stripped[i] or removed_by[i] is not None:
+            continue
+        hit = _first_match(rules, stripped[i])
+        if hit is None:
+            return
+        removed_by[i] = hit
+        inline.pop(i, None)
+
+
+def _last_line(text: str) -> str:
+    stripped = text.rstrip()
+    return stripped[stripped.rfind("\n") + 1 :].strip()

@@ -1,0 +1,165 @@
+"""StripBoilerplate on documents in the normalized form (full-width punctuation, one
+paragraph per line) and in the half-width form of NFKC-folded sources."""
+
+from __future__ import annotations
+
+import pickle
+
+from lawrpt_corpus import StripBoilerplate, default_pipeline
+from lawrpt_corpus.document import Document
+
+STEP = StripBoilerplate()
+
+REPORT = [
+    "湖里区司法局2023年法治政府建设年度报告",
+    "2023年，我局坚持以习近平法治思想为指导，现将有关情况报告如下：",
+    "一、主要工作及成效",
+    "（一）加强组织领导。局党组专题研究法治工作4次，来源于群众的意见建议全部办结。",
+    "（二）深化普法宣传。发布普法推文18篇，组织干部下载学习强国APP并分享学习心得。",
+    "二、存在的问题",
+    "执法力量不足，版权保护和会员企业合规指导有待加强，打印证照等自助服务覆盖不够。",
+    "三、下一步打算",
+    "持续加强法治队伍建设。",
+    "湖里区司法局",
+    "2024年1月15日",
+]
+
+
+def _doc(lines: list[str] | str) -> Document:
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    return Document(source="t.txt", raw_sha256="0" * 64, n_bytes=len(text), text=text)
+
+
+def _run(lines: list[str] | str) -> Document:
+    return STEP(_doc(lines))
+
+
+def test_clean_report_with_trap_words_is_left_untouched() -> None:
+    doc = _run(REPORT)
+    assert doc.text == "\n".join(REPORT)
+    assert doc.removed == [] and doc.flags == []
+
+
+def test_web_page_chrome_block_above_and_below_the_report_is_peeled_off() -> None:
+    head = [
+        "无障碍 | 简体 | 繁体 | 长者模式",
+        "当前位置：首页 > 政务公开 > 法治政府建设",
+        "【政策解读】湖里区司法局2023年法治政府建设年度报告",
+        "发布时间：2024-01-16 来源：县司法局 浏览次数：356",
+        "【字体：大 中 小】 打印 关闭",
+        "索引号：113601000144445678/2024-00012",
+        "公开方式：主动公开",
+    ]
+    tail = [
+        "分享到：",
+        "扫一扫在手机上查看当前页面",
+        "主办单位：湖里区人民政府办公室 承办单位：湖里区大数据中心",
+        "网站标识码：3601210001 赣ICP备05004018号",
+    ]
+    doc = _run(head + REPORT + tail)
+    # the tagged title is the page title: its tag goes, then the report's own title line
+    # repeats it and goes as a repeated title
+    assert doc.text == "\n".join(["湖里区司法局2023年法治政府建设年度报告", *REPORT[1:]])
+    rules = [r.rule for r in doc.removed]
+    assert "chrome.breadcrumb" in rules and "chrome.title-prefix" in rules
+    assert "structure.repeated-title" in rules and "chrome.site-footer-strong" in rules
+    assert "\n\n" not in doc.text and not doc.text.startswith("\n")
+
+
+def test_half_width_punctuation_variants_are_removed_too() -> None:
+    chrome = [
+        "当前位置:首页 > 政务公开",
+        "发布时间:2024-01-16 来源:县司法局 浏览次数:356",
+        "(一)加强组织领导。",
+        "第1页,共3页",
+        "附件:",
+    ]
+    doc = _run([REPORT[1], chrome[0], chrome[1], chrome[2], chrome[3], chrome[4]])
+    assert doc.text == REPORT[1] + "\n(一)加强组织领导。"
+
+
+def test_paid_markers_go_and_the_paid_text_between_them_stays() -> None:
+    lines = [
+        REPORT[1],
+        "一是加强学习，##paidbegin##二是强化执法，三是深化普法。",
+        "四是完善制度。",
+        "##paidend##",
+    ]
+    doc = _run(lines)
+    assert doc.text == REPORT[1] + "\n一是加强学习，二是强化执法，三是深化普法。\n四是完善制度。"
+    assert [(r.rule, r.text) for r in doc.removed] == [
+        ("paywall.marker", "##paidbegin##"),
+        ("paywall.marker-line", "\n##paidend##"),
+    ]
+    assert "truncated" not in doc.flags
+
+
+def test_text_cut_off_by_a_paywall_is_flagged_truncated() -> None:
+    cut = [REPORT[1], "##paidbegin##（一）加强组织领导。局党组专题研究法治工作4次，并结合实际制定"]
+    assert "truncated" in _run(cut).flags
+    prompt = [REPORT[1], "（一）加强组织领导。", "还剩3页未读，继续阅读"]
+    doc = _run(prompt)
+    assert "truncated" in doc.flags and "继续阅读" not in doc.text
+    complete = [REPORT[1], "##paidbegin##（一）加强组织领导。"]
+    assert "truncated" not in _run(complete).flags
+
+
+def test_placeholders_and_masked_words_are_flagged_not_removed() -> None:
+    text = [REPORT[1], "XX市XX区司法局组织广大D员学习，20xx年**县开展普法。"]
+    doc = _run(text)
+    assert doc.text == "\n".join(text) and doc.removed == []
+    assert doc.flags == ["placeholder", "masked_words"]
+
+
+def test_dangling_attachment_goes_only_when_nothing_follows_it() -> None:
+    assert _run([*REPORT, "附件："]).text == "\n".join(REPORT)
+    with_list = [*REPORT, "附件：", "1.2023年度行政执法统计表"]
+    assert _run(with_list).text == "\n".join(with_list)
+    # peeled after the footer ads that follow it are gone
+    assert _run([*REPORT, "附件:", "【XX素材库】——每天更新，会员群欢迎加入"]).text == "\n".join(
+        REPORT
+    )
+
+
+def test_removed_line_takes_its_line_break_so_no_blank_line_is_left() -> None:
+    for text in (
+        "正文一。\n扫一扫在手机上查看当前页面\n正文二。",
+        "扫一扫在手机上查看当前页面\n正文一。\n正文二。",
+        "正文一。\n正文二。\n扫一扫在手机上查看当前页面",
+        "正文一。\n正文二。\n扫一扫在手机上查看当前页面\n",
+    ):
+        doc = _run(text)
+        assert doc.text.rstrip("\n") == "正文一。\n正文二。"
+        assert doc.text.endswith("\n") == text.endswith("\n")
+        assert "".join(r.text for r in doc.removed).strip() == "扫一扫在手机上查看当前页面"
+
+
+def test_a_page_of_nothing_but_boilerplate_is_rejected_with_its_trail() -> None:
+    doc = _run(["当前位置：首页 > 政务公开", "扫一扫在手机上查看当前页面", "##paidend##"])
+    assert not doc.kept and doc.reason == "boilerplate-only"
+    assert len(doc.removed) == 3
+
+
+def test_empty_text_and_odd_input_never_raise() -> None:
+    assert _run("").text == ""
+    for text in ("\n\n\n", "\ufffd" * 10, "附件", "|" * 5000, "a\r\nb", "\x00\x01"):
+        doc = _run(text)
+        assert doc.kept or doc.reason == "boilerplate-only"
+    blank = _run("\n \n\n")  # nothing removed: not this step's business to reject it
+    assert blank.kept and blank.text == "\n \n\n"
+
+
+def test_same_input_same_output_and_the_step_pickles() -> None:
+    text = "\n".join(["当前位置：首页 > 政务公开", *REPORT, "分享到："])
+    clone = pickle.loads(pickle.dumps(STEP))
+    a, b = STEP(_doc(text)), clone(_doc(text))
+    assert a.text == b.text and a.removed == b.removed and a.flags == b.flags
+
+
+def test_default_pipeline_runs_the_boilerplate_step_on_raw_bytes() -> None:
+    raw = "\n".join([*REPORT, "扫一扫在手机上查看当前页面"]).encode("utf-8")
+    doc = default_pipeline().process_bytes("p.txt", raw)
+    assert doc.kept and doc.text == "\n".join(REPORT)
+    assert "chrome.scan-qr" in [r.rule for r in doc.removed]
+    names = [s.name for s in default_pipeline().steps]
+    assert names.index("boilerplate") < names.index("repeated-lines") < names.index("exact-dedup")
