@@ -18,6 +18,7 @@ from .decode import DecodeStep
 from .dedup import ExactDedup
 from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
+from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
@@ -41,6 +42,7 @@ __all__ = [
     "LocalEngine",
     "Pipeline",
     "PushError",
+    "RayEngine",
     "Removal",
     "Step",
     "__version__",

@@ -57,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
         help="inputs larger than this are rejected as too_large without being read "
         f"(default: {DEFAULT_MAX_BYTES})",
     )
+    b.add_argument(
+        "--engine",
+        default="local",
+        choices=["local", "ray"],
+        help="local process pool (default) or Ray (needs the ray extra; see docs/scaling.md)",
+    )
+    b.add_argument(
+        "--ray-address",
+        default=None,
+        help="address of a running Ray cluster (e.g. auto, ray://head:10001); "
+        "default: start a local Ray instance with --workers CPUs",
+    )
     b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     b.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
 
@@ -83,6 +95,18 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    engine = None
+    if args.engine == "ray":
+        from .engines.ray_engine import RayEngine, RayUnavailable
+
+        try:
+            engine = RayEngine(args.workers, ray_address=args.ray_address)
+        except RayUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    elif args.ray_address is not None:
+        print("error: --ray-address needs --engine ray", file=sys.stderr)
+        return 2
     show = not args.quiet and err.is_terminal
     progress = Progress(
         TextColumn("[bold]build[/]"),
@@ -108,6 +132,7 @@ def _run_build(args: argparse.Namespace) -> int:
                 args.inputs or None,
                 args.out,
                 workers=args.workers,
+                engine=engine,
                 glob=args.glob,
                 max_bytes=args.max_bytes,
                 overwrite=args.overwrite,
