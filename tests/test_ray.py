@@ -48,18 +48,25 @@ def _assert_same_dataset(a: Path, b: Path) -> None:
 @pytest.fixture(scope="session")
 def ray_session() -> Iterator[Any]:
     ray = pytest.importorskip("ray")
+    # workers inherit the environment: make them import this checkout's package
     src = str(ROOT / "src")
-    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": path}},
-    )
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, old) if p)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     # test-module classes (the custom steps below) travel to the workers by value
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield ray
     ray.shutdown()
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old
+
+
+def _package_file() -> str:
+    import lawrpt_corpus
+
+    return str(lawrpt_corpus.__file__)
 
 
 def _engine(**kwargs: Any) -> Any:
@@ -114,6 +121,8 @@ def _synthetic_corpus(folder: Path, seed_texts: dict[str, str], n: int) -> list[
 def test_seed_build_on_ray_has_the_local_engine_rows(
     ray_session: Any, tmp_path: Path, seeds_dir: Path
 ) -> None:
+    where = ray_session.get(ray_session.remote(_package_file).remote())
+    assert where == str(ROOT / "src" / "lawrpt_corpus" / "__init__.py")  # this checkout's code
     engine = _engine()
     build_dataset([seeds_dir], tmp_path / "ray", engine=engine)
     build_dataset([seeds_dir], tmp_path / "local", workers=1)
@@ -128,14 +137,14 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
 def test_thousands_of_documents_identical_to_local_with_dedup_fitted_on_the_cluster(
     ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
 ) -> None:
-    inputs = _synthetic_corpus(tmp_path, seed_texts, 2500)
-    engine = _engine(cluster_fit=True, window=1000)  # 3 windows: order kept across them
+    inputs = _synthetic_corpus(tmp_path, seed_texts, 2000)
+    engine = _engine(cluster_fit=True, window=800)  # 3 windows: order kept across them
     build_dataset(inputs, tmp_path / "ray", engine=engine)
     build_dataset(inputs, tmp_path / "local", engine=LocalEngine(2, batch_size=50))
     _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
     assert engine.fit_modes == {"exact-dedup": "cluster"}
     status = Counter(r["status"] for r in _rows(tmp_path / "ray", "manifest"))
-    assert status["kept"] > 2000 and status["duplicate"] > 250 and status["rejected"] > 40
+    assert status["kept"] > 1600 and status["duplicate"] > 200 and status["rejected"] > 30
     data = _rows(tmp_path / "ray", "data")
     assert sum(len(r["duplicates"]) for r in data) == status["duplicate"]
 
@@ -253,7 +262,9 @@ def test_document_that_kills_its_worker_is_the_only_one_rejected(
         (src / name).write_text(text, encoding="utf-8")
     (src / "001_zz_bad.txt").write_text("KILL-THE-WORKER", encoding="utf-8")
     pipe = Pipeline([DecodeStep(), CrashOnMarker(), ExactDedup()])
-    build_dataset([src], tmp_path / "ray", pipeline=pipe, engine=_engine(block_rows=2))
+    build_dataset(
+        [src], tmp_path / "ray", pipeline=pipe, engine=_engine(block_rows=2, task_retries=0)
+    )
     manifest = {r["source"]: r for r in _rows(tmp_path / "ray", "manifest")}
     assert manifest["001_zz_bad.txt"]["reason"] == "error:worker_died"
     assert [r["status"] for s, r in manifest.items() if s != "001_zz_bad.txt"] == ["kept"] * 5

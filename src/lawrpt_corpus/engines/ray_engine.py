@@ -29,7 +29,6 @@ Output: the same documents, in the same order, with the same ``seq``, as
 
 from __future__ import annotations
 
-import os
 import pickle
 import time
 import warnings
@@ -50,8 +49,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import ray.data
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
-#: Retries of a per-document task before its window is redone one document at a time.
-_TASK_RETRIES = 2
 
 INSTALL_HINT = 'the ray engine needs the optional extra: pip install "lawrpt_corpus[ray]"'
 
@@ -125,8 +122,11 @@ class RayEngine(Engine):
     lawrpt_corpus installed). ``cluster_fit``: fit corpus steps that can be fitted on the
     cluster there (True), always in the driver (False), or — default — on the cluster only
     for corpora of at least ``cluster_fit_min_docs`` inputs (a shuffle costs seconds of
-    fixed overhead that a small corpus does not repay). A Ray instance the engine starts is
-    shut down when the run ends; one already running (``ray.init`` by the caller) is left.
+    fixed overhead that a small corpus does not repay). ``task_retries``: retries of a
+    failed per-document task (a lost node, a killed worker) before its window is redone one
+    document per task, rejecting only a document whose task still dies. A Ray instance the
+    engine starts is shut down when the run ends; one already running (``ray.init`` by the
+    caller) is left.
     """
 
     name = "ray"
@@ -143,6 +143,7 @@ class RayEngine(Engine):
         ship_code: bool = True,
         cluster_fit: bool | None = None,
         cluster_fit_min_docs: int = 100_000,
+        task_retries: int = 2,
         progress: bool = False,
     ):
         super().__init__()
@@ -160,6 +161,7 @@ class RayEngine(Engine):
         self.ship_code = ship_code
         self.cluster_fit = cluster_fit
         self.cluster_fit_min_docs = cluster_fit_min_docs
+        self.task_retries = task_retries
         self.progress = progress
         #: How each corpus step was fitted in the last run: ``"cluster"`` or ``"driver"``.
         self.fit_modes: dict[str, str] = {}
@@ -179,13 +181,8 @@ class RayEngine(Engine):
                     pkg = Path(__file__).resolve().parent.parent
                     kwargs["runtime_env"] = {"py_modules": [str(pkg)]}
             else:
+                # local workers inherit this process's environment (PYTHONPATH included)
                 kwargs["num_cpus"] = self.workers
-                # local workers must import this very copy of the package
-                src = str(Path(__file__).resolve().parent.parent.parent)
-                path = os.environ.get("PYTHONPATH", "")
-                kwargs["runtime_env"] = {
-                    "env_vars": {"PYTHONPATH": os.pathsep.join(p for p in (src, path) if p)}
-                }
             ray.init(**kwargs)
             self._started = True
         self.workers = max(1, int(ray.cluster_resources().get("CPU", self.workers)))
@@ -238,7 +235,9 @@ class RayEngine(Engine):
 
     def _map_window(self, pipeline: Pipeline, rows: list[tuple[int, bytes]]) -> ray.data.Dataset:
         """Process one window on the cluster; the result is materialized in the object store."""
-        ds = _map_blocks(self._new_dataset(self._blocks(rows)), _process_batch, pipeline)
+        ds = _map_blocks(
+            self._new_dataset(self._blocks(rows)), _process_batch, pipeline, self.task_retries
+        )
         try:
             return ds.materialize()
         except Exception as exc:
@@ -310,7 +309,7 @@ class RayEngine(Engine):
         self, windows: list[ray.data.Dataset], before: list[CorpusStep]
     ) -> ray.data.Dataset:
         ds = windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0]
-        return _map_blocks(ds, _kept_after_batch, before)
+        return _map_blocks(ds, _kept_after_batch, before, self.task_retries)
 
     def _fit_on_cluster(self, windows: list[ray.data.Dataset]) -> bool:
         if not windows or self.cluster_fit is False:
@@ -320,8 +319,10 @@ class RayEngine(Engine):
         return sum(ds.count() for ds in windows) >= self.cluster_fit_min_docs
 
 
-def _map_blocks(ds: ray.data.Dataset, fn: Callable[..., pa.Table], arg: Any) -> ray.data.Dataset:
-    """``fn(block, arg)`` on every block, as Ray tasks retried at most ``_TASK_RETRIES`` times.
+def _map_blocks(
+    ds: ray.data.Dataset, fn: Callable[..., pa.Table], arg: Any, retries: int
+) -> ray.data.Dataset:
+    """``fn(block, arg)`` on every block, as Ray tasks retried at most ``retries`` times.
 
     (Ray Data retries a task forever by default: a document that kills its worker would
     hang the build.)
@@ -334,7 +335,7 @@ def _map_blocks(ds: ray.data.Dataset, fn: Callable[..., pa.Table], arg: Any) -> 
             batch_size=None,
             batch_format="pyarrow",
             zero_copy_batch=True,
-            max_retries=_TASK_RETRIES,
+            max_retries=retries,
         )
 
 
