@@ -39,8 +39,8 @@ def corpus(folder: Path, n: int) -> Path:
             if made and rng.random() < 0.12:
                 text = rng.choice(made)
             else:
-                year = rng.randint(2015, 2025)
-                text = _YEAR.sub(lambda m: str(year + int(m.group()) - 2024), rng.choice(texts))
+                shift = rng.randint(-9, 1)
+                text = _YEAR.sub(lambda m, d=shift: str(int(m.group()) + d), rng.choice(texts))
                 text = _NUM.sub(lambda m: str(int(m.group()) * rng.randint(1, 9)), text)
                 made.append(text)
             fh.write(json.dumps({"text": text, "url": f"https://example.gov.cn/{i}"}) + "\n")
@@ -53,6 +53,22 @@ def rows(folder: Path) -> list[dict]:
         for f in sorted((folder / sub).glob("*.parquet")):
             out.extend(pq.read_table(f).to_pylist())
     return out
+
+
+def worker_rss() -> list[float]:
+    """Resident memory of this machine's Ray worker processes (``ray::`` in their title)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes()
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        if cmd.startswith(b"ray::"):
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(round(int(line.split()[1]) / 1024, 1))
+    return sorted(out)
 
 
 def main() -> None:
@@ -90,6 +106,7 @@ def main() -> None:
     assert timed("ray_cold", RayEngine(), "r1") == ref
     assert timed("ray_warm", RayEngine(), "r2") == ref
     assert timed("ray_warm_cluster_fit", RayEngine(cluster_fit=True), "r3") == ref
+    result["ray_worker_rss_MB"] = worker_rss()
     ray.shutdown()
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=1))
