@@ -182,7 +182,7 @@ class RayEngine(Engine):
                     kwargs["runtime_env"] = {"py_modules": [str(pkg)]}
             else:
                 # local workers inherit this process's environment (PYTHONPATH included)
-                kwargs["num_cpus"] = self.workers
+                kwargs["num_cpus"] = self.requested_workers or default_workers()
             ray.init(**kwargs)
             self._started = True
         self.workers = max(1, int(ray.cluster_resources().get("CPU", self.workers)))
@@ -240,9 +240,7 @@ class RayEngine(Engine):
         )
         try:
             return ds.materialize()
-        except Exception as exc:
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                raise
+        except Exception:
             # A task failed beyond its retries: a worker died (segfault, OOM kill) on some
             # document. Redo the window one document per task, so only that one is rejected.
             return self._new_dataset(self._isolate(pipeline, rows)).materialize()
@@ -252,11 +250,16 @@ class RayEngine(Engine):
         task = ray.remote(max_retries=0)(_process_batch)
         pipe_ref = ray.put(pipeline)
         refs = [task.remote(self._blocks([row])[0], pipe_ref) for row in rows]
+        died = (
+            ray.exceptions.WorkerCrashedError,
+            ray.exceptions.OutOfMemoryError,
+            ray.exceptions.NodeDiedError,
+        )
         out = []
         for (seq, blob), ref in zip(rows, refs, strict=True):
             try:
                 out.append(ray.get(ref))
-            except Exception:
+            except died:  # anything else (a bug, a broken cluster) stops the build
                 doc = _dead_doc(pickle.loads(blob))
                 doc.seq = seq
                 out.append(_docs_table([doc]))
@@ -452,11 +455,14 @@ def _exact_group(group: pa.Table) -> pa.Table:
 
 def _fit_exact_dedup(step: Any, docs: ray.data.Dataset, ctx: RayContext) -> None:
     """ExactDedup.fit on the cluster: group by text hash; only duplicates reach the driver."""
-    from ray.data.context import ShuffleStrategy
-
-    # a sort-based shuffle by tasks: no aggregator actors to start (measured 3-4x faster
-    # than the hash shuffle at a few thousand rows on 2 CPUs)
-    docs.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    try:
+        from ray.data.context import ShuffleStrategy
+    except ImportError:  # older Ray: the sort-based shuffle is the only one
+        pass
+    else:
+        # a sort-based shuffle by tasks: no aggregator actors to start (measured 3-4x faster
+        # than the hash shuffle at a few thousand rows on 2 CPUs)
+        docs.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     keys = docs.map_batches(_exact_keys, batch_size=None, batch_format="pyarrow")
     dups = keys.groupby("key").map_groups(_exact_group, batch_format="pyarrow")
     rows: list[tuple[int, str, str]] = []
