@@ -29,6 +29,7 @@ Output: the same documents, in the same order, with the same ``seq``, as
 
 from __future__ import annotations
 
+import logging
 import pickle
 import time
 import warnings
@@ -167,6 +168,7 @@ class RayEngine(Engine):
         self.fit_modes: dict[str, str] = {}
         self._ray: Any = None
         self._started = False
+        self._data_log_level: int | None = None
         _import_ray()  # fail now, with the install hint, rather than mid-build
 
     # -- Ray session -----------------------------------------------------------------------
@@ -174,7 +176,11 @@ class RayEngine(Engine):
         ray = _import_ray()
         self._started = False
         if not ray.is_initialized():
-            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": self.progress}
+            kwargs: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": self.progress,
+                "logging_level": logging.INFO if self.progress else logging.WARNING,
+            }
             if self.ray_address:
                 kwargs["address"] = self.ray_address
                 if self.ship_code:
@@ -187,9 +193,17 @@ class RayEngine(Engine):
             self._started = True
         self.workers = max(1, int(ray.cluster_resources().get("CPU", self.workers)))
         self._ray = ray
+        self._data_log_level = None
+        if not self.progress:  # Ray Data logs every execution at INFO: quiet while we run
+            data_log = logging.getLogger("ray.data")
+            self._data_log_level = data_log.level
+            data_log.setLevel(logging.ERROR)
         return ray
 
     def _stop(self) -> None:
+        if self._data_log_level is not None:
+            logging.getLogger("ray.data").setLevel(self._data_log_level)
+            self._data_log_level = None
         if self._started and self._ray is not None:
             self._ray.shutdown()
         self._started = False
