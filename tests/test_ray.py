@@ -149,6 +149,21 @@ def test_thousands_of_documents_identical_to_local_with_dedup_fitted_on_the_clus
     assert sum(len(r["duplicates"]) for r in data) == status["duplicate"]
 
 
+@pytest.mark.ray
+@pytest.mark.slow
+def test_only_bad_inputs_give_an_empty_dataset_and_every_manifest_row(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"")
+    (src / "b.txt").write_bytes(b"\x00\x00\x00binary")
+    result = build_dataset([src], tmp_path / "o", engine=_engine(cluster_fit=True))
+    assert _rows(tmp_path / "o", "data") == []
+    assert [r["reason"] for r in _rows(tmp_path / "o", "manifest")] == ["empty", "binary"]
+    assert result.counts["rejected"] == 2
+
+
 # -- custom corpus steps: one fitted in the driver, one through the cluster hook -----------
 @dataclass
 class MarkCrossDocLines(CorpusStep):
