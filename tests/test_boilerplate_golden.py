@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from boilerplate_golden import GOLDEN, ROOT, clean, hygiene_like, removed_tsv
+from .boilerplate_golden import GOLDEN, ROOT, clean, hygiene_like, removed_tsv
 
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boilerplate_eval import DATA, Item, judge, load_items, score
+from .boilerplate_eval import DATA, Item, judge, load_items, score
 from lawrpt_corpus.boilerplate import StripBoilerplate
 
 
@@ -53,7 +53,7 @@ def test_held_out_lines_meet_the_bar() -> None:
 def test_seed_report_lines_survive_at_every_position() -> None:
     """Every kept line of every seed, moved to the head, body, tail or very end of a report,
     is still kept (edge and last-line rules never take report prose)."""
-    from boilerplate_golden import GOLDEN
+    from .boilerplate_golden import GOLDEN
 
     step = StripBoilerplate()
     cut = []

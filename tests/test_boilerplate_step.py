@@ -162,4 +162,4 @@ def test_default_pipeline_runs_the_boilerplate_step_on_raw_bytes() -> None:
     assert doc.kept and doc.text == "\n".join(REPORT)
     assert "chrome.scan-qr" in [r.rule for r in doc.removed]
     names = [s.name for s in default_pipeline().steps]
-    assert names.index("boilerplate") < names.index("repeated-lines") < names.index("exact-dedup")
+    assert names.index("boilerplate") < names.index("repeated-lines") < names.index("dedup")

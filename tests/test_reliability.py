@@ -63,7 +63,7 @@ def test_unreadable_and_odd_files_get_reasons(tmp_path: Path, seeds_dir: Path) -
     (src / "big.txt").write_bytes(good * 3)
     bad_name = os.fsencode(src) + b"/bad-\xff-name.txt"
     with open(bad_name, "wb") as fh:
-        fh.write(good + "另一份。".encode())
+        fh.write((seeds_dir / "002_deec5caec2a6a417.txt").read_bytes())
     out = tmp_path / "out"
     try:
         build([src], out, workers=1, max_bytes=len(good) * 2)

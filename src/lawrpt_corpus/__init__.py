@@ -7,17 +7,24 @@ The whole public API::
     push("out/", "me/lawrpt")                        # to the Hub
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
-Steps (each one small object; see docs/architecture.md to write your own):
-``DecodeStep`` → ``Typography`` → ``ScriptNormalize`` → ``ExtractMetadata`` → ``ExactDedup``.
+Steps, in the default order (each one small object; docs/architecture.md shows how to
+write your own): ``DecodeStep`` → ``Typography`` → ``ScriptNormalize`` →
+``StripBoilerplate`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
+Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+
+from .boilerplate import RepeatedLines, StripBoilerplate
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
-from .dedup import ExactDedup
+from .dedup import Dedup, ExactDedup
 from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
+from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
 from .metadata import ExtractMetadata
 from .normalize import ScriptNormalize, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
@@ -26,10 +33,18 @@ from .publish import PushError, push
 __version__ = "0.1.0"
 
 
-def default_pipeline() -> Pipeline:
-    """The standard pipeline, in order."""
+def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
+    """The standard pipeline, in order; ``rules`` adds boilerplate rule packs (TOML files)."""
     return Pipeline(
-        [DecodeStep(), Typography(), ScriptNormalize(), ExtractMetadata(), ExactDedup()]
+        [
+            DecodeStep(),
+            Typography(),
+            ScriptNormalize(),
+            StripBoilerplate(rules=[str(r) for r in rules]),
+            ExtractMetadata(),
+            RepeatedLines(),
+            Dedup(),
+        ]
     )
 
 
@@ -38,6 +53,7 @@ __all__ = [
     "BuildResult",
     "CorpusStep",
     "DecodeStep",
+    "Dedup",
     "Document",
     "DocumentStep",
     "Edit",
@@ -46,9 +62,12 @@ __all__ = [
     "LocalEngine",
     "Pipeline",
     "PushError",
+    "RayEngine",
     "Removal",
+    "RepeatedLines",
     "ScriptNormalize",
     "Step",
+    "StripBoilerplate",
     "Typography",
     "__version__",
     "build",

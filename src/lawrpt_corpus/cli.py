@@ -59,6 +59,25 @@ def _parser() -> argparse.ArgumentParser:
         help="inputs larger than this are rejected as too_large without being read "
         f"(default: {DEFAULT_MAX_BYTES})",
     )
+    b.add_argument(
+        "--engine",
+        default="local",
+        choices=["local", "ray"],
+        help="local process pool (default) or Ray (needs the ray extra; see docs/scaling.md)",
+    )
+    b.add_argument(
+        "--ray-address",
+        default=None,
+        help="address of a running Ray cluster (e.g. auto, ray://head:10001); "
+        "default: start a local Ray instance with --workers CPUs",
+    )
+    b.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra boilerplate rule pack (TOML, see docs/boilerplate.md); repeatable",
+    )
     b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     b.add_argument(
         "--resume",
@@ -146,6 +165,28 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.checkpoint_every < 1:
         print("error: --checkpoint-every must be at least 1", file=sys.stderr)
         return 2
+    from . import default_pipeline
+
+    try:
+        pipeline = default_pipeline(rules=args.rules)
+    except (OSError, ValueError) as exc:
+        print(f"error: --rules: {exc}", file=sys.stderr)
+        return 2
+    engine = None
+    if args.engine == "ray":
+        from .engines.ray_engine import RayEngine, RayUnavailable
+
+        try:
+            engine = RayEngine(args.workers, ray_address=args.ray_address)
+        except RayUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    elif args.ray_address is not None:
+        print("error: --ray-address needs --engine ray", file=sys.stderr)
+        return 2
+    if args.engine == "ray" and args.resume:
+        print("error: --resume works with the local engine only", file=sys.stderr)
+        return 2
     show = not args.quiet and err.is_terminal
     progress = Progress(
         TextColumn("[bold]{task.description:<22}[/]"),
@@ -187,6 +228,8 @@ def _run_build(args: argparse.Namespace) -> int:
                 args.inputs or None,
                 args.out,
                 workers=args.workers,
+                engine=engine,
+                pipeline=pipeline,
                 glob=args.glob,
                 max_bytes=args.max_bytes,
                 overwrite=args.overwrite,
