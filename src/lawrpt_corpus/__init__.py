@@ -8,7 +8,7 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps (each one small object; see docs/architecture.md to write your own):
-``DecodeStep`` → ``ExactDedup``.
+``DecodeStep`` → ``Hygiene`` → ``ExactDedup``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .decode import DecodeStep
 from .dedup import ExactDedup
 from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
+from .normalize import Hygiene
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 
 def default_pipeline() -> Pipeline:
     """The standard pipeline, in order."""
-    return Pipeline([DecodeStep(), ExactDedup()])
+    return Pipeline([DecodeStep(), Hygiene(), ExactDedup()])
 
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "DocumentStep",
     "Edit",
     "ExactDedup",
+    "Hygiene",
     "LocalEngine",
     "Pipeline",
     "PushError",

@@ -1,0 +1,400 @@
+"""The decode cascade: raw bytes → (text, codec, rule) or a reject reason. Never raises.
+
+Order (first rule that applies decides; see docs/decoding.md for why each rule is there):
+
+1. ``empty``      no bytes, or only ASCII whitespace → reject ``empty``.
+2. ``bom``        UTF-8/16/32 byte-order mark → that codec.
+3. binary check   NUL bytes or C0-control density: accept as ``utf-16/32-plausible`` when a
+                  wide decoding is plausible, else reject ``binary``.
+4. ``strict-utf-8``
+5. ``utf-16-plausible`` / ``gb18030-plausible`` / ``big5-plausible``: every candidate that
+   decodes the sample strictly is scored (:func:`~.score.plausibility`); the best one above
+   ``MIN_PLAUSIBLE`` wins, then the whole input is decoded strictly with it.
+6. ``tolerant``   UTF-8 (foreign GB/Big5 phrases decoded in place), GB18030, Big5 with
+                  ``errors="replace"``: the most plausible one with few U+FFFD.
+7. ``detector``   chardet's guess, under the same plausibility / U+FFFD limits.
+8. reject ``undecodable``.
+
+A final incomplete character (a cut file) is dropped and flagged ``decode_truncated``. In
+UTF-16/32 one inserted or lost byte is located from the byte pattern and resynchronised.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .score import SAMPLE_CHARS, plausibility
+
+#: Bytes of input examined for the codec decision.
+SAMPLE_BYTES = 3 * SAMPLE_CHARS
+#: A candidate decoding must score at least this (share of plausible characters).
+MIN_PLAUSIBLE = 0.6
+#: NUL bytes above this share of the sample mean binary (unless UTF-16/32 is plausible).
+MAX_NUL_SHARE = 0.001
+#: C0 control bytes (not \t \n \v \f \r ESC) above this share of the sample mean binary.
+MAX_CTRL_SHARE = 0.02
+#: Tolerant decodes may contain at most ``MAX_REPL_BASE + len(text) * MAX_REPL_SHARE`` U+FFFD.
+MAX_REPL_BASE = 2
+MAX_REPL_SHARE = 0.005
+
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
+)
+_TAIL_REASONS = frozenset(
+    {"unexpected end of data", "incomplete multibyte sequence", "truncated data"}
+)
+_CTRL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+# A byte that is plausibly the high byte of a UTF-16 code unit in Chinese text: 0x00 (ASCII),
+# 0x20 (“” — …), 0x30 (、。《》), 0x4E–0x9F (CJK unified), 0xFF (，：（）).
+_HI16 = np.zeros(256, dtype=np.int32)
+_HI16[[0x00, 0x20, 0x30, 0xFF]] = 1
+_HI16[0x4E:0xA0] = 1
+_NONZERO = np.ones(256, dtype=np.int32)
+_NONZERO[0] = 0
+#: codec → (code unit size, position of the tell-tale byte in a unit, byte lookup table)
+_WIDE: dict[str, tuple[int, int, np.ndarray]] = {
+    "utf-16-le": (2, 1, _HI16),
+    "utf-16-be": (2, 0, _HI16),
+    "utf-32-le": (4, 0, _NONZERO),
+    "utf-32-be": (4, 3, _NONZERO),
+}
+# Two or more UTF-8 encoded CJK characters (U+3000–U+9FFF, U+FF00–U+FFEF) inside a
+# GB18030/Big5 byte stream: a phrase pasted from a UTF-8 source.
+_UTF8_ISLAND = re.compile(rb"(?:[\xe3-\xe9][\x80-\xbf]{2}|\xef[\xbc-\xbf][\x80-\xbf]){2,}")
+_MIXED_ERRORS = "lawrpt-mixed"
+
+
+@dataclass(slots=True)
+class Decoded:
+    """Outcome of :func:`decode_bytes`: ``text`` + ``codec`` + ``rule``, or ``reason``."""
+
+    text: str | None = None
+    codec: str | None = None
+    rule: str | None = None
+    reason: str | None = None
+    flags: list[str] = field(default_factory=list)
+    edits: dict[str, int] = field(default_factory=dict)
+    #: True when this cascade (not the source) put U+FFFD into ``text``.
+    lossy: bool = False
+
+    def add_edit(self, rule: str, count: int) -> None:
+        if count > 0:
+            self.edits[rule] = self.edits.get(rule, 0) + count
+
+
+def _reject(reason: str) -> Decoded:
+    return Decoded(reason=reason)
+
+
+def _strict(raw: bytes, codec: str) -> tuple[str, bool] | None:
+    """Strict decode; an incomplete final character is dropped (second item True)."""
+    try:
+        return raw.decode(codec), False
+    except UnicodeDecodeError as exc:
+        if exc.reason in _TAIL_REASONS and exc.end >= len(raw) and exc.start >= len(raw) - 3:
+            try:
+                return raw[: exc.start].decode(codec), True
+            except UnicodeDecodeError:
+                return None
+        return None
+    except LookupError:
+        return None
+
+
+def _split_point(raw: bytes, codec: str) -> int:
+    """Index of the one byte whose removal best realigns a UTF-16/32 stream (len(raw) = none).
+
+    Evidence: bytes that look like the high byte of a UTF-16 unit (resp. the non-zero low
+    byte of a UTF-32 unit) at the positions where they belong, before the split and shifted
+    by one after it. The byte pattern narrows the split to a few positions; the local
+    plausibility of the decoded neighbourhood picks among them.
+    """
+    unit, cls, lut = _WIDE[codec]
+    if unit == 4:
+        return _split_point32(raw, codec)
+    ev = lut[np.frombuffer(raw, dtype=np.uint8)]
+    idx = np.arange(len(raw))
+    here = ev * (idx % unit == cls)
+    before = np.concatenate(([0], np.cumsum(here)))[:-1]
+    after_m = ev * ((idx - 1) % unit == cls)
+    after = after_m.sum() - np.cumsum(after_m)
+    score = before + after
+    best = int(score.max())
+    if best <= int(here.sum()) + max(4, len(raw) // (unit * 64)):
+        return len(raw)  # "aligned, tail cut" explains the stream as well
+    top = np.flatnonzero(score >= best - 1)
+    centre = int(np.argmax(score))
+    top = top[np.abs(top - centre) <= 8 * unit]
+    return _best_local(raw, codec, top.tolist())
+
+
+def _split_point32(raw: bytes, codec: str) -> int:
+    """UTF-32: a shifted stream fails the strict decoder within two units of the stray byte."""
+    try:
+        raw[: len(raw) - len(raw) % 4].decode(codec)
+    except UnicodeDecodeError as exc:
+        centre = exc.start
+        return _best_local(raw, codec, list(range(max(0, centre - 8), min(len(raw), centre + 8))))
+    return len(raw)
+
+
+def _best_local(raw: bytes, codec: str, ks: list[int]) -> int:
+    """Among candidate stray-byte positions, the one whose neighbourhood decodes best."""
+    unit = _WIDE[codec][0]
+
+    def local(k: int) -> tuple[float, bool, int]:
+        cut = k - k % unit
+        left = raw[max(0, cut - 16 * unit) : cut]
+        right = raw[k + 1 : k + 1 + 16 * unit]
+        right = right[: len(right) - len(right) % unit]
+        text = left.decode(codec, "replace") + right.decode(codec, "replace")
+        return plausibility(text), k % unit == 0, -k
+
+    return int(max(ks, key=local)) if ks else len(raw)
+
+
+def _decode_wide(raw: bytes, codec: str, result: Decoded) -> str:
+    """Decode UTF-16/32, tolerating a cut tail and one inserted byte (→ one U+FFFD)."""
+    unit = _WIDE[codec][0]
+    k = _split_point(raw, codec) if len(raw) % unit else len(raw)
+    if k < len(raw):
+        cut = k - k % unit
+        left = raw[:cut].decode(codec, "replace")
+        partial = "\ufffd" if k % unit else ""
+        right_raw = raw[k + 1 :]
+        right_raw = right_raw[: len(right_raw) - len(right_raw) % unit]
+        result.flags.append("decode_resync")
+        result.lossy = True
+        return left + partial + "\ufffd" + right_raw.decode(codec, "replace")
+    tail = len(raw) % unit
+    if tail:
+        result.flags.append("decode_truncated")
+        raw = raw[: len(raw) - tail]
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        result.lossy = True
+        return raw.decode(codec, "replace")
+
+
+def _count_repl(text: str) -> int:
+    return text.count("\ufffd")
+
+
+def _few_repl(text: str, n: int) -> bool:
+    return n <= MAX_REPL_BASE + len(text) * MAX_REPL_SHARE
+
+
+def _mixed_handler(exc: UnicodeError) -> tuple[str, int]:
+    """UTF-8 error handler: decode a foreign GB18030/Big5 run in place, else U+FFFD.
+
+    The run is the longest stretch of bytes >= 0x80 from the error position after which UTF-8
+    is valid again (capped at 256 bytes); it is kept only if it decodes strictly and plausibly.
+    """
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    obj, start = exc.object, exc.start
+    end = start
+    limit = min(len(obj), start + 256)
+    while end < limit and obj[end] >= 0x80:
+        end += 1
+    for stop in range(end, start + 1, -1):
+        if obj[stop:end] and not _utf8_ok(obj[stop:end]):
+            continue
+        chunk = bytes(obj[start:stop])
+        for codec in ("gb18030", "big5"):
+            try:
+                text = chunk.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if plausibility(text) >= 0.9:
+                return "\x00MIXED\x00" + text + "\x00/MIXED\x00", stop
+    return "\ufffd", start + 1
+
+
+def _utf8_ok(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+codecs.register_error(_MIXED_ERRORS, _mixed_handler)
+_MIXED_MARK = re.compile("\x00MIXED\x00(.*?)\x00/MIXED\x00", re.S)
+
+
+def _decode_utf8_mixed(raw: bytes, result: Decoded) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        result.lossy = True
+    text = raw.decode("utf-8", _MIXED_ERRORS)
+    if "\x00MIXED\x00" in text:
+        text, n = _MIXED_MARK.subn(r"\1", text)
+        result.flags.append("mixed_encoding")
+        result.add_edit("mixed-encoding-segment", n)
+    return text
+
+
+def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> str:
+    """Decode ``raw`` with ``codec``; runs of UTF-8 encoded CJK that are plausible as UTF-8,
+    start and end on ``codec`` character boundaries, and read worse in ``codec`` are decoded
+    as UTF-8 (a phrase pasted from a UTF-8 source)."""
+    pieces: list[str] = []
+    pos = 0
+    n = 0
+    for m in _UTF8_ISLAND.finditer(raw):
+        s, e = m.span()
+        if s < pos:
+            continue
+        island = m.group().decode("utf-8")
+        as_host = raw[s:e].decode(codec, "replace")
+        if plausibility(island) < 0.9 or plausibility(as_host) >= plausibility(island):
+            continue
+        head = _strict(raw[pos:s], codec)
+        if head is None or head[1] or _strict(raw[e : e + 64], codec) is None:
+            continue
+        pieces.append(head[0])
+        pieces.append(island)
+        pos = e
+        n += 1
+    if not n:
+        return raw.decode(codec, errors)
+    pieces.append(raw[pos:].decode(codec, errors))
+    result.flags.append("mixed_encoding")
+    result.add_edit("mixed-encoding-segment", n)
+    return "".join(pieces)
+
+
+def _finish(result: Decoded, text: str, codec: str, rule: str) -> Decoded:
+    result.text, result.codec, result.rule = text, codec, rule
+    if rule in ("tolerant", "detector"):
+        result.lossy = True
+    n = _count_repl(text) if result.lossy else 0
+    if n:
+        result.flags.append("decode_replacements")
+        result.add_edit("replacement", n)
+    return result
+
+
+def _wide_candidates(sample: bytes, codecs_: tuple[str, ...]) -> tuple[str, float] | None:
+    best: tuple[str, float] | None = None
+    for codec in codecs_:
+        if len(sample) < _WIDE[codec][0]:
+            continue
+        score = plausibility(_decode_wide(sample, codec, Decoded()))
+        if best is None or score > best[1]:
+            best = (codec, score)
+    return best
+
+
+def decode_bytes(raw: bytes) -> Decoded:
+    """Run the cascade on ``raw``. Never raises; see the module docstring."""
+    if not raw.strip():
+        return _reject("empty")
+    result = Decoded()
+    for bom, codec, py in _BOMS:
+        if raw.startswith(bom):
+            body = raw[len(bom) :]
+            if py in _WIDE:
+                return _finish(result, _decode_wide(body, py, result), codec, "bom")
+            strict = _strict(body, py)
+            if strict is not None:
+                if strict[1]:
+                    result.flags.append("decode_truncated")
+                return _finish(result, strict[0], codec, "bom")
+            return _finish(result, _decode_utf8_mixed(body, result), codec, "bom")
+
+    sample = raw[:SAMPLE_BYTES]
+    nul = sample.count(0)
+    ctrl = len(sample) - len(sample.translate(None, _CTRL_BYTES))
+    if nul or ctrl > MAX_CTRL_SHARE * len(sample):
+        wide = _wide_candidates(sample, tuple(_WIDE))
+        if wide is not None and wide[1] >= MIN_PLAUSIBLE:
+            rule = "utf-32-plausible" if wide[0].startswith("utf-32") else "utf-16-plausible"
+            return _finish(result, _decode_wide(raw, wide[0], result), wide[0], rule)
+        if nul > MAX_NUL_SHARE * len(sample) or ctrl > MAX_CTRL_SHARE * len(sample):
+            return _reject("binary")
+
+    strict = _strict(raw, "utf-8")
+    if strict is not None:
+        if strict[1]:
+            result.flags.append("decode_truncated")
+        return _finish(result, strict[0], "utf-8", "strict-utf-8")
+
+    # Candidates scored on the sample; the winner then decodes the whole input strictly.
+    scored: list[tuple[float, int, str]] = []
+    for order, codec in enumerate(("gb18030", "big5", "utf-16-le", "utf-16-be")):
+        if codec in _WIDE:
+            cand = _decode_wide(sample, codec, Decoded()) if len(sample) > 1 else None
+        else:
+            got = _strict(sample, codec)
+            cand = got[0] if got is not None else None
+        if cand:
+            scored.append((plausibility(cand), -order, codec))
+    scored.sort(reverse=True)
+    if scored and scored[0][0] >= MIN_PLAUSIBLE:
+        codec = scored[0][2]
+        family = "utf-16" if codec in _WIDE else codec
+        if codec in _WIDE:
+            return _finish(result, _decode_wide(raw, codec, result), codec, "utf-16-plausible")
+        full = _strict(raw, codec)
+        if full is not None:
+            if full[1]:
+                result.flags.append("decode_truncated")
+            text = full[0]
+            if _UTF8_ISLAND.search(raw):
+                text = _with_utf8_islands(raw, codec, "strict", result)
+            return _finish(result, text, codec, f"{family}-plausible")
+
+    # Tolerant: fewest U+FFFD among plausible candidates.
+    best: tuple[float, str, str] | None = None
+    for codec in ("utf-8", "gb18030", "big5"):
+        if codec == "utf-8":
+            text = _decode_utf8_mixed(raw, Decoded())
+        else:
+            text = raw.decode(codec, "replace")
+        n = _count_repl(text)
+        score = plausibility(text)
+        if score >= MIN_PLAUSIBLE and _few_repl(text, n) and (best is None or score > best[0]):
+            best = (score, codec, text)
+    if best is not None:
+        _, codec, text = best
+        if codec == "utf-8":
+            text = _decode_utf8_mixed(raw, result)
+        elif _UTF8_ISLAND.search(raw):
+            text = _with_utf8_islands(raw, codec, "replace", result)
+        if text.endswith("\ufffd") and raw[-1:] >= b"\x80":
+            text = text[:-1]
+            result.flags.append("decode_truncated")
+        return _finish(result, text, codec, "tolerant")
+
+    return _detector(raw, result)
+
+
+def _detector(raw: bytes, result: Decoded) -> Decoded:
+    import chardet
+
+    try:
+        guess = chardet.detect(raw[:SAMPLE_BYTES]).get("encoding")
+        if not guess:
+            return _reject("undecodable")
+        codec = codecs.lookup(guess).name
+        if codec in ("gb2312", "gbk"):
+            codec = "gb18030"
+        text = raw.decode(codec, "replace")
+    except (LookupError, ValueError, TypeError):
+        return _reject("undecodable")
+    n = _count_repl(text)
+    if plausibility(text) >= MIN_PLAUSIBLE and _few_repl(text, n):
+        return _finish(result, text, codec, "detector")
+    return _reject("undecodable")
