@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .score import SAMPLE_CHARS, plausibility
+from .score import SAMPLE_CHARS, common_hanzi_count, plausibility
 
 #: Bytes of input examined for the codec decision.
 SAMPLE_BYTES = 3 * SAMPLE_CHARS
@@ -40,6 +40,8 @@ MAX_CTRL_SHARE = 0.02
 #: Tolerant decodes may contain at most ``MAX_REPL_BASE + len(text) * MAX_REPL_SHARE`` U+FFFD.
 MAX_REPL_BASE = 2
 MAX_REPL_SHARE = 0.005
+#: A UTF-8 host may carry at most this share of characters decoded from foreign runs.
+MAX_FOREIGN_SHARE = 0.3
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
@@ -84,6 +86,8 @@ class Decoded:
     edits: dict[str, int] = field(default_factory=dict)
     #: True when this cascade (not the source) put U+FFFD into ``text``.
     lossy: bool = False
+    #: Characters decoded from foreign-encoded runs.
+    foreign: int = 0
 
     def add_edit(self, rule: str, count: int) -> None:
         if count > 0:
@@ -130,10 +134,9 @@ def _split_point(raw: bytes, codec: str) -> int:
     best = int(score.max())
     if best <= int(here.sum()) + max(4, len(raw) // (unit * 64)):
         return len(raw)  # "aligned, tail cut" explains the stream as well
-    top = np.flatnonzero(score >= best - 1)
     centre = int(np.argmax(score))
-    top = top[np.abs(top - centre) <= 8 * unit]
-    return _best_local(raw, codec, top.tolist())
+    lo, hi = max(0, centre - 8 * unit), min(len(raw), centre + 8 * unit)
+    return _best_local(raw, codec, list(range(lo, hi)))
 
 
 def _split_point32(raw: bytes, codec: str) -> int:
@@ -147,18 +150,27 @@ def _split_point32(raw: bytes, codec: str) -> int:
 
 
 def _best_local(raw: bytes, codec: str, ks: list[int]) -> int:
-    """Among candidate stray-byte positions, the one whose neighbourhood decodes best."""
+    """Among candidate stray-byte positions, the one whose neighbourhood decodes best.
+
+    Every candidate decodes the same byte window, so a wrong one differs only by the few
+    misaligned characters it produces: fewer common hanzi, more implausible characters.
+    """
+    if not ks:
+        return len(raw)
     unit = _WIDE[codec][0]
+    lo = max(0, min(ks) - min(ks) % unit - 16 * unit)
+    hi = min(len(raw), max(ks) + 1 + 16 * unit)
 
-    def local(k: int) -> tuple[float, bool, int]:
+    def local(k: int) -> tuple[int, float, bool, int]:
         cut = k - k % unit
-        left = raw[max(0, cut - 16 * unit) : cut]
-        right = raw[k + 1 : k + 1 + 16 * unit]
+        left = raw[lo:cut]
+        right = raw[k + 1 : hi]
         right = right[: len(right) - len(right) % unit]
-        text = left.decode(codec, "replace") + right.decode(codec, "replace")
-        return plausibility(text), k % unit == 0, -k
+        partial = "\ufffd" if k % unit else ""
+        text = left.decode(codec, "replace") + partial + right.decode(codec, "replace")
+        return common_hanzi_count(text), plausibility(text), k % unit == 0, k
 
-    return int(max(ks, key=local)) if ks else len(raw)
+    return int(max(ks, key=local))
 
 
 def _decode_wide(raw: bytes, codec: str, result: Decoded) -> str:
@@ -196,18 +208,19 @@ def _few_repl(text: str, n: int) -> bool:
 def _mixed_handler(exc: UnicodeError) -> tuple[str, int]:
     """UTF-8 error handler: decode a foreign GB18030/Big5 run in place, else U+FFFD.
 
-    The run is the longest stretch of bytes >= 0x80 from the error position after which UTF-8
-    is valid again (capped at 256 bytes); it is kept only if it decodes strictly and plausibly.
+    The run is the shortest stretch of bytes >= 0x80 from the error position after which the
+    rest of the high-byte run is valid UTF-8 (capped at 64 bytes); it is kept only if it
+    decodes strictly and plausibly as GB18030 or Big5.
     """
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
     obj, start = exc.object, exc.start
     end = start
-    limit = min(len(obj), start + 256)
+    limit = min(len(obj), start + 64)
     while end < limit and obj[end] >= 0x80:
         end += 1
-    for stop in range(end, start + 1, -1):
-        if obj[stop:end] and not _utf8_ok(obj[stop:end]):
+    for stop in range(start + 2, end + 1):
+        if obj[stop:end] and _strict(bytes(obj[stop:end]), "utf-8") is None:
             continue
         chunk = bytes(obj[start:stop])
         for codec in ("gb18030", "big5"):
@@ -216,16 +229,22 @@ def _mixed_handler(exc: UnicodeError) -> tuple[str, int]:
             except UnicodeDecodeError:
                 continue
             if plausibility(text) >= 0.9:
+                # A GB/Big5 pair can also be a valid 2-byte UTF-8 sequence (展 = D5 B9 = U+0579):
+                # take it too while it reads as a common hanzi here and as non-CJK in UTF-8.
+                while stop + 2 <= len(obj) and _pair_is_foreign(bytes(obj[stop : stop + 2]), codec):
+                    text += bytes(obj[stop : stop + 2]).decode(codec)
+                    stop += 2
                 return "\x00MIXED\x00" + text + "\x00/MIXED\x00", stop
     return "\ufffd", start + 1
 
 
-def _utf8_ok(chunk: bytes) -> bool:
+def _pair_is_foreign(pair: bytes, codec: str) -> bool:
+    if not (0xC2 <= pair[0] <= 0xDF and 0x80 <= pair[1] <= 0xBF):
+        return False
     try:
-        chunk.decode("utf-8")
+        return common_hanzi_count(pair.decode(codec)) == 1
     except UnicodeDecodeError:
         return False
-    return True
 
 
 codecs.register_error(_MIXED_ERRORS, _mixed_handler)
@@ -239,6 +258,7 @@ def _decode_utf8_mixed(raw: bytes, result: Decoded) -> str:
         result.lossy = True
     text = raw.decode("utf-8", _MIXED_ERRORS)
     if "\x00MIXED\x00" in text:
+        result.foreign = sum(len(m) for m in _MIXED_MARK.findall(text))
         text, n = _MIXED_MARK.subn(r"\1", text)
         result.flags.append("mixed_encoding")
         result.add_edit("mixed-encoding-segment", n)
@@ -275,6 +295,17 @@ def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> 
     return "".join(pieces)
 
 
+def _tolerant(raw: bytes, codec: str, result: Decoded) -> str:
+    """``errors="replace"`` decode; UTF-8 decodes foreign GB/Big5 runs in place, GB/Big5
+    decode UTF-8 islands in place."""
+    if codec == "utf-8":
+        return _decode_utf8_mixed(raw, result)
+    result.lossy = True
+    if _UTF8_ISLAND.search(raw):
+        return _with_utf8_islands(raw, codec, "replace", result)
+    return raw.decode(codec, "replace")
+
+
 def _finish(result: Decoded, text: str, codec: str, rule: str) -> Decoded:
     result.text, result.codec, result.rule = text, codec, rule
     if rule in ("tolerant", "detector"):
@@ -286,12 +317,21 @@ def _finish(result: Decoded, text: str, codec: str, rule: str) -> Decoded:
     return result
 
 
+def _wide_score(sample: bytes, codec: str) -> float:
+    """Plausibility of ``sample`` as UTF-16/32; realigned only if the plain decode fails."""
+    unit = _WIDE[codec][0]
+    score = plausibility(sample[: len(sample) - len(sample) % unit].decode(codec, "replace"))
+    if score < MIN_PLAUSIBLE and len(sample) % unit:
+        score = plausibility(_decode_wide(sample, codec, Decoded()))
+    return score
+
+
 def _wide_candidates(sample: bytes, codecs_: tuple[str, ...]) -> tuple[str, float] | None:
     best: tuple[str, float] | None = None
     for codec in codecs_:
         if len(sample) < _WIDE[codec][0]:
             continue
-        score = plausibility(_decode_wide(sample, codec, Decoded()))
+        score = _wide_score(sample, codec)
         if best is None or score > best[1]:
             best = (codec, score)
     return best
@@ -335,12 +375,12 @@ def decode_bytes(raw: bytes) -> Decoded:
     scored: list[tuple[float, int, str]] = []
     for order, codec in enumerate(("gb18030", "big5", "utf-16-le", "utf-16-be")):
         if codec in _WIDE:
-            cand = _decode_wide(sample, codec, Decoded()) if len(sample) > 1 else None
-        else:
-            got = _strict(sample, codec)
-            cand = got[0] if got is not None else None
-        if cand:
-            scored.append((plausibility(cand), -order, codec))
+            if len(sample) > 1:
+                scored.append((_wide_score(sample, codec), -order, codec))
+            continue
+        got = _strict(sample, codec)
+        if got is not None and got[0]:
+            scored.append((plausibility(got[0]), -order, codec))
     scored.sort(reverse=True)
     if scored and scored[0][0] >= MIN_PLAUSIBLE:
         codec = scored[0][2]
@@ -356,23 +396,24 @@ def decode_bytes(raw: bytes) -> Decoded:
                 text = _with_utf8_islands(raw, codec, "strict", result)
             return _finish(result, text, codec, f"{family}-plausible")
 
-    # Tolerant: fewest U+FFFD among plausible candidates.
-    best: tuple[float, str, str] | None = None
+    # Tolerant: the most plausible candidate with few U+FFFD.
+    best: tuple[float, str] | None = None
     for codec in ("utf-8", "gb18030", "big5"):
+        probe = Decoded()
         if codec == "utf-8":
-            text = _decode_utf8_mixed(raw, Decoded())
-        else:
-            text = raw.decode(codec, "replace")
+            errors = raw.decode("utf-8", "replace").count("\ufffd")
+            if errors > MAX_FOREIGN_SHARE * len(raw):
+                continue  # mostly invalid: not a UTF-8 host with a foreign phrase
+        text = _tolerant(raw, codec, probe)
+        if codec == "utf-8" and probe.foreign > MAX_FOREIGN_SHARE * len(text):
+            continue  # mostly "foreign": the host is not UTF-8
         n = _count_repl(text)
         score = plausibility(text)
         if score >= MIN_PLAUSIBLE and _few_repl(text, n) and (best is None or score > best[0]):
-            best = (score, codec, text)
+            best = (score, codec)
     if best is not None:
-        _, codec, text = best
-        if codec == "utf-8":
-            text = _decode_utf8_mixed(raw, result)
-        elif _UTF8_ISLAND.search(raw):
-            text = _with_utf8_islands(raw, codec, "replace", result)
+        codec = best[1]
+        text = _tolerant(raw, codec, result)
         if text.endswith("\ufffd") and raw[-1:] >= b"\x80":
             text = text[:-1]
             result.flags.append("decode_truncated")

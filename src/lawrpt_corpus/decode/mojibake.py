@@ -33,24 +33,31 @@ SUSPECT_BELOW = 0.85
 
 
 def repair_latin1(text: str) -> tuple[str, int]:
-    """Repair UTF-8-as-latin-1/cp1252 runs; returns (text, number of runs repaired)."""
+    """Repair UTF-8-as-latin-1/cp1252 runs; returns (text, number of runs repaired).
+
+    A run decoding to Latin-1 characters only (``Â·`` → ``·``) is repaired only when the same
+    text also has a run that decodes beyond U+00FF (the document is known to be mojibake).
+    """
+    if not _LATIN1_RUN.search(text):
+        return text, 0
     count = 0
 
-    def fix(m: re.Match[str]) -> str:
+    def fix(m: re.Match[str], relaxed: bool) -> str:
         nonlocal count
         run = m.group()
         try:
             fixed = run.translate(_TO_LATIN1).encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             return run
-        if max(fixed) <= "\u00ff":
+        if not relaxed and max(fixed) <= "\u00ff":
             return run
         count += 1
         return fixed
 
-    if not _LATIN1_RUN.search(text):
-        return text, 0
-    return _LATIN1_RUN.sub(fix, text), count
+    text = _LATIN1_RUN.sub(lambda m: fix(m, False), text)
+    if count:
+        text = _LATIN1_RUN.sub(lambda m: fix(m, True), text)
+    return text, count
 
 
 def gbk_mojibake(text: str) -> tuple[str | None, bool]:

@@ -70,3 +70,13 @@ def plausibility(text: str) -> float:
 def han_count(text: str) -> int:
     """Number of Han ideographs (unified, extensions A–H, compatibility) in ``text``."""
     return len(_HAN_RE.findall(text))
+
+
+@cache
+def _common_re() -> re.Pattern[str]:
+    return re.compile("[" + _char_class(common_hanzi()) + "]")
+
+
+def common_hanzi_count(text: str) -> int:
+    """Number of common hanzi (GB 2312 level 1 ∪ Big5 level 1) in ``text``."""
+    return len(_common_re().findall(text))

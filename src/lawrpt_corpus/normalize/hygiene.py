@@ -108,10 +108,10 @@ def clean_text(text: str, log: Document | None = None) -> str:
     count("indent", n)
     text, n = _TRAILING_RE.subn("", text)
     count("trailing-space", n)
-    text, n = _BLANKS_RE.subn("\n", text)
-    stripped = text.strip("\n")
-    count("blank-lines", n + (len(text) != len(stripped)))
-    return stripped
+    edges = text[: len(text) - len(text.lstrip("\n"))], text[len(text.rstrip("\n")) :]
+    text, n = _BLANKS_RE.subn("\n", text.strip("\n"))
+    count("blank-lines", n + sum(1 for edge in edges if edge))
+    return text
 
 
 @dataclass
