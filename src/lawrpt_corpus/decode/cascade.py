@@ -265,6 +265,18 @@ def _decode_utf8_mixed(raw: bytes, result: Decoded) -> str:
     return text
 
 
+def _island_starts(raw: bytes) -> list[int]:
+    """Offsets where two UTF-8 encoded CJK characters follow each other (vectorised)."""
+    if len(raw) < 6:
+        return []
+    a = np.frombuffer(raw, dtype=np.uint8)
+    lead = (a >= 0xE3) & (a <= 0xEF)
+    cont = (a >= 0x80) & (a <= 0xBF)
+    seq = lead[:-2] & cont[1:-1] & cont[2:]
+    pair = seq[:-3] & seq[3:]
+    return np.flatnonzero(pair).tolist()
+
+
 def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> str:
     """Decode ``raw`` with ``codec``; runs of UTF-8 encoded CJK that are plausible as UTF-8,
     start and end on ``codec`` character boundaries, and read worse in ``codec`` are decoded
@@ -272,10 +284,13 @@ def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> 
     pieces: list[str] = []
     pos = 0
     n = 0
-    for m in _UTF8_ISLAND.finditer(raw):
-        s, e = m.span()
-        if s < pos:
+    for start in _island_starts(raw):
+        if start < pos:
             continue
+        m = _UTF8_ISLAND.match(raw, start)
+        if m is None:
+            continue
+        s, e = m.span()
         island = m.group().decode("utf-8")
         as_host = raw[s:e].decode(codec, "replace")
         if plausibility(island) < 0.9 or plausibility(as_host) >= plausibility(island):
@@ -301,7 +316,7 @@ def _tolerant(raw: bytes, codec: str, result: Decoded) -> str:
     if codec == "utf-8":
         return _decode_utf8_mixed(raw, result)
     result.lossy = True
-    if _UTF8_ISLAND.search(raw):
+    if _island_starts(raw):
         return _with_utf8_islands(raw, codec, "replace", result)
     return raw.decode(codec, "replace")
 
@@ -317,11 +332,28 @@ def _finish(result: Decoded, text: str, codec: str, rule: str) -> Decoded:
     return result
 
 
+_HI16_BYTES = bytes(np.flatnonzero(_HI16).tolist())
+
+
+def _utf16_shape(sample: bytes, codec: str) -> bool:
+    """Cheap gate: at least half of the would-be high bytes look like CJK/ASCII high bytes."""
+    head = sample[:2048]
+    his = head[1::2] if codec == "utf-16-le" else head[0::2]
+    return len(his.translate(None, _HI16_BYTES)) <= 0.5 * len(his)
+
+
 def _wide_score(sample: bytes, codec: str) -> float:
-    """Plausibility of ``sample`` as UTF-16/32; realigned only if the plain decode fails."""
+    """Plausibility of ``sample`` as UTF-16/32; realigned only if the plain decode fails.
+
+    UTF-32 is scored only when most units have a zero top byte (cheap structural check;
+    a UTF-32 decode of other data with ``errors="replace"`` is slow)."""
     unit = _WIDE[codec][0]
+    if unit == 4:
+        top = sample[3::4] if codec == "utf-32-le" else sample[0::4]
+        if top.count(0) < 0.25 * len(top):
+            return 0.0
     score = plausibility(sample[: len(sample) - len(sample) % unit].decode(codec, "replace"))
-    if score < MIN_PLAUSIBLE and len(sample) % unit:
+    if MIN_PLAUSIBLE / 3 <= score < MIN_PLAUSIBLE and len(sample) % unit:
         score = plausibility(_decode_wide(sample, codec, Decoded()))
     return score
 
@@ -339,7 +371,7 @@ def _wide_candidates(sample: bytes, codecs_: tuple[str, ...]) -> tuple[str, floa
 
 def decode_bytes(raw: bytes) -> Decoded:
     """Run the cascade on ``raw``. Never raises; see the module docstring."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         return _reject("empty")
     result = Decoded()
     for bom, codec, py in _BOMS:
@@ -373,13 +405,15 @@ def decode_bytes(raw: bytes) -> Decoded:
 
     # Candidates scored on the sample; the winner then decodes the whole input strictly.
     scored: list[tuple[float, int, str]] = []
+    decoded: dict[str, tuple[str, bool]] = {}
     for order, codec in enumerate(("gb18030", "big5", "utf-16-le", "utf-16-be")):
         if codec in _WIDE:
-            if len(sample) > 1:
+            if len(sample) > 1 and _utf16_shape(sample, codec):
                 scored.append((_wide_score(sample, codec), -order, codec))
             continue
         got = _strict(sample, codec)
         if got is not None and got[0]:
+            decoded[codec] = got
             scored.append((plausibility(got[0]), -order, codec))
     scored.sort(reverse=True)
     if scored and scored[0][0] >= MIN_PLAUSIBLE:
@@ -387,12 +421,13 @@ def decode_bytes(raw: bytes) -> Decoded:
         family = "utf-16" if codec in _WIDE else codec
         if codec in _WIDE:
             return _finish(result, _decode_wide(raw, codec, result), codec, "utf-16-plausible")
-        full = _strict(raw, codec)
+        # A small input is its own sample: reuse that decode.
+        full = decoded[codec] if len(sample) == len(raw) else _strict(raw, codec)
         if full is not None:
             if full[1]:
                 result.flags.append("decode_truncated")
             text = full[0]
-            if _UTF8_ISLAND.search(raw):
+            if _island_starts(raw):
                 text = _with_utf8_islands(raw, codec, "strict", result)
             return _finish(result, text, codec, f"{family}-plausible")
 

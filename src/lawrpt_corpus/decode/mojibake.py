@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .score import SAMPLE_CHARS, plausibility
+from .score import SAMPLE_CHARS, has_latin1_lead, plausibility
 
 _CP1252_SPECIALS = bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")
 _TO_LATIN1 = str.maketrans({ch: chr(ch.encode("cp1252")[0]) for ch in _CP1252_SPECIALS})
@@ -28,6 +28,7 @@ _LATIN1_RUN = re.compile(
     f"(?:[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}})+"
 )
 _GBK_OF_FFFD = "锟斤拷"
+_GBK_OF_FFFD_UTF8 = _GBK_OF_FFFD.encode("utf-8")
 #: Plausibility below which a strictly decoded text is tested for UTF-8-read-as-GBK.
 SUSPECT_BELOW = 0.85
 
@@ -74,6 +75,14 @@ def gbk_mojibake(text: str) -> tuple[str | None, bool]:
         return None, True
 
 
-def unrecoverable_signs(text: str, source_replacements: bool) -> bool:
-    """True when ``text`` carries traces of a lossy conversion made before we saw it."""
-    return (source_replacements and "\ufffd" in text) or _GBK_OF_FFFD in text
+def has_latin1_run(text: str) -> bool:
+    """True when ``text`` contains a candidate UTF-8-as-latin-1 run."""
+    return has_latin1_lead(text) and _LATIN1_RUN.search(text) is not None
+
+
+def unrecoverable_signs(data: str | bytes, source_replacements: bool) -> bool:
+    """True when ``data`` (decoded text, or the raw UTF-8 bytes) carries traces of a lossy
+    conversion made before we saw it: U+FFFD in the source, or 锟斤拷."""
+    if isinstance(data, bytes):
+        return (source_replacements and b"\xef\xbf\xbd" in data) or _GBK_OF_FFFD_UTF8 in data
+    return (source_replacements and "\ufffd" in data) or _GBK_OF_FFFD in data

@@ -12,9 +12,10 @@ Callers score a bounded sample (``SAMPLE_CHARS``), never a whole large text.
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from importlib import resources
+
+import numpy as np
 
 #: Characters scored per candidate (the decision is taken on this much evidence).
 SAMPLE_CHARS = 8192
@@ -26,8 +27,12 @@ CJK_PUNCT = (
 )
 _ASCII_WS = "\t\n\r\x0b\x0c\x20-\x7e"
 
-_HAN_RE = re.compile(
-    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f]"
+_HAN_RANGES = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2EBEF),
+    (0x30000, 0x3134F),
 )
 
 
@@ -39,23 +44,38 @@ def common_hanzi() -> frozenset[str]:
     return frozenset(data["gb2312_level1"]) | frozenset(data["big5_level1"])
 
 
-def _char_class(chars: frozenset[str]) -> str:
-    """A compact regex character class body for ``chars`` (ranges of consecutive code points)."""
-    cps = sorted(ord(c) for c in chars)
-    parts: list[str] = []
-    start = prev = cps[0]
-    for cp in [*cps[1:], -1]:
-        if cp == prev + 1:
-            prev = cp
-            continue
-        parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
-        start = prev = cp
-    return "".join(parts)
+_PLAUSIBLE, _COMMON, _HAN, _LATIN1_LEAD = 1, 2, 4, 8
 
 
 @cache
-def _plausible_re() -> re.Pattern[str]:
-    return re.compile("[" + _char_class(common_hanzi()) + CJK_PUNCT + _ASCII_WS + "]")
+def _lut() -> np.ndarray:
+    """Code point → bit set (plausible, common hanzi, Han), one byte per code point."""
+    lut = np.zeros(0x110000, dtype=np.uint8)
+    common = np.fromiter((ord(c) for c in common_hanzi()), dtype=np.int64)
+    lut[common] |= _PLAUSIBLE | _COMMON
+    for lo, hi in _ranges(CJK_PUNCT + _ASCII_WS):
+        lut[lo : hi + 1] |= _PLAUSIBLE
+    for lo, hi in _HAN_RANGES:
+        lut[lo : hi + 1] |= _HAN
+    lut[0xC2:0xF5] |= _LATIN1_LEAD  # Â–ô: first character of a UTF-8-as-latin-1 sequence
+    return lut
+
+
+def _ranges(spec: str) -> list[tuple[int, int]]:
+    """Parse a character-class body of single characters and ``a-b`` ranges."""
+    out, i = [], 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out.append((ord(spec[i]), ord(spec[i + 2])))
+            i += 3
+        else:
+            out.append((ord(spec[i]), ord(spec[i])))
+            i += 1
+    return out
+
+
+def _bits(text: str) -> np.ndarray:
+    return _lut()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")]
 
 
 def plausibility(text: str) -> float:
@@ -63,20 +83,20 @@ def plausibility(text: str) -> float:
     sample = text[:SAMPLE_CHARS]
     if not sample:
         return 0.0
-    rest = _plausible_re().sub("", sample)
-    return 1.0 - len(rest) / len(sample)
+    return int(np.count_nonzero(_bits(sample) & _PLAUSIBLE)) / len(sample)
 
 
 def han_count(text: str) -> int:
     """Number of Han ideographs (unified, extensions A–H, compatibility) in ``text``."""
-    return len(_HAN_RE.findall(text))
-
-
-@cache
-def _common_re() -> re.Pattern[str]:
-    return re.compile("[" + _char_class(common_hanzi()) + "]")
+    return int(np.count_nonzero(_bits(text) & _HAN))
 
 
 def common_hanzi_count(text: str) -> int:
     """Number of common hanzi (GB 2312 level 1 ∪ Big5 level 1) in ``text``."""
-    return len(_common_re().findall(text))
+    return int(np.count_nonzero(_bits(text) & _COMMON))
+
+
+def has_latin1_lead(text: str) -> bool:
+    """True when ``text`` contains one of Â–ô (U+00C2–U+00F4), the start of any
+    UTF-8-read-as-latin-1 sequence (a cheap test before the mojibake regex)."""
+    return bool(np.any(_bits(text) & _LATIN1_LEAD))

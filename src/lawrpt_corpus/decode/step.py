@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..document import Document
 from ..pipeline import DocumentStep
 from .cascade import decode_bytes
-from .mojibake import gbk_mojibake, repair_latin1, unrecoverable_signs
+from .mojibake import gbk_mojibake, has_latin1_run, repair_latin1, unrecoverable_signs
 from .score import SAMPLE_CHARS, han_count
 
 
@@ -48,11 +48,15 @@ class DecodeStep(DocumentStep):
             doc.flag(flag)
         for rule, count in res.edits.items():
             doc.log_edit(self.name, rule, count)
+        utf8 = res.codec in ("utf-8", "utf-8-sig")
         if self.repair_mojibake:
-            text, n = repair_latin1(text)
-            if n:
-                doc.log_edit(self.name, "mojibake-latin1", n)
-                doc.flag("mojibake_repaired")
+            # UTF-8 input: a latin-1 mojibake run starts with U+00C2–U+00F4 = bytes C3 82–B4,
+            # never present in UTF-8 CJK, so a byte search rules it out at memchr speed.
+            if b"\xc3" in raw if utf8 else has_latin1_run(text[:SAMPLE_CHARS]):
+                text, n = repair_latin1(text)
+                if n:
+                    doc.log_edit(self.name, "mojibake-latin1", n)
+                    doc.flag("mojibake_repaired")
             fixed, detected = gbk_mojibake(text)
             if fixed is not None:
                 text = fixed
@@ -60,9 +64,9 @@ class DecodeStep(DocumentStep):
                 doc.flag("mojibake_repaired")
             elif detected:
                 doc.flag("mojibake_unrecoverable")
-        if unrecoverable_signs(text, source_replacements=not res.lossy):
+        if unrecoverable_signs(raw if utf8 and not res.lossy else text, not res.lossy):
             doc.flag("mojibake_unrecoverable")
-        if not text.strip():
+        if not text or text.isspace():
             return doc.reject("empty")
         sample = text[:SAMPLE_CHARS]
         visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
