@@ -47,8 +47,8 @@ def family(name: str | None) -> str:
         return "gb"
     if n in ("big5", "cp950", "big5hkscs"):
         return "big5"
-    if n.startswith("utf-16"):
-        return "utf-16"
+    if n.startswith(("utf-16", "utf-32")):
+        return n[:6]
     if n in ("utf-8", "utf-8-sig", "utf8", "ascii"):
         return "utf-8"
     return n or "none"
@@ -93,11 +93,77 @@ def cn_detect(raws: list[bytes]) -> list[str | None]:
     return out
 
 
+def row(
+    label: str, codec: str, bom: bytes, fam: str, mb: float, kb: int, repeat: int, cn: str | None
+) -> str:
+    """One table row: throughput of bare decode, DecodeStep, chardet, charset-normalizer."""
+    text = seed_text(codec)
+    unit = (text + "\n").encode(codec)
+    large = bom + unit * max(1, int(mb * 1e6 / len(unit)))
+    s2tw = opencc.OpenCC("s2tw")
+    files = [
+        bom + (s2tw.convert(t) if codec == "big5" else t).encode(codec)
+        for t in (p.read_text("utf-8") for p in sorted((ROOT / "seeds").glob("*.txt")))
+    ] * 40
+    small = large[: kb * 1024]
+    small = small[: len(small) - len(small) % 4]
+    body = large[len(bom) :]
+
+    t_bare = best_of(repeat, lambda: body.decode(codec))
+    t_large = best_of(repeat, lambda: ours([large]))
+    t_files = best_of(repeat, lambda: ours(files))
+    t_cd = best_of(1, lambda: chardet_detect([small]))
+    got_ours = ours([large]) + ours(files)
+    got_cd = chardet_detect([small])[0]
+    row_cn = right_cn = "n/a"
+    if cn:
+        t_cn = best_of(1, lambda: cn_detect([small]))
+        got_cn = cn_detect([small])[0]
+        row_cn = f"{len(small) / t_cn / 1e6:.1f}"
+        right_cn = "yes" if family(got_cn) == fam else f"no ({got_cn})"
+    right_ours = "yes" if all(family(e) == fam for e in got_ours) else "no"
+    right_cd = "yes" if family(got_cd) == fam else f"no ({got_cd})"
+    files_mb = sum(map(len, files)) / 1e6
+    return (
+        f"| {label} | {len(body) / t_bare / 1e6:.0f} | {len(large) / t_large / 1e6:.0f} "
+        f"| {files_mb / t_files:.0f} | {len(small) / t_cd / 1e6:.1f} | {row_cn} "
+        f"| {right_ours} / {right_cd} / {right_cn} |"
+    )
+
+
+def accuracy(with_cn: bool) -> None:
+    """Codec named right on the labeled matrix cases of >= 200 bytes (tests/decode_cases.py)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from decode_cases import iter_cases
+
+    cases = list(iter_cases(sizes=(None, 1000, 200)))
+    tools: dict[str, Callable[[list[bytes]], list[str | None]]] = {
+        "DecodeStep": ours,
+        "chardet": chardet_detect,
+    }
+    if with_cn:
+        tools["charset-normalizer"] = cn_detect
+    print()
+    print("| damage | cases | " + " | ".join(tools) + " |")
+    print("|" + "---|" * (2 + len(tools)))
+    for damage in ("clean", "cut", "junk", "splice"):
+        sub = [c for c in cases if c.damage == damage]
+        cells = []
+        for fn in tools.values():
+            got = fn([c.raw for c in sub])
+            ok = sum(family(g) == family(c.codec) for g, c in zip(got, sub, strict=True))
+            cells.append(f"{ok}")
+        print(f"| {damage} | {len(sub)} | " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=4.0, help="size of the large input per encoding")
     ap.add_argument("--detector-kb", type=int, default=256, help="input size for detectors")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--accuracy", action="store_true", help="also: codec accuracy on the labeled matrix"
+    )
     args = ap.parse_args()
     try:
         import charset_normalizer
@@ -120,37 +186,9 @@ def main() -> int:
     )
     print("|" + "---|" * 7)
     for label, (codec, bom, fam) in ENCODINGS.items():
-        text = seed_text(codec)
-        unit = (text + "\n").encode(codec)
-        large = bom + unit * max(1, int(args.mb * 1e6 / len(unit)))
-        files = [
-            bom + p.read_text("utf-8").encode(codec)
-            if codec != "big5"
-            else bom + opencc.OpenCC("s2tw").convert(p.read_text("utf-8")).encode("big5")
-            for p in sorted((ROOT / "seeds").glob("*.txt"))
-        ] * 40
-        small = large[: args.detector_kb * 1024]
-        small = small[: len(small) - len(small) % 4]
-
-        got: dict[str, list[str | None]] = {}
-        t_bare = best_of(args.repeat, lambda: large[len(bom) :].decode(codec))
-        t_large = best_of(args.repeat, lambda: got.__setitem__("ours", ours([large])))
-        files_bytes = sum(map(len, files))
-        t_files = best_of(args.repeat, lambda: got.__setitem__("files", ours(files)))
-        t_cd = best_of(1, lambda: got.__setitem__("chardet", chardet_detect([small])))
-        row_cn = "n/a"
-        right_cn = "n/a"
-        if cn_version:
-            t_cn = best_of(1, lambda: got.__setitem__("cn", cn_detect([small])))
-            row_cn = f"{len(small) / t_cn / 1e6:.1f}"
-            right_cn = "yes" if family(got["cn"][0]) == fam else f"no ({got['cn'][0]})"
-        right_ours = "yes" if all(family(e) == fam for e in got["ours"] + got["files"]) else "no"
-        right_cd = "yes" if family(got["chardet"][0]) == fam else f"no ({got['chardet'][0]})"
-        print(
-            f"| {label} | {len(large) / t_bare / 1e6:.0f} "
-            f"| {len(large) / t_large / 1e6:.0f} | {files_bytes / t_files / 1e6:.0f} "
-            f"| {len(small) / t_cd / 1e6:.1f} | {row_cn} | {right_ours} / {right_cd} / {right_cn} |"
-        )
+        print(row(label, codec, bom, fam, args.mb, args.detector_kb, args.repeat, cn_version))
+    if args.accuracy:
+        accuracy(cn_version is not None)
     return 0
 
 

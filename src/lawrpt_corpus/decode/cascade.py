@@ -266,15 +266,24 @@ def _decode_utf8_mixed(raw: bytes, result: Decoded) -> str:
 
 
 def _island_starts(raw: bytes) -> list[int]:
-    """Offsets where two UTF-8 encoded CJK characters follow each other (vectorised)."""
-    if len(raw) < 6:
+    """Offsets where two UTF-8 encoded CJK characters follow each other (vectorised: one
+    full pass to find lead bytes 0xE3–0xEF, then checks on those positions only)."""
+    n = len(raw)
+    if n < 6:
         return []
     a = np.frombuffer(raw, dtype=np.uint8)
-    lead = (a >= 0xE3) & (a <= 0xEF)
-    cont = (a >= 0x80) & (a <= 0xBF)
-    seq = lead[:-2] & cont[1:-1] & cont[2:]
-    pair = seq[:-3] & seq[3:]
-    return np.flatnonzero(pair).tolist()
+    idx = np.flatnonzero((a - np.uint8(0xE3)) <= 0x0C)
+    idx = idx[idx < n - 5]
+    if not len(idx):
+        return []
+    ok = ((a[idx + 1] - np.uint8(0x80)) < 0x40) & ((a[idx + 2] - np.uint8(0x80)) < 0x40)
+    idx = idx[ok]
+    ok = (
+        ((a[idx + 3] - np.uint8(0xE3)) <= 0x0C)
+        & ((a[idx + 4] - np.uint8(0x80)) < 0x40)
+        & ((a[idx + 5] - np.uint8(0x80)) < 0x40)
+    )
+    return idx[ok].tolist()
 
 
 def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> str:
