@@ -28,7 +28,6 @@ _LATIN1_RUN = re.compile(
     f"(?:[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}})+"
 )
 _GBK_OF_FFFD = "锟斤拷"
-_GBK_OF_FFFD_UTF8 = _GBK_OF_FFFD.encode("utf-8")
 #: Plausibility below which a strictly decoded text is tested for UTF-8-read-as-GBK.
 SUSPECT_BELOW = 0.85
 
@@ -80,9 +79,22 @@ def has_latin1_run(text: str) -> bool:
     return has_latin1_lead(text) and _LATIN1_RUN.search(text) is not None
 
 
-def unrecoverable_signs(data: str | bytes, source_replacements: bool) -> bool:
-    """True when ``data`` (decoded text, or the raw UTF-8 bytes) carries traces of a lossy
-    conversion made before we saw it: U+FFFD in the source, or 锟斤拷."""
-    if isinstance(data, bytes):
-        return (source_replacements and b"\xef\xbf\xbd" in data) or _GBK_OF_FFFD_UTF8 in data
-    return (source_replacements and "\ufffd" in data) or _GBK_OF_FFFD in data
+def unrecoverable_signs(text: str, raw: bytes, codec: str, source_replacements: bool) -> bool:
+    """True when the input carries traces of a lossy conversion made before we saw it: U+FFFD
+    in the source (``source_replacements``: the decoder itself inserted none), or 锟斤拷.
+
+    Such conversions touch a whole file, so the first and last 24 KiB of ``raw`` are searched
+    for the encoded markers (a byte search; the text itself when a marker cannot be encoded).
+    """
+    span = 3 * SAMPLE_CHARS
+    needles = [_GBK_OF_FFFD, "\ufffd"] if source_replacements else [_GBK_OF_FFFD]
+    for needle in needles:
+        try:
+            encoded = needle.encode(codec.replace("-sig", ""))
+        except (UnicodeEncodeError, LookupError):
+            if needle in text[:SAMPLE_CHARS] or needle in text[-SAMPLE_CHARS:]:
+                return True
+            continue
+        if encoded in raw[:span] or encoded in raw[-span:]:
+            return True
+    return False

@@ -64,7 +64,7 @@ class DecodeStep(DocumentStep):
                 doc.flag("mojibake_repaired")
             elif detected:
                 doc.flag("mojibake_unrecoverable")
-        if unrecoverable_signs(raw if utf8 and not res.lossy else text, not res.lossy):
+        if unrecoverable_signs(text, raw, res.codec, not res.lossy):
             doc.flag("mojibake_unrecoverable")
         if not text or text.isspace():
             return doc.reject("empty")
