@@ -50,6 +50,13 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
 )
+_BOM_AWARE = {
+    "utf-32-le": "utf-32",
+    "utf-32-be": "utf-32",
+    "utf-8-sig": "utf-8-sig",
+    "utf-16-le": "utf-16",
+    "utf-16-be": "utf-16",
+}
 _TAIL_REASONS = frozenset(
     {"unexpected end of data", "incomplete multibyte sequence", "truncated data"}
 )
@@ -385,6 +392,10 @@ def decode_bytes(raw: bytes) -> Decoded:
     result = Decoded()
     for bom, codec, py in _BOMS:
         if raw.startswith(bom):
+            try:  # the BOM-aware codec skips the BOM without copying the input
+                return _finish(result, raw.decode(_BOM_AWARE[codec]), codec, "bom")
+            except UnicodeDecodeError:
+                pass
             body = raw[len(bom) :]
             if py in _WIDE:
                 return _finish(result, _decode_wide(body, py, result), codec, "bom")
