@@ -60,13 +60,17 @@ def repair_latin1(text: str) -> tuple[str, int]:
     return text, count
 
 
-def gbk_mojibake(text: str) -> tuple[str | None, bool]:
-    """Detect UTF-8 read as GBK. Returns (repaired text or None, detected)."""
+def gbk_mojibake(text: str, score: float | None = None) -> tuple[str | None, bool]:
+    """Detect UTF-8 read as GBK. Returns (repaired text or None, detected).
+
+    ``score`` is the plausibility of ``text[:SAMPLE_CHARS]`` when the caller has it."""
     sample = text[:SAMPLE_CHARS]
-    if plausibility(sample) >= SUSPECT_BELOW:
+    if score is None:
+        score = plausibility(sample)
+    if score >= SUSPECT_BELOW:
         return None, False
     back = sample.encode("gb18030", "replace").decode("utf-8", "replace")
-    if plausibility(back) < max(0.9, plausibility(sample) + 0.1):
+    if plausibility(back) < max(0.9, score + 0.1):
         return None, False
     try:
         return text.encode("gb18030").decode("utf-8"), True

@@ -12,6 +12,7 @@ Callers score a bounded sample (``SAMPLE_CHARS``), never a whole large text.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -100,3 +101,29 @@ def has_latin1_lead(text: str) -> bool:
     """True when ``text`` contains one of Â–ô (U+00C2–U+00F4), the start of any
     UTF-8-read-as-latin-1 sequence (a cheap test before the mojibake regex)."""
     return bool(np.any(_bits(text) & _LATIN1_LEAD))
+
+
+@dataclass(frozen=True, slots=True)
+class SampleProfile:
+    """Counts over ``text[:SAMPLE_CHARS]`` from one lookup pass (what the step needs)."""
+
+    chars: int
+    plausible: int
+    han: int
+    latin1_lead: bool
+
+    @property
+    def plausibility(self) -> float:
+        return self.plausible / self.chars if self.chars else 0.0
+
+
+def profile(text: str) -> SampleProfile:
+    """One pass over the sample: plausibility, Han count, presence of Â–ô."""
+    sample = text[:SAMPLE_CHARS]
+    bits = _bits(sample)
+    return SampleProfile(
+        chars=len(sample),
+        plausible=int(np.count_nonzero(bits & _PLAUSIBLE)),
+        han=int(np.count_nonzero(bits & _HAN)),
+        latin1_lead=bool(np.any(bits & _LATIN1_LEAD)),
+    )

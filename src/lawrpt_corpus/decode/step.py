@@ -23,7 +23,7 @@ from ..document import Document
 from ..pipeline import DocumentStep
 from .cascade import decode_bytes
 from .mojibake import gbk_mojibake, has_latin1_run, repair_latin1, unrecoverable_signs
-from .score import SAMPLE_CHARS, han_count
+from .score import SAMPLE_CHARS, profile
 
 
 @dataclass
@@ -49,19 +49,22 @@ class DecodeStep(DocumentStep):
         for rule, count in res.edits.items():
             doc.log_edit(self.name, rule, count)
         utf8 = res.codec in ("utf-8", "utf-8-sig")
+        prof = profile(text)
         if self.repair_mojibake:
             # UTF-8 input: a latin-1 mojibake run starts with U+00C2–U+00F4 = bytes C3 82–B4,
             # never present in UTF-8 CJK, so a byte search rules it out at memchr speed.
-            if b"\xc3" in raw if utf8 else has_latin1_run(text[:SAMPLE_CHARS]):
+            if b"\xc3" in raw if utf8 else prof.latin1_lead and has_latin1_run(text[:SAMPLE_CHARS]):
                 text, n = repair_latin1(text)
                 if n:
                     doc.log_edit(self.name, "mojibake-latin1", n)
                     doc.flag("mojibake_repaired")
-            fixed, detected = gbk_mojibake(text)
+                    prof = profile(text)
+            fixed, detected = gbk_mojibake(text, prof.plausibility)
             if fixed is not None:
                 text = fixed
                 doc.log_edit(self.name, "mojibake-gbk", 1)
                 doc.flag("mojibake_repaired")
+                prof = profile(text)
             elif detected:
                 doc.flag("mojibake_unrecoverable")
         if unrecoverable_signs(text, raw, res.codec, not res.lossy):
@@ -70,8 +73,7 @@ class DecodeStep(DocumentStep):
             return doc.reject("empty")
         sample = text[:SAMPLE_CHARS]
         visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
-        han = han_count(sample)
-        if han == 0 or han < self.min_han_share * visible:
+        if prof.han == 0 or prof.han < self.min_han_share * visible:
             return doc.reject("not_chinese")
         doc.text = text
         doc.encoding = res.codec
