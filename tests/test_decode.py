@@ -98,7 +98,9 @@ def test_random_high_bytes_are_rejected_as_undecodable() -> None:
     ],
 )
 def test_text_without_han_characters_is_rejected_as_not_chinese(text: str) -> None:
-    assert decode(text.encode("utf-8")).reason == "not_chinese"
+    doc = decode(text.encode("utf-8"))
+    assert doc.reason == "not_chinese"
+    assert doc.encoding == "utf-8"  # it was decoded: the manifest row keeps the codec
 
 
 def test_chinese_report_with_an_english_passage_is_kept() -> None:

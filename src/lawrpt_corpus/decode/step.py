@@ -73,10 +73,10 @@ class DecodeStep(DocumentStep):
             return doc.reject("empty")
         sample = text[:SAMPLE_CHARS]
         visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
+        doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
+        doc.meta["decode_rule"] = res.rule
         if prof.han == 0 or prof.han < self.min_han_share * visible:
             return doc.reject("not_chinese")
         doc.text = text
-        doc.encoding = res.codec
-        doc.meta["decode_rule"] = res.rule
         doc.features["decoded_chars"] = len(text)
         return doc
