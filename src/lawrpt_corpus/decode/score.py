@@ -6,7 +6,7 @@ whitespace. U+FFFD counts against the text. A wrong decoding of CJK bytes produc
 hanzi, kana, Hangul, private-use and box-drawing characters, so its score drops; measured
 figures are in docs/decoding.md.
 
-Callers score a bounded sample (``SAMPLE_CHARS``), never a whole large text.
+Only a bounded sample is scored (``SCORE_CHARS``), never a whole large text.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ import numpy as np
 
 #: Characters scored per candidate (the decision is taken on this much evidence).
 SAMPLE_CHARS = 8192
+#: Characters scored per codec candidate: a few hundred already separate right from wrong
+#: readings (docs/decoding.md); 2048 keeps the choice cheap on small files.
+SCORE_CHARS = 2048
 
 #: CJK and full-width punctuation, symbols common in reports (①, Ⅰ, ■, ·, —, “”, …).
 CJK_PUNCT = (
@@ -80,8 +83,8 @@ def _bits(text: str) -> np.ndarray:
 
 
 def plausibility(text: str) -> float:
-    """Share (0..1) of plausible characters in ``text[:SAMPLE_CHARS]``; 0.0 for no text."""
-    sample = text[:SAMPLE_CHARS]
+    """Share (0..1) of plausible characters in ``text[:SCORE_CHARS]``; 0.0 for no text."""
+    sample = text[:SCORE_CHARS]
     if not sample:
         return 0.0
     return int(np.count_nonzero(_bits(sample) & _PLAUSIBLE)) / len(sample)
