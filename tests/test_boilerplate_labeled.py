@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .boilerplate_eval import DATA, Item, judge, load_items, score
 from lawrpt_corpus.boilerplate import StripBoilerplate
+
+from .boilerplate_eval import DATA, Item, judge, load_items, score
 
 
 def _describe(items: list[Item]) -> str:

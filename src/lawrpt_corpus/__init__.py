@@ -8,7 +8,7 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps, in the default order (each one small object; docs/architecture.md shows how to
-write your own): ``DecodeStep`` → ``Typography`` → ``ScriptNormalize`` →
+write your own): ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
 ``StripBoilerplate`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
@@ -26,7 +26,7 @@ from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
 from .metadata import ExtractMetadata
-from .normalize import ScriptNormalize, Typography
+from .normalize import Hygiene, ScriptNormalize, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
@@ -38,6 +38,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
     return Pipeline(
         [
             DecodeStep(),
+            Hygiene(),
             Typography(),
             ScriptNormalize(),
             StripBoilerplate(rules=[str(r) for r in rules]),
@@ -59,6 +60,7 @@ __all__ = [
     "Edit",
     "ExactDedup",
     "ExtractMetadata",
+    "Hygiene",
     "LocalEngine",
     "Pipeline",
     "PushError",

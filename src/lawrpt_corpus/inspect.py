@@ -540,6 +540,9 @@ def _apply_step(
                 lambda piece, _, a1=a1: (
                     [["removed", piece, name, rule_at[a1]]]
                     if a1 in rule_at
+                    # a step that removed nothing only normalised (whitespace, invisibles)
+                    else [["replaced", piece, name, label]]
+                    if not step["removals"]
                     else [["removed", t, name, r] for t, r in labeller.pieces(piece)]
                 ),
             )

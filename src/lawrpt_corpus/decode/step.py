@@ -1,59 +1,82 @@
-"""Decode raw bytes into text (foundation version: BOMs and strict UTF-8 only).
+"""Decode raw bytes into text: the codec cascade, mojibake repair, reject reasons.
 
-Rejects, with a reason and never an exception: ``empty`` (no bytes, or only whitespace),
-``binary`` (NUL bytes outside a UTF-16/32 BOM'd file), ``undecodable`` (nothing below
-applies).
+Sets ``doc.encoding`` (the Python codec), ``doc.meta["decode_rule"]`` (the cascade rule that
+decided: ``bom``, ``strict-utf-8``, ``utf-16-plausible``, ``utf-32-plausible``,
+``gb18030-plausible``, ``big5-plausible``, ``tolerant``, ``detector``) and
+``doc.features["decoded_chars"]``.
+
+Rejects, never raises: ``empty``, ``binary``, ``undecodable``, ``not_chinese`` (fewer Han
+characters than ``min_han_share`` of the visible characters of the first 8192, or none).
+
+Flags: ``decode_truncated`` (a cut final character was dropped), ``decode_replacements``
+(U+FFFD inserted by a tolerant decode), ``decode_resync`` (UTF-16/32 realigned after a stray
+byte), ``mixed_encoding`` (a phrase in another encoding decoded in place), ``mojibake_repaired``,
+``mojibake_unrecoverable``. Edits: ``decode/replacement``, ``decode/mixed-encoding-segment``,
+``decode/mojibake-latin1``, ``decode/mojibake-gbk``.
 """
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 
 from ..document import Document
 from ..pipeline import DocumentStep
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+from .cascade import decode_bytes
+from .mojibake import gbk_mojibake, has_latin1_run, repair_latin1, unrecoverable_signs
+from .score import SAMPLE_CHARS, profile
 
 
 @dataclass
 class DecodeStep(DocumentStep):
-    """bytes → str; records the codec in ``encoding`` and the rule in ``features``."""
+    """bytes → str by evidence (see :mod:`lawrpt_corpus.decode.cascade`)."""
 
     name = "decode"
-    version = "0.1"
+    version = "1.0"
+
+    #: Minimum share of Han characters among the visible characters of the sample.
+    min_han_share: float = 0.1
+    #: Repair UTF-8 read as latin-1/cp1252 or as GBK when the round trip is lossless.
+    repair_mojibake: bool = True
 
     def __call__(self, doc: Document) -> Document:
         raw = doc.raw or b""
-        if not raw.strip():
+        res = decode_bytes(raw)
+        if res.text is None or res.codec is None or res.rule is None:
+            return doc.reject(res.reason or "undecodable")
+        text = res.text
+        for flag in res.flags:
+            doc.flag(flag)
+        for rule, count in res.edits.items():
+            doc.log_edit(self.name, rule, count)
+        utf8 = res.codec in ("utf-8", "utf-8-sig")
+        prof = profile(text)
+        if self.repair_mojibake:
+            # UTF-8 input: a latin-1 mojibake run starts with U+00C2–U+00F4 = bytes C3 82–B4,
+            # never present in UTF-8 CJK, so a byte search rules it out at memchr speed.
+            if b"\xc3" in raw if utf8 else prof.latin1_lead and has_latin1_run(text[:SAMPLE_CHARS]):
+                text, n = repair_latin1(text)
+                if n:
+                    doc.log_edit(self.name, "mojibake-latin1", n)
+                    doc.flag("mojibake_repaired")
+                    prof = profile(text)
+            fixed, detected = gbk_mojibake(text, prof.plausibility)
+            if fixed is not None:
+                text = fixed
+                doc.log_edit(self.name, "mojibake-gbk", 1)
+                doc.flag("mojibake_repaired")
+                prof = profile(text)
+            elif detected:
+                doc.flag("mojibake_unrecoverable")
+        if unrecoverable_signs(text, raw, res.codec, not res.lossy):
+            doc.flag("mojibake_unrecoverable")
+        if not text or text.isspace():
             return doc.reject("empty")
-        for bom, codec in _BOMS:
-            if raw.startswith(bom):
-                try:
-                    text = raw[len(bom) :].decode(codec.replace("-sig", ""))
-                except UnicodeDecodeError:
-                    return doc.reject("undecodable")
-                return _done(doc, text, codec, "bom")
-        if b"\x00" in raw:
-            return doc.reject("binary")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return doc.reject("undecodable")
-        return _done(doc, text, "utf-8", "strict-utf-8")
-
-
-def _done(doc: Document, text: str, codec: str, rule: str) -> Document:
-    if not text.strip():
-        return doc.reject("empty")
-    doc.text = text
-    doc.encoding = codec
-    doc.meta["decode_rule"] = rule
-    doc.features["decoded_chars"] = len(text)
-    return doc
+        sample = text[:SAMPLE_CHARS]
+        visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
+        doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
+        doc.meta["decode_rule"] = res.rule
+        if prof.han == 0 or prof.han < self.min_han_share * visible:
+            return doc.reject("not_chinese")
+        doc.text = text
+        doc.features["decoded_chars"] = len(text)
+        return doc

@@ -1,6 +1,7 @@
-"""Stage: normalize (width & punctuation, script)."""
+"""Stage: text normalisation — Unicode hygiene, then width/punctuation, then script."""
 
+from .hygiene import Hygiene
 from .script import ScriptNormalize
 from .typography import Typography
 
-__all__ = ["ScriptNormalize", "Typography"]
+__all__ = ["Hygiene", "ScriptNormalize", "Typography"]

@@ -1,0 +1,220 @@
+"""Decode step: cascade rules, rejects with reasons, mojibake, never raising."""
+
+from __future__ import annotations
+
+import codecs
+import random
+
+import opencc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lawrpt_corpus import Hygiene, default_pipeline
+from lawrpt_corpus.decode import DecodeStep
+from lawrpt_corpus.decode.gen_common_hanzi import OUT, render
+from lawrpt_corpus.decode.score import common_hanzi, plausibility
+from lawrpt_corpus.document import KEPT, REJECTED, Document
+
+TEXT = "2024年，我局坚持依法行政，推进法治政府建设。\n一、主要工作及成效\n（一）加强组织领导。"
+
+
+def decode(raw: bytes) -> Document:
+    return DecodeStep()(Document.from_bytes("t.txt", raw))
+
+
+@pytest.mark.parametrize(
+    "raw,codec,rule",
+    [
+        (TEXT.encode("utf-8"), "utf-8", "strict-utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig", "bom"),
+        (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16-le", "bom"),
+        (codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"), "utf-32-be", "bom"),
+        (TEXT.encode("utf-16-be"), "utf-16-be", "utf-16-plausible"),
+        (TEXT.encode("utf-32-le"), "utf-32-le", "utf-32-plausible"),
+        (TEXT.encode("gb2312"), "gb18030", "gb18030-plausible"),
+        (TEXT.encode("gbk"), "gb18030", "gb18030-plausible"),
+    ],
+    ids=[
+        "utf-8",
+        "utf-8-sig",
+        "utf-16-le-bom",
+        "utf-32-be-bom",
+        "utf-16-be",
+        "utf-32-le",
+        "gb2312",
+        "gbk",
+    ],
+)
+def test_codec_and_deciding_rule_are_recorded(raw: bytes, codec: str, rule: str) -> None:
+    doc = decode(raw)
+    assert doc.status == KEPT
+    assert (doc.text, doc.encoding, doc.meta["decode_rule"]) == (TEXT, codec, rule)
+    assert doc.features["decoded_chars"] == len(TEXT)
+
+
+def test_big5_is_not_read_as_gb18030_although_gb18030_accepts_the_bytes() -> None:
+    trad = opencc.OpenCC("s2tw").convert(TEXT)
+    raw = trad.encode("big5")
+    raw.decode("gb18030")  # the trap: a strict GB decode succeeds
+    doc = decode(raw)
+    assert (doc.text, doc.encoding, doc.meta["decode_rule"]) == (trad, "big5", "big5-plausible")
+
+
+def test_gb_text_with_middle_dot_and_dash_is_decoded_as_gb18030() -> None:
+    text = "习近平法治思想·专题学习——2024年12·4宪法宣传周"
+    doc = decode(text.encode("gb18030"))
+    assert doc.text == text and doc.encoding == "gb18030"
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"   \r\n\t ", codecs.BOM_UTF8, codecs.BOM_UTF16_LE + b"\n\x00"]
+)
+def test_empty_inputs_are_rejected_as_empty(raw: bytes) -> None:
+    doc = decode(raw)
+    assert (doc.status, doc.reason) == (REJECTED, "empty")
+
+
+def test_binary_data_is_rejected_as_binary() -> None:
+    rng = random.Random(7)
+    png_like = b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(4000))
+    assert decode(png_like).reason == "binary"
+    controls = bytes(rng.choice(b"\x01\x02\x03\x04\x05\x06abc") for _ in range(500))
+    assert decode(controls).reason == "binary"
+
+
+def test_random_high_bytes_are_rejected_as_undecodable() -> None:
+    rng = random.Random(3)
+    raw = bytes(rng.randrange(0x80, 0x100) for _ in range(3000))
+    assert decode(raw).reason == "undecodable"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Annual report on the rule of law, 2024. Section 1: overview.\n" * 5,
+        "2024-12-31 0791-85722422",
+        "Ceci n'est pas un rapport chinois. Été, élève, à.",
+    ],
+)
+def test_text_without_han_characters_is_rejected_as_not_chinese(text: str) -> None:
+    doc = decode(text.encode("utf-8"))
+    assert doc.reason == "not_chinese"
+    assert doc.encoding == "utf-8"  # it was decoded: the manifest row keeps the codec
+
+
+def test_chinese_report_with_an_english_passage_is_kept() -> None:
+    text = TEXT + "\nAppendix: Rule of Law Index 2024 (see table 3).\n" + TEXT
+    assert decode(text.encode("utf-8")).kept
+
+
+def test_a_cut_final_character_is_dropped_and_flagged() -> None:
+    raw = TEXT.encode("gb18030") + "国".encode("gb18030")[:1]
+    doc = decode(raw)
+    assert doc.text == TEXT and doc.encoding == "gb18030"
+    assert "decode_truncated" in doc.flags
+
+
+def test_a_junk_byte_becomes_one_replacement_character_and_is_counted() -> None:
+    body = TEXT.encode("gb18030")
+    doc = decode(body[:20] + b"\xff" + body[20:])
+    assert doc.encoding == "gb18030" and doc.meta["decode_rule"] == "tolerant"
+    assert doc.text.count("\ufffd") == 1
+    assert "decode_replacements" in doc.flags
+    assert [(e.rule, e.count) for e in doc.edits if e.step == "decode"] == [("replacement", 1)]
+
+
+def test_too_many_bad_bytes_are_not_hidden_by_a_tolerant_decode() -> None:
+    body = bytearray(TEXT.encode("utf-8") * 3)
+    for i in range(5, len(body), 9):
+        body[i] = 0xFF
+    assert decode(bytes(body)).reason in ("undecodable", "not_chinese")
+
+
+def test_a_gb_phrase_inside_utf8_is_decoded_in_place() -> None:
+    raw = "我局坚持".encode() + "依法行政".encode("gb18030") + "推进法治建设。".encode()
+    doc = decode(raw)
+    assert doc.text == "我局坚持依法行政推进法治建设。" and doc.encoding == "utf-8"
+    assert "mixed_encoding" in doc.flags
+
+
+def test_a_utf8_phrase_inside_gb18030_is_decoded_in_place() -> None:
+    raw = "我局坚持依法行政".encode("gb18030") + "法治政府".encode() + "建设。".encode("gb18030")
+    doc = decode(raw)
+    assert doc.text == "我局坚持依法行政法治政府建设。" and doc.encoding == "gb18030"
+    assert "mixed_encoding" in doc.flags
+
+
+def test_utf8_read_as_gbk_with_lost_bytes_is_flagged_unrecoverable() -> None:
+    raw = (TEXT * 3).encode("utf-8").decode("gbk", "replace").encode("utf-8")
+    doc = decode(raw)
+    assert doc.kept and "mojibake_unrecoverable" in doc.flags
+
+
+def test_utf8_read_as_gbk_without_loss_is_repaired() -> None:
+    text = "我局依法行政推进法治建设" * 4  # UTF-8 bytes that GB18030 reads without loss
+    raw = text.encode("utf-8").decode("gb18030").encode("utf-8")
+    doc = decode(raw)
+    assert doc.text == text
+    assert any(e.rule == "mojibake-gbk" for e in doc.edits)
+
+
+@pytest.mark.parametrize("marker", ["锟斤拷锟斤拷", "\ufffd\ufffd"])
+def test_traces_of_an_earlier_lossy_conversion_are_flagged(marker: str) -> None:
+    doc = decode((TEXT + marker + TEXT).encode("utf-8"))
+    assert doc.kept and "mojibake_unrecoverable" in doc.flags
+
+
+def test_clean_chinese_gets_no_mojibake_flag_and_no_edit(seed_texts: dict[str, str]) -> None:
+    for text in seed_texts.values():
+        doc = decode(text.encode("utf-8"))
+        assert doc.text == text and doc.flags == [] and doc.edits == []
+
+
+def test_latin_text_inside_chinese_is_not_mistaken_for_mojibake() -> None:
+    text = TEXT + "Café Müller «Ã» façade" + TEXT
+    assert decode(text.encode("utf-8")).text == text
+
+
+def test_plausibility_separates_right_and_wrong_readings() -> None:
+    trad = opencc.OpenCC("s2tw").convert(TEXT)
+    assert plausibility(trad) > 0.9
+    assert plausibility(trad.encode("big5").decode("gb18030")) < 0.6
+    assert plausibility(TEXT.encode("gb18030").decode("big5", "replace")) < 0.7
+
+
+def test_common_hanzi_data_is_what_the_generator_produces() -> None:
+    assert OUT.read_text(encoding="utf-8") == render()
+    chars = common_hanzi()
+    assert len(chars) == 6722 and "的" in chars and "們" in chars
+
+
+def test_default_pipeline_runs_hygiene_right_after_decode() -> None:
+    names = [s.name for s in default_pipeline().steps]
+    assert names[:2] == ["decode", "hygiene"]
+    assert isinstance(default_pipeline().steps[1], Hygiene)
+
+
+def test_decoding_is_deterministic() -> None:
+    raw = bytes(range(256)) * 3 + TEXT.encode("big5", "ignore")
+    a, b = decode(raw), decode(raw)
+    assert (a.text, a.encoding, a.reason, a.flags) == (b.text, b.encoding, b.reason, b.flags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise_and_always_get_one_outcome(raw: bytes) -> None:
+    doc = default_pipeline().process_bytes("x.bin", raw)
+    assert doc.status in (KEPT, REJECTED)
+    assert (doc.status == REJECTED) == (doc.reason is not None)
+    assert doc.reason is None or not doc.reason.startswith("error:")
+    if doc.kept:
+        assert doc.encoding and doc.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=120), st.sampled_from(["utf-8", "gb18030", "utf-16-le"]))
+def test_arbitrary_text_in_any_encoding_never_raises(text: str, codec: str) -> None:
+    raw = text.encode(codec, "ignore")
+    doc = DecodeStep()(Document.from_bytes("x", raw))
+    assert doc.status in (KEPT, REJECTED)
