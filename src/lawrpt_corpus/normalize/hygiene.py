@@ -72,7 +72,19 @@ def _tables() -> dict[str, dict[int, str | None]]:
 
 
 def _class_re(table: dict[int, str | None]) -> re.Pattern[str]:
-    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+    """A character class of the table's keys, as ranges (a class of thousands of single
+    characters is matched slowly by ``re``)."""
+    parts: list[str] = []
+    codes = sorted(table)
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return re.compile("[" + "".join(parts) + "]")
 
 
 @cache
