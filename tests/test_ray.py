@@ -146,7 +146,9 @@ def test_thousands_of_documents_identical_to_local(
     # the default corpus steps have no cluster fit yet (docs/scaling.md): driver, streamed
     assert engine.fit_modes == {"repeated-lines": "driver", "dedup": "driver"}
     status = Counter(r["status"] for r in _rows(tmp_path / "ray", "manifest"))
-    assert status["kept"] > 1600 and status["duplicate"] > 200 and status["rejected"] > 30
+    # variants of five seeds: near-dedup folds most of them into few clusters
+    assert status["kept"] >= 5 and status["duplicate"] > 1000 and status["rejected"] > 30
+    assert sum(status.values()) == len(_rows(tmp_path / "local", "manifest"))
     data = _rows(tmp_path / "ray", "data")
     assert sum(len(r["duplicates"]) for r in data) == status["duplicate"]
 
@@ -277,7 +279,7 @@ def test_document_that_kills_its_worker_is_the_only_one_rejected(
     src.mkdir()
     for name, text in seed_texts.items():
         (src / name).write_text(text, encoding="utf-8")
-    (src / "001_zz_bad.txt").write_text("KILL-THE-WORKER", encoding="utf-8")
+    (src / "001_zz_bad.txt").write_text("KILL-THE-WORKER 法治政府建设年度报告", encoding="utf-8")
     pipe = Pipeline([DecodeStep(), CrashOnMarker(), ExactDedup()])
     build_dataset(
         [src], tmp_path / "ray", pipeline=pipe, engine=_engine(block_rows=2, task_retries=0)

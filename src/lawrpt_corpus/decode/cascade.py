@@ -348,6 +348,9 @@ def _finish(result: Decoded, text: str, codec: str, rule: str) -> Decoded:
     return result
 
 
+#: Below this many bytes, NUL-bearing input is not guessed as UTF-16/32 without a BOM.
+MIN_WIDE_BYTES = 32
+
 _HI16_BYTES = bytes(np.flatnonzero(_HI16).tolist())
 
 
@@ -410,7 +413,8 @@ def decode_bytes(raw: bytes) -> Decoded:
     nul = sample.count(0)
     ctrl = len(sample) - len(sample.translate(None, _CTRL_BYTES))
     if nul or ctrl > MAX_CTRL_SHARE * len(sample):
-        wide = _wide_candidates(sample, tuple(_WIDE))
+        # a handful of units is no evidence for UTF-16/32 (3 "hanzi" from 9 bytes of junk)
+        wide = _wide_candidates(sample, tuple(_WIDE)) if len(raw) >= MIN_WIDE_BYTES else None
         if wide is not None and wide[1] >= MIN_PLAUSIBLE:
             rule = "utf-32-plausible" if wide[0].startswith("utf-32") else "utf-16-plausible"
             return _finish(result, _decode_wide(raw, wide[0], result), wide[0], rule)
