@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import subprocess
@@ -97,6 +98,7 @@ def measure(
 ) -> dict[str, Any]:
     """Run ``cmd``; wall seconds, peak tree memory, maxrss, stdout's last JSON line."""
     load0 = os.getloadavg()[0]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out_fh = open(log, "wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
@@ -125,22 +127,33 @@ def measure(
     sampler.join()
     if log:
         out_fh.close()  # type: ignore[union-attr]
-    payload: dict[str, Any] = {}
-    for line in reversed(stdout.decode("utf-8", "replace").splitlines()):
-        if line.startswith("{"):
-            try:
-                payload = json.loads(line)
-                break
-            except ValueError:
-                continue
+    payload = _last_json(stdout.decode("utf-8", "replace"))
+    if not payload and log:  # data-juicer sends our stdout through its logger to stderr
+        payload = _last_json(log.read_text("utf-8", "replace"))
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "returncode": proc.returncode,
         "timed_out": timed_out,
         "wall_s": round(wall, 3),
         "peak_mem_bytes": peak,
+        # CPU time of the whole child tree (children and the pool workers they waited for):
+        # unlike wall time, it does not grow when other people's jobs share the cores.
+        "cpu_s": round((ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime), 3),
         "load_avg_1m": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "result": payload,
     }
+
+
+def _last_json(text: str) -> dict[str, Any]:
+    for line in reversed(text.splitlines()):
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return {}
 
 
 def _env() -> dict[str, str]:
@@ -585,6 +598,10 @@ def run_peers(
 
 
 # --- report ------------------------------------------------------------------------------------
+def _cpu(m: dict[str, Any]) -> str:
+    return f"{m['cpu_s']:.1f}" if "cpu_s" in m else "—"
+
+
 def _mb(b: int | float) -> str:
     return f"{b / 2**20:,.0f} MiB"
 
@@ -597,15 +614,15 @@ def render(results: dict[str, Any]) -> str:
         f"load average at start {results['machine']['load_avg_at_start'][0]} "
         f"on {results['machine']['usable_cores']} cores.",
         "",
-        "| docs | measurement | seconds | process wall s | docs/s | MB/s | peak memory "
+        "| docs | measurement | seconds | process wall s | CPU s | docs/s | MB/s | peak memory "
         "| load (start→end) |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for n, r in sizes.items():
         for key, label in (("build", "full `build`"), ("floor", "I/O floor (read+decode+parquet)")):
             m = r[key]
             lines.append(
-                f"| {int(n):,} | {label} | {m['seconds']:.1f} | {m['wall_s']:.1f} | "
+                f"| {int(n):,} | {label} | {m['seconds']:.1f} | {m['wall_s']:.1f} | {_cpu(m)} | "
                 f"{m['docs_per_s']:,.0f} | "
                 f"{m['mb_per_s']:.1f} | {_mb(m['peak_mem_bytes'])} | "
                 f"{m['load_avg_1m'][0]}→{m['load_avg_1m'][1]} |"
@@ -615,7 +632,7 @@ def render(results: dict[str, Any]) -> str:
             k = p["docs"]
             lines.append(
                 f"| {k:,} | full `build` (peers' docs) | {p['ours']['seconds']:.1f} | "
-                f"{p['ours']['wall_s']:.1f} | "
+                f"{p['ours']['wall_s']:.1f} | {_cpu(p['ours'])} | "
                 f"{p['ours']['docs_per_s']:,.0f} | {p['ours']['mb_per_s']:.1f} | "
                 f"{_mb(p['ours']['peak_mem_bytes'])} | "
                 f"{p['ours']['load_avg_1m'][0]}→{p['ours']['load_avg_1m'][1]} |"
@@ -625,12 +642,12 @@ def render(results: dict[str, Any]) -> str:
                 if not m:
                     continue
                 if "skipped" in m:
-                    lines.append(f"| {k:,} | {name} | skipped: {m['skipped']} | | | | | |")
+                    lines.append(f"| {k:,} | {name} | skipped: {m['skipped']} | | | | | | |")
                     continue
                 note = " (failed, see logs)" if m.get("failed") else ""
                 lines.append(
                     f"| {m['docs']:,} | {name}{note} | {m['seconds']:.1f} | {m['wall_s']:.1f} | "
-                    f"{m['docs_per_s']:,.1f} | {m['mb_per_s']:.2f} | "
+                    f"{_cpu(m)} | {m['docs_per_s']:,.1f} | {m['mb_per_s']:.2f} | "
                     f"{_mb(m['peak_mem_bytes'])} | "
                     f"{m['load_avg_1m'][0]}→{m['load_avg_1m'][1]} |"
                 )
@@ -685,6 +702,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
             f"{b['docs_per_s']:,.0f} docs/s",
             b["docs_per_s"] >= 2000,
         )
+        if "cpu_s" in b:
+            idle = n / max(b["cpu_s"] / results["workers"], 1e-9)
+            add(
+                f"build docs/s on idle cores, CPU-time estimate ({n:,})",
+                f"{idle:,.0f} docs/s = docs ÷ (CPU s ÷ {results['workers']} workers)",
+                idle >= 2000,
+            )
         ratio = b["seconds"] / max(r["floor"]["seconds"], 1e-9)
         add(f"build within 5× of the I/O floor ({n:,})", f"{ratio:.1f}×", ratio <= 5)
         p = r.get("peers") or {}
@@ -771,7 +795,10 @@ def main(argv: list[str] | None = None) -> int:
             results["sizes"] = old["sizes"]
             results["merged_from"] = old["machine"]
     for n in args.sizes:
+        old_entry = results["sizes"].get(str(n), {})
         results["sizes"][str(n)] = run_size(n, args, me)
+        if "peers" in old_entry and "peers" not in results["sizes"][str(n)]:
+            results["sizes"][str(n)]["peers"] = old_entry["peers"]  # kept from the merged run
         results["sizes"] = dict(sorted(results["sizes"].items(), key=lambda kv: int(kv[0])))
         results["targets"] = targets(results)
         (args.out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
