@@ -30,7 +30,8 @@ Truth record fields: ``file``, ``doc`` (the original report id, shared by all it
 ``lossy_chars`` (characters Big5 could not encode, replaced by "?").
 
 Determinism: every file is a pure function of ``(--seed, N, its index)``; the same command
-writes the same bytes. Speed: ~100k files in a few minutes on one core.
+writes the same bytes. Speed: 30–40 s per 10,000 files on a lightly loaded core
+(about 6 minutes for 100k, 1.3 GB).
 """
 
 from __future__ import annotations

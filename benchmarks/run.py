@@ -384,6 +384,107 @@ def child_floor(corpus: str, out: str, workers: int, limit: int, batch: int = 32
     )
 
 
+# --- quality against the truth file ----------------------------------------------------------
+def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
+    """Check a build against ``truth.jsonl``: decoding, duplicates, boilerplate, metadata.
+
+    * ``decoded_by_codec``: share of files of each true codec that were not rejected;
+    * ``duplicates``: per kind, ``caught`` = copies represented by the same kept file as their
+      original (one is a ``duplicate`` row of the other, or both of a third copy), over copies
+      whose original was not rejected either;
+      ``false_links`` = duplicate rows pointing to a file of another report;
+      ``kept_groups_ok`` = reports (with a file not rejected) that have exactly one kept file;
+    * ``boilerplate_left``: per category, share of inserted lines still verbatim in kept text;
+    * ``metadata``: per field, share of kept rows with a value, and share of those right.
+    """
+    import pyarrow.parquet as pq
+
+    truth: dict[str, dict[str, Any]] = {}
+    with open(corpus / "truth.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            truth[rec["file"].removeprefix("raw/")] = rec
+    man = [
+        row
+        for f in sorted((build_out / "manifest").glob("*.parquet"))
+        for row in pq.read_table(f, columns=["source", "id", "status", "duplicate_of"]).to_pylist()
+    ]
+    # byte-identical files share an id: an id stands for its kept file
+    by_id = {r["id"]: r["source"] for r in man if r["status"] == "kept"}
+    status = {r["source"]: r["status"] for r in man}
+    dec: dict[str, list[int]] = {}
+    for src, rec in truth.items():
+        d = dec.setdefault(rec["encoding"] + ("+bom" if rec["bom"] else ""), [0, 0])
+        d[1] += 1
+        d[0] += status.get(src) != "rejected"
+    groups: dict[str, list[str]] = {}
+    for src, rec in truth.items():
+        groups.setdefault(rec["doc"], []).append(src)
+    dup_of = {r["source"]: by_id.get(r["duplicate_of"] or "") for r in man}
+
+    def rep(src: str) -> str | None:  # the kept file that stands for ``src``
+        return src if status.get(src) == "kept" else dup_of.get(src)
+
+    kinds: dict[str, list[int]] = {}
+    for srcs in groups.values():
+        orig = next((s for s in srcs if truth[s]["kind"] == "original"), None)
+        for src in srcs:
+            kind = truth[src]["kind"]
+            if kind == "original" or orig is None:
+                continue
+            if "rejected" in (status.get(src), status.get(orig)):
+                continue  # a decode failure, counted above, not a dedup result
+            k = kinds.setdefault(kind, [0, 0])
+            k[1] += 1
+            # caught: the copy and its original end up represented by the same kept file
+            k[0] += rep(src) is not None and rep(src) == rep(orig)
+    links = [r for r in man if r["status"] == "duplicate" and r["duplicate_of"]]
+    false_links = sum(
+        1
+        for r in links
+        if truth.get(by_id.get(r["duplicate_of"], ""), {}).get("doc") != truth[r["source"]]["doc"]
+    )
+    live = [srcs for srcs in groups.values() if any(status.get(s) != "rejected" for s in srcs)]
+    kept_ok = sum(1 for srcs in live if sum(status.get(s) == "kept" for s in srcs) == 1)
+    left: dict[str, list[int]] = {}
+    meta: dict[str, list[int]] = {}
+    fields = ("year", "province", "agency", "title")
+    for f in sorted((build_out / "data").glob("*.parquet")):
+        table = pq.read_table(f, columns=["source", "text", *fields])
+        for row in table.to_pylist():
+            rec = truth.get(row["source"])
+            if rec is None:
+                continue
+            for b in rec["boilerplate"]:
+                c = left.setdefault(b["cat"], [0, 0])
+                c[1] += 1
+                c[0] += b["text"] in row["text"]
+            for name in fields:
+                m = meta.setdefault(name, [0, 0, 0])  # rows, filled, right
+                m[0] += 1
+                if row[name] is not None:
+                    m[1] += 1
+                    m[2] += row[name] == rec[name]
+
+    def share(a: int, b: int) -> float | None:
+        return round(a / b, 4) if b else None
+
+    return {
+        "decoded_by_codec": {k: share(*v) for k, v in sorted(dec.items())},
+        "duplicates": {
+            "caught_by_kind": {k: share(*v) for k, v in sorted(kinds.items())},
+            "links": len(links),
+            "false_links": false_links,
+            "kept_groups_ok": share(kept_ok, len(live)),
+        },
+        "boilerplate_left": {k: share(*v) for k, v in sorted(left.items())},
+        "metadata": {
+            k: {"filled": share(v[1], v[0]), "right": share(v[2], v[1])}
+            for k, v in sorted(meta.items())
+        },
+    }
+
+
 # --- the driver ------------------------------------------------------------------------------
 def ensure_corpus(out: Path, n: int, seed: int) -> Path:
     corpus = out / f"corpus-{n}-s{seed}"
@@ -499,6 +600,11 @@ def run_size(n: int, args: argparse.Namespace, me: list[str]) -> dict[str, Any]:
     m["seconds"] = m["result"].get("seconds", m["wall_s"])
     m.update(rate(n, nbytes, m["seconds"]))
     res["build"] = m
+    if m["returncode"] == 0:
+        try:
+            res["quality"] = quality(build_out, corpus)
+        except Exception as exc:  # report, never lose the timings
+            res["quality"] = {"error": f"{type(exc).__name__}: {exc}"}
     shutil.rmtree(build_out, ignore_errors=True)
 
     print(f"[{n}] I/O floor …", file=sys.stderr)
@@ -598,6 +704,14 @@ def run_peers(
 
 
 # --- report ------------------------------------------------------------------------------------
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def _shares(d: dict[str, float | None]) -> str:
+    return ", ".join(f"{k} {_pct(v)}" for k, v in d.items())
+
+
 def _cpu(m: dict[str, Any]) -> str:
     return f"{m['cpu_s']:.1f}" if "cpu_s" in m else "—"
 
@@ -676,6 +790,26 @@ def render(results: dict[str, Any]) -> str:
                 f"Rejected by stage: {rej}; {st['truth_decoded_fallback']} files "
                 "were decoded with their true codec for the later stages."
             )
+    for n, r in sizes.items():
+        q = r.get("quality")
+        if not q or "error" in q:
+            continue
+        d = q["duplicates"]
+        lines += [
+            "",
+            f"Quality against the truth file, {int(n):,} docs (share of files):",
+            "",
+            f"* decoded (not rejected), by true codec: {_shares(q['decoded_by_codec'])}",
+            f"* copies caught (pairs both decoded), by kind: {_shares(d['caught_by_kind'])}; "
+            f"{d['false_links']} of {d['links']} duplicate links point to another report; "
+            f"reports with exactly one kept file: {_pct(d['kept_groups_ok'])}",
+            "* inserted boilerplate lines still in the kept text: "
+            + _shares(q["boilerplate_left"]),
+            "* metadata (filled / right when filled): "
+            + ", ".join(
+                f"{k} {_pct(v['filled'])} / {_pct(v['right'])}" for k, v in q["metadata"].items()
+            ),
+        ]
     lines += ["", "Targets:", "", "| target | measured | met |", "|---|---|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {t['met']} |")
@@ -725,6 +859,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
         ratio = sizes[big]["build"]["seconds"] / sizes[small]["build"]["seconds"]
         limit = 1.1 * big / small
         add(f"{big:,} docs ≤ {limit:.0f}× the time of {small:,}", f"{ratio:.1f}×", ratio <= limit)
+        b_cpu, s_cpu = sizes[big]["build"].get("cpu_s"), sizes[small]["build"].get("cpu_s")
+        if b_cpu and s_cpu:
+            add(
+                f"{big:,} docs ≤ {limit:.0f}× the CPU time of {small:,}",
+                f"{b_cpu / s_cpu:.1f}×",
+                b_cpu / s_cpu <= limit,
+            )
     big = max(sizes)
     peak = sizes[big]["build"]["peak_mem_bytes"]
     add(f"peak memory ≤ 1.5 GB ({big:,})", _mb(peak), peak <= 1.5e9 if big >= 100_000 else None)
@@ -771,11 +912,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer-venv", type=Path, default=HERE / "out" / "venv-dj")
     ap.add_argument("--update-docs", action="store_true", help="rewrite docs/performance.md")
     ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: print (and with --update-docs, write) OUT/results.json's table",
+    )
+    ap.add_argument(
         "--merge",
         action="store_true",
         help="keep the other sizes already in OUT/results.json (re-measure only these)",
     )
     args = ap.parse_args(argv)
+    if args.report_only:
+        saved = json.loads((args.out / "results.json").read_text())
+        saved["targets"] = targets(saved)
+        table = render(saved)
+        print(table)
+        if args.update_docs:
+            update_docs(table)
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     me = [sys.executable, str(Path(__file__).resolve())]
     sys.path.insert(0, str(ROOT / "src"))

@@ -190,3 +190,20 @@ def test_runner_measures_build_floor_and_every_pipeline_stage_at_tiny_size(
         "build within 5× of the I/O floor",
     }
     assert "| 200 | full `build` |" in proc.stdout
+    # quality against the truth file: byte-identical copies are always caught, never a
+    # duplicate link between two different reports
+    q = r["quality"]
+    assert q["duplicates"]["caught_by_kind"]["exact"] == 1.0
+    assert q["duplicates"]["false_links"] == 0
+    assert q["decoded_by_codec"]["utf-8"] == 1.0
+    assert set(q["boilerplate_left"]) >= {"breadcrumb", "byline", "footer"}
+    # the saved results re-render to the same table without measuring anything again
+    again = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--report-only", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert again.returncode == 0
+    assert again.stdout.strip() == proc.stdout.strip()
