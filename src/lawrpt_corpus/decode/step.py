@@ -26,6 +26,17 @@ from .mojibake import gbk_mojibake, has_latin1_run, repair_latin1, unrecoverable
 from .score import SAMPLE_CHARS, profile
 
 
+def _drop_invisibles(text: str, doc: Document, step: str) -> str:
+    from ..normalize.hygiene import invisible_and_control
+
+    pattern, table = invisible_and_control()
+    if not pattern.search(text):
+        return text
+    n = len(pattern.findall(text))
+    doc.log_edit(step, "invisible-control", n)
+    return text.translate(table)
+
+
 @dataclass
 class DecodeStep(DocumentStep):
     """bytes → str by evidence (see :mod:`lawrpt_corpus.decode.cascade`)."""
@@ -51,6 +62,10 @@ class DecodeStep(DocumentStep):
         utf8 = res.codec in ("utf-8", "utf-8-sig")
         prof = profile(text)
         if self.repair_mojibake:
+            # Invisible and control characters are never text; dropped first, so that a
+            # mojibake run they interrupt is repaired now and not on a later pass (which
+            # would make cleaning non-idempotent). Hygiene would drop them anyway.
+            text = _drop_invisibles(text, doc, self.name)
             # UTF-8 input: a latin-1 mojibake run starts with U+00C2–U+00F4 = bytes C3 82–B4,
             # never present in UTF-8 CJK, so a byte search rules it out at memchr speed.
             if b"\xc3" in raw if utf8 else prof.latin1_lead and has_latin1_run(text[:SAMPLE_CHARS]):

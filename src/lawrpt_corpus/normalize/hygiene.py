@@ -93,6 +93,19 @@ def _class_res() -> dict[str, re.Pattern[str]]:
 
 
 @cache
+def invisible_and_control() -> tuple[re.Pattern[str], dict[int, str | None]]:
+    """Zero-width/BOM characters and C0 control characters other than ``\n``/``\t``/``\r``:
+    a pattern that finds them and a translate table that deletes them. (C1 controls are
+    left alone, and so is the soft hyphen U+00AD: in latin-1 mojibake they are bytes of the
+    UTF-8 text to recover.)"""
+    tables = _tables()
+    control = {k: v for k, v in tables["control"].items() if k < 0x80 and k != ord("\r")}
+    invisible = {k: v for k, v in tables["invisible"].items() if k >= 0x100}  # not U+00AD
+    merged = {**invisible, **control}
+    return _class_re(merged), merged
+
+
+@cache
 def _combined() -> tuple[re.Pattern[str], dict[int, str | None]]:
     merged: dict[int, str | None] = {}
     for table in _tables().values():

@@ -357,7 +357,10 @@ def _one_pass(
             text = text.replace(open_mark, "(").replace(close_mark, ")")
     # 5. , ; : ! ?  (bulk replace; the rare occurrences that do not qualify are parked on a
     #    placeholder first and restored after)
-    for mark, full in zip(",;:!?", "，；：！？", strict=True):
+    if "!" in text or "?" in text:
+        text, n_excl, n_quest = _end_marks(text, off)
+        changed += _count(counts, "exclamation", n_excl) + _count(counts, "question", n_quest)
+    for mark, full in zip(",;:", "，；：", strict=True):
         rule = _MARK_RULE[mark]
         if rule in off or mark not in text:
             continue
@@ -369,6 +372,29 @@ def _one_pass(
         if kept:
             text = text.replace(open_mark, mark)
     return text, changed
+
+
+#: A run of '!'/'?' after Chinese: converted whole ('?!', '???'), in one pass.
+_END_RUN_RE = re.compile(rf"(?<={_Z})[!?]+")
+
+
+def _end_marks(text: str, off: frozenset[str]) -> tuple[str, int, int]:
+    """'!' and '?' after Chinese (a whole run at once) → '！' '？'; returns the counts."""
+    n = {"!": 0, "?": 0}
+    keep = {m for m, rule in (("!", "exclamation"), ("?", "question")) if rule in off}
+
+    def full(m: re.Match[str]) -> str:
+        out = []
+        for ch in m.group():
+            if ch in keep:
+                out.append(ch)
+            else:
+                n[ch] += 1
+                out.append("！" if ch == "!" else "？")
+        return "".join(out)
+
+    text = _END_RUN_RE.sub(full, text)
+    return text, n["!"], n["?"]
 
 
 @dataclass
