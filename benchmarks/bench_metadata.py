@@ -4,7 +4,7 @@ Measures, on the five seeds (raw text, as the step may see it):
 * gazetteer load + compile time (once per process);
 * ``Gazetteer.find`` over ~1 MB of report text;
 * the whole step (``extract``) per document, in MB/s of UTF-8 input.
-Times are process CPU time (robust on a shared machine). Figures: docs/performance-metadata.md.
+Times are process CPU time (robust on a shared machine). Figures: docs/performance.md ("Metadata step").
 """
 
 from __future__ import annotations

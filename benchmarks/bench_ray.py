@@ -6,7 +6,7 @@ Builds a corpus of ``--docs`` JSONL records grown from the seeds (varied years a
 ~12 % exact copies), then times: ``ray.init``; a first Ray build (workers start, modules
 import); a second Ray build in the same session (warm); the same with the dedup fit forced
 onto the cluster; the local engine with 1 and 2 workers. Checks that every build's rows are
-identical. Prints one JSON object (the figures in docs/performance-ray.md).
+identical. Prints one JSON object (the figures in docs/performance.md ("The Ray engine")).
 """
 
 from __future__ import annotations
