@@ -221,7 +221,7 @@ def _truth_codecs(corpus: Path) -> dict[str, str]:
 def child_stages(corpus: str, limit: int, chunk: int = 1000) -> None:
     """Each step of default_pipeline() alone, one process, streaming in chunks."""
     from lawrpt_corpus import DecodeStep, Document, default_pipeline
-    from lawrpt_corpus.engines.base import Spill
+    from lawrpt_corpus.engines.base import Spill, _kept_after
 
     pipe = default_pipeline()
     root = Path(corpus)
@@ -282,7 +282,7 @@ def child_stages(corpus: str, limit: int, chunk: int = 1000) -> None:
     secs["(replay spill)"] = replay
     for step in csteps:
         t0 = time.perf_counter()
-        step.fit(d for d in spill if d.kept)
+        step.fit(_kept_after(spill, []))  # re-iterable, as the engine gives it
         secs[f"{step.name}.fit"] = max(0.0, time.perf_counter() - t0 - replay)
         t0 = time.perf_counter()
         for d in spill:

@@ -204,3 +204,36 @@ def test_the_same_file_given_twice_is_one_document(tmp_path: Path, seeds_dir: Pa
 def _manifest_rows(out: Path):
     for f in sorted((out / "manifest").glob("*.parquet")):
         yield from pq.read_table(f).to_pylist()
+
+
+@pytest.mark.slow
+def test_a_folder_of_100000_tiny_files_gets_one_manifest_row_each(tmp_path: Path) -> None:
+    import resource
+
+    src = tmp_path / "tiny"
+    kinds = [
+        "第{i}号：依法行政。".encode(),  # short Chinese: kept (or a near duplicate)
+        b"",  # empty
+        b"\x00\x01\x02\x03",  # binary
+        b"just ascii {i}",  # not Chinese
+    ]
+    for d in range(100):
+        sub = src / f"d{d:03d}"
+        sub.mkdir(parents=True)
+        for j in range(1000):
+            i = d * 1000 + j
+            (sub / f"f{j:04d}.txt").write_bytes(kinds[i % 4].replace(b"{i}", str(i).encode()))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = tmp_path / "out"
+    result = build([src], out, workers=2)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    rows = list(_manifest_rows(out))
+    assert len(rows) == 100_000
+    assert len({r["source"] for r in rows}) == 100_000
+    assert all(r["status"] != "rejected" or r["reason"] for r in rows)
+    reasons = result.counts["rejected_by_reason"]
+    assert reasons["empty"] == 25_000 and reasons["binary"] == 25_000
+    assert result.counts["kept"] + result.counts["duplicates"] + result.counts["rejected"] == (
+        100_000
+    )
+    assert grown_mib < 500  # streaming: no whole-corpus lists in the driver

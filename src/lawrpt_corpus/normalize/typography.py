@@ -68,7 +68,9 @@ MAX_PASSES = 4
 _URL_CH = r"A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%"
 _PROTECT_RE = re.compile(
     rf"(?:(?:https?|ftp)://|www\.)[{_URL_CH}]*[A-Za-z0-9/_#=&~%\-]"
-    r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+    # e-mail: the local part starts where a run of local-part characters starts and is at
+    # most 64 long (RFC 5321), so a long run of digits costs linear time, not quadratic
+    r"|(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
 )
 #: Noncharacters used as placeholders; one not present in the text is picked per call.
 _SENTINELS = tuple(chr(c) for c in range(0xFDD0, 0xFDF0))

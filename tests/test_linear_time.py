@@ -1,0 +1,89 @@
+"""Every compiled pattern of the package finishes on adversarial 1 MB lines in well under a
+second: no catastrophic backtracking on a long line.
+
+The test finds the patterns itself (module-level compiled ``re``/``regex`` patterns, and
+those built by the stages' cached loaders), so a new pattern is covered automatically.
+The boilerplate rule packs have their own test that iterates over every rule
+(tests/test_boilerplate_rules.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import pkgutil
+import re
+import time
+from typing import Any
+
+import pytest
+import regex
+
+import lawrpt_corpus
+
+pytestmark = pytest.mark.slow
+
+ONE_MB = 1 << 20
+#: Characters that patterns of this package loop over: Han, CJK and ASCII punctuation,
+#: digits, Latin, spaces, markers.
+ALPHABET = (
+    '法治年月日一二（）()，,。：:；;！!？?“”"《》<>〈〉…....--——0123456789AaXx#@/\\ \u3000\t|─'
+)
+
+
+def _patterns() -> list[tuple[str, Any]]:
+    found: dict[int, tuple[str, Any]] = {}
+    for mod_info in pkgutil.walk_packages(lawrpt_corpus.__path__, "lawrpt_corpus."):
+        if "ray_engine" in mod_info.name or mod_info.name.endswith("__main__"):
+            continue
+        mod = importlib.import_module(mod_info.name)
+        for name, value in vars(mod).items():
+            candidates = [value]
+            if isinstance(value, dict):
+                candidates = list(value.values())
+            elif isinstance(value, tuple | list):
+                candidates = [v[1] if isinstance(v, tuple) and len(v) > 1 else v for v in value]
+            for c in candidates:
+                if isinstance(c, re.Pattern | regex.Pattern):
+                    found.setdefault(id(c), (f"{mod_info.name}.{name}", c))
+    # patterns built by cached loaders from the stages' data files
+    from lawrpt_corpus.metadata.extract import patterns as compiled
+    from lawrpt_corpus.metadata.gazetteer import gazetteer
+
+    for owner, prefix in ((compiled(), "metadata.compiled"), (gazetteer(), "metadata.gazetteer")):
+        for name, value in vars(owner).items():
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                c = v[-1] if isinstance(v, tuple) else v
+                if isinstance(c, re.Pattern | regex.Pattern):
+                    found.setdefault(id(c), (f"{prefix}.{name}", c))
+    return sorted(found.values(), key=lambda item: item[0])
+
+
+PATTERNS = _patterns()
+
+
+def _inputs() -> list[str]:
+    runs = [ch * ONE_MB for ch in ALPHABET]
+    pairs = [(a + b) * (ONE_MB // 2) for a, b in itertools.pairwise(ALPHABET)]
+    mixed = (ALPHABET * (ONE_MB // len(ALPHABET) + 1))[:ONE_MB]
+    return [*runs, *pairs[::6], mixed]
+
+
+INPUTS = _inputs()
+INPUTS_BYTES = [text.encode("utf-8")[:ONE_MB] for text in INPUTS]
+
+
+def test_the_package_has_patterns_to_check() -> None:
+    assert len(PATTERNS) > 30
+
+
+@pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[n for n, _ in PATTERNS])
+def test_pattern_is_linear_on_adversarial_megabyte_lines(name: str, pattern: Any) -> None:
+    worst = 0.0
+    for text in INPUTS_BYTES if isinstance(pattern.pattern, bytes) else INPUTS:
+        t0 = time.process_time()
+        for _ in pattern.finditer(text):
+            pass
+        worst = max(worst, time.process_time() - t0)
+        assert worst < 1.0, f"{name} took {worst:.2f} s CPU on a 1 MB line"
