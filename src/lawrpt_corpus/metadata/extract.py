@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import regex
 
@@ -59,8 +59,17 @@ class Result:
 
 
 # -- compiled patterns ---------------------------------------------------------------------
+#: Characters of the opening line searched for a subject (``我局坚持…``). The subject pattern
+#: is linear but costly per position (a lazy body times the suffix alternation), so it is
+#: only ever run on this bounded window (tests/test_linear_time.py checks it there).
+SUBJECT_WINDOW = 300
+
+
 class _P:
     """Patterns compiled once per process from rules.toml."""
+
+    #: Patterns only ever applied to a bounded slice of text: name → longest slice.
+    bounded_input: ClassVar[dict[str, int]] = {"subject": SUBJECT_WINDOW}
 
     def __init__(self) -> None:
         r = rules()

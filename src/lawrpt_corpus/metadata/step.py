@@ -20,6 +20,7 @@ from ..document import METADATA_FIELDS, Document
 from ..pipeline import DocumentStep
 from .extract import (
     LEVEL_OF_CHAR,
+    SUBJECT_WINDOW,
     Evidence,
     Result,
     expand_agency,
@@ -108,7 +109,7 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
         if m:
             agency, agency_ev = m.group("a"), Evidence("title-prefix", title_ln.no)
     if agency is None and opening is not None:
-        for m in p.subject.finditer(opening.text[:300]):
+        for m in p.subject.finditer(opening.text[:SUBJECT_WINDOW]):
             a = m.group("a")
             if a in p.self_refs:
                 self_ref = a
