@@ -69,3 +69,13 @@ def test_progress_callback_sees_every_stage(tmp_path: Path, seeds_dir) -> None:
     build([seeds_dir], tmp_path / "o", workers=1, progress=progress)
     assert seen["documents"] == 5 and seen["write"] == 5
     assert any(stage.startswith("fit:") for stage in seen)
+
+
+def test_default_output_is_replaced_so_the_quick_start_can_be_rerun(
+    tmp_path: Path, monkeypatch, seeds_dir
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(seeds_dir), "-q", "-w", "1"]) == 0
+    assert main(["build", str(seeds_dir / "000_42b881255f21474b.txt"), "-q", "-w", "1"]) == 0
+    summary = json.loads((tmp_path / "build" / "lawrpt-corpus" / "build.json").read_text("utf-8"))
+    assert summary["counts"]["inputs"] == 1

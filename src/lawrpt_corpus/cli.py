@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         "'text' field (default: the bundled seed reports)",
     )
     b.add_argument(
-        "--out", "-o", default=str(DEFAULT_OUT), help=f"output folder (default: {DEFAULT_OUT})"
+        "--out",
+        "-o",
+        default=None,
+        help=f"output folder (default: {DEFAULT_OUT}, which is replaced by each build; an "
+        "explicit --out that exists needs --overwrite)",
     )
     b.add_argument(
         "--workers", "-w", type=int, default=None, help="worker processes (default: all cores)"
@@ -226,13 +230,13 @@ def _run_build(args: argparse.Namespace) -> int:
         try:
             result = build(
                 args.inputs or None,
-                args.out,
+                args.out or DEFAULT_OUT,
                 workers=args.workers,
                 engine=engine,
                 pipeline=pipeline,
                 glob=args.glob,
                 max_bytes=args.max_bytes,
-                overwrite=args.overwrite,
+                overwrite=args.overwrite or args.out is None,
                 resume=args.resume,
                 checkpoint_every=args.checkpoint_every,
                 progress=tick if show else None,
