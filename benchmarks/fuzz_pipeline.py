@@ -46,7 +46,9 @@ def main() -> int:
             stats["kept"] += 1
             assert doc.text.strip() and doc.encoding
             again = _clean("fuzz.txt", doc.text.encode("utf-8"))
-            assert again.kept and again.text == doc.text, "cleaning is not idempotent"
+            if not (again.kept and again.text == doc.text):
+                stats["example"] = repr(raw)[:4000]
+                raise AssertionError("cleaning is not idempotent")
         else:
             stats["rejected"] += 1
             assert doc.reason

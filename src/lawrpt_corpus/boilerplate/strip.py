@@ -18,7 +18,8 @@ Order of work on one document (every zone is described in :mod:`.ruleset`):
 
 A removed line goes together with its line break, so no blank line is left behind. Every
 cut goes through :meth:`Document.remove_spans` with the rule id and the exact text. A
-document with nothing left is rejected as ``boilerplate-only``.
+document with nothing left, or no Chinese text left (the decode step's ``not_chinese``
+test), is rejected as ``boilerplate-only``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..decode.step import is_chinese
 from ..document import Document
 from ..pipeline import DocumentStep
 from ._lines import line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
+
+#: Upper bound on strip passes per document (see ``StripBoilerplate.__call__``).
+MAX_PASSES = 3
 
 
 @dataclass
@@ -84,9 +89,20 @@ class StripBoilerplate(DocumentStep):
 
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:
+        # An inline removal (a paywall marker, a watermark) can leave a line that a line
+        # rule claims (``##paidbegin##0:?`` → ``0:?``): strip again until nothing inline is
+        # cut, so that cleaning the output once more changes nothing.
+        for _ in range(MAX_PASSES):
+            doc, cut_inline = self._strip_pass(doc)
+            if not cut_inline or not doc.kept:
+                break
+        return doc
+
+    def _strip_pass(self, doc: Document) -> tuple[Document, bool]:
+        """One pass of every zone; returns the document and whether inline spans were cut."""
         text = doc.text
         if not text:
-            return doc
+            return doc, False
         rs = self.ruleset
         for rule in rs.flags:
             if rule.zone != "text" or rule.requires is not None or not rule.may_occur_in(text):
@@ -120,8 +136,9 @@ class StripBoilerplate(DocumentStep):
                 fired.add(rule.category)
         if spans:
             doc.remove_spans(spans)
-            if not doc.text.strip():
-                return doc.reject("boilerplate-only")
+            if not doc.text.strip() or not is_chinese(doc.text):
+                # nothing, or no Chinese text, is left: the input was only boilerplate
+                return doc.reject("boilerplate-only"), False
 
         last = _last_line(doc.text)
         for rule in rs.flags:
@@ -130,7 +147,7 @@ class StripBoilerplate(DocumentStep):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc
+        return doc, bool(inline)
 
     @staticmethod
     def _zone(

@@ -26,6 +26,17 @@ from .mojibake import gbk_mojibake, has_latin1_run, repair_latin1, unrecoverable
 from .score import SAMPLE_CHARS, profile
 
 
+def is_chinese(text: str, min_han_share: float = 0.1, han: int | None = None) -> bool:
+    """At least one Han character, and Han at least ``min_han_share`` of the visible
+    characters of the first ``SAMPLE_CHARS`` (the test behind ``not_chinese``; later steps
+    use it too, so that text they leave would pass it again)."""
+    sample = text[:SAMPLE_CHARS]
+    if han is None:
+        han = profile(sample).han
+    visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
+    return han > 0 and han >= min_han_share * visible
+
+
 def _drop_invisibles(text: str, doc: Document, step: str) -> str:
     from ..normalize.hygiene import invisible_and_control
 
@@ -86,11 +97,9 @@ class DecodeStep(DocumentStep):
             doc.flag("mojibake_unrecoverable")
         if not text or text.isspace():
             return doc.reject("empty")
-        sample = text[:SAMPLE_CHARS]
-        visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
         doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
         doc.meta["decode_rule"] = res.rule
-        if prof.han == 0 or prof.han < self.min_han_share * visible:
+        if not is_chinese(text, self.min_han_share, prof.han):
             return doc.reject("not_chinese")
         doc.text = text
         doc.features["decoded_chars"] = len(text)
