@@ -36,7 +36,7 @@ from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_document
 from .io.readers import _file_item as file_item
 from .io.readers import _is_jsonl as is_jsonl
 from .io.readers import _jsonl_item as jsonl_item
-from .pipeline import Pipeline, run_document_steps
+from .pipeline import Pipeline, prepare_corpus_steps, run_document_steps
 
 SCHEMA_VERSION = 1
 
@@ -184,14 +184,7 @@ def trace_input(
             texts.append((rec, start, doc.text))
     doc.raw = None
     corpus_applied = False
-    if doc.kept:
-        for cstep in pipeline.corpus_steps:
-            try:
-                cstep.prepare(doc)
-            except Exception as exc:
-                doc.reject(f"error:{cstep.name}")
-                doc.features["error"] = f"{type(exc).__name__}: {exc}"[:500]
-                break
+    doc = prepare_corpus_steps(pipeline.corpus_steps, doc)
     consistent = (
         doc.text == reference.text
         and doc.removed == reference.removed

@@ -94,6 +94,21 @@ def run_document_steps(steps: Sequence[DocumentStep], doc: Document) -> Document
     return doc
 
 
+def prepare_corpus_steps(steps: Sequence[CorpusStep], doc: Document) -> Document:
+    """Run each corpus step's ``prepare`` on a kept ``doc``; a failure rejects it
+    (``error:<step name>``), as in :func:`run_document_steps`."""
+    if not doc.kept:
+        return doc
+    for step in steps:
+        try:
+            step.prepare(doc)
+        except Exception as exc:
+            doc.reject(f"error:{step.name}")
+            doc.features["error"] = f"{type(exc).__name__}: {exc}"[:500]
+            break
+    return doc
+
+
 class Pipeline:
     """An ordered list of steps.
 
@@ -123,15 +138,7 @@ class Pipeline:
     def process(self, doc: Document) -> Document:
         """Run the per-document steps (and corpus steps' ``prepare``) on one document."""
         doc = run_document_steps(self.document_steps, doc)
-        if doc.kept:
-            for step in self.corpus_steps:
-                try:
-                    step.prepare(doc)
-                except Exception as exc:
-                    doc.reject(f"error:{step.name}")
-                    doc.features["error"] = f"{type(exc).__name__}: {exc}"[:500]
-                    break
-        return doc
+        return prepare_corpus_steps(self.corpus_steps, doc)
 
     def process_bytes(self, source: str, raw: bytes) -> Document:
         """Per-document processing of raw bytes, as :meth:`process`."""
