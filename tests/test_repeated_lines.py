@@ -126,6 +126,26 @@ def test_fit_reads_a_replayable_stream_twice_and_keeps_counts_bounded() -> None:
     assert any(c["text"] == CHROME and c["removed"] for c in stats["candidates"])
 
 
+def test_a_text_changed_after_prepare_is_scanned_again_not_trusted_to_its_hashes() -> None:
+    docs = _corpus()
+    step = _fitted(docs)
+    clean = docs[0]
+    clean.text = clean.text.replace(CHROME, "")  # prepare() saw CHROME; apply() must not care
+    assert step.apply(clean).removed == []
+    late = _doc(5000, _unique(5000, 1))
+    step.prepare(late)  # hashes say "no strict line" …
+    late.text += "\n" + CHROME  # … but an earlier corpus step added one since
+    assert [r.rule for r in step.apply(late).removed] == ["repeated-line"]
+    assert CHROME not in late.text
+
+
+def test_line_normalisation_folds_digits_spaces_width_and_case() -> None:
+    from lawrpt_corpus.boilerplate.repeated import normalize_line
+
+    assert normalize_line("  第2023 期 ( 总 ５ 期 ): Hello! ") == "第0000期（总0期）：hello！"
+    assert normalize_line("\u3000\u3000扫一扫\xa0分享?") == "扫一扫分享？"
+
+
 def test_features_are_compact_and_dropped_after_apply() -> None:
     docs = _corpus(3)
     step = RepeatedLines()
