@@ -242,3 +242,39 @@ def test_script_normalization_is_idempotent_and_output_is_simplified(text):
     twice = ScriptNormalize()(doc_of(once.text))
     assert twice.text == once.text
     assert twice.script == "simplified" and twice.edits == []
+
+
+# -- the script decision is final on the cleaned text (ScriptRecheck) ------------------------
+_BODY = "我局坚持以习近平法治思想为指导，认真贯彻落实中央和省委关于法治政府建设的各项部署。"
+_TRAD_LINE = "法治政府建設年度報告，著力推進依法行政。"
+_AD = "【某某素材库】——每天更新材料1000多篇内部高质量素材，会员群同步每日更新，有意加入请联系客服"
+
+
+def _clean_text(text: str) -> Document:
+    from lawrpt_corpus import default_pipeline
+
+    return default_pipeline().process(Document.from_bytes("r.txt", text.encode("utf-8")))
+
+
+def test_a_traditional_paragraph_is_converted_even_when_removed_ads_hid_it_and_cleaning_is_idempotent() -> (  # noqa: E501
+    None
+):
+    fired = 0
+    for n_ads in range(0, 5):
+        for n_body in range(1, 4):
+            text = "\n".join([_BODY] * n_body + [_AD] * n_ads + [_TRAD_LINE])
+            once = _clean_text(text)
+            assert once.kept
+            twice = _clean_text(once.text)
+            assert twice.text == once.text, (n_ads, n_body)
+            assert "建設" not in once.text and "建设年度报告" in once.text
+            fired += any(e.step == "script-recheck" for e in once.edits)
+    assert fired  # some of these were decided "simplified" before the ads were removed
+
+
+def test_recheck_leaves_simplified_reports_with_a_quoted_traditional_name_alone() -> None:
+    body = [f"{_BODY[:-1]}，第{i}项任务按期完成。" for i in range(6)]  # distinct lines
+    text = "\n".join([*body, "与臺灣地区的交流合作依法有序开展。"])
+    doc = _clean_text(text)
+    assert "臺灣" in doc.text and doc.script == "simplified"
+    assert not any(e.step == "script-recheck" for e in doc.edits)

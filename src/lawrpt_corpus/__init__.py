@@ -9,7 +9,7 @@ The whole public API::
 
 Steps, in the default order (each one small object; docs/architecture.md shows how to
 write your own): ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
-``StripBoilerplate`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
+``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
 
@@ -26,7 +26,7 @@ from .document import Document, Edit, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
 from .metadata import ExtractMetadata
-from .normalize import Hygiene, ScriptNormalize, Typography
+from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
@@ -35,13 +35,15 @@ __version__ = "0.1.0"
 
 def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
     """The standard pipeline, in order; ``rules`` adds boilerplate rule packs (TOML files)."""
+    boilerplate = StripBoilerplate(rules=[str(r) for r in rules])
     return Pipeline(
         [
             DecodeStep(),
             Hygiene(),
             Typography(),
             ScriptNormalize(),
-            StripBoilerplate(rules=[str(r) for r in rules]),
+            boilerplate,
+            ScriptRecheck(then=(boilerplate,)),
             ExtractMetadata(),
             RepeatedLines(),
             Dedup(),
@@ -68,6 +70,7 @@ __all__ = [
     "Removal",
     "RepeatedLines",
     "ScriptNormalize",
+    "ScriptRecheck",
     "Step",
     "StripBoilerplate",
     "Typography",

@@ -1,7 +1,7 @@
 """Stage: text normalisation — Unicode hygiene, then width/punctuation, then script."""
 
 from .hygiene import Hygiene
-from .script import ScriptNormalize
+from .script import ScriptNormalize, ScriptRecheck
 from .typography import Typography
 
-__all__ = ["Hygiene", "ScriptNormalize", "Typography"]
+__all__ = ["Hygiene", "ScriptNormalize", "ScriptRecheck", "Typography"]

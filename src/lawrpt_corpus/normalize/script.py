@@ -262,6 +262,49 @@ class ScriptNormalize(DocumentStep):
         return doc
 
 
+@dataclass
+class ScriptRecheck(DocumentStep):
+    """Decide the script again on the text cleaning left, so that decision is final.
+
+    :class:`ScriptNormalize` runs before boilerplate removal (the rules are written in
+    simplified script), so it counts the characters of lines removed afterwards: a
+    simplified advertising line can hold a report with a pasted traditional paragraph under
+    the ``simplified_max_share`` threshold, and cleaning the cleaned text would then convert
+    it — cleaning would not be idempotent. This step detects again on the remaining text;
+    when that is mixed or traditional it converts it exactly as :class:`ScriptNormalize`
+    does, sets ``doc.script`` to the new label, logs the edits under its own name, and runs
+    ``then`` (the boilerplate step again: its rules now see simplified lines). Text that is
+    still ``simplified`` is untouched, so on clean text this step is a detection only.
+    """
+
+    name = "script-recheck"
+    version = "1.0"
+
+    then: tuple[DocumentStep, ...] = ()
+
+    def __call__(self, doc: Document) -> Document:
+        new, report, counts = to_simplified(doc.text)
+        if report.config is None or new == doc.text:
+            return doc
+        doc.script = report.script
+        doc.features["script_recheck"] = {
+            "traditional_only": report.n_traditional,
+            "simplified_only": report.n_simplified,
+            "config": report.config,
+        }
+        doc.text = new
+        for rule, n in counts.items():
+            doc.log_edit(self.name, rule, n)
+        for step in self.then:
+            if not doc.kept:
+                break
+            doc = step(doc)
+        return doc
+
+    def params(self) -> dict[str, Any]:
+        return {"then": [s.name for s in self.then]}
+
+
 # -- regenerating data/script_chars.json ----------------------------------------------------------
 def _read_dict(tool: Path, share: Path, name: str, tmp: Path) -> dict[str, list[str]]:
     out = tmp / f"{name}.txt"
