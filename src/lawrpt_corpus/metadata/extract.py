@@ -77,8 +77,10 @@ class _P:
         self.suffix = ag["suffix"]
         self.body_char = ag["body_char"]
         self.self_refs: dict[str, str] = dict(ag["self_refs"])
-        ph = r["placeholder"]["pattern"]
-        self.placeholder = re.compile(ph)
+        ph = r["placeholder"]
+        self.placeholder = regex.compile(ph["pattern"])
+        #: every placeholder match starts with one of these (a whole-text pre-check)
+        self.placeholder_first = str(ph["first_chars"])
         body = self.body_char
         han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
         self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
@@ -187,7 +189,10 @@ def _year_of(m: regex.Match[str]) -> int | None:
 
 
 def split_lines(text: str) -> list[Line]:
-    return [Line(i + 1, s.strip()) for i, s in enumerate(text.split("\n")) if s.strip()]
+    return [Line(i + 1, t) for i, s in enumerate(text.split("\n")) if (t := s.strip())]
+
+
+_CUT = re.compile(r"[。；;]")
 
 
 # -- structure -----------------------------------------------------------------------------
@@ -199,12 +204,14 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
     heads: list[Line] = []
     expected = 1
     for ln in lines:
+        if ln.text[:1] not in NUM:  # a heading starts with a numeral (skip the regex)
+            continue
         m = p.heading.match(ln.text)
         if not m or cn_number(m.group(1)) != expected:
             continue
         text = ln.text
         if len(text) > 40:
-            cut = regex.search(r"[。；;]", text)
+            cut = _CUT.search(text)
             if cut:
                 text = text[: cut.start() + 1]
         out.append(text)
@@ -346,7 +353,7 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
 def find_issue_date(lines: list[Line]) -> tuple[str | None, Line | None]:
     p = patterns()
     for ln in lines:
-        if "期" not in ln.text:  # every label ends in 日期: skip the regex on other lines
+        if "日期" not in ln.text:  # every label ends in 日期: skip the regex on other lines
             continue
         m = p.issue_label.search(ln.text)
         if m:
@@ -364,7 +371,7 @@ def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None,
             if rx.search(title.text):
                 return name, Evidence(f"title:{rid}", title.no)
     if opening is not None:
-        for sent in regex.split(r"[。]", opening.text):
+        for sent in opening.text.split("。"):
             if p.report_opening.search(sent):
                 for rid, name, rx in p.doc_types[:-2]:
                     if rx.search(sent):

@@ -178,7 +178,7 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
         Evidence(place.rule, place.line) if level else Evidence(None, why=place.why),
     )
 
-    if p.placeholder.search(text):
+    if any(c in text for c in p.placeholder_first) and p.placeholder.search(text):
         res.flags.append("placeholder")
     return res
 
