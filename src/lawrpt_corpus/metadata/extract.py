@@ -137,10 +137,11 @@ def patterns() -> _P:
 
 @lru_cache(maxsize=256)
 def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
-    """A body's name (group ``b``) ending in ``suffix``, right after ``prefix`` (a regex:
-    level chars, or empty to match at a given position): 区 → 人社局."""
+    """A body's name (group ``b``) ending in ``suffix`` (a regex alternation, longer forms
+    first: ``委员会|委``), right after ``prefix`` (a regex: level chars, or empty to match at
+    a given position): 区 → 人社局."""
     p = patterns()
-    return regex.compile(rf"(?:{prefix})(?P<b>{p.body_char}{{1,12}}?{suffix})")
+    return regex.compile(rf"(?:{prefix})(?P<b>{p.body_char}{{1,12}}?(?:{suffix}))")
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -577,7 +578,8 @@ def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str
         if b[:2] not in ("人民", "政府"):
             counts[b] += 1
     if not counts:
-        return None, f"no body of {div.name} ending in {suffix} named in the text"
+        ends = suffix.replace("|", " or ")
+        return None, f"no body of {div.name} ending in {ends} named in the text"
     (b, n), *rest = [*counts.most_common(2), ("", 0)]
     if rest[0][1] and n < 2 * rest[0][1]:
         return None, f"several bodies: {b} / {rest[0][0]}"
