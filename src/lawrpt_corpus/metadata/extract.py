@@ -460,9 +460,6 @@ def resolve_place(
         if len(m.codes) == 1:
             support[m.codes[0]] += 1
             support["p:" + m.codes[0][:2]] += 1
-    resolved: list[tuple[Mention, str | None]] = [
-        (m, _resolve(g, m.codes, support)) for m in mentions
-    ]
 
     # 1. the agency's own name
     level: str | None = None
@@ -497,6 +494,9 @@ def resolve_place(
         if prefix:
             level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
             rule = "agency-level"
+    resolved: list[tuple[Mention, str | None]] = [
+        (m, _resolve(g, m.codes, support)) for m in mentions
+    ]
     # 2. level markers
     if level is None:
         counts = dict.fromkeys(LEVELS, 0)
@@ -550,14 +550,23 @@ def _line_of(text: str, pos: int) -> int:
 
 
 # -- agency expansion ----------------------------------------------------------------------
-def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str | None]:
+def expand_agency(
+    text: str, place: Place, suffix: str, g: Gazetteer | None = None
+) -> tuple[str | None, str | None]:
     """A body of the place named in the text with ``suffix`` (湖里区人社局, 区人社局 →
     湖里区人社局). Returns (name, why-not). Several different bodies → the most named if it
-    has at least twice the mentions of the next, else None."""
+    has at least twice the mentions of the next, else None. The name is the first full
+    written form: with the parent places written right before the place
+    (南宁市武鸣区人社局, not 武鸣区人社局)."""
     p = patterns()
     div = place.division
     if div is None:
         return None, "place unknown"
+    if g is None:
+        from .gazetteer import gazetteer
+
+        g = gazetteer()
+    parents = [d.name for d in g.chain(div.code).values() if d.code != div.code]
     lvl_chars = {div.name[-1]} if div.level != "province" else {"省"}
     if div.level == "province" and div.name.endswith("市"):
         lvl_chars = {"市"}
@@ -570,7 +579,13 @@ def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str
         if m:
             b = m.group("b")
             counts[b] += 1
-            written.setdefault(b, div.name + b)
+            if b not in written:
+                start = pos
+                for name in parents:  # 南宁市 then 广西壮族自治区, as long as they are written
+                    if start < len(name) or not text.startswith(name, start - len(name)):
+                        break
+                    start -= len(name)
+                written[b] = text[start:pos] + div.name + b
         pos = text.find(div.name, pos + 1)
     abbr = _body_after(p.abbr_pre + "[" + "".join(sorted(lvl_chars)) + "]", suffix)
     for m in abbr.finditer(text):

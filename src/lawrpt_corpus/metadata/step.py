@@ -140,7 +140,7 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
             res.flags.append("agency_inferred")
     if agency is None:
         if self_ref and place.division is not None:
-            name, why = expand_agency(text, place, p.self_refs[self_ref])
+            name, why = expand_agency(text, place, p.self_refs[self_ref], g)
             if name:
                 agency = name
                 agency_ev = Evidence("self-reference+named-body", _line_with(lines, name))
