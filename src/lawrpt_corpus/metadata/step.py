@@ -44,7 +44,7 @@ class ExtractMetadata(DocumentStep):
     """Fill the metadata columns from the cleaned text (see module docstring)."""
 
     name = "metadata"
-    version = "1.0"
+    version = "1.1"  # 1.1: self-reference expansion keeps 委员会/办公室 and written parents
 
     def params(self) -> dict[str, Any]:
         src = gazetteer().source
