@@ -163,6 +163,34 @@ def test_self_reference_with_two_candidate_bodies_is_not_expanded():
     assert "several bodies" in (r.evidence["agency"].why or "")
 
 
+@pytest.mark.parametrize(
+    ("ref", "body"),
+    [("我委", "卫生健康委员会"), ("本委", "发展和改革委员会"), ("我办", "人民政府办公室")],
+)
+def test_self_reference_expands_to_the_full_written_name_not_a_cut_one(ref, body):
+    # the lazy body match stopped at the first 委/办: 晋江市卫生健康委(员会)
+    text = (
+        f"2024年，{ref}坚持依法行政，全市推进。市委重视。\n一、主要工作\n"
+        f"晋江市{body}联合晋江市司法局开展普法。{ref}持续推进。\n"
+    )
+    r = extract(text)
+    assert r.meta["agency"] == f"晋江市{body}"
+    assert "agency_inferred" in r.flags
+
+
+def test_self_reference_expansion_keeps_the_parent_places_written_before_it():
+    text = (
+        "2024年，我局坚持依法行政，全区推进。区委重视。\n一、主要工作\n"
+        "南宁市武鸣区农业农村局开展普法。武鸣区推进。我局持续推进。\n"
+    )
+    r = extract(text)
+    assert r.meta["agency"] == "南宁市武鸣区农业农村局"
+    assert (r.meta["prefecture"], r.meta["county"]) == ("南宁市", "武鸣区")
+    # a parent written elsewhere, not right before the place, is not prepended
+    r = extract(text.replace("南宁市武鸣区农业", "南宁市的武鸣区农业"))
+    assert r.meta["agency"] == "武鸣区农业农村局"
+
+
 def test_self_reference_without_place_is_null():
     r = extract("现将我局2024年工作报告如下。\n一、工作\n做了很多工作。")
     assert r.meta["agency"] is None and "place unknown" in (r.evidence["agency"].why or "")

@@ -4,6 +4,11 @@ The *key* of a text is what two copies of one report have in common whatever the
 typography: traditional script folded to simplified (OpenCC ``t2s``, optional), full-width
 letters and digits folded to ASCII, letters lower-cased, and every punctuation mark, symbol,
 space and control character deleted. The key is only hashed, never shown or published.
+It is computed as one table lookup per code point (numpy): a table, built once per process
+from the same definitions (the ``regex`` classes below, ``str.lower``), maps each code point
+to its folded, lower-cased form or to 0 (deleted). Texts with a code point whose lower case
+is not one code point (``İ``) or depends on context (``Σ``) take the string path, so the key
+is exactly the one the definitions give.
 
 Shingles are the character ``n``-grams of the key, each hashed to 64 bits by a polynomial
 rolling hash computed for all positions at once (``n`` numpy passes, no loop per shingle),
@@ -13,8 +18,14 @@ shingle *set* (a false collision among 10⁵ shingles has probability ~10⁻⁹)
 The MinHash signature uses ``num_perm`` hash functions from the multiply-add-shift family
 ``h_i(x) = ((a_i·x + b_i) mod 2⁶⁴) >> 32`` (Dietzfelbinger 1996: 2-independent for 32-bit
 ``x``; ``a_i``, ``b_i`` random 64-bit, ``a_i`` odd, from a fixed seed), applied to the
-top 32 bits of each shingle hash as one 2-D numpy operation over blocks of shingles. It is
-a pure function of the key: the same text gives the same signature in any process.
+top 32 bits of each shingle hash as one 2-D numpy operation (``num_perm × shingles``, in
+blocks of ``_BLOCK`` shingles). It is a pure function of the key: the same text gives the
+same signature in any process.
+
+Speed (docs/performance.md, "Signatures"): numpy's ufunc buffer is set small around the
+MinHash broadcast — with the default 8192-element buffer, numpy 2.x runs a ``(128, 1) × (n,)``
+broadcast ~2.5× slower whenever ``n < 8192 / 3``; ``np.unique`` is replaced by sort + mask
+(same result, ~8× faster on a few thousand values).
 """
 
 from __future__ import annotations
@@ -36,8 +47,16 @@ _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _S32 = np.uint64(32)
-_BLOCK = 1024
+#: shingles per MinHash block (``num_perm × _BLOCK`` uint64 temporaries: 4 MB at 128)
+_BLOCK = 4096
+#: ufunc buffer (elements) while the MinHash broadcast runs (see module docstring)
+_UFUNC_BUFSIZE = 256
 MAX_HASH = np.uint32(0xFFFFFFFF)
+_BMP = 0x10000
+_ALL = 0x110000
+#: table value of a code point the table cannot fold alone (multi-code-point or contextual
+#: lower case): the text takes the string path
+_SPECIAL = np.uint32(0xFFFFFFFF)
 
 
 @lru_cache(maxsize=1)
@@ -47,12 +66,54 @@ def _t2s():  # type: ignore[no-untyped-def]
     return opencc.OpenCC("t2s")
 
 
-def comparison_key(text: str, fold_script: bool = True) -> str:
-    """The text as dedup compares it (see module docstring). Empty for an empty text."""
-    if fold_script and text:
-        text = _t2s().convert(text)
+def _key_str(text: str) -> str:
+    """The key of an already script-folded text by the definitions (string operations)."""
     key = _NON_CONTENT.sub("", text)
     return _WIDE.sub(lambda m: m.group().translate(_WIDTH), key).lower()
+
+
+@lru_cache(maxsize=2)
+def _key_table(size: int) -> np.ndarray:
+    """Code point → its key code point (0: deleted; ``_SPECIAL``: string path), for code
+    points below ``size``; derived from ``_NON_CONTENT``, ``_WIDE`` and ``str.lower``."""
+    chars = "".join(map(chr, range(size)))
+    table = np.arange(size, dtype=np.uint32)
+    for m in _NON_CONTENT.finditer(chars):
+        table[m.start() : m.end()] = 0
+    for m in _WIDE.finditer(chars):  # only ASCII letters and digits come out of the fold
+        for cp in range(m.start(), m.end()):
+            table[cp] = ord(chars[cp - 0xFEE0].lower())
+    for base in range(0, size, 256):
+        block = chars[base : base + 256]
+        if block.lower() == block:
+            continue
+        for i, ch in enumerate(block):
+            low = ch.lower()
+            if low != ch and table[base + i] == base + i:  # kept, not width-folded
+                table[base + i] = ord(low) if len(low) == 1 else _SPECIAL
+    table[0x03A3] = _SPECIAL  # Σ lower-cases to σ or ς by context
+    table.setflags(write=False)
+    return table
+
+
+def key_codes(text: str, fold_script: bool = True) -> np.ndarray:
+    """:func:`comparison_key` as a uint32 array of code points (same contract)."""
+    if fold_script and text:
+        text = _t2s().convert(text)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if cp.size == 0:
+        return cp
+    table = _key_table(_BMP if int(cp.max()) < _BMP else _ALL)
+    out = table[cp]
+    if bool((out == _SPECIAL).any()):
+        key = _key_str(text)
+        return np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return out[out != 0]
+
+
+def comparison_key(text: str, fold_script: bool = True) -> str:
+    """The text as dedup compares it (see module docstring). Empty for an empty text."""
+    return key_codes(text, fold_script).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def year_contexts(key: str, width: int = 4) -> dict[str, frozenset[int]]:
@@ -88,8 +149,8 @@ def shingle_hashes(key: str, n: int) -> np.ndarray:
     if m <= 0:
         return np.empty(0, dtype=np.uint64)
     cp = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
-    h = np.zeros(m, dtype=np.uint64)
-    for k in range(n):
+    h = cp[:m].copy()
+    for k in range(1, n):
         h *= _M64
         h += cp[k : k + m]
     h ^= h >> _S33
@@ -97,7 +158,11 @@ def shingle_hashes(key: str, n: int) -> np.ndarray:
     h ^= h >> _S33
     h *= _MIX2
     h ^= h >> _S33
-    return np.unique(h)
+    h.sort()
+    keep = np.empty(m, dtype=bool)
+    keep[0] = True
+    np.not_equal(h[1:], h[:-1], out=keep[1:])
+    return h[keep]
 
 
 @lru_cache(maxsize=8)
@@ -121,10 +186,12 @@ def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
         a, b = permutations(num_perm)
         x = shingles >> _S32
         buf = np.empty((num_perm, min(_BLOCK, x.size)), dtype=np.uint64)
-        for start in range(0, x.size, _BLOCK):
-            xc = x[start : start + _BLOCK]
-            blk = buf[:, : xc.size]
-            np.multiply(a, xc, out=blk)
-            blk += b
-            np.minimum(out, blk.min(axis=1), out=out)
+        with np.errstate():  # restores the ufunc buffer size on exit
+            np.setbufsize(_UFUNC_BUFSIZE)
+            for start in range(0, x.size, _BLOCK):
+                xc = x[start : start + _BLOCK]
+                blk = buf[:, : xc.size]
+                np.multiply(a, xc, out=blk)
+                blk += b
+                np.minimum(out, blk.min(axis=1), out=out)
     return (out >> _S32).astype(np.uint32)

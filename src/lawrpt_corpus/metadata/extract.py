@@ -77,8 +77,10 @@ class _P:
         self.suffix = ag["suffix"]
         self.body_char = ag["body_char"]
         self.self_refs: dict[str, str] = dict(ag["self_refs"])
-        ph = r["placeholder"]["pattern"]
-        self.placeholder = re.compile(ph)
+        ph = r["placeholder"]
+        self.placeholder = regex.compile(ph["pattern"])
+        #: every placeholder match starts with one of these (a whole-text pre-check)
+        self.placeholder_first = str(ph["first_chars"])
         body = self.body_char
         han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
         self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
@@ -135,10 +137,11 @@ def patterns() -> _P:
 
 @lru_cache(maxsize=256)
 def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
-    """A body's name (group ``b``) ending in ``suffix``, right after ``prefix`` (a regex:
-    level chars, or empty to match at a given position): 区 → 人社局."""
+    """A body's name (group ``b``) ending in ``suffix`` (a regex alternation, longer forms
+    first: ``委员会|委``), right after ``prefix`` (a regex: level chars, or empty to match at
+    a given position): 区 → 人社局."""
     p = patterns()
-    return regex.compile(rf"(?:{prefix})(?P<b>{p.body_char}{{1,12}}?{suffix})")
+    return regex.compile(rf"(?:{prefix})(?P<b>{p.body_char}{{1,12}}?(?:{suffix}))")
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -187,7 +190,10 @@ def _year_of(m: regex.Match[str]) -> int | None:
 
 
 def split_lines(text: str) -> list[Line]:
-    return [Line(i + 1, s.strip()) for i, s in enumerate(text.split("\n")) if s.strip()]
+    return [Line(i + 1, t) for i, s in enumerate(text.split("\n")) if (t := s.strip())]
+
+
+_CUT = re.compile(r"[。；;]")
 
 
 # -- structure -----------------------------------------------------------------------------
@@ -199,12 +205,14 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
     heads: list[Line] = []
     expected = 1
     for ln in lines:
+        if ln.text[:1] not in NUM:  # a heading starts with a numeral (skip the regex)
+            continue
         m = p.heading.match(ln.text)
         if not m or cn_number(m.group(1)) != expected:
             continue
         text = ln.text
         if len(text) > 40:
-            cut = regex.search(r"[。；;]", text)
+            cut = _CUT.search(text)
             if cut:
                 text = text[: cut.start() + 1]
         out.append(text)
@@ -346,7 +354,7 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
 def find_issue_date(lines: list[Line]) -> tuple[str | None, Line | None]:
     p = patterns()
     for ln in lines:
-        if "期" not in ln.text:  # every label ends in 日期: skip the regex on other lines
+        if "日期" not in ln.text:  # every label ends in 日期: skip the regex on other lines
             continue
         m = p.issue_label.search(ln.text)
         if m:
@@ -364,7 +372,7 @@ def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None,
             if rx.search(title.text):
                 return name, Evidence(f"title:{rid}", title.no)
     if opening is not None:
-        for sent in regex.split(r"[。]", opening.text):
+        for sent in opening.text.split("。"):
             if p.report_opening.search(sent):
                 for rid, name, rx in p.doc_types[:-2]:
                     if rx.search(sent):
@@ -452,9 +460,6 @@ def resolve_place(
         if len(m.codes) == 1:
             support[m.codes[0]] += 1
             support["p:" + m.codes[0][:2]] += 1
-    resolved: list[tuple[Mention, str | None]] = [
-        (m, _resolve(g, m.codes, support)) for m in mentions
-    ]
 
     # 1. the agency's own name
     level: str | None = None
@@ -489,6 +494,9 @@ def resolve_place(
         if prefix:
             level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
             rule = "agency-level"
+    resolved: list[tuple[Mention, str | None]] = [
+        (m, _resolve(g, m.codes, support)) for m in mentions
+    ]
     # 2. level markers
     if level is None:
         counts = dict.fromkeys(LEVELS, 0)
@@ -542,14 +550,23 @@ def _line_of(text: str, pos: int) -> int:
 
 
 # -- agency expansion ----------------------------------------------------------------------
-def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str | None]:
+def expand_agency(
+    text: str, place: Place, suffix: str, g: Gazetteer | None = None
+) -> tuple[str | None, str | None]:
     """A body of the place named in the text with ``suffix`` (湖里区人社局, 区人社局 →
     湖里区人社局). Returns (name, why-not). Several different bodies → the most named if it
-    has at least twice the mentions of the next, else None."""
+    has at least twice the mentions of the next, else None. The name is the first full
+    written form: with the parent places written right before the place
+    (南宁市武鸣区人社局, not 武鸣区人社局)."""
     p = patterns()
     div = place.division
     if div is None:
         return None, "place unknown"
+    if g is None:
+        from .gazetteer import gazetteer
+
+        g = gazetteer()
+    parents = [d.name for d in g.chain(div.code).values() if d.code != div.code]
     lvl_chars = {div.name[-1]} if div.level != "province" else {"省"}
     if div.level == "province" and div.name.endswith("市"):
         lvl_chars = {"市"}
@@ -562,7 +579,13 @@ def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str
         if m:
             b = m.group("b")
             counts[b] += 1
-            written.setdefault(b, div.name + b)
+            if b not in written:
+                start = pos
+                for name in parents:  # 南宁市 then 广西壮族自治区, as long as they are written
+                    if start < len(name) or not text.startswith(name, start - len(name)):
+                        break
+                    start -= len(name)
+                written[b] = text[start:pos] + div.name + b
         pos = text.find(div.name, pos + 1)
     abbr = _body_after(p.abbr_pre + "[" + "".join(sorted(lvl_chars)) + "]", suffix)
     for m in abbr.finditer(text):
@@ -570,7 +593,8 @@ def expand_agency(text: str, place: Place, suffix: str) -> tuple[str | None, str
         if b[:2] not in ("人民", "政府"):
             counts[b] += 1
     if not counts:
-        return None, f"no body of {div.name} ending in {suffix} named in the text"
+        ends = suffix.replace("|", " or ")
+        return None, f"no body of {div.name} ending in {ends} named in the text"
     (b, n), *rest = [*counts.most_common(2), ("", 0)]
     if rest[0][1] and n < 2 * rest[0][1]:
         return None, f"several bodies: {b} / {rest[0][0]}"

@@ -30,7 +30,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from .rules import rules
+
+#: texts at least this long are pre-filtered with numpy (below, the plain scans are cheaper)
+_NUMPY_MIN_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,17 @@ class Gazetteer:
         self._suffix_re = re.compile("[" + "".join(sorted({k[-1] for k in ends})) + "]")
         # (stdlib re: ~20x faster than the regex module on this trie-shaped alternation)
         self._short_re = re.compile(_trie_pattern(sorted(short_only)))
+        # Long texts: both scans start only where the text has the first two characters of
+        # a name ending (suffix names) or of a short name. numpy finds exactly those
+        # positions: one lookup of per-character flags (may start / end such a pair) picks
+        # the few candidates, whose pair is then checked against a table of the pairs.
+        self._pair_tables = [_PairTable(ends), _PairTable({n[:2] for n in short_only})]
+        flags = np.zeros(0x10000, dtype=np.uint8)  # U+FFFF (and beyond, clipped): none
+        for pairs, bit in zip(self._pair_tables, (1, 4), strict=True):
+            flags[pairs.first != 0] |= bit
+            flags[pairs.second != 0] |= bit << 1
+        flags.setflags(write=False)
+        self._flags = flags
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, code: str | None) -> Division | None:
@@ -123,18 +139,12 @@ class Gazetteer:
 
         Where candidates overlap, the one that starts first wins, then the longer one.
         """
-        names = self._names
-        cands: list[tuple[int, int, str]] = []
-        lengths = self._lengths
-        for m in self._suffix_re.finditer(text):
-            end = m.end()
-            for n in lengths.get(text[end - 2 : end], ()):
-                start = end - n
-                if start >= 0 and text[start:end] in names:
-                    cands.append((start, end, text[start:end]))
-                    break
-        cands.extend((m.start(), m.end(), m.group()) for m in self._short_re.finditer(text))
+        if len(text) < _NUMPY_MIN_CHARS:
+            cands = self._candidates_scan(text)
+        else:
+            cands = self._candidates_numpy(text)
         cands.sort(key=lambda c: (c[0], c[0] - c[1]))
+        names = self._names
         out: list[Mention] = []
         reject = self._reject_next
         last = 0
@@ -147,6 +157,80 @@ class Gazetteer:
             out.append(Mention(start, end, name, names[name]))
             last = end
         return out
+
+    def _candidates_scan(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of suffix names ending at each suffix character and of the
+        short names the short-name regex finds left to right: plain scans."""
+        names = self._names
+        lengths = self._lengths
+        cands: list[tuple[int, int, str]] = []
+        for m in self._suffix_re.finditer(text):
+            end = m.end()
+            for n in lengths.get(text[end - 2 : end], ()):
+                start = end - n
+                if start >= 0 and text[start:end] in names:
+                    cands.append((start, end, text[start:end]))
+                    break
+        cands.extend((m.start(), m.end(), m.group()) for m in self._short_re.finditer(text))
+        return cands
+
+    def _candidates_numpy(self, text: str) -> list[tuple[int, int, str]]:
+        """The same candidates as :meth:`_candidates_scan`, trying only the positions whose
+        two characters start a name ending / a short name (every name has ≥ 2)."""
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        fl = self._flags.take(cp, mode="clip")
+        fl_first, fl_second = fl[:-1], fl[1:]
+        ends, shorts = (
+            table.positions(cp, np.logical_and(fl_first & bit, fl_second & (bit << 1)))
+            for table, bit in zip(self._pair_tables, (1, 4), strict=True)
+        )
+        names = self._names
+        lengths = self._lengths
+        cands: list[tuple[int, int, str]] = []
+        for i in ends:
+            end = i + 2
+            for n in lengths[text[i:end]]:
+                start = end - n
+                if start >= 0 and text[start:end] in names:
+                    cands.append((start, end, text[start:end]))
+                    break
+        match = self._short_re.match
+        last = 0
+        for i in shorts:
+            if i < last:  # finditer semantics: a match resumes the scan at its end
+                continue
+            m = match(text, i)
+            if m:
+                cands.append((i, m.end(), m.group()))
+                last = m.end()
+        return cands
+
+
+class _PairTable:
+    """Where a text has one of a set of two-character strings (all in the BMP)."""
+
+    def __init__(self, pairs: Any):
+        firsts = sorted({p[0] for p in pairs})
+        seconds = sorted({p[1] for p in pairs})
+        self.first = np.zeros(0x10000, dtype=np.int32)  # U+FFFF (and beyond, clipped): 0
+        self.second = np.zeros(0x10000, dtype=np.int32)
+        for rank, ch in enumerate(firsts, 1):
+            self.first[ord(ch)] = rank * (len(seconds) + 1)
+        for rank, ch in enumerate(seconds, 1):
+            self.second[ord(ch)] = rank
+        self.exists = np.zeros((len(firsts) + 1) * (len(seconds) + 1), dtype=bool)
+        for p in pairs:
+            self.exists[self.first[ord(p[0])] + self.second[ord(p[1])]] = True
+
+    def positions(self, cp: np.ndarray, maybe: np.ndarray) -> list[int]:
+        """Start positions of the pairs in the code points ``cp`` (uint32), ascending;
+        ``maybe`` (bool, one per pair position) marks where both characters are in some
+        pair (a cheap superset)."""
+        idx = np.flatnonzero(maybe)
+        if idx.size == 0:
+            return []
+        code = self.first[cp[idx]] + self.second[cp[idx + 1]]
+        return idx[self.exists[code]].tolist()  # type: ignore[no-any-return]
 
 
 def _trie_pattern(words: list[str]) -> str:

@@ -44,7 +44,7 @@ class ExtractMetadata(DocumentStep):
     """Fill the metadata columns from the cleaned text (see module docstring)."""
 
     name = "metadata"
-    version = "1.0"
+    version = "1.1"  # 1.1: self-reference expansion keeps 委员会/办公室 and written parents
 
     def params(self) -> dict[str, Any]:
         src = gazetteer().source
@@ -140,7 +140,7 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
             res.flags.append("agency_inferred")
     if agency is None:
         if self_ref and place.division is not None:
-            name, why = expand_agency(text, place, p.self_refs[self_ref])
+            name, why = expand_agency(text, place, p.self_refs[self_ref], g)
             if name:
                 agency = name
                 agency_ev = Evidence("self-reference+named-body", _line_with(lines, name))
@@ -178,7 +178,7 @@ def extract(text: str, g: Gazetteer | None = None) -> Result:
         Evidence(place.rule, place.line) if level else Evidence(None, why=place.why),
     )
 
-    if p.placeholder.search(text):
+    if any(c in text for c in p.placeholder_first) and p.placeholder.search(text):
         res.flags.append("placeholder")
     return res
 

@@ -1,0 +1,148 @@
+"""Dedup signatures (comparison key, shingle hashes, MinHash) equal the v1.0 definitions.
+
+The fast implementation (code-point table, sort-based unique, small ufunc buffer) must give
+the very same hash values as the reference kept in benchmarks/bench_dedup_sig.py, so that a
+corpus clustered before and after the change clusters identically. Literal values pin the
+signature of two seeds, so a change of the hash family or of the key is caught even if the
+reference were edited along with it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from lawrpt_corpus.dedup.signature import (
+    comparison_key,
+    key_codes,
+    minhash,
+    shingle_hashes,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_bench() -> ModuleType:
+    name = "bench_dedup_sig"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def ref() -> ModuleType:
+    return _load_bench()
+
+
+def _same_signature(ref: ModuleType, text: str, fold: bool) -> None:
+    key = comparison_key(text, fold)
+    assert key == ref.ref_comparison_key(text, fold)
+    sh = shingle_hashes(key, 5)
+    ref_sh = ref.ref_shingle_hashes(key, 5)
+    assert sh.dtype == np.uint64 and np.array_equal(sh, ref_sh)
+    assert np.array_equal(minhash(sh, 128), ref.ref_minhash(ref_sh, 128))
+
+
+@pytest.mark.parametrize(
+    ("seed", "key_len", "n_shingles", "first"),
+    [
+        ("000_", 2968, 2789, [448713, 102904, 724830, 1147006, 1176681, 285592]),
+        ("004_", 3204, 2959, [50030, 81389, 1376630, 175543, 612773, 1006962]),
+    ],
+)
+def test_seed_signatures_keep_their_published_values(seed, key_len, n_shingles, first):
+    text = next((ROOT / "seeds").glob(f"{seed}*.txt")).read_text("utf-8")
+    key = comparison_key(text)
+    sh = shingle_hashes(key, 5)
+    sig = minhash(sh, 128)
+    assert (len(key), sh.size) == (key_len, n_shingles)
+    assert sig.dtype == np.uint32 and sig[:6].tolist() == first
+
+
+def test_key_equals_the_string_definition_on_every_bmp_and_sampled_astral_code_point(ref):
+    rng = random.Random(3)
+    cps = list(range(0x10000)) + rng.sample(range(0x10000, 0x110000), 30_000)
+    rng.shuffle(cps)
+    for i in range(0, len(cps), 4000):
+        text = "".join(map(chr, cps[i : i + 4000]))
+        assert comparison_key(text, False) == ref.ref_comparison_key(text, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("ΟΔΟΣ ΣΑΣ", "οδοσσας"),  # Σ: final-sigma rule sees the key, as str.lower does
+        ("İstanbul", "i\u0307stanbul"),  # İ lower-cases to two code points
+        ("ＡＢＣ，１２３ａｂ！", "abc123ab"),  # full-width letters and digits fold, then lower
+        ("第一条　（总则）", "第一条总则"),
+        ("𠀀𠮷 \U000f0000 x", "𠀀𠮷x"),  # astral Han kept, private use deleted
+    ],
+)
+def test_key_special_cases_follow_the_definition(ref, text, key):
+    assert comparison_key(text, False) == key == ref.ref_comparison_key(text, False)
+
+
+def test_degenerate_inputs_give_empty_or_all_max_signatures(ref):
+    assert comparison_key("") == "" and key_codes("").size == 0
+    assert comparison_key("，。！？ \n\t\u200b") == ""
+    assert shingle_hashes("", 5).size == 0 and shingle_hashes("四个字符", 5).size == 0
+    assert shingle_hashes("五个字符串", 5).size == 1
+    assert np.all(minhash(shingle_hashes("", 5), 128) == 0xFFFFFFFF)
+    # lone surrogates (undecodable input kept as is) are deleted from the key, not an error
+    assert comparison_key("报告\ud800正文", False) == "报告正文"
+    _same_signature(ref, "报告\ud800正文" * 3, False)
+
+
+def test_repeated_shingles_are_counted_once(ref):
+    text = "法治政府建设" * 500
+    sh = shingle_hashes(comparison_key(text), 5)
+    assert sh.size == 6 and np.all(sh[1:] > sh[:-1])
+    _same_signature(ref, text, True)
+
+
+def test_minhash_of_many_shingles_crosses_blocks_like_the_reference(ref):
+    rng = np.random.default_rng(5)
+    sh = np.unique(rng.integers(0, 2**64 - 1, size=20_000, dtype=np.uint64))
+    assert np.array_equal(minhash(sh, 128), ref.ref_minhash(sh, 128))
+    assert np.array_equal(minhash(sh[:7], 256), ref.ref_minhash(sh[:7], 256))
+
+
+def test_minhash_leaves_numpy_buffer_size_as_it_was():
+    before = np.getbufsize()
+    minhash(shingle_hashes(comparison_key("法治政府建设年度报告" * 50), 5), 128)
+    assert np.getbufsize() == before
+
+
+def test_generated_reports_get_the_reference_signatures(ref):
+    pages = ref.generated_pages(24, seed=11)  # originals and traditional-script copies
+    for page in pages:
+        for fold in (True, False):
+            _same_signature(ref, page, fold)
+
+
+@pytest.mark.slow
+def test_key_equals_the_string_definition_on_every_code_point(ref):
+    cps = list(range(0x110000))
+    random.Random(4).shuffle(cps)
+    for i in range(0, len(cps), 4000):
+        text = "".join(map(chr, cps[i : i + 4000]))
+        assert comparison_key(text, False) == ref.ref_comparison_key(text, False)
+
+
+@pytest.mark.slow
+def test_two_thousand_generated_pages_get_the_reference_signatures(ref):
+    # raw pages (chrome, width styles, traditional copies): harder on the key than the
+    # cleaned texts; benchmarks/bench_dedup_sig.py also compares cleaned texts
+    res = ref.compare(ref.generated_pages(2000, seed=2), True)
+    assert res["differences"] == 0

@@ -1,0 +1,88 @@
+"""The metadata step's shortcuts change speed, never answers.
+
+* ``Gazetteer.find`` on long texts tries only the positions numpy marks (pairs that start a
+  name); it must find exactly what the plain scans find.
+* The placeholder pattern is only searched when the text has one of ``first_chars``: that
+  list must cover every way the pattern can start.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from lawrpt_corpus.metadata.extract import patterns
+from lawrpt_corpus.metadata.gazetteer import gazetteer
+from lawrpt_corpus.metadata.rules import rules
+from lawrpt_corpus.metadata.step import extract
+
+
+def _mixed_texts(seed_texts: dict[str, str]) -> list[str]:
+    g = gazetteer()
+    names = sorted(g._names)
+    rng = random.Random(8)
+    texts = list(seed_texts.values())
+    noise = ["市场", "县级", "区域", "，", "。", "\n", "𠀀", "\ud800", "X", "某", "我局", "全区"]
+    for _ in range(60):
+        parts = []
+        for _ in range(rng.randint(50, 400)):
+            r = rng.random()
+            name = rng.choice(names)
+            if r < 0.4:
+                parts.append(name)
+            elif r < 0.7:
+                parts.append(name[: rng.randint(1, len(name))])  # a name cut short
+            elif r < 0.85:
+                parts.append(name[rng.randint(0, len(name) - 1) :])  # its tail
+            else:
+                parts.append(rng.choice(noise))
+        texts.append("".join(parts))
+    return texts
+
+
+def test_long_text_finder_finds_what_the_plain_scans_find(seed_texts):
+    g = gazetteer()
+    for text in _mixed_texts(seed_texts):
+        assert sorted(g._candidates_numpy(text)) == sorted(g._candidates_scan(text))
+
+
+def test_finder_gives_the_same_mentions_below_and_above_the_numpy_threshold():
+    g = gazetteer()
+    body = "我县围绕南昌县、南昌市和江西省的工作要求，厦门湖里区也在推进。"
+    short = g.find(body)
+    long = g.find(body + "。" * 400)
+    assert [(m.start, m.end, m.name) for m in short] == [(m.start, m.end, m.name) for m in long]
+    assert [m.name for m in short] == ["南昌县", "南昌市", "江西省", "厦门", "湖里区"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "县", "南昌", "𠀀" * 300, "\ud800南昌县" * 100, "\uffff南昌县" * 100],
+    ids=["empty", "suffix-only", "short-name", "astral", "lone-surrogates", "U+FFFF"],
+)
+def test_finder_on_degenerate_texts_matches_the_plain_scans(text, monkeypatch):
+    from lawrpt_corpus.metadata import gazetteer as module
+
+    g = gazetteer()
+    fast = g.find(text)
+    monkeypatch.setattr(module, "_NUMPY_MIN_CHARS", 1 << 40)
+    assert fast == g.find(text)
+
+
+def test_placeholder_first_chars_cover_every_start_of_the_pattern():
+    first = rules()["placeholder"]["first_chars"]
+    pat = patterns().placeholder
+    suffixes = ["省", "自治区", "市", "自治州", "州", "盟", "区", "县", "旗"]
+    others = [chr(cp) for cp in range(0x20, 0x10000) if chr(cp) not in first]
+    # every other character, each followed by a place suffix: no match starts anywhere
+    text = "".join(ch + suffixes[i % len(suffixes)] for i, ch in enumerate(others))
+    assert pat.search(text) is None
+    for ch in first:
+        assert pat.match(ch + "市") is not None
+
+
+def test_placeholder_flag_still_set_for_each_masking_style():
+    for masked in ("XX市XX区司法局", "××县人民政府", "某市某区", "ｘｘ县", "＊＊省"):
+        assert "placeholder" in extract(f"{masked}2023年法治政府建设年度报告\n正文。").flags
+    assert "placeholder" not in extract("南昌县司法局2023年法治政府建设年度报告\n正文。").flags
