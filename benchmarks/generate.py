@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
-GENERATOR = "benchmarks/generate.py v2"
+GENERATOR = "benchmarks/generate.py v3"
 DUP_SHARE = 0.20
 DUP_KINDS = (
     ("exact", 0.12),
@@ -130,6 +130,10 @@ TITLE_TEMPLATES = (
 H1_NUMS = "一二三四五六七八九十"
 PROVINCE_WORDS = re.compile(r"江西|湖北|福建|重庆")
 PLACEHOLDER = re.compile(r"XX市XX区|XX区|XX市")
+# the seeds' own issuing bodies, self-references and places: replaced by the report's own
+SEED_BODY = re.compile(r"[省市区县]?(?:人社|人力社保|人力资源和社会保障)[局厅]")
+SEED_SELF = re.compile(r"我[局厅]")
+SEED_PLACE = re.compile(r"南昌县|南昌市|湖里区|厦门市|涪陵区")
 
 # --- boilerplate, by category (wording varied; {…} filled per document) ---------------------
 SEPARATORS = (" > ", " >> ", " » ", "＞", " / ", "->")
@@ -365,8 +369,13 @@ def make_original(seed: int, k: int, pool: SeedPool) -> Report:
     prov_short = re.sub(r"(省|市|壮族自治区|自治区)$", "", region[0])
     use_placeholder = rng.random() < 0.04
 
+    self_ref = {"局": "我局", "厅": "我厅", "会": "我委"}.get(agency[-1], "我们")
+
     def fix(text: str, base: int) -> str:
         text = _vary_numbers(_vary_years(text, base, year), rng)
+        text = SEED_BODY.sub(place + agency, text)
+        text = SEED_SELF.sub(self_ref, text)
+        text = SEED_PLACE.sub(place, text)
         text = PROVINCE_WORDS.sub(prov_short, text)
         return PLACEHOLDER.sub("XX市XX区" if use_placeholder else place, text)
 
@@ -585,7 +594,8 @@ def _truth(
         "prefecture": rep.region[1] if rep.admin_level != "province" else None,
         "county": rep.region[2] if rep.admin_level == "county" else None,
         "admin_level": rep.admin_level,
-        "agency": rep.agency,
+        "agency": rep.place + rep.agency,
+        "department": rep.agency,
         "title": rep.title,
         "boilerplate": boiler,
         "noise": rep.noise,

@@ -46,7 +46,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
             ScriptRecheck(then=(boilerplate,)),
             ExtractMetadata(),
             RepeatedLines(),
-            Dedup(),
+            Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
         ]
     )
 
