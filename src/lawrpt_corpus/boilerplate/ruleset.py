@@ -50,7 +50,7 @@ from typing import Any
 
 import regex
 
-from ._lines import LiteralIndex
+from ._lines import LiteralIndex, ZonePlan
 
 #: Where a removal rule applies.
 #: ``line``: any line; ``head``/``tail``: the first/last N kept lines; ``edge``: head or tail;
@@ -160,6 +160,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     _zones: dict[tuple[str, ...], tuple[Rule, ...]] = field(default_factory=dict, repr=False)
     _index: list[LiteralIndex] = field(default_factory=list, repr=False)
+    _plans: list[ZonePlan] = field(default_factory=list, repr=False)
 
     def zone(self, *zones: str) -> tuple[Rule, ...]:
         """Removal rules of ``zones``, in order (memoized: the set is immutable)."""
@@ -183,6 +184,15 @@ class RuleSet:
         if not self._index:
             self._index.append(LiteralIndex(self.rules))
         return self._index[0]
+
+    @property
+    def plan(self) -> ZonePlan:
+        """How the ``line``, ``head``/``edge`` and ``tail``/``edge`` rules (in this order)
+        find their candidate lines (built on first use, then kept)."""
+        if not self._plans:
+            groups = (self.zone("line"), self.zone("head", "edge"), self.zone("tail", "edge"))
+            self._plans.append(ZonePlan(groups, self.literal_index))
+        return self._plans[0]
 
     def by_id(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -380,7 +390,7 @@ def line_scan_safe(pattern: Any) -> bool:
         return False
 
 
-_LITERAL_CAP = 64
+_LITERAL_CAP = 640
 _CASELESS = False  # set by required_literals while it walks an IGNORECASE pattern
 
 
@@ -414,80 +424,96 @@ def _best_literals(cands: list[set[str]]) -> set[str] | None:
     return max(ok, key=_literal_score) if ok else None
 
 
-def _node_literals(op: Any, av: Any) -> tuple[set[str] | None, set[str] | None]:
-    """``(exact, required)`` for one parsed item: ``exact`` the strings it matches exactly
-    (small sets only), ``required`` literals one of which every match of it contains."""
+def _product(a: set[str], b: set[str]) -> set[str] | None:
+    out = {x + y for x in a for y in b}
+    return out if len(out) <= _LITERAL_CAP else None
+
+
+_Lits = tuple[set[str] | None, set[str] | None, set[str] | None]
+
+
+def _node_literals(op: Any, av: Any) -> _Lits:
+    """``(exact, required, prefix)`` for one parsed item: ``exact`` the strings it matches
+    exactly (small sets only), ``required`` literals one of which every match of it holds,
+    ``prefix`` strings one of which every match of it starts with."""
     name = str(op)
     if name == "LITERAL":
         if _CASELESS and _iscased(av):
-            return None, None
-        return {chr(av)}, {chr(av)}
+            return None, None, None
+        return {chr(av)}, {chr(av)}, {chr(av)}
     if name == "IN":
         chars = _class_chars(av)
-        if _CASELESS and chars and any(_iscased(ord(c)) for c in chars):
-            return None, None
-        return (set(chars), set(chars)) if chars else (None, None)
+        if not chars or (_CASELESS and any(_iscased(ord(c)) for c in chars)):
+            return None, None, None
+        return set(chars), set(chars), set(chars)
     if name in ("AT", "ASSERT", "ASSERT_NOT"):
-        return {""}, None  # zero width: neighbours are adjacent in the line
+        return {""}, None, {""}  # zero width: neighbours are adjacent in the line
     if name == "SUBPATTERN":
         if av[1] or av[2]:  # scoped flags, e.g. (?i:…)
-            return None, None
+            return None, None, None
         return _seq_literals(av[3])
     if name == "BRANCH":
         alts = [_seq_literals(b) for b in av[1]]
-        exact: set[str] | None = None
-        if all(e is not None for e, _ in alts):
-            exact = set().union(*(e for e, _ in alts if e is not None))
-            if len(exact) > _LITERAL_CAP:
-                exact = None
-        required: set[str] | None = None
-        if all(r is not None for _, r in alts):
-            required = set().union(*(r for _, r in alts if r is not None))
-        return exact, required
+
+        def union(j: int) -> set[str] | None:
+            if any(x[j] is None for x in alts):
+                return None
+            out: set[str] = set()
+            for x in alts:
+                out |= x[j] or set()
+            return out if len(out) <= _LITERAL_CAP else None
+
+        return union(0), union(1), union(2)
     if name in ("MAX_REPEAT", "MIN_REPEAT"):
         lo, hi, sub = av
-        e, r = _seq_literals(sub)
+        e, r, pre = _seq_literals(sub)
         if lo == 0:
-            return None, None
+            return None, None, None
         if lo == hi and e is not None:
             out: set[str] | None = {""}
             for _ in range(lo):
-                out = {a + b for a in out or () for b in e}
-                if len(out) > _LITERAL_CAP:
-                    out = None
-                    break
+                out = _product(out, e) if out is not None else None
             if out is not None:
-                return out, _best_literals([x for x in (r, out) if x])
-        return None, r
-    return None, None
+                return out, _best_literals([x for x in (r, out) if x]), out
+        return None, r, pre
+    return None, None, None
 
 
-def _seq_literals(items: Any) -> tuple[set[str] | None, set[str] | None]:
-    run: set[str] = {""}
+def _seq_literals(items: Any) -> _Lits:
+    run: set[str] = {""}  # the exact strings of the current run of exact items
     cands: list[set[str]] = []
     exact: set[str] | None = {""}
+    prefix: set[str] | None = None
     for op, av in items:
-        e, r = _node_literals(op, av)
+        e, r, pre = _node_literals(op, av)
         if r:
             cands.append(r)
         if e is None:
+            # the run is followed by a match of this item, which starts with ``pre``
+            joined = _product(run, pre) if pre is not None else None
+            if joined is not None:
+                cands.append(joined)
+            if prefix is None and exact is not None:
+                prefix = joined if joined is not None else run
             if run != {""}:
                 cands.append(run)
             run, exact = {""}, None
             continue
-        grown = {a + b for a in run for b in e}
-        if len(grown) > _LITERAL_CAP:
+        grown = _product(run, e)
+        if exact is not None and prefix is None and grown is None:
+            prefix = run  # too many strings: what is exact so far is the prefix
+        if grown is None:
             if run != {""}:
                 cands.append(run)
             grown = set(e)
         run = grown
         if exact is not None:
-            exact = {a + b for a in exact for b in e}
-            if len(exact) > _LITERAL_CAP:
-                exact = None
+            exact = _product(exact, e)
     if run != {""}:
         cands.append(run)
-    return exact, _best_literals(cands)
+    if prefix is None:
+        prefix = exact if exact is not None else run
+    return exact, _best_literals(cands), prefix
 
 
 def required_literals(pattern: Any) -> tuple[str, ...]:
@@ -726,7 +752,7 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         source=source,
         line_scan=zone in LINE_ZONES and line_scan_safe(compiled),
         literals=tuple(needs) if needs else required_literals(compiled),
-        first=first_char_pattern(compiled) if zone in LINE_ZONES else None,
+        first=first_char_pattern(compiled) if zone in LINE_ZONES or zone == "inline" else None,
     )
 
 

@@ -120,19 +120,32 @@ class StripBoilerplate(DocumentStep):
         # Rules in order, each claiming the still-free lines it matches: the same as taking,
         # for every line, the first rule in order that matches it. Only a rule's candidate
         # lines are tried; every line it could claim is among them.
-        for rule in rs.zone("line"):
-            if not ctx.possible(rule):
-                continue
-            for i in ctx.candidates(rule):
-                s = stripped[i]
-                if removed_by[i] is None and s and rule.matches_line(s):
-                    removed_by[i] = rule
+        plan = rs.plan
+        line_rules, head, tail = plan.groups
+        by_line, head_lines, tail_lines = ctx.by_line(plan)
+        for i, ks in by_line.items():
+            s = stripped[i]
+            if s:
+                for k in ks:
+                    if line_rules[k].matches_line(s):
+                        removed_by[i] = line_rules[k]
+                        break
         inline_rules = tuple(r for r in rs.zone("inline") if ctx.possible(r))
-        head = tuple(r for r in rs.zone("head", "edge") if ctx.possible(r))
-        self._zone(stripped, removed_by, head, self.head_lines, inline_rules, ctx, forward=True)
-        tail = tuple(r for r in rs.zone("tail", "edge") if ctx.possible(r))
-        self._zone(stripped, removed_by, tail, self.tail_lines, inline_rules, ctx, forward=False)
-        inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
+        self._zone(stripped, removed_by, head, head_lines, self.head_lines, inline_rules, ctx)
+        self._zone(
+            stripped,
+            removed_by,
+            tail,
+            tail_lines,
+            self.tail_lines,
+            inline_rules,
+            ctx,
+            forward=False,
+        )
+        # an anchored inline rule (【政策解读】 at a line start) is run only if some raw line
+        # starts with a character it can start with
+        spans_rules = tuple(r for r in inline_rules if ctx.raw_first_possible(r, lines))
+        inline = _inline_spans(text, starts, stripped, removed_by, spans_rules)
         last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
         _peel_last(stripped, removed_by, inline, last_rules)
 
@@ -163,11 +176,12 @@ class StripBoilerplate(DocumentStep):
         stripped: list[str],
         removed_by: list[Rule | None],
         rules: tuple[Rule, ...],
+        may: dict[int, list[int]],
         size: int,
         inline_rules: tuple[Rule, ...],
         ctx: DocLines,
         *,
-        forward: bool,
+        forward: bool = True,
     ) -> None:
         """Claim lines among the first (last) ``size`` kept lines.
 
@@ -179,10 +193,10 @@ class StripBoilerplate(DocumentStep):
         order = range(len(stripped)) if forward else range(len(stripped) - 1, -1, -1)
         kept = 0
         seen: set[str] = set()
-        # lines each rule may claim (None: try it everywhere); a ``repeat`` rule's pattern
-        # matches nearly any short line, its test is the repetition: never scanned
-        may = [None if rule.repeat else frozenset(ctx.candidates(rule)) for rule in rules]
-        track = any(rule.repeat for rule in rules)  # the seen keys serve repeat rules only
+        # the rules that may claim each line; a ``repeat`` rule's pattern matches nearly any
+        # short line, its test is the repetition: it is tried on lines seen before
+        repeats = [k for k, rule in enumerate(rules) if rule.repeat and ctx.possible(rule)]
+        track = bool(repeats)  # the seen keys serve repeat rules only
         for i in order:
             if kept >= size:
                 return
@@ -194,11 +208,11 @@ class StripBoilerplate(DocumentStep):
                 for rule in inline_rules:
                     key = rule.pattern.sub("", key).strip()
             hit = None
-            for rule, lines_ok in zip(rules, may, strict=True):
-                if rule.repeat and key not in seen:
-                    continue
-                if lines_ok is not None and i not in lines_ok:
-                    continue
+            ks = may.get(i, ())
+            if repeats and key in seen:
+                ks = sorted((*ks, *repeats))
+            for k in ks:
+                rule = rules[k]
                 if rule.matches_line(s):
                     hit = rule
                     break
