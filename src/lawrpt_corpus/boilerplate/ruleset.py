@@ -391,7 +391,6 @@ def line_scan_safe(pattern: Any) -> bool:
 
 
 _LITERAL_CAP = 640
-_CASELESS = False  # set by required_literals while it walks an IGNORECASE pattern
 
 
 def _iscased(code: int) -> bool:
@@ -432,18 +431,18 @@ def _product(a: set[str], b: set[str]) -> set[str] | None:
 _Lits = tuple[set[str] | None, set[str] | None, set[str] | None]
 
 
-def _node_literals(op: Any, av: Any) -> _Lits:
+def _node_literals(op: Any, av: Any, caseless: bool) -> _Lits:
     """``(exact, required, prefix)`` for one parsed item: ``exact`` the strings it matches
     exactly (small sets only), ``required`` literals one of which every match of it holds,
     ``prefix`` strings one of which every match of it starts with."""
     name = str(op)
     if name == "LITERAL":
-        if _CASELESS and _iscased(av):
+        if caseless and _iscased(av):
             return None, None, None
         return {chr(av)}, {chr(av)}, {chr(av)}
     if name == "IN":
         chars = _class_chars(av)
-        if not chars or (_CASELESS and any(_iscased(ord(c)) for c in chars)):
+        if not chars or (caseless and any(_iscased(ord(c)) for c in chars)):
             return None, None, None
         return set(chars), set(chars), set(chars)
     if name in ("AT", "ASSERT", "ASSERT_NOT"):
@@ -451,9 +450,9 @@ def _node_literals(op: Any, av: Any) -> _Lits:
     if name == "SUBPATTERN":
         if av[1] or av[2]:  # scoped flags, e.g. (?i:…)
             return None, None, None
-        return _seq_literals(av[3])
+        return _seq_literals(av[3], caseless)
     if name == "BRANCH":
-        alts = [_seq_literals(b) for b in av[1]]
+        alts = [_seq_literals(b, caseless) for b in av[1]]
 
         def union(j: int) -> set[str] | None:
             if any(x[j] is None for x in alts):
@@ -466,7 +465,7 @@ def _node_literals(op: Any, av: Any) -> _Lits:
         return union(0), union(1), union(2)
     if name in ("MAX_REPEAT", "MIN_REPEAT"):
         lo, hi, sub = av
-        e, r, pre = _seq_literals(sub)
+        e, r, pre = _seq_literals(sub, caseless)
         if lo == 0:
             return None, None, None
         if lo == hi and e is not None:
@@ -479,13 +478,13 @@ def _node_literals(op: Any, av: Any) -> _Lits:
     return None, None, None
 
 
-def _seq_literals(items: Any) -> _Lits:
+def _seq_literals(items: Any, caseless: bool) -> _Lits:
     run: set[str] = {""}  # the exact strings of the current run of exact items
     cands: list[set[str]] = []
     exact: set[str] | None = {""}
     prefix: set[str] | None = None
     for op, av in items:
-        e, r, pre = _node_literals(op, av)
+        e, r, pre = _node_literals(op, av, caseless)
         if r:
             cands.append(r)
         if e is None:
@@ -527,18 +526,15 @@ def required_literals(pattern: Any) -> tuple[str, ...]:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - other Python versions
         return ()
-    global _CASELESS
     if not isinstance(pattern, re.Pattern):
         return ()
     # under IGNORECASE a cased character matches its other cases: only caseless
     # characters (Han, digits, punctuation) make literals then
-    _CASELESS = bool(pattern.flags & re.IGNORECASE)
+    caseless = bool(pattern.flags & re.IGNORECASE)
     try:
-        found = _seq_literals(sre_parse.parse(pattern.pattern, pattern.flags).data)[1]
+        found = _seq_literals(sre_parse.parse(pattern.pattern, pattern.flags).data, caseless)[1]
     except Exception:
         return ()
-    finally:
-        _CASELESS = False
     if not found or any("\n" in x for x in found):
         return ()
     return tuple(sorted(found))
