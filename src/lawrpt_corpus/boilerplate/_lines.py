@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any
+
+import ahocorasick_rs
 
 
 def line_starts(lines: Sequence[str]) -> list[int]:
     """Offset of each line of ``"\\n".join(lines)``."""
-    starts = []
-    pos = 0
-    for ln in lines:
-        starts.append(pos)
-        pos += len(ln) + 1
+    starts = list(accumulate([len(ln) + 1 for ln in lines], initial=0))
+    starts.pop()
     return starts
 
 
@@ -40,3 +42,293 @@ def whole_line_spans(
         else:
             spans.append((start, min(end + 1, text_end), rule))
     return spans
+
+
+class LineViews:
+    """Find, with one regex scan per rule, the only lines a line-zone rule can claim.
+
+    A *view* is the document's stripped lines joined by ``"\\n"``, with the lines outside a
+    rule's length window (``min_len``..``max_len``) blanked, so a rule never even looks at a
+    line its length bounds exclude. ``candidates(rule)`` searches the rule's pattern over its
+    view, records the line where each match starts and resumes at the next line: a handful
+    of C-level searches per document instead of one Python call per rule per line.
+
+    Invariant (what makes the prefilter exact): a line on which ``rule.pattern.search``
+    finds a match in isolation is always among the candidates, provided the pattern is
+    *line-scan safe* (:func:`..ruleset.line_scan_safe`: MULTILINE ``^``/``$``, no ``\\A``/
+    ``\\Z``, no atomic groups or possessive repeats, no negative lookaround that could match
+    a line break). Candidates are a superset: every one is still checked with
+    :meth:`Rule.matches_line`, so the outcome equals trying every rule on every line.
+    """
+
+    __slots__ = ("_lines", "_views", "lens")
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
+        self.lens = [len(s) for s in lines]
+        self._views: dict[tuple[int, int], tuple[str, list[int]]] = {}
+
+    def view(self, lo: int, hi: int) -> tuple[str, list[int]]:
+        """The view of the lines ``lo <= len <= hi`` and its line starts (plus the end + 1)."""
+        found = self._views.get((lo, hi))
+        if found is None:
+            lens = [n if lo <= n <= hi else 0 for n in self.lens]
+            text = "\n".join(
+                [s if n else "" for s, n in zip(self._lines, lens, strict=True)]
+                if lens != self.lens
+                else self._lines
+            )
+            found = (text, list(accumulate([n + 1 for n in lens], initial=0)))
+            self._views[(lo, hi)] = found
+        return found
+
+    def candidates(self, pattern: Any, lo: int, hi: int) -> list[int]:
+        """Indexes of the lines of length ``lo..hi`` where ``pattern`` may match, ascending."""
+        text, starts = self.view(lo, hi)
+        search = pattern.search
+        found: list[int] = []
+        end = len(text)
+        pos = 0
+        while True:
+            m = search(text, pos)
+            if m is None:
+                return found
+            i = bisect_right(starts, m.start()) - 1
+            found.append(i)
+            pos = starts[i + 1]
+            if pos > end:
+                return found
+
+
+#: Line rules no longer than this get their literals from the view of the lines of at most
+#: this length (a tenth of the text), not from the whole text.
+SHORT_LINE = 150
+
+
+class LiteralIndex:
+    """Every rule's ``literals`` in Aho-Corasick automata (built once per rule set).
+
+    ``lines(text, starts, views)`` finds, in one pass per automaton, all (overlapping)
+    occurrences of every literal and returns, per rule (keyed by ``id(rule)``), the lines
+    holding one. Line rules of at most :data:`SHORT_LINE` characters are searched in the
+    view of the lines that short (a literal in a longer line cannot make them claim it);
+    all other rules in the whole text. Rules in ``by_literals`` take their line candidates
+    from here; a rule with ``needs`` can occur only if it has an entry.
+    """
+
+    def __init__(self, rules: Sequence[Any]) -> None:
+        self.by_literals: set[int] = set()
+        self.gated: set[int] = set()
+        groups: dict[bool, tuple[dict[str, int], list[list[int]]]] = {
+            True: ({}, []),
+            False: ({}, []),
+        }
+        for rule in rules:
+            lits = rule.literals
+            if not lits:
+                continue
+            line_rule = rule.zone in _LINE_ZONES and rule.action == "remove"
+            if line_rule and (rule.needs or min(len(x) for x in lits) >= 2 or rule.first is None):
+                # one-character literals (中, ：) of a rule with a first-character test:
+                # the first-character test is cheaper
+                self.by_literals.add(id(rule))
+            elif not rule.needs and (
+                line_rule or rule.first is not None or min(len(x) for x in lits) < 2
+            ):
+                # a one-character literal (2, X) would gate nothing; an anchored rule is
+                # gated more cheaply by its first character
+                continue
+            # a flag or inline rule (or a line rule with needs) runs only if a literal occurs
+            self.gated.add(id(rule))
+            index, owners = groups[line_rule and rule.max_len <= SHORT_LINE]
+            for lit in lits:
+                k = index.setdefault(lit, len(index))
+                if k == len(owners):
+                    owners.append([])
+                owners[k].append(id(rule))
+        self._automata = [
+            (
+                short,
+                ahocorasick_rs.AhoCorasick(
+                    list(index),
+                    matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
+                    implementation=ahocorasick_rs.Implementation.DFA,
+                ),
+                owners,
+            )
+            for short, (index, owners) in groups.items()
+            if index
+        ]
+
+    def lines(self, text: str, starts: Sequence[int], views: LineViews) -> dict[int, set[int]]:
+        """``id(rule)`` → indexes of the lines that hold one of the rule's literals."""
+        found: dict[int, set[int]] = {}
+        for short, automaton, owners in self._automata:
+            at: Sequence[int]
+            if short:
+                haystack, at = views.view(0, SHORT_LINE)
+            else:
+                haystack, at = text, starts
+            for k, start, _end in automaton.find_matches_as_indexes(haystack, overlapping=True):
+                i = bisect_right(at, start) - 1
+                for rid in owners[k]:
+                    hit = found.get(rid)
+                    if hit is None:
+                        found[rid] = {i}
+                    else:
+                        hit.add(i)
+        return found
+
+
+_LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
+
+
+class DocLines:
+    """Per-document state of the prefilter: which lines each rule needs to look at."""
+
+    __slots__ = ("_cache", "_firsts", "by_rule", "index", "lens", "stripped", "views")
+
+    def __init__(self, text: str, starts: Sequence[int], stripped: list[str], index: LiteralIndex):
+        self.stripped = stripped
+        self.index = index
+        self.views = LineViews(stripped)
+        self.lens = self.views.lens
+        self.by_rule = index.lines(text, starts, self.views)
+        self._firsts: str | None = None
+        self._cache: dict[int, list[int]] = {}
+
+    def possible(self, rule: Any) -> bool:
+        """False when the rule cannot match: its literals (``needs``, or those every match
+        holds) are all absent from the text (from its lines in its length window, for a
+        line rule)."""
+        rid = id(rule)
+        return rid not in self.index.gated or rid in self.by_rule
+
+    def candidates(self, rule: Any) -> list[int]:
+        """The lines ``rule`` may claim (a superset, ascending), cheapest evidence first:
+        its literals (one automaton pass for all rules), the first character of the line
+        (``^``-anchored rules), a regex scan of its length view, else every line. Lines
+        outside the rule's length bounds are left out."""
+        rid = id(rule)
+        found = self._cache.get(rid)
+        if found is not None:
+            return found
+        lo, hi, lens = rule.min_len, rule.max_len, self.lens
+        if rid in self.index.by_literals:
+            found = [i for i in sorted(self.by_rule.get(rid, ())) if lo <= lens[i] <= hi]
+        elif rule.first is not None:
+            if self._firsts is None:
+                self._firsts = "".join([s[:1] or "\n" for s in self.stripped])
+            found = [
+                i
+                for i in (m.start() for m in rule.first.finditer(self._firsts))
+                if lo <= lens[i] <= hi
+            ]
+        elif rule.line_scan:
+            found = self.views.candidates(rule.pattern, lo, hi)
+        else:
+            found = [i for i, n in enumerate(lens) if lo <= n <= hi]
+        self._cache[rid] = found
+        return found
+
+    def by_line(self, plan: ZonePlan) -> list[dict[int, list[int]]]:
+        """For each rule group of ``plan``: line index → positions (ascending) in the
+        group of the rules that may claim that line. ``repeat`` rules are left out (their
+        test is the repetition, see ``_zone``); so are rules whose literals are absent.
+        Lines no rule may claim have no entry."""
+        outs: list[dict[int, list[int]]] = [{} for _ in plan.groups]
+        lens = self.lens
+        targets = plan.lit_targets
+        for rid, lines in self.by_rule.items():
+            target = targets.get(rid)
+            if target is None:
+                continue
+            lo, hi, where = target
+            for i in lines:
+                if lo <= lens[i] <= hi:
+                    for g, k in where:
+                        out = outs[g]
+                        hit = out.get(i)
+                        if hit is None:
+                            out[i] = [k]
+                        else:
+                            hit.append(k)
+        if plan.first_rules:
+            memo = plan.first_memo
+            for i, s in enumerate(self.stripped):
+                c = s[:1] or "\n"
+                passing = memo.get(c)
+                if passing is None:
+                    passing = tuple(
+                        (r.min_len, r.max_len, where)
+                        for r, where in plan.first_rules
+                        if r.first.match(c)
+                    )
+                    memo[c] = passing
+                for lo, hi, where in passing:
+                    if lo <= lens[i] <= hi:
+                        for g, k in where:
+                            out = outs[g]
+                            hit = out.get(i)
+                            if hit is None:
+                                out[i] = [k]
+                            else:
+                                hit.append(k)
+        for rule, where in plan.other:
+            if rule.needs and not self.possible(rule):
+                continue
+            for i in self.candidates(rule):
+                for g, k in where:
+                    out = outs[g]
+                    hit = out.get(i)
+                    if hit is None:
+                        out[i] = [k]
+                    else:
+                        hit.append(k)
+        for out in outs:
+            for ks in out.values():
+                if len(ks) > 1:
+                    ks.sort()
+        return outs
+
+    def raw_first_possible(self, rule: Any, lines: Sequence[str]) -> bool:
+        """False when ``rule`` (``^``-anchored, with ``first``) cannot match anywhere in the
+        raw text of ``lines``: no raw line starts with a character its pattern starts with."""
+        if rule.first is None:
+            return True
+        return rule.first.search("".join([ln[:1] or "\n" for ln in lines])) is not None
+
+
+class ZonePlan:
+    """How the rules of some zone groups find their candidate lines (built once per rule
+    set). ``groups`` are rule tuples (e.g. the ``line`` rules, the ``head``/``edge`` rules,
+    the ``tail``/``edge`` rules); a rule in several groups is looked up once."""
+
+    __slots__ = ("first_memo", "first_rules", "groups", "lit_targets", "other")
+
+    def __init__(self, groups: Sequence[Sequence[Any]], index: LiteralIndex) -> None:
+        self.groups = tuple(tuple(g) for g in groups)
+        where: dict[int, list[tuple[int, int]]] = {}
+        rules: dict[int, Any] = {}
+        for g, group in enumerate(self.groups):
+            for k, rule in enumerate(group):
+                if rule.repeat:
+                    continue
+                where.setdefault(id(rule), []).append((g, k))
+                rules[id(rule)] = rule
+        #: rules whose literals give their lines: id → (min_len, max_len, [(group, pos)])
+        self.lit_targets: dict[int, tuple[int, int, tuple[tuple[int, int], ...]]] = {}
+        #: ``^``-anchored rules tested on each line's first character
+        self.first_rules: list[tuple[Any, tuple[tuple[int, int], ...]]] = []
+        #: the rest (scanned, or tried on every line); ``repeat`` rules are not here
+        self.other: list[tuple[Any, tuple[tuple[int, int], ...]]] = []
+        #: first character → (min_len, max_len, targets) of the first_rules it lets through
+        self.first_memo: dict[str, tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]] = {}
+        for rid, rule in rules.items():
+            at = tuple(where[rid])
+            if rid in index.by_literals:
+                self.lit_targets[rid] = (rule.min_len, rule.max_len, at)
+            elif rule.first is not None:
+                self.first_rules.append((rule, at))
+            else:
+                self.other.append((rule, at))

@@ -50,6 +50,8 @@ from typing import Any
 
 import regex
 
+from ._lines import LiteralIndex, ZonePlan
+
 #: Where a removal rule applies.
 #: ``line``: any line; ``head``/``tail``: the first/last N kept lines; ``edge``: head or tail;
 #: ``last``: the last kept line, repeatedly (a dangling line at the very end); ``inline``:
@@ -113,6 +115,14 @@ class Rule:
     examples: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
     source: str = ""
+    #: The pattern may be searched over many lines at once (see :func:`line_scan_safe`).
+    line_scan: bool = False
+    #: Literals of which every line the rule claims holds one (``needs``, else derived from
+    #: the pattern by :func:`required_literals`); empty: unknown.
+    literals: tuple[str, ...] = ()
+    #: A one-character pattern that the first character of every line the rule claims
+    #: matches (``^``-anchored patterns, :func:`first_char_pattern`); None: unknown.
+    first: Any = None
 
     def may_occur_in(self, text: str) -> bool:
         """False when none of the rule's ``needs`` literals is in ``text`` (a fast skip)."""
@@ -149,6 +159,8 @@ class RuleSet:
 
     rules: tuple[Rule, ...]
     _zones: dict[tuple[str, ...], tuple[Rule, ...]] = field(default_factory=dict, repr=False)
+    _index: list[LiteralIndex] = field(default_factory=list, repr=False)
+    _plans: list[ZonePlan] = field(default_factory=list, repr=False)
 
     def zone(self, *zones: str) -> tuple[Rule, ...]:
         """Removal rules of ``zones``, in order (memoized: the set is immutable)."""
@@ -165,6 +177,22 @@ class RuleSet:
             found = tuple(r for r in self.rules if r.action == "flag")
             self._zones[("<flags>",)] = found
         return found
+
+    @property
+    def literal_index(self) -> LiteralIndex:
+        """The automaton of every rule's literals (built on first use, then kept)."""
+        if not self._index:
+            self._index.append(LiteralIndex(self.rules))
+        return self._index[0]
+
+    @property
+    def plan(self) -> ZonePlan:
+        """How the ``line``, ``head``/``edge`` and ``tail``/``edge`` rules (in this order)
+        find their candidate lines (built on first use, then kept)."""
+        if not self._plans:
+            groups = (self.zone("line"), self.zone("head", "edge"), self.zone("tail", "edge"))
+            self._plans.append(ZonePlan(groups, self.literal_index))
+        return self._plans[0]
 
     def by_id(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -244,6 +272,383 @@ def nested_unbounded_repeat(pattern: Any) -> bool:
         return False
 
     return walk(sre_parse.parse(pattern.pattern, pattern.flags).data, False)
+
+
+_NEWLINE_CATEGORIES = frozenset(
+    {
+        "CATEGORY_SPACE",
+        "CATEGORY_UNI_SPACE",
+        "CATEGORY_NOT_DIGIT",
+        "CATEGORY_UNI_NOT_DIGIT",
+        "CATEGORY_NOT_WORD",
+        "CATEGORY_UNI_NOT_WORD",
+        "CATEGORY_LOC_NOT_WORD",
+        "CATEGORY_LINEBREAK",
+        "CATEGORY_UNI_LINEBREAK",
+    }
+)
+
+
+def _may_take_newline(items: Any) -> bool:
+    """Could this parsed (sub)pattern consume a ``\\n``? Unknown constructs answer yes."""
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            if av == 10:
+                return True
+        elif name == "NOT_LITERAL":
+            if av != 10:
+                return True
+        elif name == "IN":
+            negate, hit = False, False
+            for iop, iav in av:
+                iname = str(iop)
+                if iname == "NEGATE":
+                    negate = True
+                elif iname == "LITERAL":
+                    hit = hit or iav == 10
+                elif iname == "RANGE":
+                    hit = hit or iav[0] <= 10 <= iav[1]
+                elif iname == "CATEGORY":
+                    hit = hit or str(iav) in _NEWLINE_CATEGORIES
+                else:
+                    return True
+            if hit != negate:
+                return True
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if _may_take_newline(av[2]):
+                return True
+        elif name == "SUBPATTERN":
+            if _may_take_newline(av[-1]):
+                return True
+        elif name == "BRANCH":
+            if any(_may_take_newline(b) for b in av[1]):
+                return True
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if _may_take_newline(av[1]):
+                return True
+        elif name == "ATOMIC_GROUP":
+            if _may_take_newline(av):
+                return True
+        elif name == "GROUPREF_EXISTS":
+            if any(b is not None and _may_take_newline(b) for b in av[1:]):
+                return True
+        elif name != "AT":
+            return True  # ANY, GROUPREF, anything new: assume the worst
+    return False
+
+
+def line_scan_safe(pattern: Any) -> bool:
+    """May ``pattern`` be searched over lines joined by ``\\n`` to find the lines it matches?
+
+    True when every match the pattern finds in a line on its own is also found at the same
+    place when the line sits between others: a ``re`` pattern compiled with MULTILINE
+    (``^``/``$`` are line ends either way), without ``\\A``/``\\Z``, atomic groups or
+    possessive repeats (which could commit to a longer match across the break and then
+    fail), and whose negative lookarounds cannot consume a line break (``(?!\\S{2}x)`` is
+    fine, ``(?![^x]{2})`` is not). Anything else is answered False: the step then tries the
+    rule on every line, as before. ``regex``-module patterns are not inspected (False).
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return False
+    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.MULTILINE:
+        return False
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            name = str(op)
+            if name == "AT":
+                if str(av) in ("AT_BEGINNING_STRING", "AT_END_STRING"):
+                    return False
+            elif name in ("ATOMIC_GROUP", "POSSESSIVE_REPEAT"):
+                return False
+            elif name == "ASSERT_NOT":
+                if _may_take_newline(av[1]) or not walk(av[1]):
+                    return False
+            elif name == "ASSERT":
+                if not walk(av[1]):
+                    return False
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                if not walk(av[2]):
+                    return False
+            elif name == "SUBPATTERN":
+                if not walk(av[-1]):
+                    return False
+            elif name == "BRANCH":
+                if not all(walk(b) for b in av[1]):
+                    return False
+            elif name == "GROUPREF_EXISTS":
+                if not all(b is None or walk(b) for b in av[1:]):
+                    return False
+        return True
+
+    try:
+        return walk(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return False
+
+
+_LITERAL_CAP = 640
+
+
+def _iscased(code: int) -> bool:
+    """Does ``re`` IGNORECASE let this character match another one?"""
+    import _sre
+
+    return bool(_sre.unicode_iscased(code))
+
+
+def _class_chars(items: Any) -> list[str] | None:
+    """The characters of a small positive class ``[…]``, or None."""
+    out: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(av))
+        elif name == "RANGE" and av[1] - av[0] < 16:
+            out.extend(chr(c) for c in range(av[0], av[1] + 1))
+        else:
+            return None
+    return out if len(out) <= 16 else None
+
+
+def _literal_score(lits: set[str]) -> tuple[int, int]:
+    return (min(len(x) for x in lits), -len(lits))
+
+
+def _best_literals(cands: list[set[str]]) -> set[str] | None:
+    ok = [c for c in cands if c and "" not in c]
+    return max(ok, key=_literal_score) if ok else None
+
+
+def _product(a: set[str], b: set[str]) -> set[str] | None:
+    out = {x + y for x in a for y in b}
+    return out if len(out) <= _LITERAL_CAP else None
+
+
+_Lits = tuple[set[str] | None, set[str] | None, set[str] | None]
+
+
+def _node_literals(op: Any, av: Any, caseless: bool) -> _Lits:
+    """``(exact, required, prefix)`` for one parsed item: ``exact`` the strings it matches
+    exactly (small sets only), ``required`` literals one of which every match of it holds,
+    ``prefix`` strings one of which every match of it starts with."""
+    name = str(op)
+    if name == "LITERAL":
+        if caseless and _iscased(av):
+            return None, None, None
+        return {chr(av)}, {chr(av)}, {chr(av)}
+    if name == "IN":
+        chars = _class_chars(av)
+        if not chars or (caseless and any(_iscased(ord(c)) for c in chars)):
+            return None, None, None
+        return set(chars), set(chars), set(chars)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return {""}, None, {""}  # zero width: neighbours are adjacent in the line
+    if name == "SUBPATTERN":
+        if av[1] or av[2]:  # scoped flags, e.g. (?i:…)
+            return None, None, None
+        return _seq_literals(av[3], caseless)
+    if name == "BRANCH":
+        alts = [_seq_literals(b, caseless) for b in av[1]]
+
+        def union(j: int) -> set[str] | None:
+            if any(x[j] is None for x in alts):
+                return None
+            out: set[str] = set()
+            for x in alts:
+                out |= x[j] or set()
+            return out if len(out) <= _LITERAL_CAP else None
+
+        return union(0), union(1), union(2)
+    if name in ("MAX_REPEAT", "MIN_REPEAT"):
+        lo, hi, sub = av
+        e, r, pre = _seq_literals(sub, caseless)
+        if lo == 0:
+            return None, None, None
+        if lo == hi and e is not None:
+            out: set[str] | None = {""}
+            for _ in range(lo):
+                out = _product(out, e) if out is not None else None
+            if out is not None:
+                return out, _best_literals([x for x in (r, out) if x]), out
+        return None, r, pre
+    return None, None, None
+
+
+def _seq_literals(items: Any, caseless: bool) -> _Lits:
+    run: set[str] = {""}  # the exact strings of the current run of exact items
+    cands: list[set[str]] = []
+    exact: set[str] | None = {""}
+    prefix: set[str] | None = None
+    for op, av in items:
+        e, r, pre = _node_literals(op, av, caseless)
+        if r:
+            cands.append(r)
+        if e is None:
+            # the run is followed by a match of this item, which starts with ``pre``
+            joined = _product(run, pre) if pre is not None else None
+            if joined is not None:
+                cands.append(joined)
+            if prefix is None and exact is not None:
+                prefix = joined if joined is not None else run
+            if run != {""}:
+                cands.append(run)
+            run, exact = {""}, None
+            continue
+        grown = _product(run, e)
+        if exact is not None and prefix is None and grown is None:
+            prefix = run  # too many strings: what is exact so far is the prefix
+        if grown is None:
+            if run != {""}:
+                cands.append(run)
+            grown = set(e)
+        run = grown
+        if exact is not None:
+            exact = _product(exact, e)
+    if run != {""}:
+        cands.append(run)
+    if prefix is None:
+        prefix = exact if exact is not None else run
+    return exact, _best_literals(cands), prefix
+
+
+def required_literals(pattern: Any) -> tuple[str, ...]:
+    """Literals (as few and as long as the pattern allows) one of which every match holds.
+
+    Derived from the parsed ``re`` pattern: a literal run, a small class or an alternation
+    of such; a repeat counts only if it must occur. Empty when nothing is certain
+    (IGNORECASE, scoped flags, a ``regex``-module pattern, a branch without a literal).
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return ()
+    if not isinstance(pattern, re.Pattern):
+        return ()
+    # under IGNORECASE a cased character matches its other cases: only caseless
+    # characters (Han, digits, punctuation) make literals then
+    caseless = bool(pattern.flags & re.IGNORECASE)
+    try:
+        found = _seq_literals(sre_parse.parse(pattern.pattern, pattern.flags).data, caseless)[1]
+    except Exception:
+        return ()
+    if not found or any("\n" in x for x in found):
+        return ()
+    return tuple(sorted(found))
+
+
+_CATEGORY_SOURCE = {
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def _atom_source(op: Any, av: Any) -> str | None:
+    name = str(op)
+    if name == "LITERAL":
+        return re.escape(chr(av))
+    if name != "IN":
+        return None
+    parts = []
+    for iop, iav in av:
+        iname = str(iop)
+        if iname == "NEGATE":
+            parts.append("^")
+        elif iname == "LITERAL":
+            parts.append(re.escape(chr(iav)))
+        elif iname == "RANGE":
+            parts.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
+        elif iname == "CATEGORY" and str(iav) in _CATEGORY_SOURCE:
+            parts.append(_CATEGORY_SOURCE[str(iav)])
+        else:
+            return None
+    return "[" + "".join(parts) + "]"
+
+
+def _first_atoms(items: Any) -> tuple[set[str], bool] | None:
+    """Sources of the one-character atoms a match of ``items`` can start with, and whether
+    ``items`` can match the empty string; None when unknown."""
+    atoms: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
+        if name in ("LITERAL", "IN"):
+            src = _atom_source(op, av)
+            if src is None:
+                return None
+            atoms.add(src)
+            return atoms, False
+        if name == "SUBPATTERN":
+            if av[1] or av[2]:
+                return None
+            found = _first_atoms(av[3])
+        elif name == "BRANCH":
+            parts = [_first_atoms(b) for b in av[1]]
+            if any(p is None for p in parts):
+                return None
+            found = (
+                set().union(*(p[0] for p in parts if p)),
+                any(p[1] for p in parts if p),
+            )
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            sub = _first_atoms(av[2])
+            found = None if sub is None else (sub[0], sub[1] or av[0] == 0)
+        else:
+            return None
+        if found is None:
+            return None
+        atoms |= found[0]
+        if not found[1]:
+            return atoms, False
+    return atoms, True
+
+
+def _anchored_atoms(items: Any) -> set[str] | None:
+    if not items:
+        return None
+    op, av = items[0]
+    name = str(op)
+    if name == "AT" and str(av) == "AT_BEGINNING":
+        found = _first_atoms(items[1:])
+        return found[0] if found is not None and not found[1] else None
+    if name == "BRANCH":
+        parts = [_anchored_atoms(b) for b in av[1]]
+        if any(p is None for p in parts):
+            return None
+        return set().union(*(p for p in parts if p is not None))
+    if name == "SUBPATTERN" and not av[1] and not av[2]:
+        return _anchored_atoms(av[3])
+    return None
+
+
+def first_char_pattern(pattern: Any) -> Any:
+    """For a pattern whose every branch starts with ``^`` (MULTILINE): a compiled pattern of
+    one character that the first character of any line the pattern finds matches.
+
+    ``^[【\\[]?(?:分享到|分享)`` gives ``[【\\[]|分``. None when the pattern is not anchored
+    that way or a first element is too broad to name (``[^\\n]``, ``.``).
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return None
+    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.MULTILINE:
+        return None
+    try:
+        atoms = _anchored_atoms(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return None
+    if not atoms or any(a.startswith("[^") for a in atoms):
+        return None
+    return re.compile("|".join(sorted(atoms)), pattern.flags & (re.IGNORECASE | re.ASCII))
 
 
 def _fail(source: str, rule_id: str | None, message: str) -> ValueError:
@@ -341,6 +746,9 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         examples=tuple(examples),
         keep=tuple(keep),
         source=source,
+        line_scan=zone in LINE_ZONES and line_scan_safe(compiled),
+        literals=tuple(needs) if needs else required_literals(compiled),
+        first=first_char_pattern(compiled) if zone in LINE_ZONES or zone == "inline" else None,
     )
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from ..decode.step import is_chinese
 from ..document import Document
 from ..pipeline import DocumentStep
-from ._lines import line_starts, whole_line_spans
+from ._lines import DocLines, line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 
 #: Upper bound on strip passes per document (see ``StripBoilerplate.__call__``).
@@ -104,28 +104,50 @@ class StripBoilerplate(DocumentStep):
         if not text:
             return doc, False
         rs = self.ruleset
-        for rule in rs.flags:
-            if rule.zone != "text" or rule.requires is not None or not rule.may_occur_in(text):
-                continue
-            if rule.pattern.search(text):
-                doc.flag(rule.flag or rule.id)
-
         lines = text.split("\n")
         starts = line_starts(lines)
         stripped = [ln.strip() for ln in lines]
         removed_by: list[Rule | None] = [None] * len(lines)
+        # one automaton pass finds every rule's literals: which rules can occur at all, and
+        # on which lines (see _lines.DocLines for the other, per-rule, prefilters)
+        ctx = DocLines(text, starts, stripped, rs.literal_index)
+        for rule in rs.flags:
+            if rule.zone != "text" or rule.requires is not None or not ctx.possible(rule):
+                continue
+            if rule.pattern.search(text):
+                doc.flag(rule.flag or rule.id)
 
-        line_rules = _possible(rs.zone("line"), text)
-        for i, s in enumerate(stripped):
+        # Rules in order, each claiming the still-free lines it matches: the same as taking,
+        # for every line, the first rule in order that matches it. Only a rule's candidate
+        # lines are tried; every line it could claim is among them.
+        plan = rs.plan
+        line_rules, head, tail = plan.groups
+        by_line, head_lines, tail_lines = ctx.by_line(plan)
+        for i, ks in by_line.items():
+            s = stripped[i]
             if s:
-                removed_by[i] = _first_match(line_rules, s)
-        inline_rules = _possible(rs.zone("inline"), text)
-        head = _possible(rs.zone("head", "edge"), text)
-        self._zone(stripped, removed_by, head, self.head_lines, inline_rules, forward=True)
-        tail = _possible(rs.zone("tail", "edge"), text)
-        self._zone(stripped, removed_by, tail, self.tail_lines, inline_rules, forward=False)
-        inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
-        _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
+                for k in ks:
+                    if line_rules[k].matches_line(s):
+                        removed_by[i] = line_rules[k]
+                        break
+        inline_rules = tuple(r for r in rs.zone("inline") if ctx.possible(r))
+        self._zone(stripped, removed_by, head, head_lines, self.head_lines, inline_rules, ctx)
+        self._zone(
+            stripped,
+            removed_by,
+            tail,
+            tail_lines,
+            self.tail_lines,
+            inline_rules,
+            ctx,
+            forward=False,
+        )
+        # an anchored inline rule (【政策解读】 at a line start) is run only if some raw line
+        # starts with a character it can start with
+        spans_rules = tuple(r for r in inline_rules if ctx.raw_first_possible(r, lines))
+        inline = _inline_spans(text, starts, stripped, removed_by, spans_rules)
+        last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
+        _peel_last(stripped, removed_by, inline, last_rules)
 
         marks = [r.id if r is not None else None for r in removed_by]
         spans = whole_line_spans(lines, starts, marks)
@@ -154,10 +176,12 @@ class StripBoilerplate(DocumentStep):
         stripped: list[str],
         removed_by: list[Rule | None],
         rules: tuple[Rule, ...],
+        may: dict[int, list[int]],
         size: int,
         inline_rules: tuple[Rule, ...],
+        ctx: DocLines,
         *,
-        forward: bool,
+        forward: bool = True,
     ) -> None:
         """Claim lines among the first (last) ``size`` kept lines.
 
@@ -169,6 +193,10 @@ class StripBoilerplate(DocumentStep):
         order = range(len(stripped)) if forward else range(len(stripped) - 1, -1, -1)
         kept = 0
         seen: set[str] = set()
+        # the rules that may claim each line; a ``repeat`` rule's pattern matches nearly any
+        # short line, its test is the repetition: it is tried on lines seen before
+        repeats = [k for k, rule in enumerate(rules) if rule.repeat and ctx.possible(rule)]
+        track = bool(repeats)  # the seen keys serve repeat rules only
         for i in order:
             if kept >= size:
                 return
@@ -176,12 +204,15 @@ class StripBoilerplate(DocumentStep):
             if not s or removed_by[i] is not None:
                 continue
             key = s
-            for rule in inline_rules:
-                key = rule.pattern.sub("", key).strip()
+            if track:
+                for rule in inline_rules:
+                    key = rule.pattern.sub("", key).strip()
             hit = None
-            for rule in rules:
-                if rule.repeat and key not in seen:
-                    continue
+            ks = may.get(i, ())
+            if repeats and key in seen:
+                ks = sorted((*ks, *repeats))
+            for k in ks:
+                rule = rules[k]
                 if rule.matches_line(s):
                     hit = rule
                     break
@@ -190,11 +221,6 @@ class StripBoilerplate(DocumentStep):
                 seen.add(key)
             else:
                 removed_by[i] = hit
-
-
-def _possible(rules: tuple[Rule, ...], text: str) -> tuple[Rule, ...]:
-    """The rules whose ``needs`` literals occur somewhere in ``text`` (all others cannot match)."""
-    return tuple(r for r in rules if r.may_occur_in(text))
 
 
 def _first_match(rules: tuple[Rule, ...], line: str) -> Rule | None:
@@ -213,9 +239,7 @@ def _inline_spans(
 ) -> dict[int, list[tuple[int, int, Rule]]]:
     """Inline matches on kept lines, by line; a line left blank is removed whole instead."""
     found: dict[int, list[tuple[int, int, Rule]]] = {}
-    for rule in rules:
-        if not rule.may_occur_in(text):
-            continue
+    for rule in rules:  # only rules whose needs occur in the text
         for m in rule.pattern.finditer(text):
             start, end = m.span()
             if end <= start or "\n" in m.group():
