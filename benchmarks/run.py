@@ -26,6 +26,7 @@ its descendants, sampled every 0.1 s; ``maxrss`` (largest single process) is kep
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -446,6 +447,16 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
     )
     live = [srcs for srcs in groups.values() if any(status.get(s) != "rejected" for s in srcs)]
     kept_ok = sum(1 for srcs in live if sum(status.get(s) == "kept" for s in srcs) == 1)
+    from lawrpt_corpus import Document, ScriptNormalize, Typography
+
+    typo, script = Typography(), ScriptNormalize()
+
+    @functools.lru_cache(maxsize=65536)
+    def as_built(line: str) -> str:
+        doc = Document(source="truth", raw_sha256="", n_bytes=0)
+        doc.text = line.strip()
+        return script(typo(doc)).text
+
     left: dict[str, list[int]] = {}
     meta: dict[str, list[int]] = {}
     fields = ("year", "province", "agency", "title")
@@ -458,7 +469,10 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
             for b in rec["boilerplate"]:
                 c = left.setdefault(b["cat"], [0, 0])
                 c[1] += 1
-                c[0] += b["text"] in row["text"]
+                # the line as the build's normalising steps would have written it (a dash
+                # run becomes ——, a traditional mirror's line simplified): else a surviving
+                # line is counted as removed
+                c[0] += as_built(b["text"]) in row["text"]
             for name in fields:
                 m = meta.setdefault(name, [0, 0, 0])  # rows, filled, right
                 m[0] += 1
