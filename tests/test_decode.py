@@ -165,6 +165,19 @@ def test_traces_of_an_earlier_lossy_conversion_are_flagged(marker: str) -> None:
     assert doc.kept and "mojibake_unrecoverable" in doc.flags
 
 
+@pytest.mark.parametrize("codec", ["utf-8", "gb18030", "utf-16-le"])
+def test_traces_in_the_middle_of_a_large_file_are_flagged_and_a_tolerant_fffd_is_not(
+    codec: str,
+) -> None:
+    body = TEXT * 1500  # ~75,000 characters: the marker is far from head and tail
+    doc = decode((body + "锟斤拷" + body).encode(codec))
+    assert doc.kept and "mojibake_unrecoverable" in doc.flags
+    # a U+FFFD the decoder itself inserted (a stray byte) is not a trace of an earlier loss
+    doc = decode(body.encode("utf-8") + b"\xff" + body.encode("utf-8"))
+    assert doc.kept and "decode_replacements" in doc.flags
+    assert "mojibake_unrecoverable" not in doc.flags
+
+
 def test_clean_chinese_gets_no_mojibake_flag_and_no_edit(seed_texts: dict[str, str]) -> None:
     for text in seed_texts.values():
         doc = decode(text.encode("utf-8"))

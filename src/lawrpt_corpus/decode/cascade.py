@@ -31,6 +31,8 @@ from .score import SAMPLE_CHARS, SCORE_CHARS, char_cost, common_hanzi_count, pla
 
 #: Bytes of input examined for the codec decision.
 SAMPLE_BYTES = 3 * SAMPLE_CHARS
+#: Bytes of a GB/Big5 candidate decoded to score it (at least SCORE_CHARS characters).
+HEAD_BYTES = 2 * SCORE_CHARS
 #: A candidate decoding must score at least this (share of plausible characters).
 MIN_PLAUSIBLE = 0.6
 #: NUL bytes above this share of the sample mean binary (unless UTF-16/32 is plausible).
@@ -124,6 +126,24 @@ def _strict(raw: bytes, codec: str) -> tuple[str, bool] | None:
 _EVIDENCE_SLACK = 1
 #: At most this many code units either side of the best evidence position are searched.
 _SEARCH_UNITS = 32
+
+
+def _strict_head(raw: bytes, codec: str, n: int) -> tuple[str, int, bool] | None:
+    """Strict decode of ``raw[:n]`` cut back to a character boundary: (text, bytes used,
+    final character of the whole input dropped). None when the head has an invalid byte."""
+    if n >= len(raw):
+        got = _strict(raw, codec)
+        return None if got is None else (got[0], len(raw), got[1])
+    head = raw[:n]
+    try:
+        return head.decode(codec), n, False
+    except UnicodeDecodeError as exc:
+        if exc.reason in _TAIL_REASONS and exc.end >= n and exc.start >= n - 3:
+            try:
+                return head[: exc.start].decode(codec), exc.start, False
+            except UnicodeDecodeError:
+                return None
+        return None
 
 
 def _split_point(raw: bytes, codec: str) -> int:
@@ -317,25 +337,45 @@ def _decode_utf8_mixed(raw: bytes, result: Decoded) -> str:
     return text
 
 
+# Byte classes for the island scan: lead bytes of 3-byte UTF-8 CJK (E3–EF) → "L",
+# continuation bytes (80–BF) → "c", anything else → "x".
+_ISLAND_CLASSES = bytes(
+    ord("L") if 0xE3 <= b <= 0xEF else ord("c") if 0x80 <= b <= 0xBF else ord("x")
+    for b in range(256)
+)
+_ISLAND_SHAPE = b"LccLcc"
+
+
 def _island_starts(raw: bytes) -> list[int]:
-    """Offsets where two UTF-8 encoded CJK characters follow each other (vectorised: one
-    full pass to find lead bytes 0xE3–0xEF, then checks on those positions only)."""
-    n = len(raw)
-    if n < 6:
+    """Offsets where two UTF-8 encoded CJK characters follow each other: one
+    ``bytes.translate`` to byte classes, then ``bytes.find`` (C speed, no Python loop over
+    bytes; typically zero hits in GB/Big5 text)."""
+    if len(raw) < 6:
         return []
-    a = np.frombuffer(raw, dtype=np.uint8)
-    idx = np.flatnonzero((a - np.uint8(0xE3)) <= 0x0C)
-    idx = idx[idx < n - 5]
-    if not len(idx):
-        return []
-    ok = ((a[idx + 1] - np.uint8(0x80)) < 0x40) & ((a[idx + 2] - np.uint8(0x80)) < 0x40)
-    idx = idx[ok]
-    ok = (
-        ((a[idx + 3] - np.uint8(0xE3)) <= 0x0C)
-        & ((a[idx + 4] - np.uint8(0x80)) < 0x40)
-        & ((a[idx + 5] - np.uint8(0x80)) < 0x40)
+    classes = raw.translate(_ISLAND_CLASSES)
+    out: list[int] = []
+    i = classes.find(_ISLAND_SHAPE)
+    while i >= 0:
+        out.append(i)
+        i = classes.find(_ISLAND_SHAPE, i + 1)
+    return out
+
+
+#: Up to this many UTF-8 CJK pairs are always tried as islands (a short input).
+_FEW_ISLANDS = 64
+
+
+def _may_have_islands(raw: bytes) -> bool:
+    """True when ``raw`` has UTF-8 CJK pairs: a few, or covering at most
+    ``MAX_FOREIGN_SHARE`` of it. More means UTF-8 is the host text, not pasted islands (and
+    decoding each pair in place would take seconds on a large UTF-8 file with one bad
+    byte)."""
+    if len(raw) < len(_ISLAND_SHAPE):
+        return False
+    count = raw.translate(_ISLAND_CLASSES).count(_ISLAND_SHAPE)
+    return 0 < count and (
+        count <= _FEW_ISLANDS or count * len(_ISLAND_SHAPE) <= MAX_FOREIGN_SHARE * len(raw)
     )
-    return idx[ok].tolist()
 
 
 def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> str:
@@ -377,7 +417,7 @@ def _tolerant(raw: bytes, codec: str, result: Decoded) -> str:
     if codec == "utf-8":
         return _decode_utf8_mixed(raw, result)
     result.lossy = True
-    if _island_starts(raw):
+    if _may_have_islands(raw):
         return _with_utf8_islands(raw, codec, "replace", result)
     return raw.decode(codec, "replace")
 
@@ -481,33 +521,37 @@ def decode_bytes(raw: bytes) -> Decoded:
             result.flags.append("decode_truncated")
         return _finish(result, strict[0], "utf-8", "strict-utf-8")
 
-    # Candidates scored on the sample; the winner then decodes the whole input strictly.
+    # Candidates scored on their first SCORE_CHARS characters (GB/Big5: a strict decode of
+    # the first 2 * SCORE_CHARS bytes, cut on a character boundary); the most plausible one
+    # that also decodes the whole input strictly wins (the head decode is reused).
     scored: list[tuple[float, int, str]] = []
-    decoded: dict[str, tuple[str, bool]] = {}
+    heads: dict[str, tuple[str, int, bool]] = {}
     for order, codec in enumerate(("gb18030", "big5", "utf-16-le", "utf-16-be")):
         if codec in _WIDE:
             if len(sample) > 1 and _utf16_shape(sample, codec):
                 scored.append((_wide_score(raw, codec), -order, codec))
             continue
-        got = _strict(sample, codec)
-        if got is not None and got[0]:
-            decoded[codec] = got
-            scored.append((plausibility(got[0]), -order, codec))
+        head = _strict_head(raw, codec, HEAD_BYTES)
+        if head is not None and head[0]:
+            heads[codec] = head
+            scored.append((plausibility(head[0]), -order, codec))
     scored.sort(reverse=True)
-    if scored and scored[0][0] >= MIN_PLAUSIBLE:
-        codec = scored[0][2]
-        family = "utf-16" if codec in _WIDE else codec
+    for score, _, codec in scored:
+        if score < MIN_PLAUSIBLE:
+            break
         if codec in _WIDE:
             return _finish(result, _decode_wide(raw, codec, result), codec, "utf-16-plausible")
-        # A small input is its own sample: reuse that decode.
-        full = decoded[codec] if len(sample) == len(raw) else _strict(raw, codec)
-        if full is not None:
-            if full[1]:
-                result.flags.append("decode_truncated")
-            text = full[0]
-            if _island_starts(raw):
-                text = _with_utf8_islands(raw, codec, "strict", result)
-            return _finish(result, text, codec, f"{family}-plausible")
+        text, used, truncated = heads[codec]
+        if used < len(raw):
+            rest = _strict(raw[used:], codec)
+            if rest is None:
+                continue  # fails later in the input: the next candidate, else tolerant
+            text, truncated = text + rest[0], rest[1]
+        if truncated:
+            result.flags.append("decode_truncated")
+        if _may_have_islands(raw):
+            text = _with_utf8_islands(raw, codec, "strict", result)
+        return _finish(result, text, codec, f"{codec}-plausible")
 
     # Tolerant: the most plausible candidate with few U+FFFD.
     best: tuple[float, str] | None = None

@@ -51,7 +51,9 @@ def common_hanzi() -> frozenset[str]:
     return frozenset(data["gb2312_level1"]) | frozenset(data["big5_level1"])
 
 
-_PLAUSIBLE, _COMMON, _HAN, _LATIN1_LEAD = 1, 2, 4, 8
+_PLAUSIBLE, _COMMON, _HAN, _LATIN1_LEAD, _SPACE = 1, 2, 4, 8, 16
+#: Characters that are not "visible" for the Han share (``is_chinese``).
+SPACES = " \t\n\r\u3000\ufeff"
 
 
 @cache
@@ -65,6 +67,7 @@ def _lut() -> np.ndarray:
     for lo, hi in _HAN_RANGES:
         lut[lo : hi + 1] |= _HAN
     lut[0xC2:0xF5] |= _LATIN1_LEAD  # Â–ô: first character of a UTF-8-as-latin-1 sequence
+    lut[[ord(c) for c in SPACES]] |= _SPACE
     return lut
 
 
@@ -82,7 +85,7 @@ def _ranges(spec: str) -> list[tuple[int, int]]:
 
 
 def _bits(text: str) -> np.ndarray:
-    return _lut()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")]
+    return np.take(_lut(), np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4"))
 
 
 def plausibility(text: str) -> float:
@@ -117,6 +120,8 @@ class SampleProfile:
     plausible: int
     han: int
     latin1_lead: bool
+    #: Characters of ``SPACES`` (the rest are "visible").
+    spaces: int = 0
 
     @property
     def plausibility(self) -> float:
@@ -124,14 +129,15 @@ class SampleProfile:
 
 
 def profile(text: str) -> SampleProfile:
-    """One pass over the sample: plausibility, Han count, presence of Â–ô."""
+    """One lookup pass over the sample: plausibility, Han count, spaces, presence of Â–ô."""
     sample = text[:SAMPLE_CHARS]
     bits = _bits(sample)
     return SampleProfile(
         chars=len(sample),
         plausible=int(np.count_nonzero(bits & _PLAUSIBLE)),
         han=int(np.count_nonzero(bits & _HAN)),
-        latin1_lead=bool(np.any(bits & _LATIN1_LEAD)),
+        latin1_lead=bool(np.count_nonzero(bits & _LATIN1_LEAD)),
+        spaces=int(np.count_nonzero(bits & _SPACE)),
     )
 
 
