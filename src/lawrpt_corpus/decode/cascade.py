@@ -447,26 +447,31 @@ def _utf16_shape(sample: bytes, codec: str) -> bool:
 
 
 def _wide_score(raw: bytes, codec: str) -> float:
-    """Plausibility of the sample of ``raw`` as UTF-16/32; realigned only if the plain
-    decode fails and the input's length leaves a stray byte (the sample keeps that remainder).
+    """Plausibility of ``raw`` as UTF-16/32 (its first ``SCORE_CHARS`` units, all the score
+    looks at); realigned on the sample only if the plain decode fails and the input's length
+    leaves a stray byte (the sample keeps that remainder).
 
-    UTF-32 is scored only when a quarter of the units have a zero top byte, on the stream's
-    alignment or one byte later (cheap structural check; a UTF-32 decode of other data with
-    ``errors="replace"`` is slow)."""
+    Cheap structural gates first, on the stream's alignment or one byte later (a stray byte
+    early in the input): UTF-16 needs :func:`_utf16_shape`, UTF-32 a zero top byte in a
+    quarter of the units (a wide decode of other data with ``errors="replace"`` is slow)."""
     unit = _WIDE[codec][0]
-    sample = raw[: SAMPLE_BYTES + len(raw) % unit]
+    head = raw[: SCORE_CHARS * unit + 1]
     if unit == 4:
         at = 3 if codec == "utf-32-le" else 0
-        zeros = max(sample[at::4].count(0), sample[at + 1 :: 4].count(0))  # also one byte late
-        if zeros < 0.25 * (len(sample) // 4):
+        zeros = max(head[at::4].count(0), head[at + 1 :: 4].count(0))
+        if zeros < 0.25 * (len(head) // 4):
             return 0.0
-    body = sample[: len(sample) - len(sample) % unit]
+    elif not (_utf16_shape(head, codec) or _utf16_shape(head[1:], codec)):
+        return 0.0
+    body = head[: SCORE_CHARS * unit]
+    body = body[: len(body) - len(body) % unit]
     score = plausibility(body.decode(codec, "replace"))
-    if score < MIN_PLAUSIBLE and len(sample) % unit:
-        # a stray byte early in the sample leaves little aligned text: try one byte later
-        late = sample[1 : 1 + len(body)]
+    if score < MIN_PLAUSIBLE and len(raw) % unit:
+        # a stray byte early in the input leaves little aligned text: try one byte later
+        late = head[1 : 1 + len(body)]
         shifted = plausibility(late[: len(late) - len(late) % unit].decode(codec, "replace"))
         if max(score, shifted) >= MIN_PLAUSIBLE / 3:
+            sample = raw[: SAMPLE_BYTES + len(raw) % unit]
             score = plausibility(_decode_wide(sample, codec, Decoded()))
     return score
 
@@ -528,7 +533,7 @@ def decode_bytes(raw: bytes) -> Decoded:
     heads: dict[str, tuple[str, int, bool]] = {}
     for order, codec in enumerate(("gb18030", "big5", "utf-16-le", "utf-16-be")):
         if codec in _WIDE:
-            if len(sample) > 1 and _utf16_shape(sample, codec):
+            if len(sample) > 1:
                 scored.append((_wide_score(raw, codec), -order, codec))
             continue
         head = _strict_head(raw, codec, HEAD_BYTES)

@@ -130,10 +130,19 @@ class SampleProfile:
 
 def profile(text: str) -> SampleProfile:
     """One lookup pass over the sample: plausibility, Han count, spaces, presence of Â–ô."""
-    sample = text[:SAMPLE_CHARS]
-    bits = _bits(sample)
+    return profile_of_bits(_bits(text[:SAMPLE_CHARS]))
+
+
+def lookup_table() -> np.ndarray:
+    """The code point → bit set table (read-only; bits 32 and 64 are free for callers that
+    copy it and add their own, see :func:`profile_of_bits`)."""
+    return _lut()
+
+
+def profile_of_bits(bits: np.ndarray) -> SampleProfile:
+    """:func:`profile` from the looked-up bit sets of ``text[:SAMPLE_CHARS]``."""
     return SampleProfile(
-        chars=len(sample),
+        chars=len(bits),
         plausible=int(np.count_nonzero(bits & _PLAUSIBLE)),
         han=int(np.count_nonzero(bits & _HAN)),
         latin1_lead=bool(np.count_nonzero(bits & _LATIN1_LEAD)),

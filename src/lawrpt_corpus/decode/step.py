@@ -32,7 +32,7 @@ from .mojibake import (
     repair_latin1,
     unrecoverable_signs,
 )
-from .score import SAMPLE_CHARS, SampleProfile, profile
+from .score import SAMPLE_CHARS, SampleProfile, lookup_table, profile, profile_of_bits
 
 
 def is_chinese(text: str, min_han_share: float = 0.1, prof: SampleProfile | None = None) -> bool:
@@ -45,35 +45,40 @@ def is_chinese(text: str, min_han_share: float = 0.1, prof: SampleProfile | None
     return prof.han > 0 and prof.han >= min_han_share * (prof.chars - prof.spaces)
 
 
-_INVISIBLE, _MARKER = 1, 2
-#: Characters scanned per lookup pass (bounds the temporary arrays on large texts).
+#: Bits added to a copy of the score table (which uses bits 1–16).
+_INVISIBLE, _MARKER = 32, 64
+#: Characters looked up per pass (bounds the temporary arrays on large texts; at least
+#: SAMPLE_CHARS, so the first chunk holds the whole profile sample).
 _CHUNK = 1 << 16
 
 
 @cache
-def _mark_lut() -> np.ndarray:
-    """BMP code point → bits: ``_INVISIBLE`` for what :func:`_drop_invisibles` removes,
-    ``_MARKER`` for U+FFFD and 锟 (start of 锟斤拷). All are below U+10000; higher code points
-    are clipped to U+FFFF, which is neither."""
+def _step_lut() -> np.ndarray:
+    """The score table plus ``_INVISIBLE`` for what :func:`_drop_invisibles` removes and
+    ``_MARKER`` for U+FFFD and 锟 (start of 锟斤拷)."""
     from ..normalize.hygiene import invisible_and_control
 
-    lut = np.zeros(0x10000, dtype=np.uint8)
+    lut = lookup_table().copy()
     lut[list(invisible_and_control()[1])] |= _INVISIBLE
     lut[[0xFFFD, ord("锟")]] |= _MARKER
     return lut
 
 
-def _scan(text: str) -> tuple[int, bool]:
-    """(number of invisible/control characters to drop, any U+FFFD or 锟 present): one
-    vectorised lookup over the whole text, in chunks."""
-    lut = _mark_lut()
+def _scan(text: str) -> tuple[SampleProfile, int, bool]:
+    """One vectorised lookup over the whole text (in chunks): the profile of its first
+    SAMPLE_CHARS, the number of invisible/control characters to drop, and whether a U+FFFD
+    or 锟 occurs anywhere."""
+    lut = _step_lut()
+    prof: SampleProfile | None = None
     invisible, marker = 0, False
     for i in range(0, len(text), _CHUNK):
         codes = np.frombuffer(text[i : i + _CHUNK].encode("utf-32-le", "surrogatepass"), "<u4")
-        bits = np.take(lut, codes, mode="clip")
+        bits = np.take(lut, codes)
+        if prof is None:
+            prof = profile_of_bits(bits[:SAMPLE_CHARS])
         invisible += int(np.count_nonzero(bits & _INVISIBLE))
         marker = marker or bool(np.count_nonzero(bits & _MARKER))
-    return invisible, marker
+    return prof or profile(text), invisible, marker
 
 
 def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
@@ -109,12 +114,11 @@ class DecodeStep(DocumentStep):
         for rule, count in res.edits.items():
             doc.log_edit(self.name, rule, count)
         utf8 = res.codec in ("utf-8", "utf-8-sig")
-        prof = profile(text)
         if self.repair_mojibake:
             # Invisible and control characters are never text; dropped first, so that a
             # mojibake run they interrupt is repaired now and not on a later pass (which
             # would make cleaning non-idempotent). Hygiene would drop them anyway.
-            invisible, marker = _scan(text)
+            prof, invisible, marker = _scan(text)
             if invisible:
                 text = _drop_invisibles(text, invisible, doc, self.name)
                 prof = profile(text)
@@ -136,6 +140,8 @@ class DecodeStep(DocumentStep):
                 marker = True
             elif detected:
                 doc.flag("mojibake_unrecoverable")
+        else:
+            prof = profile(text)
         # Traces of a lossy conversion upstream: U+FFFD in a source we decoded without
         # inserting any, or 锟斤拷. After the scan above, the whole text is searched only when
         # the scan saw a marker (or a repair changed the text); else head and tail of the bytes.
