@@ -452,16 +452,18 @@ def _wide_score(raw: bytes, codec: str) -> float:
     leaves a stray byte (the sample keeps that remainder).
 
     Cheap structural gates first, on the stream's alignment or one byte later (a stray byte
-    early in the input): UTF-16 needs :func:`_utf16_shape`, UTF-32 a zero top byte in a
-    quarter of the units (a wide decode of other data with ``errors="replace"`` is slow)."""
+    early in the input, when the length leaves one): UTF-16 needs :func:`_utf16_shape`,
+    UTF-32 a zero top byte in a quarter of the units (a wide decode of other data with
+    ``errors="replace"`` is slow)."""
     unit = _WIDE[codec][0]
     head = raw[: SCORE_CHARS * unit + 1]
+    stray = len(raw) % unit != 0  # only then can the stream be one byte late
     if unit == 4:
         at = 3 if codec == "utf-32-le" else 0
-        zeros = max(head[at::4].count(0), head[at + 1 :: 4].count(0))
+        zeros = max(head[at::4].count(0), head[at + 1 :: 4].count(0) if stray else 0)
         if zeros < 0.25 * (len(head) // 4):
             return 0.0
-    elif not (_utf16_shape(head, codec) or _utf16_shape(head[1:], codec)):
+    elif not (_utf16_shape(head, codec) or (stray and _utf16_shape(head[1:], codec))):
         return 0.0
     body = head[: SCORE_CHARS * unit]
     body = body[: len(body) - len(body) % unit]
