@@ -235,6 +235,21 @@ def test_any_stray_byte_anywhere_in_utf16_or_utf32_costs_one_u_fffd(codec: str) 
     assert exact >= 57  # measured: 59, 60, 60, 59
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_cut_tail_in_utf16_or_utf32_is_dropped_never_mistaken_for_a_stray_byte(
+    codec: str,
+) -> None:
+    rng = random.Random(codec)
+    text = (TEXT + "\n2023年办结案件1,376件，同比增长12.5%。") * 3
+    unit = 4 if codec.startswith("utf-32") else 2
+    for _ in range(40):
+        piece = text[rng.randrange(0, 40) :][: rng.randrange(20, 120)]
+        raw = piece.encode(codec)[: -rng.randrange(1, unit)]
+        doc = decode(raw)
+        assert doc.text == piece[:-1], (piece, codec)
+        assert "decode_truncated" in doc.flags and "decode_resync" not in doc.flags
+
+
 def test_default_pipeline_runs_hygiene_right_after_decode() -> None:
     names = [s.name for s in default_pipeline().steps]
     assert names[:2] == ["decode", "hygiene"]
