@@ -1,10 +1,13 @@
 """Decode throughput per encoding: lawrpt_corpus DecodeStep vs chardet vs charset-normalizer.
 
-    PYTHONPATH=src python benchmarks/bench_decode.py [--mb 4] [--repeat 3]
+    PYTHONPATH=src python benchmarks/bench_decode.py [--mb 4] [--repeat 3] [--src DIR]
 
 Inputs are made from the seeds: one large file of about ``--mb`` MB per encoding (the
 seeds concatenated, repeated) and a stream of seed-sized files (~10 KB each, the size of a
-real report). Throughput is input bytes per second on one core (best of ``--repeat``).
+real report). Throughput is input bytes per CPU second of this process (``process_time``,
+best of ``--repeat``; the machine may be shared). ``--src`` imports ``lawrpt_corpus`` from
+another source tree (e.g. an older commit's ``src`` from ``git archive``), so that before
+and after can be measured side by side in one session, alternating runs.
 The detectors are timed on a smaller input (they are much slower) and only *detect*; the
 decode step detects, decodes the whole input and checks it. "right" says whether each tool
 named the codec correctly (GB family counted as right for gb2312/gbk/gb18030).
@@ -26,7 +29,8 @@ from pathlib import Path
 import opencc
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+_SRC = sys.argv[sys.argv.index("--src") + 1] if "--src" in sys.argv[:-1] else str(ROOT / "src")
+sys.path.insert(0, _SRC)
 
 from lawrpt_corpus.decode import DecodeStep  # noqa: E402
 from lawrpt_corpus.document import Document  # noqa: E402
@@ -62,9 +66,9 @@ def seed_text(codec: str) -> str:
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return min(times)
 
 
@@ -94,7 +98,15 @@ def cn_detect(raws: list[bytes]) -> list[str | None]:
 
 
 def row(
-    label: str, codec: str, bom: bytes, fam: str, mb: float, kb: int, repeat: int, cn: str | None
+    label: str,
+    codec: str,
+    bom: bytes,
+    fam: str,
+    mb: float,
+    kb: int,
+    repeat: int,
+    cn: str | None,
+    detectors: bool = True,
 ) -> str:
     """One table row: throughput of bare decode, DecodeStep, chardet, charset-normalizer."""
     text = seed_text(codec)
@@ -112,8 +124,16 @@ def row(
     t_bare = best_of(repeat, lambda: body.decode(codec))
     t_large = best_of(repeat, lambda: ours([large]))
     t_files = best_of(repeat, lambda: ours(files))
-    t_cd = best_of(1, lambda: chardet_detect([small]))
     got_ours = ours([large]) + ours(files)
+    right_ours = "yes" if all(family(e) == fam for e in got_ours) else "no"
+    files_mb = sum(map(len, files)) / 1e6
+    head = (
+        f"| {label} | {len(body) / t_bare / 1e6:.0f} | {len(large) / t_large / 1e6:.0f} "
+        f"| {files_mb / t_files:.0f} "
+    )
+    if not detectors:
+        return head + f"| – | – | {right_ours} / – / – |"
+    t_cd = best_of(1, lambda: chardet_detect([small]))
     got_cd = chardet_detect([small])[0]
     row_cn = right_cn = "n/a"
     if cn:
@@ -121,13 +141,9 @@ def row(
         got_cn = cn_detect([small])[0]
         row_cn = f"{len(small) / t_cn / 1e6:.1f}"
         right_cn = "yes" if family(got_cn) == fam else f"no ({got_cn})"
-    right_ours = "yes" if all(family(e) == fam for e in got_ours) else "no"
     right_cd = "yes" if family(got_cd) == fam else f"no ({got_cd})"
-    files_mb = sum(map(len, files)) / 1e6
-    return (
-        f"| {label} | {len(body) / t_bare / 1e6:.0f} | {len(large) / t_large / 1e6:.0f} "
-        f"| {files_mb / t_files:.0f} | {len(small) / t_cd / 1e6:.1f} | {row_cn} "
-        f"| {right_ours} / {right_cd} / {right_cn} |"
+    return head + (
+        f"| {len(small) / t_cd / 1e6:.1f} | {row_cn} | {right_ours} / {right_cd} / {right_cn} |"
     )
 
 
@@ -164,6 +180,8 @@ def main() -> int:
     ap.add_argument(
         "--accuracy", action="store_true", help="also: codec accuracy on the labeled matrix"
     )
+    ap.add_argument("--src", default=_SRC, help="source tree to import lawrpt_corpus from")
+    ap.add_argument("--no-detectors", action="store_true", help="time only the decode step")
     args = ap.parse_args()
     try:
         import charset_normalizer
@@ -177,7 +195,7 @@ def main() -> int:
     print(
         f"Python {platform.python_version()} on {platform.machine()}, one core, "
         f"{os.cpu_count()} CPUs, load average {load:.1f}; chardet {chardet.__version__}, "
-        f"charset-normalizer {cn_version or 'not installed'}"
+        f"charset-normalizer {cn_version or 'not installed'}; lawrpt_corpus from {args.src}"
     )
     print()
     print(
@@ -186,7 +204,19 @@ def main() -> int:
     )
     print("|" + "---|" * 7)
     for label, (codec, bom, fam) in ENCODINGS.items():
-        print(row(label, codec, bom, fam, args.mb, args.detector_kb, args.repeat, cn_version))
+        print(
+            row(
+                label,
+                codec,
+                bom,
+                fam,
+                args.mb,
+                args.detector_kb,
+                args.repeat,
+                cn_version,
+                not args.no_detectors,
+            )
+        )
     if args.accuracy:
         accuracy(cn_version is not None)
     return 0

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .score import SAMPLE_CHARS, common_hanzi_count, plausibility
+from .score import SAMPLE_CHARS, SCORE_CHARS, char_cost, common_hanzi_count, plausibility
 
 #: Bytes of input examined for the codec decision.
 SAMPLE_BYTES = 3 * SAMPLE_CHARS
+#: Bytes of a GB/Big5 candidate decoded to score it (at least SCORE_CHARS characters).
+HEAD_BYTES = 2 * SCORE_CHARS
 #: A candidate decoding must score at least this (share of plausible characters).
 MIN_PLAUSIBLE = 0.6
 #: NUL bytes above this share of the sample mean binary (unless UTF-16/32 is plausible).
@@ -120,79 +122,142 @@ def _strict(raw: bytes, codec: str) -> tuple[str, bool] | None:
         return None
 
 
+#: Candidate stray-byte positions: where the alignment evidence is within this of its best.
+_EVIDENCE_SLACK = 1
+#: At most this many code units either side of the best evidence position are searched.
+_SEARCH_UNITS = 32
+
+
+def _strict_head(raw: bytes, codec: str, n: int) -> tuple[str, int, bool] | None:
+    """Strict decode of ``raw[:n]`` cut back to a character boundary: (text, bytes used,
+    final character of the whole input dropped). None when the head has an invalid byte."""
+    if n >= len(raw):
+        got = _strict(raw, codec)
+        return None if got is None else (got[0], len(raw), got[1])
+    head = raw[:n]
+    try:
+        return head.decode(codec), n, False
+    except UnicodeDecodeError as exc:
+        if exc.reason in _TAIL_REASONS and exc.end >= n and exc.start >= n - 3:
+            try:
+                return head[: exc.start].decode(codec), exc.start, False
+            except UnicodeDecodeError:
+                return None
+        return None
+
+
 def _split_point(raw: bytes, codec: str) -> int:
     """Index of the one byte whose removal best realigns a UTF-16/32 stream (len(raw) = none).
 
     Evidence: bytes that look like the high byte of a UTF-16 unit (resp. the non-zero low
     byte of a UTF-32 unit) at the positions where they belong, before the split and shifted
-    by one after it. The byte pattern narrows the split to a few positions; the local
-    plausibility of the decoded neighbourhood picks among them.
+    by one after it (prefix sums). The byte pattern narrows the split to the positions where
+    that evidence is (nearly) at its best; :func:`_best_removal` then removes each byte there
+    in turn and keeps the reading whose characters are most expected in Chinese prose.
     """
     unit, cls, lut = _WIDE[codec]
     if unit == 4:
-        return _split_point32(raw, codec)
-    ev = lut[np.frombuffer(raw, dtype=np.uint8)]
-    idx = np.arange(len(raw))
-    here = ev * (idx % unit == cls)
+        here, after_m = _evidence32(raw, codec)
+    else:
+        ev = lut[np.frombuffer(raw, dtype=np.uint8)]
+        idx = np.arange(len(raw))
+        here = ev * (idx % unit == cls)
+        after_m = ev * ((idx - 1) % unit == cls)
     before = np.concatenate(([0], np.cumsum(here)))[:-1]
-    after_m = ev * ((idx - 1) % unit == cls)
     after = after_m.sum() - np.cumsum(after_m)
     score = before + after
     best = int(score.max())
-    if best <= int(here.sum()) + max(4, len(raw) // (unit * 64)):
-        return len(raw)  # "aligned, tail cut" explains the stream as well
     centre = int(np.argmax(score))
-    lo, hi = max(0, centre - 8 * unit), min(len(raw), centre + 8 * unit)
-    return _best_local(raw, codec, list(range(lo, hi)))
+    if best <= int(here.sum()) + max(4, len(raw) // (unit * 64)) and not _shift_reads_better(
+        raw, codec, centre
+    ):
+        return len(raw)  # "aligned, tail cut" explains the stream as well
+    reach = _SEARCH_UNITS * unit
+    near = np.flatnonzero(score[max(0, centre - reach) : centre + reach] >= best - _EVIDENCE_SLACK)
+    lo = max(0, centre - reach) + int(near[0]) - 2 * unit
+    hi = max(0, centre - reach) + int(near[-1]) + 2 * unit
+    return _best_removal(raw, codec, range(max(0, lo), min(len(raw), hi + 1)), centre)
 
 
-def _split_point32(raw: bytes, codec: str) -> int:
-    """UTF-32: a shifted stream fails the strict decoder within two units of the stray byte."""
-    try:
-        raw[: len(raw) - len(raw) % 4].decode(codec)
-    except UnicodeDecodeError as exc:
-        centre = exc.start
-        return _best_local(raw, codec, list(range(max(0, centre - 8), min(len(raw), centre + 8))))
-    return len(raw)
+#: A shifted reading after the split must beat the aligned one by this much plausibility.
+_SHIFT_MARGIN = 0.2
 
 
-def _best_local(raw: bytes, codec: str, ks: list[int]) -> int:
-    """Among candidate stray-byte positions, the one whose neighbourhood decodes best.
-
-    Every candidate decodes the same byte window, so a wrong one differs only by the few
-    misaligned characters it produces: fewer common hanzi, more implausible characters.
-    """
-    if not ks:
-        return len(raw)
+def _shift_reads_better(raw: bytes, codec: str, centre: int) -> bool:
+    """When the byte evidence for a stray byte is weak (short input, or a stray byte near
+    the end of a long one): is the text after ``centre`` clearly more plausible read one
+    byte later than on the stream's own alignment?"""
     unit = _WIDE[codec][0]
-    lo = max(0, min(ks) - min(ks) % unit - 16 * unit)
-    hi = min(len(raw), max(ks) + 1 + 16 * unit)
+    start = centre - centre % unit
+    stop = start + 4 * SCORE_CHARS
+    aligned = raw[start:stop]
+    shifted = raw[start + 1 : stop + 1]
+    p0 = plausibility(aligned[: len(aligned) - len(aligned) % unit].decode(codec, "replace"))
+    p1 = plausibility(shifted[: len(shifted) - len(shifted) % unit].decode(codec, "replace"))
+    return p1 >= MIN_PLAUSIBLE and p1 >= p0 + _SHIFT_MARGIN
 
-    def local(k: int) -> tuple[int, float, bool, int]:
-        cut = k - k % unit
-        left = raw[lo:cut]
-        right = raw[k + 1 : hi]
-        right = right[: len(right) - len(right) % unit]
-        partial = "\ufffd" if k % unit else ""
-        text = left.decode(codec, "replace") + partial + right.decode(codec, "replace")
-        return common_hanzi_count(text), plausibility(text), k % unit == 0, k
 
-    return int(max(ks, key=local))
+def _evidence32(raw: bytes, codec: str) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-32 alignment evidence per byte position: a unit that is a valid code point with
+    a non-zero low byte, read on the stream's own alignment (first array, counted at the
+    unit's last byte) and shifted by one byte (second array, counted at its first byte).
+
+    A unit misread by one byte always has a zero low byte (the top byte of its neighbour),
+    and misread CJK is not even a code point; a right one has a zero low byte only for the
+    few characters U+xx00 (一, U+3000)."""
+    n = len(raw)
+    here = np.zeros(n, dtype=np.int32)
+    shifted = np.zeros(n, dtype=np.int32)
+    dtype = "<u4" if codec == "utf-32-le" else ">u4"
+    for offset, out in ((0, here), (1, shifted)):
+        m = (n - offset) // 4
+        if m <= 0:
+            continue
+        v = np.frombuffer(raw, dtype=dtype, count=m, offset=offset)
+        good = (v <= 0x10FFFF) & ((v & 0xFF) != 0) & ((v < 0xD800) | (v > 0xDFFF))
+        starts = offset + 4 * np.arange(m)
+        out[starts + (3 if offset == 0 else 0)] = good
+    return here, shifted
+
+
+def _best_removal(raw: bytes, codec: str, ks: range, centre: int) -> int:
+    """Among candidate stray-byte positions, the one whose removal reads best.
+
+    Every candidate removes one byte from the same aligned window, so the readings differ
+    only in the few code units between candidates; the one with the lowest
+    :func:`~.score.char_cost` (frequent hanzi and punctuation over rare, symbol, unassigned,
+    private-use and surrogate characters) wins. Ties (identical or equally likely readings)
+    go to a removal on a unit boundary, then the one nearest ``centre``, then the first.
+    """
+    unit = _WIDE[codec][0]
+    lo = max(0, ks.start - ks.start % unit - 4 * unit)
+    span = (ks.stop + 4 * unit - lo) // unit * unit
+    hi = min(len(raw), lo + span + 1)
+
+    def key(k: int) -> tuple[float, bool, int, int]:
+        window = raw[lo:k] + raw[k + 1 : hi]
+        window = window[: len(window) - len(window) % unit]
+        return char_cost(window.decode(codec, "replace")), k % unit != 0, abs(k - centre), k
+
+    return min(ks, key=key)
 
 
 def _decode_wide(raw: bytes, codec: str, result: Decoded) -> str:
-    """Decode UTF-16/32, tolerating a cut tail and one inserted byte (→ one U+FFFD)."""
+    """Decode UTF-16/32, tolerating a cut tail and one inserted byte (→ one U+FFFD where the
+    byte was; after the character it fell into when it split a code unit)."""
     unit = _WIDE[codec][0]
     k = _split_point(raw, codec) if len(raw) % unit else len(raw)
     if k < len(raw):
-        cut = k - k % unit
-        left = raw[:cut].decode(codec, "replace")
-        partial = "\ufffd" if k % unit else ""
-        right_raw = raw[k + 1 :]
-        right_raw = right_raw[: len(right_raw) - len(right_raw) % unit]
         result.flags.append("decode_resync")
         result.lossy = True
-        return left + partial + "\ufffd" + right_raw.decode(codec, "replace")
+        mark = k + (-k) % unit
+        raw = raw[:k] + raw[k + 1 :]
+        tail = len(raw) % unit
+        if tail:
+            result.flags.append("decode_truncated")
+            raw = raw[: len(raw) - tail]
+        mark = min(mark, len(raw))
+        return raw[:mark].decode(codec, "replace") + "\ufffd" + raw[mark:].decode(codec, "replace")
     tail = len(raw) % unit
     if tail:
         result.flags.append("decode_truncated")
@@ -272,25 +337,45 @@ def _decode_utf8_mixed(raw: bytes, result: Decoded) -> str:
     return text
 
 
+# Byte classes for the island scan: lead bytes of 3-byte UTF-8 CJK (E3–EF) → "L",
+# continuation bytes (80–BF) → "c", anything else → "x".
+_ISLAND_CLASSES = bytes(
+    ord("L") if 0xE3 <= b <= 0xEF else ord("c") if 0x80 <= b <= 0xBF else ord("x")
+    for b in range(256)
+)
+_ISLAND_SHAPE = b"LccLcc"
+
+
 def _island_starts(raw: bytes) -> list[int]:
-    """Offsets where two UTF-8 encoded CJK characters follow each other (vectorised: one
-    full pass to find lead bytes 0xE3–0xEF, then checks on those positions only)."""
-    n = len(raw)
-    if n < 6:
+    """Offsets where two UTF-8 encoded CJK characters follow each other: one
+    ``bytes.translate`` to byte classes, then ``bytes.find`` (C speed, no Python loop over
+    bytes; typically zero hits in GB/Big5 text)."""
+    if len(raw) < 6:
         return []
-    a = np.frombuffer(raw, dtype=np.uint8)
-    idx = np.flatnonzero((a - np.uint8(0xE3)) <= 0x0C)
-    idx = idx[idx < n - 5]
-    if not len(idx):
-        return []
-    ok = ((a[idx + 1] - np.uint8(0x80)) < 0x40) & ((a[idx + 2] - np.uint8(0x80)) < 0x40)
-    idx = idx[ok]
-    ok = (
-        ((a[idx + 3] - np.uint8(0xE3)) <= 0x0C)
-        & ((a[idx + 4] - np.uint8(0x80)) < 0x40)
-        & ((a[idx + 5] - np.uint8(0x80)) < 0x40)
+    classes = raw.translate(_ISLAND_CLASSES)
+    out: list[int] = []
+    i = classes.find(_ISLAND_SHAPE)
+    while i >= 0:
+        out.append(i)
+        i = classes.find(_ISLAND_SHAPE, i + 1)
+    return out
+
+
+#: Up to this many UTF-8 CJK pairs are always tried as islands (a short input).
+_FEW_ISLANDS = 64
+
+
+def _may_have_islands(raw: bytes) -> bool:
+    """True when ``raw`` has UTF-8 CJK pairs: a few, or covering at most
+    ``MAX_FOREIGN_SHARE`` of it. More means UTF-8 is the host text, not pasted islands (and
+    decoding each pair in place would take seconds on a large UTF-8 file with one bad
+    byte)."""
+    if len(raw) < len(_ISLAND_SHAPE):
+        return False
+    count = raw.translate(_ISLAND_CLASSES).count(_ISLAND_SHAPE)
+    return 0 < count and (
+        count <= _FEW_ISLANDS or count * len(_ISLAND_SHAPE) <= MAX_FOREIGN_SHARE * len(raw)
     )
-    return idx[ok].tolist()
 
 
 def _with_utf8_islands(raw: bytes, codec: str, errors: str, result: Decoded) -> str:
@@ -332,7 +417,7 @@ def _tolerant(raw: bytes, codec: str, result: Decoded) -> str:
     if codec == "utf-8":
         return _decode_utf8_mixed(raw, result)
     result.lossy = True
-    if _island_starts(raw):
+    if _may_have_islands(raw):
         return _with_utf8_islands(raw, codec, "replace", result)
     return raw.decode(codec, "replace")
 
@@ -361,28 +446,44 @@ def _utf16_shape(sample: bytes, codec: str) -> bool:
     return len(his.translate(None, _HI16_BYTES)) <= 0.5 * len(his)
 
 
-def _wide_score(sample: bytes, codec: str) -> float:
-    """Plausibility of ``sample`` as UTF-16/32; realigned only if the plain decode fails.
+def _wide_score(raw: bytes, codec: str) -> float:
+    """Plausibility of ``raw`` as UTF-16/32 (its first ``SCORE_CHARS`` units, all the score
+    looks at); realigned on the sample only if the plain decode fails and the input's length
+    leaves a stray byte (the sample keeps that remainder).
 
-    UTF-32 is scored only when most units have a zero top byte (cheap structural check;
-    a UTF-32 decode of other data with ``errors="replace"`` is slow)."""
+    Cheap structural gates first, on the stream's alignment or one byte later (a stray byte
+    early in the input, when the length leaves one): UTF-16 needs :func:`_utf16_shape`,
+    UTF-32 a zero top byte in a quarter of the units (a wide decode of other data with
+    ``errors="replace"`` is slow)."""
     unit = _WIDE[codec][0]
+    head = raw[: SCORE_CHARS * unit + 1]
+    stray = len(raw) % unit != 0  # only then can the stream be one byte late
     if unit == 4:
-        top = sample[3::4] if codec == "utf-32-le" else sample[0::4]
-        if top.count(0) < 0.25 * len(top):
+        at = 3 if codec == "utf-32-le" else 0
+        zeros = max(head[at::4].count(0), head[at + 1 :: 4].count(0) if stray else 0)
+        if zeros < 0.25 * (len(head) // 4):
             return 0.0
-    score = plausibility(sample[: len(sample) - len(sample) % unit].decode(codec, "replace"))
-    if MIN_PLAUSIBLE / 3 <= score < MIN_PLAUSIBLE and len(sample) % unit:
-        score = plausibility(_decode_wide(sample, codec, Decoded()))
+    elif not (_utf16_shape(head, codec) or (stray and _utf16_shape(head[1:], codec))):
+        return 0.0
+    body = head[: SCORE_CHARS * unit]
+    body = body[: len(body) - len(body) % unit]
+    score = plausibility(body.decode(codec, "replace"))
+    if score < MIN_PLAUSIBLE and len(raw) % unit:
+        # a stray byte early in the input leaves little aligned text: try one byte later
+        late = head[1 : 1 + len(body)]
+        shifted = plausibility(late[: len(late) - len(late) % unit].decode(codec, "replace"))
+        if max(score, shifted) >= MIN_PLAUSIBLE / 3:
+            sample = raw[: SAMPLE_BYTES + len(raw) % unit]
+            score = plausibility(_decode_wide(sample, codec, Decoded()))
     return score
 
 
-def _wide_candidates(sample: bytes, codecs_: tuple[str, ...]) -> tuple[str, float] | None:
+def _wide_candidates(raw: bytes, codecs_: tuple[str, ...]) -> tuple[str, float] | None:
     best: tuple[str, float] | None = None
     for codec in codecs_:
-        if len(sample) < _WIDE[codec][0]:
+        if len(raw) < _WIDE[codec][0]:
             continue
-        score = _wide_score(sample, codec)
+        score = _wide_score(raw, codec)
         if best is None or score > best[1]:
             best = (codec, score)
     return best
@@ -414,7 +515,7 @@ def decode_bytes(raw: bytes) -> Decoded:
     ctrl = len(sample) - len(sample.translate(None, _CTRL_BYTES))
     if nul or ctrl > MAX_CTRL_SHARE * len(sample):
         # a handful of units is no evidence for UTF-16/32 (3 "hanzi" from 9 bytes of junk)
-        wide = _wide_candidates(sample, tuple(_WIDE)) if len(raw) >= MIN_WIDE_BYTES else None
+        wide = _wide_candidates(raw, tuple(_WIDE)) if len(raw) >= MIN_WIDE_BYTES else None
         if wide is not None and wide[1] >= MIN_PLAUSIBLE:
             rule = "utf-32-plausible" if wide[0].startswith("utf-32") else "utf-16-plausible"
             return _finish(result, _decode_wide(raw, wide[0], result), wide[0], rule)
@@ -427,33 +528,37 @@ def decode_bytes(raw: bytes) -> Decoded:
             result.flags.append("decode_truncated")
         return _finish(result, strict[0], "utf-8", "strict-utf-8")
 
-    # Candidates scored on the sample; the winner then decodes the whole input strictly.
+    # Candidates scored on their first SCORE_CHARS characters (GB/Big5: a strict decode of
+    # the first 2 * SCORE_CHARS bytes, cut on a character boundary); the most plausible one
+    # that also decodes the whole input strictly wins (the head decode is reused).
     scored: list[tuple[float, int, str]] = []
-    decoded: dict[str, tuple[str, bool]] = {}
+    heads: dict[str, tuple[str, int, bool]] = {}
     for order, codec in enumerate(("gb18030", "big5", "utf-16-le", "utf-16-be")):
         if codec in _WIDE:
-            if len(sample) > 1 and _utf16_shape(sample, codec):
-                scored.append((_wide_score(sample, codec), -order, codec))
+            if len(sample) > 1:
+                scored.append((_wide_score(raw, codec), -order, codec))
             continue
-        got = _strict(sample, codec)
-        if got is not None and got[0]:
-            decoded[codec] = got
-            scored.append((plausibility(got[0]), -order, codec))
+        head = _strict_head(raw, codec, HEAD_BYTES)
+        if head is not None and head[0]:
+            heads[codec] = head
+            scored.append((plausibility(head[0]), -order, codec))
     scored.sort(reverse=True)
-    if scored and scored[0][0] >= MIN_PLAUSIBLE:
-        codec = scored[0][2]
-        family = "utf-16" if codec in _WIDE else codec
+    for score, _, codec in scored:
+        if score < MIN_PLAUSIBLE:
+            break
         if codec in _WIDE:
             return _finish(result, _decode_wide(raw, codec, result), codec, "utf-16-plausible")
-        # A small input is its own sample: reuse that decode.
-        full = decoded[codec] if len(sample) == len(raw) else _strict(raw, codec)
-        if full is not None:
-            if full[1]:
-                result.flags.append("decode_truncated")
-            text = full[0]
-            if _island_starts(raw):
-                text = _with_utf8_islands(raw, codec, "strict", result)
-            return _finish(result, text, codec, f"{family}-plausible")
+        text, used, truncated = heads[codec]
+        if used < len(raw):
+            rest = _strict(raw[used:], codec)
+            if rest is None:
+                continue  # fails later in the input: the next candidate, else tolerant
+            text, truncated = text + rest[0], rest[1]
+        if truncated:
+            result.flags.append("decode_truncated")
+        if _may_have_islands(raw):
+            text = _with_utf8_islands(raw, codec, "strict", result)
+        return _finish(result, text, codec, f"{codec}-plausible")
 
     # Tolerant: the most plausible candidate with few U+FFFD.
     best: tuple[float, str] | None = None

@@ -18,6 +18,7 @@ Unrecoverable (flagged ``mojibake_unrecoverable``, text kept as decoded):
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .score import SAMPLE_CHARS, has_latin1_lead, plausibility
 
@@ -27,7 +28,7 @@ _CONT = "[\u0080-\u00bf" + re.escape(_CP1252_SPECIALS) + "]"
 _LATIN1_RUN = re.compile(
     f"(?:[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}})+"
 )
-_GBK_OF_FFFD = "锟斤拷"
+GBK_OF_FFFD = "锟斤拷"
 #: Plausibility below which a strictly decoded text is tested for UTF-8-read-as-GBK.
 SUSPECT_BELOW = 0.85
 
@@ -83,22 +84,34 @@ def has_latin1_run(text: str) -> bool:
     return has_latin1_lead(text) and _LATIN1_RUN.search(text) is not None
 
 
+@cache
+def _encoded_markers(codec: str) -> tuple[tuple[str, bytes | None], ...]:
+    """(marker, its bytes in ``codec`` or None when it cannot be encoded there)."""
+    out: list[tuple[str, bytes | None]] = []
+    for needle in (GBK_OF_FFFD, "\ufffd"):
+        try:
+            out.append((needle, needle.encode(codec.replace("-sig", ""))))
+        except (UnicodeEncodeError, LookupError):
+            out.append((needle, None))
+    return tuple(out)
+
+
 def unrecoverable_signs(text: str, raw: bytes, codec: str, source_replacements: bool) -> bool:
     """True when the input carries traces of a lossy conversion made before we saw it: U+FFFD
     in the source (``source_replacements``: the decoder itself inserted none), or 锟斤拷.
 
     Such conversions touch a whole file, so the first and last 24 KiB of ``raw`` are searched
-    for the encoded markers (a byte search; the text itself when a marker cannot be encoded).
+    for the encoded markers (a byte search, once when the file is that small; the text
+    itself when a marker cannot be encoded).
     """
     span = 3 * SAMPLE_CHARS
-    needles = [_GBK_OF_FFFD, "\ufffd"] if source_replacements else [_GBK_OF_FFFD]
-    for needle in needles:
-        try:
-            encoded = needle.encode(codec.replace("-sig", ""))
-        except (UnicodeEncodeError, LookupError):
+    parts = (raw,) if len(raw) <= 2 * span else (raw[:span], raw[-span:])
+    for needle, encoded in _encoded_markers(codec):
+        if needle == "\ufffd" and not source_replacements:
+            continue
+        if encoded is None:
             if needle in text[:SAMPLE_CHARS] or needle in text[-SAMPLE_CHARS:]:
                 return True
-            continue
-        if encoded in raw[:span] or encoded in raw[-span:]:
+        elif any(encoded in part for part in parts):
             return True
     return False

@@ -18,34 +18,77 @@ byte), ``mixed_encoding`` (a phrase in another encoding decoded in place), ``moj
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
 from .cascade import decode_bytes
-from .mojibake import gbk_mojibake, has_latin1_run, repair_latin1, unrecoverable_signs
-from .score import SAMPLE_CHARS, profile
+from .mojibake import (
+    GBK_OF_FFFD,
+    gbk_mojibake,
+    has_latin1_run,
+    repair_latin1,
+    unrecoverable_signs,
+)
+from .score import SAMPLE_CHARS, SampleProfile, lookup_table, profile, profile_of_bits
 
 
-def is_chinese(text: str, min_han_share: float = 0.1, han: int | None = None) -> bool:
+def is_chinese(text: str, min_han_share: float = 0.1, prof: SampleProfile | None = None) -> bool:
     """At least one Han character, and Han at least ``min_han_share`` of the visible
-    characters of the first ``SAMPLE_CHARS`` (the test behind ``not_chinese``; later steps
-    use it too, so that text they leave would pass it again)."""
-    sample = text[:SAMPLE_CHARS]
-    if han is None:
-        han = profile(sample).han
-    visible = len(sample) - sum(sample.count(c) for c in " \t\n\r\u3000\ufeff")
-    return han > 0 and han >= min_han_share * visible
+    characters (not in ``SPACES``) of the first ``SAMPLE_CHARS`` (the test behind
+    ``not_chinese``; later steps use it too, so that text they leave would pass it again).
+    ``prof`` is ``profile(text)`` when the caller has it."""
+    if prof is None:
+        prof = profile(text)
+    return prof.han > 0 and prof.han >= min_han_share * (prof.chars - prof.spaces)
 
 
-def _drop_invisibles(text: str, doc: Document, step: str) -> str:
+#: Bits added to a copy of the score table (which uses bits 1–16).
+_INVISIBLE, _MARKER = 32, 64
+#: Characters looked up per pass (bounds the temporary arrays on large texts; at least
+#: SAMPLE_CHARS, so the first chunk holds the whole profile sample).
+_CHUNK = 1 << 16
+
+
+@cache
+def _step_lut() -> np.ndarray:
+    """The score table plus ``_INVISIBLE`` for what :func:`_drop_invisibles` removes and
+    ``_MARKER`` for U+FFFD and 锟 (start of 锟斤拷)."""
     from ..normalize.hygiene import invisible_and_control
 
-    pattern, table = invisible_and_control()
-    if not pattern.search(text):
+    lut = lookup_table().copy()
+    lut[list(invisible_and_control()[1])] |= _INVISIBLE
+    lut[[0xFFFD, ord("锟")]] |= _MARKER
+    return lut
+
+
+def _scan(text: str) -> tuple[SampleProfile, int, bool]:
+    """One vectorised lookup over the whole text (in chunks): the profile of its first
+    SAMPLE_CHARS, the number of invisible/control characters to drop, and whether a U+FFFD
+    or 锟 occurs anywhere."""
+    lut = _step_lut()
+    prof: SampleProfile | None = None
+    invisible, marker = 0, False
+    for i in range(0, len(text), _CHUNK):
+        codes = np.frombuffer(text[i : i + _CHUNK].encode("utf-32-le", "surrogatepass"), "<u4")
+        bits = np.take(lut, codes)
+        if prof is None:
+            prof = profile_of_bits(bits[:SAMPLE_CHARS])
+        invisible += int(np.count_nonzero(bits & _INVISIBLE))
+        marker = marker or bool(np.count_nonzero(bits & _MARKER))
+    return prof or profile(text), invisible, marker
+
+
+def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
+    """Remove the ``n`` zero-width/BOM and C0 control characters (not \\n \\t \\r)."""
+    from ..normalize.hygiene import invisible_and_control
+
+    if not n:
         return text
-    n = len(pattern.findall(text))
     doc.log_edit(step, "invisible-control", n)
-    return text.translate(table)
+    return text.translate(invisible_and_control()[1])
 
 
 @dataclass
@@ -71,12 +114,14 @@ class DecodeStep(DocumentStep):
         for rule, count in res.edits.items():
             doc.log_edit(self.name, rule, count)
         utf8 = res.codec in ("utf-8", "utf-8-sig")
-        prof = profile(text)
         if self.repair_mojibake:
             # Invisible and control characters are never text; dropped first, so that a
             # mojibake run they interrupt is repaired now and not on a later pass (which
             # would make cleaning non-idempotent). Hygiene would drop them anyway.
-            text = _drop_invisibles(text, doc, self.name)
+            prof, invisible, marker = _scan(text)
+            if invisible:
+                text = _drop_invisibles(text, invisible, doc, self.name)
+                prof = profile(text)
             # UTF-8 input: a latin-1 mojibake run starts with U+00C2–U+00F4 = bytes C3 82–B4,
             # never present in UTF-8 CJK, so a byte search rules it out at memchr speed.
             if b"\xc3" in raw if utf8 else prof.latin1_lead and has_latin1_run(text[:SAMPLE_CHARS]):
@@ -85,21 +130,31 @@ class DecodeStep(DocumentStep):
                     doc.log_edit(self.name, "mojibake-latin1", n)
                     doc.flag("mojibake_repaired")
                     prof = profile(text)
+                    marker = True
             fixed, detected = gbk_mojibake(text, prof.plausibility)
             if fixed is not None:
                 text = fixed
                 doc.log_edit(self.name, "mojibake-gbk", 1)
                 doc.flag("mojibake_repaired")
                 prof = profile(text)
+                marker = True
             elif detected:
                 doc.flag("mojibake_unrecoverable")
-        if unrecoverable_signs(text, raw, res.codec, not res.lossy):
+        else:
+            prof = profile(text)
+        # Traces of a lossy conversion upstream: U+FFFD in a source we decoded without
+        # inserting any, or 锟斤拷. After the scan above, the whole text is searched only when
+        # the scan saw a marker (or a repair changed the text); else head and tail of the bytes.
+        if self.repair_mojibake:
+            if marker and (GBK_OF_FFFD in text or (not res.lossy and "\ufffd" in text)):
+                doc.flag("mojibake_unrecoverable")
+        elif unrecoverable_signs(text, raw, res.codec, not res.lossy):
             doc.flag("mojibake_unrecoverable")
         if not text or text.isspace():
             return doc.reject("empty")
         doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
         doc.meta["decode_rule"] = res.rule
-        if not is_chinese(text, self.min_han_share, prof.han):
+        if not is_chinese(text, self.min_han_share, prof):
             return doc.reject("not_chinese")
         doc.text = text
         doc.features["decoded_chars"] = len(text)

@@ -18,6 +18,9 @@ and ``\\t``. Rules (each counted with ``doc.log_edit("hygiene", rule, n)``):
 The ideograph folds come from ``unicodedata.normalize("NFKC", ch)`` of each single character
 in those blocks (kept only when the result is one Han character); the whole text is never
 NFKC-normalised. A text that is empty afterwards is rejected ``empty``.
+
+Cost: each pass runs only when a substring search or one vectorised lookup shows it has
+something to change (a typical clean report needs none of the regex passes).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+
+import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
@@ -106,11 +111,33 @@ def invisible_and_control() -> tuple[re.Pattern[str], dict[int, str | None]]:
 
 
 @cache
-def _combined() -> tuple[re.Pattern[str], dict[int, str | None]]:
+def _combined() -> tuple[np.ndarray, dict[int, str | None]]:
+    """Every mapped character: a lookup table (code point → 1, one zero entry past the
+    largest so that higher code points clip to it) and the merged translate table."""
     merged: dict[int, str | None] = {}
     for table in _tables().values():
         merged.update(table)
-    return _class_re(merged), merged
+    lut = np.zeros(max(merged) + 2, dtype=np.uint8)
+    lut[list(merged)] = 1
+    return lut, merged
+
+
+#: Characters looked up per vectorised pass (bounds the temporary arrays on large texts).
+_CHUNK = 1 << 16
+
+
+def _has_mapped(text: str, lut: np.ndarray) -> bool:
+    """Any character of the fold/removal tables in ``text``: one vectorised lookup per
+    chunk, about twice as fast as a regex character-class search."""
+    for i in range(0, len(text), _CHUNK):
+        codes = np.frombuffer(text[i : i + _CHUNK].encode("utf-32-le", "surrogatepass"), "<u4")
+        if np.count_nonzero(np.take(lut, codes, mode="clip")):
+            return True
+    return False
+
+
+_NEWLINES = ("\r", "\x0b", "\x0c", "\u2028", "\u2029")
+_LINE_SPACE = (" ", "\t", "\u3000")
 
 
 def clean_text(text: str, log: Document | None = None) -> str:
@@ -120,21 +147,27 @@ def clean_text(text: str, log: Document | None = None) -> str:
         if log is not None:
             log.log_edit(Hygiene.name, rule, n)
 
-    if "\r" in text or _NEWLINE_RE.search(text):
+    # Each pass runs only when a substring search (C speed) shows it has work to do.
+    if any(c in text for c in _NEWLINES):
         text, n = _NEWLINE_RE.subn("\n", text)
         count("newline", n)
-    any_re, merged = _combined()
-    if any_re.search(text):
+    lut, merged = _combined()
+    if _has_mapped(text, lut):
         if log is not None:
             for rule, rx in _class_res().items():
                 count(rule, len(rx.findall(text)))
         text = text.translate(merged)
-    text, n = _INDENT_RE.subn("", text)
-    count("indent", n)
-    text, n = _TRAILING_RE.subn("", text)
-    count("trailing-space", n)
+    if text[:1] in _LINE_SPACE or any("\n" + c in text for c in _LINE_SPACE):
+        text, n = _INDENT_RE.subn("", text)
+        count("indent", n)
+    if text[-1:] in _LINE_SPACE or any(c + "\n" in text for c in _LINE_SPACE):
+        text, n = _TRAILING_RE.subn("", text)
+        count("trailing-space", n)
     edges = text[: len(text) - len(text.lstrip("\n"))], text[len(text.rstrip("\n")) :]
-    text, n = _BLANKS_RE.subn("\n", text.strip("\n"))
+    text = text.strip("\n")
+    n = 0
+    if "\n\n" in text:
+        text, n = _BLANKS_RE.subn("\n", text)
     count("blank-lines", n + sum(1 for edge in edges if edge))
     return text
 
