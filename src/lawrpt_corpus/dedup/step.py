@@ -151,9 +151,11 @@ class Dedup(CorpusStep):
         return feat  # type: ignore[no-any-return]
 
     def _verify_set(self, doc: Document) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
-        """What verification compares: the shingle set (unique top-32-bit shingle hashes,
-        uint32) and the year contexts (for the year guard)."""
-        key = self._key(doc)
+        return self.verify_set(self._key(doc))
+
+    def verify_set(self, key: str) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
+        """What verification compares, from a comparison key: the shingle set (unique
+        top-32-bit shingle hashes, uint32) and the year contexts (for the year guard)."""
         sh = shingle_hashes(key, self.ngram)
         years = year_contexts(key) if self.year_guard else {}
         return np.unique((sh >> np.uint64(32)).astype(np.uint32)), years

@@ -522,6 +522,9 @@ def _register_builtin() -> None:
     # Only while ExactDedup keeps the state this fit writes; otherwise it is fitted in the driver.
     if {"_rep", "_members", "_n_dup"} <= set(getattr(ExactDedup, "__dataclass_fields__", {})):
         register_distributed_fit(ExactDedup, _fit_exact_dedup)
+    from . import ray_fits  # Dedup and RepeatedLines (their modules never import Ray)
+
+    ray_fits.register()
 
 
 _register_builtin()
