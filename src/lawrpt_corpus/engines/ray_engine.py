@@ -19,7 +19,8 @@ How a build runs (docs/scaling.md has the full story):
    runs in the workers). Any other step is fitted in the driver by ``fit()`` over a stream
    replayed block by block from the object store — the same stream the local engine gives.
    :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a groupby on the text
-   hash; only duplicates reach the driver).
+   hash; only duplicates reach the driver); ``Dedup`` and ``RepeatedLines`` too
+   (:mod:`~lawrpt_corpus.engines.ray_fits`).
 3. **Apply** — blocks stream back to the driver in input order (``preserve_order``), each
    corpus step's ``apply`` runs there, and the documents go to the writer.
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,13 @@ def _sort_shuffle(ds: Any) -> None:
         return
     # a sort-based shuffle by tasks: no aggregator actors to start (docs/performance.md)
     ds.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+
+
+def _params_only(step: Any) -> Any:
+    """A fresh copy of ``step`` with its parameters and no fitted state (what tasks get)."""
+    return type(step)(
+        **{f.name: getattr(step, f.name) for f in fields(step) if f.init and f.name[0] != "_"}
+    )
 
 
 def _partitions(rows: int, workers: int) -> int:
@@ -231,16 +239,16 @@ class _RayDedup:
     """``DedupBackend`` on the cluster: LSH by a shuffle, verification in tasks over the
     materialized column blocks (signature, comparison key) of the documents."""
 
-    def __init__(self, step: Dedup, feats: Any, cols: dict[str, Any], workers: int):
+    def __init__(self, step: Dedup, light: Dedup, feats: Any, cols: dict[str, Any], workers: int):
         self.ray = _ray()
-        self.step, self.feats, self.cols = step, feats, cols
+        self.step, self.light, self.feats, self.cols = step, light, feats, cols
         self.workers = workers
         self.refs: list[Any] = []
         self.block_of = np.empty(0, dtype=np.int64)
         self.step_ref: Any = None
 
     def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
-        step, ray = self.step, self.ray
+        step, ray = self.light, self.ray
         parts = _partitions(idx.size * step.bands, self.workers)
         seqs = ray.put((self.cols["seq"], self.cols["seq"][idx]))
         bands = _map(self.feats, _band_rows, step, seqs, parts)
@@ -257,7 +265,7 @@ class _RayDedup:
         self.block_of = np.full(self.cols["seq"].size, -1, dtype=np.int64)
         for k, seq in enumerate(seqs):
             self.block_of[np.searchsorted(self.cols["seq"], seq)] = k
-        self.step_ref = ray.put(self.step)
+        self.step_ref = ray.put(self.light)
 
     def verify(
         self,
@@ -325,10 +333,11 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
     by the same tasks.
     """
     _sort_shuffle(docs)
-    feats = _map(docs, _dedup_rows, step).materialize()
+    light = _params_only(step)
+    feats = _map(docs, _dedup_rows, light).materialize()
     cols = _dedup_columns(_tables(feats.select_columns(_DEDUP_COLUMNS)))
     step.passes = 1
-    step.fit_columns(cols, _RayDedup(step, feats, cols, ctx.workers))
+    step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
 
 
 # -- RepeatedLines -------------------------------------------------------------------------
@@ -351,20 +360,14 @@ def _line_rows(batch: pa.Table, step: RepeatedLines) -> pa.Table:
     )
 
 
-def _with_part(batch: pa.Table, column: str, parts: int) -> pa.Table:
-    return batch.select(["seq", column]).append_column(
-        "part", pa.array(_part(batch.column(column).to_numpy(), parts))
-    )
-
-
-def _later_copies(group: pa.Table) -> pa.Table:
-    """Ray task: ``seq`` of every document whose text hash an earlier document has."""
-    dh, seq = group.column("dh").to_numpy(), group.column("seq").to_numpy()
+def _later_copies(tables: list[pa.Table]) -> np.ndarray:
+    """Sorted ``seq`` of every document whose text hash an earlier document has."""
+    dh, seq = _column(tables, "dh", np.int64), _column(tables, "seq", np.int64)
     order = np.lexsort((seq, dh))
     dh, seq = dh[order], seq[order]
     later = np.zeros(seq.size, dtype=bool)
     later[1:] = dh[1:] == dh[:-1]
-    return pa.table({"seq": seq[later]})
+    return np.sort(seq[later])
 
 
 def _explode_lines(batch: pa.Table, skip: Any, parts: int) -> pa.Table:
@@ -437,21 +440,20 @@ def _line_samples(batch: pa.Table, step: RepeatedLines, wanted: Any) -> pa.Table
 def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
     """``RepeatedLines.fit`` on the cluster.
 
-    Workers emit each document's text hash and line hashes (materialized once). A shuffle
-    on the text hash finds the later copies of a text (counted once, as ``fit()`` does);
-    workers explode (line hash, edge, seq) rows of the other documents; a shuffle on the
-    line hash counts documents, edge occurrences and the first document per line; only
-    lines in ≥ ``min_docs`` documents come back. Their sample texts (first seen in input
-    order) come from those first documents only. Counts are exact: no pruning
-    (``stats()["pruned"]`` is 0).
+    Workers emit each document's text hash and line hashes (materialized once). The driver
+    reads the (``seq``, text hash) columns (16 B per document) and finds the later copies of
+    a text (counted once, as ``fit()`` does). Workers explode (line hash, edge, seq) rows of
+    the other documents; a shuffle on the line hash counts documents, edge occurrences and
+    the first document per line; only lines in ≥ ``min_docs`` documents come back. Their
+    sample texts (first seen in input order) are read from those first documents only.
+    Counts are exact: no pruning (``stats()["pruned"]`` is 0).
     """
     ray = _ray()
     _sort_shuffle(docs)
-    feats = _map(docs, _line_rows, step).materialize()
+    light = _params_only(step)
+    feats = _map(docs, _line_rows, light).materialize()
     n_docs = feats.count()
-    parts = _partitions(n_docs, ctx.workers)
-    copies = _grouped(_map(feats, _with_part, "dh", parts), _later_copies)
-    skip = np.unique(_column(_tables(copies), "seq", np.int64))
+    skip = _later_copies(_tables(feats.select_columns(["seq", "dh"])))
     parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
     lines = _map(feats, _explode_lines, ray.put(skip), parts)
     counted = _tables(_grouped(lines, _count_lines, step.min_docs))
@@ -462,7 +464,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
     samples: dict[int, str] = {}
     if candidates:
         wanted = ray.put((frozenset(candidates), np.unique(np.array(list(first.values())))))
-        for t in _tables(_map(docs, _line_samples, step, wanted)):
+        for t in _tables(_map(docs, _line_samples, light, wanted)):
             for hh, q, text in zip(
                 t.column("h").to_numpy().view(np.uint64).tolist(),
                 t.column("seq").to_pylist(),
