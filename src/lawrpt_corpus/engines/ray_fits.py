@@ -85,6 +85,21 @@ def _tables(ds: Any) -> list[pa.Table]:
     return [b for b in ds.iter_batches(batch_size=None, batch_format="pyarrow") if b.num_rows]
 
 
+def _select(block: pa.Table, names: list[str]) -> pa.Table:
+    if not block.num_rows:  # an empty block may have no columns at all
+        return pa.table({})
+    return block.select(names)
+
+
+def _materialized_columns(ds: Any, names: list[str]) -> list[pa.Table]:
+    """Columns ``names`` of a materialized dataset's non-empty blocks, read by plain Ray tasks
+    (a Ray Data execution costs seconds of fixed overhead; a task, milliseconds)."""
+    ray = _ray()
+    select = ray.remote(_select)
+    tables = ray.get([select.remote(ref, names) for ref in ds.to_arrow_refs()])
+    return [t for t in tables if t.num_rows]
+
+
 def _column(tables: list[pa.Table], name: str, dtype: Any) -> np.ndarray:
     if not tables:
         return np.empty(0, dtype=dtype)
@@ -335,7 +350,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
     _sort_shuffle(docs)
     light = _params_only(step)
     feats = _map(docs, _dedup_rows, light).materialize()
-    cols = _dedup_columns(_tables(feats.select_columns(_DEDUP_COLUMNS)))
+    cols = _dedup_columns(_materialized_columns(feats, _DEDUP_COLUMNS))
     step.passes = 1
     step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
 
@@ -453,7 +468,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
     light = _params_only(step)
     feats = _map(docs, _line_rows, light).materialize()
     n_docs = feats.count()
-    skip = _later_copies(_tables(feats.select_columns(["seq", "dh"])))
+    skip = _later_copies(_materialized_columns(feats, ["seq", "dh"]))
     parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
     lines = _map(feats, _explode_lines, ray.put(skip), parts)
     counted = _tables(_grouped(lines, _count_lines, step.min_docs))
