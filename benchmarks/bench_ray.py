@@ -2,11 +2,17 @@
 
     PYTHONPATH=src python benchmarks/bench_ray.py --docs 3000
 
-Builds a corpus of ``--docs`` JSONL records grown from the seeds (varied years and numbers,
-~12 % exact copies), then times: ``ray.init``; a first Ray build (workers start, modules
-import); a second Ray build in the same session (warm); the same with the dedup fit forced
-onto the cluster; the local engine with 1 and 2 workers. Checks that every build's rows are
-identical. Prints one JSON object (the figures in docs/performance.md ("The Ray engine")).
+Builds a corpus of ``--docs`` documents — ``--corpus generated`` (default): files from
+benchmarks/generate.py (every duplicate kind, boilerplate, several encodings); ``seed-variants``:
+JSONL records grown from the seeds (varied years and numbers, ~12 % exact copies: near-duplicate
+clusters of thousands) — then times: ``ray.init``; a first Ray build (workers start, modules
+import); a second Ray build in the same session (warm) with the corpus steps fitted in the
+driver; the same with them fitted on the cluster (``cluster_fit=True``: Dedup and
+RepeatedLines by shuffles); the local engine with 1 and 2 workers. Besides wall time,
+``cpu_s`` is the CPU time of the driver, its finished children and every Ray process of the
+machine (robust to other users' load; run no other Ray instance meanwhile). Checks that every
+build's rows are identical. Prints one JSON object (the figures in docs/performance.md, "The
+Ray engine next to the local engine").
 """
 
 from __future__ import annotations
@@ -71,28 +77,68 @@ def worker_rss() -> list[float]:
     return sorted(out)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process, its finished children (the local engine's pool) and its
+    living descendants (the Ray instance it started: GCS, raylet, workers)."""
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the name: state, ppid, ..., utime (field 14), stime (15)
+        stats[int(proc.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    me = os.getpid()
+    for pid, (ppid, cpu) in stats.items():
+        while ppid not in (0, 1, me) and ppid in stats:
+            ppid = stats[ppid][0]
+        if ppid == me and pid != me:
+            total += cpu
+    return total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=3000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--corpus", choices=("generated", "seed-variants"), default="generated")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from lawrpt_corpus import LocalEngine, build
     from lawrpt_corpus.engines.ray_engine import RayEngine
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ray-"))
-    src = corpus(tmp, args.docs)
-    mb = src.stat().st_size / 1e6
-    result: dict = {"docs": args.docs, "jsonl_gz_MB": round(mb, 2), "load_before": os.getloadavg()}
+    if args.corpus == "generated":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from generate import generate
+
+        summary = generate(args.docs, tmp / "gen", seed=0)
+        src, mb = tmp / "gen" / "raw", summary["bytes"] / 1e6
+    else:
+        src = corpus(tmp, args.docs)
+        mb = src.stat().st_size / 1e6
+    result: dict = {
+        "docs": args.docs,
+        "corpus": args.corpus,
+        "input_MB": round(mb, 2),
+        "load_before": os.getloadavg(),
+    }
 
     def timed(name: str, engine, out: str) -> list[dict]:
-        t0 = time.perf_counter()
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
         build([src], tmp / out, engine=engine)
         dt = time.perf_counter() - t0
         result[name] = {
             "s": round(dt, 2),
+            "cpu_s": round(cpu_seconds() - cpu0, 2),
             "docs_per_s": round(args.docs / dt, 1),
             "timings": {k: round(v, 2) for k, v in engine.timings.items()},
+            **({"fit_modes": engine.fit_modes} if hasattr(engine, "fit_modes") else {}),
         }
         return rows(tmp / out)
 
@@ -103,8 +149,8 @@ def main() -> None:
     t0 = time.perf_counter()
     ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False)
     result["ray_init_s"] = round(time.perf_counter() - t0, 2)
-    assert timed("ray_cold", RayEngine(), "r1") == ref
-    assert timed("ray_warm", RayEngine(), "r2") == ref
+    assert timed("ray_cold", RayEngine(cluster_fit=False), "r1") == ref
+    assert timed("ray_warm_driver_fit", RayEngine(cluster_fit=False), "r2") == ref
     assert timed("ray_warm_cluster_fit", RayEngine(cluster_fit=True), "r3") == ref
     result["ray_worker_rss_MB"] = worker_rss()
     ray.shutdown()

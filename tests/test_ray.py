@@ -22,7 +22,16 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from lawrpt_corpus import CorpusStep, DecodeStep, Document, DocumentStep, ExactDedup, Pipeline
+from lawrpt_corpus import (
+    CorpusStep,
+    DecodeStep,
+    Dedup,
+    Document,
+    DocumentStep,
+    ExactDedup,
+    Pipeline,
+    RepeatedLines,
+)
 from lawrpt_corpus import build as build_dataset
 from lawrpt_corpus.cli import main
 from lawrpt_corpus.engines.local import LocalEngine
@@ -87,7 +96,8 @@ def _variant(text: str, rng: random.Random) -> str:
 
 
 def _synthetic_corpus(folder: Path, seed_texts: dict[str, str], n: int) -> list[Path]:
-    """``n`` JSONL records (variants, exact copies, bad records) and a folder of files."""
+    """``n`` JSONL records (variants; exact, re-spaced and truncated copies; bad records) and
+    a folder of files."""
     rng = random.Random(9)
     texts = list(seed_texts.values())
     made: list[str] = []
@@ -98,6 +108,11 @@ def _synthetic_corpus(folder: Path, seed_texts: dict[str, str], n: int) -> list[
             records.append(json.dumps({"text": rng.choice(made), "id": f"r{i}"}))
         elif roll < 0.14:
             records.append("{not json" if roll < 0.13 else json.dumps({"text": ""}))
+        elif made and roll < 0.16:  # the same text, spaced differently: equal comparison key
+            records.append(json.dumps({"text": rng.choice(made).replace("\n", "\n\n  ")}))
+        elif made and roll < 0.19:  # the first half to three quarters: contained
+            text = rng.choice(made)
+            records.append(json.dumps({"text": text[: int(len(text) * rng.uniform(0.5, 0.75))]}))
         else:
             text = _variant(rng.choice(texts), rng)
             made.append(text)
@@ -135,16 +150,30 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_thousands_of_documents_identical_to_local(
+def test_thousands_of_documents_fitted_on_the_cluster_identical_to_local(
     ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
 ) -> None:
     inputs = _synthetic_corpus(tmp_path, seed_texts, 2000)
+
+    def pipeline() -> Pipeline:
+        # the corpus steps of the default pipeline, after decoding only: the per-document steps
+        # are the same code on every engine (the seed test runs them all); this keeps CI short
+        return Pipeline([DecodeStep(), RepeatedLines(), Dedup()])
+
     engine = _engine(cluster_fit=True, window=800)  # 3 windows: order kept across them
-    build_dataset(inputs, tmp_path / "ray", engine=engine)
-    build_dataset(inputs, tmp_path / "local", engine=LocalEngine(2, batch_size=50))
+    build_dataset(inputs, tmp_path / "ray", pipeline=pipeline(), engine=engine)
+    local = LocalEngine(2, batch_size=50)
+    build_dataset(inputs, tmp_path / "local", pipeline=pipeline(), engine=local)
     _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
-    # the default corpus steps have no cluster fit yet (docs/scaling.md): driver, streamed
-    assert engine.fit_modes == {"repeated-lines": "driver", "dedup": "driver"}
+    # the default corpus steps were fitted by shuffles on the cluster, to the driver fit's state
+    assert engine.fit_modes == {"repeated-lines": "cluster", "dedup": "cluster"}
+    ray_stats = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
+    local_stats = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
+    assert ray_stats["corpus"] == local_stats["corpus"]
+    dedup, lines = ray_stats["corpus"]["dedup"], ray_stats["corpus"]["repeated-lines"]
+    assert dedup["exact"] >= 1 and dedup["near"] > 1000 and dedup["contained"] >= 1
+    assert dedup["verified_pairs"] > dedup["lsh_candidate_pairs"] > 10_000  # star edges too
+    assert lines["candidates_total"] > 0 and lines["distinct_documents"] < lines["documents"]
     status = Counter(r["status"] for r in _rows(tmp_path / "ray", "manifest"))
     # variants of five seeds: near-dedup folds most of them into few clusters
     assert status["kept"] >= 5 and status["duplicate"] > 1000 and status["rejected"] > 30
@@ -166,6 +195,96 @@ def test_only_bad_inputs_give_an_empty_dataset_and_every_manifest_row(
     assert _rows(tmp_path / "o", "data") == []
     assert [r["reason"] for r in _rows(tmp_path / "o", "manifest")] == ["empty", "binary"]
     assert result.counts["rejected"] == 2
+
+
+# -- the cluster fits of the default corpus steps, step by step ---------------------------
+def _docs_dataset(ray: Any, docs: list[Document]) -> Any:
+    import pickle
+
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "seq": pa.array([d.seq for d in docs], pa.int64()),
+            "doc": pa.array([pickle.dumps(d) for d in docs], pa.binary()),
+        }
+    )
+    return ray.data.from_arrow([table.slice(i, 7) for i in range(0, max(1, len(docs)), 7)])
+
+
+def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
+    """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
+    import copy
+
+    from lawrpt_corpus.engines.ray_engine import RayContext, distributed_fit_of
+
+    driver, cluster = make(), make()
+    for doc in docs:
+        driver.prepare(doc)
+    driver.fit(copy.deepcopy(docs))
+    fit = distributed_fit_of(cluster)
+    assert fit is not None
+    fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    return driver, cluster
+
+
+def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
+    """Every kind of duplicate of each seed, and a site footer line on 24 documents."""
+    rng = random.Random(4)
+    texts: list[str] = []
+    for text in seed_texts.values():
+        variant = _variant(text, rng)
+        texts += [
+            text,
+            text,  # exact
+            text.replace("\n", "\n \n"),  # exact after the comparison key
+            variant,  # near (or exact when no number changed)
+            text[: len(text) * 2 // 3],  # contained
+            "短文本" * 5,  # too short for LSH: exact merges only
+        ]
+    footer = "\n本站由某市司法局主办 联系电话：0000-0000000\n"
+    texts = [t + footer if i % 3 else t for i, t in enumerate(texts)][:40]
+    docs = []
+    for seq, text in enumerate(texts):
+        doc = Document(f"doc{seq}.txt", format(seq, "016x"), len(text))
+        doc.text, doc.seq = text, seq
+        docs.append(doc)
+    return docs
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
+    ray_session: Any, seed_texts: dict[str, str]
+) -> None:
+    docs = _small_corpus(seed_texts)
+    driver, cluster = _fit_both(ray_session, lambda: RepeatedLines(remove_min_docs=5), docs)
+    assert cluster.stats() == driver.stats() and driver.stats()["removed_lines_total"] >= 1
+    import copy
+
+    docs = [driver.apply(d) for d in docs]
+    assert [d.text for d in docs] == [cluster.apply(d).text for d in copy.deepcopy(docs)]
+    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
+    stats = driver.stats()
+    assert cluster.stats() == stats
+    assert stats["exact"] >= 10 and stats["near"] + stats["contained"] >= 5
+    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
+    want = [driver.apply(d) for d in copy.deepcopy(docs)]
+    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
+        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
+    ]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_cluster_fits_of_an_empty_corpus_leave_every_document_untouched(
+    ray_session: Any, seed_texts: dict[str, str]
+) -> None:
+    for make in (RepeatedLines, Dedup):
+        driver, cluster = _fit_both(ray_session, make, [])
+        assert cluster.stats() == driver.stats()
+        doc = _small_corpus(seed_texts)[0]
+        assert cluster.apply(doc).status == "kept" and not doc.duplicates
 
 
 # -- custom corpus steps: one fitted in the driver, one through the cluster hook -----------

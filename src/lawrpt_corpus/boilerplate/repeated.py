@@ -27,7 +27,7 @@ import hashlib
 import tomllib
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -156,15 +156,12 @@ class RepeatedLines(CorpusStep):
         pruned = 0
         for doc in docs:
             n_docs += 1
-            if _F_DOC not in doc.features:
-                self.prepare(doc)
-            key = doc.features[_F_DOC]
+            key, e, body = self.line_features(doc)
             if key in seen_docs:
                 continue
             seen_docs.add(key)
-            e = _unpack(doc.features[_F_EDGE])
             total.update(e)
-            total.update(_unpack(doc.features[_F_BODY]))
+            total.update(body)
             edge.update(e)
             if len(total) > self.max_entries:
                 pruned += 1
@@ -176,6 +173,31 @@ class RepeatedLines(CorpusStep):
         edge_of = {h: edge.get(h, 0) for h in candidates}
         del total, edge
         samples = self._samples(docs, candidates) if candidates else {}
+        self.fit_counts(candidates, edge_of, samples, n_docs, n_distinct, pruned)
+
+    def line_features(self, doc: Document) -> tuple[int, array[int], array[int]]:
+        """``(text hash, edge line hashes, body line hashes)`` of one document (from
+        :meth:`prepare`'s features; computed now if missing)."""
+        if _F_DOC not in doc.features:
+            self.prepare(doc)
+        return (
+            doc.features[_F_DOC],
+            _unpack(doc.features[_F_EDGE]),
+            _unpack(doc.features[_F_BODY]),
+        )
+
+    def fit_counts(
+        self,
+        candidates: dict[int, int],
+        edge_of: dict[int, int],
+        samples: dict[int, str],
+        n_docs: int,
+        n_distinct: int,
+        pruned: int,
+    ) -> None:
+        """The fitted state from the counted candidates: ``{line hash: distinct documents}``
+        for lines in ≥ ``min_docs`` of them, how many of those occurrences are near an edge,
+        a sample text per candidate. Shared by :meth:`fit` and cluster fits (engines)."""
         strict = set()
         rows: list[dict[str, Any]] = []
         for h, c in candidates.items():
@@ -212,17 +234,29 @@ class RepeatedLines(CorpusStep):
             "candidates": rows[: self.report_top],
         }
 
-    def _samples(self, docs: Iterable[Document], wanted: dict[int, int]) -> dict[int, str]:
-        samples: dict[int, str] = {}
+    def _first(
+        self, docs: Iterable[Document], wanted: Container[int], stop: int | None
+    ) -> dict[int, tuple[int, str]]:
+        found: dict[int, tuple[int, str]] = {}
         for doc in docs:
             for ln in doc.text.split("\n"):
                 s = ln.strip()
                 h = self._eligible(s) if s else None
-                if h is not None and h in wanted and h not in samples:
-                    samples[h] = s
-            if len(samples) == len(wanted):
+                if h is not None and h in wanted and h not in found:
+                    found[h] = (doc.seq, s)
+            if stop is not None and len(found) == stop:
                 break
-        return samples
+        return found
+
+    def first_samples(
+        self, docs: Iterable[Document], wanted: Container[int]
+    ) -> dict[int, tuple[int, str]]:
+        """``{line hash: (seq, text)}``: the first text seen (document order, then line order)
+        for each ``wanted`` hash found in ``docs``."""
+        return self._first(docs, wanted, None)
+
+    def _samples(self, docs: Iterable[Document], wanted: dict[int, int]) -> dict[int, str]:
+        return {h: text for h, (_, text) in self._first(docs, wanted, len(wanted)).items()}
 
     def apply(self, doc: Document) -> Document:
         edge = doc.features.pop(_F_EDGE, None)

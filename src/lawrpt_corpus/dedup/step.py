@@ -37,7 +37,7 @@ import hashlib
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -151,17 +151,30 @@ class Dedup(CorpusStep):
         return feat  # type: ignore[no-any-return]
 
     def _verify_set(self, doc: Document) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
-        """What verification compares: the shingle set (unique top-32-bit shingle hashes,
-        uint32) and the year contexts (for the year guard)."""
-        key = self._key(doc)
+        return self.verify_set(self._key(doc))
+
+    def verify_set(self, key: str) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
+        """What verification compares, from a comparison key: the shingle set (unique
+        top-32-bit shingle hashes, uint32) and the year contexts (for the year guard)."""
         sh = shingle_hashes(key, self.ngram)
         years = year_contexts(key) if self.year_guard else {}
         return np.unique((sh >> np.uint64(32)).astype(np.uint32)), years
 
     # -- corpus (driver) -----------------------------------------------------------------
     def fit(self, docs: Iterable[Document]) -> None:
-        self._n_candidates = self._n_verified = 0
         cols = self._collect(docs)
+        self.fit_columns(cols, _StreamBackend(self, docs, cols))
+
+    def fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> None:
+        """The fit from the per-document columns of :meth:`_collect` (``sig`` may be absent:
+        only ``backend`` reads signatures and shingle sets). Shared by the driver fit (over a
+        replayable stream) and cluster fits (engines), so they cannot drift.
+
+        Phases: exact groups (here) → ``backend.candidates`` (LSH) → ``backend.verify``
+        (estimate filter + real shingle sets) → union-find and stars on the verified pairs
+        (here; missing star edges go back to ``backend.verify``) → the fitted state.
+        """
+        self._n_candidates = self._n_verified = 0
         n = cols["seq"].size
         if n > 1 and not bool(np.all(cols["seq"][1:] > cols["seq"][:-1])):
             raise ValueError("dedup: documents need unique, increasing seq (set by the engine)")
@@ -182,7 +195,7 @@ class Dedup(CorpusStep):
             members = np.flatnonzero(leader != np.arange(n))
             dup_rep[members] = leader[members]
             dup_kind[members] = _EXACT
-            near = self._near(docs, cols, leader, rank)
+            near = self._near(backend, cols, leader, rank)
             if near:
                 # a merged leader and every exact copy of it join the center, same similarity
                 g_idx = np.fromiter(near.keys(), dtype=np.int64, count=len(near))
@@ -204,6 +217,25 @@ class Dedup(CorpusStep):
         self._src_off = cols["src_off"]
         self._stats = self._make_stats(cols)
 
+    def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes]:
+        """One document's entries of the :meth:`_collect` columns (without the signature):
+        ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes)."""
+        exact, n_key, k, _ = self._features(doc)
+        try:
+            ident = int(doc.id, 16)
+        except ValueError:
+            ident = 0
+        return (
+            doc.seq,
+            ident,
+            len(doc.text),
+            len(doc.removed),
+            k,
+            n_key,
+            exact,
+            doc.source.encode("utf-8", "surrogatepass"),
+        )
+
     def _collect(self, docs: Iterable[Document]) -> dict[str, Any]:
         seq, ids, n_chars, n_removed = array("q"), array("Q"), array("q"), array("q")
         n_sh, n_content = array("q"), array("q")
@@ -216,14 +248,12 @@ class Dedup(CorpusStep):
         empty_sig = np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
         self.passes = 1
         for doc in docs:
-            exact, n_key, k, sig = self._features(doc)
-            seq.append(doc.seq)
-            try:
-                ids.append(int(doc.id, 16))
-            except ValueError:
-                ids.append(0)
-            n_chars.append(len(doc.text))
-            n_removed.append(len(doc.removed))
+            s, ident, chars, removed, k, n_key, exact, src = self.columns_row(doc)
+            sig = self._features(doc)[3]
+            seq.append(s)
+            ids.append(ident)
+            n_chars.append(chars)
+            n_removed.append(removed)
             n_sh.append(k)
             n_content.append(n_key)
             hashes += exact
@@ -233,7 +263,7 @@ class Dedup(CorpusStep):
                 sig_chunks.append(cur)
                 cur = np.empty((_CHUNK, self.num_perm), dtype=np.uint32)
                 fill = 0
-            src_blob += doc.source.encode("utf-8", "surrogatepass")
+            src_blob += src
             src_off.append(len(src_blob))
         total = len(sig_chunks) * _CHUNK + fill
         sigs = np.empty((total, self.num_perm), dtype=np.uint32)
@@ -270,22 +300,39 @@ class Dedup(CorpusStep):
         return leader
 
     # -- near duplicates -------------------------------------------------------------------
+    def band_hashes(self, sigs: np.ndarray) -> np.ndarray:
+        """``(bands, len(sigs))`` uint64 bucket keys of signatures ``sigs`` (one row each)."""
+        mult = permutation_mixers(self.rows)
+        out = np.empty((self.bands, sigs.shape[0]), dtype=np.uint64)
+        for band in range(self.bands):
+            block = sigs[:, band * self.rows : (band + 1) * self.rows].astype(np.uint64)
+            h = (block * mult).sum(axis=1, dtype=np.uint64)
+            h ^= h >> np.uint64(31)
+            out[band] = h
+        return out
+
+    def bucket_pairs(self, buckets: np.ndarray, members: np.ndarray, n: int) -> list[np.ndarray]:
+        """Candidate keys ``lo * n + hi`` of documents ``members`` sorted by bucket (equal
+        ``buckets`` values adjacent, members of one bucket in increasing index): each member
+        is paired with the next ``bucket_window`` members of its bucket (the large-bucket rule:
+        a bucket of size s costs O(s · bucket_window), not O(s²))."""
+        keys: list[np.ndarray] = []
+        for d in range(1, min(self.bucket_window, members.size - 1) + 1):
+            same = np.flatnonzero(buckets[d:] == buckets[:-d])
+            if same.size == 0:
+                break
+            a, b = members[same], members[same + d]
+            keys.append(np.minimum(a, b) * n + np.maximum(a, b))
+        return keys
+
     def _candidates(self, sigs: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
         """LSH candidate pairs among documents ``idx`` as sorted unique keys ``lo * n + hi``."""
         keys: list[np.ndarray] = []
-        mult = permutation_mixers(self.rows)
+        hashes = self.band_hashes(sigs[idx])
         for band in range(self.bands):
-            block = sigs[idx, band * self.rows : (band + 1) * self.rows].astype(np.uint64)
-            h = (block * mult).sum(axis=1, dtype=np.uint64)
-            h ^= h >> np.uint64(31)
+            h = hashes[band]
             order = np.argsort(h, kind="stable")
-            hs, members = h[order], idx[order]
-            for d in range(1, min(self.bucket_window, members.size - 1) + 1):
-                same = np.flatnonzero(hs[d:] == hs[:-d])
-                if same.size == 0:
-                    break
-                a, b = members[same], members[same + d]
-                keys.append(np.minimum(a, b) * n + np.maximum(a, b))
+            keys.extend(self.bucket_pairs(h[order], idx[order], n))
             if len(keys) > 64:
                 keys = [np.unique(np.concatenate(keys))]
         if not keys:
@@ -293,21 +340,29 @@ class Dedup(CorpusStep):
         return np.unique(np.concatenate(keys))
 
     def _near(
-        self, docs: Iterable[Document], cols: dict[str, Any], leader: np.ndarray, rank: np.ndarray
+        self, backend: DedupBackend, cols: dict[str, Any], leader: np.ndarray, rank: np.ndarray
     ) -> dict[int, tuple[int, int, float]]:
         """Near/contained merges among exact-group leaders: ``{leader: (center, kind, sim)}``."""
         n = leader.size
-        n_sh, sigs = cols["n_sh"], cols["sig"]
+        n_sh = cols["n_sh"]
         idx = np.flatnonzero((leader == np.arange(n)) & (n_sh >= self.min_shingles))
         if idx.size < 2:
             return {}
-        keys = self._candidates(sigs, idx, n)
+        keys = backend.candidates(idx, n)
         self._n_candidates = int(keys.size)
-        lo, hi = keys // n, keys % n
-        lo, hi = self._estimate_filter(sigs, n_sh, lo, hi)
         known: dict[tuple[int, int], tuple[int, float]] = {}
-        self._verify(docs, n_sh, list(zip(lo.tolist(), hi.tolist(), strict=True)), known)
-        # union-find over verified merges (only documents with at least one merge)
+        backend.verify(keys // n, keys % n, known, True)
+        result = self._stars(backend, known, rank)
+        self._n_verified = len(known)  # every verified pair once (candidates are unique)
+        return result
+
+    def _stars(
+        self,
+        backend: DedupBackend,
+        known: dict[tuple[int, int], tuple[int, float]],
+        rank: np.ndarray,
+    ) -> dict[int, tuple[int, int, float]]:
+        """Union-find over the verified merges in ``known``, each component split into stars."""
         parent: dict[int, int] = {}
 
         def find(x: int) -> int:
@@ -351,8 +406,23 @@ class Dedup(CorpusStep):
                     unassigned = left
             if not requests:
                 return result
-            self._verify(docs, n_sh, sorted(requests), known)
+            asked = np.array(sorted(requests), dtype=np.int64).reshape(-1, 2)
+            backend.verify(asked[:, 0], asked[:, 1], known, False)
             rounds += 1
+
+    def estimate_ok(
+        self, sig_a: np.ndarray, sig_b: np.ndarray, na: np.ndarray, nb: np.ndarray
+    ) -> np.ndarray:
+        """Mask of pairs (row i of ``sig_a`` with row i of ``sig_b``, shingle counts ``na``,
+        ``nb``) whose signature estimate is not far below both thresholds."""
+        j = (sig_a == sig_b).mean(axis=1)
+        na, nb = na.astype(np.float64), nb.astype(np.float64)
+        small, large = np.minimum(na, nb), np.maximum(na, nb)
+        c = j * (na + nb) / ((1.0 + j) * small)
+        return (j >= self.threshold - self.estimate_margin) | (  # type: ignore[no-any-return]
+            (c >= self.containment - self.estimate_margin)
+            & (small >= self.min_length_ratio * large)
+        )
 
     def _estimate_filter(
         self, sigs: np.ndarray, n_sh: np.ndarray, lo: np.ndarray, hi: np.ndarray
@@ -362,17 +432,30 @@ class Dedup(CorpusStep):
         step = max(1, 4_000_000 // self.num_perm)
         for s in range(0, lo.size, step):
             a, b = lo[s : s + step], hi[s : s + step]
-            j = (sigs[a] == sigs[b]).mean(axis=1)
-            na, nb = n_sh[a].astype(np.float64), n_sh[b].astype(np.float64)
-            small, large = np.minimum(na, nb), np.maximum(na, nb)
-            c = j * (na + nb) / ((1.0 + j) * small)
-            ok = (j >= self.threshold - self.estimate_margin) | (
-                (c >= self.containment - self.estimate_margin)
-                & (small >= self.min_length_ratio * large)
-            )
-            keep.append(s + np.flatnonzero(ok))
+            keep.append(s + np.flatnonzero(self.estimate_ok(sigs[a], sigs[b], n_sh[a], n_sh[b])))
         sel = np.concatenate(keep) if keep else np.empty(0, dtype=np.int64)
         return lo[sel], hi[sel]
+
+    def compare(
+        self,
+        a: tuple[np.ndarray, dict[str, frozenset[int]]],
+        b: tuple[np.ndarray, dict[str, frozenset[int]]],
+    ) -> tuple[int, float]:
+        """``(kind, similarity)`` of two verification sets (:meth:`_verify_set`)."""
+        (sa, ya), (sb, yb) = a, b
+        if self.year_guard and years_conflict(ya, yb):
+            return _NONE, 0.0
+        inter = np.intersect1d(sa, sb, assume_unique=True).size
+        union = sa.size + sb.size - inter
+        small, large = min(sa.size, sb.size), max(sa.size, sb.size)
+        jac = inter / union if union else 0.0
+        con = inter / small if small else 0.0
+        contained = con >= self.containment and small >= self.min_length_ratio * large
+        if contained and (jac < self.threshold or small < _PARTIAL * large):
+            return _CONTAINED, con  # a part of the other (truncated copy)
+        if jac >= self.threshold:
+            return _NEAR, jac
+        return _NONE, max(jac, con)
 
     def _verify(
         self,
@@ -389,24 +472,8 @@ class Dedup(CorpusStep):
                 if doc.seq != self._seq[i]:
                     raise RuntimeError("dedup: the document stream changed between passes")
                 sets[i] = self._verify_set(doc)
-            self._n_verified += len(batch)
             for a, b in batch:
-                (sa, ya), (sb, yb) = sets[a], sets[b]
-                if self.year_guard and years_conflict(ya, yb):
-                    known[(a, b)] = (_NONE, 0.0)
-                    continue
-                inter = np.intersect1d(sa, sb, assume_unique=True).size
-                union = sa.size + sb.size - inter
-                small, large = min(sa.size, sb.size), max(sa.size, sb.size)
-                jac = inter / union if union else 0.0
-                con = inter / small if small else 0.0
-                contained = con >= self.containment and small >= self.min_length_ratio * large
-                if contained and (jac < self.threshold or small < _PARTIAL * large):
-                    known[(a, b)] = (_CONTAINED, con)  # a part of the other (truncated copy)
-                elif jac >= self.threshold:
-                    known[(a, b)] = (_NEAR, jac)
-                else:
-                    known[(a, b)] = (_NONE, max(jac, con))
+                known[(a, b)] = self.compare(sets[a], sets[b])
             del sets
 
     # -- apply ---------------------------------------------------------------------------
@@ -480,6 +547,48 @@ def _reason(kind: int, sim: float) -> str:
         return "exact"
     # never round a verified similarity up past what was measured
     return f"{_KIND[kind]}:{np.floor(sim * 100) / 100:.2f}"
+
+
+class DedupBackend(Protocol):
+    """Where :meth:`Dedup.fit_columns` gets signatures and shingle sets from (the driver's
+    replayable stream, or a cluster: engines/ray_fits.py)."""
+
+    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
+        """What :meth:`Dedup._candidates` gives for documents ``idx`` (sorted unique keys)."""
+        ...
+
+    def verify(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        known: dict[tuple[int, int], tuple[int, float]],
+        estimate: bool,
+    ) -> None:
+        """Put :meth:`Dedup.compare` of every pair ``(lo[i], hi[i])`` into ``known``; with
+        ``estimate``, only of the pairs :meth:`Dedup.estimate_ok` keeps."""
+        ...
+
+
+class _StreamBackend:
+    """Signatures from the collected columns; shingle sets from passes over ``docs``."""
+
+    def __init__(self, step: Dedup, docs: Iterable[Document], cols: dict[str, Any]):
+        self.step, self.docs, self.cols = step, docs, cols
+
+    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
+        return self.step._candidates(self.cols["sig"], idx, n)
+
+    def verify(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        known: dict[tuple[int, int], tuple[int, float]],
+        estimate: bool,
+    ) -> None:
+        n_sh = self.cols["n_sh"]
+        if estimate:
+            lo, hi = self.step._estimate_filter(self.cols["sig"], n_sh, lo, hi)
+        self.step._verify(self.docs, n_sh, list(zip(lo.tolist(), hi.tolist(), strict=True)), known)
 
 
 def permutation_mixers(rows: int) -> np.ndarray:

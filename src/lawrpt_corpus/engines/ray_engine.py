@@ -19,7 +19,8 @@ How a build runs (docs/scaling.md has the full story):
    runs in the workers). Any other step is fitted in the driver by ``fit()`` over a stream
    replayed block by block from the object store — the same stream the local engine gives.
    :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a groupby on the text
-   hash; only duplicates reach the driver).
+   hash; only duplicates reach the driver); ``Dedup`` and ``RepeatedLines`` too
+   (:mod:`~lawrpt_corpus.engines.ray_fits`).
 3. **Apply** — blocks stream back to the driver in input order (``preserve_order``), each
    corpus step's ``apply`` runs there, and the documents go to the writer.
 
@@ -522,6 +523,9 @@ def _register_builtin() -> None:
     # Only while ExactDedup keeps the state this fit writes; otherwise it is fitted in the driver.
     if {"_rep", "_members", "_n_dup"} <= set(getattr(ExactDedup, "__dataclass_fields__", {})):
         register_distributed_fit(ExactDedup, _fit_exact_dedup)
+    from . import ray_fits  # Dedup and RepeatedLines (their modules never import Ray)
+
+    ray_fits.register()
 
 
 _register_builtin()

@@ -1,0 +1,497 @@
+"""Cluster fits of the default corpus steps, :class:`~lawrpt_corpus.dedup.Dedup` and
+:class:`~lawrpt_corpus.boilerplate.RepeatedLines`, for the Ray engine.
+
+Both steps' modules know nothing of Ray: they expose their fit as phases
+(``Dedup.fit_columns`` with a backend, ``RepeatedLines.fit_counts``) and these functions run
+the heavy phases on the cluster. Each leaves the step in the state its ``fit()`` gives
+(tests/test_ray.py compares ``stats()`` and every output row); the documented differences are
+``Dedup.stats()["passes"]`` (here: 1 + verification rounds on the cluster) and
+``RepeatedLines`` never pruning its counter (its ``fit()`` prunes only beyond ``max_entries``
+distinct lines, then counts are lower bounds; here they are exact).
+
+Shuffles group on a *coarse* key (a hash modulo a partition count sized to the data), so a
+group holds many buckets / lines and is processed with numpy in one call: Ray's per-group
+call costs tens of microseconds, too much for one call per bucket.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..boilerplate.repeated import RepeatedLines
+from ..dedup.step import Dedup
+from .ray_engine import RayContext, register_distributed_fit
+
+_PICKLE = pickle.HIGHEST_PROTOCOL
+#: rows per coarse shuffle group aimed at (a group is one numpy call in one task)
+_GROUP_ROWS = 50_000
+#: lines per document assumed when sizing the line shuffle's partitions
+_LINES_PER_DOC = 64
+#: blocks of verification sources one verification task holds besides its own
+_TASK_BLOCKS = 8
+
+
+def _ray() -> Any:
+    import ray
+
+    return ray
+
+
+def _got(value: Any) -> Any:
+    """``value``, fetched from the object store when it is a reference."""
+    ray = _ray()
+    return ray.get(value) if isinstance(value, ray.ObjectRef) else value
+
+
+def _sort_shuffle(ds: Any) -> None:
+    try:
+        from ray.data.context import ShuffleStrategy
+    except ImportError:  # older Ray: the sort-based shuffle is the only one
+        return
+    # a sort-based shuffle by tasks: no aggregator actors to start (docs/performance.md)
+    ds.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+
+
+def _params_only(step: Any) -> Any:
+    """A fresh copy of ``step`` with its parameters and no fitted state (what tasks get)."""
+    return type(step)(
+        **{f.name: getattr(step, f.name) for f in fields(step) if f.init and f.name[0] != "_"}
+    )
+
+
+def _partitions(rows: int, workers: int) -> int:
+    """A power of two ≥ 2·workers with about ``_GROUP_ROWS`` rows per partition."""
+    p = 1
+    while p < max(2 * workers, -(-rows // _GROUP_ROWS)):
+        p *= 2
+    return p
+
+
+def _map(ds: Any, fn: Callable[..., pa.Table], *args: Any) -> Any:
+    return ds.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
+
+
+def _grouped(ds: Any, fn: Callable[..., pa.Table], *args: Any) -> Any:
+    return ds.groupby("part").map_groups(fn, fn_args=args, batch_format="pyarrow")
+
+
+def _tables(ds: Any) -> list[pa.Table]:
+    return [b for b in ds.iter_batches(batch_size=None, batch_format="pyarrow") if b.num_rows]
+
+
+def _select(block: pa.Table, names: list[str]) -> pa.Table:
+    if not block.num_rows:  # an empty block may have no columns at all
+        return pa.table({})
+    return block.select(names)
+
+
+def _materialized_columns(ds: Any, names: list[str]) -> list[pa.Table]:
+    """Columns ``names`` of a materialized dataset's non-empty blocks, read by plain Ray tasks
+    (a Ray Data execution costs seconds of fixed overhead; a task, milliseconds)."""
+    ray = _ray()
+    select = ray.remote(_select)
+    tables = ray.get([select.remote(ref, names) for ref in ds.to_arrow_refs()])
+    return [t for t in tables if t.num_rows]
+
+
+def _column(tables: list[pa.Table], name: str, dtype: Any) -> np.ndarray:
+    if not tables:
+        return np.empty(0, dtype=dtype)
+    return np.concatenate([t.column(name).to_numpy() for t in tables]).astype(dtype, copy=False)
+
+
+def _u64_as_i64(values: list[int]) -> np.ndarray:
+    return np.array(values, dtype=np.uint64).view(np.int64)
+
+
+def _part(h: np.ndarray, parts: int) -> np.ndarray:
+    return ((h.view(np.uint64) >> np.uint64(40)) % np.uint64(parts)).astype(np.int64)
+
+
+# -- Dedup ---------------------------------------------------------------------------------
+_DEDUP_COLUMNS = ["seq", "id", "n_chars", "n_removed", "n_sh", "n_content", "hash", "source"]
+
+
+def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
+    """Ray task: each document's ``Dedup`` columns and MinHash signature."""
+    docs = RayContext.documents(batch)
+    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 8
+    table = {"seq": pa.array(c[0], pa.int64()), "id": pa.array(c[1], pa.uint64())}
+    for i in range(2, 6):
+        table[_DEDUP_COLUMNS[i]] = pa.array(c[i], pa.int64())
+    table["hash"] = pa.array(c[6], pa.binary(16))
+    table["source"] = pa.array(c[7], pa.binary())
+    sigs = [step._features(d)[3] for d in docs]
+    table["sig"] = pa.array(sigs, pa.binary())
+    # the verification source: the comparison key, for documents that take part in LSH
+    table["key"] = pa.array(
+        [
+            step._key(d).encode("utf-8", "surrogatepass") if g else b""
+            for d, g in zip(docs, sigs, strict=True)
+        ],
+        pa.binary(),
+    )
+    return pa.table(table)
+
+
+def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
+    """The columns ``Dedup._collect`` gives (no signatures), in ``seq`` order."""
+    seq = _column(tables, "seq", np.int64)
+    order = np.argsort(seq, kind="stable")
+    hashes = b"".join(b for t in tables for b in t.column("hash").to_pylist())
+    sources = [s for t in tables for s in t.column("source").to_pylist()]
+    sources = [sources[i] for i in order.tolist()]
+    off = np.zeros(len(sources) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sources], out=off[1:])
+    cols: dict[str, Any] = {"seq": seq[order], "id": _column(tables, "id", np.uint64)[order]}
+    for name in ("n_chars", "n_removed", "n_sh", "n_content"):
+        cols[name] = _column(tables, name, np.int64)[order]
+    cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)[order]
+    cols["src_blob"] = b"".join(sources)
+    cols["src_off"] = off
+    return cols
+
+
+def _sig_matrix(sigs: list[bytes], num_perm: int) -> np.ndarray:
+    empty = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32).tobytes()
+    return np.frombuffer(b"".join(s or empty for s in sigs), dtype=np.uint32).reshape(-1, num_perm)
+
+
+def _band_rows(batch: pa.Table, step: Dedup, seqs: Any, parts: int) -> pa.Table:
+    """Ray task: (coarse part, band, bucket hash, index) of every band of every document of
+    ``batch`` that takes part in LSH (``seqs``: their sorted ``seq``; index = position)."""
+    seq_all, eligible = _got(seqs)
+    seq = batch.column("seq").to_numpy()
+    pos = np.searchsorted(eligible, seq)
+    pos[pos >= eligible.size] = 0
+    keep = np.flatnonzero(eligible[pos] == seq) if eligible.size else np.empty(0, np.int64)
+    idx = np.searchsorted(seq_all, seq[keep])
+    sigs = _sig_matrix(batch.column("sig").take(pa.array(keep)).to_pylist(), step.num_perm)
+    h = step.band_hashes(sigs).view(np.int64)  # (bands, m)
+    flat = h.reshape(-1)
+    return pa.table(
+        {
+            "part": _part(flat, parts),
+            "band": np.repeat(np.arange(step.bands, dtype=np.int64), idx.size),
+            "h": flat,
+            "idx": np.tile(idx.astype(np.int64), step.bands),
+        }
+    )
+
+
+def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
+    """Ray task: the candidate keys of every bucket (band, hash) in one coarse group."""
+    band = group.column("band").to_numpy()
+    h = group.column("h").to_numpy()
+    idx = group.column("idx").to_numpy()
+    order = np.lexsort((idx, h, band))
+    band, h, idx = band[order], h[order], idx[order]
+    start = np.ones(idx.size, dtype=bool)
+    start[1:] = (band[1:] != band[:-1]) | (h[1:] != h[:-1])
+    keys = step.bucket_pairs(np.cumsum(start), idx, n)
+    out = np.unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
+    return pa.table({"key": out.astype(np.int64)})
+
+
+def _block_seqs(block: pa.Table) -> np.ndarray:
+    return block.column("seq").to_numpy()  # type: ignore[no-any-return]
+
+
+def _verify_pairs(
+    step: Dedup,
+    own: pa.Table,
+    others: list[Any],
+    seqs: tuple[np.ndarray, np.ndarray],
+    pairs: tuple[np.ndarray, np.ndarray],
+    estimate: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ray task: ``Dedup.compare`` of the pairs ``pairs`` (indices; ``seqs``: their
+    ``seq``) whose documents are in the column block ``own`` and the blocks ``others``; with
+    ``estimate``, only of the pairs the signature estimate keeps. Shingle sets are built
+    from the comparison keys once per document and task."""
+    a, b = pairs
+    sa, sb = seqs
+    tables = [own, *_ray().get(others)]
+    where: dict[int, tuple[pa.Table, int]] = {}
+    for t in tables:
+        for row, seq in enumerate(t.column("seq").to_pylist()):
+            where[seq] = (t, row)
+
+    def field(seq: int, name: str) -> Any:
+        t, row = where[seq]
+        return t.column(name)[row].as_py()
+
+    if estimate and a.size:
+        uniq = np.unique(np.concatenate([sa, sb]))
+        ul = uniq.tolist()
+        sig = _sig_matrix([field(q, "sig") for q in ul], step.num_perm)
+        nsh = np.array([field(q, "n_sh") for q in ul], dtype=np.int64)
+        ia, ib = np.searchsorted(uniq, sa), np.searchsorted(uniq, sb)
+        ok = step.estimate_ok(sig[ia], sig[ib], nsh[ia], nsh[ib])
+        a, b, sa, sb = a[ok], b[ok], sa[ok], sb[ok]
+    sets: dict[int, tuple[np.ndarray, dict[str, frozenset[int]]]] = {}
+
+    def source(seq: int) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
+        got = sets.get(seq)
+        if got is None:
+            got = sets[seq] = step.verify_set(field(seq, "key").decode("utf-8", "surrogatepass"))
+        return got
+
+    kinds = np.empty(a.size, dtype=np.int8)
+    sims = np.empty(a.size, dtype=np.float64)
+    for k, (x, y) in enumerate(zip(sa.tolist(), sb.tolist(), strict=True)):
+        kinds[k], sims[k] = step.compare(source(x), source(y))
+    return a, b, kinds, sims
+
+
+class _RayDedup:
+    """``DedupBackend`` on the cluster: LSH by a shuffle, verification in tasks over the
+    materialized column blocks (signature, comparison key) of the documents."""
+
+    def __init__(self, step: Dedup, light: Dedup, feats: Any, cols: dict[str, Any], workers: int):
+        self.ray = _ray()
+        self.step, self.light, self.feats, self.cols = step, light, feats, cols
+        self.workers = workers
+        self.refs: list[Any] = []
+        self.block_of = np.empty(0, dtype=np.int64)
+        self.step_ref: Any = None
+
+    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
+        step, ray = self.light, self.ray
+        parts = _partitions(idx.size * step.bands, self.workers)
+        seqs = ray.put((self.cols["seq"], self.cols["seq"][idx]))
+        bands = _map(self.feats, _band_rows, step, seqs, parts)
+        keys = _column(_tables(_grouped(bands, _bucket_keys, step, n)), "key", np.int64)
+        return np.unique(keys)
+
+    def _blocks(self) -> None:
+        """The column blocks in the object store and, for each document, its block."""
+        if self.refs:
+            return
+        ray = self.ray
+        self.refs = self.feats.to_arrow_refs()
+        seqs = ray.get([ray.remote(_block_seqs).remote(r) for r in self.refs])
+        self.block_of = np.full(self.cols["seq"].size, -1, dtype=np.int64)
+        for k, seq in enumerate(seqs):
+            self.block_of[np.searchsorted(self.cols["seq"], seq)] = k
+        self.step_ref = ray.put(self.light)
+
+    def verify(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        known: dict[tuple[int, int], tuple[int, float]],
+        estimate: bool,
+    ) -> None:
+        if lo.size == 0:
+            return
+        ray = self.ray
+        self._blocks()
+        self.step.passes += 1
+        task = ray.remote(_verify_pairs)
+        seq = self.cols["seq"]
+        ba, bb = self.block_of[lo], self.block_of[hi]
+        order = np.lexsort((hi, lo, bb, ba))
+        lo, hi, ba, bb = lo[order], hi[order], ba[order], bb[order]
+        futures = []
+        for own in np.unique(ba).tolist():
+            sel = np.flatnonzero(ba == own)
+            others = np.unique(bb[sel])
+            others = others[others != own]
+            for c in range(0, max(1, others.size), _TASK_BLOCKS):
+                chunk = others[c : c + _TASK_BLOCKS]
+                take = sel[np.isin(bb[sel], np.append(chunk, own))]
+                if c:  # the pairs within ``own`` go with the first chunk only
+                    take = take[bb[take] != own]
+                if take.size:
+                    x, y = lo[take], hi[take]
+                    refs = [self.refs[k] for k in chunk.tolist()]
+                    futures.append(
+                        task.remote(
+                            self.step_ref, self.refs[own], refs, (seq[x], seq[y]), (x, y), estimate
+                        )
+                    )
+        found = ray.get(futures)
+        a = np.concatenate([f[0] for f in found])
+        b = np.concatenate([f[1] for f in found])
+        kinds = np.concatenate([f[2] for f in found])
+        sims = np.concatenate([f[3] for f in found])
+        order = np.lexsort((b, a))
+        for x, y, kind, sim in zip(
+            a[order].tolist(),
+            b[order].tolist(),
+            kinds[order].tolist(),
+            sims[order].tolist(),
+            strict=True,
+        ):
+            known[(x, y)] = (kind, sim)
+
+
+def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
+    """``Dedup.fit`` on the cluster.
+
+    Workers emit each document's compact columns and signature (materialized once); only
+    the compact columns (no signatures) reach the driver, which forms exact groups and ranks.
+    LSH: workers explode (band, bucket hash, index) rows of the group leaders; a shuffle on a
+    coarse part of the hash brings each bucket to one task, which pairs its members within
+    ``bucket_window`` (the driver fit's rule); candidate keys come back. Verification: the
+    shingle sets of the candidates' documents are built in workers and stay in the object
+    store; tasks take the pairs of one block (with at most ``_TASK_BLOCKS`` partner blocks),
+    apply the signature estimate filter and verify on the real sets; verified pairs come back.
+    Union-find and stars run in the driver on those pairs; missing star edges are verified
+    by the same tasks.
+    """
+    _sort_shuffle(docs)
+    light = _params_only(step)
+    feats = _map(docs, _dedup_rows, light).materialize()
+    cols = _dedup_columns(_materialized_columns(feats, _DEDUP_COLUMNS))
+    step.passes = 1
+    step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
+
+
+# -- RepeatedLines -------------------------------------------------------------------------
+def _line_rows(batch: pa.Table, step: RepeatedLines) -> pa.Table:
+    """Ray task: each document's text hash and packed edge / body line hashes."""
+    seq, key, edge, body = [], [], [], []
+    for doc in RayContext.documents(batch):
+        k, e, b = step.line_features(doc)
+        seq.append(doc.seq)
+        key.append(k)
+        edge.append(e.tobytes())
+        body.append(b.tobytes())
+    return pa.table(
+        {
+            "seq": pa.array(seq, pa.int64()),
+            "dh": _u64_as_i64(key),
+            "edge": pa.array(edge, pa.binary()),
+            "body": pa.array(body, pa.binary()),
+        }
+    )
+
+
+def _later_copies(tables: list[pa.Table]) -> np.ndarray:
+    """Sorted ``seq`` of every document whose text hash an earlier document has."""
+    dh, seq = _column(tables, "dh", np.int64), _column(tables, "seq", np.int64)
+    order = np.lexsort((seq, dh))
+    dh, seq = dh[order], seq[order]
+    later = np.zeros(seq.size, dtype=bool)
+    later[1:] = dh[1:] == dh[:-1]
+    return np.sort(seq[later])
+
+
+def _explode_lines(batch: pa.Table, skip: Any, parts: int) -> pa.Table:
+    """Ray task: (part, line hash, near an edge, seq) of each line of each distinct document
+    (``skip``: sorted ``seq`` of the later copies of a text)."""
+    skip = _got(skip)
+    seq = batch.column("seq").to_numpy()
+    keep = np.flatnonzero(~np.isin(seq, skip))
+    hs, edge, seqs = [], [], []
+    for col, is_edge in (("edge", True), ("body", False)):
+        blobs = batch.column(col).take(pa.array(keep)).to_pylist()
+        for q, blob in zip(seq[keep].tolist(), blobs, strict=True):
+            arr = np.frombuffer(blob, dtype=np.int64)
+            hs.append(arr)
+            edge.append(np.full(arr.size, is_edge))
+            seqs.append(np.full(arr.size, q, dtype=np.int64))
+    h = np.concatenate(hs) if hs else np.empty(0, dtype=np.int64)
+    return pa.table(
+        {
+            "part": _part(h, parts),
+            "h": h,
+            "edge": np.concatenate(edge) if edge else np.empty(0, dtype=bool),
+            "seq": np.concatenate(seqs) if seqs else np.empty(0, dtype=np.int64),
+        }
+    )
+
+
+def _count_lines(group: pa.Table, min_docs: int) -> pa.Table:
+    """Ray task: the lines of one coarse group that are in ≥ ``min_docs`` documents, with
+    their edge occurrences and the first document (``seq``) holding them."""
+    h = group.column("h").to_numpy()
+    seq = group.column("seq").to_numpy()
+    e = group.column("edge").to_numpy(zero_copy_only=False).astype(np.int64)
+    order = np.lexsort((seq, h))
+    h, seq, e = h[order], seq[order], e[order]
+    start = np.ones(h.size, dtype=bool)
+    start[1:] = h[1:] != h[:-1]
+    starts = np.flatnonzero(start)
+    counts = np.diff(np.append(starts, h.size))
+    edges = np.add.reduceat(e, starts) if h.size else np.empty(0, dtype=np.int64)
+    ok = counts >= min_docs
+    return pa.table(
+        {
+            "h": h[starts][ok],
+            "docs": counts[ok].astype(np.int64),
+            "edge": edges[ok].astype(np.int64),
+            "first": seq[starts][ok],
+        }
+    )
+
+
+def _line_samples(batch: pa.Table, step: RepeatedLines, wanted: Any) -> pa.Table:
+    """Ray task: the first text of each wanted line hash in this block's documents among
+    ``wanted``'s first documents, with its ``seq``."""
+    hashes, first = _got(wanted)
+    seq = batch.column("seq").to_numpy()
+    keep = np.flatnonzero(np.isin(seq, first))
+    docs = RayContext.documents(batch.take(pa.array(keep))) if keep.size else []
+    found = step.first_samples(docs, hashes)
+    items = sorted(found.items())
+    return pa.table(
+        {
+            "h": _u64_as_i64([h for h, _ in items]),
+            "seq": pa.array([q for _, (q, _) in items], pa.int64()),
+            "text": pa.array([t.encode("utf-8", "surrogatepass") for _, (_, t) in items]),
+        }
+    )
+
+
+def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
+    """``RepeatedLines.fit`` on the cluster.
+
+    Workers emit each document's text hash and line hashes (materialized once). The driver
+    reads the (``seq``, text hash) columns (16 B per document) and finds the later copies of
+    a text (counted once, as ``fit()`` does). Workers explode (line hash, edge, seq) rows of
+    the other documents; a shuffle on the line hash counts documents, edge occurrences and
+    the first document per line; only lines in ≥ ``min_docs`` documents come back. Their
+    sample texts (first seen in input order) are read from those first documents only.
+    Counts are exact: no pruning (``stats()["pruned"]`` is 0).
+    """
+    ray = _ray()
+    _sort_shuffle(docs)
+    light = _params_only(step)
+    feats = _map(docs, _line_rows, light).materialize()
+    n_docs = feats.count()
+    skip = _later_copies(_materialized_columns(feats, ["seq", "dh"]))
+    parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
+    lines = _map(feats, _explode_lines, ray.put(skip), parts)
+    counted = _tables(_grouped(lines, _count_lines, step.min_docs))
+    h = _column(counted, "h", np.int64).view(np.uint64).tolist()
+    candidates = dict(zip(h, _column(counted, "docs", np.int64).tolist(), strict=True))
+    edge_of = dict(zip(h, _column(counted, "edge", np.int64).tolist(), strict=True))
+    first = dict(zip(h, _column(counted, "first", np.int64).tolist(), strict=True))
+    samples: dict[int, str] = {}
+    if candidates:
+        wanted = ray.put((frozenset(candidates), np.unique(np.array(list(first.values())))))
+        for t in _tables(_map(docs, _line_samples, light, wanted)):
+            for hh, q, text in zip(
+                t.column("h").to_numpy().view(np.uint64).tolist(),
+                t.column("seq").to_pylist(),
+                t.column("text").to_pylist(),
+                strict=True,
+            ):
+                if q == first[hh]:
+                    samples[hh] = text.decode("utf-8", "surrogatepass")
+    step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
+
+
+def register() -> None:
+    """Fit ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s cluster fits)."""
+    register_distributed_fit(Dedup, fit_dedup)
+    register_distributed_fit(RepeatedLines, fit_repeated_lines)
