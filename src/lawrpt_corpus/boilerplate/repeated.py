@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import tomllib
 from array import array
 from collections import Counter
@@ -45,9 +46,9 @@ _F_DOC = "repeated_lines.doc"
 
 # The fold of :func:`normalize_line`, as three C-level passes (a ``str.translate`` with a
 # dict table costs a Python-level lookup per character on non-ASCII text).
-_DIGITS = regex.compile(r"[0-9\uff10-\uff19]")
-_SPACES = regex.compile(r"[ \t\u3000\xa0]+")
-_ASCII_PUNCT = regex.compile(r"[,:;()!?]")
+_DIGITS = re.compile(r"[0-9\uff10-\uff19]")
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_ASCII_PUNCT = re.compile(r"[,:;()!?]")
 _PUNCT = str.maketrans(
     {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
 )
@@ -77,12 +78,6 @@ def line_hash(norm: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _any_protect() -> Any:
-    """All protection patterns as one alternation (the hot path only needs yes/no)."""
-    return regex.compile("|".join(f"(?:{p.pattern})" for _, p in protect_patterns()))
 
 
 def protected(line: str) -> str | None:
@@ -129,7 +124,7 @@ class RepeatedLines(CorpusStep):
         if not self.min_chars <= len(stripped) <= self.max_chars:
             return None
         norm = normalize_line(stripped)
-        if len(norm) < self.min_chars or _any_protect().search(stripped) is not None:
+        if len(norm) < self.min_chars or protected(stripped) is not None:
             return None
         return line_hash(norm)
 
