@@ -149,12 +149,21 @@ def _inline_spans(
                 found.setdefault(i, []).append((start, end, rule))
     for i in list(found):
         cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
-        found[i] = cuts
         line = stripped[i]
         rest = []
         pos = starts[i]
         line_text_start = starts[i]
         full = _raw_line(text, starts, i)
+        line_end = line_text_start + len(full)
+        head = line_text_start  # cuts at the line start take the following spaces along
+        for k, (start, end, rule) in enumerate(cuts):
+            if text[head:start].strip(" \t\u3000"):
+                break
+            while end < line_end and text[end] in " \t\u3000":
+                end += 1
+            cuts[k] = (start, end, rule)
+            head = max(head, end)
+        found[i] = cuts
         for start, end, _ in cuts:
             if start > pos:
                 rest.append(full[pos - line_text_start : start - line_text_start])

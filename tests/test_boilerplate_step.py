@@ -163,3 +163,16 @@ def test_default_pipeline_runs_the_boilerplate_step_on_raw_bytes() -> None:
     assert "chrome.scan-qr" in [r.rule for r in doc.removed]
     names = [s.name for s in default_pipeline().steps]
     assert names.index("boilerplate") < names.index("repeated-lines") < names.index("dedup")
+
+
+def test_an_inline_cut_at_a_line_start_takes_the_following_spaces_along() -> None:
+    # found by the 100,000-case fuzz run: "##paidbegin## 0" left " 0", which Hygiene's
+    # indentation rule then changed on a second run (cleaning was not idempotent)
+    from lawrpt_corpus import default_pipeline
+
+    pipe = default_pipeline()
+    for tail in ("##paidbegin## 0", "##paidbegin##\u3000\u3000第二段正文内容。"):
+        text = "现将我局2024年法治建设工作情况报告如下：\n" + tail
+        once = pipe.process_bytes("r.txt", text.encode("utf-8"))
+        assert once.kept and not once.text.split("\n")[-1].startswith((" ", "\u3000"))
+        assert pipe.process_bytes("r.txt", once.text.encode("utf-8")).text == once.text

@@ -249,12 +249,23 @@ def _inline_spans(
                 found.setdefault(i, []).append((start, end, rule))
     for i in list(found):
         cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
-        found[i] = cuts
         line = stripped[i]
         rest = []
         pos = starts[i]
         line_text_start = starts[i]
         full = _raw_line(text, starts, i)
+        line_end = line_text_start + len(full)
+        # a cut that leaves the line starting with spaces takes them along: they would be
+        # removed as indentation by Hygiene on a second run (idempotence)
+        head = line_text_start
+        for k, (start, end, rule) in enumerate(cuts):
+            if text[head:start].strip(_INDENT):
+                break
+            while end < line_end and text[end] in _INDENT:
+                end += 1
+            cuts[k] = (start, end, rule)
+            head = max(head, end)
+        found[i] = cuts
         for start, end, _ in cuts:
             if start > pos:
                 rest.append(full[pos - line_text_start : start - line_text_start])
@@ -264,6 +275,9 @@ def _inline_spans(
             removed_by[i] = cuts[0][2]
             del found[i]
     return found
+
+
+_INDENT = " \t\u3000"
 
 
 def _raw_line(text: str, starts: list[int], i: int) -> str:
