@@ -250,16 +250,28 @@ class ScriptNormalize(DocumentStep):
 
     def __call__(self, doc: Document) -> Document:
         new, report, counts = to_simplified(doc.text)
-        doc.script = report.script
-        doc.features["script"] = {
-            "traditional_only": report.n_traditional,
-            "simplified_only": report.n_simplified,
-            "config": report.config,
-        }
-        doc.text = new
-        for rule, n in counts.items():
-            doc.log_edit(self.name, rule, n)
+        _record(doc, self.name, "script", new, report, counts)
         return doc
+
+
+def _record(
+    doc: Document,
+    step: str,
+    feature: str,
+    new: str,
+    report: ScriptReport,
+    counts: dict[str, int],
+) -> None:
+    """Set the text, ``doc.script`` and the counts behind the decision; log the edits."""
+    doc.script = report.script
+    doc.features[feature] = {
+        "traditional_only": report.n_traditional,
+        "simplified_only": report.n_simplified,
+        "config": report.config,
+    }
+    doc.text = new
+    for rule, n in counts.items():
+        doc.log_edit(step, rule, n)
 
 
 @dataclass
@@ -286,15 +298,7 @@ class ScriptRecheck(DocumentStep):
         new, report, counts = to_simplified(doc.text)
         if report.config is None or new == doc.text:
             return doc
-        doc.script = report.script
-        doc.features["script_recheck"] = {
-            "traditional_only": report.n_traditional,
-            "simplified_only": report.n_simplified,
-            "config": report.config,
-        }
-        doc.text = new
-        for rule, n in counts.items():
-            doc.log_edit(self.name, rule, n)
+        _record(doc, self.name, "script_recheck", new, report, counts)
         for step in self.then:
             if not doc.kept:
                 break
