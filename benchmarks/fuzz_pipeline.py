@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.test_fuzz_pipeline import _clean, raw_inputs  # noqa: E402
+from tests.test_fuzz_pipeline import _clean, raw_inputs
 
 
 def main() -> int:
