@@ -4,7 +4,9 @@ An engine runs a :class:`~lawrpt_corpus.pipeline.Pipeline` over a stream of inpu
 
 1. the per-document stage (reading, every :class:`DocumentStep`, corpus steps' ``prepare``)
    — the part an engine parallelises;
-2. a spill of the processed documents to a scratch file, so memory stays bounded;
+2. a spill of the processed documents to a scratch file, so memory stays bounded (the
+   local engine's workers pickle their batches themselves: the driver writes the bytes as
+   they come, without unpickling and pickling every document again);
 3. each :class:`CorpusStep`'s ``fit`` over the spilled stream, in order;
 4. a final pass that applies the corpus steps and yields every document in input order.
 
@@ -32,6 +34,8 @@ from ..pipeline import CorpusStep, Pipeline
 
 #: Documents per spill chunk: the unit of work that ``--resume`` keeps after a crash.
 SPILL_CHUNK = 512
+#: Documents per pickled batch when an engine's documents are pickled in the driver.
+PICKLE_BATCH = 32
 
 
 def process_item(pipeline: Pipeline, item: InputItem | Document) -> Document:
@@ -43,12 +47,13 @@ def process_item(pipeline: Pipeline, item: InputItem | Document) -> Document:
 
 
 class Spill:
-    """Processed documents on disk, in input order, in chunks of ``chunk_size``.
+    """Processed documents on disk, in input order, in chunks of about ``chunk_size``.
 
-    Each chunk (``chunk-NNNNNN.pkl``) is written to a temporary name and renamed when
-    complete, so after a crash every chunk file present is whole. A new ``Spill`` on the
-    same ``directory`` with ``resume=True`` keeps the complete chunks (see
-    :meth:`resumable`); otherwise the directory is emptied. Without ``directory`` a
+    A chunk (``chunk-NNNNNN.pkl``) is a sequence of pickled lists of documents (one per
+    batch, as the workers sent them), written to a temporary name and renamed when it holds
+    at least ``chunk_size`` documents, so after a crash every chunk file present is whole.
+    A new ``Spill`` on the same ``directory`` with ``resume=True`` keeps the complete chunks
+    (see :meth:`resumable`); otherwise the directory is emptied. Without ``directory`` a
     temporary one is used and removed by :meth:`cleanup`.
     """
 
@@ -75,39 +80,61 @@ class Spill:
         self._chunks = sorted(self.dir.glob("chunk-*.pkl"))
         for partial in self.dir.glob("chunk-*.tmp"):
             partial.unlink()
-        self._batch: list[Document] = []
+        self._docs: list[Document] = []
+        self._blobs: list[bytes] = []
+        self._pending = 0
         self.count = 0
 
     def resumable(self) -> Iterator[list[Document]]:
         """The complete chunks left by an earlier run, in order (empty unless resuming)."""
         for path in list(self._chunks):
-            with open(path, "rb") as fh:
-                yield pickle.load(fh)
+            yield _read_chunk(path)
 
-    def keep_chunks(self, n: int) -> None:
-        """Keep the first ``n`` resumable chunks as this run's start; drop the rest."""
+    def keep_chunks(self, n: int, count: int) -> None:
+        """Keep the first ``n`` resumable chunks (``count`` documents) as this run's start;
+        drop the rest."""
         for path in self._chunks[n:]:
             path.unlink()
         self._chunks = self._chunks[:n]
-        self.count = n * self.chunk_size
+        self.count = count
 
     def append(self, doc: Document) -> None:
+        """Add one processed document (its ``raw`` bytes are dropped)."""
         doc.raw = None
-        self._batch.append(doc)
+        self._docs.append(doc)
+        self._pending += 1
         self.count += 1
-        if len(self._batch) >= self.chunk_size:
+        if self._pending >= self.chunk_size:
             self._flush()
 
+    def append_pickled(self, n_docs: int, blob: bytes) -> None:
+        """Add ``n_docs`` documents given as one pickled list (``raw`` already dropped, in
+        input order after everything appended before)."""
+        self._pickle_docs()
+        self._blobs.append(blob)
+        self._pending += n_docs
+        self.count += n_docs
+        if self._pending >= self.chunk_size:
+            self._flush()
+
+    def _pickle_docs(self) -> None:
+        if self._docs:
+            self._blobs.append(pickle.dumps(self._docs, protocol=pickle.HIGHEST_PROTOCOL))
+            self._docs = []
+
     def _flush(self) -> None:
-        if not self._batch:
+        self._pickle_docs()
+        if not self._blobs:
             return
         path = self.dir / f"chunk-{len(self._chunks):06d}.pkl"
         tmp = path.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(self._batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            for blob in self._blobs:
+                fh.write(blob)
         os.replace(tmp, path)
         self._chunks.append(path)
-        self._batch = []
+        self._blobs = []
+        self._pending = 0
 
     def close_writing(self) -> None:
         self._flush()
@@ -115,15 +142,32 @@ class Spill:
     def __iter__(self) -> Iterator[Document]:
         self.close_writing()
         for path in self._chunks:
-            with open(path, "rb") as fh:
-                yield from pickle.load(fh)
+            yield from _read_chunk(path)
 
     def cleanup(self) -> None:
-        self._batch = []
+        self._docs = []
+        self._blobs = []
         if self._tmp is not None:
             self._tmp.cleanup()
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _read_chunk(path: Path) -> list[Document]:
+    """Every document of one chunk file (its pickled lists, concatenated), in order."""
+    docs: list[Document] = []
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        while fh.tell() < size:
+            docs.extend(pickle.load(fh))
+    return docs
+
+
+def pickle_batch(docs: list[Document]) -> bytes:
+    """``docs`` as the spill stores them: ``raw`` dropped, one pickled list."""
+    for doc in docs:
+        doc.raw = None
+    return pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Engine:
@@ -143,6 +187,23 @@ class Engine:
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
     ) -> Iterator[Document]:
         raise NotImplementedError
+
+    def map_pickled(
+        self, pipeline: Pipeline, inputs: Iterable[InputItem | Document], first_seq: int
+    ) -> Iterator[tuple[int, bytes]]:
+        """The per-document stage as the spill stores it: ``(n, pickled list of n
+        documents)`` in input order, ``seq`` numbered from ``first_seq``. This default
+        pickles :meth:`map_documents`' output here; an engine whose workers can pickle
+        their own batches overrides it (the local engine does)."""
+        batch: list[Document] = []
+        for seq, doc in enumerate(self.map_documents(pipeline, inputs), start=first_seq):
+            doc.seq = seq
+            batch.append(doc)
+            if len(batch) >= PICKLE_BATCH:
+                yield len(batch), pickle_batch(batch)
+                batch = []
+        if batch:
+            yield len(batch), pickle_batch(batch)
 
     def run(
         self,
@@ -165,21 +226,21 @@ class Engine:
         try:
             t0 = time.perf_counter()
             items: Iterator[Any] = iter(inputs)
-            kept_chunks = 0
+            kept_chunks = kept_docs = 0
             for chunk in spill.resumable():
                 head = list(islice(items, len(chunk)))
                 if [_source_of(i) for i in head] != [d.source for d in chunk]:
                     items = chain(head, items)
                     break
                 kept_chunks += 1
-            spill.keep_chunks(kept_chunks)
+                kept_docs += len(chunk)
+            spill.keep_chunks(kept_chunks, kept_docs)
             self.resumed = spill.count
             report = self.on_progress
             report("documents", spill.count)
-            for seq, doc in enumerate(self.map_documents(pipeline, items), start=spill.count):
-                doc.seq = seq
-                spill.append(doc)
-                report("documents", seq + 1)
+            for n_docs, blob in self.map_pickled(pipeline, items, spill.count):
+                spill.append_pickled(n_docs, blob)
+                report("documents", spill.count)
             self.timings["documents"] = time.perf_counter() - t0
             corpus = pipeline.corpus_steps
             for i, step in enumerate(corpus):

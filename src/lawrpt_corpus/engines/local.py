@@ -3,7 +3,9 @@
 Inputs are grouped in batches and sent to ``workers`` processes; at most a few batches per
 worker are in flight at once, so memory stays bounded however long the input stream is, and
 results are taken back in submission order, so the output is the same for any worker count.
-With ``workers=1`` everything runs in this process (no pool, easiest to debug).
+Workers number and pickle their own batches (:meth:`LocalEngine.map_pickled`): the driver
+writes the bytes to the spill as they come, so it never unpickles and re-pickles a
+document. With ``workers=1`` everything runs in this process (no pool, easiest to debug).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
+from typing import Any
 
 from ..document import Document
 from ..io.readers import InputItem
 from ..pipeline import Pipeline
-from .base import Engine, process_item
+from .base import Engine, pickle_batch, process_item
 
 _PIPELINE: Pipeline | None = None
 
@@ -31,6 +34,13 @@ def _init_worker(pipeline: Pipeline) -> None:
 def _process_batch(items: list[InputItem | Document]) -> list[Document]:
     assert _PIPELINE is not None
     return [process_item(_PIPELINE, item) for item in items]
+
+
+def _process_pickled(items: list[InputItem | Document], first_seq: int) -> bytes:
+    docs = _process_batch(items)
+    for seq, doc in enumerate(docs, start=first_seq):
+        doc.seq = seq
+    return pickle_batch(docs)
 
 
 def default_workers() -> int:
@@ -62,40 +72,69 @@ class LocalEngine(Engine):
             for item in inputs:
                 yield process_item(pipeline, item)
             return
-        yield from self._map_pool(pipeline, iter(inputs))
+        for _, docs in self._map_pool(pipeline, iter(inputs), 0, pickled=False):
+            yield from docs
+
+    def map_pickled(
+        self, pipeline: Pipeline, inputs: Iterable[InputItem | Document], first_seq: int
+    ) -> Iterator[tuple[int, bytes]]:
+        if self.workers <= 1:
+            yield from super().map_pickled(pipeline, inputs, first_seq)
+            return
+        yield from self._map_pool(pipeline, iter(inputs), first_seq, pickled=True)
 
     def _map_pool(
-        self, pipeline: Pipeline, items: Iterator[InputItem | Document]
-    ) -> Iterator[Document]:
+        self,
+        pipeline: Pipeline,
+        items: Iterator[InputItem | Document],
+        first_seq: int,
+        pickled: bool,
+    ) -> Iterator[tuple[int, Any]]:
+        """Batches in input order: ``(n, pickled bytes)`` with ``pickled``, else
+        ``(n, documents)``."""
         pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(pipeline,))
-        pending: deque[tuple[list[InputItem | Document], Future[list[Document]]]] = deque()
+        pending: deque[tuple[int, list[InputItem | Document], Future[Any]]] = deque()
         limit = self.workers * self.in_flight
+        seq = first_seq
         try:
             while True:
                 while len(pending) < limit:
                     batch = list(islice(items, self.batch_size))
                     if not batch:
                         break
-                    pending.append((batch, pool.submit(_process_batch, batch)))
+                    future: Future[Any] = (
+                        pool.submit(_process_pickled, batch, seq)
+                        if pickled
+                        else pool.submit(_process_batch, batch)
+                    )
+                    pending.append((seq, batch, future))
+                    seq += len(batch)
                 if not pending:
                     return
-                batch, future = pending.popleft()
+                start, batch, future = pending.popleft()
                 try:
-                    yield from future.result()
+                    yield len(batch), future.result()
                 except BrokenProcessPool:
                     # A worker died (segfault, OOM kill, os._exit). Every batch in flight is
                     # lost with the pool: redo them one document at a time in a fresh pool,
                     # so only the document that kills its worker is rejected.
                     pool.shutdown(wait=False, cancel_futures=True)
-                    retry = [batch] + [b for b, _ in pending]
+                    retry = [(start, batch)] + [(s, b) for s, b, _ in pending]
                     pending.clear()
                     pool = ProcessPoolExecutor(
                         self.workers, initializer=_init_worker, initargs=(pipeline,)
                     )
-                    for b in retry:
+                    for s, b in retry:
+                        docs = []
                         for item in b:
                             doc, pool = _isolate(pool, pipeline, item, self.workers)
-                            yield doc
+                            docs.append(doc)
+                        if pickled:
+                            for k, doc in enumerate(docs, start=s):
+                                doc.seq = k
+                            yield len(docs), pickle_batch(docs)
+                        else:
+                            yield len(docs), docs
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
