@@ -146,3 +146,37 @@ def test_two_thousand_generated_pages_get_the_reference_signatures(ref):
     # cleaned texts; benchmarks/bench_dedup_sig.py also compares cleaned texts
     res = ref.compare(ref.generated_pages(2000, seed=2), True)
     assert res["differences"] == 0
+
+
+def test_sorted_unique_and_merge_unique_equal_numpy_unique():
+    from lawrpt_corpus.dedup.signature import merge_unique, sorted_unique
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        a = rng.integers(0, 60, size=int(rng.integers(0, 50)))
+        b = rng.integers(0, 60, size=int(rng.integers(0, 50)))
+        assert np.array_equal(sorted_unique(a), np.unique(a))
+        merged = merge_unique(np.unique(a), b)
+        assert np.array_equal(merged, np.unique(np.concatenate([a, b])))
+        assert merged.dtype == a.dtype
+
+
+def test_lsh_candidates_are_the_sorted_unique_pairs_of_all_bands():
+    """The per-band merge gives exactly the set of every band's bucket pairs."""
+    from lawrpt_corpus.dedup.step import Dedup
+
+    rng = np.random.default_rng(3)
+    step = Dedup()
+    # few distinct values per column, so many documents share buckets in several bands
+    sigs = rng.integers(0, 3, size=(400, step.num_perm)).astype(np.uint32)
+    idx = np.arange(0, 400, 2)
+    n = sigs.shape[0]
+    got = step._candidates(sigs, idx, n)
+    hashes = step.band_hashes(sigs[idx])
+    expected: set[int] = set()
+    for band in range(step.bands):
+        order = np.argsort(hashes[band], kind="stable")
+        for keys in step.bucket_pairs(hashes[band][order], idx[order], n):
+            expected.update(keys.tolist())
+    assert got.tolist() == sorted(expected)
+    assert got.size > 1000

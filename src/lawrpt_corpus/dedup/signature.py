@@ -165,6 +165,35 @@ def shingle_hashes(key: str, n: int) -> np.ndarray:
     return h[keep]
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted distinct values of a 1-D array) by sort + mask, which
+    is several times faster than ``np.unique`` on integer arrays (numpy 2.x)."""
+    if values.size < 2:
+        return values.copy()
+    out = np.sort(values)
+    keep = np.empty(out.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
+
+
+def merge_unique(acc: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of ``acc`` and ``new``, for ``acc`` already sorted and
+    distinct: only ``new`` is sorted; the union is one merge of two sorted runs (numpy's
+    stable sort is a timsort: linear on two runs), so adding to a large set costs O(set)."""
+    new = sorted_unique(new)
+    if acc.size == 0:
+        return new
+    pos = np.searchsorted(acc, new)
+    pos[pos == acc.size] = 0
+    new = new[acc[pos] != new]
+    if new.size == 0:
+        return acc
+    out = np.concatenate([acc, new])
+    out.sort(kind="stable")
+    return out
+
+
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int = 0x5EED) -> tuple[np.ndarray, np.ndarray]:
     """The ``(a, b)`` coefficients (uint64, shape ``(num_perm, 1)``) of the hash family."""

@@ -43,7 +43,15 @@ import numpy as np
 
 from ..document import DUPLICATE, Document
 from ..pipeline import CorpusStep
-from .signature import comparison_key, minhash, shingle_hashes, year_contexts, years_conflict
+from .signature import (
+    comparison_key,
+    merge_unique,
+    minhash,
+    shingle_hashes,
+    sorted_unique,
+    year_contexts,
+    years_conflict,
+)
 
 _FEATURE = "dedup"
 _CHUNK = 65536
@@ -158,7 +166,7 @@ class Dedup(CorpusStep):
         top-32-bit shingle hashes, uint32) and the year contexts (for the year guard)."""
         sh = shingle_hashes(key, self.ngram)
         years = year_contexts(key) if self.year_guard else {}
-        return np.unique((sh >> np.uint64(32)).astype(np.uint32)), years
+        return sorted_unique((sh >> np.uint64(32)).astype(np.uint32)), years
 
     # -- corpus (driver) -----------------------------------------------------------------
     def fit(self, docs: Iterable[Document]) -> None:
@@ -326,18 +334,20 @@ class Dedup(CorpusStep):
         return keys
 
     def _candidates(self, sigs: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
-        """LSH candidate pairs among documents ``idx`` as sorted unique keys ``lo * n + hi``."""
-        keys: list[np.ndarray] = []
+        """LSH candidate pairs among documents ``idx`` as sorted unique keys ``lo * n + hi``.
+
+        Each band's pairs are merged into the sorted set as the band is done (one linear
+        merge per band; re-sorting the whole set with ``np.unique`` every few bands took
+        66 s for the 11 M candidates of the 100k benchmark, this 2.3 s)."""
+        acc = np.empty(0, dtype=np.int64)
         hashes = self.band_hashes(sigs[idx])
         for band in range(self.bands):
             h = hashes[band]
             order = np.argsort(h, kind="stable")
-            keys.extend(self.bucket_pairs(h[order], idx[order], n))
-            if len(keys) > 64:
-                keys = [np.unique(np.concatenate(keys))]
-        if not keys:
-            return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(keys))
+            keys = self.bucket_pairs(h[order], idx[order], n)
+            if keys:
+                acc = merge_unique(acc, np.concatenate(keys))
+        return acc
 
     def _near(
         self, backend: DedupBackend, cols: dict[str, Any], leader: np.ndarray, rank: np.ndarray

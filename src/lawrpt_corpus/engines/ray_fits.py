@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines
+from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup
 from .ray_engine import RayContext, register_distributed_fit
 
@@ -195,7 +196,7 @@ def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
     start = np.ones(idx.size, dtype=bool)
     start[1:] = (band[1:] != band[:-1]) | (h[1:] != h[:-1])
     keys = step.bucket_pairs(np.cumsum(start), idx, n)
-    out = np.unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
+    out = sorted_unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
     return pa.table({"key": out.astype(np.int64)})
 
 
@@ -268,7 +269,7 @@ class _RayDedup:
         seqs = ray.put((self.cols["seq"], self.cols["seq"][idx]))
         bands = _map(self.feats, _band_rows, step, seqs, parts)
         keys = _column(_tables(_grouped(bands, _bucket_keys, step, n)), "key", np.int64)
-        return np.unique(keys)
+        return sorted_unique(keys)
 
     def _blocks(self) -> None:
         """The column blocks in the object store and, for each document, its block."""
