@@ -57,3 +57,24 @@ def test_other_pipeline_fingerprint_discards_old_chunks(tmp_path):
     spill.append_pickled(2, pickle_batch([_doc(0), _doc(1)]))
     other = Spill(tmp_path / "s", chunk_size=2, resume=True, fingerprint="b")
     assert list(other.resumable()) == []
+
+
+def test_documents_survive_the_pickle_round_trip_with_every_field():
+    import copy
+    import pickle
+    from dataclasses import fields
+
+    from lawrpt_corpus.document import Removal
+
+    d = _doc(3)
+    d.encoding, d.script, d.status, d.reason = "gb18030", "traditional", "duplicate", "exact"
+    d.duplicate_of, d.meta = "0123456789abcdef", {"year": 2023, "province": "浙江省"}
+    d.sections, d.flags, d.duplicates = ["一、"], ["truncated"], ["g.txt"]
+    d.log_removal("ad", "广告")
+    d.log_edit("typography", "comma", 3)
+    d.features["dedup"] = (b"\x01" * 16, 10, 6, b"\x00" * 8)
+    back = pickle.loads(pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == d
+    assert all(getattr(back, f.name) == getattr(d, f.name) for f in fields(d))
+    assert back.removed[0] == Removal("ad", "广告") and hash(back.removed[0]) == hash(d.removed[0])
+    assert copy.deepcopy(d) == d

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 #: Metadata fields of the dataset contract, filled by the metadata step (null until then).
@@ -49,6 +50,21 @@ class Removal:
     rule: str
     text: str
 
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return _removal, (self.rule, self.text)
+
+
+_set = object.__setattr__
+
+
+def _removal(rule: str, text: str) -> Removal:
+    """Unpickle a :class:`Removal` without the frozen dataclass ``__init__`` (the spill
+    is unpickled several times per build: see Document.__reduce__)."""
+    r = object.__new__(Removal)
+    _set(r, "rule", rule)
+    _set(r, "text", text)
+    return r
+
 
 @dataclass(slots=True)
 class Edit:
@@ -57,6 +73,9 @@ class Edit:
     step: str
     rule: str
     count: int
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int]]:
+        return Edit, (self.step, self.rule, self.count)
 
 
 @dataclass(slots=True)
@@ -87,6 +106,11 @@ class Document:
     edits: list[Edit] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # The fields in order, rebuilt by the constructor: about twice as fast to pickle and
+        # unpickle as the generic slots-dataclass state (measured on processed reports).
+        return Document, _document_fields(self)
 
     @classmethod
     def from_bytes(cls, source: str, raw: bytes) -> Document:
@@ -164,3 +188,6 @@ class Document:
         pieces.append(text[pos:])
         self.text = "".join(pieces)
         return removed
+
+
+_document_fields = attrgetter(*Document.__slots__)  # the fields, in constructor order
