@@ -171,3 +171,19 @@ def test_build_reports_candidates_in_build_json_and_removals_in_the_dataset(
     found = summary["corpus"]["repeated-lines"]["candidates"]
     assert any(c["text"] == CHROME and c["docs"] == 25 for c in found)
     assert result.counts["removals_by_rule"]["repeated-line"] == 25
+
+
+def test_sample_text_is_the_first_occurrence_even_in_a_text_changed_after_prepare() -> None:
+    """The sample pass skips documents by their prepared line hashes only when those hashes
+    were taken of the text it sees: a line added after prepare() is still found first."""
+    docs = _corpus()
+    early = _doc(-1, _unique(-1, 1))
+    variant = CHROME.replace(" ", "   ")  # the same line after normalisation
+    assert variant != CHROME
+    for d in [early, *docs]:
+        RepeatedLines().prepare(d)
+    early.text += "\n" + variant  # added by a step after prepare(): hashes are stale
+    step = RepeatedLines()
+    step.fit([early, *docs])
+    by_docs = {c["text"]: c["docs"] for c in step.stats()["candidates"]}
+    assert variant in by_docs and CHROME not in by_docs  # the first text seen is the sample

@@ -233,7 +233,14 @@ class RepeatedLines(CorpusStep):
         self, docs: Iterable[Document], wanted: Container[int], stop: int | None
     ) -> dict[int, tuple[int, str]]:
         found: dict[int, tuple[int, str]] = {}
+        want = set(wanted) if isinstance(wanted, (set, frozenset, dict)) else None
         for doc in docs:
+            if want is not None:
+                # the line hashes prepare() took of this very text say whether the document
+                # holds a wanted line at all: only those are split and hashed again
+                key, e, body = self.line_features(doc)
+                if want.isdisjoint(e) and want.isdisjoint(body) and key == line_hash(doc.text):
+                    continue
             for ln in doc.text.split("\n"):
                 s = ln.strip()
                 h = self._eligible(s) if s else None
