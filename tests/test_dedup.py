@@ -287,6 +287,35 @@ def test_tiny_verification_budget_gives_the_same_result_with_more_passes(seeds):
     assert small.passes > big.passes
 
 
+def test_star_round_pairs_among_just_verified_documents_need_no_new_pass(seeds):
+    """The last verification batch's shingle sets stay cached for the star rounds (and are
+    released when the fit ends): asking for a pair among those documents reads nothing."""
+    sents = [s for s in re.split(r"(?<=。)", "".join(seeds)) if len(s) > 20][:40]
+    texts = ["".join(sents[0:20]), "".join(sents[3:23]), "".join(sents[6:26])]
+    step = Dedup()
+    docs = _docs(texts)
+    for d in docs:
+        step.prepare(d)
+    cols = step._collect(docs)
+    step._seq = cols["seq"]
+
+    class Replay:
+        passes = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            Replay.passes += 1
+            return iter(docs)
+
+    known: dict[tuple[int, int], tuple[int, float]] = {}
+    step._verify(Replay(), cols["n_sh"], [(0, 1), (1, 2)], known)
+    step._verify(Replay(), cols["n_sh"], [(0, 2)], known)
+    assert Replay.passes == 1
+    sets = [step.verify_set(comparison_key(t)) for t in texts]
+    assert known[(0, 2)] == step.compare(sets[0], sets[2])
+    step.fit(docs)
+    assert step._sets == {}
+
+
 def test_signature_is_a_pure_function_of_the_text(seeds):
     key = comparison_key(seeds[0])
     s1 = minhash(shingle_hashes(key, 5), 128)

@@ -14,7 +14,8 @@ Contract
      linked by a window of ``bucket_window`` neighbours, so a huge bucket costs O(size));
   4. candidates whose signature estimate is far below both thresholds are dropped, the rest are
      **verified** on their real shingle sets (further passes over the documents, holding at most
-     ``verify_budget`` shingles at once) — an LSH collision alone never merges;
+     ``verify_budget`` shingles at once; the last batch's sets are kept for the star
+     rounds) — an LSH collision alone never merges;
   5. union-find over verified pairs gives components; each component is split into *stars*:
      the best-ranked document is the representative and only documents verified **directly
      against it** join it (missing pairs are verified in another pass); the rest form further
@@ -106,6 +107,7 @@ class Dedup(CorpusStep):
     _src_off: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64), repr=False)
     _stats: dict[str, Any] = field(default_factory=dict, repr=False)
     passes: int = field(default=0, repr=False)
+    _sets: dict[int, Any] = field(default_factory=dict, repr=False)
     _n_candidates: int = field(default=0, repr=False)
     _n_verified: int = field(default=0, repr=False)
 
@@ -171,7 +173,10 @@ class Dedup(CorpusStep):
     # -- corpus (driver) -----------------------------------------------------------------
     def fit(self, docs: Iterable[Document]) -> None:
         cols = self._collect(docs)
-        self.fit_columns(cols, _StreamBackend(self, docs, cols))
+        try:
+            self.fit_columns(cols, _StreamBackend(self, docs, cols))
+        finally:
+            self._sets = {}
 
     def fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> None:
         """The fit from the per-document columns of :meth:`_collect` (``sig`` may be absent:
@@ -474,17 +479,31 @@ class Dedup(CorpusStep):
         pairs: list[tuple[int, int]],
         known: dict[tuple[int, int], tuple[int, float]],
     ) -> None:
-        """Real Jaccard / containment of ``pairs``; batches hold ≤ ``verify_budget`` shingles."""
-        for batch, needed in _batches(pairs, n_sh, self.verify_budget):
-            sets: dict[int, tuple[np.ndarray, dict[str, frozenset[int]]]] = {}
-            self.passes += 1
-            for i, doc in _enumerate_needed(docs, needed):
-                if doc.seq != self._seq[i]:
-                    raise RuntimeError("dedup: the document stream changed between passes")
-                sets[i] = self._verify_set(doc)
+        """Real Jaccard / containment of ``pairs``; batches hold ≤ ``verify_budget`` shingles.
+
+        The sets of the last batch stay cached (still ≤ ``verify_budget`` shingles) until
+        the fit ends: the star rounds ask for pairs among documents just verified, so they
+        usually need no further pass over the documents."""
+        cache = self._sets
+        todo: list[tuple[int, int]] = []
+        for a, b in pairs:
+            if a in cache and b in cache:
+                known[(a, b)] = self.compare(cache[a], cache[b])
+            else:
+                todo.append((a, b))
+        for batch, needed in _batches(todo, n_sh, self.verify_budget):
+            sets = {i: cache[i] for i in needed if i in cache}
+            missing = needed - sets.keys()
+            cache = self._sets = {}  # the previous batch's sets are released first
+            if missing:
+                self.passes += 1
+                for i, doc in _enumerate_needed(docs, missing):
+                    if doc.seq != self._seq[i]:
+                        raise RuntimeError("dedup: the document stream changed between passes")
+                    sets[i] = self._verify_set(doc)
             for a, b in batch:
                 known[(a, b)] = self.compare(sets[a], sets[b])
-            del sets
+            cache = self._sets = sets
 
     # -- apply ---------------------------------------------------------------------------
     def _source(self, i: int) -> str:
