@@ -169,6 +169,11 @@ def test_thousands_of_documents_fitted_on_the_cluster_identical_to_local(
     assert engine.fit_modes == {"repeated-lines": "cluster", "dedup": "cluster"}
     ray_stats = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
     local_stats = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
+    # "passes" counts different things (docs/scaling.md): rounds on the cluster, passes over
+    # the spill in the driver (whose star rounds reuse the cached sets)
+    assert ray_stats["corpus"]["dedup"].pop("passes") >= local_stats["corpus"]["dedup"].pop(
+        "passes"
+    )
     assert ray_stats["corpus"] == local_stats["corpus"]
     dedup, lines = ray_stats["corpus"]["dedup"], ray_stats["corpus"]["repeated-lines"]
     assert dedup["exact"] >= 1 and dedup["near"] > 1000 and dedup["contained"] >= 1
