@@ -137,11 +137,13 @@ class Dedup(CorpusStep):
         }
 
     # -- per document (workers) ----------------------------------------------------------
-    def _key(self, doc: Document) -> str:
+    def key(self, doc: Document) -> str:
+        """The comparison key of ``doc``'s current text as this step computes it (with or
+        without the script fold, per ``fold_script``)."""
         return comparison_key(doc.text, self.fold_script)
 
     def prepare(self, doc: Document) -> None:
-        key = self._key(doc)
+        key = self.key(doc)
         exact = hashlib.blake2b(
             key.encode("utf-8", "surrogatepass")
             if key
@@ -153,7 +155,10 @@ class Dedup(CorpusStep):
         sig = minhash(shingles, self.num_perm) if n_sh >= self.min_shingles else None
         doc.features[_FEATURE] = (exact, len(key), n_sh, b"" if sig is None else sig.tobytes())
 
-    def _features(self, doc: Document) -> tuple[bytes, int, int, bytes]:
+    def prepared(self, doc: Document) -> tuple[bytes, int, int, bytes]:
+        """What :meth:`prepare` stored for ``doc`` — exact-key hash (16 bytes), key length,
+        shingle count, MinHash signature bytes (empty under ``min_shingles``) — computed now
+        if missing."""
         feat = doc.features.get(_FEATURE)
         if not isinstance(feat, tuple) or len(feat) != 4:
             self.prepare(doc)
@@ -161,7 +166,7 @@ class Dedup(CorpusStep):
         return feat  # type: ignore[no-any-return]
 
     def _verify_set(self, doc: Document) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
-        return self.verify_set(self._key(doc))
+        return self.verify_set(self.key(doc))
 
     def verify_set(self, key: str) -> tuple[np.ndarray, dict[str, frozenset[int]]]:
         """What verification compares, from a comparison key: the shingle set (unique
@@ -233,7 +238,7 @@ class Dedup(CorpusStep):
     def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes]:
         """One document's entries of the :meth:`_collect` columns (without the signature):
         ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes)."""
-        exact, n_key, k, _ = self._features(doc)
+        exact, n_key, k, _ = self.prepared(doc)
         try:
             ident = int(doc.id, 16)
         except ValueError:
@@ -262,7 +267,7 @@ class Dedup(CorpusStep):
         self.passes = 1
         for doc in docs:
             s, ident, chars, removed, k, n_key, exact, src = self.columns_row(doc)
-            sig = self._features(doc)[3]
+            sig = self.prepared(doc)[3]
             seq.append(s)
             ids.append(ident)
             n_chars.append(chars)

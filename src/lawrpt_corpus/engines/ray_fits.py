@@ -128,12 +128,12 @@ def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
         table[_DEDUP_COLUMNS[i]] = pa.array(c[i], pa.int64())
     table["hash"] = pa.array(c[6], pa.binary(16))
     table["source"] = pa.array(c[7], pa.binary())
-    sigs = [step._features(d)[3] for d in docs]
+    sigs = [step.prepared(d)[3] for d in docs]
     table["sig"] = pa.array(sigs, pa.binary())
     # the verification source: the comparison key, for documents that take part in LSH
     table["key"] = pa.array(
         [
-            step._key(d).encode("utf-8", "surrogatepass") if g else b""
+            step.key(d).encode("utf-8", "surrogatepass") if g else b""
             for d, g in zip(docs, sigs, strict=True)
         ],
         pa.binary(),
