@@ -180,3 +180,36 @@ def test_lsh_candidates_are_the_sorted_unique_pairs_of_all_bands():
             expected.update(keys.tolist())
     assert got.tolist() == sorted(expected)
     assert got.size > 1000
+
+
+def test_compiled_minhash_kernel_equals_the_numpy_path():
+    """With numba installed ([fast]) the kernel runs; its signatures are the numpy path's."""
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import _flat, _minhash_numpy, permutations
+
+    if not _kernels.available():
+        pytest.skip("numba is not installed (the [fast] extra)")
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 7, 4095, 4096, 4097, 9000):
+        x = rng.integers(0, 2**32, size=n, dtype=np.uint64)
+        x[0] = 0xFFFFFFFF  # the largest 32-bit value: products wrap mod 2**64
+        for perms in (1, 128):
+            a, b = permutations(perms)
+            want = np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64)
+            _minhash_numpy(x, a, b, want)
+            got = np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64)
+            assert _kernels.minhash_min(x, *_flat(perms), got)
+            assert np.array_equal(got, want)
+
+
+def test_numba_can_be_switched_off_and_gives_the_same_signature(monkeypatch):
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import minhash
+
+    sh = np.sort(np.random.default_rng(5).integers(0, 2**63, size=3000, dtype=np.uint64))
+    first = minhash(sh, 128)
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_kernel", None)
+    monkeypatch.setenv("LAWRPT_NO_NUMBA", "1")
+    assert not _kernels.available()
+    assert np.array_equal(minhash(sh, 128), first)

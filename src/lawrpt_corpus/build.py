@@ -20,7 +20,16 @@ from .publish import card, report
 from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
 
 DEFAULT_OUT = Path("build/lawrpt-corpus")
-_DEPENDENCIES = ("regex", "opencc", "chardet", "datasets", "huggingface_hub", "pyarrow", "numpy")
+_DEPENDENCIES = (
+    "regex",
+    "opencc",
+    "chardet",
+    "datasets",
+    "huggingface_hub",
+    "pyarrow",
+    "numpy",
+    "numba",  # optional ([fast]): the compiled MinHash kernel, same output
+)
 
 
 class BuildError(Exception):

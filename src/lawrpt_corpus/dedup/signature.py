@@ -35,6 +35,8 @@ from functools import lru_cache
 import numpy as np
 import regex
 
+from . import _kernels
+
 #: Everything that is not content: punctuation, symbols, separators, controls, whitespace.
 _NON_CONTENT = regex.compile(r"[\p{P}\p{S}\p{Z}\p{C}\s]+")
 #: Full-width letters and digits (the only full-width forms the strip leaves) → ASCII.
@@ -209,18 +211,33 @@ def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
     """MinHash signature (uint32, length ``num_perm``) of a set of 64-bit shingle hashes.
 
     An empty set gives all ``0xFFFFFFFF`` (such documents never become LSH candidates).
+    Uses the compiled kernel of :mod:`._kernels` when numba is installed, else numpy; the
+    two give the same values.
     """
     out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
     if shingles.size:
-        a, b = permutations(num_perm)
         x = shingles >> _S32
-        buf = np.empty((num_perm, min(_BLOCK, x.size)), dtype=np.uint64)
-        with np.errstate():  # restores the ufunc buffer size on exit
-            np.setbufsize(_UFUNC_BUFSIZE)
-            for start in range(0, x.size, _BLOCK):
-                xc = x[start : start + _BLOCK]
-                blk = buf[:, : xc.size]
-                np.multiply(a, xc, out=blk)
-                blk += b
-                np.minimum(out, blk.min(axis=1), out=out)
+        fa, fb = _flat(num_perm)
+        if not _kernels.minhash_min(x, fa, fb, out):
+            a, b = permutations(num_perm)
+            _minhash_numpy(x, a, b, out)
     return (out >> _S32).astype(np.uint32)
+
+
+@lru_cache(maxsize=8)
+def _flat(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    a, b = permutations(num_perm)
+    return np.ascontiguousarray(a.ravel()), np.ascontiguousarray(b.ravel())
+
+
+def _minhash_numpy(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """The numpy path of :func:`minhash`: ``num_perm × _BLOCK`` blocks, minimum per row."""
+    buf = np.empty((a.shape[0], min(_BLOCK, x.size)), dtype=np.uint64)
+    with np.errstate():  # restores the ufunc buffer size on exit
+        np.setbufsize(_UFUNC_BUFSIZE)
+        for start in range(0, x.size, _BLOCK):
+            xc = x[start : start + _BLOCK]
+            blk = buf[:, : xc.size]
+            np.multiply(a, xc, out=blk)
+            blk += b
+            np.minimum(out, blk.min(axis=1), out=out)
