@@ -572,7 +572,7 @@ def machine_info() -> dict[str, Any]:
     from importlib import metadata
 
     versions = {}
-    for name in ("lawrpt_corpus", "regex", "opencc", "pyarrow", "numpy", "chardet"):
+    for name in ("lawrpt_corpus", "regex", "opencc", "pyarrow", "numpy", "chardet", "numba"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -734,6 +734,14 @@ def _mb(b: int | float) -> str:
     return f"{b / 2**20:,.0f} MiB"
 
 
+def _machine_line(machine: dict[str, Any]) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
+    return (
+        f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
+        f"{machine.get('memory_gb', '?')} GB, Python {machine.get('python', '?')}; {versions}."
+    )
+
+
 def render(results: dict[str, Any]) -> str:
     sizes = results["sizes"]
     lines = [
@@ -741,6 +749,8 @@ def render(results: dict[str, Any]) -> str:
         f"pipeline: {' → '.join(results['pipeline'])}; workers={results['workers']}; "
         f"load average at start {results['machine']['load_avg_at_start'][0]} "
         f"on {results['machine']['usable_cores']} cores.",
+        "",
+        _machine_line(results["machine"]),
         "",
         "| docs | measurement | seconds | process wall s | CPU s | docs/s | MB/s | peak memory "
         "| load (start→end) |",
