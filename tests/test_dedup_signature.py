@@ -213,3 +213,27 @@ def test_numba_can_be_switched_off_and_gives_the_same_signature(monkeypatch):
     monkeypatch.setenv("LAWRPT_NO_NUMBA", "1")
     assert not _kernels.available()
     assert np.array_equal(minhash(sh, 128), first)
+
+
+def test_a_numba_that_cannot_compile_or_cache_falls_back_to_numpy(monkeypatch):
+    """E.g. a read-only install where numba finds no cache folder: signatures still come,
+    from the numpy path, instead of every document failing in the dedup step."""
+    import types
+
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import minhash
+
+    def njit(**_kw):  # type: ignore[no-untyped-def]
+        def wrap(fn):  # type: ignore[no-untyped-def]
+            raise RuntimeError("cannot cache function: no locator available")
+
+        return wrap
+
+    sh = np.sort(np.random.default_rng(9).integers(0, 2**63, size=500, dtype=np.uint64))
+    want = minhash(sh, 128)
+    monkeypatch.setitem(sys.modules, "numba", types.SimpleNamespace(njit=njit))
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_kernel", None)
+    monkeypatch.delenv("LAWRPT_NO_NUMBA", raising=False)
+    assert not _kernels.available()
+    assert np.array_equal(minhash(sh, 128), want)

@@ -10,7 +10,9 @@ Why: the numpy broadcast materialises a ``num_perm × shingles`` uint64 block (~
 report at 128 permutations) and walks it three times; with two workers sharing the memory
 bus that made it the largest single cost of a build (docs/performance.md). The loop here
 keeps the shingles of one report in L1 cache: 0.19 ms instead of 0.40 ms per report alone.
-The first call in a process compiles the loop (~1 s), cached on disk by numba afterwards.
+The first call in a process compiles the loop (~1 s), cached on disk by numba afterwards,
+and checks it on a few values against Python integers; a numba that cannot compile or cache
+here (no writable cache folder, say) means the numpy path, never an error.
 """
 
 from __future__ import annotations
@@ -34,8 +36,7 @@ def _load() -> Any:
     except ImportError:
         return None
 
-    @njit(nogil=True, cache=True)  # type: ignore[misc]
-    def kernel(x, a, b, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    def loop(x, a, b, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
         n = x.shape[0]
         for i in range(a.shape[0]):
             ai = a[i]
@@ -47,6 +48,18 @@ def _load() -> Any:
                     m = h
             out[i] = m
 
+    try:
+        kernel: Any = njit(nogil=True, cache=True)(loop)
+        # compile now, and check: a numba that cannot compile or cache here (read-only
+        # install without a usable cache folder, unsupported CPU) means the numpy path
+        xs, a_s, b_s = [0xFFFFFFFF, 7], [3, 0x9E3779B97F4A7C15], [0x9E3779B97F4A7C15, 3]
+        got = np.full(2, np.iinfo(np.uint64).max, dtype=np.uint64)
+        kernel(*(np.array(v, dtype=np.uint64) for v in (xs, a_s, b_s)), got)
+        want = [min((a * x + b) % 2**64 for x in xs) for a, b in zip(a_s, b_s, strict=True)]
+        if got.tolist() != want:
+            return None
+    except Exception:
+        return None
     _kernel = kernel
     return kernel
 
