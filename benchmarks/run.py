@@ -222,7 +222,7 @@ def _truth_codecs(corpus: Path) -> dict[str, str]:
 def child_stages(corpus: str, limit: int, chunk: int = 1000) -> None:
     """Each step of default_pipeline() alone, one process, streaming in chunks."""
     from lawrpt_corpus import DecodeStep, Document, default_pipeline
-    from lawrpt_corpus.engines.base import Spill, _kept_after
+    from lawrpt_corpus.engines.base import Spill, _kept_after, pickle_batch
 
     pipe = default_pipeline()
     root = Path(corpus)
@@ -276,7 +276,7 @@ def child_stages(corpus: str, limit: int, chunk: int = 1000) -> None:
         for d in docs:
             d.seq = seq
             seq += 1
-            spill.append(d)
+        spill.append_pickled(len(docs), pickle_batch(docs))  # pickled batches, as engines write
     t0 = time.perf_counter()
     n_pass = sum(1 for _ in spill)
     replay = time.perf_counter() - t0

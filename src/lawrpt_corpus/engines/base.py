@@ -80,7 +80,6 @@ class Spill:
         self._chunks = sorted(self.dir.glob("chunk-*.pkl"))
         for partial in self.dir.glob("chunk-*.tmp"):
             partial.unlink()
-        self._docs: list[Document] = []
         self._blobs: list[bytes] = []
         self._pending = 0
         self.count = 0
@@ -99,31 +98,20 @@ class Spill:
         self.count = count
 
     def append(self, doc: Document) -> None:
-        """Add one processed document (its ``raw`` bytes are dropped)."""
-        doc.raw = None
-        self._docs.append(doc)
-        self._pending += 1
-        self.count += 1
-        if self._pending >= self.chunk_size:
-            self._flush()
+        """Add one processed document (its ``raw`` bytes are dropped). Engines append
+        whole batches with :meth:`append_pickled`."""
+        self.append_pickled(1, pickle_batch([doc]))
 
     def append_pickled(self, n_docs: int, blob: bytes) -> None:
-        """Add ``n_docs`` documents given as one pickled list (``raw`` already dropped, in
-        input order after everything appended before)."""
-        self._pickle_docs()
+        """Add ``n_docs`` documents given as one pickled list (:func:`pickle_batch`), in
+        input order after everything appended before."""
         self._blobs.append(blob)
         self._pending += n_docs
         self.count += n_docs
         if self._pending >= self.chunk_size:
             self._flush()
 
-    def _pickle_docs(self) -> None:
-        if self._docs:
-            self._blobs.append(pickle.dumps(self._docs, protocol=pickle.HIGHEST_PROTOCOL))
-            self._docs = []
-
     def _flush(self) -> None:
-        self._pickle_docs()
         if not self._blobs:
             return
         path = self.dir / f"chunk-{len(self._chunks):06d}.pkl"
@@ -145,7 +133,6 @@ class Spill:
             yield from _read_chunk(path)
 
     def cleanup(self) -> None:
-        self._docs = []
         self._blobs = []
         if self._tmp is not None:
             self._tmp.cleanup()
