@@ -11,12 +11,12 @@ document. With ``workers=1`` everything runs in this process (no pool, easiest t
 from __future__ import annotations
 
 import os
+import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any
 
 from ..document import Document
 from ..io.readers import InputItem
@@ -72,8 +72,8 @@ class LocalEngine(Engine):
             for item in inputs:
                 yield process_item(pipeline, item)
             return
-        for _, docs in self._map_pool(pipeline, iter(inputs), 0, pickled=False):
-            yield from docs
+        for _, blob in self.map_pickled(pipeline, inputs, 0):
+            yield from pickle.loads(blob)
 
     def map_pickled(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document], first_seq: int
@@ -81,19 +81,9 @@ class LocalEngine(Engine):
         if self.workers <= 1:
             yield from super().map_pickled(pipeline, inputs, first_seq)
             return
-        yield from self._map_pool(pipeline, iter(inputs), first_seq, pickled=True)
-
-    def _map_pool(
-        self,
-        pipeline: Pipeline,
-        items: Iterator[InputItem | Document],
-        first_seq: int,
-        pickled: bool,
-    ) -> Iterator[tuple[int, Any]]:
-        """Batches in input order: ``(n, pickled bytes)`` with ``pickled``, else
-        ``(n, documents)``."""
+        items = iter(inputs)
         pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(pipeline,))
-        pending: deque[tuple[int, list[InputItem | Document], Future[Any]]] = deque()
+        pending: deque[tuple[int, list[InputItem | Document], Future[bytes]]] = deque()
         limit = self.workers * self.in_flight
         seq = first_seq
         try:
@@ -102,12 +92,7 @@ class LocalEngine(Engine):
                     batch = list(islice(items, self.batch_size))
                     if not batch:
                         break
-                    future: Future[Any] = (
-                        pool.submit(_process_pickled, batch, seq)
-                        if pickled
-                        else pool.submit(_process_batch, batch)
-                    )
-                    pending.append((seq, batch, future))
+                    pending.append((seq, batch, pool.submit(_process_pickled, batch, seq)))
                     seq += len(batch)
                 if not pending:
                     return
@@ -126,15 +111,11 @@ class LocalEngine(Engine):
                     )
                     for s, b in retry:
                         docs = []
-                        for item in b:
+                        for k, item in enumerate(b, start=s):
                             doc, pool = _isolate(pool, pipeline, item, self.workers)
+                            doc.seq = k
                             docs.append(doc)
-                        if pickled:
-                            for k, doc in enumerate(docs, start=s):
-                                doc.seq = k
-                            yield len(docs), pickle_batch(docs)
-                        else:
-                            yield len(docs), docs
+                        yield len(docs), pickle_batch(docs)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
