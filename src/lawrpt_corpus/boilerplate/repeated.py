@@ -28,7 +28,7 @@ import re
 import tomllib
 from array import array
 from collections import Counter
-from collections.abc import Container, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -230,28 +230,27 @@ class RepeatedLines(CorpusStep):
         }
 
     def _first(
-        self, docs: Iterable[Document], wanted: Container[int], stop: int | None
+        self, docs: Iterable[Document], wanted: Collection[int], stop: int | None
     ) -> dict[int, tuple[int, str]]:
         found: dict[int, tuple[int, str]] = {}
-        want = set(wanted) if isinstance(wanted, (set, frozenset, dict)) else None
+        want = wanted if isinstance(wanted, (set, frozenset)) else set(wanted)
         for doc in docs:
-            if want is not None:
-                # the line hashes prepare() took of this very text say whether the document
-                # holds a wanted line at all: only those are split and hashed again
-                key, e, body = self.line_features(doc)
-                if want.isdisjoint(e) and want.isdisjoint(body) and key == line_hash(doc.text):
-                    continue
+            # the line hashes prepare() took of this very text say whether the document
+            # holds a wanted line at all: only those are split and hashed again
+            key, e, body = self.line_features(doc)
+            if want.isdisjoint(e) and want.isdisjoint(body) and key == line_hash(doc.text):
+                continue
             for ln in doc.text.split("\n"):
                 s = ln.strip()
                 h = self._eligible(s) if s else None
-                if h is not None and h in wanted and h not in found:
+                if h is not None and h in want and h not in found:
                     found[h] = (doc.seq, s)
             if stop is not None and len(found) == stop:
                 break
         return found
 
     def first_samples(
-        self, docs: Iterable[Document], wanted: Container[int]
+        self, docs: Iterable[Document], wanted: Collection[int]
     ) -> dict[int, tuple[int, str]]:
         """``{line hash: (seq, text)}``: the first text seen (document order, then line order)
         for each ``wanted`` hash found in ``docs``."""
