@@ -185,7 +185,7 @@ def test_lsh_candidates_are_the_sorted_unique_pairs_of_all_bands():
 def test_compiled_minhash_kernel_equals_the_numpy_path():
     """With numba installed ([fast]) the kernel runs; its signatures are the numpy path's."""
     from lawrpt_corpus.dedup import _kernels
-    from lawrpt_corpus.dedup.signature import _flat, _minhash_numpy, permutations
+    from lawrpt_corpus.dedup.signature import _flat, _minhash_numpy
 
     if not _kernels.available():
         pytest.skip("numba is not installed (the [fast] extra)")
@@ -194,9 +194,8 @@ def test_compiled_minhash_kernel_equals_the_numpy_path():
         x = rng.integers(0, 2**32, size=n, dtype=np.uint64)
         x[0] = 0xFFFFFFFF  # the largest 32-bit value: products wrap mod 2**64
         for perms in (1, 128):
-            a, b = permutations(perms)
             want = np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64)
-            _minhash_numpy(x, a, b, want)
+            _minhash_numpy(x, *_flat(perms), want)
             got = np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64)
             assert _kernels.minhash_min(x, *_flat(perms), got)
             assert np.array_equal(got, want)

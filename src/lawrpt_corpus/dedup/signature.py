@@ -217,9 +217,8 @@ def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
     out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
     if shingles.size:
         x = shingles >> _S32
-        fa, fb = _flat(num_perm)
-        if not _kernels.minhash_min(x, fa, fb, out):
-            a, b = permutations(num_perm)
+        a, b = _flat(num_perm)
+        if not _kernels.minhash_min(x, a, b, out):
             _minhash_numpy(x, a, b, out)
     return (out >> _S32).astype(np.uint32)
 
@@ -231,7 +230,9 @@ def _flat(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _minhash_numpy(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """The numpy path of :func:`minhash`: ``num_perm × _BLOCK`` blocks, minimum per row."""
+    """The numpy path of :func:`minhash` (same contract as ``_kernels.minhash_min``):
+    ``num_perm × _BLOCK`` blocks, minimum per row."""
+    a, b = a.reshape(-1, 1), b.reshape(-1, 1)
     buf = np.empty((a.shape[0], min(_BLOCK, x.size)), dtype=np.uint64)
     with np.errstate():  # restores the ufunc buffer size on exit
         np.setbufsize(_UFUNC_BUFSIZE)
