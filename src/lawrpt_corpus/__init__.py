@@ -22,7 +22,7 @@ from .boilerplate import RepeatedLines, StripBoilerplate
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
-from .document import Document, Edit, Removal
+from .document import Document, Edit, PageMeta, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
 from .metadata import ExtractMetadata
@@ -64,6 +64,7 @@ __all__ = [
     "ExtractMetadata",
     "Hygiene",
     "LocalEngine",
+    "PageMeta",
     "Pipeline",
     "PushError",
     "RayEngine",

@@ -79,6 +79,31 @@ class Edit:
 
 
 @dataclass(slots=True)
+class PageMeta:
+    """What the page or file around a report says about it (filled by extraction).
+
+    Evidence for the metadata step, not text: nothing here is part of ``Document.text``.
+    Every field is optional; dates are ISO ``YYYY-MM-DD`` when the page gives a full date.
+    ``site_id_code`` is the portal's 网站标识码 (on municipal and county portals its first six
+    digits are the administrative division code); ``publisher`` is the info table's 发布机构.
+    """
+
+    title: str | None = None  # ArticleTitle meta, else <title>; OFD/PDF/DOCX Title
+    published: str | None = None  # PubDate meta / info table 发布日期
+    written: str | None = None  # info table 成文日期
+    site_name: str | None = None  # SiteName meta
+    site_id_code: str | None = None  # SiteIDCode meta / 网站标识码 in the footer
+    column: str | None = None  # ColumnName meta (e.g. 法治政府建设年度报告)
+    content_source: str | None = None  # ContentSource meta / 来源
+    publisher: str | None = None  # info table 发布机构
+    doc_number: str | None = None  # info table 文号
+    index_no: str | None = None  # info table 索引号
+    author: str | None = None  # document properties (PDF/DOCX/OFD Author)
+    url: str | None = None  # page or record URL
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # (href, link text)
+
+
+@dataclass(slots=True)
 class Document:
     """One input on its way to becoming a dataset row.
 
@@ -106,6 +131,7 @@ class Document:
     edits: list[Edit] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
+    page: PageMeta | None = None  # page / file metadata from extraction (evidence, not text)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # The fields in order, rebuilt by the constructor: about twice as fast to pickle and
