@@ -12,6 +12,14 @@ There are two kinds of step:
   Its optional :meth:`~CorpusStep.prepare` runs per document inside the workers, to compute
   what ``fit`` needs (hashes, signatures) where it is cheap and parallel.
 
+Parameters apart from fitted state: a step's constructor takes parameters only, and
+:meth:`Step.params` lists them (every constructor field, derived, never hand-written — a
+new parameter cannot be left out of build.json or the ``--resume`` fingerprint). What
+``fit`` learns is one *state object* (``DedupState``, ``RepeatedLinesState``, …) that
+``fit`` returns and keeps in the step's ``state`` attribute (a non-constructor field);
+``apply`` and ``stats`` read only that. A cluster fit (engines/fits.py) returns such a state
+too, and the engine installs it with :meth:`CorpusStep.set_state`.
+
 A :class:`Pipeline` is an ordered list of steps. Per-document steps run first, in their
 order; corpus steps run after them, in their order (a corpus step sees the documents as
 every earlier corpus step left them).
@@ -33,10 +41,33 @@ class Step:
     version: ClassVar[str] = "1"
 
     def params(self) -> dict[str, Any]:
-        """Parameters shown in build.json and the dataset card (JSON-serialisable)."""
+        """Parameters shown in build.json and the dataset card, and part of the ``--resume``
+        fingerprint (JSON-serialisable).
+
+        Derived: every constructor field of a dataclass step (``init=True``, not starting
+        with ``_``) — or, for a plain class, every public attribute but ``state`` — followed
+        by :meth:`derived_params`. A step in a parameter renders as its name.
+        """
         if is_dataclass(self):
-            return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
-        return {k: _jsonable(v) for k, v in vars(self).items() if not k.startswith("_")}
+            out = {
+                f.name: _jsonable(getattr(self, f.name))
+                for f in fields(self)
+                if f.init and not f.name.startswith("_")
+            }
+        else:
+            out = {
+                k: _jsonable(v)
+                for k, v in vars(self).items()
+                if not k.startswith("_") and k != "state"
+            }
+        out.update(self.derived_params())
+        return out
+
+    def derived_params(self) -> dict[str, Any]:
+        """Values that follow from the parameters or the step's data, shown with them: a
+        derived size, a fixed method described in words, the content digest of a data file
+        the step loads (so that editing it changes the fingerprint). Default: none."""
+        return {}
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "params": self.params()}
@@ -50,13 +81,22 @@ class DocumentStep(Step):
 
 
 class CorpusStep(Step):
-    """A step that needs the whole corpus (repeated lines, deduplication)."""
+    """A step that needs the whole corpus (repeated lines, deduplication).
+
+    ``prepare`` (workers) → ``fit`` (driver, returns a state object, kept in ``state``) →
+    ``apply`` (reads ``state``). Before ``fit``, ``state`` is None.
+    """
+
+    #: What :meth:`fit` learned (None until fitted). Dataclass steps declare it as
+    #: ``field(default=None, init=False, repr=False, compare=False)``.
+    state: Any = None
 
     def prepare(self, doc: Document) -> None:
         """Per-document work done in the workers before :meth:`fit` (default: none)."""
 
-    def fit(self, docs: Iterable[Document]) -> None:  # pragma: no cover - interface
-        """See every kept document, in input order.
+    def fit(self, docs: Iterable[Document]) -> Any:  # pragma: no cover - interface
+        """See every kept document, in input order; return the fitted state object and
+        keep it (:meth:`set_state`).
 
         ``docs`` may be iterated more than once (each pass replays the stream from disk),
         for steps that need a second look (e.g. verifying candidate pairs). Keep only
@@ -64,8 +104,12 @@ class CorpusStep(Step):
         """
         raise NotImplementedError
 
+    def set_state(self, state: Any) -> None:
+        """Install a fitted state (from :meth:`fit` or a cluster fit)."""
+        self.state = state
+
     def apply(self, doc: Document) -> Document:  # pragma: no cover - interface
-        """Change one document using what :meth:`fit` learned."""
+        """Change one document using what :meth:`fit` learned (``self.state``)."""
         raise NotImplementedError
 
     def stats(self) -> dict[str, Any]:
@@ -145,6 +189,8 @@ class Pipeline:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, Step):
+        return value.name
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -77,15 +77,8 @@ class StripBoilerplate(DocumentStep):
         """The compiled rules (compiled once per process, then cached)."""
         return compile_packs(self._packs)
 
-    def params(self) -> dict[str, Any]:
-        rs = self.ruleset
-        return {
-            "rules": list(self.rules),
-            "builtin": self.builtin,
-            "head_lines": self.head_lines,
-            "tail_lines": self.tail_lines,
-            "n_rules": len(rs.rules),
-        }
+    def derived_params(self) -> dict[str, Any]:
+        return {"n_rules": len(self.ruleset.rules)}
 
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:

@@ -305,9 +305,6 @@ class ScriptRecheck(DocumentStep):
             doc = step(doc)
         return doc
 
-    def params(self) -> dict[str, Any]:
-        return {"then": [s.name for s in self.then]}
-
 
 # -- regenerating data/script_chars.json ----------------------------------------------------------
 def _read_dict(tool: Path, share: Path, name: str, tmp: Path) -> dict[str, list[str]]:
