@@ -234,11 +234,10 @@ def test_lone_surrogates_are_kept_and_do_not_break_the_step():
 def test_step_is_picklable_and_describes_itself():
     step = Typography(disable=("quote",))
     assert pickle.loads(pickle.dumps(step)) == step
-    assert step.describe() == {
-        "name": "typography",
-        "version": Typography.version,
-        "params": {"disable": ["quote"]},
-    }
+    described = step.describe()
+    assert described["name"] == "typography" and described["version"] == Typography.version
+    assert described["params"]["disable"] == ["quote"]
+    assert set(described["params"]["data"]) == {"data/typography.toml"}  # its content digest
 
 
 def test_long_lines_of_marks_run_in_linear_time():

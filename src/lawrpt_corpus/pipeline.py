@@ -27,8 +27,11 @@ every earlier corpus step left them).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
+from functools import cache
+from importlib import resources
 from typing import Any, ClassVar
 
 from .document import Document
@@ -39,6 +42,10 @@ class Step:
 
     name: ClassVar[str] = "step"
     version: ClassVar[str] = "1"
+    #: Package data files the step loads, as ``(package, path)``: rule tables, models,
+    #: gazetteers. Their content digests are part of :meth:`params`, so editing one changes
+    #: the ``--resume`` fingerprint (chunks cleaned with the old data are not reused).
+    data_files: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def params(self) -> dict[str, Any]:
         """Parameters shown in build.json and the dataset card, and part of the ``--resume``
@@ -46,7 +53,8 @@ class Step:
 
         Derived: every constructor field of a dataclass step (``init=True``, not starting
         with ``_``) — or, for a plain class, every public attribute but ``state`` — followed
-        by :meth:`derived_params`. A step in a parameter renders as its name.
+        by :meth:`derived_params` and, when the step declares :attr:`data_files`, ``data``:
+        ``{path: content digest}``. A step in a parameter renders as its name.
         """
         if is_dataclass(self):
             out = {
@@ -61,6 +69,8 @@ class Step:
                 if not k.startswith("_") and k != "state"
             }
         out.update(self.derived_params())
+        if self.data_files:
+            out["data"] = {path: data_digest(pkg, path) for pkg, path in self.data_files}
         return out
 
     def derived_params(self) -> dict[str, Any]:
@@ -184,6 +194,19 @@ class Pipeline:
     def process_bytes(self, source: str, raw: bytes) -> Document:
         """Per-document processing of raw bytes, as :meth:`process`."""
         return self.process(Document.from_bytes(source, raw))
+
+
+@cache
+def data_digest(package: str, path: str) -> str:
+    """First 16 hex digits of the sha256 of a package data file's bytes (read once per
+    process, like the data itself)."""
+    return digest(resources.files(package).joinpath(path).read_bytes())
+
+
+def digest(data: bytes | str) -> str:
+    """First 16 hex digits of the sha256 of ``data`` (a ``str`` as UTF-8)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def _jsonable(value: Any) -> Any:

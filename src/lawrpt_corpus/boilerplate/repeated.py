@@ -113,6 +113,7 @@ class RepeatedLines(CorpusStep):
 
     name = "repeated-lines"
     version = "1.0"
+    data_files = (("lawrpt_corpus.boilerplate", "data/repeated.toml"),)
 
     min_docs: int = 3
     min_chars: int = 4

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Document
-from ..pipeline import DocumentStep
+from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
@@ -78,7 +78,12 @@ class StripBoilerplate(DocumentStep):
         return compile_packs(self._packs)
 
     def derived_params(self) -> dict[str, Any]:
-        return {"n_rules": len(self.ruleset.rules)}
+        """The rule count and each pack's content digest (built-in and user packs alike:
+        editing a rule in place changes the ``--resume`` fingerprint)."""
+        return {
+            "n_rules": len(self.ruleset.rules),
+            "packs": {name: digest(text) for name, text in self._packs},
+        }
 
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:

@@ -83,6 +83,10 @@ class DecodeStep(DocumentStep):
 
     name = "decode"
     version = "1.0"
+    data_files = (
+        ("lawrpt_corpus.decode", "data/common_hanzi.json"),
+        ("lawrpt_corpus.decode", "data/hanzi_rank.json"),
+    )
 
     #: Minimum share of Han characters among the visible characters of the sample.
     min_han_share: float = 0.1

@@ -46,6 +46,10 @@ class ExtractMetadata(DocumentStep):
 
     name = "metadata"
     version = "1.1"  # 1.1: self-reference expansion keeps 委员会/办公室 and written parents
+    data_files = (
+        ("lawrpt_corpus.metadata", "data/rules.toml"),
+        ("lawrpt_corpus.metadata", "data/divisions.json"),
+    )
 
     def derived_params(self) -> dict[str, Any]:
         src = gazetteer().source

@@ -399,6 +399,7 @@ class Typography(DocumentStep):
 
     name = "typography"
     version = "1.0"
+    data_files = (("lawrpt_corpus.normalize", "data/typography.toml"),)
 
     def __post_init__(self) -> None:
         unknown = set(self.disable) - set(rule_ids())
