@@ -252,7 +252,7 @@ def _trace_result(
             if rejected_on_read
             else next((s["name"] for s in steps if s["status"] == "rejected"), None)
         )
-    width = doc.meta.get("width_profile")
+    width = doc.width_profile
     return {
         "schema_version": SCHEMA_VERSION,
         "input": dict(input_info or {}),
@@ -265,7 +265,7 @@ def _trace_result(
         "rejected_by": rejected_by,
         "error": doc.features.get("error"),
         "would_be_kept": doc.status == "kept",
-        "decode": {"encoding": doc.encoding, "rule": doc.meta.get("decode_rule")},
+        "decode": {"encoding": doc.encoding, "rule": doc.decode_rule},
         "width_profile": _jsonable(width),
         "script": doc.script,
         "metadata": _metadata(doc, steps),

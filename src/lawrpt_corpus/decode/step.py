@@ -1,9 +1,9 @@
 """Decode raw bytes into text: the codec cascade, mojibake repair, reject reasons.
 
-Sets ``doc.encoding`` (the Python codec), ``doc.meta["decode_rule"]`` (the cascade rule that
+Sets ``doc.encoding`` (the Python codec), ``doc.decode_rule`` (the cascade rule that
 decided: ``bom``, ``strict-utf-8``, ``utf-16-plausible``, ``utf-32-plausible``,
 ``gb18030-plausible``, ``big5-plausible``, ``tolerant``, ``detector``) and
-``doc.features["decoded_chars"]``.
+``doc.decoded_chars``.
 
 Rejects, never raises: ``empty``, ``binary``, ``undecodable``, ``not_chinese`` (fewer Han
 characters than ``min_han_share`` of the visible characters of the first 8192, or none).
@@ -143,9 +143,9 @@ class DecodeStep(DocumentStep):
         if not text or text.isspace():
             return doc.reject("empty")
         doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
-        doc.meta["decode_rule"] = res.rule
+        doc.decode_rule = res.rule
         if not is_chinese(text, self.min_han_share, prof):
             return doc.reject("not_chinese")
         doc.text = text
-        doc.features["decoded_chars"] = len(text)
+        doc.decoded_chars = len(text)
         return doc

@@ -12,8 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..document import DUPLICATE, Document
+from ..document import Document
 from ..pipeline import CorpusStep
+
+#: ``features`` key of the text hash ``prepare`` computes (``fit`` and cluster fits read it)
+TEXT_SHA1 = "exact-dedup.text_sha1"
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,13 @@ class ExactDedup(CorpusStep):
     state: ExactDedupState | None = field(default=None, init=False, repr=False, compare=False)
 
     def prepare(self, doc: Document) -> None:
-        doc.features["text_sha1"] = hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).digest()
+        doc.features[TEXT_SHA1] = hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).digest()
 
     def fit(self, docs: Iterable[Document]) -> ExactDedupState:
         first: dict[bytes, tuple[int, str]] = {}
         rows: list[tuple[int, str, str]] = []
         for doc in docs:
-            key = doc.features["text_sha1"]
+            key = doc.features[TEXT_SHA1]
             seq, rep = first.setdefault(key, (doc.seq, doc.id))
             if seq != doc.seq:
                 rows.append((doc.seq, rep, doc.source))
@@ -61,10 +64,7 @@ class ExactDedup(CorpusStep):
         state = self.state or ExactDedupState()
         rep = state.rep.get(doc.seq)
         if rep is not None:
-            doc.status = DUPLICATE
-            doc.duplicate_of = rep
-            doc.reason = "exact"
-            doc.text = ""
+            doc.mark_duplicate(rep, "exact")
         elif doc.id in state.members:
             doc.duplicates = list(state.members[doc.id])
         return doc

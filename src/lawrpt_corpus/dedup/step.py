@@ -42,7 +42,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..document import DUPLICATE, Document
+from ..document import Document
 from ..pipeline import CorpusStep
 from .signature import (
     comparison_key,
@@ -550,11 +550,8 @@ class Dedup(CorpusStep):
             return doc
         rep = int(st.dup_rep[i])
         if rep >= 0:
-            doc.status = DUPLICATE
-            doc.duplicate_of = format(int(st.ids[rep]), "016x")
-            doc.reason = _reason(int(st.dup_kind[i]), float(st.dup_sim[i]))
-            doc.text = ""
-            return doc
+            reason = _reason(int(st.dup_kind[i]), float(st.dup_sim[i]))
+            return doc.mark_duplicate(format(int(st.ids[rep]), "016x"), reason)
         lo = int(np.searchsorted(st.by_rep_key, i, side="left"))
         hi = int(np.searchsorted(st.by_rep_key, i, side="right"))
         if hi > lo:

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
-from ..dedup.exact import ExactDedup, ExactDedupState
+from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
 from .fits import RayContext, register_distributed_fit
@@ -123,7 +123,7 @@ def _exact_keys(batch: pa.Table) -> pa.Table:
     docs = RayContext.documents(batch)
     return pa.table(
         {
-            "key": pa.array([d.features["text_sha1"].hex() for d in docs], pa.string()),
+            "key": pa.array([d.features[TEXT_SHA1].hex() for d in docs], pa.string()),
             "seq": pa.array([d.seq for d in docs], pa.int64()),
             "id": pa.array([d.id for d in docs], pa.string()),
             "source": pa.array([d.source for d in docs], pa.string()),
