@@ -34,7 +34,8 @@ TRACE_KEYS = {
 }  # fmt: skip
 STEP_KEYS = {
     "name", "version", "kind", "status", "reason", "chars_before", "chars_after",
-    "changed_text", "removals", "edits", "flags_added",
+    "changed_text", "removals", "edits", "edit_spans", "edit_spans_dropped", "located",
+    "flags_added",
 }  # fmt: skip
 LOOKUP_KEYS = {
     "schema_version", "dataset", "key", "matched", "id", "row", "cluster", "removals",
@@ -176,7 +177,7 @@ def test_rejected_after_cleaning_keeps_the_steps_that_ran(corpus: Path) -> None:
 
 def test_json_schema_is_stable(capsys: pytest.CaptureFixture[str], seeds_dir: Path) -> None:
     result = _json_cli(capsys, str(seeds_dir / "004_382bae0eb533b97b.txt"))
-    assert result["schema_version"] == SCHEMA_VERSION == 1
+    assert result["schema_version"] == SCHEMA_VERSION == 2
     assert set(result) == TRACE_KEYS
     assert result["steps"] and all(set(s) == STEP_KEYS for s in result["steps"])
     assert set(result["decode"]) == {"encoding", "rule"}
@@ -222,7 +223,7 @@ def test_dataset_lookup_by_id_source_and_merged_member(
     data = {r["source"]: r for r in _rows(demo_build, "data")}
     kept = data["000_42b881255f21474b.txt"]
     by_id = lookup_dataset(demo_build, kept["id"])
-    assert set(by_id) == LOOKUP_KEYS and by_id["schema_version"] == 1
+    assert set(by_id) == LOOKUP_KEYS and by_id["schema_version"] == 2
     assert by_id["row"]["source"] == "000_42b881255f21474b.txt"
     cluster = {m["source"]: m for m in by_id["cluster"]}
     assert set(cluster) == {"000_42b881255f21474b.txt", "mirror-exact.txt"}

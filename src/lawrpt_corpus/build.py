@@ -66,6 +66,8 @@ class _Stats:
         self.removals: Counter[str] = Counter()
         self.removed_chars: Counter[str] = Counter()
         self.flags: Counter[str] = Counter()
+        self.edits: Counter[str] = Counter()
+        self.edit_spans_dropped = 0
         self.dist: dict[str, Counter[str]] = {
             k: Counter()
             for k in ("year", "province", "admin_level", "doc_type", "encoding", "script")
@@ -92,6 +94,9 @@ class _Stats:
             self.removed_chars[r.rule] += len(r.text)
         for f in doc.flags:
             self.flags[f] += 1
+        for e in doc.edits:
+            self.edits[f"{e.step}:{e.rule}"] += e.count
+        self.edit_spans_dropped += doc.edit_spans_dropped
         for key in ("year", "province", "admin_level", "doc_type"):
             value = doc.meta.get(key)
             self.dist[key]["null" if value is None else str(value)] += 1
@@ -107,6 +112,10 @@ class _Stats:
             "removals_by_rule": dict(sorted(self.removals.items())),
             "removed_chars_by_rule": dict(sorted(self.removed_chars.items())),
             "flags": dict(sorted(self.flags.items())),
+            # the summary of the located edit trail (kept documents); spans past the
+            # per-document bound are counted here but not kept
+            "edits_by_rule": dict(sorted(self.edits.items())),
+            "edit_spans_dropped": self.edit_spans_dropped,
             "bytes_in": self.bytes_in,
             "chars_in": self.chars_in,
             "chars_out": self.chars_out,

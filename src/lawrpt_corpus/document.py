@@ -28,7 +28,9 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 #: Metadata fields of the dataset contract, filled by the metadata step (null until then).
 METADATA_FIELDS: tuple[str, ...] = (
@@ -48,32 +50,63 @@ DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
 
+#: Located edit spans kept per document; past this many only the counts grow (``edits``)
+#: and ``edit_spans_dropped`` says how many spans were not kept.
+EDIT_TRAIL_MAX = 128
+
+
 @dataclass(slots=True, frozen=True)
 class Removal:
-    """A span removed from the text: the rule that removed it and the exact text."""
+    """A span removed from the text: the rule that removed it, the exact text, and
+    ``start``, its character offset in the text it was cut from (the text as it was when
+    that change was made; -1 when the step did not say). ``call`` numbers the document's
+    change calls (:meth:`Document.remove_spans`, :meth:`Document.record_edits`): spans of
+    one call share one text; not published, not compared."""
 
     rule: str
     text: str
+    start: int = -1
+    call: int = field(default=0, compare=False)
 
-    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
-        return _removal, (self.rule, self.text)
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int, int]]:
+        return _removal, (self.rule, self.text, self.start, self.call)
 
 
 _set = object.__setattr__
 
 
-def _removal(rule: str, text: str) -> Removal:
+def _removal(rule: str, text: str, start: int = -1, call: int = 0) -> Removal:
     """Unpickle a :class:`Removal` without the frozen dataclass ``__init__`` (the spill
     is unpickled several times per build: see Document.__reduce__)."""
     r = object.__new__(Removal)
     _set(r, "rule", rule)
     _set(r, "text", text)
+    _set(r, "start", start)
+    _set(r, "call", call)
     return r
+
+
+class EditSpan(NamedTuple):
+    """One located in-place change: ``text[start:end]`` (the text as it was at change call
+    ``call``) was ``before`` and became ``after``, by ``rule`` of ``step``.
+
+    ``Document.edit_spans`` stores these as plain tuples in this field order (a tuple
+    pickles ~4x faster than an object, and the spill is read several times per build);
+    ``EditSpan(*t)`` or :meth:`Document.edit_trail` names the fields."""
+
+    step: str
+    rule: str
+    start: int
+    end: int
+    before: str
+    after: str
+    call: int = 0
 
 
 @dataclass(slots=True)
 class Edit:
-    """In-place changes made by one rule of one step, counted (not itemised)."""
+    """In-place changes made by one rule of one step, counted: the summary of the located
+    :class:`EditSpan` trail (always complete, also past :data:`EDIT_TRAIL_MAX`)."""
 
     step: str
     rule: str
@@ -141,6 +174,10 @@ class Document:
     decode_rule: str | None = None  # the decode cascade rule that chose ``encoding``
     decoded_chars: int = 0  # characters right after decoding (build.json ``chars_in``)
     width_profile: float | None = None  # typography: share of half-width marks at Han
+    # -- the located trail: in-place edits as spans (bounded), and the change-call counter
+    edit_spans: list[tuple[str, str, int, int, str, str, int]] = field(default_factory=list)
+    edit_spans_dropped: int = 0
+    changes: int = 0
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # The fields in order, rebuilt by the constructor: about twice as fast to pickle and
@@ -156,6 +193,18 @@ class Document:
             n_bytes=len(raw),
             raw=raw,
         )
+
+    def snapshot(self) -> Document:
+        """A copy whose lists and dicts are copied one level deep (what an observer compares
+        the document with after a step; ``raw`` is shared, not copied)."""
+        fields_ = list(_document_fields(self))
+        copy = Document(*fields_)
+        for name in ("meta", "sections", "flags", "removed", "edits", "duplicates", "features"):
+            value = getattr(self, name)
+            setattr(copy, name, value.copy())
+        copy.edits = [Edit(e.step, e.rule, e.count) for e in self.edits]
+        copy.edit_spans = list(self.edit_spans)
+        return copy
 
     @property
     def id(self) -> str:
@@ -200,18 +249,19 @@ class Document:
                 return
         self.edits.append(Edit(step, rule, count))
 
-    def log_removal(self, rule: str, text: str) -> None:
-        """Record that ``text`` was removed by ``rule`` (the caller changes ``self.text``)."""
+    def log_removal(self, rule: str, text: str, start: int = -1) -> None:
+        """Record that ``text`` was removed by ``rule`` from offset ``start`` (the caller
+        changes ``self.text``; prefer :meth:`remove_spans`, which locates every cut)."""
         if text:
-            self.removed.append(Removal(rule, text))
+            self.changes += 1
+            self.removed.append(Removal(rule, text, start, self.changes))
 
     def remove_spans(self, spans: Iterable[tuple[int, int, str]]) -> int:
-        """Remove ``(start, end, rule)`` spans of ``self.text`` and record each one.
+        """Remove ``(start, end, rule)`` spans of ``self.text`` and record each one with its
+        ``start`` (offsets in the text as it is now: one change call).
 
         Overlapping spans are merged into the earlier one (its rule wins). Returns the
-        number of characters removed. The positions are also kept, in memory only, in
-        ``features["removal_spans"]`` as ``(call, start, end)`` (offsets in the text as it
-        was at that call), so ``inspect`` can show each removal exactly where it was.
+        number of characters removed.
         """
         ordered = sorted(spans, key=lambda s: (s[0], -s[1]))
         if not ordered:
@@ -220,20 +270,133 @@ class Document:
         pieces: list[str] = []
         pos = 0
         removed = 0
-        positions = self.features.setdefault("removal_spans", [])
-        call = self.features["removal_calls"] = self.features.get("removal_calls", 0) + 1
+        self.changes += 1
+        call = self.changes
         for start, end, rule in ordered:
             start = max(start, pos)
             if end <= start:
                 continue
             pieces.append(text[pos:start])
-            self.log_removal(rule, text[start:end])
-            positions.append((call, start, end))
+            self.removed.append(Removal(rule, text[start:end], start, call))
             removed += end - start
             pos = end
         pieces.append(text[pos:])
         self.text = "".join(pieces)
         return removed
 
+    def record_edits(
+        self,
+        step: str,
+        spans: list[tuple[int, int, str, str]],
+        before: str,
+    ) -> None:
+        """Record located in-place edits ``(start, end, after, rule)`` of ``before`` (the
+        text one change made; one change call). The caller sets ``self.text`` and counts
+        with :meth:`log_edit` (the counts are the published summary). At most
+        :data:`EDIT_TRAIL_MAX` spans are kept per document; the rest are only counted in
+        ``edit_spans_dropped``."""
+        self.changes += 1
+        call = self.changes
+        trail = self.edit_spans
+        room = EDIT_TRAIL_MAX - len(trail)
+        if len(spans) > room:
+            self.edit_spans_dropped += len(spans) - max(room, 0)
+            spans = spans[: max(room, 0)]
+        trail.extend([(step, r, s, e, before[s:e], a, call) for s, e, a, r in spans])
+
+    def edit_trail(self) -> list[EditSpan]:
+        """The located edit spans, as :class:`EditSpan` (named fields)."""
+        return [EditSpan(*t) for t in self.edit_spans]
+
+    def record_change(self, step: str, rule: Any, before: str, after: str) -> None:
+        """Record the change of ``before`` into ``after`` (one step pass) as located edit
+        spans found by :func:`located_changes` (linear: position by position, line by line).
+        ``rule``: the rule id; or a dict from the first character a change writes to the rule
+        id (key ``""``: the default); or a function ``(before piece, after piece) -> rule``."""
+        if before == after:
+            return
+        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
+        spans, total = _located(before, after, room)
+        self.edit_spans_dropped += total - len(spans)
+        if isinstance(rule, dict):  # rule by the first character written, else the default
+            table: dict[str, str] = rule
+            default = table.get("", step)
+            self.record_edits(
+                step, [(s, e, a, table.get(a[:1], default)) for s, e, a in spans], before
+            )
+        elif callable(rule):
+            self.record_edits(step, [(s, e, a, rule(before[s:e], a)) for s, e, a in spans], before)
+        else:
+            self.record_edits(step, [(s, e, a, rule) for s, e, a in spans], before)
+
 
 _document_fields = attrgetter(*Document.__slots__)  # the fields, in constructor order
+
+
+_Spans = list[tuple[int, int, str]]
+
+
+def _runs(a: str, b: str, base: int, out: _Spans, limit: int | None) -> int:
+    """Spans where equal-length ``a`` and ``b`` differ (runs of positions), offset ``base``
+    (one vectorised comparison); at most ``limit`` in ``out`` in all. Returns how many
+    there are."""
+    ua = np.frombuffer(a.encode("utf-32-le", "surrogatepass"), "<u4")
+    ub = np.frombuffer(b.encode("utf-32-le", "surrogatepass"), "<u4")
+    idx = np.flatnonzero(ua != ub)
+    if not idx.size:
+        return 0
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    n = breaks.size + 1
+    k = n if limit is None else min(n, max(limit - len(out), 0))
+    if k:
+        starts = idx[np.concatenate(([0], breaks))][:k]
+        ends = (idx[np.concatenate((breaks - 1, [idx.size - 1]))] + 1)[:k]
+        pieces = [b[i:j] for i, j in zip(starts.tolist(), ends.tolist(), strict=True)]
+        out.extend(zip((starts + base).tolist(), (ends + base).tolist(), pieces, strict=True))
+    return n
+
+
+def _trimmed(a: str, b: str, base: int, out: _Spans, limit: int | None) -> int:
+    """One span covering what differs between ``a`` and ``b`` after their common prefix
+    and suffix (exact, coarse). Returns 1."""
+    if limit is not None and len(out) >= limit:
+        return 1
+    p = 0
+    m = min(len(a), len(b))
+    while p < m and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < m - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    out.append((base + p, base + len(a) - s, b[p : len(b) - s]))
+    return 1
+
+
+def located_changes(before: str, after: str) -> _Spans:
+    """``(start, end, replacement)`` spans of ``before`` that turn it into ``after``
+    (applied together, in order), in linear time — no diff algorithm.
+
+    Position by position when the lengths agree (1:1 replacements: punctuation width,
+    script conversion); else line by line when the line counts agree (each line compared
+    by position, or trimmed to the part that differs); else one span: what differs after
+    the common prefix and suffix.
+    """
+    return _located(before, after, None)[0]
+
+
+def _located(before: str, after: str, limit: int | None) -> tuple[_Spans, int]:
+    """:func:`located_changes`, at most ``limit`` spans, and how many there are in all."""
+    out: _Spans = []
+    if before == after:
+        return out, 0
+    if len(before) == len(after):
+        return out, _runs(before, after, 0, out, limit)
+    la, lb = before.split("\n"), after.split("\n")
+    if len(la) != len(lb):
+        return out, _trimmed(before, after, 0, out, limit)
+    base = total = 0
+    for x, y in zip(la, lb, strict=True):
+        if x != y:
+            total += (_runs if len(x) == len(y) else _trimmed)(x, y, base, out, limit)
+        base += len(x) + 1
+    return out, total

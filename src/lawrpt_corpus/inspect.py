@@ -25,26 +25,21 @@ step that rejects it, and the reason is part of the result.
 from __future__ import annotations
 
 import copy
-import difflib
 import gzip
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .defaults import default_pipeline
-from .document import METADATA_FIELDS, Document
+from .document import METADATA_FIELDS, Document, located_changes
 from .engines.local import LocalEngine
 from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_document
 from .io.readers import _file_item as file_item
 from .io.readers import _is_jsonl as is_jsonl
 from .io.readers import _jsonl_item as jsonl_item
-from .pipeline import Pipeline, prepare_corpus_steps, run_document_steps
+from .pipeline import Observer, Pipeline, apply_corpus_steps
 
-SCHEMA_VERSION = 1
-
-#: Above this many characters on each side, a changed block is marked whole instead of
-#: being diffed character by character (difflib is quadratic in the worst case).
-_CHAR_DIFF_LIMIT = 20_000
+SCHEMA_VERSION = 2
 
 
 class InspectError(Exception):
@@ -97,41 +92,93 @@ def _edit_counts(doc: Document) -> dict[tuple[str, str], int]:
     return {(e.step, e.rule): e.count for e in doc.edits}
 
 
-def _snapshot(doc: Document) -> dict[str, Any]:
-    return {
-        "text": doc.text,
-        "n_removed": len(doc.removed),
-        "n_spans": len(doc.features.get("removal_spans", ())),
-        "edits": _edit_counts(doc),
-        "flags": list(doc.flags),
-        "status": doc.status,
-    }
+#: One located change of one call: (start, end, replacement, rule, is a removal).
+_Change = tuple[int, int, str, str, bool]
 
 
-def _step_record(
-    name: str, version: str, kind: str, before: dict[str, Any], doc: Document
-) -> dict[str, Any]:
-    after_edits = _edit_counts(doc)
+def _calls(before: Document, after: Document) -> list[list[_Change]]:
+    """What the step did, from the trail it recorded: its change calls in order, each a
+    list of changes located in the text that call saw."""
+    by_call: dict[int, list[_Change]] = {}
+    for r in after.removed[len(before.removed) :]:
+        if r.start >= 0:
+            by_call.setdefault(r.call, []).append(
+                (r.start, r.start + len(r.text), "", r.rule, True)
+            )
+    for e in after.edit_trail()[len(before.edit_spans) :]:
+        by_call.setdefault(e.call, []).append((e.start, e.end, e.after, e.rule, False))
+    return [sorted(by_call[c]) for c in sorted(by_call)]
+
+
+def _undo(text: str, changes: list[_Change], pieces: list[str]) -> str:
+    """The text one call changed, from the text it made (``pieces``: what each change
+    replaced, in order)."""
+    out: list[str] = []
+    pos = shift = 0
+    for (start, end, repl, _, _), old in zip(changes, pieces, strict=True):
+        at = start + shift
+        out.append(text[pos:at])
+        out.append(old)
+        pos = at + len(repl)
+        shift += len(repl) - (end - start)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _step_record(step: Any, kind: str, before: Document, after: Document) -> dict[str, Any]:
+    """One step's record, and (private keys) its located calls and the texts around it."""
+    was = _edit_counts(before)
     edits = [
-        {"step": s, "rule": r, "count": n - before["edits"].get((s, r), 0)}
-        for (s, r), n in after_edits.items()
-        if n - before["edits"].get((s, r), 0) > 0
+        {"step": s, "rule": r, "count": n - was.get((s, r), 0)}
+        for (s, r), n in _edit_counts(after).items()
+        if n - was.get((s, r), 0) > 0
     ]
-    removals = [{"rule": r.rule, "text": r.text} for r in doc.removed[before["n_removed"] :]]
-    spans = list(doc.features.get("removal_spans", ()))[before["n_spans"] :]
+    removals = [
+        {"rule": r.rule, "text": r.text, "start": r.start}
+        for r in after.removed[len(before.removed) :]
+    ]
+    spans = [
+        {"rule": e.rule, "start": e.start, "end": e.end, "before": e.before, "after": e.after}
+        for e in after.edit_trail()[len(before.edit_spans) :]
+    ]
+    calls = _calls(before, after)
+    # the text before the step, rebuilt by undoing its calls from the end: equal to the
+    # text the step was given when the trail explains the whole change
+    olds = {(r.call, r.start): r.text for r in after.removed[len(before.removed) :]}
+    olds.update({(e.call, e.start): e.before for e in after.edit_trail()[len(before.edit_spans) :]})
+    call_ids = sorted(
+        {r.call for r in after.removed[len(before.removed) :] if r.start >= 0}
+        | {e.call for e in after.edit_trail()[len(before.edit_spans) :]}
+    )
+    start_text = after.text
+    for cid, changes in zip(reversed(call_ids), reversed(calls), strict=True):
+        start_text = _undo(start_text, changes, [olds[(cid, c[0])] for c in changes])
+    if not before.text and not calls and edits and before.raw and after.encoding:
+        # a decoder that repaired without locating: its input is the plainly decoded bytes
+        try:
+            start_text = before.raw.decode(after.encoding, errors="replace")
+        except LookupError:
+            pass
+    dropped = after.edit_spans_dropped - before.edit_spans_dropped
+    located = not dropped and (start_text == before.text or (not before.text and bool(calls)))
     return {
-        "_spans": spans,
-        "name": name,
-        "version": version,
+        "_calls": calls,
+        "_before": before.text or start_text,  # a decoder's: the text before its repairs
+        "_after": after.text,
+        "name": step.name,
+        "version": step.version,
         "kind": kind,
-        "status": doc.status,
-        "reason": doc.reason if doc.status != before["status"] else None,
-        "chars_before": len(before["text"]),
-        "chars_after": len(doc.text),
-        "changed_text": doc.text != before["text"],
+        "status": after.status,
+        "reason": after.reason if after.status != before.status else None,
+        "chars_before": len(before.text),
+        "chars_after": len(after.text),
+        "changed_text": after.text != before.text,
         "removals": removals,
         "edits": edits,
-        "flags_added": [f for f in doc.flags if f not in before["flags"]],
+        "edit_spans": spans,
+        "edit_spans_dropped": dropped,
+        "located": located or after.text == before.text,
+        "flags_added": [f for f in after.flags if f not in before.flags],
     }
 
 
@@ -156,7 +203,8 @@ def trace_input(
     corpus: Sequence[str | Path] | None = None,
     input_info: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run ``pipeline`` (default: :func:`~lawrpt_corpus.default_pipeline`) on ``doc``, step by step.
+    """Run ``pipeline`` (default: :func:`~lawrpt_corpus.default_pipeline`) on ``doc`` with an
+    observer, and record what each step did from the trail it left.
 
     The document ends exactly as :meth:`Pipeline.process` leaves it (checked: the result's
     ``trace_consistent``). Corpus steps only ``prepare`` unless ``corpus`` (input paths) is
@@ -165,24 +213,16 @@ def trace_input(
     """
     pipeline = pipeline or default_pipeline()
     reference = pipeline.process(copy.deepcopy(doc))
-    raw = doc.raw
     steps: list[dict[str, Any]] = []
-    texts: list[tuple[dict[str, Any], str, str]] = []  # (step record, before, after)
     rejected_on_read = not doc.kept
-    for step in pipeline.document_steps:
-        if not doc.kept:
-            break
-        before = _snapshot(doc)
-        doc.raw = raw
-        doc = run_document_steps([step], doc)
-        rec = _step_record(step.name, step.version, "document", before, doc)
-        steps.append(rec)
-        if doc.kept:
-            start = before["text"] or _baseline(raw, doc, rec)
-            texts.append((rec, start, doc.text))
-    doc.raw = None
-    corpus_applied = False
-    doc = prepare_corpus_steps(pipeline.corpus_steps, doc)
+
+    def observer(kind: str) -> Observer:
+        def observe(step: Any, before: Document, after: Document) -> None:
+            steps.append(_step_record(step, kind, before, after))
+
+        return observe
+
+    doc = pipeline.process(doc, observer("document"))
     consistent = (
         doc.text == reference.text
         and doc.removed == reference.removed
@@ -190,40 +230,20 @@ def trace_input(
         and doc.status == reference.status
         and doc.reason == reference.reason
     )
+    corpus_applied = False
     if corpus and doc.kept:
         doc.seq = _fit_corpus(pipeline, corpus, doc)
         corpus_applied = True
-        for cstep in pipeline.corpus_steps:
-            if not doc.kept:
-                break
-            before = _snapshot(doc)
-            doc = cstep.apply(doc)
-            rec = _step_record(cstep.name, cstep.version, "corpus", before, doc)
-            steps.append(rec)
-            if doc.kept:
-                texts.append((rec, before["text"], doc.text))
-    segments = _segments(texts) if texts else []
+        doc = apply_corpus_steps(pipeline.corpus_steps, doc, observer("corpus"))
+    segments = _segments(steps)
     for rec in steps:
-        rec.pop("_spans", None)
+        for key in ("_calls", "_before", "_after"):
+            rec.pop(key, None)
     if not segments and doc.text:
         segments = [{"kind": "text", "text": doc.text}]
     return _trace_result(
         doc, steps, segments, consistent, corpus_applied, rejected_on_read, input_info
     )
-
-
-def _baseline(raw: bytes | None, doc: Document, step: dict[str, Any]) -> str:
-    """What a step that makes the text from bytes (decode) is compared with.
-
-    If it logged in-place edits (a mojibake repair), the bytes decoded plainly with the
-    chosen codec, so the repair shows as changes; otherwise its own output (no changes).
-    """
-    if step["edits"] and raw is not None and doc.encoding:
-        try:
-            return raw.decode(doc.encoding, errors="replace")
-        except LookupError:
-            pass
-    return doc.text
 
 
 def _trace_result(
@@ -337,219 +357,110 @@ def _line_text(line: Any, lines: list[str]) -> str | None:
     return None
 
 
-# -- positions from diffs -------------------------------------------------------------------
-def _char_opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
-    """Opcodes turning ``a`` into ``b`` at character offsets: lines first, then characters."""
-    la = a.splitlines(keepends=True)
-    lb = b.splitlines(keepends=True)
-    oa = _offsets(la)
-    ob = _offsets(lb)
-    out: list[tuple[str, int, int, int, int]] = []
-    sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        a1, a2, b1, b2 = oa[i1], oa[i2], ob[j1], ob[j2]
-        if tag != "replace":
-            out.append((tag, a1, a2, b1, b2))
-            continue
-        sa, sb = a[a1:a2], b[b1:b2]
-        if len(sa) > _CHAR_DIFF_LIMIT or len(sb) > _CHAR_DIFF_LIMIT:
-            out.append(("replace", a1, a2, b1, b2))
-            continue
-        cm = difflib.SequenceMatcher(None, sa, sb, autojunk=False)
-        for t, c1, c2, d1, d2 in cm.get_opcodes():
-            out.append((t, a1 + c1, a1 + c2, b1 + d1, b1 + d2))
-    return out
-
-
-def _span_opcodes(
-    step: dict[str, Any], before: str, after: str
-) -> tuple[list[tuple[str, int, int, int, int]], dict[int, str]] | None:
-    """Exact opcodes of a step that only removed spans, from its recorded positions.
-
-    ``None`` when the step also edited text, or its removals lack positions (a step that
-    used ``log_removal`` directly): the caller falls back to diffing.
-    """
-    spans = step.get("_spans") or []
-    removals = step["removals"]
-    if step["edits"] or not removals or len(spans) != len(removals):
-        return None
-    live = [(0, len(before))]  # ranges of ``before`` that make up the current text
-    cut: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(spans):
-        j = i
-        while j < len(spans) and spans[j][0] == spans[i][0]:
-            j += 1
-        # one remove_spans call: its offsets refer to the same text; cut from the end
-        for k in range(j - 1, i - 1, -1):
-            _, start, end = spans[k]
-            live = _cut_live(live, start, end, removals[k]["rule"], cut)
-        i = j
-    if "".join(before[a:b] for a, b in live) != after:
-        return None
-    ops: list[tuple[str, int, int, int, int]] = []
-    rule_at: dict[int, str] = {}
-    pos = 0
-    shift = 0
-    for a1, a2, rule in sorted(cut):
-        if a1 > pos:
-            ops.append(("equal", pos, a1, pos - shift, a1 - shift))
-        ops.append(("delete", a1, a2, a1 - shift, a1 - shift))
-        rule_at[a1] = rule
-        shift += a2 - a1
-        pos = a2
-    if pos < len(before):
-        ops.append(("equal", pos, len(before), pos - shift, len(before) - shift))
-    return ops, rule_at
-
-
-def _cut_live(
-    live: list[tuple[int, int]], start: int, end: int, rule: str, cut: list[tuple[int, int, str]]
-) -> list[tuple[int, int]]:
-    """Remove current-text offsets ``[start, end)`` from ``live``; record the cut pieces."""
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for a, b in live:
-        lo, hi = max(start, pos), min(end, pos + b - a)
-        if lo < hi:
-            if lo > pos:
-                out.append((a, a + lo - pos))
-            cut.append((a + lo - pos, a + hi - pos, rule))
-            if hi < pos + b - a:
-                out.append((a + hi - pos, b))
-        else:
-            out.append((a, b))
-        pos += b - a
-    return out
-
-
-def _offsets(lines: list[str]) -> list[int]:
-    pos = [0]
-    for line in lines:
-        pos.append(pos[-1] + len(line))
-    return pos
-
-
-class _Labeller:
-    """Assigns the step's removal rules to the deleted pieces found by the diff."""
-
-    def __init__(self, step: dict[str, Any], deleted: list[str]):
-        self.removals = step["removals"]
-        self.fallback = _step_label(step)
-        self.stream: list[str] | None = None
-        joined = "".join(deleted)
-        if self.removals and joined == "".join(r["text"] for r in self.removals):
-            self.stream = [r["rule"] for r in self.removals for _ in r["text"]]
-        self.pos = 0
-        self.used = [False] * len(self.removals)
-
-    def pieces(self, text: str) -> list[tuple[str, str]]:
-        """``text`` (one deleted piece) split into (piece, rule) by the removals' order."""
-        if self.stream is not None:
-            rules = self.stream[self.pos : self.pos + len(text)]
-            self.pos += len(text)
-            out: list[tuple[str, str]] = []
-            start = 0
-            for i in range(1, len(text) + 1):
-                if i == len(text) or rules[i] != rules[start]:
-                    out.append((text[start:i], rules[start]))
-                    start = i
-            return out
-        for k, r in enumerate(self.removals):
-            if not self.used[k] and (text in r["text"] or r["text"] in text):
-                self.used[k] = text == r["text"] or r["text"] in text
-                return [(text, r["rule"])]
-        return [(text, self.fallback)]
-
-
-def _step_label(step: dict[str, Any]) -> str:
-    rules = sorted({e["rule"] for e in step["edits"]})
-    if len(rules) == 1:
-        return f"{step['name']}:{rules[0]}"
-    return str(step["name"])
-
-
-def _segments(texts: list[tuple[dict[str, Any], str, str]]) -> list[dict[str, Any]]:
+# -- segments from the trail ----------------------------------------------------------------
+def _segments(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Final text as segments, with every removed or replaced piece back in place.
 
     Segments of kind ``text`` / ``changed`` concatenate to the final text; ``removed`` and
     ``replaced`` segments carry the text that was there before, with the step and rule.
+    Built by replaying each step's located calls; a step whose trail does not explain its
+    whole change (a count-only edit, a trail past its bound, a step that sets ``text``
+    without recording) is shown as one replaced block: what differs between its input and
+    output after their common prefix and suffix.
     """
     # A segment: [kind, text, step, rule]. Live segments (text/changed) make up the current
     # text; dead ones (removed/replaced) stay where they were, for display.
     segs: list[list[Any]] = []
-    for step, before, after in texts:
-        if not segs and before:
+    for rec in steps:
+        if rec["status"] != "kept" or (not rec["changed_text"] and segs):
+            continue
+        before, after = rec["_before"], rec["_after"]
+        if not segs:
+            if not before:
+                continue
             segs = [["text", before, None, None]]
-        segs = _merge(_apply_step(segs, step, before, after))
+        calls = rec["_calls"] if rec["located"] else [_unlocated(before, after, rec)]
+        for changes in calls:
+            segs = _merge(_apply_call(segs, changes, rec["name"]))
     return [
         {"kind": k, "text": t, **({"step": s, "rule": r} if k != "text" else {})}
         for k, t, s, r in segs
     ]
 
 
-def _apply_step(
-    segs: list[list[Any]], step: dict[str, Any], before: str, after: str
-) -> list[list[Any]]:
-    """``segs`` (whose live text is ``before``) updated by one step's change to ``after``."""
-    exact = _span_opcodes(step, before, after)
-    ops = exact[0] if exact else _char_opcodes(before, after)
-    rule_at = exact[1] if exact else {}
-    labeller = _Labeller(step, [before[a1:a2] for t, a1, a2, _, _ in ops if t == "delete"])
-    label = _step_label(step)
-    new: list[list[Any]] = []
-    bounds: list[tuple[int, int, int]] = []  # (start, end, segment index) of live text
-    pos = 0
-    for i, seg in enumerate(segs):
-        if seg[0] in _LIVE:
-            bounds.append((pos, pos + len(seg[1]), i))
-            pos += len(seg[1])
-    emitted: set[int] = set()
-
-    def dead_up_to(index: int) -> None:
-        for k in range(index):
-            if k not in emitted and segs[k][0] not in _LIVE:
-                new.append(segs[k])
-                emitted.add(k)
-
-    def take(a1: int, a2: int, make: Any) -> None:
-        """Append ``make(piece, segment)`` for each live piece of ``before[a1:a2]``."""
-        for s, e, i in bounds:
-            lo, hi = max(s, a1), min(e, a2)
-            if lo < hi:
-                dead_up_to(i)
-                new.extend(make(before[lo:hi], segs[i]))
-
-    name = step["name"]
-    for tag, a1, a2, b1, b2 in ops:
-        if tag == "equal":
-            take(a1, a2, lambda piece, seg: [[seg[0], piece, seg[2], seg[3]]])
-        elif tag == "delete":
-            take(
-                a1,
-                a2,
-                lambda piece, _, a1=a1: (
-                    [["removed", piece, name, rule_at[a1]]]
-                    if a1 in rule_at
-                    # a step that removed nothing only normalised (whitespace, invisibles)
-                    else [["replaced", piece, name, label]]
-                    if not step["removals"]
-                    else [["removed", t, name, r] for t, r in labeller.pieces(piece)]
-                ),
-            )
-        else:
-            if tag == "insert":
-                hit = next((i for s, e, i in bounds if s <= a1 < e), None)
-                if hit is not None:
-                    dead_up_to(hit)
-            else:
-                take(a1, a2, lambda piece, _: [["replaced", piece, name, label]])
-            new.append(["changed", after[b1:b2], name, label])
-    dead_up_to(len(segs))
-    return new
+def _unlocated(before: str, after: str, rec: dict[str, Any]) -> list[_Change]:
+    """The change of a step whose trail does not explain it, located by
+    :func:`~lawrpt_corpus.document.located_changes` (linear: position by position, line by
+    line, else one block). Labelled with the step's rule when it logged one, else its name;
+    a step that removed only (and said what) shows removals."""
+    rules = sorted({e["rule"] for e in rec["edits"]})
+    removal = not rec["edits"] and bool(rec["removals"])
+    if removal:
+        rules = sorted({r["rule"] for r in rec["removals"]})
+    label = rules[0] if len(rules) == 1 else str(rec["name"])
+    return [(s, e, a, label, removal and not a) for s, e, a in located_changes(before, after)]
 
 
 _LIVE = ("text", "changed")
+
+
+def _apply_call(segs: list[list[Any]], changes: list[_Change], name: str) -> list[list[Any]]:
+    """``segs`` after one change call: the live text is cut at every change; what a change
+    covers becomes dead (``removed`` for a removal, ``replaced`` for an edit) and its
+    replacement follows it as ``changed``. When it covers what an earlier step wrote, the
+    text that step replaced takes its place (so the dead pieces still spell the input)."""
+    cuts = sorted({p for c in changes for p in (c[0], c[1])})
+    # (live start, segment, whole): segments split at the cuts; ``whole`` when not split
+    pieces: list[tuple[int, list[Any], bool]] = []
+    pos = 0
+    for seg in segs:
+        if seg[0] not in _LIVE:
+            pieces.append((pos, seg, True))
+            continue
+        text, start = seg[1], pos
+        inner = [c - start for c in cuts if start < c < start + len(text)]
+        for a, b in zip([0, *inner], [*inner, len(text)], strict=True):
+            pieces.append((start + a, [seg[0], text[a:b], seg[2], seg[3]], not inner))
+        pos += len(text)
+    out: list[list[Any]] = []
+    ci = 0  # the first change whose replacement is not out yet (changes do not overlap)
+    for at, seg, whole in pieces:
+        if seg[0] not in _LIVE:
+            out.append(seg)
+            continue
+        # a change's replacement goes right before the first live piece at or past its end
+        while ci < len(changes) and changes[ci][1] <= at:
+            if changes[ci][2]:
+                out.append(["changed", changes[ci][2], name, _label(name, changes[ci])])
+            ci += 1
+        if ci < len(changes) and changes[ci][0] <= at:
+            c = changes[ci]
+            kind, label = "removed" if c[4] else "replaced", _label(name, c)
+            prior = out[-1] if out else None
+            if (
+                seg[0] == "changed"
+                and whole
+                and prior is not None
+                and prior[0] == "replaced"
+                and prior[2:] == seg[2:]
+            ):
+                # text an earlier step wrote, taken away again: what that step replaced
+                # (shown just before) is what this change takes from the input
+                out[-1] = [kind, prior[1], name, label]
+            else:
+                out.append([kind, seg[1], name, label])
+        else:
+            out.append(seg)
+    for c in changes[ci:]:
+        if c[2]:
+            out.append(["changed", c[2], name, _label(name, c)])
+    return out
+
+
+def _label(name: str, change: _Change) -> str:
+    """A removal is labelled with its rule id; an edit with ``step:rule``."""
+    rule = change[3]
+    return rule if change[4] or rule == name else f"{name}:{rule}"
 
 
 def _merge(segs: list[list[Any]]) -> list[list[Any]]:

@@ -28,7 +28,7 @@ every earlier corpus step left them).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from functools import cache
 from importlib import resources
@@ -127,21 +127,48 @@ class CorpusStep(Step):
         return {}
 
 
-def run_document_steps(steps: Sequence[DocumentStep], doc: Document) -> Document:
+#: ``observer(step, before, after)``: called once per step run on a document, with a
+#: snapshot of the document before the step (:meth:`Document.snapshot`) and the document
+#: after it. The located trail (``removed``, ``edit_spans``) past ``before``'s is what the
+#: step did. For tools (``inspect``); a build passes none and pays nothing.
+Observer = Callable[[Step, Document, Document], None]
+
+
+def run_document_steps(
+    steps: Sequence[DocumentStep], doc: Document, observer: Observer | None = None
+) -> Document:
     """Run ``steps`` on ``doc`` in order, stopping at the first rejection.
 
     An exception inside a step rejects the document with ``error:<step name>`` instead of
-    propagating: one bad input never stops a build.
+    propagating: one bad input never stops a build. ``observer`` sees every step run.
     """
     for step in steps:
         if not doc.kept:
             break
+        before = doc.snapshot() if observer is not None else None
         try:
             doc = step(doc)
         except Exception as exc:
             doc.reject(f"error:{step.name}")
             doc.features["error"] = f"{type(exc).__name__}: {exc}"[:500]
+        if observer is not None and before is not None:
+            observer(step, before, doc)
     doc.raw = None
+    return doc
+
+
+def apply_corpus_steps(
+    steps: Sequence[CorpusStep], doc: Document, observer: Observer | None = None
+) -> Document:
+    """Apply fitted corpus steps to ``doc`` in order, stopping when it is no longer kept;
+    ``observer`` sees every step applied."""
+    for step in steps:
+        if not doc.kept:
+            break
+        before = doc.snapshot() if observer is not None else None
+        doc = step.apply(doc)
+        if observer is not None and before is not None:
+            observer(step, before, doc)
     return doc
 
 
@@ -186,14 +213,15 @@ class Pipeline:
         return [s.describe() for s in self.steps]
 
     # -- one document ----------------------------------------------------------------------
-    def process(self, doc: Document) -> Document:
-        """Run the per-document steps (and corpus steps' ``prepare``) on one document."""
-        doc = run_document_steps(self.document_steps, doc)
+    def process(self, doc: Document, observer: Observer | None = None) -> Document:
+        """Run the per-document steps (and corpus steps' ``prepare``) on one document;
+        ``observer(step, before, after)`` is called after each per-document step."""
+        doc = run_document_steps(self.document_steps, doc, observer)
         return prepare_corpus_steps(self.corpus_steps, doc)
 
-    def process_bytes(self, source: str, raw: bytes) -> Document:
+    def process_bytes(self, source: str, raw: bytes, observer: Observer | None = None) -> Document:
         """Per-document processing of raw bytes, as :meth:`process`."""
-        return self.process(Document.from_bytes(source, raw))
+        return self.process(Document.from_bytes(source, raw), observer)
 
 
 @cache

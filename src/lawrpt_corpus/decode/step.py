@@ -74,7 +74,10 @@ def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
     if not n:
         return text
     doc.log_edit(step, "invisible-control", n)
-    return text.translate(invisible_and_control()[1])
+    pattern, table = invisible_and_control()
+    spans = [(m.start(), m.end(), "", "invisible-control") for m in pattern.finditer(text)]
+    doc.record_edits(step, spans, text)
+    return text.translate(table)
 
 
 @dataclass
@@ -115,14 +118,16 @@ class DecodeStep(DocumentStep):
             # UTF-8 input: a latin-1 mojibake run starts with U+00C2–U+00F4 = bytes C3 82–B4,
             # never present in UTF-8 CJK, so a byte search rules it out at memchr speed.
             if b"\xc3" in raw if utf8 else prof.latin1_lead and has_latin1_run(text[:SAMPLE_CHARS]):
-                text, n = repair_latin1(text)
+                before, (text, n) = text, repair_latin1(text)
                 if n:
                     doc.log_edit(self.name, "mojibake-latin1", n)
+                    doc.record_change(self.name, "mojibake-latin1", before, text)
                     doc.flag("mojibake_repaired")
                     prof = profile(text)
                     marker = True
             fixed, detected = gbk_mojibake(text, prof.plausibility)
             if fixed is not None:
+                doc.record_change(self.name, "mojibake-gbk", text, fixed)
                 text = fixed
                 doc.log_edit(self.name, "mojibake-gbk", 1)
                 doc.flag("mojibake_repaired")

@@ -113,30 +113,68 @@ _NEWLINES = ("\r", "\x0b", "\x0c", "\u2028", "\u2029")
 _LINE_SPACE = (" ", "\t", "\u3000")
 
 
+def _located(text: str, rx: re.Pattern[str], repl: str, rule: str) -> list[Span]:
+    return [(m.start(), m.end(), repl, rule) for m in rx.finditer(text)]
+
+
+Span = tuple[int, int, str, str]  # (start, end, replacement, rule)
+
+
 def clean_text(text: str, log: Document | None = None) -> str:
-    """Apply every hygiene rule to ``text``; count the changes on ``log`` when given."""
+    """Apply every hygiene rule to ``text``; count the changes on ``log`` when given, and
+    record each one as a located edit span (one change call per pass)."""
+    step = Hygiene.name
 
     def count(rule: str, n: int) -> None:
         if log is not None:
-            log.log_edit(Hygiene.name, rule, n)
+            log.log_edit(step, rule, n)
+
+    def record(before: str, spans: list[Span]) -> None:
+        if log is not None and spans:
+            log.record_edits(step, spans, before)
 
     # Each pass runs only when a substring search (C speed) shows it has work to do.
     if any(c in text for c in _NEWLINES):
+        if log is not None:
+            record(text, _located(text, _NEWLINE_RE, "\n", "newline"))
         text, n = _NEWLINE_RE.subn("\n", text)
         count("newline", n)
     lut, merged = _combined()
     if _has_mapped(text, lut):
         if log is not None:
+            spans: list[Span] = []
             for rule, rx in _class_res().items():
-                count(rule, len(rx.findall(text)))
+                found = [
+                    (m.start(), m.end(), merged[ord(m.group())] or "", rule)
+                    for m in rx.finditer(text)
+                ]
+                count(rule, len(found))
+                spans.extend(found)
+            spans.sort()
+            record(text, spans)
         text = text.translate(merged)
     if text[:1] in _LINE_SPACE or any("\n" + c in text for c in _LINE_SPACE):
+        if log is not None:
+            record(text, _located(text, _INDENT_RE, "", "indent"))
         text, n = _INDENT_RE.subn("", text)
         count("indent", n)
     if text[-1:] in _LINE_SPACE or any(c + "\n" in text for c in _LINE_SPACE):
+        if log is not None:
+            record(text, _located(text, _TRAILING_RE, "", "trailing-space"))
         text, n = _TRAILING_RE.subn("", text)
         count("trailing-space", n)
     edges = text[: len(text) - len(text.lstrip("\n"))], text[len(text.rstrip("\n")) :]
+    lead = len(edges[0])
+    tail = len(edges[1]) if lead < len(text) else 0
+    if log is not None and (lead or tail or "\n\n" in text):
+        blanks = [(0, lead, "", "blank-lines")] if lead else []
+        blanks += [
+            (m.start() + 1, m.end(), "", "blank-lines")
+            for m in _BLANKS_RE.finditer(text, lead, len(text) - tail)
+        ]
+        if tail:
+            blanks.append((len(text) - tail, len(text), "", "blank-lines"))
+        record(text, blanks)
     text = text.strip("\n")
     n = 0
     if "\n\n" in text:

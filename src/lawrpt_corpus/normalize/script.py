@@ -231,16 +231,26 @@ def _convert(conv: Any, text: str) -> str:
 
 def to_simplified(text: str) -> tuple[str, ScriptReport, dict[str, int]]:
     """Detect and convert; return the new text, the report and counts per edit rule."""
+    new, report, counts, _ = _to_simplified(text)
+    return new, report, counts
+
+
+def _to_simplified(
+    text: str,
+) -> tuple[str, ScriptReport, dict[str, int], list[tuple[str, str, str]]]:
+    """:func:`to_simplified` and its passes as ``(rule, before, after)``."""
     report = detect(text)
     if report.config is None:
-        return text, report, {}
+        return text, report, {}, []
     new = _convert(converter(report.config), text)
     counts = {report.config: changed_chars(text, new)}
+    passes = [(report.config, text, new)]
     if "「" in new or "」" in new or "『" in new or "』" in new:
         quoted = new.translate(_CORNER)
         counts["corner-quotes"] = changed_chars(new, quoted)
+        passes.append(("corner-quotes", new, quoted))
         new = quoted
-    return new, report, counts
+    return new, report, counts, passes
 
 
 @dataclass
@@ -256,8 +266,8 @@ class ScriptNormalize(DocumentStep):
     data_files = SCRIPT_DATA
 
     def __call__(self, doc: Document) -> Document:
-        new, report, counts = to_simplified(doc.text)
-        _record(doc, self.name, "script", new, report, counts)
+        new, report, counts, passes = _to_simplified(doc.text)
+        _record(doc, self.name, "script", new, report, counts, passes)
         return doc
 
 
@@ -268,14 +278,18 @@ def _record(
     new: str,
     report: ScriptReport,
     counts: dict[str, int],
+    passes: list[tuple[str, str, str]],
 ) -> None:
-    """Set the text, ``doc.script`` and the counts behind the decision; log the edits."""
+    """Set the text, ``doc.script`` and the counts behind the decision; log the edits
+    (counted, and located pass by pass)."""
     doc.script = report.script
     doc.features[feature] = {
         "traditional_only": report.n_traditional,
         "simplified_only": report.n_simplified,
         "config": report.config,
     }
+    for rule, before, after in passes:
+        doc.record_change(step, rule, before, after)
     doc.text = new
     for rule, n in counts.items():
         doc.log_edit(step, rule, n)
@@ -303,10 +317,10 @@ class ScriptRecheck(DocumentStep):
     then: tuple[DocumentStep, ...] = ()
 
     def __call__(self, doc: Document) -> Document:
-        new, report, counts = to_simplified(doc.text)
+        new, report, counts, passes = _to_simplified(doc.text)
         if report.config is None or new == doc.text:
             return doc
-        _record(doc, self.name, "script_recheck", new, report, counts)
+        _record(doc, self.name, "script_recheck", new, report, counts, passes)
         for step in self.then:
             if not doc.kept:
                 break

@@ -364,6 +364,26 @@ def _one_pass(
     return text, changed
 
 
+#: The rule that writes a character (for locating the step's edits: the chain runs its rules
+#: in several passes, so a change is attributed by the first character it wrote).
+_RULE_OF_CHAR = {
+    "…": "ellipsis",
+    "—": "dash",
+    "〈": "title-inner",
+    "〉": "title-inner",
+    "“": "quote",
+    "”": "quote",
+    "（": "paren",
+    "）": "paren",
+    "，": "comma",
+    "；": "semicolon",
+    "：": "colon",
+    "！": "exclamation",
+    "？": "question",
+    "": "typography",  # a change that writes none of these (a deletion)
+}
+
+
 #: A run of '!'/'?' after Chinese: converted whole ('?!', '???'), in one pass.
 _END_RUN_RE = re.compile(rf"(?<={_Z})[!?]+")
 
@@ -411,6 +431,7 @@ class Typography(DocumentStep):
         text = doc.text
         doc.width_profile = width_profile(text)
         new, counts = normalize_punctuation(text, self.disable)
+        doc.record_change(self.name, _RULE_OF_CHAR, text, new)
         doc.text = new
         order = {rule: i for i, rule in enumerate(rule_ids())}
         for rule in sorted(counts, key=lambda r: order.get(r, len(order))):

@@ -12,7 +12,11 @@ import pyarrow as pa
 
 from ..document import Document
 
-REMOVED_TYPE = pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))
+#: ``start`` (added in milestone 2, last so readers of ``rule``/``text`` are unaffected): the
+#: removal's character offset in the text the step cut it from; null when not located.
+REMOVED_TYPE = pa.list_(
+    pa.struct([("rule", pa.string()), ("text", pa.string()), ("start", pa.int64())])
+)
 EDITS_TYPE = pa.list_(
     pa.struct([("step", pa.string()), ("rule", pa.string()), ("count", pa.int32())])
 )
@@ -82,7 +86,10 @@ def data_row(doc: Document) -> dict[str, Any]:
         "sections": list(doc.sections),
         "script": doc.script or "simplified",
         "flags": list(doc.flags),
-        "removed": [{"rule": r.rule, "text": r.text} for r in doc.removed],
+        "removed": [
+            {"rule": r.rule, "text": r.text, "start": r.start if r.start >= 0 else None}
+            for r in doc.removed
+        ],
         "duplicates": list(doc.duplicates),
         "prefecture": meta.get("prefecture"),
         "county": meta.get("county"),
