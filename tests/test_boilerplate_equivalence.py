@@ -13,7 +13,7 @@ import pytest
 
 from lawrpt_corpus import DecodeStep, Hygiene, ScriptNormalize, Typography
 from lawrpt_corpus.boilerplate import StripBoilerplate, default_rules
-from lawrpt_corpus.boilerplate.ruleset import (
+from lawrpt_corpus.boilerplate.patterns import (
     first_char_pattern,
     line_scan_safe,
     required_literals,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from lawrpt_corpus.boilerplate import StripBoilerplate, default_rules
-from lawrpt_corpus.boilerplate.ruleset import PACKAGE_PACKS, Rule, nested_unbounded_repeat
+from lawrpt_corpus.boilerplate.patterns import nested_unbounded_repeat
+from lawrpt_corpus.boilerplate.ruleset import PACKAGE_PACKS, Rule
 from lawrpt_corpus.document import Document
 
 RULES = default_rules().rules

@@ -8,7 +8,7 @@ import unicodedata
 
 import regex
 
-from lawrpt_corpus.boilerplate.ruleset import compile_pattern
+from lawrpt_corpus.boilerplate.patterns import compile_pattern
 from lawrpt_corpus.decode.score import profile
 from lawrpt_corpus.text.chars import (
     CONTROL,

@@ -55,7 +55,7 @@ class LineViews:
 
     Invariant (what makes the prefilter exact): a line on which ``rule.pattern.search``
     finds a match in isolation is always among the candidates, provided the pattern is
-    *line-scan safe* (:func:`..ruleset.line_scan_safe`: MULTILINE ``^``/``$``, no ``\\A``/
+    *line-scan safe* (:func:`..patterns.line_scan_safe`: MULTILINE ``^``/``$``, no ``\\A``/
     ``\\Z``, no atomic groups or possessive repeats, no negative lookaround that could match
     a line break). Candidates are a superset: every one is still checked with
     :meth:`Rule.matches_line`, so the outcome equals trying every rule on every line.

@@ -1,0 +1,477 @@
+r"""Rule patterns: compile (``re`` with ``\p{Han}`` translated, else ``regex``) and analyse.
+
+The analysis reads a compiled ``re`` pattern's parse tree (``re._parser``; a pattern compiled
+by the ``regex`` fallback gets the conservative answer) to decide, once per rule, at load time:
+
+* :func:`nested_unbounded_repeat` — a repeat that can match without bound inside another
+  one (``(a+)+``): refused by the loader, as it can backtrack exponentially;
+* :func:`line_scan_safe` — the pattern may be searched over many lines joined by ``\n``
+  with the same result as line by line (MULTILINE anchors only, nothing that can take a
+  newline);
+* :func:`required_literals` — literal strings one of which every match contains (the rule
+  is tried only on lines holding one: one Aho-Corasick pass finds them);
+* :func:`first_char_pattern` — a class of the characters a match of a ``^``-anchored
+  pattern can start with (the rule is tried only on lines starting with one).
+
+Split from :mod:`~lawrpt_corpus.boilerplate.ruleset` (loading and the rule model), which
+calls these for every rule it compiles.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import regex
+
+from ..text.chars import HAN
+
+#: ``\p{Han}`` for ``re``: ``Script=Han``, as the ``regex`` fallback reads it.
+_HAN_RANGE = HAN
+
+
+def _han_for_re(source: str) -> str:
+    """Replace ``\\p{Han}`` by the CJK ranges (a class of its own outside ``[...]``)."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(source):
+        if source.startswith("\\p{Han}", i):
+            out.append(_HAN_RANGE if in_class else f"[{_HAN_RANGE}]")
+            i += 7
+            continue
+        c = source[i]
+        if c == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class and out and out[-1] != "[":
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def compile_pattern(source: str, *, ignore_case: bool = False) -> Any:
+    """Compile with ``re`` (``\\p{Han}`` translated), else with ``regex``."""
+    try:
+        return re.compile(_han_for_re(source), re.MULTILINE | (re.IGNORECASE if ignore_case else 0))
+    except re.error:
+        flags = regex.V0 | regex.MULTILINE | (regex.IGNORECASE if ignore_case else 0)
+        return regex.compile(source, flags)
+
+
+def nested_unbounded_repeat(pattern: Any) -> bool:
+    """Does ``pattern`` (an ``re`` pattern) hold an unbounded repeat inside another one?
+
+    ``(a+)+``, ``(?:x\\s*)*`` and the like backtrack exponentially; the loader refuses them.
+    Patterns compiled by the ``regex`` fallback are not inspected.
+    """
+    try:
+        from re import _constants as sre_constants  # type: ignore[attr-defined]
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return False
+    if not isinstance(pattern, re.Pattern):
+        return False
+    repeats = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+
+    def walk(items: Any, inside_unbounded: bool) -> bool:
+        for op, av in items:
+            if op in repeats:
+                _lo, hi, sub = av
+                unbounded = hi == sre_constants.MAXREPEAT
+                if unbounded and inside_unbounded:
+                    return True
+                if walk(sub, inside_unbounded or unbounded):
+                    return True
+            elif op == sre_constants.SUBPATTERN:
+                if walk(av[-1], inside_unbounded):
+                    return True
+            elif op == sre_constants.BRANCH:
+                if any(walk(b, inside_unbounded) for b in av[1]):
+                    return True
+            elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+                if walk(av[1], inside_unbounded):
+                    return True
+        return False
+
+    return walk(sre_parse.parse(pattern.pattern, pattern.flags).data, False)
+
+
+_NEWLINE_CATEGORIES = frozenset(
+    {
+        "CATEGORY_SPACE",
+        "CATEGORY_UNI_SPACE",
+        "CATEGORY_NOT_DIGIT",
+        "CATEGORY_UNI_NOT_DIGIT",
+        "CATEGORY_NOT_WORD",
+        "CATEGORY_UNI_NOT_WORD",
+        "CATEGORY_LOC_NOT_WORD",
+        "CATEGORY_LINEBREAK",
+        "CATEGORY_UNI_LINEBREAK",
+    }
+)
+
+
+def _may_take_newline(items: Any) -> bool:
+    """Could this parsed (sub)pattern consume a ``\\n``? Unknown constructs answer yes."""
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            if av == 10:
+                return True
+        elif name == "NOT_LITERAL":
+            if av != 10:
+                return True
+        elif name == "IN":
+            negate, hit = False, False
+            for iop, iav in av:
+                iname = str(iop)
+                if iname == "NEGATE":
+                    negate = True
+                elif iname == "LITERAL":
+                    hit = hit or iav == 10
+                elif iname == "RANGE":
+                    hit = hit or iav[0] <= 10 <= iav[1]
+                elif iname == "CATEGORY":
+                    hit = hit or str(iav) in _NEWLINE_CATEGORIES
+                else:
+                    return True
+            if hit != negate:
+                return True
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if _may_take_newline(av[2]):
+                return True
+        elif name == "SUBPATTERN":
+            if _may_take_newline(av[-1]):
+                return True
+        elif name == "BRANCH":
+            if any(_may_take_newline(b) for b in av[1]):
+                return True
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if _may_take_newline(av[1]):
+                return True
+        elif name == "ATOMIC_GROUP":
+            if _may_take_newline(av):
+                return True
+        elif name == "GROUPREF_EXISTS":
+            if any(b is not None and _may_take_newline(b) for b in av[1:]):
+                return True
+        elif name != "AT":
+            return True  # ANY, GROUPREF, anything new: assume the worst
+    return False
+
+
+def line_scan_safe(pattern: Any) -> bool:
+    """May ``pattern`` be searched over lines joined by ``\\n`` to find the lines it matches?
+
+    True when every match the pattern finds in a line on its own is also found at the same
+    place when the line sits between others: a ``re`` pattern compiled with MULTILINE
+    (``^``/``$`` are line ends either way), without ``\\A``/``\\Z``, atomic groups or
+    possessive repeats (which could commit to a longer match across the break and then
+    fail), and whose negative lookarounds cannot consume a line break (``(?!\\S{2}x)`` is
+    fine, ``(?![^x]{2})`` is not). Anything else is answered False: the step then tries the
+    rule on every line, as before. ``regex``-module patterns are not inspected (False).
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return False
+    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.MULTILINE:
+        return False
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            name = str(op)
+            if name == "AT":
+                if str(av) in ("AT_BEGINNING_STRING", "AT_END_STRING"):
+                    return False
+            elif name in ("ATOMIC_GROUP", "POSSESSIVE_REPEAT"):
+                return False
+            elif name == "ASSERT_NOT":
+                if _may_take_newline(av[1]) or not walk(av[1]):
+                    return False
+            elif name == "ASSERT":
+                if not walk(av[1]):
+                    return False
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                if not walk(av[2]):
+                    return False
+            elif name == "SUBPATTERN":
+                if not walk(av[-1]):
+                    return False
+            elif name == "BRANCH":
+                if not all(walk(b) for b in av[1]):
+                    return False
+            elif name == "GROUPREF_EXISTS":
+                if not all(b is None or walk(b) for b in av[1:]):
+                    return False
+        return True
+
+    try:
+        return walk(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return False
+
+
+_LITERAL_CAP = 640
+
+
+def _iscased(code: int) -> bool:
+    """Does ``re`` IGNORECASE let this character match another one?"""
+    import _sre
+
+    return bool(_sre.unicode_iscased(code))
+
+
+def _class_chars(items: Any) -> list[str] | None:
+    """The characters of a small positive class ``[…]``, or None."""
+    out: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(av))
+        elif name == "RANGE" and av[1] - av[0] < 16:
+            out.extend(chr(c) for c in range(av[0], av[1] + 1))
+        else:
+            return None
+    return out if len(out) <= 16 else None
+
+
+def _literal_score(lits: set[str]) -> tuple[int, int]:
+    return (min(len(x) for x in lits), -len(lits))
+
+
+def _best_literals(cands: list[set[str]]) -> set[str] | None:
+    ok = [c for c in cands if c and "" not in c]
+    return max(ok, key=_literal_score) if ok else None
+
+
+def _product(a: set[str], b: set[str]) -> set[str] | None:
+    out = {x + y for x in a for y in b}
+    return out if len(out) <= _LITERAL_CAP else None
+
+
+_Lits = tuple[set[str] | None, set[str] | None, set[str] | None]
+
+
+def _node_literals(op: Any, av: Any, caseless: bool) -> _Lits:
+    """``(exact, required, prefix)`` for one parsed item: ``exact`` the strings it matches
+    exactly (small sets only), ``required`` literals one of which every match of it holds,
+    ``prefix`` strings one of which every match of it starts with."""
+    name = str(op)
+    if name == "LITERAL":
+        if caseless and _iscased(av):
+            return None, None, None
+        return {chr(av)}, {chr(av)}, {chr(av)}
+    if name == "IN":
+        chars = _class_chars(av)
+        if not chars or (caseless and any(_iscased(ord(c)) for c in chars)):
+            return None, None, None
+        return set(chars), set(chars), set(chars)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return {""}, None, {""}  # zero width: neighbours are adjacent in the line
+    if name == "SUBPATTERN":
+        if av[1] or av[2]:  # scoped flags, e.g. (?i:…)
+            return None, None, None
+        return _seq_literals(av[3], caseless)
+    if name == "BRANCH":
+        alts = [_seq_literals(b, caseless) for b in av[1]]
+
+        def union(j: int) -> set[str] | None:
+            if any(x[j] is None for x in alts):
+                return None
+            out: set[str] = set()
+            for x in alts:
+                out |= x[j] or set()
+            return out if len(out) <= _LITERAL_CAP else None
+
+        return union(0), union(1), union(2)
+    if name in ("MAX_REPEAT", "MIN_REPEAT"):
+        lo, hi, sub = av
+        e, r, pre = _seq_literals(sub, caseless)
+        if lo == 0:
+            return None, None, None
+        if lo == hi and e is not None:
+            out: set[str] | None = {""}
+            for _ in range(lo):
+                out = _product(out, e) if out is not None else None
+            if out is not None:
+                return out, _best_literals([x for x in (r, out) if x]), out
+        return None, r, pre
+    return None, None, None
+
+
+def _seq_literals(items: Any, caseless: bool) -> _Lits:
+    run: set[str] = {""}  # the exact strings of the current run of exact items
+    cands: list[set[str]] = []
+    exact: set[str] | None = {""}
+    prefix: set[str] | None = None
+    for op, av in items:
+        e, r, pre = _node_literals(op, av, caseless)
+        if r:
+            cands.append(r)
+        if e is None:
+            # the run is followed by a match of this item, which starts with ``pre``
+            joined = _product(run, pre) if pre is not None else None
+            if joined is not None:
+                cands.append(joined)
+            if prefix is None and exact is not None:
+                prefix = joined if joined is not None else run
+            if run != {""}:
+                cands.append(run)
+            run, exact = {""}, None
+            continue
+        grown = _product(run, e)
+        if exact is not None and prefix is None and grown is None:
+            prefix = run  # too many strings: what is exact so far is the prefix
+        if grown is None:
+            if run != {""}:
+                cands.append(run)
+            grown = set(e)
+        run = grown
+        if exact is not None:
+            exact = _product(exact, e)
+    if run != {""}:
+        cands.append(run)
+    if prefix is None:
+        prefix = exact if exact is not None else run
+    return exact, _best_literals(cands), prefix
+
+
+def required_literals(pattern: Any) -> tuple[str, ...]:
+    """Literals (as few and as long as the pattern allows) one of which every match holds.
+
+    Derived from the parsed ``re`` pattern: a literal run, a small class or an alternation
+    of such; a repeat counts only if it must occur. Empty when nothing is certain
+    (IGNORECASE, scoped flags, a ``regex``-module pattern, a branch without a literal).
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return ()
+    if not isinstance(pattern, re.Pattern):
+        return ()
+    # under IGNORECASE a cased character matches its other cases: only caseless
+    # characters (Han, digits, punctuation) make literals then
+    caseless = bool(pattern.flags & re.IGNORECASE)
+    try:
+        found = _seq_literals(sre_parse.parse(pattern.pattern, pattern.flags).data, caseless)[1]
+    except Exception:
+        return ()
+    if not found or any("\n" in x for x in found):
+        return ()
+    return tuple(sorted(found))
+
+
+_CATEGORY_SOURCE = {
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def _atom_source(op: Any, av: Any) -> str | None:
+    name = str(op)
+    if name == "LITERAL":
+        return re.escape(chr(av))
+    if name != "IN":
+        return None
+    parts = []
+    for iop, iav in av:
+        iname = str(iop)
+        if iname == "NEGATE":
+            parts.append("^")
+        elif iname == "LITERAL":
+            parts.append(re.escape(chr(iav)))
+        elif iname == "RANGE":
+            parts.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
+        elif iname == "CATEGORY" and str(iav) in _CATEGORY_SOURCE:
+            parts.append(_CATEGORY_SOURCE[str(iav)])
+        else:
+            return None
+    return "[" + "".join(parts) + "]"
+
+
+def _first_atoms(items: Any) -> tuple[set[str], bool] | None:
+    """Sources of the one-character atoms a match of ``items`` can start with, and whether
+    ``items`` can match the empty string; None when unknown."""
+    atoms: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
+        if name in ("LITERAL", "IN"):
+            src = _atom_source(op, av)
+            if src is None:
+                return None
+            atoms.add(src)
+            return atoms, False
+        if name == "SUBPATTERN":
+            if av[1] or av[2]:
+                return None
+            found = _first_atoms(av[3])
+        elif name == "BRANCH":
+            parts = [_first_atoms(b) for b in av[1]]
+            if any(p is None for p in parts):
+                return None
+            found = (
+                set().union(*(p[0] for p in parts if p)),
+                any(p[1] for p in parts if p),
+            )
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            sub = _first_atoms(av[2])
+            found = None if sub is None else (sub[0], sub[1] or av[0] == 0)
+        else:
+            return None
+        if found is None:
+            return None
+        atoms |= found[0]
+        if not found[1]:
+            return atoms, False
+    return atoms, True
+
+
+def _anchored_atoms(items: Any) -> set[str] | None:
+    if not items:
+        return None
+    op, av = items[0]
+    name = str(op)
+    if name == "AT" and str(av) == "AT_BEGINNING":
+        found = _first_atoms(items[1:])
+        return found[0] if found is not None and not found[1] else None
+    if name == "BRANCH":
+        parts = [_anchored_atoms(b) for b in av[1]]
+        if any(p is None for p in parts):
+            return None
+        return set().union(*(p for p in parts if p is not None))
+    if name == "SUBPATTERN" and not av[1] and not av[2]:
+        return _anchored_atoms(av[3])
+    return None
+
+
+def first_char_pattern(pattern: Any) -> Any:
+    """For a pattern whose every branch starts with ``^`` (MULTILINE): a compiled pattern of
+    one character that the first character of any line the pattern finds matches.
+
+    ``^[【\\[]?(?:分享到|分享)`` gives ``[【\\[]|分``. None when the pattern is not anchored
+    that way or a first element is too broad to name (``[^\\n]``, ``.``).
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return None
+    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.MULTILINE:
+        return None
+    try:
+        atoms = _anchored_atoms(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return None
+    if not atoms or any(a.startswith("[^") for a in atoms):
+        return None
+    return re.compile("|".join(sorted(atoms)), pattern.flags & (re.IGNORECASE | re.ASCII))
