@@ -185,7 +185,8 @@ def test_json_schema_is_stable(capsys: pytest.CaptureFixture[str], seeds_dir: Pa
         assert set(m) == {"value", "rule", "line", "line_text", "why_null"}
     for s in result["segments"]:
         assert s["kind"] in ("text", "removed", "replaced", "changed")
-    assert result["input"] == {"path": str(seeds_dir / "004_382bae0eb533b97b.txt"), "record": None}
+    path = str(seeds_dir / "004_382bae0eb533b97b.txt")
+    assert result["input"] == {"path": path, "record": None, "rules": []}
 
 
 def test_jsonl_record_by_line_number(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -356,3 +357,25 @@ def test_default_pipeline_metadata_evidence_points_at_lines_of_the_text(
                 assert m["line_text"] == lines[m["line"] - 1]
     if "metadata" in {s["name"] for s in result["steps"]}:
         assert found > 0
+
+
+def test_inspect_rules_shows_what_a_rules_build_removes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    page = tmp_path / "p.txt"
+    page.write_text(
+        "某某在线，服务到家\n2024年度报告\n我局坚持依法行政，推进法治政府建设。\n", "utf-8"
+    )
+    pack = tmp_path / "site.toml"
+    pack.write_text(
+        'category = "site"\n\n[[rule]]\nid = "site.slogan"\nzone = "line"\n'
+        "pattern = '^某某在线，服务到家$'\ndescription = \"A mirror's slogan.\"\n",
+        "utf-8",
+    )
+    plain = _json_cli(capsys, str(page))
+    assert "site.slogan" not in {r["rule"] for r in plain["removals"]}
+    ruled = _json_cli(capsys, str(page), "--rules", str(pack))
+    assert [r["rule"] for r in ruled["removals"]] == ["site.slogan"]
+    assert ruled["input"]["rules"] == [str(pack)] and "某某在线" not in ruled["text"]
+    assert main(["inspect", str(page), "--rules", str(tmp_path / "missing.toml")]) == 2
+    assert "--rules" in capsys.readouterr().err

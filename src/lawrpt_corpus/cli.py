@@ -147,6 +147,14 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_BYTES,
         help=f"as for build (default: {DEFAULT_MAX_BYTES})",
     )
+    i.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra boilerplate rule pack, as given to build: show what a --rules build "
+        "does to FILE; repeatable",
+    )
     i.add_argument("--json", action="store_true", help="print one JSON document (docs/inspect.md)")
     return parser
 
@@ -294,6 +302,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
+    from .defaults import default_pipeline
     from .inspect import (
         InspectError,
         lookup_dataset,
@@ -304,12 +313,17 @@ def _run_inspect(args: argparse.Namespace) -> int:
     )
 
     try:
+        pipeline = default_pipeline(rules=args.rules)
+    except (OSError, ValueError) as exc:
+        print(f"error: --rules: {exc}", file=sys.stderr)
+        return 2
+    try:
         if args.dataset is not None:
             result = lookup_dataset(args.dataset, args.target)
         else:
             doc = read_input(args.target, args.record, args.max_bytes)
-            info = {"path": args.target, "record": args.record}
-            result = trace_input(doc, corpus=args.corpus, input_info=info)
+            info = {"path": args.target, "record": args.record, "rules": list(args.rules)}
+            result = trace_input(doc, pipeline, corpus=args.corpus, input_info=info)
     except InspectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
