@@ -1,6 +1,6 @@
-"""Small but working stand-ins for the later stages, so inspect and the report can be tested
-on builds that remove, edit, extract metadata and merge near duplicates (the real stages are
-built on other branches and follow the same contracts).
+"""A small test pipeline: one short step per kind of change (removal, in-place edit, metadata,
+near-duplicate merge), independent of the real stages' rules, so the inspect and report
+tests pin what those tools do, not what the rules are.
 
 Also :func:`make_corpus`: the seeds with injected web chrome, an exact copy, a near copy,
 and inputs the build rejects.
