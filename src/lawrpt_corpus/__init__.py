@@ -9,7 +9,8 @@ The whole public API::
 
 Steps, in the default order (each one small object; docs/architecture.md shows how to
 write your own): ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
-``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
+``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` → ``RepeatedLines`` →
+``Templates`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .boilerplate import RepeatedLines, StripBoilerplate
+from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
@@ -46,6 +47,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
             ScriptRecheck(then=(boilerplate,)),
             ExtractMetadata(),
             RepeatedLines(),
+            Templates(),
             Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
         ]
     )
@@ -74,6 +76,7 @@ __all__ = [
     "ScriptRecheck",
     "Step",
     "StripBoilerplate",
+    "Templates",
     "Typography",
     "__version__",
     "build",

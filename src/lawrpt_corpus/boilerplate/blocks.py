@@ -47,7 +47,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .repeated import protected
+from .protect import protected
 
 RULE_FRAGMENT = "block.fragment"
 RULE_HEAD = "block.head"

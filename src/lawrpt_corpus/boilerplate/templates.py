@@ -65,7 +65,8 @@ from ..document import Document
 from ..pipeline import CorpusStep
 from ._lines import line_starts, whole_line_spans
 from .blocks import BlockParams, absorb
-from .repeated import line_hash, normalize_line, protected
+from .protect import protected
+from .repeated import line_hash, normalize_line
 
 RULE_TEMPLATE = "template.line"
 RULE_SPAN = "span.inline"
@@ -120,7 +121,7 @@ def _data() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
     return protect, evidence
 
 
-def protect_patterns() -> tuple[tuple[str, Any], ...]:
+def prose_formulas() -> tuple[tuple[str, Any], ...]:
     """``(id, pattern)``: lines holding a formula of report prose are never templates."""
     return _data()[0]
 
@@ -265,7 +266,7 @@ class Templates(CorpusStep):
         pid = protected(line)
         if pid is not None and pid != "sentence":
             return None
-        for _, pattern in protect_patterns():
+        for _, pattern in prose_formulas():
             if pattern.search(line):
                 return None
         norm = template_of(line, slots)
