@@ -79,8 +79,11 @@ _F_DOC = "templates.doc"
 _SPAN_SALT = 0x9E3779B97F4A7C15
 
 _BOOK = re.compile(r"《[^《》\n]{1,60}》")
+#: a URL or domain; it starts only where a run of URL characters starts (the look-behind), so
+#: a long run of letters is scanned once, not from every position
 _URL = re.compile(
-    r"(?i)(?:https?://)?[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,6}(?:/[!-~]{0,200})?"
+    r"(?i)(?<![a-z0-9\-./:])(?:https?://)?[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,6}"
+    r"(?:/[!-~]{0,200})?"
 )
 _SENTENCE_END = frozenset("。；;！!？?")
 #: a government domain is the report's own source, never site spam
@@ -117,7 +120,8 @@ def _data() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
     )
     data = tomllib.loads(text)
     protect = tuple((p["id"], regex.compile(p["pattern"])) for p in data["protect"])
-    evidence = tuple((p["id"], regex.compile(p["pattern"])) for p in data["evidence"])
+    # the standard re module: faster than regex on these alternations over long lines
+    evidence = tuple((p["id"], re.compile(p["pattern"])) for p in data["evidence"])
     return protect, evidence
 
 
