@@ -388,18 +388,19 @@ class Templates(CorpusStep):
                 "layer": "template" if h in line_cands else "span",
                 "documents": counts[h],
                 "unrelated": len(reps.get(h, ())),
-                "removed": h in strict or h in strict_spans,
+                # a strict span window is cut only where apply()'s checks pass too
+                "strict": h in strict or h in strict_spans,
             }
             for h in counts
             if h in line_cands or h in strict_spans
         ]
-        rows.sort(key=lambda r: (not r["removed"], -int(r["documents"]), str(r["text"])))
+        rows.sort(key=lambda r: (not r["strict"], -int(r["documents"]), str(r["text"])))
         self._report = {
             "documents": n_docs,
             "distinct_documents": n_distinct,
             "template_candidates": len(line_cands),
             "templates_removed": len(strict),
-            "span_windows_removed": len(strict_spans),
+            "span_windows_strict": len(strict_spans),
             "pruned": pruned,
             "thresholds": {
                 "min_reports": k,
