@@ -58,6 +58,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
 
+import ahocorasick_rs
 import numpy as np
 import regex
 
@@ -82,8 +83,8 @@ _BOOK = re.compile(r"《[^《》\n]{1,60}》")
 #: a URL or domain; it starts only where a run of URL characters starts (the look-behind), so
 #: a long run of letters is scanned once, not from every position
 _URL = re.compile(
-    r"(?i)(?<![a-z0-9\-./:])(?:https?://)?[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,6}"
-    r"(?:/[!-~]{0,200})?"
+    r"[A-Za-z0-9\-](?<![A-Za-z0-9\-./:][A-Za-z0-9\-])[A-Za-z0-9\-]{0,62}"
+    r"(?:://[A-Za-z0-9\-]{1,63})?(?:\.[A-Za-z0-9\-]{1,63}){1,6}(?:/[!-~]{0,200})?"
 )
 _SENTENCE_END = frozenset("。；;！!？?")
 #: a government domain is the report's own source, never site spam
@@ -114,14 +115,16 @@ _HAN_OR_WORD = _word_table()
 
 
 @functools.lru_cache(maxsize=1)
-def _data() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
+def _data() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any, tuple[str, ...]], ...]]:
     text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "templates.toml").read_text(
         encoding="utf-8"
     )
     data = tomllib.loads(text)
     protect = tuple((p["id"], regex.compile(p["pattern"])) for p in data["protect"])
     # the standard re module: faster than regex on these alternations over long lines
-    evidence = tuple((p["id"], re.compile(p["pattern"])) for p in data["evidence"])
+    evidence = tuple(
+        (p["id"], re.compile(p["pattern"]), tuple(p.get("needs", ()))) for p in data["evidence"]
+    )
     return protect, evidence
 
 
@@ -132,7 +135,30 @@ def prose_formulas() -> tuple[tuple[str, Any], ...]:
 
 def evidence_patterns() -> tuple[tuple[str, Any], ...]:
     """``(id, pattern)``: site-like evidence that an inline span may be spam."""
-    return _data()[1]
+    return tuple((pid, pattern) for pid, pattern, _ in _data()[1])
+
+
+@functools.lru_cache(maxsize=1)
+def _evidence_scanner() -> tuple[Any, tuple[str, ...], Any]:
+    """All evidence patterns as one alternation of named groups (one scan of a line finds
+    every kind), the group names, and an Aho-Corasick automaton of every pattern's
+    ``needs`` literals (a line without one holds no evidence: the regex is not run)."""
+    items = _data()[1]
+    joined = "|".join(f"(?P<e{k}>{pattern.pattern})" for k, (_, pattern, _) in enumerate(items))
+    needs = sorted({lit for _, _, lits in items for lit in lits})
+    if any(not lits for _, _, lits in items):
+        raise ValueError("templates.toml: every evidence pattern needs its `needs` literals")
+    automaton = ahocorasick_rs.AhoCorasick(needs, implementation=ahocorasick_rs.Implementation.DFA)
+    return re.compile(joined), tuple(pid for pid, _, _ in items), automaton
+
+
+def active_evidence(text: str) -> Any:
+    """The evidence automaton and scanner when some evidence can occur in ``text``, else
+    None (pass it to the per-line evidence search)."""
+    scanner, _, automaton = _evidence_scanner()
+    if not automaton.find_matches_as_indexes(text):
+        return None
+    return automaton, scanner
 
 
 def slots_of(doc: Document) -> tuple[str, ...]:
@@ -178,7 +204,12 @@ def sketch(text: str, size: int) -> bytes:
         h ^= h >> np.uint64(29)
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
-    u = np.unique(h)
+    # the smallest distinct values: a partition of a few times ``size`` is enough unless
+    # the text repeats itself
+    k = min(h.size, 4 * size)
+    u = np.unique(np.partition(h, k - 1)[:k])
+    if u.size < size and k < h.size:
+        u = np.unique(h)
     return u[:size].tobytes()
 
 
@@ -278,19 +309,24 @@ class Templates(CorpusStep):
             return None
         return line_hash(norm)
 
-    def _evidence(self, line: str) -> list[tuple[int, int, bool]]:
+    def _evidence(self, line: str, active: Any) -> list[tuple[int, int, bool]]:
         """``(start, end, strong)`` of the site-like evidence in ``line``, ascending; a URL
-        or domain (not a government one) is *strong*."""
+        or domain (not a government one) is *strong*. ``active``: :func:`active_evidence`
+        of the document."""
         found: list[tuple[int, int, bool]] = []
-        for pid, pattern in evidence_patterns():
-            for m in pattern.finditer(line):
-                a, b = m.span()
-                if b <= a or (pid == "domain" and _GOV.search(line, b, b + 8)):
-                    continue
-                found.append((a, b, pid == "domain"))
-                if len(found) >= _MAX_EVIDENCE:
-                    return sorted(found)
-        return sorted(found)
+        automaton, scanner = active
+        if not automaton.find_matches_as_indexes(line):
+            return found
+        names = _evidence_scanner()[1]
+        for m in scanner.finditer(line):
+            a, b = m.span()
+            pid = names[int(m.lastgroup[1:])] if m.lastgroup else ""
+            if b <= a or (pid == "domain" and _GOV.search(line, b, b + 8)):
+                continue
+            found.append((a, b, pid == "domain"))
+            if len(found) >= _MAX_EVIDENCE:
+                break
+        return found
 
     def _windows(
         self, line: str, evidence: list[tuple[int, int, bool]]
@@ -320,12 +356,13 @@ class Templates(CorpusStep):
         edge: list[int] = []
         body: list[int] = []
         spans: list[int] = []
+        active = active_evidence(doc.text) if self.spans else None
         for k, ln in enumerate(nonblank):
             h = self.line_template(ln, slots) if self.templates else None
             if h is not None:
                 (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
-            elif self.spans and len(ln) > self.span_chars:
-                ev = self._evidence(ln)
+            elif active is not None and len(ln) > self.span_chars:
+                ev = self._evidence(ln, active)
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))
         doc.features[_F_EDGE] = _pack(edge)
@@ -440,6 +477,7 @@ class Templates(CorpusStep):
     def _texts(self, doc: Document, wanted: set[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         slots = slots_of(doc)
+        active = active_evidence(doc.text) if self.spans else None
         for ln in doc.text.split("\n"):
             s = ln.strip()
             if not s:
@@ -448,8 +486,8 @@ class Templates(CorpusStep):
             if h is not None:
                 if h in wanted:
                     out.setdefault(h, s)
-            elif self.spans and len(s) > self.span_chars:
-                ev = self._evidence(s)
+            elif active is not None and len(s) > self.span_chars:
+                ev = self._evidence(s, active)
                 for start, wh in self._windows(s, ev) if ev else ():
                     if wh in wanted:
                         out.setdefault(wh, s[start : start + self.span_chars])
@@ -470,14 +508,15 @@ class Templates(CorpusStep):
         stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
         cuts: dict[int, list[tuple[int, int]]] = {}
+        active = active_evidence(doc.text) if self._strict_spans else None
         for i, s in enumerate(stripped):
             h = self.line_template(s, slots) if s and self.templates else None
             if h is not None:
                 marks.append(RULE_TEMPLATE if h in self._strict else None)
                 continue
             marks.append(None)
-            if self._strict_spans and len(s) > self.span_chars:
-                found = self._span_cuts(s)
+            if active is not None and len(s) > self.span_chars:
+                found = self._span_cuts(s, active)
                 if found:
                     off = len(lines[i]) - len(lines[i].lstrip())
                     cuts[i] = [(a + off, b + off) for a, b in found]
@@ -506,9 +545,9 @@ class Templates(CorpusStep):
     def stats(self) -> dict[str, Any]:
         return dict(self._report)
 
-    def _span_cuts(self, line: str) -> list[tuple[int, int]]:
-        """The spans of one raw line to cut (offsets in ``line``), ascending, disjoint."""
-        ev = self._evidence(line)
+    def _span_cuts(self, line: str, active: tuple[tuple[str, Any], ...]) -> list[tuple[int, int]]:
+        """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint."""
+        ev = self._evidence(line, active)
         if not ev:
             return []
         w = self.span_chars

@@ -73,8 +73,8 @@ _NOISE_RULES = ("mirror.", "span.", "advertising.", "paywall.")
 #: flags a mirror leaves (mirror_gambling, mirror_anti_copy, masked_words)
 _NOISE_FLAGS = ("mirror_", "masked_words")
 _DOMAIN = re.compile(
-    r"(?i)(?<![a-z0-9\-./])(?:(?:https?://|www\.)[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){0,6}"
-    r"|[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){0,4}\.(?:com|net|cc|top|vip|xyz|info|org|cn)(?![a-z]))"
+    r"[A-Za-z0-9\-](?<![A-Za-z0-9\-./][A-Za-z0-9\-])[A-Za-z0-9\-]{0,62}(?:://[A-Za-z0-9\-]{1,63})?"
+    r"(?:\.[A-Za-z0-9\-]{1,63}){0,4}\.(?:com|net|cc|top|vip|xyz|info|org|cn|COM|NET|CN)(?![A-Za-z])"
 )
 
 
