@@ -294,3 +294,16 @@ def test_formulaic_prose_of_1000_generated_reports_survives(tmp_path: Path) -> N
     kept = "\n".join(d.text for d in docs if d.kept)
     assert kept.count("习近平新时代中国特色社会主义思想") > 100
     assert kept.count("微信公众号") > 100
+
+
+def test_ad_preface_interpolating_the_reports_own_title_goes() -> None:
+    reps = [r for r in _reports(40, seed=17) if r.title][:25]  # type: ignore[attr-defined]
+    docs = []
+    for i, rep in enumerate(reps):
+        preface = f"{rep.title}是小编为大家整理的优秀范文，仅供参考，欢迎阅读与收藏"  # type: ignore[attr-defined]
+        banner = f"{rep.place}{rep.agency}  {rep.year}年3月{i % 28 + 1}日 星期{'一二三四五'[i % 5]}"  # type: ignore[attr-defined]
+        docs.append(_doc(i, "\n".join([banner, preface, *rep.content]), rep))  # type: ignore[attr-defined]
+    out = _run(Templates(), docs)
+    for rep, doc in zip(reps, out, strict=True):
+        assert doc.text == "\n".join(rep.content)  # type: ignore[attr-defined]
+        assert {r.rule for r in doc.removed} == {RULE_TEMPLATE}

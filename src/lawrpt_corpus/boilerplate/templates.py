@@ -5,9 +5,10 @@ Two layers, each switchable, each with its own rule id, plus the block layer aft
 ``template.line`` (``templates=True``)
     A line is reduced to its *template*: the document's own title, agency and places (as
     the metadata step found them, and the page's site name) become a slot, every 《…》 name
-    becomes ``《》``, URLs and domains become one slot, then the fold of
-    :func:`.repeated.normalize_line` (digits → 0, spaces dropped, ASCII punctuation → full
-    width, lower case). A template found in at least ``min_reports`` *unrelated* reports,
+    becomes ``《》``, URLs and domains become one slot, a weekday (星期一, 周五) one word,
+    then the fold of :func:`.repeated.normalize_line` (digits → 0, spaces dropped, ASCII
+    punctuation → full width, lower case) and every run of digits one ``0``. A template
+    found in at least ``min_reports`` *unrelated* reports,
     near an edge (first/last ``edge_lines`` non-blank lines) in at least ``edge_share`` of
     its occurrences, is removed wherever it occurs. Never templates: lines shorter than
     ``min_chars`` or longer than ``max_chars``; prose (a line ending like a sentence with at
@@ -87,6 +88,8 @@ _URL = re.compile(
     r"(?:://[A-Za-z0-9\-]{1,63})?(?:\.[A-Za-z0-9\-]{1,63}){1,6}(?:/[!-~]{0,200})?"
 )
 _SENTENCE_END = frozenset("。；;！!？?")
+_WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
+_ZEROS = re.compile(r"0+")
 #: a government domain is the report's own source, never site spam
 _GOV = re.compile(r"\.gov(?:\.cn)?(?![a-z])|gov\.cn", re.IGNORECASE)
 #: clause punctuation: a recurring text holding one reads like prose
@@ -186,7 +189,10 @@ def template_of(line: str, slots: Sequence[str] = ()) -> str:
         line = _BOOK.sub("《》", line)
     if "." in line:
         line = _URL.sub(_URL_SLOT, line)
-    return normalize_line(line)
+    if "星期" in line or "周" in line:
+        line = _WEEKDAY.sub("星期", line)
+    # a number is one slot, whatever its digits (3月1日 and 3月21日 are one template)
+    return _ZEROS.sub("0", normalize_line(line))
 
 
 def sketch(text: str, size: int) -> bytes:
