@@ -281,7 +281,7 @@ def test_formulaic_prose_of_1000_generated_reports_survives(tmp_path: Path) -> N
     GEN.generate(1000, tmp_path, seed=3)
     truth = [json.loads(x) for x in (tmp_path / "truth.jsonl").open(encoding="utf-8")]
     noise = {b["text"].strip() for t in truth for b in t["boilerplate"]}
-    docs = list(default_pipeline().run(iter_inputs([tmp_path / "raw"]), LocalEngine(workers=1)))
+    docs = list(LocalEngine(workers=1).run(default_pipeline(), iter_inputs([tmp_path / "raw"])))
     layer = [
         r
         for d in docs

@@ -67,7 +67,7 @@ def test_noise_marks_count_mirror_evidence_but_not_government_domains() -> None:
 
 def _run(texts: list[str]) -> list[Document]:
     docs = [Document.from_bytes(f"src{i}.txt", t.encode("utf-8")) for i, t in enumerate(texts)]
-    return list(default_pipeline().run(docs, LocalEngine(workers=1)))
+    return list(LocalEngine(workers=1).run(default_pipeline(), docs))
 
 
 def test_the_government_original_stands_for_its_pinyin_and_domain_mirrors() -> None:
@@ -85,5 +85,9 @@ def test_the_government_original_stands_for_its_pinyin_and_domain_mirrors() -> N
 
 def test_pipeline_without_mirror_rules_still_builds() -> None:
     steps = [s for s in default_pipeline().steps if s.name != "templates"]
-    out = list(Pipeline(steps).run([Document.from_bytes("a.txt", ORIGINAL.encode())]))
+    out = list(
+        LocalEngine(workers=1).run(
+            Pipeline(steps), [Document.from_bytes("a.txt", ORIGINAL.encode())]
+        )
+    )
     assert out[0].kept

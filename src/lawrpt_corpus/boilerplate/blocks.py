@@ -47,6 +47,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..text.chars import HAN_IDEOGRAPHS
 from .protect import protected
 
 RULE_FRAGMENT = "block.fragment"
@@ -64,7 +65,7 @@ MAX_KEEP = 80
 
 #: a letter or digit of any script (what a symbol-only line lacks)
 _WORD = re.compile(r"[^\W_]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN = re.compile(f"[{HAN_IDEOGRAPHS}]")
 _LATIN2 = re.compile(r"[A-Za-z][^A-Za-z]{0,3}[A-Za-z]")
 _BRACKETED = re.compile(
     r"《[^《》\n]{1,60}》|【[^【】\n]{1,60}】|〔[^〔〕\n]{1,60}〕|〖[^〖〗\n]{1,60}〗"

@@ -25,13 +25,13 @@ test), is rejected as ``boilerplate-only``.
 from __future__ import annotations
 
 import bisect
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..decode.step import is_chinese
 from ..document import Document
-from ..pipeline import DocumentStep
+from ..pipeline import DocumentStep, digest
+from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from .blocks import BlockParams, absorb
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
@@ -55,6 +55,8 @@ class StripBoilerplate(DocumentStep):
 
     name = "boilerplate"
     version = "1.0"
+    #: the block layer's protected lines (headings, dates, signatures, titles)
+    data_files = (("lawrpt_corpus.boilerplate", "data/repeated.toml"),)
 
     rules: tuple[str, ...] | list[str] = ()
     head_lines: int = 12
@@ -82,16 +84,12 @@ class StripBoilerplate(DocumentStep):
         """The compiled rules (compiled once per process, then cached)."""
         return compile_packs(self._packs)
 
-    def params(self) -> dict[str, Any]:
-        rs = self.ruleset
+    def derived_params(self) -> dict[str, Any]:
+        """The rule count and each pack's content digest (built-in and user packs alike:
+        editing a rule in place changes the ``--resume`` fingerprint)."""
         return {
-            "rules": list(self.rules),
-            "builtin": self.builtin,
-            "head_lines": self.head_lines,
-            "tail_lines": self.tail_lines,
-            "blocks": self.blocks,
-            "block_params": dict(asdict(self.block_params)) if self.blocks else None,
-            "n_rules": len(rs.rules),
+            "n_rules": len(self.ruleset.rules),
+            "packs": {name: digest(text) for name, text in self._packs},
         }
 
     # -- the work ------------------------------------------------------------------------

@@ -55,7 +55,7 @@ import tomllib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -65,6 +65,7 @@ import regex
 
 from ..document import Document
 from ..pipeline import CorpusStep
+from ..text.chars import HAN_IDEOGRAPH_RANGES
 from ._lines import line_starts, whole_line_spans
 from .blocks import BlockParams, absorb
 from .protect import protected
@@ -107,10 +108,10 @@ _URL_SLOT = "\ue001"
 def _word_table() -> np.ndarray:
     """BMP code point → whether it is Han, an ASCII or full-width letter or digit."""
     c = np.arange(0x10000)
-    out = (0x3400 <= c) & (c <= 0x9FFF) | (0xF900 <= c) & (c <= 0xFAFF)
-    for lo, hi in ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xFF10, 0xFF19), (0xFF21, 0xFF3A)):
+    out = np.zeros(c.size, dtype=bool)
+    words = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xFF10, 0xFF19), (0xFF21, 0xFF3A))
+    for lo, hi in (*HAN_IDEOGRAPH_RANGES, *words, (0xFF41, 0xFF5A)):
         out |= (lo <= c) & (c <= hi)
-    out |= (0xFF41 <= c) & (c <= 0xFF5A)
     return out
 
 
@@ -237,12 +238,26 @@ def _unpack(data: bytes) -> array[int]:
     return out
 
 
+@dataclass(frozen=True)
+class TemplatesState:
+    """What :meth:`Templates.fit` learned: the template hashes to remove (``strict``), the
+    span-window hashes that may be cut (``strict_spans``), and the report for build.json."""
+
+    strict: frozenset[int] = frozenset()
+    strict_spans: frozenset[int] = frozenset()
+    report: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Templates(CorpusStep):
     """Templated repeated lines and inline spam spans across unrelated reports."""
 
     name = "templates"
     version = "1.0"
+    data_files = (
+        ("lawrpt_corpus.boilerplate", "data/templates.toml"),
+        ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
+    )
 
     templates: bool = True
     spans: bool = True
@@ -261,9 +276,7 @@ class Templates(CorpusStep):
     report_top: int = 100
     block_params: BlockParams = field(default_factory=BlockParams)
 
-    _strict: frozenset[int] = field(default=frozenset(), init=False, repr=False)
-    _strict_spans: frozenset[int] = field(default=frozenset(), init=False, repr=False)
-    _report: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    state: TemplatesState | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.min_reports < 2:
@@ -272,29 +285,6 @@ class Templates(CorpusStep):
             raise ValueError("templates: span_chars and sketch_size must be >= 4")
         if not 0.0 < self.relate_jaccard <= 1.0 or not 0.0 <= self.edge_share <= 1.0:
             raise ValueError("templates: relate_jaccard in (0, 1], edge_share in [0, 1]")
-
-    def params(self) -> dict[str, Any]:
-        out = {
-            k: getattr(self, k)
-            for k in (
-                "templates",
-                "spans",
-                "blocks",
-                "min_reports",
-                "min_chars",
-                "max_chars",
-                "prose_chars",
-                "edge_lines",
-                "edge_share",
-                "span_chars",
-                "span_reach",
-                "sketch_size",
-                "relate_jaccard",
-                "max_entries",
-            )
-        }
-        out["block_params"] = asdict(self.block_params) if self.blocks else None
-        return out
 
     # -- per document ------------------------------------------------------------------------
     def line_template(self, line: str, slots: Sequence[str]) -> int | None:
@@ -390,7 +380,7 @@ class Templates(CorpusStep):
         )
 
     # -- corpus ------------------------------------------------------------------------------
-    def fit(self, docs: Iterable[Document]) -> None:
+    def fit(self, docs: Iterable[Document]) -> TemplatesState:
         total: Counter[int] = Counter()
         edge: Counter[int] = Counter()
         windows: Counter[int] = Counter()
@@ -424,7 +414,6 @@ class Templates(CorpusStep):
         reps, samples = self._unrelated(docs, line_cands, all_spans) if counts else ({}, {})
         strict = frozenset(h for h in line_cands if len(reps.get(h, ())) >= k)
         strict_spans = frozenset(h for h in all_spans if len(reps.get(h, ())) >= k)
-        self._strict, self._strict_spans = strict, strict_spans
         rows = [
             {
                 "text": samples.get(h, ""),
@@ -438,7 +427,7 @@ class Templates(CorpusStep):
             if h in line_cands or h in strict_spans
         ]
         rows.sort(key=lambda r: (not r["strict"], -int(r["documents"]), str(r["text"])))
-        self._report = {
+        report = {
             "documents": n_docs,
             "distinct_documents": n_distinct,
             "template_candidates": len(line_cands),
@@ -452,6 +441,9 @@ class Templates(CorpusStep):
             },
             "candidates": rows[: self.report_top],
         }
+        state = TemplatesState(strict, strict_spans, report)
+        self.set_state(state)
+        return state
 
     def _unrelated(
         self, docs: Iterable[Document], lines: set[int], spans: set[int]
@@ -502,27 +494,28 @@ class Templates(CorpusStep):
     def apply(self, doc: Document) -> Document:
         features = [doc.features.pop(f, None) for f in (_F_EDGE, _F_BODY, _F_SPAN, _F_SKETCH)]
         text_hash = doc.features.pop(_F_DOC, None)
-        if not (self._strict or self._strict_spans) or not doc.text:
+        state = self.state
+        if state is None or not (state.strict or state.strict_spans) or not doc.text:
             return doc
+        strict, strict_spans = state.strict, state.strict_spans
         if None not in features and text_hash == line_hash(doc.text):
             e, body, sp = (_unpack(f) for f in features[:3])
-            if self._strict.isdisjoint(e) and self._strict.isdisjoint(body):
-                if self._strict_spans.isdisjoint(sp):
-                    return doc
+            if strict.isdisjoint(e) and strict.isdisjoint(body) and strict_spans.isdisjoint(sp):
+                return doc
         slots = slots_of(doc)
         lines = doc.text.split("\n")
         stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
         cuts: dict[int, list[tuple[int, int]]] = {}
-        active = active_evidence(doc.text) if self._strict_spans else None
+        active = active_evidence(doc.text) if strict_spans else None
         for i, s in enumerate(stripped):
             h = self.line_template(s, slots) if s and self.templates else None
             if h is not None:
-                marks.append(RULE_TEMPLATE if h in self._strict else None)
+                marks.append(RULE_TEMPLATE if h in strict else None)
                 continue
             marks.append(None)
             if active is not None and len(s) > self.span_chars:
-                found = self._span_cuts(s, active)
+                found = self._span_cuts(s, active, strict_spans)
                 if found:
                     off = len(lines[i]) - len(lines[i].lstrip())
                     cuts[i] = [(a + off, b + off) for a, b in found]
@@ -549,9 +542,9 @@ class Templates(CorpusStep):
         return doc
 
     def stats(self) -> dict[str, Any]:
-        return dict(self._report)
+        return dict(self.state.report) if self.state is not None else {}
 
-    def _span_cuts(self, line: str, active: tuple[tuple[str, Any], ...]) -> list[tuple[int, int]]:
+    def _span_cuts(self, line: str, active: Any, strict: frozenset[int]) -> list[tuple[int, int]]:
         """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint."""
         ev = self._evidence(line, active)
         if not ev:
@@ -559,7 +552,7 @@ class Templates(CorpusStep):
         w = self.span_chars
         covered: list[tuple[int, int]] = []
         for s, h in self._windows(line, ev):
-            if h in self._strict_spans:
+            if h in strict:
                 covered.append((s, s + w))
         if not covered:
             return []
