@@ -307,3 +307,26 @@ def test_ad_preface_interpolating_the_reports_own_title_goes() -> None:
     for rep, doc in zip(reps, out, strict=True):
         assert doc.text == "\n".join(rep.content)  # type: ignore[attr-defined]
         assert {r.rule for r in doc.removed} == {RULE_TEMPLATE}
+
+
+@pytest.mark.slow
+def test_licence_block_through_the_whole_default_pipeline_leaves_the_reports_as_without_it() -> (
+    None
+):
+    """The acceptance corpus through every step (rules, metadata, repeated lines, templates,
+    blocks, dedup), with no metadata help: each report's kept text equals the same report
+    built without the licence block."""
+    from lawrpt_corpus import LocalEngine, default_pipeline
+
+    reps = _reports(200)
+    with_block, without = [], []
+    for i, rep in enumerate(reps):
+        site = f"{rep.place}{rep.agency}门户网站"  # type: ignore[attr-defined]
+        body = list(rep.content)  # type: ignore[attr-defined]
+        text = "\n".join([*body, *licence(site, rep.year)])  # type: ignore[attr-defined]
+        with_block.append(Document.from_bytes(f"a{i}.txt", text.encode("utf-8")))
+        without.append(Document.from_bytes(f"b{i}.txt", "\n".join(body).encode("utf-8")))
+    a = list(LocalEngine(workers=1).run(default_pipeline(), with_block))
+    b = list(LocalEngine(workers=1).run(default_pipeline(), without))
+    assert [d.status for d in a] == [d.status for d in b]
+    assert [d.text for d in a] == [d.text for d in b]

@@ -4,7 +4,8 @@ Two layers, each switchable, each with its own rule id, plus the block layer aft
 
 ``template.line`` (``templates=True``)
     A line is reduced to its *template*: the document's own title, agency and places (as
-    the metadata step found them, and the page's site name) become a slot, every 《…》 name
+    the metadata step found them, and the page's site name) become a slot, and so does an
+    issuing body at the start of the line (…局, …委员会, …人民政府: any, by shape), every 《…》 name
     becomes ``《》``, URLs and domains become one slot, a weekday (星期一, 周五) one word,
     then the fold of :func:`.repeated.normalize_line` (digits → 0, spaces dropped, ASCII
     punctuation → full width, lower case) and every run of digits one ``0``. A template
@@ -65,7 +66,7 @@ import regex
 
 from ..document import Document
 from ..pipeline import CorpusStep
-from ..text.chars import HAN_IDEOGRAPH_RANGES
+from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from ._lines import line_starts, whole_line_spans
 from .blocks import BlockParams, absorb
 from .protect import protected
@@ -82,6 +83,12 @@ _F_DOC = "templates.doc"
 _SPAN_SALT = 0x9E3779B97F4A7C15
 
 _BOOK = re.compile(r"《[^《》\n]{1,60}》")
+#: an issuing body at the start of a line (江苏省苏州市住房和城乡建设局…): the variable part
+#: of a site's banner or copyright line even when the metadata step found no agency.
+#: Anchored at the line start, so it is tried once per line.
+_LEADING_ORG = re.compile(
+    f"^[{HAN_IDEOGRAPHS}\ue000]{{2,24}}?(?:委员会|人民政府|政府|办公室|办公厅|局|厅|委|中心)"
+)
 #: a URL or domain; it starts only where a run of URL characters starts (the look-behind), so
 #: a long run of letters is scanned once, not from every position
 _URL = re.compile(
@@ -186,6 +193,9 @@ def template_of(line: str, slots: Sequence[str] = ()) -> str:
     for s in slots:
         if s in line:
             line = line.replace(s, _SLOT)
+    m = _LEADING_ORG.match(line)  # may hold a slot already (厦门市 of 厦门市思明区人民政府)
+    if m is not None:
+        line = _SLOT + line[m.end() :]
     if "《" in line:
         line = _BOOK.sub("《》", line)
     if "." in line:
