@@ -3,6 +3,9 @@ go with them; report headings, titles, signatures and dates never do."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from lawrpt_corpus.boilerplate import StripBoilerplate
 from lawrpt_corpus.boilerplate.blocks import (
     CONTENT,
@@ -190,3 +193,47 @@ def test_strip_without_blocks_keeps_the_fragment() -> None:
     doc = _strip(CHROME_TEXT, blocks=False)
     assert "\n。\n" in doc.text
     assert StripBoilerplate(blocks=False).params()["blocks"] is False
+
+
+LINE_POOL = [
+    BODY,
+    "一、加强组织领导",
+    "（二）完善制度",
+    "2024年1月15日",
+    "南昌县司法局",
+    "追究法律责任",
+    "均为",
+    "。",
+    "Copyright",
+    "《中华人民共和国著作权法》",
+    "| 1 | 25 |",
+    "",
+    "，违者必究",
+    "主要做法",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(LINE_POOL), st.booleans()),
+        min_size=0,
+        max_size=30,
+    )
+)
+def test_absorb_only_adds_marks_and_never_takes_a_report_line(
+    rows: list[tuple[str, bool]],
+) -> None:
+    lines = [s for s, _ in rows]
+    marks = [R if removed and s else None for s, removed in rows]
+    out = absorb(lines, marks)
+    assert len(out) == len(marks)
+    for s, was, now in zip(lines, marks, out, strict=True):
+        if was is not None:
+            assert now == was  # a removed line keeps its rule
+        elif now is not None:
+            assert s and now.startswith("block.")
+            assert kind(s) in (STRONG, WEAK)  # never content (headings) or keep lines
+            if kind(s) == WEAK:
+                assert now in (RULE_HEAD, RULE_TAIL)  # a weak line only in an edge block
+    assert absorb(lines, marks) == out  # deterministic
