@@ -106,6 +106,9 @@ _OPEN = {"【": "】", "（": "）", "(": ")", "[": "]", "〔": "〕", "〖": "�
 _PUNCT = frozenset("，,、；;：:。.！!？?—-|｜/ \u3000")
 #: the most evidence places looked at per line (bounds the cost of an adversarial line)
 _MAX_EVIDENCE = 16
+#: the most span windows a document contributes to the fit (its features stay ≤ ~32 KB
+#: however much evidence it holds; a real report has a few dozen)
+_MAX_WINDOWS = 4096
 #: metadata values shorter than this are not masked (a one-character place is noise)
 _MIN_SLOT = 2
 _SLOT = "\ue000"  # a private-use character: the variable slot of a template
@@ -367,7 +370,7 @@ class Templates(CorpusStep):
             h = self.line_template(ln, slots) if self.templates else None
             if h is not None:
                 (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
-            elif active is not None and len(ln) > self.span_chars:
+            elif active is not None and len(ln) > self.span_chars and len(spans) < _MAX_WINDOWS:
                 ev = self._evidence(ln, active)
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))
