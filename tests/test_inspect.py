@@ -159,10 +159,10 @@ def test_rejected_binary_file_shows_reason_and_exits_0(
     f.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     assert main(["inspect", str(f)]) == 0
     out = capsys.readouterr().out
-    assert "REJECTED" in out and "binary" in out and "decode" in out
+    assert "REJECTED" in out and "unsupported_format:png" in out and "extract" in out
     result = _json_cli(capsys, str(f))
-    assert result["status"] == "rejected" and result["reason"] == "binary"
-    assert result["rejected_by"] == "decode" and result["would_be_kept"] is False
+    assert result["status"] == "rejected" and result["reason"] == "unsupported_format:png"
+    assert result["rejected_by"] == "extract" and result["would_be_kept"] is False
     assert result["segments"] == [] and result["text"] == ""
     assert all(m["why_null"].startswith("input rejected") for m in result["metadata"].values())
 
@@ -252,6 +252,7 @@ def test_dataset_lookup_of_rejected_and_unknown_inputs(
     capsys: pytest.CaptureFixture[str], demo_build: Path, tmp_path: Path
 ) -> None:
     res = lookup_dataset(demo_build, "image.txt")
+    # the demo pipeline has no extract step: the decode step calls the PNG binary
     assert res["row"] is None and res["matched"][0]["reason"] == "binary"
     assert main(["inspect", "--dataset", str(demo_build), "image.txt"]) == 0
     assert "REJECTED" in capsys.readouterr().out

@@ -8,7 +8,7 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps, in the default order (each one small object; docs/architecture.md shows how to
-write your own): ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
+write your own): ``Extract`` → ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
 ``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
@@ -25,6 +25,7 @@ from .dedup import Dedup, ExactDedup
 from .document import Document, Edit, PageMeta, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
+from .extract import Extract
 from .metadata import ExtractMetadata
 from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
@@ -38,6 +39,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
     boilerplate = StripBoilerplate(rules=[str(r) for r in rules])
     return Pipeline(
         [
+            Extract(),
             DecodeStep(),
             Hygiene(),
             Typography(),
@@ -61,6 +63,7 @@ __all__ = [
     "DocumentStep",
     "Edit",
     "ExactDedup",
+    "Extract",
     "ExtractMetadata",
     "Hygiene",
     "LocalEngine",

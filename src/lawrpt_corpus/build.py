@@ -14,7 +14,7 @@ from typing import Any
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, iter_inputs
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, Globs, glob_patterns, iter_inputs
 from .pipeline import Pipeline
 from .publish import card, report
 from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
@@ -144,7 +144,7 @@ def build(
     pipeline: Pipeline | None = None,
     workers: int | None = None,
     engine: Engine | None = None,
-    glob: str = DEFAULT_GLOB,
+    glob: Globs = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
     resume: bool = False,
@@ -174,7 +174,9 @@ def build(
     engine = engine or LocalEngine(workers)
 
     t_start = time.perf_counter()
-    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out])
+    # the output and its staging folder (.<name>.partial, which holds the lock and the spill)
+    staging = out.parent / f".{out.name}.partial"
+    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out, staging])
     try:
         writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
     except OutputBusy as exc:
@@ -197,7 +199,7 @@ def build(
             "versions": _versions(),
             "pipeline": pipeline.describe(),
             "inputs": [str(p) for p in paths],
-            "glob": glob,
+            "glob": glob_patterns(glob),
             "max_bytes": max_bytes,
             "counts": stats.counts(),
             "distributions": {k: dict(sorted(v.items())) for k, v in stats.dist.items()},

@@ -132,6 +132,7 @@ class Document:
     duplicates: list[str] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
     page: PageMeta | None = None  # page / file metadata from extraction (evidence, not text)
+    format: str | None = None  # what the input was: txt, html, pdf, docx, ofd, warc-record, ...
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # The fields in order, rebuilt by the constructor: about twice as fast to pickle and

@@ -35,7 +35,7 @@ import pickle
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -416,7 +416,7 @@ def _read_here(item: InputItem | Document) -> InputItem | Document:
             data = fh.read()
     except OSError:
         return item
-    return InputItem(item.source, data=data, n_bytes=len(data))
+    return replace(item, path=None, data=data, n_bytes=len(data))
 
 
 def _dead_doc(item: InputItem | Document) -> Document:
