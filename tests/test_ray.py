@@ -221,7 +221,7 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
     import copy
 
-    from lawrpt_corpus.engines.ray_engine import RayContext, distributed_fit_of
+    from lawrpt_corpus.engines.fits import RayContext, distributed_fit_of
 
     driver, cluster = make(), make()
     for doc in docs:
@@ -342,7 +342,7 @@ class RecordKeptOrder(CorpusStep):
 def _seqs(batch: Any) -> Any:
     import pyarrow as pa
 
-    from lawrpt_corpus.engines.ray_engine import RayContext
+    from lawrpt_corpus.engines.fits import RayContext
 
     docs = RayContext.documents(batch)
     assert all(d.kept for d in docs)

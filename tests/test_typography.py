@@ -11,12 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lawrpt_corpus import Document, Typography
-from lawrpt_corpus.normalize.typography import (
-    HAN,
-    normalize_punctuation,
-    rule_ids,
-    width_profile,
-)
+from lawrpt_corpus.normalize.typography import normalize_punctuation, rule_ids, width_profile
+from lawrpt_corpus.text.chars import HAN
 
 HALF_NEXT_TO_HAN = re.compile(rf"(?<=[{HAN}])[,;:!?()]|[,;:!?()](?=[{HAN}])")
 NFKC_SEEDS = ["000", "001", "002", "003"]

@@ -11,6 +11,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from .defaults import default_pipeline
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
@@ -162,8 +163,6 @@ def build(
     stages (see :attr:`Engine.on_progress`). Raises :class:`BuildError` for unusable
     arguments; a bad input never raises.
     """
-    from . import default_pipeline
-
     paths = [Path(p) for p in inputs] if inputs else default_inputs()
     for p in paths:
         if not p.exists() and not p.is_symlink():

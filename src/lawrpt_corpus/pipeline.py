@@ -19,14 +19,11 @@ every earlier corpus step left them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from .document import Document
-
-if TYPE_CHECKING:
-    from .engines.base import Engine
 
 
 class Step:
@@ -143,19 +140,6 @@ class Pipeline:
     def process_bytes(self, source: str, raw: bytes) -> Document:
         """Per-document processing of raw bytes, as :meth:`process`."""
         return self.process(Document.from_bytes(source, raw))
-
-    # -- a corpus --------------------------------------------------------------------------
-    def run(self, inputs: Iterable[Any], engine: Engine | None = None) -> Iterator[Document]:
-        """Process a stream of inputs; yield every document (kept, duplicate, rejected).
-
-        ``inputs`` are :class:`~lawrpt_corpus.io.readers.InputItem` (see
-        :func:`~lawrpt_corpus.io.readers.iter_inputs`) or :class:`Document` objects with raw
-        bytes. Output order is input order, whatever the engine and worker count.
-        """
-        from .engines.local import LocalEngine
-
-        engine = engine or LocalEngine()
-        yield from engine.run(self, inputs)
 
 
 def _jsonable(value: Any) -> Any:

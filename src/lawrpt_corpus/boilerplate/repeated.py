@@ -37,6 +37,7 @@ import regex
 
 from ..document import Document
 from ..pipeline import CorpusStep
+from ..text.chars import FULL_PUNCT, HALF_PUNCT
 from ._lines import line_starts, whole_line_spans
 
 RULE_ID = "repeated-line"
@@ -48,10 +49,8 @@ _F_DOC = "repeated_lines.doc"
 # dict table costs a Python-level lookup per character on non-ASCII text).
 _DIGITS = re.compile(r"[0-9\uff10-\uff19]")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
-_ASCII_PUNCT = re.compile(r"[,:;()!?]")
-_PUNCT = str.maketrans(
-    {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
-)
+_ASCII_PUNCT = re.compile(f"[{re.escape(HALF_PUNCT)}]")
+_PUNCT = str.maketrans(HALF_PUNCT, FULL_PUNCT)
 
 
 @functools.lru_cache(maxsize=1)

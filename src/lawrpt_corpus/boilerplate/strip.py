@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..decode.step import is_chinese
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.chars import invisible_and_control, is_chinese
 from .cascade import decode_bytes
 from .mojibake import (
     GBK_OF_FFFD,
@@ -33,17 +34,6 @@ from .mojibake import (
     unrecoverable_signs,
 )
 from .score import SAMPLE_CHARS, SampleProfile, lookup_table, profile, profile_of_bits
-
-
-def is_chinese(text: str, min_han_share: float = 0.1, prof: SampleProfile | None = None) -> bool:
-    """At least one Han character, and Han at least ``min_han_share`` of the visible
-    characters (not in ``SPACES``) of the first ``SAMPLE_CHARS`` (the test behind
-    ``not_chinese``; later steps use it too, so that text they leave would pass it again).
-    ``prof`` is ``profile(text)`` when the caller has it."""
-    if prof is None:
-        prof = profile(text)
-    return prof.han > 0 and prof.han >= min_han_share * (prof.chars - prof.spaces)
-
 
 #: Bits added to a copy of the score table (which uses bits 1–16).
 _INVISIBLE, _MARKER = 32, 64
@@ -56,8 +46,6 @@ _CHUNK = 1 << 16
 def _step_lut() -> np.ndarray:
     """The score table plus ``_INVISIBLE`` for what :func:`_drop_invisibles` removes and
     ``_MARKER`` for U+FFFD and 锟 (start of 锟斤拷)."""
-    from ..normalize.hygiene import invisible_and_control
-
     lut = lookup_table().copy()
     lut[list(invisible_and_control()[1])] |= _INVISIBLE
     lut[[0xFFFD, ord("锟")]] |= _MARKER
@@ -83,8 +71,6 @@ def _scan(text: str) -> tuple[SampleProfile, int, bool]:
 
 def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
     """Remove the ``n`` zero-width/BOM and C0 control characters (not \\n \\t \\r)."""
-    from ..normalize.hygiene import invisible_and_control
-
     if not n:
         return text
     doc.log_edit(step, "invisible-control", n)

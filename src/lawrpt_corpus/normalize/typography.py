@@ -35,21 +35,9 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.chars import CJK_PUNCT, FULL_PUNCT, HALF_PUNCT, HAN, HAN_SCRIPT_RANGES
 
 # -- character classes -------------------------------------------------------------------------
-#: Han script (CJK unified ideographs and extensions, compatibility ideographs, radicals, 々〇).
-HAN = (
-    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9"
-    "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U0002f800-\U0002fa1f\U00030000-\U000323af"
-)
-#: Chinese punctuation: CJK symbols (、。〈〉《》「」『』【】〔〕…), vertical and small forms,
-#: full-width punctuation (not full-width letters or digits), curly quotes, …, —.
-CJK_PUNCT = (
-    "\u3001-\u3004\u3008-\u3011\u3014-\u301f\ufe10-\ufe19\ufe30-\ufe4f"
-    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-    "\u2018\u2019\u201c\u201d\u2026\u2014"
-)
 _H = f"[{HAN}]"
 #: "Chinese context": a Han character or Chinese punctuation.
 _Z = f"[{HAN}{CJK_PUNCT}]"
@@ -58,8 +46,8 @@ _Z = f"[{HAN}{CJK_PUNCT}]"
 _ZQ = f"[{HAN}{CJK_PUNCT.replace(chr(0x2018) + chr(0x2019) + chr(0x201C) + chr(0x201D), '')}]"
 _ALNUM = "[A-Za-z0-9]"
 
-HALF = ",;:!?()"
-FULL = "，；：！？（）"
+HALF = HALF_PUNCT
+FULL = FULL_PUNCT
 
 #: Upper bound on passes of the rule chain (a pass that changes nothing ends the loop).
 MAX_PASSES = 4
@@ -161,9 +149,9 @@ def _profile_table() -> np.ndarray:
     Han; a 64 kB table keeps the lookup in cache.
     """
     table = np.zeros(0x10000, dtype=np.uint8)
-    for lo, hi in re.findall(r"(.)(?:-(.))?", HAN):
-        if ord(lo) < 0x10000:
-            table[ord(lo) : ord(hi or lo) + 1] = 1
+    for lo, hi in HAN_SCRIPT_RANGES:
+        if lo < 0x10000:
+            table[lo : hi + 1] = 1
     table[0xD800:0xE000] = 1
     table[[ord(c) for c in HALF]] = 2
     table[[ord(c) for c in FULL]] = 4
