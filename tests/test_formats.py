@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -24,11 +25,14 @@ from .formats_fixtures import (
     BODY_SENTENCES,
     CHROME,
     PAGE_URL,
+    PARAGRAPHS,
     SITE_ID,
     TITLE,
     pdf_from_pages,
     portal_page,
     portal_warc,
+    report_docx,
+    report_ofd,
     report_pdf,
 )
 
@@ -284,3 +288,68 @@ def test_html_page_and_its_pdf_attachment_merge_into_one_row(tmp_path: Path) -> 
     assert {r["status"] for r in manifest.values()} == {"kept", "duplicate"}
     (row,) = data
     _body_ok(row["text"])
+
+
+# -- DOCX / OFD --------------------------------------------------------------------------------
+def test_docx_keeps_body_and_table_rows_but_not_running_header() -> None:
+    doc = default_pipeline().process_bytes("report.docx", report_docx())
+    assert doc.kept and doc.format == "docx" and doc.encoding is None
+    _body_ok(doc.text)
+    assert "行政复议案件 35件 41件" in doc.text
+    assert "内部资料" not in doc.text and "第1页" not in doc.text
+    # runs of one paragraph are joined without a break
+    assert PARAGRAPHS[1] in doc.text
+    assert doc.page is not None and doc.page.title == TITLE and doc.page.author == "区司法局"
+
+
+def test_docx_zip_bomb_is_too_large_without_inflating() -> None:
+    # 300 MB of zeros deflate to ~300 KB; the declared size alone refuses it
+    bomb = report_docx(extra_members={"word/document.xml": b"\0" * 300_000_000})
+    doc = default_pipeline().process_bytes("bomb.docx", bomb)
+    assert doc.reason == "too_large"
+
+
+def test_docx_member_that_lies_about_its_size_is_refused_while_reading() -> None:
+    data = report_docx(extra_members={"word/document.xml": b"<a/>" + b" " * 5_000_000})
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo("word/document.xml")
+    # rewrite the declared size in both headers to 4 bytes
+    size = info.file_size.to_bytes(4, "little")
+    lied = data.replace(size, (4).to_bytes(4, "little"))
+    doc = default_pipeline().process_bytes("lie.docx", lied)
+    assert doc.status == "rejected" and doc.reason in ("too_large", "broken_docx")
+
+
+def test_broken_docx_is_a_row_not_a_crash() -> None:
+    raw = report_docx()
+    doc = default_pipeline().process_bytes("cut.docx", raw[: len(raw) // 2])
+    assert doc.status == "rejected" and doc.reason == "broken_docx"
+
+
+def test_ofd_reads_text_objects_in_reading_order_and_docinfo() -> None:
+    doc = default_pipeline().process_bytes("report.ofd", report_ofd())
+    assert doc.kept and doc.format == "ofd"
+    _body_ok(doc.text)
+    assert "抽查案卷120卷，对发现的问题逐一督促整改" in doc.text
+    assert "- 1 -" not in doc.text
+    assert [r.rule for r in doc.removed].count("extract.page-number") >= 2
+    assert doc.page is not None and doc.page.title == TITLE and doc.page.author == "区司法局"
+
+
+def test_legacy_doc_and_wps_are_rejected_with_a_hint() -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "WordDocument".encode("utf-16-le")
+    for name, fmt in (("a.doc", "doc"), ("a.wps", "wps")):
+        doc = default_pipeline().process_bytes(name, ole)
+        assert doc.format == fmt
+        assert doc.reason is not None and doc.reason.startswith(f"unsupported_format:{fmt} (")
+        assert "docx" in doc.reason
+
+
+def test_one_line_html_of_many_megabytes_is_read_as_visible_text() -> None:
+    page = portal_page(charset_decl="utf-8", encoding="utf-8").decode()
+    para = "<p>全区执法单位公示执法信息1916条。</p>"
+    body = "".join(para.replace("1916", str(i)) for i in range(60_000))  # ~3 MB, one line
+    raw = page.replace("\n", " ").replace('id="zoom">', 'id="zoom">' + body).encode()
+    doc = default_pipeline().process_bytes("big.html", raw)
+    assert doc.kept and "html_fallback" in doc.flags
+    assert "全区执法单位公示执法信息59999条。" in doc.text
