@@ -353,3 +353,38 @@ def test_one_line_html_of_many_megabytes_is_read_as_visible_text() -> None:
     doc = default_pipeline().process_bytes("big.html", raw)
     assert doc.kept and "html_fallback" in doc.flags
     assert "全区执法单位公示执法信息59999条。" in doc.text
+
+
+# -- inspect -----------------------------------------------------------------------------------
+def test_inspect_shows_the_extraction_of_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "page.html": portal_page(),
+        "report.pdf": report_pdf(),
+        "report.docx": report_docx(),
+        "report.ofd": report_ofd(),
+    }
+    extractors = {}
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+        assert main(["inspect", str(tmp_path / name), "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["status"] == "kept", (name, result["reason"])
+        extractors[name] = result["extraction"]["extractor"]
+        assert result["extraction"]["format"] == name.rsplit(".", 1)[1]
+    assert extractors == {
+        "page.html": "trafilatura",
+        "report.pdf": "pypdfium2",
+        "report.docx": "docx-xml",
+        "report.ofd": "ofd-xml",
+    }
+    (tmp_path / "crawl.warc.gz").write_bytes(portal_warc())
+    assert main(["inspect", str(tmp_path / "crawl.warc.gz"), "--record", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "warc-record" in out and "dropped by extraction" in out and "网站标识码" in out
+    assert main(["inspect", str(tmp_path / "crawl.warc.gz")]) == 2
+    assert "--record" in capsys.readouterr().err
+    assert main(["inspect", str(tmp_path / "report.pdf")]) == 0
+    out = capsys.readouterr().out
+    assert "pypdfium2, 2 page(s)" in out and "extract.running-footer" in out

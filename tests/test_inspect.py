@@ -28,7 +28,8 @@ from .demo_steps import demo_pipeline, make_corpus
 #: The top-level keys of ``inspect --json`` (docs/inspect.md); changing them is a new schema.
 TRACE_KEYS = {
     "schema_version", "input", "source", "id", "raw_sha256", "n_bytes", "status", "reason",
-    "rejected_by", "error", "would_be_kept", "decode", "width_profile", "script", "metadata",
+    "rejected_by", "error", "would_be_kept", "decode", "extraction", "width_profile", "script",
+    "metadata",
     "sections", "flags", "steps", "removals", "removals_by_rule", "edits", "segments", "text",
     "n_chars", "trace_consistent", "corpus_applied",
 }  # fmt: skip
@@ -180,6 +181,15 @@ def test_json_schema_is_stable(capsys: pytest.CaptureFixture[str], seeds_dir: Pa
     assert set(result) == TRACE_KEYS
     assert result["steps"] and all(set(s) == STEP_KEYS for s in result["steps"])
     assert set(result["decode"]) == {"encoding", "rule"}
+    assert set(result["extraction"]) == {
+        "format",
+        "extractor",
+        "units",
+        "detail",
+        "page",
+        "dropped",
+    }
+    assert result["extraction"]["format"] == "txt" and result["extraction"]["extractor"] is None
     for m in result["metadata"].values():
         assert set(m) == {"value", "rule", "line", "line_text", "why_null"}
     for s in result["segments"]:

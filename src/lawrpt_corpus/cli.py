@@ -135,7 +135,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="the record on line N (from 1) of a .jsonl/.jsonl.gz FILE",
+        help="the record on line N (from 1) of a .jsonl/.jsonl.gz FILE, or the Nth record "
+        "(from 1) of a .warc/.warc.gz FILE",
     )
     i.add_argument("--dataset", default=None, metavar="OUT", help="a folder written by `build`")
     i.add_argument(
