@@ -309,6 +309,7 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-compare", action="store_true")
+    ap.add_argument("--cross-format", action="store_true", help="also build page + PDF per report")
     ap.add_argument("--verbose", action="store_true", help="list the chrome each extractor kept")
     args = ap.parse_args()
     res: dict[str, object] = {}
@@ -321,8 +322,58 @@ def main() -> None:
         res["speed"] = rates
         for k, v in rates.items():
             print(f"{k:45s} {v:10.1f}")
+    if args.cross_format:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            res["cross_format"] = cross_format(Path(tmp))
+        print("cross-format dedup:", res["cross_format"])
     if args.json:
         Path(args.json).write_text(json.dumps(res, ensure_ascii=False, indent=2))
+
+
+def cross_format(tmp: Path) -> dict[str, int]:
+    """Each report as a page (a different layout per report), a PDF and a DOCX, all in one
+    folder: a correct build keeps exactly one row per report and merges nothing across
+    reports."""
+    import pyarrow.parquet as pq
+
+    from lawrpt_corpus import build
+
+    src = tmp / "in"
+    src.mkdir(parents=True, exist_ok=True)
+    docs = bodies()
+    layouts = list(LAYOUTS.values())[:4]  # not "short": that page is not the whole report
+    for i, (title, paras) in enumerate(docs):
+        html, _ = layouts[i % len(layouts)](title, paras)
+        (src / f"r{i}.html").write_text(html, encoding="utf-8")
+        lines = [(70.0, 0.0, title)]
+        for p in paras:
+            text = "　　" + p
+            lines.extend((70.0, 0.0, text[k : k + 36]) for k in range(0, len(text), 36))
+        pages = []
+        for k in range(0, len(lines), 24):
+            chunk = lines[k : k + 24]
+            page = [(x, 780.0 - 28 * j, t) for j, (x, _, t) in enumerate(chunk)]
+            page.append((280.0, 40.0, f"－ {len(pages) + 1} －"))
+            pages.append(page)
+        (src / f"r{i}.pdf").write_bytes(fx.pdf_from_pages(pages, title=title))
+    out = tmp / "out"
+    build([src], out, workers=1, overwrite=True)
+    rows = [
+        r for f in sorted((out / "data").glob("*.parquet")) for r in pq.read_table(f).to_pylist()
+    ]
+    stems = [(Path(r["source"]).stem, [Path(d).stem for d in r["duplicates"]]) for r in rows]
+    merged = sum(1 for own, dups in stems if dups == [own])
+    wrong = sum(1 for own, dups in stems if any(d != own for d in dups))
+    return {
+        "reports": len(docs),
+        "inputs": 2 * len(docs),
+        "kept": len(rows),
+        "page_and_pdf_merged": merged,
+        "merged_across_reports": wrong,
+        "kept_formats": sorted(r["format"] for r in rows),
+    }
 
 
 if __name__ == "__main__":

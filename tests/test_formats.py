@@ -388,3 +388,14 @@ def test_inspect_shows_the_extraction_of_every_format(
     assert main(["inspect", str(tmp_path / "report.pdf")]) == 0
     out = capsys.readouterr().out
     assert "pypdfium2, 2 page(s)" in out and "extract.running-footer" in out
+
+
+def test_page_title_without_meta_is_the_title_tag_before_the_site_name() -> None:
+    raw = (
+        portal_page()
+        .replace(f'<meta name="ArticleTitle" content="{TITLE}">'.encode("gbk"), b"")
+        .replace('<meta name="SiteName" content="淮南市某区人民政府">'.encode("gbk"), b"")
+    )
+    doc = default_pipeline().process_bytes("page.html", raw)
+    assert doc.page is not None and doc.page.title == TITLE
+    assert doc.text.startswith(TITLE + "\n")

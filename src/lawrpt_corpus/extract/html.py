@@ -214,12 +214,25 @@ def _read_meta(tree, page: PageMeta) -> None:
     if page.title is None:
         title_el = tree.find(".//title")
         title = _clean(title_el.text_content()) if title_el is not None else None
-        if title and page.site_name:
-            for sep in ("_", "-", "|", "－", "—", " "):
-                suffix = sep + page.site_name
-                if title.endswith(suffix):
-                    title = title[: -len(suffix)].strip()
-        page.title = title
+        page.title = _page_title(title, page.site_name)
+
+
+#: ``<title>`` is "article title" + separator + site name on portals.
+_TITLE_SEPARATORS = ("_", "|", "｜", " - ", " — ", "－", "——")
+
+
+def _page_title(title: str | None, site_name: str | None) -> str | None:
+    """The article title from ``<title>``: the site name or the part after the first
+    portal separator (``_``, ``|``, `` - ``, ``－``, ``——``) dropped."""
+    if not title:
+        return None
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 4:
+        title = title[: -len(site_name)].rstrip(" _|｜-－—")
+    for sep in _TITLE_SEPARATORS:
+        head = title.split(sep, 1)[0].strip()
+        if len(head) >= 6:
+            title = head
+    return title or None
 
 
 def visible_lines(tree) -> list[str]:
@@ -271,7 +284,7 @@ def _read_info(lines: list[str], page: PageMeta) -> None:
             m = _SITE_ID_RE.search(line)
             if m:
                 page.site_id_code = m.group(1)
-        if page.content_source is None and "来源" in line:
+        if page.content_source is None and "来源" in line and len(line) < 80 and "。" not in line:
             m = _SOURCE_RE.search(line)
             if m:
                 page.content_source = m.group(1)

@@ -16,6 +16,8 @@ not grow with the page count.
 
 from __future__ import annotations
 
+import re
+
 from ..document import PageMeta
 from .base import Extracted, ExtractFailed, Hints
 from .layout import pages_to_text
@@ -61,8 +63,21 @@ def extract_pdf(raw: bytes, hints: Hints) -> Extracted:
     if chars == 0:
         raise ExtractFailed("no_text_layer", f"{n} pages without text")
     body, removed = pages_to_text(pages)
-    page_meta = PageMeta(title=info.get("Title") or None, author=info.get("Author") or None)
+    page_meta = PageMeta(title=_title(info.get("Title")), author=info.get("Author") or None)
     return Extracted(text=body, extractor="pypdfium2", page=page_meta, removed=removed, units=n)
+
+
+_PRODUCER_PREFIX = re.compile(r"^(?:Microsoft (?:Word|PowerPoint|Excel) - |WPS\S* - )")
+_FILE_SUFFIX = re.compile(r"\.(?:docx?|wps|pdf|txt|rtf)$", re.IGNORECASE)
+
+
+def _title(value: str | None) -> str | None:
+    """The Info ``Title`` without a producer's ``Microsoft Word - `` prefix and file
+    extension (``Microsoft Word - 报告.docx`` → ``报告``)."""
+    if not value:
+        return None
+    value = _FILE_SUFFIX.sub("", _PRODUCER_PREFIX.sub("", value.strip())).strip()
+    return value or None
 
 
 def _metadata(pdf: object) -> dict[str, str]:
