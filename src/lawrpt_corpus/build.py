@@ -68,7 +68,15 @@ class _Stats:
         self.flags: Counter[str] = Counter()
         self.dist: dict[str, Counter[str]] = {
             k: Counter()
-            for k in ("year", "province", "admin_level", "doc_type", "encoding", "script")
+            for k in (
+                "year",
+                "province",
+                "admin_level",
+                "doc_type",
+                "encoding",
+                "script",
+                "format",
+            )
         }
         self.chars_in = 0
         self.chars_out = 0
@@ -80,6 +88,7 @@ class _Stats:
         self.bytes_in += doc.n_bytes
         if doc.encoding:
             self.dist["encoding"][doc.encoding] += 1
+        self.dist["format"][doc.format or "txt"] += 1  # every input, kept or not
         if doc.status == "rejected":
             self.rejected[doc.reason or "unknown"] += 1
             return
