@@ -78,7 +78,7 @@ def test_gb2312_declared_gbk_portal_page_keeps_body_and_reads_page_metadata() ->
     doc = default_pipeline().process_bytes("page.html", portal_page())
     assert doc.kept, doc.reason
     assert doc.format == "html"
-    assert doc.encoding == "gb18030" and doc.meta["decode_rule"] == "meta-charset"
+    assert doc.encoding == "gb18030" and doc.decode_rule == "meta-charset"
     _body_ok(doc.text)
     assert "<" not in doc.text and "zoom(" not in doc.text
     assert doc.text.startswith(TITLE)
@@ -101,7 +101,7 @@ def test_gb2312_declared_gbk_portal_page_keeps_body_and_reads_page_metadata() ->
 def test_html_charset_declaration_the_bytes_contradict_is_ignored() -> None:
     raw = portal_page(charset_decl="utf-8", encoding="gb18030")
     doc = default_pipeline().process_bytes("page.htm", raw)
-    assert doc.kept and doc.encoding == "gb18030" and doc.meta["decode_rule"] != "meta-charset"
+    assert doc.kept and doc.encoding == "gb18030" and doc.decode_rule != "meta-charset"
     _body_ok(doc.text)
 
 

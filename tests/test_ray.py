@@ -229,7 +229,9 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     driver.fit(copy.deepcopy(docs))
     fit = distributed_fit_of(cluster)
     assert fit is not None
-    fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    state = fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    assert state is not None and type(state) is type(driver.state)  # a state, not a mutation
+    cluster.set_state(state)
     return driver, cluster
 
 

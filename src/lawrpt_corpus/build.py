@@ -92,7 +92,7 @@ class _Stats:
         if doc.status == "rejected":
             self.rejected[doc.reason or "unknown"] += 1
             return
-        self.chars_in += doc.features.get("decoded_chars", 0)
+        self.chars_in += doc.decoded_chars
         if doc.status != KEPT:
             return
         self.chars_out += len(doc.text)

@@ -262,7 +262,7 @@ def _trace_result(
             if rejected_on_read
             else next((s["name"] for s in steps if s["status"] == "rejected"), None)
         )
-    width = doc.meta.get("width_profile")
+    width = doc.width_profile
     return {
         "schema_version": SCHEMA_VERSION,
         "input": dict(input_info or {}),
@@ -275,7 +275,7 @@ def _trace_result(
         "rejected_by": rejected_by,
         "error": doc.features.get("error"),
         "would_be_kept": doc.status == "kept",
-        "decode": {"encoding": doc.encoding, "rule": doc.meta.get("decode_rule")},
+        "decode": {"encoding": doc.encoding, "rule": doc.decode_rule},
         "extraction": _extraction(doc, removals),
         "width_profile": _jsonable(width),
         "script": doc.script,
@@ -302,7 +302,7 @@ def _extraction(doc: Document, removals: list[dict[str, Any]]) -> dict[str, Any]
     page["attachments"] = [{"href": h, "text": t} for h, t in page.get("attachments", [])]
     return {
         "format": doc.format,
-        "extractor": doc.features.get("extracted"),
+        "extractor": doc.extractor,
         "units": doc.features.get("extract_units"),
         "detail": doc.features.get("extract_detail"),
         "page": {k: v for k, v in page.items() if v not in (None, [])},

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Document
-from ..pipeline import DocumentStep
+from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
@@ -77,14 +77,12 @@ class StripBoilerplate(DocumentStep):
         """The compiled rules (compiled once per process, then cached)."""
         return compile_packs(self._packs)
 
-    def params(self) -> dict[str, Any]:
-        rs = self.ruleset
+    def derived_params(self) -> dict[str, Any]:
+        """The rule count and each pack's content digest (built-in and user packs alike:
+        editing a rule in place changes the ``--resume`` fingerprint)."""
         return {
-            "rules": list(self.rules),
-            "builtin": self.builtin,
-            "head_lines": self.head_lines,
-            "tail_lines": self.tail_lines,
-            "n_rules": len(rs.rules),
+            "n_rules": len(self.ruleset.rules),
+            "packs": {name: digest(text) for name, text in self._packs},
         }
 
     # -- the work ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Decode raw bytes into text: the codec cascade, mojibake repair, reject reasons.
 
-Sets ``doc.encoding`` (the Python codec), ``doc.meta["decode_rule"]`` (the cascade rule that
+Sets ``doc.encoding`` (the Python codec), ``doc.decode_rule`` (the cascade rule that
 decided: ``bom``, ``strict-utf-8``, ``utf-16-plausible``, ``utf-32-plausible``,
 ``gb18030-plausible``, ``big5-plausible``, ``tolerant``, ``detector``) and
-``doc.features["decoded_chars"]``.
+``doc.decoded_chars``.
 
 Rejects, never raises: ``empty``, ``binary``, ``undecodable``, ``not_chinese`` (fewer Han
 characters than ``min_han_share`` of the visible characters of the first 8192, or none).
@@ -83,6 +83,10 @@ class DecodeStep(DocumentStep):
 
     name = "decode"
     version = "1.0"
+    data_files = (
+        ("lawrpt_corpus.decode", "data/common_hanzi.json"),
+        ("lawrpt_corpus.decode", "data/hanzi_rank.json"),
+    )
 
     #: Minimum share of Han characters among the visible characters of the sample.
     min_han_share: float = 0.1
@@ -90,7 +94,7 @@ class DecodeStep(DocumentStep):
     repair_mojibake: bool = True
 
     def __call__(self, doc: Document) -> Document:
-        if doc.features.get("extracted") is not None:
+        if doc.extractor is not None:
             return self._check_extracted(doc)
         raw = doc.raw or b""
         res = decode_bytes(raw)
@@ -141,11 +145,11 @@ class DecodeStep(DocumentStep):
         if not text or text.isspace():
             return doc.reject("empty")
         doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
-        doc.meta["decode_rule"] = res.rule
+        doc.decode_rule = res.rule
         if not is_chinese(text, self.min_han_share, prof):
             return doc.reject("not_chinese")
         doc.text = text
-        doc.features["decoded_chars"] = len(text)
+        doc.decoded_chars = len(text)
         return doc
 
     def _check_extracted(self, doc: Document) -> Document:
@@ -161,5 +165,5 @@ class DecodeStep(DocumentStep):
         if not is_chinese(text, self.min_han_share, prof):
             return doc.reject("not_chinese")
         doc.text = text
-        doc.features["decoded_chars"] = len(text)
+        doc.decoded_chars = len(text)
         return doc

@@ -5,9 +5,11 @@ both :mod:`~lawrpt_corpus.engines.ray_engine` (which looks fits up) and
 :mod:`~lawrpt_corpus.engines.ray_fits` (which registers the built-in ones) import it without
 importing each other.
 
-A cluster fit is ``fit(step, docs, ctx)``: ``docs`` is a Ray Dataset of the kept documents
-(columns ``seq`` and ``doc`` = pickled :class:`~lawrpt_corpus.document.Document`), ``ctx`` a
-:class:`RayContext`. It must leave the step exactly as ``step.fit(docs)`` would.
+A cluster fit is ``fit(step, docs, ctx) -> state``: ``docs`` is a Ray Dataset of the kept
+documents (columns ``seq`` and ``doc`` = pickled :class:`~lawrpt_corpus.document.Document`),
+``ctx`` a :class:`RayContext`. It returns the state object ``step.fit(docs)`` would (the
+engine installs it with ``step.set_state``); it never writes the step's fields. (A hook that
+returns None is taken to have updated the step itself.)
 """
 
 from __future__ import annotations
@@ -39,23 +41,25 @@ class RayContext:
         return [pickle.loads(b) for b in batch.column("doc").to_pylist()]
 
 
-#: ``fit(step, docs, ctx)``; ``docs`` is a ``ray.data.Dataset``
-DistributedFit = Callable[[Any, Any, RayContext], None]
+#: ``fit(step, docs, ctx) -> state``; ``docs`` is a ``ray.data.Dataset``
+DistributedFit = Callable[[Any, Any, RayContext], Any]
 _REGISTRY: dict[type, DistributedFit] = {}
 
 
 def register_distributed_fit(step_type: type, fit: DistributedFit) -> None:
-    """Fit steps of exactly ``step_type`` with ``fit(step, docs, ctx)`` on the Ray cluster.
+    """Fit steps of exactly ``step_type`` with ``fit(step, docs, ctx) -> state`` on the Ray
+    cluster.
 
-    For steps whose module must not depend on the engine. ``fit`` must leave the step in
-    the state ``step.fit(docs)`` would. A ``fit_distributed`` method on the step wins.
+    For steps whose module must not depend on the engine. ``fit`` returns the state object
+    ``step.fit(docs)`` would. A ``fit_distributed`` method on the step wins.
     """
     _REGISTRY[step_type] = fit
 
 
-def distributed_fit_of(step: Any) -> Callable[[Any, RayContext], None] | None:
-    """The cluster-side fit of ``step`` as ``fit(docs, ctx)``, or None when it is fitted in
-    the driver (no ``fit_distributed`` method and no registered fit for its exact type)."""
+def distributed_fit_of(step: Any) -> Callable[[Any, RayContext], Any] | None:
+    """The cluster-side fit of ``step`` as ``fit(docs, ctx) -> state``, or None when it is
+    fitted in the driver (no ``fit_distributed`` method and no registered fit for its exact
+    type)."""
     method = getattr(step, "fit_distributed", None)
     if callable(method):
         return method  # type: ignore[no-any-return]

@@ -287,7 +287,9 @@ class RayEngine(Engine):
                 t0 = time.perf_counter()
                 fit = distributed_fit_of(step) if on_cluster else None
                 if fit is not None:
-                    fit(self._kept_dataset(windows, corpus[:i]), ctx)
+                    state = fit(self._kept_dataset(windows, corpus[:i]), ctx)
+                    if state is not None:
+                        step.set_state(state)
                     self.fit_modes[step.name] = "cluster"
                 else:
                     step.fit(_KeptStream(windows, corpus[:i]))

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..boilerplate.repeated import RepeatedLines
-from ..dedup.exact import ExactDedup
+from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
+from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.signature import sorted_unique
-from ..dedup.step import Dedup
+from ..dedup.step import Dedup, DedupState
 from .fits import RayContext, register_distributed_fit
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -123,7 +123,7 @@ def _exact_keys(batch: pa.Table) -> pa.Table:
     docs = RayContext.documents(batch)
     return pa.table(
         {
-            "key": pa.array([d.features["text_sha1"].hex() for d in docs], pa.string()),
+            "key": pa.array([d.features[TEXT_SHA1].hex() for d in docs], pa.string()),
             "seq": pa.array([d.seq for d in docs], pa.int64()),
             "id": pa.array([d.id for d in docs], pa.string()),
             "source": pa.array([d.source for d in docs], pa.string()),
@@ -145,7 +145,7 @@ def _exact_group(group: pa.Table) -> pa.Table:
     )
 
 
-def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> None:
+def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> ExactDedupState:
     """ExactDedup.fit on the cluster: group by text hash; only duplicates reach the driver."""
     _sort_shuffle(docs)
     keys = docs.map_batches(_exact_keys, batch_size=None, batch_format="pyarrow")
@@ -162,12 +162,7 @@ def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> None:
             )
         )
     rows.sort()  # input order, as fit() sees the stream
-    step._rep.clear()
-    step._members.clear()
-    for seq, rep, source in rows:
-        step._rep[seq] = rep
-        step._members.setdefault(rep, []).append(source)
-    step._n_dup = len(step._rep)
+    return ExactDedupState.from_rows(rows)
 
 
 # -- Dedup ---------------------------------------------------------------------------------
@@ -389,7 +384,7 @@ class _RayDedup:
             known[(x, y)] = (kind, sim)
 
 
-def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
+def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     """``Dedup.fit`` on the cluster.
 
     Workers emit each document's compact columns and signature (materialized once); only
@@ -407,8 +402,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
     light = _params_only(step)
     feats = _map(docs, _dedup_rows, light).materialize()
     cols = _dedup_columns(_materialized_columns(feats, _DEDUP_COLUMNS))
-    step.passes = 1
-    step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
+    return step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
 
 
 # -- RepeatedLines -------------------------------------------------------------------------
@@ -508,7 +502,7 @@ def _line_samples(batch: pa.Table, step: RepeatedLines, wanted: Any) -> pa.Table
     )
 
 
-def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
+def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> RepeatedLinesState:
     """``RepeatedLines.fit`` on the cluster.
 
     Workers emit each document's text hash and line hashes (materialized once). The driver
@@ -544,7 +538,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
             ):
                 if q == first[hh]:
                     samples[hh] = text.decode("utf-8", "surrogatepass")
-    step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
+    return step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
 
 
 def register() -> None:

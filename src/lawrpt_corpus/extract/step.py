@@ -9,7 +9,7 @@ as ``jsonl-record``/``warc-record`` for records) and then:
   text, ``doc.page`` what the page or file says about it, ``doc.encoding`` the codec of an
   HTML page (``None`` for binary containers); whatever the extractor dropped (page chrome,
   running headers and footers, page numbers) is recorded with ``log_removal`` under its rule;
-  ``features["extracted"]`` names the extractor, so the decode step only checks the text;
+  ``doc.extractor`` names the extractor, so the decode step only checks the text;
 * ``doc``/``wps`` → rejected ``unsupported_format:doc (…hint…)``;
 * anything else → rejected ``unsupported_format:<kind>`` (``png``, ``xlsx``, ``zip`` …).
 
@@ -122,12 +122,12 @@ class Extract(DocumentStep):
         doc.page = result.page
         doc.encoding = result.encoding
         if result.decode_rule:
-            doc.meta["decode_rule"] = result.decode_rule
+            doc.decode_rule = result.decode_rule
         for rule, text in result.removed:
             doc.log_removal(rule, text)
         for flag in result.flags:
             doc.flag(flag)
-        doc.features["extracted"] = result.extractor
+        doc.extractor = result.extractor
         doc.features["extract_units"] = result.units
         text = result.text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():

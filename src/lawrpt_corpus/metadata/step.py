@@ -46,8 +46,12 @@ class ExtractMetadata(DocumentStep):
 
     name = "metadata"
     version = "1.1"  # 1.1: self-reference expansion keeps 委员会/办公室 and written parents
+    data_files = (
+        ("lawrpt_corpus.metadata", "data/rules.toml"),
+        ("lawrpt_corpus.metadata", "data/divisions.json"),
+    )
 
-    def params(self) -> dict[str, Any]:
+    def derived_params(self) -> dict[str, Any]:
         src = gazetteer().source
         return {"gazetteer": f"{src['repository']}@{src['commit'][:12]} ({src['data']})"}
 

@@ -1,6 +1,6 @@
 """Width profile and punctuation normalization in Chinese context (GB/T 15834-2011).
 
-:class:`Typography` first measures how the input was written — ``meta["width_profile"]``,
+:class:`Typography` first measures how the input was written — ``doc.width_profile``,
 the share of half-width ``, ; : ! ? ( )`` among all such marks (either width) that touch a
 Han character, or ``None`` when no such mark touches one — and then rewrites half-width
 punctuation that stands in Chinese prose to the full-width forms GB/T 15834-2011 prescribes.
@@ -389,7 +389,7 @@ def _end_marks(text: str, off: frozenset[str]) -> tuple[str, int, int]:
 
 @dataclass
 class Typography(DocumentStep):
-    """Record ``meta["width_profile"]``, then normalize punctuation in Chinese context.
+    """Record ``doc.width_profile``, then normalize punctuation in Chinese context.
 
     ``disable`` names rule ids (see :func:`rule_ids`) to skip. Never raises; an empty text
     gets ``width_profile = None`` and no edits.
@@ -399,6 +399,7 @@ class Typography(DocumentStep):
 
     name = "typography"
     version = "1.0"
+    data_files = (("lawrpt_corpus.normalize", "data/typography.toml"),)
 
     def __post_init__(self) -> None:
         unknown = set(self.disable) - set(rule_ids())
@@ -408,7 +409,7 @@ class Typography(DocumentStep):
 
     def __call__(self, doc: Document) -> Document:
         text = doc.text
-        doc.meta["width_profile"] = width_profile(text)
+        doc.width_profile = width_profile(text)
         new, counts = normalize_punctuation(text, self.disable)
         doc.text = new
         order = {rule: i for i, rule in enumerate(rule_ids())}
