@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .decode import DecodeStep
 from .dedup import Dedup
+from .extract import Extract
 from .metadata import ExtractMetadata
 from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import Pipeline
@@ -25,6 +26,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
     boilerplate = StripBoilerplate(rules=[str(r) for r in rules])
     return Pipeline(
         [
+            Extract(),
             DecodeStep(),
             Hygiene(),
             Typography(),
