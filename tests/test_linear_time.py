@@ -47,10 +47,24 @@ def _patterns() -> list[tuple[str, Any]]:
                 if isinstance(c, re.Pattern | regex.Pattern):
                     found.setdefault(id(c), (f"{mod_info.name}.{name}", c))
     # patterns built by cached loaders from the stages' data files
+    from types import SimpleNamespace
+
+    from lawrpt_corpus.metadata import issuer, step
     from lawrpt_corpus.metadata.extract import patterns as compiled
     from lawrpt_corpus.metadata.gazetteer import gazetteer
 
-    for owner, prefix in ((compiled(), "metadata.compiled"), (gazetteer(), "metadata.gazetteer")):
+    titles = SimpleNamespace(
+        title_prefix=step._title_prefix(),
+        title_issuer=step._title_issuer(),
+        bounded_input={"title_prefix": 60, "title_issuer": 60},  # run on title lines only
+    )
+    owners = (
+        (compiled(), "metadata.compiled"),
+        (gazetteer(), "metadata.gazetteer"),
+        (issuer._P(), "metadata.issuer"),
+        (titles, "metadata.step"),
+    )
+    for owner, prefix in owners:
         for name, value in vars(owner).items():
             values = value if isinstance(value, list) else [value]
             for v in values:

@@ -107,7 +107,10 @@ def test_same_named_district_resolved_by_its_city_or_province(ctx, ctx2, expecte
 
 
 def test_two_districts_named_equally_often_is_a_tie_not_a_guess():
-    text = "全区推进。区委重视。我区落实。\n湖里区开展活动。思明区开展活动。"
+    # level markers count only in a text shaped like a report (here: 我局 … 报告如下)
+    text = (
+        "全区推进。区委重视。我区落实。现将我局工作情况报告如下：\n湖里区开展活动。思明区开展活动。"
+    )
     m = meta(text)
     assert m["county"] is None and m["admin_level"] == "county"
     assert "tie" in why(text, "county")
@@ -123,7 +126,7 @@ def test_prose_words_are_not_places():
 
 
 def test_short_county_name_counts_after_its_city():
-    m = meta("全县推进。我县落实。\n一、工作\n马鞍山市和县开展活动。")
+    m = meta("全县推进。我县落实。现将我局工作情况报告如下：\n一、工作\n马鞍山市和县开展活动。")
     assert (m["province"], m["prefecture"], m["county"]) == ("安徽省", "马鞍山市", "和县")
 
 

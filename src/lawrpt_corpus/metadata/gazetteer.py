@@ -63,7 +63,12 @@ class Gazetteer:
         self.source: dict[str, Any] = table["source"]
         self.divisions: dict[str, Division] = {}
         shorts: dict[str, list[str]] = {}
+        names_of = {row[0]: row[1] for row in table["divisions"]}
         for code, name, level, parent, short in table["divisions"]:
+            if level == "county" and parent is not None and names_of.get(parent) == name:
+                # 东莞市/中山市/儋州市/嘉峪关市: prefecture-level cities without counties, listed
+                # once more as their own statistical county; the city is the prefecture.
+                continue
             self.divisions[code] = Division(code, name, level, parent)
             shorts[code] = list(short)
         conf = rules()["gazetteer"]
