@@ -148,8 +148,8 @@ def build(row: Row) -> Document:
     date = _cn_date(row.date) if row.date else ""
     opening = _opening(row)
     title = row.title
-    if row.labels.get("doc_type") in ("政府工作报告", "工作报告") and not any(
-        c.isdigit() for c in title
+    if row.labels.get("doc_type") in ("政府工作报告", "工作报告") and (
+        "总理" in row.issuer_line or not any(c.isdigit() for c in title)
     ):
         lines = _work_report(row)
     elif row.labels.get("doc_type") == "决议":

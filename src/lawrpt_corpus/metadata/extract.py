@@ -139,6 +139,7 @@ class _P:
         self.level_of_marker = {w: lvl for lvl in LEVELS for w in lv[lvl]}
         self.level_markers = re.compile("|".join(map(re.escape, self.level_of_marker)))
         self.min_markers = int(lv["min_markers"])
+        self.min_mentions = int(lv["min_mentions"])
         self.municipalities = frozenset(lv["municipalities"])
         self.body_min_count = int(r["year"]["body_min_count"])
         self.title_max = int(t["max_len"])
@@ -535,6 +536,7 @@ def resolve_place(
     agency_line: int | str | None,
     fallbacks: list[Any] = (),  # type: ignore[assignment]
     report_shaped: bool = True,
+    opening_span: tuple[int, int] | None = None,
 ) -> Place:
     """The issuing body's place, from issuer evidence only, in this order:
 
@@ -543,9 +545,10 @@ def resolve_place(
     2. ``fallbacks``: other issuer evidence in the caller's order (the place a title or the
        opening's subject starts with, a speaker line, the document number, page metadata);
     3. the level of an abbreviated agency (省人社厅 → province), or of the "our level" markers
-       (我县/全市…, only in a text shaped like a report), then the most-named division of that
-       level (same-named divisions resolved by other places in the text; ambiguous or tied →
-       null).
+       (我县/全市…, only in a text shaped like a report), then the division of that level the
+       text names most — at least twice and twice as often as any other, or the only one,
+       named in the opening paragraph (same-named divisions resolved by other places in the
+       text; ambiguous, tied or too rare → null).
 
     A place that is merely named in the body is never the issuer's place on its own.
     """
@@ -649,6 +652,18 @@ def resolve_place(
             level=level,
             rule=rule,
             why=f"tie: {g.divisions[top[0][0]].name} / {g.divisions[top[1][0]].name}",
+        )
+    # The level is issuer evidence, the name only a count of mentions: it must dominate
+    # (named at least twice and twice as often as any other place of that level), so that a
+    # study trip to another county named once is never taken for the issuer.
+    second = top[1][1] if len(top) > 1 else 0
+    in_opening = opening_span is not None and opening_span[0] <= first[top[0][0]] < opening_span[1]
+    once_in_opening = top_n == 1 and second == 0 and in_opening
+    if not once_in_opening and (top_n < p.min_mentions or top_n < 2 * second):
+        return Place(
+            level=level,
+            rule=rule,
+            why=f"no {level} named often enough: {g.divisions[top[0][0]].name} ×{top_n}",
         )
     div = g.divisions[top[0][0]]
     return Place(

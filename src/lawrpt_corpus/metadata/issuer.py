@@ -48,11 +48,17 @@ def central_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
 
+_SESSION = regex.compile(r"^第[一二三四五六七八九十]{1,3}届")
+
+
 def central_prefix(name: str) -> str | None:
-    """The central body a name starts with (国家税务总局 in 国家税务总局福建省税务局), or None."""
+    """The central body a name starts with (国家税务总局 in 国家税务总局福建省税务局; 全国人民
+    代表大会 in 第十四届全国人民代表大会第二次会议), or None."""
+    m = _SESSION.match(name)
+    rest = name[m.end() :] if m else name
     for n in central_names():
-        if name.startswith(n):
-            return n
+        if rest.startswith(n):
+            return name[: len(name) - len(rest)] + n
     return None
 
 

@@ -184,8 +184,19 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
     if page is not None:
         fallbacks.append(site_division(g, page.site_id_code))
     report_shaped = bool(dt or agency or self_ref or said)
+    span = None
+    if opening is not None:
+        at = text.find(opening.text)
+        span = (at, at + len(opening.text)) if at >= 0 else None
     place = resolve_place(
-        g, mentions, text, agency, agency_ev.line, fallbacks, report_shaped=report_shaped
+        g,
+        mentions,
+        text,
+        agency,
+        agency_ev.line,
+        fallbacks,
+        report_shaped=report_shaped,
+        opening_span=span,
     )
 
     # expand an abbreviation (省人社厅) or a self-reference (我局) from the place
@@ -266,12 +277,14 @@ _TITLE_ISSUER: regex.Pattern[str] | None = None
 
 def _title_issuer() -> regex.Pattern[str]:
     """A title that starts with its issuer followed by 关于 (XX人民政府关于…的报告,
-    国务院办公厅、中央军委办公厅关于… → the first body)."""
+    国务院办公厅、中央军委办公厅关于… → the first body; 第十四届全国人民代表大会第二次会议关于…
+    → the session)."""
     global _TITLE_ISSUER
     if _TITLE_ISSUER is None:
         p = patterns()
         _TITLE_ISSUER = regex.compile(
-            rf"^(?P<a>(?:(?!关于)[\p{{Han}}（）()·]){{2,30}}?{p.suffix})(?=(?:、\p{{Han}}{{2,20}}?)?关于)"
+            rf"^(?P<a>(?:(?!关于)[\p{{Han}}（）()·]){{2,30}}?(?:{p.suffix}|会议))"
+            r"(?=(?:、\p{Han}{2,20}?)?关于)"
         )
     return _TITLE_ISSUER
 
