@@ -255,3 +255,17 @@ def test_a_document_number_cited_in_prose_is_not_the_issuer():
     text = "一、工作\n根据《通知》（闽政办〔2024〕17号），全面推进工作。\n二、其他\n无。"
     m = run(text).meta
     assert m["province"] is None and m["admin_level"] is None
+
+
+def test_a_body_named_after_a_two_character_county_takes_that_county():
+    # 沛县/和县 are mentions in prose only after their parent (示范县, 完成县…), but a body's
+    # name or a title may start with them
+    m = run("沛县司法局2023年法治政府建设年度报告\n一、主要工作\n推进。").meta
+    assert (m["province"], m["prefecture"], m["county"]) == ("江苏省", "徐州市", "沛县")
+    m = run("示范县创建工作总结\n一、主要工作\n推进。").meta
+    assert m["county"] is None
+
+
+def test_a_title_set_with_spaces_still_names_its_type():
+    m = run("南昌县司法局 2023年 法治政府建设 年度报告\n一、主要工作\n推进。").meta
+    assert m["doc_type"] == "法治政府建设年度报告"

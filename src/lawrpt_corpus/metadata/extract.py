@@ -238,6 +238,14 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
     return out, heads
 
 
+_SPACES = str.maketrans("", "", " \u3000\t")
+
+
+def compact(s: str) -> str:
+    """The line without spaces (titles set as `2023年 法治政府建设 年度报告`)."""
+    return s.translate(_SPACES)
+
+
 def outside_quotes(s: str) -> str:
     """The line without the documents it quotes (《…》): what the line itself says."""
     return patterns().quoted.sub("", s)
@@ -291,7 +299,7 @@ def find_title(
         if is_headline(s):
             why = f"headline, not a title: {s[:30]}"
             continue
-        if specific is None and any(rx.search(s) for _, _, rx in p.doc_types[:-2]):
+        if specific is None and any(rx.search(compact(s)) for _, _, rx in p.doc_types[:-2]):
             specific = i
         elif generic is None and len(s) >= 6 and p.title_end.search(s):
             generic = i
@@ -429,7 +437,7 @@ def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None,
         if p.interpretation.search(outside_quotes(title.text)):
             return None, Evidence(None, why="an interpretation of another document (解读)")
         for rid, name, rx in p.doc_types:
-            if rx.search(title.text):
+            if rx.search(compact(title.text)):
                 return name, Evidence(f"title:{rid}", title.no)
     if opening is not None:
         for sent in opening.text.split("。"):
@@ -470,6 +478,11 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
         if pos in found:
             mentions.append(found[pos])
             pos = found[pos].end
+            continue
+        short = g.short_name_at(name, pos) if not mentions else None
+        if short is not None and len(name) > short.end:  # 沛县司法局 (a name, not just 沛县)
+            mentions.append(short)
+            pos = short.end
             continue
         m = p.placeholder.match(name, pos)
         if m:

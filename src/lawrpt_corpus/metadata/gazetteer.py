@@ -82,10 +82,12 @@ class Gazetteer:
         def add(name: str, code: str) -> None:
             names.setdefault(name, set()).add(code)
 
+        short_full: dict[str, set[str]] = {}
         for code, div in self.divisions.items():
             if div.name in stop_names:
                 continue
             if len(div.name) <= max_ctx:
+                short_full.setdefault(div.name, set()).add(code)
                 parent = self.divisions.get(div.parent or "")
                 while parent is not None:
                     for pname in [parent.name, *shorts[parent.code]]:
@@ -98,6 +100,10 @@ class Gazetteer:
                     add(short, code)
                     short_of[code] = short
         self._names: dict[str, tuple[str, ...]] = {n: tuple(sorted(c)) for n, c in names.items()}
+        #: full names of at most ``context_max_len`` characters (和县, 沛县): mentions only after
+        #: their parent in prose, but a body's name may start with them (沛县司法局)
+        self._short_full = {n: tuple(sorted(c)) for n, c in short_full.items()}
+        self._max_ctx = max_ctx
         # Names that end in a division suffix (县, 区, 市, …) are found backwards from that
         # character by dictionary lookups (few positions in prose); the ~350 short names
         # (江西, 厦门) by one trie-shaped regex. Both are single passes over the text.
@@ -134,6 +140,16 @@ class Gazetteer:
             out[div.level] = div
             div = self.divisions.get(div.parent or "")
         return out
+
+    def short_name_at(self, text: str, pos: int) -> Mention | None:
+        """A division whose full name has at most ``context_max_len`` characters (沛县, 和县),
+        written at ``pos`` — only for the start of a body's name or a title, where it cannot be
+        part of a word (示范县)."""
+        for n in range(min(self._max_ctx, len(text) - pos), 1, -1):
+            codes = self._short_full.get(text[pos : pos + n])
+            if codes:
+                return Mention(pos, pos + n, text[pos : pos + n], codes)
+        return None
 
     def codes_for(self, name: str) -> tuple[str, ...]:
         """Codes a (full or short) name may denote; empty when it is no name."""

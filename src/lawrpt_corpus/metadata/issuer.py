@@ -112,7 +112,12 @@ def _leading(
     where the run of names ends."""
     from .extract import resolve_codes
 
-    found = {m.start: m for m in g.find(text[start : start + 40])}
+    window = text[start : start + 40]
+    found = {m.start: m for m in g.find(window)}
+    if 0 not in found:
+        short = g.short_name_at(window, 0)  # 沛县2023年…报告
+        if short is not None and len(window) > short.end:
+            found[0] = short
     out: list[Division] = []
     pos = 0
     while pos in found:

@@ -152,8 +152,12 @@ def render(meta: dict[str, Any], summary: dict[str, Any]) -> str:
         "a visual report of the build (funnel, removals, metadata, duplicate clusters, timings) "
         "is in [report.html](report.html).\n",
         "## Known limitations\n",
-        "- Metadata is extracted from the text only; a field is null when the text gives no "
-        "evidence. Placeholder names (XX市) are kept as written and flagged.\n"
+        "- Metadata is extracted from the text and the page's own metadata (title, 发布机构, "
+        "网站标识码); a field is null when they give no evidence. Province, prefecture, county "
+        "and level come only from the issuing body (its name, the title, the opening's "
+        "subject, the page), never from places the body merely mentions; national bodies are "
+        "`central` with no province. Placeholder names (XX市) are kept as written and "
+        "flagged.\n"
         "- Boilerplate rules favour precision: some site chrome may remain; candidate "
         "repeated lines are listed in `build.json`.\n"
         "- Texts are as published by the issuing bodies; check the source site's terms "
