@@ -269,3 +269,41 @@ def test_a_body_named_after_a_two_character_county_takes_that_county():
 def test_a_title_set_with_spaces_still_names_its_type():
     m = run("南昌县司法局 2023年 法治政府建设 年度报告\n一、主要工作\n推进。").meta
     assert m["doc_type"] == "法治政府建设年度报告"
+
+
+def test_a_title_set_on_two_lines_is_joined():
+    text = (
+        "湖北省人民政府关于2023年度法治政府建设\n情况的报告\n"
+        "2023年，省政府坚持以习近平法治思想为指导。\n一、主要工作\n推进。"
+    )
+    m = run(text).meta
+    assert m["title"] == "湖北省人民政府关于2023年度法治政府建设情况的报告"
+    assert (m["doc_type"], m["agency"], m["province"]) == (
+        "法治政府建设年度报告",
+        "湖北省人民政府",
+        "湖北省",
+    )
+
+
+def test_work_report_speaker_without_place_takes_the_government_of_the_delivery_line():
+    text = (
+        "政府工作报告\n——2024年1月20日在北京市第十六届人民代表大会第二次会议上\n"
+        "北京市市长 殷勇\n各位代表：\n一、2023年工作回顾\n与天津市、河北省协同发展。"
+    )
+    m = run(text).meta
+    assert (m["agency"], m["province"], m["admin_level"]) == (
+        "北京市人民政府",
+        "北京市",
+        "province",
+    )
+    text = (
+        "政府工作报告\n——2024年1月23日在安徽省第十四届人民代表大会第二次会议上\n"
+        "省长 王清宪\n各位代表：\n一、2023年工作回顾\n与江苏省、浙江省合作。"
+    )
+    m = run(text).meta
+    assert (m["agency"], m["province"], m["admin_level"]) == (
+        "安徽省人民政府",
+        "安徽省",
+        "province",
+    )
+    assert m["year"] == 2023

@@ -279,6 +279,7 @@ def find_title(
     chrome_seen = False
     why = "no title line"
     page_title = (page_title or "").strip()
+    joined = ""
     for i, ln in enumerate(lines[:14]):
         s = ln.text
         stop = i
@@ -301,20 +302,48 @@ def find_title(
             continue
         if specific is None and any(rx.search(compact(s)) for _, _, rx in p.doc_types[:-2]):
             specific = i
+        elif specific is None and _continues(lines, i):
+            specific, joined = i, s + lines[i + 1].text  # a title set on two lines
         elif generic is None and len(s) >= 6 and p.title_end.search(s):
             generic = i
     t = by_page if by_page is not None else specific if specific is not None else generic
     if t is None:
         return None, None, None, stop, why
-    header = None
+    if t == specific and joined:
+        first = lines[t]
+        return joined, Line(first.no, joined), _header(lines, t, chrome_seen, page_title), t + 2, ""
+    return lines[t].text, lines[t], _header(lines, t, chrome_seen, page_title), t + 1, ""
+
+
+def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Line | None:
+    """The agency line right above the title, in a document-like head only."""
+    p = patterns()
     if (
         t > 0
         and not chrome_seen
         and p.agency_line.match(lines[t - 1].text)
         and lines[t - 1].text != page_title
     ):
-        header = lines[t - 1]
-    return lines[t].text, lines[t], header, t + 1, ""
+        return lines[t - 1]
+    return None
+
+
+def _continues(lines: list[Line], i: int) -> bool:
+    """Line ``i`` and the next, short one form a title of a known type that neither is alone
+    (湖北省人民政府关于2023年度法治政府建设 / 情况的报告)."""
+    p = patterns()
+    if i + 1 >= len(lines):
+        return False
+    a, b = lines[i].text, lines[i + 1].text
+    if len(b) > 20 or len(a) + len(b) > p.title_max or p.sentence_punct.search(b):
+        return False
+    if p.byline.search(b) or p.chrome.search(b) or p.heading.match(b) or p.date_line.match(b):
+        return False
+    specific = p.doc_types[:-2]
+    if any(rx.search(compact(b)) for _, _, rx in specific) and len(b) >= 8:
+        return False  # the second line is a title of its own
+    joined = compact(a + b)
+    return any(rx.search(joined) for _, _, rx in specific) and not is_headline(a + b)
 
 
 def find_opening(lines: list[Line], start: int) -> Line | None:

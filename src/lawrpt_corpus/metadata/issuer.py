@@ -75,7 +75,7 @@ def is_central(name: str, g: Gazetteer) -> bool:
 # -- patterns --------------------------------------------------------------------------------
 class _Patterns:
     #: Patterns only ever applied to short lines: name → longest line they see.
-    bounded_input: ClassVar[dict[str, int]] = {"speaker": 36, "doc_number": 24}
+    bounded_input: ClassVar[dict[str, int]] = {"speaker": 36, "doc_number": 24, "delivery": 60}
 
     def __init__(self) -> None:
         r = rules()
@@ -97,6 +97,10 @@ class _Patterns:
         self.doc_province: dict[str, str] = dict(dn["province_chars"])
         self.doc_suffix = regex.compile(dn["government_suffix"])
         self.red_header = regex.compile(iss["red_header"])
+        self.role_levels: dict[str, str] = dict(iss["role_levels"])
+        self.delivery = regex.compile(
+            r"在(?P<place>\p{Han}{0,20}?)第[一二三四五六七八九十]{1,3}届(?P<nat>全国)?人民代表大会"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -183,6 +187,31 @@ def speaker(g: Gazetteer, lines: list[Any], start: int, stop: int) -> Issuer | N
             return Issuer("speaker", ln.no, agency=pre)
         if pre and g.codes_for(pre):
             return Issuer("speaker", ln.no, agency=pre + "人民政府", inferred=True)
+        if not pre and role.lstrip("代") in p.role_levels:
+            # 省长 王某 with no place: the level of the government; its name comes from the
+            # place the title or the delivery line gives (see the step)
+            return Issuer("speaker", ln.no, level=p.role_levels[role.lstrip("代")])
+    return None
+
+
+def delivery_place(g: Gazetteer, lines: list[Any], start: int, stop: int) -> Issuer | None:
+    """The congress a report was delivered to, on the line under the title
+    (——2024年1月23日在安徽省第十四届人民代表大会第二次会议上 → 安徽省; 在第十四届全国人民代表
+    大会… → central): the people's congress of the reporting government's own place."""
+    p = _P()
+    for ln in lines[start:stop]:
+        s = ln.text
+        if len(s) > 60 or "人民代表大会" not in s:
+            continue
+        m = p.delivery.search(s)
+        if not m:
+            continue
+        if m.group("nat"):
+            return Issuer("delivery-line", ln.no, level="central")
+        divs, end = _leading(g, m.group("place"), 0, {})
+        if divs and end == len(m.group("place")):
+            return Issuer("delivery-line", ln.no, division=deepest(divs))
+        return None
     return None
 
 

@@ -41,6 +41,7 @@ from .extract import (
 from .gazetteer import Gazetteer, gazetteer
 from .issuer import (
     Issuer,
+    delivery_place,
     doc_number,
     opening_place,
     red_header,
@@ -180,6 +181,8 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
             fallbacks.append(Issuer("opening-place", opening.no, division=div))
     if said is not None and said.level == "central":
         fallbacks.append(said)
+    if title_ln is not None:
+        fallbacks.append(delivery_place(g, lines, max(body_start - 1, 0), head_stop))
     fallbacks.append(doc_number(g, lines, head_stop))
     if page is not None:
         fallbacks.append(site_division(g, page.site_id_code))
@@ -198,6 +201,14 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
         report_shaped=report_shaped,
         opening_span=span,
     )
+
+    # a speaker line with a role but no place (省长 王某): the government of the place found
+    if agency is None and said is not None and said.agency is None and said.level:
+        div = place.division
+        if div is not None and _heads(said.level, div, p.municipalities):
+            agency = div.name + "人民政府"
+            agency_ev = Evidence("speaker+place", said.line)
+            res.flags.append("agency_inferred")
 
     # expand an abbreviation (省人社厅) or a self-reference (我局) from the place
     prefix = level_prefix(agency) if agency else ""
@@ -256,6 +267,13 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
     if any(c in text for c in p.placeholder_first) and p.placeholder.search(text):
         res.flags.append("placeholder")
     return res
+
+
+def _heads(level: str, div: Any, municipalities: frozenset[str]) -> bool:
+    """A speaker of this level heads the government of ``div`` (市长 of 北京市 too)."""
+    if level == "prefecture" and div.level == "province":
+        return div.code in municipalities
+    return bool(div.level == level)
 
 
 def _leading(g: Gazetteer, name: str) -> tuple[list[Any], list[Any]]:
