@@ -16,7 +16,10 @@ from typing import Any, ClassVar
 
 import regex
 
+from ..text.chars import HAN
 from .gazetteer import Division, Gazetteer, Mention
+from .gazetteer import resolve as _resolve
+from .gazetteer import resolve_codes as resolve_codes
 from .rules import rules
 
 NUM = "一二三四五六七八九十"
@@ -63,6 +66,9 @@ class Result:
 #: is linear but costly per position (a lazy body times the suffix alternation), so it is
 #: only ever run on this bounded window (tests/test_linear_time.py checks it there).
 SUBJECT_WINDOW = 300
+#: One character of an agency name as written: Han (``Script=Han``, what ``\p{Han}`` means
+#: in rules.toml) or a masking / bracket character, not the start of 关于.
+HAN_OR_MASK = f"(?:(?!关于)[{HAN}XxＸｘ×＊*（）()·])"
 
 
 class _P:
@@ -82,8 +88,7 @@ class _P:
         #: every placeholder match starts with one of these (a whole-text pre-check)
         self.placeholder_first = str(ph["first_chars"])
         body = self.body_char
-        han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
-        self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
+        self.agency_line = regex.compile(rf"^{HAN_OR_MASK}{{1,38}}?{self.suffix}$")
         self.central = regex.compile(ag["central"])
         self.party_prefix = re.compile(ag["party_prefix"])
         self.subject = regex.compile(
@@ -91,7 +96,7 @@ class _P:
             rf"(?={ag['subject_verbs']})"
         )
         pre = regex.escape(ag["abbr_preceders"])
-        self.abbr_pre = rf"(?:^|(?<=[{pre}])|(?<!\p{{Han}}))"
+        self.abbr_pre = rf"(?:^|(?<=[{pre}])|(?<![{HAN}]))"
         y = r"((?:19|20)\d\d)"
         cn_y = r"([〇○零ＯO一二三四五六七八九]{4})"
         self.year_title = regex.compile(rf"(?:{y}|{cn_y})\s*年(?!\s*\d{{1,2}}\s*月)")
@@ -520,44 +525,6 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
             continue
         break
     return mentions, masks
-
-
-def _resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str | None:
-    """Pick one of several same-named divisions by the other places the text names."""
-    if len(codes) == 1:
-        return codes[0]
-    scores = []
-    for c in codes:
-        chain = g.chain(c)
-        s = 0
-        for lvl, w in (("prefecture", 2), ("province", 1)):
-            anc = chain.get(lvl)
-            if anc is not None and anc.code != c:
-                s += w * support.get(anc.code, 0)
-        s += support.get("p:" + c[:2], 0)
-        scores.append((s, c))
-    scores.sort(reverse=True)
-    if scores[0][0] > 0 and scores[0][0] > scores[1][0]:
-        return scores[0][1]
-    return None
-
-
-def resolve_codes(
-    g: Gazetteer,
-    codes: tuple[str, ...],
-    support: Counter[str] | dict[str, int],
-    chain: list[Division],
-) -> str | None:
-    """One of several same-named divisions: the one under the places written right before it
-    (福州市 + 鼓楼区), else by the other places the text names (:func:`_resolve`)."""
-    if len(codes) == 1:
-        return codes[0]
-    if chain:
-        last = chain[-1].code
-        under = [c for c in codes if c != last and c.startswith(last)]
-        if len(under) == 1:
-            return under[0]
-    return _resolve(g, codes, Counter(support))
 
 
 def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:

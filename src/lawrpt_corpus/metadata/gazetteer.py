@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -275,6 +276,44 @@ def _trie_pattern(words: list[str]) -> str:
         return body
 
     return emit(trie)
+
+
+def resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str | None:
+    """Pick one of several same-named divisions by the other places the text names."""
+    if len(codes) == 1:
+        return codes[0]
+    scores = []
+    for c in codes:
+        chain = g.chain(c)
+        s = 0
+        for lvl, w in (("prefecture", 2), ("province", 1)):
+            anc = chain.get(lvl)
+            if anc is not None and anc.code != c:
+                s += w * support.get(anc.code, 0)
+        s += support.get("p:" + c[:2], 0)
+        scores.append((s, c))
+    scores.sort(reverse=True)
+    if scores[0][0] > 0 and scores[0][0] > scores[1][0]:
+        return scores[0][1]
+    return None
+
+
+def resolve_codes(
+    g: Gazetteer,
+    codes: tuple[str, ...],
+    support: Counter[str] | dict[str, int],
+    chain: list[Division],
+) -> str | None:
+    """One of several same-named divisions: the one under the places written right before it
+    (福州市 + 鼓楼区), else by the other places the text names (:func:`_resolve`)."""
+    if len(codes) == 1:
+        return codes[0]
+    if chain:
+        last = chain[-1].code
+        under = [c for c in codes if c != last and c.startswith(last)]
+        if len(under) == 1:
+            return under[0]
+    return resolve(g, codes, Counter(support))
 
 
 @lru_cache(maxsize=1)

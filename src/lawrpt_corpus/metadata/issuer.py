@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import regex
 
-from .gazetteer import Division, Gazetteer, Mention
+from .gazetteer import Division, Gazetteer, Mention, resolve_codes
 from .rules import rules
 
 
@@ -114,8 +114,6 @@ def _leading(
 ) -> tuple[list[Division], int]:
     """Divisions named one after another from ``start`` (河北省石家庄市赵县…), and the offset
     where the run of names ends."""
-    from .extract import resolve_codes
-
     window = text[start : start + 40]
     found = {m.start: m for m in g.find(window)}
     if 0 not in found:
