@@ -192,7 +192,10 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
     fallbacks.append(doc_number(g, lines, head_stop))
     if page is not None:
         fallbacks.append(site_division(g, page.site_id_code))
-    report_shaped = bool(dt or agency or self_ref or said)
+    # a text shaped like a report: a report type, an issuing body, a speaker, a self-reference
+    # (我局), or an opening that announces a report (…报告如下 / 总结如下)
+    announces = opening is not None and bool(p.report_opening.search(opening.text))
+    report_shaped = bool(dt or agency or self_ref or said or announces)
     span = None
     if opening is not None:
         at = text.find(opening.text)
