@@ -174,6 +174,8 @@ class Document:
     decode_rule: str | None = None  # the decode cascade rule that chose ``encoding``
     decoded_chars: int = 0  # characters right after decoding (build.json ``chars_in``)
     width_profile: float | None = None  # typography: share of half-width marks at Han
+    format: str | None = None  # what the input was: txt, html, pdf, docx, ofd, warc-record, ...
+    extractor: str | None = None  # the extractor that produced ``text`` (None: decoded bytes)
     # -- the located trail: in-place edits as spans (bounded), and the change-call counter
     edit_spans: list[tuple[str, str, int, int, str, str, int]] = field(default_factory=list)
     edit_spans_dropped: int = 0

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Document
-from ..io.readers import DEFAULT_MAX_BYTES, InputItem, load_document
+from ..io.readers import DEFAULT_MAX_BYTES, InputItem, iter_warc_items, load_document
 from ..io.readers import _file_item as file_item
 from ..io.readers import _is_jsonl as is_jsonl
+from ..io.readers import _is_warc as is_warc
 from ..io.readers import _jsonl_item as jsonl_item
 
 SCHEMA_VERSION = 2
@@ -36,9 +37,18 @@ def read_input(
         raise InspectError(f"{p} does not exist")
     if p.is_dir():
         raise InspectError(f"{p} is a folder; give one file")
+    if is_warc(p):
+        if record is None:
+            raise InspectError(f"{p} is a WARC file; choose a record with --record N")
+        if record < 1:
+            raise InspectError("--record counts records from 1")
+        for n, item in enumerate(iter_warc_items(p, p.name, max_bytes), start=1):
+            if n == record:
+                return load_document(item)
+        raise InspectError(f"{p.name} has fewer than {record} records")
     if record is not None:
         if not is_jsonl(p):
-            raise InspectError("--record needs a .jsonl or .jsonl.gz file")
+            raise InspectError("--record needs a .jsonl, .jsonl.gz, .warc or .warc.gz file")
         if record < 1:
             raise InspectError("--record counts lines from 1")
         return load_document(_jsonl_record(p, record, max_bytes))

@@ -42,7 +42,19 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
     info = Table(show_header=False, box=None, pad_edge=False)
     info.add_column(style="bold")
     info.add_column()
+    ext = result["extraction"]
+    fmt = ext["format"] or "txt"
+    if ext["extractor"]:
+        units = f", {ext['units']} page(s)" if fmt in ("pdf", "ofd") else ""
+        fmt += f"  (extractor: {ext['extractor']}{units})"
+    if ext["detail"]:
+        fmt += f"  ({ext['detail']})"
+    info.add_row("format", fmt)
     info.add_row("codec", f"{dec['encoding'] or '—'}  (decode rule: {dec['rule'] or '—'})")
+    for key, value in ext["page"].items():
+        if key == "attachments":
+            value = " | ".join(f"{a['text']} → {a['href']}" for a in value)
+        info.add_row(f"page {key}", str(value))
     info.add_row("width profile", _show(result["width_profile"]))
     info.add_row("script", _show(result["script"]))
     info.add_row("flags", ", ".join(result["flags"]) or "—")
@@ -84,6 +96,16 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
                 style="dim",
             )
         )
+    if result["extraction"]["dropped"]:
+        dropped = Table(
+            title="dropped by extraction (page chrome, running headers/footers, page numbers)",
+            title_justify="left",
+        )
+        dropped.add_column("rule")
+        dropped.add_column("text")
+        for r in result["extraction"]["dropped"]:
+            dropped.add_row(r["rule"], r["text"])
+        console.print(dropped)
     if result["removals_by_rule"]:
         rem = Table(title="removals by rule", title_justify="left")
         for col in ("rule", "count", "chars"):

@@ -215,6 +215,7 @@ def _trace_result(
         "error": doc.features.get("error"),
         "would_be_kept": doc.status == "kept",
         "decode": {"encoding": doc.encoding, "rule": doc.decode_rule},
+        "extraction": _extraction(doc, removals),
         "width_profile": _jsonable(width),
         "script": doc.script,
         "metadata": _metadata(doc, steps),
@@ -229,6 +230,22 @@ def _trace_result(
         "n_chars": len(doc.text),
         "trace_consistent": consistent,
         "corpus_applied": corpus_applied,
+    }
+
+
+def _extraction(doc: Document, removals: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the extract step read: format, extractor, pages, page metadata, what it dropped."""
+    from dataclasses import asdict
+
+    page = asdict(doc.page) if doc.page is not None else {}
+    page["attachments"] = [{"href": h, "text": t} for h, t in page.get("attachments", [])]
+    return {
+        "format": doc.format,
+        "extractor": doc.extractor,
+        "units": doc.features.get("extract_units"),
+        "detail": doc.features.get("extract_detail"),
+        "page": {k: v for k, v in page.items() if v not in (None, [])},
+        "dropped": [r for r in removals if r["rule"].startswith("extract.")],
     }
 
 
