@@ -4,10 +4,12 @@ A :class:`Document` starts as raw bytes read from one input and ends as one row 
 dataset (when kept) and one row of the manifest (always). Steps change it only through the
 methods below, so that every removal and every in-place change leaves a trace:
 
-* :meth:`Document.remove_spans` / :meth:`Document.log_removal` — text cut out, recorded
-  verbatim with the rule id in ``removed``;
-* :meth:`Document.log_edit` — an in-place change (punctuation, width, script, repair),
-  counted per step and rule in ``edits``;
+* :meth:`Document.remove_spans` — text cut out, recorded verbatim with the rule id and its
+  ``start`` in ``removed`` (:meth:`Document.log_removal` when there is no position);
+* :meth:`Document.record_edits` / :meth:`Document.record_change` — in-place changes
+  (punctuation, width, script, repair) located as ``EditSpan(step, rule, start, end,
+  before, after)`` in ``edit_spans`` (at most :data:`EDIT_TRAIL_MAX` per document);
+  :meth:`Document.log_edit` counts them per step and rule in ``edits`` (the summary);
 * :meth:`Document.flag` — an observation that changes nothing (``placeholder``,
   ``truncated``, ...);
 * :meth:`Document.reject` — the input does not become a row of the dataset; ``reason`` says
