@@ -17,6 +17,7 @@ from lawrpt_corpus import build, default_pipeline
 from lawrpt_corpus.cli import main
 from lawrpt_corpus.extract import sniff
 from lawrpt_corpus.extract.base import ExtractFailed, Hints
+from lawrpt_corpus.extract.html import extract_html
 from lawrpt_corpus.extract.layout import is_page_number, join_lines, strip_furniture
 from lawrpt_corpus.extract.pdf import extract_pdf
 from lawrpt_corpus.io.readers import glob_patterns
@@ -93,6 +94,9 @@ def test_gb2312_declared_gbk_portal_page_keeps_body_and_reads_page_metadata() ->
     assert page.index_no == "11340405003142345X/202401-00012"
     assert page.content_source == "区司法局"
     assert page.attachments == [("/group1/M00/2024/report2023.pdf", f"{TITLE}.pdf")]
+    # GBK-only traditional characters of a gb2312-declared page decode (not as U+FFFD)
+    extracted = extract_html(portal_page(), Hints()).text
+    assert "執法規範化水平進一步提升" in extracted and "\ufffd" not in extracted
     # the page chrome is recorded as removed, not silently dropped
     chrome = [r.text for r in doc.removed if r.rule == "extract.html-chrome"]
     assert any("分享到" in c for c in chrome) and any("网站标识码" in c for c in chrome)
