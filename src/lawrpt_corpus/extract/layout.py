@@ -7,7 +7,8 @@ removed, Chinese lines re-joined.
   ``3/12``, ``第3页 共12页``, ``Page 3 of 12`` — removed on every page;
 * ``extract.running-header`` / ``extract.running-footer``: a line that, with its digits
   masked, stands at the same edge of at least half the pages (and at least 2 pages) —
-  removed wherever it stands at that edge. A 公文 header on page 1 alone stays.
+  removed wherever it stands at that edge — unless that would leave the page empty (then it
+  is the page's content). A 公文 header on page 1 alone stays.
 
 **Re-joining.** A PDF breaks lines where the page ends, not where the sentence ends. Line
 ``a`` is joined to the next line ``b`` (no space between Han characters) when ``a`` is *full*
@@ -100,6 +101,10 @@ def strip_furniture(pages: list[list[str]]) -> tuple[list[list[str]], list[tuple
                     drop[i] = "extract.running-header"
                 elif at_bottom and key in running_bottom:
                     drop[i] = "extract.running-footer"
+        if len(drop) == len(idx):
+            # a page would be left empty: its "running" line is its content (pages of one
+            # line each, like a list printed one item a page); only page numbers go
+            drop = {i: r for i, r in drop.items() if r == "extract.page-number"}
         for i in sorted(drop):
             removed.append((drop[i], lines[i].strip()))
         out_pages.append([ln for i, ln in enumerate(lines) if i not in drop])
