@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .boilerplate import RepeatedLines, StripBoilerplate
+from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .decode import DecodeStep
 from .dedup import Dedup
 from .extract import Extract
@@ -35,6 +35,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
             ScriptRecheck(then=(boilerplate,)),
             ExtractMetadata(),
             RepeatedLines(),
+            Templates(),
             Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
         ]
     )
