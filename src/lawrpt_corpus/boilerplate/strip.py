@@ -34,6 +34,7 @@ from ..document import Document
 from ..pipeline import DocumentStep
 from ._lines import DocLines, line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
+from .score import ScoreModel, default_model, score_zones
 
 #: Upper bound on strip passes per document (see ``StripBoilerplate.__call__``).
 MAX_PASSES = 3
@@ -44,7 +45,9 @@ class StripBoilerplate(DocumentStep):
     """Remove boilerplate with the shipped rule packs plus ``rules`` (user TOML files).
 
     ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
-    ``builtin=False`` uses only the user's rule files. Bad rule files raise ``ValueError``
+    ``builtin=False`` uses only the user's rule files. ``score=False`` switches off the
+    scored fallback (:mod:`.score`) that judges the edge lines no rule claimed. Bad rule
+    files raise ``ValueError``
     here, at construction, naming the file and the rule. The user files are read once, at
     construction: the step carries their text, so workers (and other machines) need not
     see the files.
@@ -57,7 +60,9 @@ class StripBoilerplate(DocumentStep):
     head_lines: int = 12
     tail_lines: int = 12
     builtin: bool = True
+    score: bool = True
     _packs: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
+    _model: ScoreModel | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.rules, str | Path):
@@ -71,6 +76,13 @@ class StripBoilerplate(DocumentStep):
             raise ValueError("StripBoilerplate: no rule packs (builtin=False and no rules)")
         self._packs = packs
         compile_packs(packs)  # validate now: errors surface at construction
+        self._model = default_model() if self.score else None
+
+    def use_model(self, model: ScoreModel | bool | None) -> None:
+        """Replace the score model (evaluation: a model trained without the held-out
+        sites); ``False`` or ``None`` switches the score layer off."""
+        self._model = model if isinstance(model, ScoreModel) else None
+        self.score = self._model is not None
 
     @property
     def ruleset(self) -> RuleSet:
@@ -85,16 +97,28 @@ class StripBoilerplate(DocumentStep):
             "head_lines": self.head_lines,
             "tail_lines": self.tail_lines,
             "n_rules": len(rs.rules),
+            "score": self._score_params(),
+        }
+
+    def _score_params(self) -> dict[str, Any] | None:
+        m = self._model
+        if m is None:
+            return None
+        return {
+            "threshold": m.threshold,
+            "zone_lines": m.zone_lines,
+            "model_sha256": m.meta.get("weights_sha256"),
         }
 
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:
         # An inline removal (a paywall marker, a watermark) can leave a line that a line
-        # rule claims (``##paidbegin##0:?`` → ``0:?``): strip again until nothing inline is
-        # cut, so that cleaning the output once more changes nothing.
+        # rule claims (``##paidbegin##0:?`` → ``0:?``), and a line the score layer removes
+        # moves the zones: strip again until nothing inline or scored is cut, so that
+        # cleaning the output once more changes nothing.
         for _ in range(MAX_PASSES):
-            doc, cut_inline = self._strip_pass(doc)
-            if not cut_inline or not doc.kept:
+            doc, again = self._strip_pass(doc)
+            if not again or not doc.kept:
                 break
         return doc
 
@@ -149,9 +173,12 @@ class StripBoilerplate(DocumentStep):
         last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
         _peel_last(stripped, removed_by, inline, last_rules)
 
-        marks = [r.id if r is not None else None for r in removed_by]
-        spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
+        marks: list[str | None] = [r.id if r is not None else None for r in removed_by]
+        scored = score_zones(stripped, marks, self._model, inline) if self._model else 0
+        if scored:
+            fired.add("score")
+        spans = whole_line_spans(lines, starts, marks)
         for line_spans in inline.values():
             for start, end, rule in line_spans:
                 spans.append((start, end, rule.id))
@@ -169,7 +196,7 @@ class StripBoilerplate(DocumentStep):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc, bool(inline)
+        return doc, bool(inline) or scored > 0
 
     @staticmethod
     def _zone(
