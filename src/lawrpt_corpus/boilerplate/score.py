@@ -16,7 +16,9 @@ Where it applies (the contract):
   sentence (。；！？, optionally closed by a quote or bracket), a lead-in of 16 or more
   characters ending with a colon (…报告如下：; a field label such as 索引号： is
   shorter), an attachment label or list (附件…, judged by the rules with their
-  context), a numbered item or heading (1. 1.2023年… （1） 一、 （一） 第一条 ① 一是), a
+  context), a numbered item or heading (1. 1.2023年… （1） 一、 （一 第一条 ① 一是),
+  running prose without its end (20+ characters, mostly Han, or 12+ characters, Han
+  with a clause mark ，、； — the last line of a truncated page), a
   closing formula (专此报告 …), a date line or a title ending with a document-type word
   (the RepeatedLines protections, ``data/repeated.toml``) is never scored; nor is a line
   longer than ``max_len`` characters;
@@ -87,7 +89,8 @@ _DATE = re.compile(r"(?:19|20)\d\d\s{0,2}[-年/.]\s{0,2}\d{1,2}")
 _TIME = re.compile(r"\d{1,2}\s{0,2}:\s{0,2}\d{2}")
 _SENTENCE_END = re.compile(r"[。；;！!？?][”’」』）)\]】]{0,2}$")
 _ATTACHMENT = re.compile(r"附\s{0,2}件|附\s{0,2}[:：]")
-_NUMBERED = re.compile(r"\d{1,3}\s{0,2}[.、．]|[(（]\d{1,3}[)）]")
+_CLAUSE = re.compile(r"[，、；]|[\u4e00-\u9fff],[\u4e00-\u9fff]")
+_NUMBERED = re.compile(r"\d{1,3}\s{0,2}[.、．]|[(（](?:\d{1,3}|[一二三四五六七八九十]{1,3})")
 _AGENCY_END = re.compile(r"(?:局|委|厅|办|院|政府|办公室|中心|委员会)$")
 _FOLD = str.maketrans({c: "0" for c in "0123456789"})
 #: protections of RepeatedLines that also hold here (report structure, not chrome)
@@ -167,6 +170,10 @@ def not_scored(line: str, max_len: int = 200) -> bool:
         return True
     if len(line) >= 16 and line[-1] in "：:":
         return True  # a lead-in (现将有关情况报告如下：), not a field label (索引号：)
+    if len(line) >= 12:
+        han = len(_HAN.findall(line)) / len(line)
+        if (han >= 0.85 and len(line) >= 20) or (han >= 0.6 and _CLAUSE.search(line)):
+            return True  # running prose cut short (a truncated page's last line)
     if _ATTACHMENT.match(line) or _NUMBERED.match(line):
         return True  # 附件 labels, numbered items (1.2023年度…统计表): report structure
     return any(p.search(line) for _, p in _protected())
