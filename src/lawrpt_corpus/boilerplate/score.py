@@ -89,6 +89,7 @@ _DATE = re.compile(r"(?:19|20)\d\d\s{0,2}[-年/.]\s{0,2}\d{1,2}")
 _TIME = re.compile(r"\d{1,2}\s{0,2}:\s{0,2}\d{2}")
 _SENTENCE_END = re.compile(r"[。；;！!？?][”’」』）)\]】]{0,2}$")
 _ATTACHMENT = re.compile(r"附\s{0,2}件|附\s{0,2}[:：]")
+_WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")
 _CLAUSE = re.compile(r"[，、；]|[\u4e00-\u9fff],[\u4e00-\u9fff]")
 _NUMBERED = re.compile(r"\d{1,3}\s{0,2}[.、．]|[(（](?:\d{1,3}|[一二三四五六七八九十]{1,3})")
 _AGENCY_END = re.compile(r"(?:局|委|厅|办|院|政府|办公室|中心|委员会)$")
@@ -220,8 +221,12 @@ class ScoreModel:
         for name, w, v in zip(LAYOUT, self.layout_w, layout_features(line), strict=True):
             if v:
                 contrib[name] = contrib.get(name, 0.0) + float(w * v)
-        top = sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [name for name, c in top[:k] if c > 0]
+        top = [kv for kv in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0])) if kv[1] > 0]
+        # n-grams of only digits, punctuation or spaces (":0", "000") explain little: named
+        # features first, those only to fill up
+        named = [n for n, _ in top if not n.startswith('"') or _WORDY.search(n)]
+        rest = [n for n, _ in top if n not in named]
+        return (named + rest)[:k]
 
     def rule_id(self, line: str) -> str:
         return "score.line:" + "+".join(self.explain(line))
