@@ -173,6 +173,62 @@ def template_lines(rng: random.Random) -> list[tuple[str, str, str]]:
         "现将有关情况报告如下：",
     ):
         rows.append(("short-heading", "template", h))
+    # section headings as reports write them without a number (a converter dropped it, or
+    # the report uses none): topic word + 情况/工作/成效/问题/措施/打算 …
+    topics = (
+        "基本",
+        "主要",
+        "总体",
+        "工作",
+        "重点",
+        "存在",
+        "下一步",
+        "今后",
+        "组织",
+        "保障",
+        "执法",
+        "普法",
+        "复议",
+        "监督",
+        "依法行政",
+        "法治政府建设",
+    )
+    heads = (
+        "情况",
+        "工作",
+        "成效",
+        "做法",
+        "举措",
+        "问题",
+        "不足",
+        "措施",
+        "打算",
+        "计划",
+        "思路",
+        "亮点",
+        "经验",
+        "任务",
+        "方向",
+        "要求",
+    )
+    for i, t in enumerate(topics):
+        for h in (
+            heads[i % len(heads)],
+            heads[(i * 5 + 3) % len(heads)],
+            heads[(i * 7 + 9) % len(heads)],
+        ):
+            if t != h:
+                rows.append(("short-heading", "template", t + h))
+    for cols in (
+        ("序号", "单位", "案件数", "办结数", "办结率"),
+        ("项目", "2023年", "2024年", "增减"),
+        ("类别", "收到申请数", "予以公开", "部分公开", "不予公开"),
+        ("指标名称", "目标值", "完成值", "完成情况"),
+        ("行政复议", "行政诉讼", "合计"),
+    ):
+        rows.append(("table", "template", " | ".join(cols)))
+        rows.append(("table", "template", "\t".join(cols)))
+        rows.append(("table", "template", "  ".join(cols)))
     return rows
 
 

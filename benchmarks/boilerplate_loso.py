@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -217,6 +218,7 @@ class Page:
     noise: list[SiteString]
     body: list[str]  # expected output lines (folded later)
     source: str
+    hard: list[tuple[str, str]] = field(default_factory=list)  # (kind, line) at an edge
 
 
 def dress(body: Body, strings: Sequence[SiteString], j: int, rng: random.Random) -> Page:
@@ -252,6 +254,15 @@ def dress(body: Body, strings: Sequence[SiteString], j: int, rng: random.Random)
         expected,
         body.source,
     )
+
+
+def with_hard_lines(body: Body, hard: Sequence[tuple[str, str]], i: int) -> Page:
+    """A report with hard keep-lines (report text a layer could mistake for chrome) at an
+    edge: after the title (even ``i``) or after the last line (odd)."""
+    lines = list(body.lines)
+    extra = [t for _, t in hard]
+    out = [lines[0], *extra, *lines[1:]] if i % 2 == 0 else [*lines, *extra]
+    return Page("\n".join(out) + "\n", "", [], out, body.source, list(hard))
 
 
 def _cut_point(line: str, rng: random.Random) -> int:
@@ -326,6 +337,8 @@ class Tally:
     lost_by_layer: Counter[str] = field(default_factory=Counter)
     missed: Counter[str] = field(default_factory=Counter)  # string → times missed
     lost_lines: Counter[str] = field(default_factory=Counter)
+    hard: Counter[str] = field(default_factory=Counter)  # kind → hard keep-lines placed
+    hard_lost: Counter[str] = field(default_factory=Counter)  # kind → lost
 
     def as_dict(self) -> dict[str, Any]:
         n, c = sum(self.noise.values()), sum(self.caught.values())
@@ -344,6 +357,11 @@ class Tally:
             "body_lost_by_layer": dict(sorted(self.lost_by_layer.items())),
             "missed_top": self.missed.most_common(25),
             "lost_top": self.lost_lines.most_common(10),
+            "hard_keep_lines": sum(self.hard.values()),
+            "hard_keep_lost": sum(self.hard_lost.values()),
+            "hard_keep_lost_by_kind": {
+                k: f"{self.hard_lost[k]}/{v}" for k, v in sorted(self.hard.items())
+            },
         }
 
 
@@ -373,11 +391,15 @@ def judge(page: Page, snap: tuple[bool, str, list[tuple[str, str]]], tally: Tall
             (r for r, t in rem if t and (f in t or t in f)), "rejected" if not kept else "?"
         )
         tally.by_layer[layer_of(rule)] += 1
+    hard_kind = {b: kind for kind, b in page.hard}
     for b in page.body:
         fb = fold(b)
         if not fb:
             continue
         tally.body += 1
+        kind = hard_kind.get(b)
+        if kind:
+            tally.hard[kind] += 1
         if kept and fb in out_set:
             continue
         # not there, whole: lost if a removal took it (or part of it); a line that an edit
@@ -390,6 +412,8 @@ def judge(page: Page, snap: tuple[bool, str, list[tuple[str, str]]], tally: Tall
             continue
         tally.lost += 1
         tally.lost_lines[b[:60]] += 1
+        if kind:
+            tally.hard_lost[kind] += 1
         tally.lost_by_layer[layer_of(rule)] += 1
 
 
@@ -397,11 +421,20 @@ def judge(page: Page, snap: tuple[bool, str, list[tuple[str, str]]], tally: Tall
 Trainer = Callable[[list[Labeled]], Any]
 
 
+def keep_fold(text: str, k: int) -> int:
+    """The fold a template keep-line is held out in (a stable hash of the folded text)."""
+    return zlib.crc32(fold(text).encode("utf-8")) % k
+
+
 def training_lines(
-    sites: Sequence[SiteString], exclude_groups: set[str], exclude_seed: int | None
+    sites: Sequence[SiteString],
+    exclude_groups: set[str],
+    exclude_seed: int | None,
+    exclude_keep: tuple[int, int] | None = None,
 ) -> list[Labeled]:
     """Every labeled line except the excluded site groups' strings (and any identical
-    string elsewhere) and the excluded seed's keep-lines."""
+    string elsewhere), the excluded seed's keep-lines and, with ``exclude_keep=(f, k)``,
+    the template keep-lines held out in fold ``f`` of ``k``."""
     groups = site_groups(sites)
     banned = {fold(s.text) for s in sites if groups[s.site] in exclude_groups}
     out: list[Labeled] = []
@@ -419,6 +452,12 @@ def training_lines(
     seed_tag = None if exclude_seed is None else f"seed:{exclude_seed:03d}"
     for kind, src, text in load_keep():
         if src == seed_tag or fold(text) in banned:
+            continue
+        if (
+            exclude_keep
+            and src == "template"
+            and keep_fold(text, exclude_keep[1]) == exclude_keep[0]
+        ):
             continue
         pos = {
             "signature": "tail",
@@ -440,6 +479,7 @@ def evaluate(
     use_score: bool = True,
     max_folds: int | None = None,
     seed: int = 0,
+    hard_per_page: int = 10,
 ) -> dict[str, Any]:
     sites = load_sites()
     groups = site_groups(sites)
@@ -455,7 +495,7 @@ def evaluate(
         model = None
         if trainer is not None and use_score:
             t0 = time.perf_counter()
-            model = trainer(training_lines(sites, gset, seed_index))
+            model = trainer(training_lines(sites, gset, seed_index, (f, k)))
             timing["train_s"] += time.perf_counter() - t0
         by_site: dict[str, list[SiteString]] = defaultdict(list)
         for s in sites:
@@ -467,6 +507,11 @@ def evaluate(
                 pages.append(dress(bodies[(j + len(pages)) % len(bodies)], by_site[site], j, rng))
         for j in range(clean_docs):
             pages.append(dress(bodies[j % len(bodies)], [], j, rng))
+        # the fold's held-out hard keep-lines (signatures, dates, tables, 附件 lists, …),
+        # ``hard_per_page`` at a time at the head (after the title) or the tail of a report
+        hard = [(kd, t) for kd, src, t in load_keep() if src == "template" and keep_fold(t, k) == f]
+        for i, j in enumerate(range(0, len(hard), hard_per_page)):
+            pages.append(with_hard_lines(bodies[i % len(bodies)], hard[j : j + hard_per_page], i))
         doc_steps, corpus_steps = product_steps(model, use_score=use_score)
         single, corpus, t_doc, t_corpus = run_pages(pages, doc_steps, corpus_steps)
         timing["pages"] += len(pages)
@@ -515,6 +560,10 @@ def _print(res: dict[str, Any]) -> None:
             print(f"    {cat:12s} n={v['n']:5d} recall={v['recall']}")
         print("    caught by layer:", r["caught_by_layer"])
         print("    body lost by layer:", r["body_lost_by_layer"])
+        print(
+            f"    hard keep-lines at the edges lost {r['hard_keep_lost']}/{r['hard_keep_lines']}:",
+            r["hard_keep_lost_by_kind"],
+        )
     print("missed (top):")
     for text, n in res["with_corpus"]["missed_top"]:
         print(f"    {n:3d}  {text[:70]}")
