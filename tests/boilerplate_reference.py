@@ -15,8 +15,8 @@ import bisect
 from lawrpt_corpus.boilerplate import StripBoilerplate
 from lawrpt_corpus.boilerplate._lines import line_starts, whole_line_spans
 from lawrpt_corpus.boilerplate.ruleset import Rule
-from lawrpt_corpus.decode.step import is_chinese
 from lawrpt_corpus.document import Document
+from lawrpt_corpus.text.chars import is_chinese
 
 
 class ReferenceStrip(StripBoilerplate):

@@ -221,7 +221,7 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
     import copy
 
-    from lawrpt_corpus.engines.ray_engine import RayContext, distributed_fit_of
+    from lawrpt_corpus.engines.fits import RayContext, distributed_fit_of
 
     driver, cluster = make(), make()
     for doc in docs:
@@ -229,7 +229,9 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     driver.fit(copy.deepcopy(docs))
     fit = distributed_fit_of(cluster)
     assert fit is not None
-    fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    state = fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    assert state is not None and type(state) is type(driver.state)  # a state, not a mutation
+    cluster.set_state(state)
     return driver, cluster
 
 
@@ -342,7 +344,7 @@ class RecordKeptOrder(CorpusStep):
 def _seqs(batch: Any) -> Any:
     import pyarrow as pa
 
-    from lawrpt_corpus.engines.ray_engine import RayContext
+    from lawrpt_corpus.engines.fits import RayContext
 
     docs = RayContext.documents(batch)
     assert all(d.kept for d in docs)

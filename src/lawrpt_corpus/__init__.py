@@ -15,13 +15,11 @@ Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-
 from .boilerplate import RepeatedLines, StripBoilerplate
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
+from .defaults import default_pipeline
 from .document import Document, Edit, PageMeta, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
@@ -31,25 +29,6 @@ from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
 __version__ = "0.1.0"
-
-
-def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
-    """The standard pipeline, in order; ``rules`` adds boilerplate rule packs (TOML files)."""
-    boilerplate = StripBoilerplate(rules=[str(r) for r in rules])
-    return Pipeline(
-        [
-            DecodeStep(),
-            Hygiene(),
-            Typography(),
-            ScriptNormalize(),
-            boilerplate,
-            ScriptRecheck(then=(boilerplate,)),
-            ExtractMetadata(),
-            RepeatedLines(),
-            Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
-        ]
-    )
-
 
 __all__ = [
     "BuildError",

@@ -11,6 +11,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from .defaults import default_pipeline
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
@@ -82,7 +83,7 @@ class _Stats:
         if doc.status == "rejected":
             self.rejected[doc.reason or "unknown"] += 1
             return
-        self.chars_in += doc.features.get("decoded_chars", 0)
+        self.chars_in += doc.decoded_chars
         if doc.status != KEPT:
             return
         self.chars_out += len(doc.text)
@@ -162,8 +163,6 @@ def build(
     stages (see :attr:`Engine.on_progress`). Raises :class:`BuildError` for unusable
     arguments; a bad input never raises.
     """
-    from . import default_pipeline
-
     paths = [Path(p) for p in inputs] if inputs else default_inputs()
     for p in paths:
         if not p.exists() and not p.is_symlink():

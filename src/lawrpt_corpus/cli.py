@@ -169,7 +169,7 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.checkpoint_every < 1:
         print("error: --checkpoint-every must be at least 1", file=sys.stderr)
         return 2
-    from . import default_pipeline
+    from .defaults import default_pipeline
 
     try:
         pipeline = default_pipeline(rules=args.rules)

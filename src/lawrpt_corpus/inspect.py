@@ -31,7 +31,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .defaults import default_pipeline
 from .document import METADATA_FIELDS, Document
+from .engines.local import LocalEngine
 from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_document
 from .io.readers import _file_item as file_item
 from .io.readers import _is_jsonl as is_jsonl
@@ -138,10 +140,8 @@ def _fit_corpus(pipeline: Pipeline, corpus: Sequence[str | Path], target: Docume
 
     The target is the corpus input with the same bytes (and, if several, the same source).
     """
-    from .engines.local import LocalEngine
-
     same_source = same_bytes = -1
-    for doc in pipeline.run(iter_inputs(list(corpus)), engine=LocalEngine(1)):
+    for doc in LocalEngine(1).run(pipeline, iter_inputs(list(corpus))):
         if doc.raw_sha256 == target.raw_sha256:
             if same_bytes < 0:
                 same_bytes = doc.seq
@@ -163,8 +163,6 @@ def trace_input(
     given; then they are fitted on it and applied to ``doc`` as in a build of ``corpus``.
     Returns the JSON-able trace described in docs/inspect.md.
     """
-    from . import default_pipeline
-
     pipeline = pipeline or default_pipeline()
     reference = pipeline.process(copy.deepcopy(doc))
     raw = doc.raw
@@ -254,7 +252,7 @@ def _trace_result(
             if rejected_on_read
             else next((s["name"] for s in steps if s["status"] == "rejected"), None)
         )
-    width = doc.meta.get("width_profile")
+    width = doc.width_profile
     return {
         "schema_version": SCHEMA_VERSION,
         "input": dict(input_info or {}),
@@ -267,7 +265,7 @@ def _trace_result(
         "rejected_by": rejected_by,
         "error": doc.features.get("error"),
         "would_be_kept": doc.status == "kept",
-        "decode": {"encoding": doc.encoding, "rule": doc.meta.get("decode_rule")},
+        "decode": {"encoding": doc.encoding, "rule": doc.decode_rule},
         "width_profile": _jsonable(width),
         "script": doc.script,
         "metadata": _metadata(doc, steps),

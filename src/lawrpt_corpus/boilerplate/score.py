@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from ..text.chars import HAN_IDEOGRAPHS
 from .repeated import protect_patterns
 
 #: Layout feature names, in weight order (see :func:`layout_features`).
@@ -82,15 +83,15 @@ DEFAULT_BITS = 16
 
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(f"[{HAN_IDEOGRAPHS}]")
 _SEP = re.compile(r"[|/>»＞<•·\-_=*~#>【】\[\]]")
 _URL = re.compile(r"https?:|www\.|\.(?:com|cn|net|org|html?)\b", re.IGNORECASE)
 _DATE = re.compile(r"(?:19|20)\d\d\s{0,2}[-年/.]\s{0,2}\d{1,2}")
 _TIME = re.compile(r"\d{1,2}\s{0,2}:\s{0,2}\d{2}")
 _SENTENCE_END = re.compile(r"[。；;！!？?][”’」』）)\]】]{0,2}$")
 _ATTACHMENT = re.compile(r"附\s{0,2}件|附\s{0,2}[:：]")
-_WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")
-_CLAUSE = re.compile(r"[，、；]|[\u4e00-\u9fff],[\u4e00-\u9fff]")
+_WORDY = re.compile(f"[A-Za-z{HAN_IDEOGRAPHS}]")
+_CLAUSE = re.compile(f"[，、；]|[{HAN_IDEOGRAPHS}],[{HAN_IDEOGRAPHS}]")
 _NUMBERED = re.compile(r"\d{1,3}\s{0,2}[.、．]|[(（](?:\d{1,3}|[一二三四五六七八九十]{1,3})")
 _AGENCY_END = re.compile(r"(?:局|委|厅|办|院|政府|办公室|中心|委员会)$")
 _FOLD = str.maketrans({c: "0" for c in "0123456789"})

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..decode.step import is_chinese
 from ..document import Document
-from ..pipeline import DocumentStep
+from ..pipeline import DocumentStep, digest
+from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 from .score import ScoreModel, default_model, score_zones
@@ -55,6 +55,10 @@ class StripBoilerplate(DocumentStep):
 
     name = "boilerplate"
     version = "1.0"
+    data_files = (
+        ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
+        ("lawrpt_corpus.boilerplate", "data/score_model.json"),
+    )
 
     rules: tuple[str, ...] | list[str] = ()
     head_lines: int = 12
@@ -89,18 +93,17 @@ class StripBoilerplate(DocumentStep):
         """The compiled rules (compiled once per process, then cached)."""
         return compile_packs(self._packs)
 
-    def params(self) -> dict[str, Any]:
-        rs = self.ruleset
+    def derived_params(self) -> dict[str, Any]:
+        """The rule count and each pack's content digest (built-in and user packs alike:
+        editing a rule in place changes the ``--resume`` fingerprint)."""
         return {
-            "rules": list(self.rules),
-            "builtin": self.builtin,
-            "head_lines": self.head_lines,
-            "tail_lines": self.tail_lines,
-            "n_rules": len(rs.rules),
+            "n_rules": len(self.ruleset.rules),
+            "packs": {name: digest(text) for name, text in self._packs},
             "score": self._score_params(),
         }
 
     def _score_params(self) -> dict[str, Any] | None:
+        """The score layer's threshold, zone and weights digest (None when it is off)."""
         m = self._model
         if m is None:
             return None

@@ -64,7 +64,7 @@ def data_row(doc: Document) -> dict[str, Any]:
     """The dataset row of a kept document."""
     meta = doc.meta
     year = meta.get("year")
-    width = meta.get("width_profile")
+    width = doc.width_profile
     return {
         "id": doc.id,
         "text": doc.text,
@@ -86,7 +86,7 @@ def data_row(doc: Document) -> dict[str, Any]:
         "duplicates": list(doc.duplicates),
         "prefecture": meta.get("prefecture"),
         "county": meta.get("county"),
-        "decode_rule": meta.get("decode_rule"),
+        "decode_rule": doc.decode_rule,
         "width_profile": float(width) if width is not None else None,
         "edits": [{"step": e.step, "rule": e.rule, "count": e.count} for e in doc.edits],
     }
