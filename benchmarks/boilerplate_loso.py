@@ -337,6 +337,8 @@ class Tally:
     lost_by_layer: Counter[str] = field(default_factory=Counter)
     missed: Counter[str] = field(default_factory=Counter)  # string → times missed
     lost_lines: Counter[str] = field(default_factory=Counter)
+    kind_n: Counter[str] = field(default_factory=Counter)  # site kind → inserted
+    kind_caught: Counter[str] = field(default_factory=Counter)  # site kind → caught
     hard: Counter[str] = field(default_factory=Counter)  # kind → hard keep-lines placed
     hard_lost: Counter[str] = field(default_factory=Counter)  # kind → lost
 
@@ -349,6 +351,10 @@ class Tally:
             "per_category": {
                 k: {"n": v, "recall": round(self.caught[k] / v, 4)}
                 for k, v in sorted(self.noise.items())
+            },
+            "per_site_kind": {
+                k: {"n": v, "recall": round(self.kind_caught[k] / v, 4)}
+                for k, v in sorted(self.kind_n.items())
             },
             "caught_by_layer": dict(sorted(self.by_layer.items())),
             "body_lines": self.body,
@@ -376,8 +382,10 @@ def judge(page: Page, snap: tuple[bool, str, list[tuple[str, str]]], tally: Tall
     for s in page.noise:
         f = fold(s.text)
         tally.noise[s.category] += 1
+        tally.kind_n[s.kind] += 1
         if not f:
             tally.caught[s.category] += 1
+            tally.kind_caught[s.kind] += 1
             continue
         if s.position == "inline":
             survived = f in out_text
@@ -387,6 +395,7 @@ def judge(page: Page, snap: tuple[bool, str, list[tuple[str, str]]], tally: Tall
             tally.missed[s.text] += 1
             continue
         tally.caught[s.category] += 1
+        tally.kind_caught[s.kind] += 1
         rule = next(
             (r for r, t in rem if t and (f in t or t in f)), "rejected" if not kept else "?"
         )
@@ -558,6 +567,7 @@ def _print(res: dict[str, Any]) -> None:
         )
         for cat, v in r["per_category"].items():
             print(f"    {cat:12s} n={v['n']:5d} recall={v['recall']}")
+        print("    by site kind:", {k: v["recall"] for k, v in r["per_site_kind"].items()})
         print("    caught by layer:", r["caught_by_layer"])
         print("    body lost by layer:", r["body_lost_by_layer"])
         print(
