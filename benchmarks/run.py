@@ -458,7 +458,7 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
         return script(typo(doc)).text
 
     left: dict[str, list[int]] = {}
-    layers: dict[str, list[int]] = {}
+    per_layer: dict[str, list[int]] = {}
     meta: dict[str, list[int]] = {}
     fields = ("year", "province", "agency", "title")
     for f in sorted((build_out / "data").glob("*.parquet")):
@@ -472,7 +472,7 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
                 # per layer (rule id prefix): removals, and those that are not (part of) a
                 # line the generator inserted as boilerplate — report text, or noise the
                 # generator did not label (a dangling 附件, a truncated page's last line)
-                lay = layers.setdefault(_layer(r["rule"]), [0, 0])
+                lay = per_layer.setdefault(_layer(r["rule"]), [0, 0])
                 lay[0] += 1
                 cut = r["text"].strip()
                 lay[1] += bool(cut) and not any(cut in line for line in inserted)
@@ -493,7 +493,16 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
     def share(a: int, b: int) -> float | None:
         return round(a / b, 4) if b else None
 
+    # what the generalizing layers (issue #18) removed: build.json's removals by rule family
+    by_rule = json.loads((build_out / "build.json").read_text(encoding="utf-8"))["counts"]
+    layers: dict[str, int] = {}
+    for rule, count in (by_rule.get("removals_by_rule") or {}).items():
+        family = rule.split(".")[0]
+        if family in ("template", "span", "block", "mirror", "repeated-line"):
+            layers[family] = layers.get(family, 0) + count
+
     return {
+        "layer_removals": dict(sorted(layers.items())),
         "decoded_by_codec": {k: share(*v) for k, v in sorted(dec.items())},
         "duplicates": {
             "caught_by_kind": {k: share(*v) for k, v in sorted(kinds.items())},
@@ -503,7 +512,7 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
         },
         "boilerplate_left": {k: share(*v) for k, v in sorted(left.items())},
         "removals_by_layer": {
-            k: {"removed": v[0], "not_inserted": v[1]} for k, v in sorted(layers.items())
+            k: {"removed": v[0], "not_inserted": v[1]} for k, v in sorted(per_layer.items())
         },
         "metadata": {
             k: {"filled": share(v[1], v[0]), "right": share(v[2], v[1])}
@@ -854,6 +863,9 @@ def render(results: dict[str, Any]) -> str:
                 f"{k} {v['removed']:,} ({v['not_inserted']:,})"
                 for k, v in (q.get("removals_by_layer") or {}).items()
             ),
+            "* removals by the corpus and block layers (template, span, block, mirror, "
+            "repeated-line): "
+            + (", ".join(f"{k} {v:,}" for k, v in q.get("layer_removals", {}).items()) or "none"),
             "* metadata (filled / right when filled): "
             + ", ".join(
                 f"{k} {_pct(v['filled'])} / {_pct(v['right'])}" for k, v in q["metadata"].items()

@@ -87,6 +87,7 @@ def test_without_the_score_layer_only_rules_remove() -> None:
         "2024年1月15日",
         "XX县司法局2023年法治政府建设年度报告",
         "专此报告。",
+        "依据第十二条第二款",
         "x" * 201,
     ],
 )

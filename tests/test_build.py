@@ -54,7 +54,7 @@ def test_build_json_counts_match_files(seeds_build: Path) -> None:
     assert summary["counts"]["inputs"] == 5
     assert summary["counts"]["kept"] == len(_rows(seeds_build, "data"))
     assert summary["engine"] == "local"
-    assert summary["pipeline"][0]["name"] == "decode"
+    assert [s["name"] for s in summary["pipeline"][:2]] == ["extract", "decode"]
     assert "versions" in summary and "timings" in summary
 
 
@@ -73,7 +73,9 @@ def test_bad_inputs_each_get_one_rejected_manifest_row(tmp_path: Path, seeds_dir
     assert manifest["good.txt"]["status"] == "kept"
     assert manifest["empty.txt"]["reason"] == "empty"
     assert manifest["blank.txt"]["reason"] == "empty"
-    assert manifest["binary.txt"]["reason"] == "binary"
+    # sniffed from its bytes, not its name: a PNG saved as .txt
+    assert manifest["binary.txt"]["reason"] == "unsupported_format:png"
+    assert manifest["binary.txt"]["format"] == "png"
     assert manifest["link.txt"]["reason"].startswith("unreadable")
     for name in ("empty.txt", "binary.txt", "link.txt"):
         assert manifest[name]["status"] == "rejected" and manifest[name]["id"] is None

@@ -252,8 +252,8 @@ def test_a_cut_tail_in_utf16_or_utf32_is_dropped_never_mistaken_for_a_stray_byte
 
 def test_default_pipeline_runs_hygiene_right_after_decode() -> None:
     names = [s.name for s in default_pipeline().steps]
-    assert names[:2] == ["decode", "hygiene"]
-    assert isinstance(default_pipeline().steps[1], Hygiene)
+    assert names[:3] == ["extract", "decode", "hygiene"]
+    assert isinstance(default_pipeline().steps[2], Hygiene)
 
 
 def test_decoding_is_deterministic() -> None:

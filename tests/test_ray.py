@@ -144,8 +144,13 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
     _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
     summary = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
     assert summary["engine"] == "ray" and summary["counts"]["kept"] == 5
-    # 5 documents: no shuffle for that; the default corpus steps fit in the driver
-    assert engine.fit_modes == {"repeated-lines": "driver", "dedup": "driver"}
+    # 5 documents: no shuffle for that; the default corpus steps fit in the driver (Templates
+    # has no cluster fit at all: docs/scaling.md)
+    assert engine.fit_modes == {
+        "repeated-lines": "driver",
+        "templates": "driver",
+        "dedup": "driver",
+    }
 
 
 @pytest.mark.ray

@@ -8,14 +8,15 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps, in the default order (each one small object; docs/architecture.md shows how to
-write your own): ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
-``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
+write your own): ``Extract`` → ``DecodeStep`` → ``Hygiene`` → ``Typography`` →
+``ScriptNormalize`` → ``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` →
+``RepeatedLines`` → ``Templates`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
 
 from __future__ import annotations
 
-from .boilerplate import RepeatedLines, StripBoilerplate
+from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .build import BuildError, BuildResult, build
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
@@ -23,6 +24,7 @@ from .defaults import default_pipeline
 from .document import Document, Edit, PageMeta, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
+from .extract import Extract
 from .metadata import ExtractMetadata
 from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
@@ -40,6 +42,7 @@ __all__ = [
     "DocumentStep",
     "Edit",
     "ExactDedup",
+    "Extract",
     "ExtractMetadata",
     "Hygiene",
     "LocalEngine",
@@ -53,6 +56,7 @@ __all__ = [
     "ScriptRecheck",
     "Step",
     "StripBoilerplate",
+    "Templates",
     "Typography",
     "__version__",
     "build",

@@ -15,7 +15,7 @@ from .defaults import default_pipeline
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, iter_inputs
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, Globs, glob_patterns, iter_inputs
 from .pipeline import Pipeline
 from .publish import card, report
 from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
@@ -68,7 +68,15 @@ class _Stats:
         self.flags: Counter[str] = Counter()
         self.dist: dict[str, Counter[str]] = {
             k: Counter()
-            for k in ("year", "province", "admin_level", "doc_type", "encoding", "script")
+            for k in (
+                "year",
+                "province",
+                "admin_level",
+                "doc_type",
+                "encoding",
+                "script",
+                "format",
+            )
         }
         self.chars_in = 0
         self.chars_out = 0
@@ -80,6 +88,7 @@ class _Stats:
         self.bytes_in += doc.n_bytes
         if doc.encoding:
             self.dist["encoding"][doc.encoding] += 1
+        self.dist["format"][doc.format or "txt"] += 1  # every input, kept or not
         if doc.status == "rejected":
             self.rejected[doc.reason or "unknown"] += 1
             return
@@ -145,7 +154,7 @@ def build(
     pipeline: Pipeline | None = None,
     workers: int | None = None,
     engine: Engine | None = None,
-    glob: str = DEFAULT_GLOB,
+    glob: Globs = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
     resume: bool = False,
@@ -173,7 +182,9 @@ def build(
     engine = engine or LocalEngine(workers)
 
     t_start = time.perf_counter()
-    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out])
+    # the output and its staging folder (.<name>.partial, which holds the lock and the spill)
+    staging = out.parent / f".{out.name}.partial"
+    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out, staging])
     try:
         writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
     except OutputBusy as exc:
@@ -196,7 +207,7 @@ def build(
             "versions": _versions(),
             "pipeline": pipeline.describe(),
             "inputs": [str(p) for p in paths],
-            "glob": glob,
+            "glob": glob_patterns(glob),
             "max_bytes": max_bytes,
             "counts": stats.counts(),
             "distributions": {k: dict(sorted(v.items())) for k, v in stats.dist.items()},

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .boilerplate import RepeatedLines, StripBoilerplate
+from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .decode import DecodeStep
 from .dedup import Dedup
+from .extract import Extract
 from .metadata import ExtractMetadata
 from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import Pipeline
@@ -25,6 +26,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
     boilerplate = StripBoilerplate(rules=[str(r) for r in rules])
     return Pipeline(
         [
+            Extract(),
             DecodeStep(),
             Hygiene(),
             Typography(),
@@ -33,6 +35,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
             ScriptRecheck(then=(boilerplate,)),
             ExtractMetadata(),
             RepeatedLines(),
+            Templates(),
             Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
         ]
     )

@@ -141,6 +141,8 @@ class Document:
     decode_rule: str | None = None  # the decode cascade rule that chose ``encoding``
     decoded_chars: int = 0  # characters right after decoding (build.json ``chars_in``)
     width_profile: float | None = None  # typography: share of half-width marks at Han
+    format: str | None = None  # what the input was: txt, html, pdf, docx, ofd, warc-record, ...
+    extractor: str | None = None  # the extractor that produced ``text`` (None: decoded bytes)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # The fields in order, rebuilt by the constructor: about twice as fast to pickle and

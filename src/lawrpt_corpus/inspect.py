@@ -34,9 +34,10 @@ from typing import Any
 from .defaults import default_pipeline
 from .document import METADATA_FIELDS, Document
 from .engines.local import LocalEngine
-from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_document
+from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, iter_warc_items, load_document
 from .io.readers import _file_item as file_item
 from .io.readers import _is_jsonl as is_jsonl
+from .io.readers import _is_warc as is_warc
 from .io.readers import _jsonl_item as jsonl_item
 from .pipeline import Pipeline, prepare_corpus_steps, run_document_steps
 
@@ -67,9 +68,18 @@ def read_input(
         raise InspectError(f"{p} does not exist")
     if p.is_dir():
         raise InspectError(f"{p} is a folder; give one file")
+    if is_warc(p):
+        if record is None:
+            raise InspectError(f"{p} is a WARC file; choose a record with --record N")
+        if record < 1:
+            raise InspectError("--record counts records from 1")
+        for n, item in enumerate(iter_warc_items(p, p.name, max_bytes), start=1):
+            if n == record:
+                return load_document(item)
+        raise InspectError(f"{p.name} has fewer than {record} records")
     if record is not None:
         if not is_jsonl(p):
-            raise InspectError("--record needs a .jsonl or .jsonl.gz file")
+            raise InspectError("--record needs a .jsonl, .jsonl.gz, .warc or .warc.gz file")
         if record < 1:
             raise InspectError("--record counts lines from 1")
         return load_document(_jsonl_record(p, record, max_bytes))
@@ -266,6 +276,7 @@ def _trace_result(
         "error": doc.features.get("error"),
         "would_be_kept": doc.status == "kept",
         "decode": {"encoding": doc.encoding, "rule": doc.decode_rule},
+        "extraction": _extraction(doc, removals),
         "width_profile": _jsonable(width),
         "script": doc.script,
         "metadata": _metadata(doc, steps),
@@ -280,6 +291,22 @@ def _trace_result(
         "n_chars": len(doc.text),
         "trace_consistent": consistent,
         "corpus_applied": corpus_applied,
+    }
+
+
+def _extraction(doc: Document, removals: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the extract step read: format, extractor, pages, page metadata, what it dropped."""
+    from dataclasses import asdict
+
+    page = asdict(doc.page) if doc.page is not None else {}
+    page["attachments"] = [{"href": h, "text": t} for h, t in page.get("attachments", [])]
+    return {
+        "format": doc.format,
+        "extractor": doc.extractor,
+        "units": doc.features.get("extract_units"),
+        "detail": doc.features.get("extract_detail"),
+        "page": {k: v for k, v in page.items() if v not in (None, [])},
+        "dropped": [r for r in removals if r["rule"].startswith("extract.")],
     }
 
 
@@ -680,7 +707,19 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
     info = Table(show_header=False, box=None, pad_edge=False)
     info.add_column(style="bold")
     info.add_column()
+    ext = result["extraction"]
+    fmt = ext["format"] or "txt"
+    if ext["extractor"]:
+        units = f", {ext['units']} page(s)" if fmt in ("pdf", "ofd") else ""
+        fmt += f"  (extractor: {ext['extractor']}{units})"
+    if ext["detail"]:
+        fmt += f"  ({ext['detail']})"
+    info.add_row("format", fmt)
     info.add_row("codec", f"{dec['encoding'] or '—'}  (decode rule: {dec['rule'] or '—'})")
+    for key, value in ext["page"].items():
+        if key == "attachments":
+            value = " | ".join(f"{a['text']} → {a['href']}" for a in value)
+        info.add_row(f"page {key}", str(value))
     info.add_row("width profile", _show(result["width_profile"]))
     info.add_row("script", _show(result["script"]))
     info.add_row("flags", ", ".join(result["flags"]) or "—")
@@ -722,6 +761,16 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
                 style="dim",
             )
         )
+    if result["extraction"]["dropped"]:
+        dropped = Table(
+            title="dropped by extraction (page chrome, running headers/footers, page numbers)",
+            title_justify="left",
+        )
+        dropped.add_column("rule")
+        dropped.add_column("text")
+        for r in result["extraction"]["dropped"]:
+            dropped.add_row(r["rule"], r["text"])
+        console.print(dropped)
     if result["removals_by_rule"]:
         rem = Table(title="removals by rule", title_justify="left")
         for col in ("rule", "count", "chars"):

@@ -17,28 +17,28 @@
   into a rule. A candidate is *removed* by :meth:`apply` (rule id ``repeated-line``) only
   when it is in ``remove_min_docs`` or more documents, in at least
   ``remove_min_fraction`` of them, and near an edge in at least ``remove_min_edge_share``
-  of its occurrences.
+  of its occurrences. With ``blocks`` the short fragments around the removed lines go too
+  (:mod:`.blocks`, rule ids ``block.*``).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-import tomllib
 from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
-
-import regex
 
 from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import FULL_PUNCT, HALF_PUNCT
 from ._lines import line_starts, whole_line_spans
+from .blocks import absorb
+from .protect import protect_patterns, protected
+
+__all__ = ["RepeatedLines", "line_hash", "normalize_line", "protect_patterns", "protected"]
 
 RULE_ID = "repeated-line"
 _F_EDGE = "repeated_lines.edge"
@@ -53,18 +53,6 @@ _ASCII_PUNCT = re.compile(f"[{re.escape(HALF_PUNCT)}]")
 _PUNCT = str.maketrans(HALF_PUNCT, FULL_PUNCT)
 
 
-@functools.lru_cache(maxsize=1)
-def protect_patterns() -> tuple[tuple[str, Any], ...]:
-    """``(id, compiled pattern)`` of the protected-line patterns (``data/repeated.toml``)."""
-    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "repeated.toml").read_text(
-        encoding="utf-8"
-    )
-    out = []
-    for item in tomllib.loads(text)["protect"]:
-        out.append((item["id"], regex.compile(item["pattern"])))
-    return tuple(out)
-
-
 def normalize_line(line: str) -> str:
     """The form a line is hashed in (see the module docstring)."""
     norm = _SPACES.sub("", _DIGITS.sub("0", line.strip()))
@@ -77,14 +65,6 @@ def line_hash(norm: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
     )
-
-
-def protected(line: str) -> str | None:
-    """The id of the first protection pattern ``line`` (stripped) matches, else None."""
-    for pid, pattern in protect_patterns():
-        if pattern.search(line):
-            return pid
-    return None
 
 
 def _pack(values: Iterable[int]) -> bytes:
@@ -124,6 +104,7 @@ class RepeatedLines(CorpusStep):
     remove_min_edge_share: float = 0.8
     max_entries: int = 2_000_000
     report_top: int = 200
+    blocks: bool = True
 
     state: RepeatedLinesState | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -283,12 +264,14 @@ class RepeatedLines(CorpusStep):
             if strict.isdisjoint(_unpack(edge)) and strict.isdisjoint(_unpack(body)):
                 return doc
         lines = doc.text.split("\n")
+        stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
-        for ln in lines:
-            s = ln.strip()
+        for s in stripped:
             h = self._eligible(s) if s else None
             marks.append(RULE_ID if h is not None and h in strict else None)
         if any(marks):
+            if self.blocks:
+                marks = absorb(stripped, marks)
             doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
             if not doc.text.strip():
                 doc.reject("boilerplate-only")

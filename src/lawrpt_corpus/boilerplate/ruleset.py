@@ -92,7 +92,7 @@ SEPARATORS = regex.compile(
     r"[\s|｜/\\、,，:：;；.。·•\-—_【】\[\]［］()（）<>《》「」『』“”\"'!！>»›→]+"
 )
 DEFAULT_MAX_LEN = 200
-PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "flags")
+PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "mirror", "flags")
 
 
 @dataclass(frozen=True, slots=True)

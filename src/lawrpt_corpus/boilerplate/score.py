@@ -17,8 +17,9 @@ Where it applies (the contract):
   characters ending with a colon (…报告如下：; a field label such as 索引号： is
   shorter), an attachment label or list (附件…, judged by the rules with their
   context), a numbered item or heading (1. 1.2023年… （1） 一、 （一 第一条 ① 一是),
-  running prose without its end (20+ characters, mostly Han, or 12+ characters, Han
-  with a clause mark ，、； — the last line of a truncated page), a
+  a statute citation (第十二条第二款, 第3条(a)项; not 第1页), running prose without
+  its end (20+ characters, mostly Han, or 12+ characters, Han with a clause mark ，、；
+  — the last line of a truncated page), a
   closing formula (专此报告 …), a date line or a title ending with a document-type word
   (the RepeatedLines protections, ``data/repeated.toml``) is never scored; nor is a line
   longer than ``max_len`` characters;
@@ -92,6 +93,7 @@ _SENTENCE_END = re.compile(r"[。；;！!？?][”’」』）)\]】]{0,2}$")
 _ATTACHMENT = re.compile(r"附\s{0,2}件|附\s{0,2}[:：]")
 _WORDY = re.compile(f"[A-Za-z{HAN_IDEOGRAPHS}]")
 _CLAUSE = re.compile(f"[，、；]|[{HAN_IDEOGRAPHS}],[{HAN_IDEOGRAPHS}]")
+_CITATION = re.compile(r"第[\d一二三四五六七八九十百零〇]{1,4}[条款项章节]")
 _NUMBERED = re.compile(r"\d{1,3}\s{0,2}[.、．]|[(（](?:\d{1,3}|[一二三四五六七八九十]{1,3})")
 _AGENCY_END = re.compile(r"(?:局|委|厅|办|院|政府|办公室|中心|委员会)$")
 _FOLD = str.maketrans({c: "0" for c in "0123456789"})
@@ -178,6 +180,8 @@ def not_scored(line: str, max_len: int = 200) -> bool:
             return True  # running prose cut short (a truncated page's last line)
     if _ATTACHMENT.match(line) or _NUMBERED.match(line):
         return True  # 附件 labels, numbered items (1.2023年度…统计表): report structure
+    if _CITATION.search(line):
+        return True  # a statute citation (第十二条第二款, 第3条(a)项) is report text
     return any(p.search(line) for _, p in _protected())
 
 

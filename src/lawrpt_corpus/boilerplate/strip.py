@@ -33,6 +33,7 @@ from ..document import Document
 from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
+from .blocks import BlockParams, absorb
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 from .score import ScoreModel, default_model, score_zones
 
@@ -46,8 +47,9 @@ class StripBoilerplate(DocumentStep):
 
     ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
     ``builtin=False`` uses only the user's rule files. ``score=False`` switches off the
-    scored fallback (:mod:`.score`) that judges the edge lines no rule claimed. Bad rule
-    files raise ``ValueError``
+    scored fallback (:mod:`.score`) that judges the edge lines no rule claimed.
+    ``blocks``: also take the short fragments of removed blocks (:mod:`.blocks`, rule ids
+    ``block.*``; ``block_params`` its thresholds). Bad rule files raise ``ValueError``
     here, at construction, naming the file and the rule. The user files are read once, at
     construction: the step carries their text, so workers (and other machines) need not
     see the files.
@@ -55,7 +57,10 @@ class StripBoilerplate(DocumentStep):
 
     name = "boilerplate"
     version = "1.0"
+    #: the block layer's protected lines (headings, dates, signatures, titles); the score
+    #: layer's weights and their provenance
     data_files = (
+        ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
         ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
         ("lawrpt_corpus.boilerplate", "data/score_model.json"),
     )
@@ -65,6 +70,8 @@ class StripBoilerplate(DocumentStep):
     tail_lines: int = 12
     builtin: bool = True
     score: bool = True
+    blocks: bool = True
+    block_params: BlockParams = field(default_factory=BlockParams)
     _packs: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
     _model: ScoreModel | None = field(default=None, init=False, repr=False)
 
@@ -116,9 +123,9 @@ class StripBoilerplate(DocumentStep):
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:
         # An inline removal (a paywall marker, a watermark) can leave a line that a line
-        # rule claims (``##paidbegin##0:?`` → ``0:?``), and a line the score layer removes
-        # moves the zones: strip again until nothing inline or scored is cut, so that
-        # cleaning the output once more changes nothing.
+        # rule claims (``##paidbegin##0:?`` → ``0:?``), and lines the score layer removes
+        # or fragments taken with a block move the head/tail zones: strip again until none
+        # of these happens, so that cleaning the output once more changes nothing.
         for _ in range(MAX_PASSES):
             doc, again = self._strip_pass(doc)
             if not again or not doc.kept:
@@ -126,7 +133,8 @@ class StripBoilerplate(DocumentStep):
         return doc
 
     def _strip_pass(self, doc: Document) -> tuple[Document, bool]:
-        """One pass of every zone; returns the document and whether inline spans were cut."""
+        """One pass of every zone; returns the document and whether inline spans were cut
+        or block fragments taken (then another pass may find more)."""
         text = doc.text
         if not text:
             return doc, False
@@ -177,10 +185,13 @@ class StripBoilerplate(DocumentStep):
         _peel_last(stripped, removed_by, inline, last_rules)
 
         fired = {r.category for r in removed_by if r is not None}
+        # the score layer judges the edge lines the rules left; then the block layer takes
+        # the fragments around every removed line (rules' and the model's)
         marks: list[str | None] = [r.id if r is not None else None for r in removed_by]
         scored = score_zones(stripped, marks, self._model, inline) if self._model else 0
         if scored:
             fired.add("score")
+        marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
         for line_spans in inline.values():
             for start, end, rule in line_spans:
@@ -199,7 +210,26 @@ class StripBoilerplate(DocumentStep):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc, bool(inline) or scored > 0
+        return doc, bool(inline) or took_block or scored > 0
+
+    def take_blocks(
+        self,
+        stripped: list[str],
+        marks: list[str | None],
+        inline: dict[int, list[tuple[int, int, Rule]]],
+    ) -> tuple[list[str | None], bool]:
+        """``marks`` (the rule id removing each line, None: kept) with the block fragments
+        added (when ``blocks``), and whether a fragment was taken. A line taken whole loses
+        its inline cuts (``inline`` is changed in place)."""
+        if not self.blocks:
+            return marks, False
+        absorbed = absorb(stripped, marks, self.block_params)
+        took = False
+        for i, (was, now) in enumerate(zip(marks, absorbed, strict=True)):
+            if was is None and now is not None:
+                took = True
+                inline.pop(i, None)
+        return absorbed, took
 
     @staticmethod
     def _zone(

@@ -94,6 +94,8 @@ class DecodeStep(DocumentStep):
     repair_mojibake: bool = True
 
     def __call__(self, doc: Document) -> Document:
+        if doc.extractor is not None:
+            return self._check_extracted(doc)
         raw = doc.raw or b""
         res = decode_bytes(raw)
         if res.text is None or res.codec is None or res.rule is None:
@@ -144,6 +146,22 @@ class DecodeStep(DocumentStep):
             return doc.reject("empty")
         doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
         doc.decode_rule = res.rule
+        if not is_chinese(text, self.min_han_share, prof):
+            return doc.reject("not_chinese")
+        doc.text = text
+        doc.decoded_chars = len(text)
+        return doc
+
+    def _check_extracted(self, doc: Document) -> Document:
+        """Text from the extract step (HTML, PDF, DOCX, OFD): already decoded; drop
+        invisible/control characters and apply the same ``empty``/``not_chinese`` tests."""
+        prof, invisible, _ = _scan(doc.text)
+        text = doc.text
+        if invisible:
+            text = _drop_invisibles(text, invisible, doc, self.name)
+            prof = profile(text)
+        if not text or text.isspace():
+            return doc.reject("empty")
         if not is_chinese(text, self.min_han_share, prof):
             return doc.reject("not_chinese")
         doc.text = text

@@ -26,15 +26,20 @@ Contract
   similarity to the representative) and an empty text; the representative gets the sources
   of the merged inputs in ``duplicates`` (input order).
 
-Representative rank: most content (characters of the comparison key: a copy padded with
-blank lines or spaces is not "more complete"), then longest cleaned text, then fewest
-removals, then lowest ``seq``.
+Representative rank: the *cleanest* copy first — fewest mirror marks (:func:`noise_marks`:
+removed pinyin glosses, spam spans, ads and paywall residue, mirror flags, non-government
+domains left in the text), so a pinyin-annotated or domain-rewritten mirror loses to the
+government original even though its extra letters look like content — then most content
+(characters of the comparison key: a copy padded with blank lines or spaces is not "more
+complete"), then longest cleaned text, then fewest removals, then lowest ``seq``. A clean
+truncated copy therefore stands for a noisy complete one (the merged sources are listed).
 Identity is ``doc.seq`` (the same bytes may arrive twice), never ``doc.id``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +68,24 @@ _PARTIAL = 0.85
 #: members listed per cluster in stats() (``size`` always counts all of them)
 _SHOWN = 50
 _KIND = {_EXACT: "exact", _NEAR: "near", _CONTAINED: "contained"}
+#: removals by these rule families mark a copy as a mirror's, not the source's
+_NOISE_RULES = ("mirror.", "span.", "advertising.", "paywall.")
+#: flags a mirror leaves (mirror_gambling, mirror_anti_copy, masked_words)
+_NOISE_FLAGS = ("mirror_", "masked_words")
+_DOMAIN = re.compile(
+    r"[A-Za-z0-9\-](?<![A-Za-z0-9\-./][A-Za-z0-9\-])[A-Za-z0-9\-]{0,62}(?:://[A-Za-z0-9\-]{1,63})?"
+    r"(?:\.[A-Za-z0-9\-]{1,63}){0,4}\.(?:com|net|cc|top|vip|xyz|info|org|cn|COM|NET|CN)(?![A-Za-z])"
+)
+
+
+def noise_marks(doc: Document) -> int:
+    """How many marks of a mirror ``doc`` carries: removals by mirror/span/advertising/
+    paywall rules, mirror flags, and domains left in the text that are not government ones."""
+    n = sum(1 for r in doc.removed if r.rule.startswith(_NOISE_RULES))
+    n += sum(1 for f in doc.flags if f.startswith(_NOISE_FLAGS))
+    if "." in doc.text:
+        n += sum(1 for m in _DOMAIN.finditer(doc.text) if "gov" not in m.group().lower())
+    return n
 
 
 @dataclass(eq=False)
@@ -227,10 +250,16 @@ class Dedup(CorpusStep):
         dup_kind = np.zeros(n, dtype=np.int8)
         dup_sim = np.ones(n, dtype=np.float32)
         if n:
-            # rank 0 = best: most content characters, then longest cleaned text, then fewest
-            # removals, then lowest seq
+            # rank 0 = best: fewest mirror marks, most content characters, then longest
+            # cleaned text, then fewest removals, then lowest seq
             order = np.lexsort(
-                (cols["seq"], cols["n_removed"], -cols["n_chars"], -cols["n_content"])
+                (
+                    cols["seq"],
+                    cols["n_removed"],
+                    -cols["n_chars"],
+                    -cols["n_content"],
+                    cols.get("n_noise", np.zeros_like(cols["seq"])),
+                )
             )
             rank = np.empty(n, dtype=np.int64)
             rank[order] = np.arange(n)
@@ -268,9 +297,10 @@ class Dedup(CorpusStep):
         state.stats = self._make_stats(state)
         return state
 
-    def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes]:
+    def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes, int]:
         """One document's entries of the :meth:`_collect` columns (without the signature):
-        ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes)."""
+        ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes),
+        ``n_noise`` (:func:`noise_marks`)."""
         exact, n_key, k, _ = self.prepared(doc)
         try:
             ident = int(doc.id, 16)
@@ -285,11 +315,12 @@ class Dedup(CorpusStep):
             n_key,
             exact,
             doc.source.encode("utf-8", "surrogatepass"),
+            noise_marks(doc),
         )
 
     def _collect(self, docs: Iterable[Document]) -> dict[str, Any]:
         seq, ids, n_chars, n_removed = array("q"), array("Q"), array("q"), array("q")
-        n_sh, n_content = array("q"), array("q")
+        n_sh, n_content, n_noise = array("q"), array("q"), array("q")
         hashes = bytearray()
         sig_chunks: list[np.ndarray] = []
         cur = np.empty((_CHUNK, self.num_perm), dtype=np.uint32)
@@ -298,12 +329,13 @@ class Dedup(CorpusStep):
         src_off = array("q", [0])
         empty_sig = np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
         for doc in docs:
-            s, ident, chars, removed, k, n_key, exact, src = self.columns_row(doc)
+            s, ident, chars, removed, k, n_key, exact, src, noise = self.columns_row(doc)
             sig = self.prepared(doc)[3]
             seq.append(s)
             ids.append(ident)
             n_chars.append(chars)
             n_removed.append(removed)
+            n_noise.append(noise)
             n_sh.append(k)
             n_content.append(n_key)
             hashes += exact
@@ -327,6 +359,7 @@ class Dedup(CorpusStep):
             "id": np.frombuffer(ids, dtype=np.uint64).copy(),
             "n_chars": np.frombuffer(n_chars, dtype=np.int64).copy(),
             "n_removed": np.frombuffer(n_removed, dtype=np.int64).copy(),
+            "n_noise": np.frombuffer(n_noise, dtype=np.int64).copy(),
             "n_sh": np.frombuffer(n_sh, dtype=np.int64).copy(),
             "n_content": np.frombuffer(n_content, dtype=np.int64).copy(),
             "hash": np.frombuffer(bytes(hashes), dtype=np.uint64).reshape(-1, 2),

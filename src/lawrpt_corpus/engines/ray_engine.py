@@ -36,6 +36,7 @@ import pickle
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -379,7 +380,7 @@ def _read_here(item: InputItem | Document) -> InputItem | Document:
             data = fh.read()
     except OSError:
         return item
-    return InputItem(item.source, data=data, n_bytes=len(data))
+    return replace(item, path=None, data=data, n_bytes=len(data))
 
 
 def _dead_doc(item: InputItem | Document) -> Document:

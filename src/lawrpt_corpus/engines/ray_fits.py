@@ -166,18 +166,29 @@ def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> ExactDedupS
 
 
 # -- Dedup ---------------------------------------------------------------------------------
-_DEDUP_COLUMNS = ["seq", "id", "n_chars", "n_removed", "n_sh", "n_content", "hash", "source"]
+_DEDUP_COLUMNS = [
+    "seq",
+    "id",
+    "n_chars",
+    "n_removed",
+    "n_sh",
+    "n_content",
+    "hash",
+    "source",
+    "n_noise",
+]
 
 
 def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
     """Ray task: each document's ``Dedup`` columns and MinHash signature."""
     docs = RayContext.documents(batch)
-    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 8
+    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 9
     table = {"seq": pa.array(c[0], pa.int64()), "id": pa.array(c[1], pa.uint64())}
     for i in range(2, 6):
         table[_DEDUP_COLUMNS[i]] = pa.array(c[i], pa.int64())
     table["hash"] = pa.array(c[6], pa.binary(16))
     table["source"] = pa.array(c[7], pa.binary())
+    table["n_noise"] = pa.array(c[8], pa.int64())
     sigs = [step.prepared(d)[3] for d in docs]
     table["sig"] = pa.array(sigs, pa.binary())
     # the verification source: the comparison key, for documents that take part in LSH
@@ -201,7 +212,7 @@ def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
     off = np.zeros(len(sources) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sources], out=off[1:])
     cols: dict[str, Any] = {"seq": seq[order], "id": _column(tables, "id", np.uint64)[order]}
-    for name in ("n_chars", "n_removed", "n_sh", "n_content"):
+    for name in ("n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
         cols[name] = _column(tables, name, np.int64)[order]
     cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)[order]
     cols["src_blob"] = b"".join(sources)

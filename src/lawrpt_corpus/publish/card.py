@@ -146,6 +146,8 @@ def render(meta: dict[str, Any], summary: dict[str, Any]) -> str:
         _dist(dist.get("admin_level", {})),
         "\n### Input encodings\n",
         _dist(dist.get("encoding", {})),
+        "\n### Input formats\n",
+        _dist(dist.get("format", {})),
         "\n## Pipeline\n",
         "\n".join(step_lines),
         "\nThe full parameters, dependency versions and timings are in `build.json`; "
@@ -154,6 +156,9 @@ def render(meta: dict[str, Any], summary: dict[str, Any]) -> str:
         "## Known limitations\n",
         "- Metadata is extracted from the text only; a field is null when the text gives no "
         "evidence. Placeholder names (XX市) are kept as written and flagged.\n"
+        "- PDFs are read from their text layer: scanned PDFs and OFDs whose text is drawn as "
+        "paths are rejected (`no_text_layer`), there is no OCR; legacy DOC/WPS files are "
+        "rejected with a hint to convert them.\n"
         "- Boilerplate rules favour precision: some site chrome may remain; candidate "
         "repeated lines are listed in `build.json`.\n"
         "- Texts are as published by the issuing bodies; check the source site's terms "
