@@ -68,6 +68,9 @@ def _body_ok(text: str) -> None:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"), "a.WPS", "wps"),
         (b"PK\x03\x04broken", "a.docx", "docx"),
         (b"PK\x03\x04broken", "a.bin", "zip"),
+        (b"\x00\x01\x02\x03" * 8, "notes.xyz", "xyz"),
+        (b"\x00\x01\x02\x03" * 8, "notes.txt", "txt"),
+        ("法治政府建设年度报告".encode("utf-16-le"), "a.dat", "txt"),
     ],
 )
 def test_sniff_decides_by_bytes_before_name(raw: bytes, name: str, expected: str) -> None:
@@ -252,7 +255,7 @@ def test_folder_scan_takes_every_file_and_names_unknown_formats(tmp_path: Path) 
     assert manifest["sub/REPORT.TXT"]["format"] == "txt"
     assert manifest["photo.jpg"]["reason"] == "unsupported_format:jpg"
     assert manifest["table.xlsx"]["reason"] == "unsupported_format:zip"
-    assert manifest["notes.xyz"]["status"] == "rejected"
+    assert manifest["notes.xyz"]["reason"] == "unsupported_format:xyz"
 
 
 def test_glob_patterns_expand_braces_and_match_case_insensitively(tmp_path: Path) -> None:
