@@ -449,3 +449,13 @@ def test_bad_inputs_of_every_format_each_get_a_row_and_the_build_goes_on(tmp_pat
     warc = sorted(r["reason"] for r in rows if r["format"] == "warc-record")
     assert warc == ["broken_record", "skipped:warc-request", "unsupported_format:png"]
     assert len(rows) == 7 + 3  # seven files, three WARC records
+
+
+@pytest.mark.parametrize(
+    "meta", ['name="PubDate"', 'name="firstpublishedtime"', 'property="article:published_time"']
+)
+def test_publication_date_meta_names(meta: str) -> None:
+    html = f'<html><head><meta {meta} content="2024-03-28 10:00:00"></head><body>'
+    html += "<p>二〇二三年法治政府建设年度报告，全面推进依法行政，各项工作取得积极成效。</p>"
+    doc = default_pipeline().process_bytes("p.html", (html + "</body></html>").encode())
+    assert doc.page is not None and doc.page.published == "2024-03-28"
