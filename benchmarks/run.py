@@ -646,6 +646,9 @@ def run_size(n: int, args: argparse.Namespace, me: list[str]) -> dict[str, Any]:
     if m["returncode"] == 0:
         try:
             res["quality"] = quality(build_out, corpus)
+            from bench_metadata import truth_quality  # real titles/issuers, labeled
+
+            res["quality"]["metadata_truth"] = truth_quality()["all"]
         except Exception as exc:  # report, never lose the timings
             res["quality"] = {"error": f"{type(exc).__name__}: {exc}"}
     shutil.rmtree(build_out, ignore_errors=True)
@@ -871,6 +874,16 @@ def render(results: dict[str, Any]) -> str:
                 f"{k} {_pct(v['filled'])} / {_pct(v['right'])}" for k, v in q["metadata"].items()
             ),
         ]
+        if "metadata_truth" in q:
+            mtq = q["metadata_truth"]
+            lines.append(
+                f"* metadata on the labeled truth set ({mtq['rows']} real titles/issuers; "
+                "precision / coverage): "
+                + ", ".join(
+                    f"{k} {_pct(v['precision'])} / {_pct(v['coverage'])}"
+                    for k, v in mtq["fields"].items()
+                )
+            )
     lines += ["", "Targets:", "", "| target | measured | met |", "|---|---|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {t['met']} |")

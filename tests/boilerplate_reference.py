@@ -15,6 +15,7 @@ import bisect
 from lawrpt_corpus.boilerplate import StripBoilerplate
 from lawrpt_corpus.boilerplate._lines import line_starts, whole_line_spans
 from lawrpt_corpus.boilerplate.ruleset import Rule
+from lawrpt_corpus.boilerplate.strip import with_brackets
 from lawrpt_corpus.document import Document
 from lawrpt_corpus.text.chars import is_chinese
 
@@ -149,7 +150,7 @@ def _inline_spans(
             if removed_by[i] is None:
                 found.setdefault(i, []).append((start, end, rule))
     for i in list(found):
-        cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
+        cuts = with_brackets(text, sorted(found[i], key=lambda s: (s[0], -s[1])))
         line = stripped[i]
         rest = []
         pos = starts[i]

@@ -308,7 +308,7 @@ def _inline_spans(
             if removed_by[i] is None:
                 found.setdefault(i, []).append((start, end, rule))
     for i in list(found):
-        cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
+        cuts = with_brackets(text, sorted(found[i], key=lambda s: (s[0], -s[1])))
         line = stripped[i]
         rest = []
         pos = starts[i]
@@ -338,6 +338,21 @@ def _inline_spans(
 
 
 _INDENT = " \t\u3000"
+#: bracket pairs a watermark sits in (【范文网 www.x.com】): emptied, they go with the cut
+_PAIRS = dict(zip("【[［〔〖(（「", "】]］〕〗)）」", strict=True))
+
+
+def with_brackets(text: str, cuts: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """``cuts`` (sorted) with each cut that fills a bracket pair exactly widened to take the
+    pair too: ``…，【范文网 www.x.com】为…`` loses ``【范文网 www.x.com】``, not only its inside
+    (an empty ``【】`` would be left in the sentence)."""
+    out = []
+    n = len(text)
+    for start, end, rule in cuts:
+        if 0 < start and end < n and _PAIRS.get(text[start - 1]) == text[end]:
+            start, end = start - 1, end + 1
+        out.append((start, end, rule))
+    return out
 
 
 def _raw_line(text: str, starts: list[int], i: int) -> str:
