@@ -100,6 +100,8 @@ def test_jsonl_records_are_inputs_with_url_sources(tmp_path: Path, seed_texts) -
         fh.write("not json\n")
         fh.write(json.dumps({"text": texts[1], "id": "r2"}) + "\n")
         fh.write(json.dumps({"no_text": 1}) + "\n")
+        fh.write(json.dumps({"text": 12}) + "\n")
+        fh.write(json.dumps(["text"]) + "\n")
     out = tmp_path / "out"
     build([path], out, workers=1)
     manifest = _rows(out, "manifest")
@@ -108,9 +110,17 @@ def test_jsonl_records_are_inputs_with_url_sources(tmp_path: Path, seed_texts) -
         "records.jsonl.gz#L2",
         "records.jsonl.gz#r2",
         "records.jsonl.gz#L4",
+        "records.jsonl.gz#L5",
+        "records.jsonl.gz#L6",
     ]
-    assert [r["status"] for r in manifest] == ["kept", "rejected", "kept", "rejected"]
-    assert manifest[1]["reason"] == "bad_record"
+    assert [r["status"] for r in manifest] == ["kept", "rejected", "kept"] + ["rejected"] * 3
+    # a rejected record says why, so a user can fix the crawl
+    assert [r["reason"] for r in manifest if r["status"] == "rejected"] == [
+        "bad_record:invalid_json",
+        "bad_record:no_text",
+        "bad_record:text_not_string",
+        "bad_record:not_an_object",
+    ]
     data = _rows(out, "data")
     assert data[0]["raw_sha256"] == __import__("hashlib").sha256(texts[0].encode()).hexdigest()
 

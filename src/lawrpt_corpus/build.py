@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -14,11 +16,12 @@ from typing import Any
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, iter_inputs
+from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, InputItem, iter_inputs
 from .pipeline import Pipeline
 from .publish import card, report
-from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
+from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy, saved_chunks
 
+log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/lawrpt-corpus")
 _DEPENDENCIES = (
     "regex",
@@ -122,19 +125,42 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def check_out(out: Path, overwrite: bool) -> None:
-    """Refuse an output that exists (unless ``overwrite``) or cannot be written."""
+def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse an output that exists (unless ``overwrite``) or cannot be written.
+
+    Also refused, because replacing them would destroy something that is not a build: the
+    current folder or one of its parents, the file system root, a folder that holds an
+    input, and a place under something that is not a folder (``/dev/null/x``).
+    """
+    resolved = out.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents or resolved == Path(resolved.anchor):
+        raise BuildError(f"output {out} is the current folder or one of its parents")
+    for p in inputs:
+        real = p.resolve()
+        if real == resolved or resolved in real.parents:
+            raise BuildError(f"output {out} holds the input {p}; choose another --out")
     if out.exists():
         if not overwrite:
             raise BuildError(f"output {out} exists; pass --overwrite to replace it")
         if not out.is_dir():
             raise BuildError(f"output {out} exists and is not a folder")
-    parent = out.parent if str(out.parent) else Path(".")
-    probe = parent
-    while not probe.exists():
+    probe = resolved.parent
+    while not probe.exists() and not probe.is_symlink():
         probe = probe.parent
-    if not os.access(probe, os.W_OK):
+    if not probe.is_dir():
+        raise BuildError(f"output {out} cannot be created: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
         raise BuildError(f"output {out} is not writable")
+
+
+def _first_or_none(items: Iterator[InputItem]) -> Iterator[InputItem] | None:
+    """``items`` unchanged, or None when it yields nothing (no input found)."""
+    try:
+        first = next(items)
+    except StopIteration:
+        return None
+    return itertools.chain([first], items)
 
 
 def build(
@@ -169,16 +195,28 @@ def build(
         if not p.exists() and not p.is_symlink():
             raise BuildError(f"input {p} does not exist")
     out = Path(out)
-    check_out(out, overwrite)
+    check_out(out, overwrite, paths)
+    t_start = time.perf_counter()
+    found = _first_or_none(iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out]))
+    if found is None:
+        where = ", ".join(str(p) for p in paths)
+        raise BuildError(f"no inputs found in {where} (files matching {glob!r} or .jsonl)")
+    items = found
     pipeline = pipeline or default_pipeline()
     engine = engine or LocalEngine(workers)
-
-    t_start = time.perf_counter()
-    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out])
+    if not resume and (n_saved := saved_chunks(out)):
+        log.warning(
+            "%s has %d saved chunk(s) of an interrupted build; starting over discards them "
+            "(run the same command with --resume to continue from them instead)",
+            out,
+            n_saved,
+        )
     try:
         writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
     except OutputBusy as exc:
         raise BuildError(str(exc)) from None
+    except OSError as exc:
+        raise BuildError(f"cannot write output {out}: {exc.strerror or exc}") from None
     stats = _Stats()
     if progress is not None:
         engine.on_progress = progress
@@ -221,6 +259,15 @@ def build(
         writer.write_text("README.md", card.render(meta, summary))
         writer.write_json("build.json", summary)
         writer.commit()
+        if stats.status[KEPT] == 0:
+            log.warning(
+                "no document was kept (%d inputs: %d rejected, %d duplicates); %s holds an "
+                "empty default config and the manifest says why",
+                stats.inputs,
+                stats.status["rejected"],
+                stats.status[DUPLICATE],
+                out,
+            )
     except BaseException:
         writer.abort(keep_checkpoint=True)
         raise

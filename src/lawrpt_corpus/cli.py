@@ -17,12 +17,21 @@ from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, count_inputs
 log = logging.getLogger("lawrpt_corpus")
 
 
+def _prog() -> str:
+    """``lawrpt-corpus`` when run as the console script, else ``python -m lawrpt_corpus``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name.startswith("lawrpt-corpus") else "python -m lawrpt_corpus"
+
+
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(
-        prog="python -m lawrpt_corpus",
+        prog=_prog(),
         description="Turn scraped Chinese rule-of-law work reports into a clean, "
         "deduplicated Hugging Face dataset.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
@@ -244,9 +253,29 @@ def _run_build(args: argparse.Namespace) -> int:
         except BuildError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            progress.stop()
+            print(_interrupted(Path(args.out or DEFAULT_OUT)), file=sys.stderr)
+            return 130
+        except OSError as exc:  # the output's disk or folder failed mid-build
+            print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
+            return 1
     if not args.quiet:
         _print_summary(result)
     return 0
+
+
+def _interrupted(out: Path) -> str:
+    """The one line printed on Ctrl-C: what was kept and how to continue."""
+    from .publish.writer import saved_chunks
+
+    n = saved_chunks(out)
+    if n:
+        return (
+            f"interrupted: {n} checkpoint chunk(s) saved; run the same command with "
+            "--resume to continue from them"
+        )
+    return "interrupted before the first checkpoint; nothing was written"
 
 
 def _print_summary(result: BuildResult) -> None:
@@ -323,8 +352,16 @@ def _run_inspect(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(levelname)s: %(message)s")
     if args.command == "build":
         return _run_build(args)
     if args.command == "push":

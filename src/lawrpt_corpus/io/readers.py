@@ -161,7 +161,10 @@ def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> I
 
     A record's raw bytes are its ``text`` encoded as UTF-8; its source is its ``url`` when
     present, else ``<file>#<id>`` or ``<file>#L<line number>``. Lines that are not JSON
-    objects with a string ``text`` become rejected items (``bad_record``).
+    objects with a string ``text`` become rejected items whose reason says why:
+    ``bad_record:invalid_json`` (not JSON, or not UTF-8), ``bad_record:not_an_object`` (JSON,
+    but not an object), ``bad_record:no_text`` (no ``text`` field) or
+    ``bad_record:text_not_string`` (``text`` is a number, list, null, ...).
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
@@ -178,9 +181,13 @@ def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
     try:
         record = json.loads(line)
     except (ValueError, UnicodeDecodeError):
-        return InputItem(fallback, error="bad_record", n_bytes=len(line))
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        return InputItem(fallback, error="bad_record", n_bytes=len(line))
+        return InputItem(fallback, error="bad_record:invalid_json", n_bytes=len(line))
+    if not isinstance(record, dict):
+        return InputItem(fallback, error="bad_record:not_an_object", n_bytes=len(line))
+    if "text" not in record:
+        return InputItem(fallback, error="bad_record:no_text", n_bytes=len(line))
+    if not isinstance(record["text"], str):
+        return InputItem(fallback, error="bad_record:text_not_string", n_bytes=len(line))
     url = record.get("url")
     rid = record.get("id")
     if isinstance(url, str) and url:

@@ -78,9 +78,12 @@ class _ShardedParquet:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        if not self.paths:  # an empty config still gets one (empty) shard
+        if not self.paths:
+            # An empty config still gets one shard, with the schema and no row group: a
+            # row group of 0 rows makes readers that size batches by the first row group
+            # (``datasets``' parquet builder) fail with "BatchSize must be greater than 0".
             path = self.folder / f"{self.prefix}-00000.tmp"
-            pq.write_table(self.schema.empty_table(), path, compression="zstd")
+            pq.ParquetWriter(path, self.schema, compression="zstd").close()
             self.paths.append(path)
         n = len(self.paths)
         names = []
@@ -89,6 +92,20 @@ class _ShardedParquet:
             path.rename(final)
             names.append(final.relative_to(self.folder.parent).as_posix())
         return names
+
+
+def staging_dir(out: str | os.PathLike[str]) -> Path:
+    """The staging folder of ``out``: ``.<name>.partial`` beside it."""
+    out = Path(out)
+    return out.parent / f".{out.name}.partial"
+
+
+def saved_chunks(out: str | os.PathLike[str]) -> int:
+    """How many complete checkpoint chunks an interrupted build of ``out`` left (0 if none)."""
+    try:
+        return sum(1 for _ in (staging_dir(out) / "spill").glob("chunk-*.pkl"))
+    except OSError:
+        return 0
 
 
 class OutputBusy(Exception):
@@ -119,7 +136,7 @@ class DatasetWriter:
         resume: bool = False,
     ):
         self.out = Path(out)
-        self.staging = self.out.parent / f".{self.out.name}.partial"
+        self.staging = staging_dir(self.out)
         lock = self.staging / "lock"
         if lock.exists():
             try:
