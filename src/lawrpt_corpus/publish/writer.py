@@ -6,8 +6,8 @@ is moved aside first and deleted last). A crash therefore never leaves a folder 
 that looks complete, and never destroys the previous dataset before the new one is whole.
 
 The staging folder also holds the engine's checkpoint (``spill/``), which ``--resume``
-reuses, and a ``lock`` with the writer's pid: a second build on the same ``out`` while the
-first is alive is refused.
+reuses. ``.<name>.lock`` beside ``out`` is an OS file lock held while a build writes: a
+second build on the same ``out`` while the first is alive is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import BaseFileLock
 
 from ..document import Document
 from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
@@ -112,21 +113,48 @@ class OutputBusy(Exception):
     """Another live build is writing the same output folder."""
 
 
-def _alive(pid: int) -> bool:
+def lock_path(out: str | os.PathLike[str]) -> Path:
+    """The lock file of ``out``: ``.<name>.lock`` beside it (outside the staging folder, which
+    is emptied and renamed while the lock is held)."""
+    out = Path(out)
+    return out.parent / f".{out.name}.lock"
+
+
+def acquire_output_lock(out: str | os.PathLike[str]) -> BaseFileLock:
+    """Take the output lock of ``out`` at once, or raise :class:`OutputBusy`.
+
+    An OS file lock (``filelock``: ``flock`` on POSIX, ``msvcrt`` on Windows): taking it is
+    one atomic system call, so of two builds started at the same moment exactly one wins
+    (a check-then-write pid file let both win), and the kernel releases it when its
+    process dies, so a killed build leaves no stale lock.
+    """
+    from filelock import FileLock, Timeout
+
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        lock.acquire()
+    except Timeout:
+        pid = _read_pid(staging_dir(out) / "pid")
+        who = f"pid {pid}" if pid else "another process"
+        raise OutputBusy(f"another build ({who}) is writing {out}") from None
+    return lock
+
+
+def _read_pid(path: Path) -> int:
+    try:
+        return int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 class DatasetWriter:
     """Streams documents into a staging folder; :meth:`commit` moves it to ``out``.
 
     ``resume=True`` keeps the staging folder's checkpoint (``spill/``) from an interrupted
-    build; the shards are always rewritten.
+    build; the shards are always rewritten. The writer holds the output lock (see
+    :func:`acquire_output_lock`) from construction to :meth:`commit` or :meth:`abort`.
     """
 
     def __init__(
@@ -137,14 +165,14 @@ class DatasetWriter:
     ):
         self.out = Path(out)
         self.staging = staging_dir(self.out)
-        lock = self.staging / "lock"
-        if lock.exists():
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise OutputBusy(f"another build (pid {pid}) is writing {self.out}")
+        self._lock = acquire_output_lock(self.out)
+        try:
+            self._prepare(shard_rows, resume)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _prepare(self, shard_rows: int, resume: bool) -> None:
         if self.staging.exists():
             for child in self.staging.iterdir():
                 if child.name == "spill" and resume:
@@ -154,7 +182,8 @@ class DatasetWriter:
                 else:
                     child.unlink()
         self.staging.mkdir(parents=True, exist_ok=True)
-        lock.write_text(str(os.getpid()))
+        # who holds the lock, for the "another build (pid N)" message
+        (self.staging / "pid").write_text(str(os.getpid()))
         self.spill_dir = self.staging / "spill"
         self.data = _ShardedParquet(self.staging / "data", "train", DATA_SCHEMA, shard_rows)
         self.manifest = _ShardedParquet(
@@ -178,7 +207,7 @@ class DatasetWriter:
     def commit(self) -> Path:
         """Atomically replace ``out`` with the staged folder."""
         shutil.rmtree(self.spill_dir, ignore_errors=True)
-        (self.staging / "lock").unlink(missing_ok=True)
+        (self.staging / "pid").unlink(missing_ok=True)
         old = None
         if self.out.exists():
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
@@ -186,13 +215,17 @@ class DatasetWriter:
         os.rename(self.staging, self.out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        self._lock.release()
         return self.out
 
     def abort(self, keep_checkpoint: bool = False) -> None:
         """Remove the staging folder (or all but the checkpoint, for a later ``--resume``)."""
-        if keep_checkpoint and self.spill_dir.exists():
-            for child in self.staging.iterdir():
-                if child.name != "spill":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-            return
-        shutil.rmtree(self.staging, ignore_errors=True)
+        try:
+            if keep_checkpoint and self.spill_dir.exists():
+                for child in self.staging.iterdir():
+                    if child.name != "spill":
+                        shutil.rmtree(child) if child.is_dir() else child.unlink()
+                return
+            shutil.rmtree(self.staging, ignore_errors=True)
+        finally:
+            self._lock.release()
