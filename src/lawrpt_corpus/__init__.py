@@ -30,6 +30,7 @@ from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
+#: The package version: the one place it is written (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 
 

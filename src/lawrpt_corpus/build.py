@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/lawrpt-corpus")
 _DEPENDENCIES = (
     "regex",
+    "ahocorasick-rs",
+    "filelock",
     "opencc",
     "chardet",
     "datasets",
@@ -116,8 +118,10 @@ class _Stats:
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("lawrpt_corpus", *_DEPENDENCIES):
+    from . import __version__
+
+    out = {"lawrpt_corpus": __version__}  # this code's version, not an installed copy's
+    for name in _DEPENDENCIES:
         try:
             out[name] = importlib_metadata.version(name)
         except importlib_metadata.PackageNotFoundError:
