@@ -184,11 +184,3 @@ def test_a_step_that_raises_costs_only_its_document(tmp_path: Path, seeds_dir) -
     manifest = {r["source"]: r for r in _rows(out, "manifest")}
     assert manifest["002_deec5caec2a6a417.txt"]["reason"] == "error:boom"
     assert sum(r["status"] == "kept" for r in manifest.values()) == 4
-
-
-def test_card_features_are_written_as_datasets_writes_them() -> None:
-    from lawrpt_corpus.publish.schema import hf_features
-
-    for schema in (DATA_SCHEMA, MANIFEST_SCHEMA):
-        expected = datasets.Features.from_arrow_schema(schema)._to_yaml_list()
-        assert hf_features(schema) == expected

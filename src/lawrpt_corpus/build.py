@@ -181,6 +181,7 @@ def build(
     shard_rows: int = DEFAULT_SHARD_ROWS,
     checkpoint_every: int = SPILL_CHUNK,
     progress: Callable[[str, int], None] | None = None,
+    license: str = card.LICENSE,
 ) -> BuildResult:
     """Build the dataset folder ``out`` from ``inputs`` (default: the seed reports).
 
@@ -189,8 +190,9 @@ def build(
     checkpointed every ``checkpoint_every`` inputs in the staging folder; after a crash or
     kill, ``resume=True`` continues from the last checkpoint and writes the same rows as an
     uninterrupted build. ``progress(stage, done)`` is called as documents move through the
-    stages (see :attr:`Engine.on_progress`). Raises :class:`BuildError` for unusable
-    arguments; a bad input never raises.
+    stages (see :attr:`Engine.on_progress`). ``license`` is the card's Hub licence id
+    (default ``other``, explained by a ``LICENSE.md`` in the folder). Raises
+    :class:`BuildError` for unusable arguments; a bad input never raises.
     """
     from . import default_pipeline
 
@@ -198,6 +200,10 @@ def build(
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise BuildError(f"input {p} does not exist")
+    try:
+        card.check_license(license)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
     out = Path(out)
     check_out(out, overwrite, paths)
     t_start = time.perf_counter()
@@ -247,20 +253,20 @@ def build(
             "timings": {k: round(v, 4) for k, v in engine.timings.items()},
             "resumed_inputs": engine.resumed,
         }
-        data_bytes = sum((writer.staging / f).stat().st_size for f in data_files)
-        manifest_bytes = sum((writer.staging / f).stat().st_size for f in manifest_files)
-        meta = card.front_matter(
-            data_files,
-            manifest_files,
-            n_kept=stats.status[KEPT],
-            n_inputs=stats.inputs,
-            data_bytes=data_bytes,
-            manifest_bytes=manifest_bytes,
+        d, m = writer.data, writer.manifest
+        meta = card.card_data(
+            card.default_configs(
+                (data_files, stats.status[KEPT], d.num_bytes, d.download_size),
+                (manifest_files, stats.inputs, m.num_bytes, m.download_size),
+            ),
+            license=license,
         )
         summary["timings"]["publish"] = round(time.perf_counter() - t0, 4)
         report.write_report(writer.staging, summary)
         summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
         writer.write_text("README.md", card.render(meta, summary))
+        if meta.license == "other":
+            writer.write_text(card.LICENSE_FILE, card.LICENSE_TEXT)
         writer.write_json("build.json", summary)
         writer.commit()
         if stats.status[KEPT] == 0:

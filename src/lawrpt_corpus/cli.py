@@ -91,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="extra boilerplate rule pack (TOML, see docs/boilerplate.md); repeatable",
     )
+    b.add_argument(
+        "--license",
+        default="other",
+        metavar="ID",
+        help="the dataset card's Hub licence id, e.g. cc-by-4.0 (default: other, with a "
+        "LICENSE.md that says the texts are the issuing bodies' publications)",
+    )
     b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     b.add_argument(
         "--resume",
@@ -249,6 +256,7 @@ def _run_build(args: argparse.Namespace) -> int:
                 resume=args.resume,
                 checkpoint_every=args.checkpoint_every,
                 progress=tick if show else None,
+                license=args.license,
             )
         except BuildError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -80,7 +80,14 @@ def push(
                 folder_path=str(path),
                 revision=revision,
                 commit_message=message or "Upload lawrpt_corpus build",
-                allow_patterns=["README.md", "build.json", "report.html", "data/*", "manifest/*"],
+                allow_patterns=[
+                    "README.md",
+                    "LICENSE.md",
+                    "build.json",
+                    "report.html",
+                    "data/*",
+                    "manifest/*",
+                ],
             )
         )
     except HfHubHTTPError as exc:

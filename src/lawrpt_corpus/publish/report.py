@@ -340,8 +340,8 @@ def figures(summary: dict[str, Any], agg: dict[str, Any]) -> dict[str, Any]:
             if isinstance(width_dist, dict) and width_dist
             else _histogram(
                 agg["widths"],
-                "width profile (share of full-width forms, kept documents)",
-                "width profile",
+                "width profile (share of half-width , ; : ! ? ( ) next to Han, as input)",
+                "share of half-width marks (1 = all half-width, 0 = all full-width)",
                 "no width profile recorded in this build",
             )
         ),

@@ -50,6 +50,9 @@ class _ShardedParquet:
         self._writer: pq.ParquetWriter | None = None
         self._in_shard = 0
         self._buffer: list[dict[str, Any]] = []
+        #: set by :meth:`close`: Arrow bytes as ``datasets`` counts them, and file bytes
+        self.num_bytes = 0
+        self.download_size = 0
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, row: dict[str, Any]) -> None:
@@ -92,7 +95,17 @@ class _ShardedParquet:
             final = path.with_name(f"{self.prefix}-{i:05d}-of-{n:05d}.parquet")
             path.rename(final)
             names.append(final.relative_to(self.folder.parent).as_posix())
+            self.download_size += final.stat().st_size
+            self.num_bytes += arrow_nbytes(final)
         return names
+
+
+def arrow_nbytes(path: Path) -> int:
+    """The split bytes ``datasets`` records for a parquet file: the Arrow size of each row
+    group as read back (which is what its parquet builder hands to its writer). One row group
+    in memory at a time."""
+    pf = pq.ParquetFile(path)
+    return sum(pf.read_row_group(i).nbytes for i in range(pf.metadata.num_row_groups))
 
 
 def staging_dir(out: str | os.PathLike[str]) -> Path:
