@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from .boilerplate import RepeatedLines, StripBoilerplate
 from .build import BuildError, BuildResult, build
+from .datasets_map import CleanBatch
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
 from .document import Document, Edit, PageMeta, Removal
@@ -55,6 +56,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
 __all__ = [
     "BuildError",
     "BuildResult",
+    "CleanBatch",
     "CorpusStep",
     "DecodeStep",
     "Dedup",

@@ -17,6 +17,14 @@ from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
 from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, InputItem, iter_inputs
+from .io.records import (
+    DEFAULT_TEXT_COLUMN,
+    HubDataset,
+    RecordsError,
+    is_hub,
+    iter_hub,
+    open_hub,
+)
 from .pipeline import Pipeline
 from .publish import card, report
 from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy, saved_chunks
@@ -158,6 +166,24 @@ def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
         raise BuildError(f"output {out} is not writable")
 
 
+def _iter_specs(
+    specs: Sequence[Path | HubDataset],
+    glob: str,
+    max_bytes: int,
+    exclude: Sequence[Path],
+    text_column: str,
+) -> Iterator[InputItem]:
+    """The input items of every spec, in the order given (a Hub dataset is opened when its
+    turn comes; the first one is opened before the build starts, by the peek)."""
+    for spec in specs:
+        if isinstance(spec, HubDataset):
+            yield from iter_hub(spec, text_column, max_bytes)
+        else:
+            yield from iter_inputs(
+                [spec], glob=glob, max_bytes=max_bytes, exclude=exclude, text_column=text_column
+            )
+
+
 def _first_or_none(items: Iterator[InputItem]) -> Iterator[InputItem] | None:
     """``items`` unchanged, or None when it yields nothing (no input found)."""
     try:
@@ -182,6 +208,8 @@ def build(
     checkpoint_every: int = SPILL_CHUNK,
     progress: Callable[[str, int], None] | None = None,
     license: str = card.LICENSE,
+    text_column: str = DEFAULT_TEXT_COLUMN,
+    hf_split: str = "train",
 ) -> BuildResult:
     """Build the dataset folder ``out`` from ``inputs`` (default: the seed reports).
 
@@ -191,12 +219,23 @@ def build(
     kill, ``resume=True`` continues from the last checkpoint and writes the same rows as an
     uninterrupted build. ``progress(stage, done)`` is called as documents move through the
     stages (see :attr:`Engine.on_progress`). ``license`` is the card's Hub licence id
-    (default ``other``, explained by a ``LICENSE.md`` in the folder). Raises
+    (default ``other``, explained by a ``LICENSE.md`` in the folder). An input may be a
+    Hub dataset, ``hf://datasets/OWNER/NAME`` (its split ``hf_split``, streamed); parquet
+    files and Hub datasets give one input per row, whose text is ``text_column``. Raises
     :class:`BuildError` for unusable arguments; a bad input never raises.
     """
     from . import default_pipeline
 
-    paths = [Path(p) for p in inputs] if inputs else default_inputs()
+    specs: list[Path | HubDataset] = []
+    for given in inputs or default_inputs():
+        if is_hub(given):
+            try:
+                specs.append(HubDataset.parse(str(given), split=hf_split))
+            except ValueError as exc:
+                raise BuildError(str(exc)) from None
+        else:
+            specs.append(Path(given))
+    paths = [p for p in specs if isinstance(p, Path)]
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise BuildError(f"input {p} does not exist")
@@ -207,10 +246,20 @@ def build(
     out = Path(out)
     check_out(out, overwrite, paths)
     t_start = time.perf_counter()
-    found = _first_or_none(iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out]))
+    try:
+        for spec in specs:  # every Hub dataset opens, or the build does not start
+            if isinstance(spec, HubDataset):
+                open_hub(spec)
+        found = _first_or_none(
+            _iter_specs(specs, glob, max_bytes, exclude=[out], text_column=text_column)
+        )
+    except RecordsError as exc:
+        raise BuildError(str(exc)) from None
     if found is None:
-        where = ", ".join(str(p) for p in paths)
-        raise BuildError(f"no inputs found in {where} (files matching {glob!r} or .jsonl)")
+        where = ", ".join(str(p) for p in specs)
+        raise BuildError(
+            f"no inputs found in {where} (files matching {glob!r}, .jsonl or .parquet)"
+        )
     items = found
     pipeline = pipeline or default_pipeline()
     engine = engine or LocalEngine(workers)
@@ -244,7 +293,7 @@ def build(
             "workers": engine.workers,
             "versions": _versions(),
             "pipeline": pipeline.describe(),
-            "inputs": [str(p) for p in paths],
+            "inputs": [p.uri if isinstance(p, HubDataset) else str(p) for p in specs],
             "glob": glob,
             "max_bytes": max_bytes,
             "counts": stats.counts(),

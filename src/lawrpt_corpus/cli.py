@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -47,8 +48,25 @@ def _parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="folders (searched recursively), files, or .jsonl/.jsonl.gz files with a "
-        "'text' field (default: the bundled seed reports)",
+        help="folders (searched recursively), files, .jsonl/.jsonl.gz or .parquet files "
+        "(one input per record, text in --text-column), or hf://datasets/OWNER/NAME "
+        "(default: the bundled seed reports)",
+    )
+    b.add_argument(
+        "--hf-dataset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also read the Hub dataset OWNER/NAME (streamed; one input per row, its text in "
+        "--text-column); same as the INPUT hf://datasets/OWNER/NAME; repeatable",
+    )
+    b.add_argument("--hf-split", default="train", help="split of the Hub datasets (default: train)")
+    b.add_argument(
+        "--text-column",
+        default="text",
+        metavar="COL",
+        help="column holding the text (or raw bytes) in parquet and Hub dataset inputs "
+        "(default: text)",
     )
     b.add_argument(
         "--out",
@@ -219,11 +237,17 @@ def _run_build(args: argparse.Namespace) -> int:
         disable=not show,
         transient=True,
     )
+    from .io.records import HF_PREFIX, is_hub
+
+    inputs = list(args.inputs) + [
+        name if is_hub(name) else HF_PREFIX + name for name in args.hf_dataset
+    ]
     total = None
-    if show:
-        roots = [Path(p) for p in args.inputs] if args.inputs else default_inputs()
+    if show and not any(is_hub(p) for p in inputs):  # a streamed Hub dataset has no length
+        roots = [Path(p) for p in inputs] if inputs else default_inputs()
         total = count_inputs([p for p in roots if p.exists()], args.glob)
-    with progress:
+    # not entered when hidden: rich before 14 writes a newline on stop even when disabled
+    with progress if show else contextlib.nullcontext():
         task = progress.add_task("reading", total=total, rate=0.0)
         current = {"stage": ""}
         started = {"t": time.perf_counter()}
@@ -245,7 +269,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
         try:
             result = build(
-                args.inputs or None,
+                inputs or None,
                 args.out or DEFAULT_OUT,
                 workers=args.workers,
                 engine=engine,
@@ -257,6 +281,8 @@ def _run_build(args: argparse.Namespace) -> int:
                 checkpoint_every=args.checkpoint_every,
                 progress=tick if show else None,
                 license=args.license,
+                text_column=args.text_column,
+                hf_split=args.hf_split,
             )
         except BuildError as exc:
             print(f"error: {exc}", file=sys.stderr)

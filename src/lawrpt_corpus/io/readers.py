@@ -63,27 +63,41 @@ def _file_item(path: Path, source: str, max_bytes: int) -> InputItem:
     return InputItem(source, path=str(path), n_bytes=st.st_size)
 
 
+def _is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith(".parquet")
+
+
+def _iter_records(path: Path, source: str, max_bytes: int, text_column: str) -> Iterator[InputItem]:
+    if _is_jsonl(path):
+        return iter_jsonl(path, source, max_bytes)
+    from .records import iter_parquet  # records imports this module
+
+    return iter_parquet(path, source, text_column, max_bytes)
+
+
 def iter_inputs(
     paths: Sequence[str | os.PathLike[str]],
     glob: str = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: Sequence[str | os.PathLike[str]] = (),
+    text_column: str = "text",
 ) -> Iterator[InputItem]:
     """Yield every input under ``paths`` in a stable order.
 
     A directory contributes its files matching ``glob`` (recursively, sorted by relative
-    path) and every ``.jsonl``/``.jsonl.gz`` file; a file given directly is always taken.
-    ``source`` is the path relative to the root it was found under (for a file given
-    directly: its name), or a JSONL record's ``url``. Directories under ``exclude`` (for
-    example the output folder) are skipped.
+    path) and every ``.jsonl``/``.jsonl.gz`` and ``.parquet`` file (one input per record;
+    a parquet row's text is its ``text_column``, see :mod:`.records`); a file given
+    directly is always taken. ``source`` is the path relative to the root it was found
+    under (for a file given directly: its name), or a record's ``url``. Directories under
+    ``exclude`` (for example the output folder) are skipped.
     """
     excluded = {os.path.realpath(p) for p in exclude}
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
-            yield from _iter_dir(root, glob, max_bytes, excluded)
-        elif _is_jsonl(root):
-            yield from iter_jsonl(root, root.name, max_bytes)
+            yield from _iter_dir(root, glob, max_bytes, excluded, text_column)
+        elif _is_jsonl(root) or _is_parquet(root):
+            yield from _iter_records(root, root.name, max_bytes, text_column)
         else:
             yield _file_item(root, root.name, max_bytes)
 
@@ -103,7 +117,16 @@ def count_inputs(
         root = Path(raw)
         listed = _list_dir(root, glob, excluded) if root.is_dir() else [(root.name, root)]
         for source, path in listed:
-            n += _count_jsonl(path) if _is_jsonl(path) and not source.endswith("/") else 1
+            if source.endswith("/"):
+                n += 1
+            elif _is_jsonl(path):
+                n += _count_jsonl(path)
+            elif _is_parquet(path):
+                from .records import count_parquet
+
+                n += count_parquet(path)
+            else:
+                n += 1
     return n
 
 
@@ -116,12 +139,14 @@ def _count_jsonl(path: Path) -> int:
         return 1
 
 
-def _iter_dir(root: Path, glob: str, max_bytes: int, excluded: set[str]) -> Iterator[InputItem]:
+def _iter_dir(
+    root: Path, glob: str, max_bytes: int, excluded: set[str], text_column: str = "text"
+) -> Iterator[InputItem]:
     for source, path in _list_dir(root, glob, excluded):
         if source.endswith("/"):
             yield InputItem(source, error="unreadable:directory")
-        elif _is_jsonl(path):
-            yield from iter_jsonl(path, source, max_bytes)
+        elif _is_jsonl(path) or _is_parquet(path):
+            yield from _iter_records(path, source, max_bytes, text_column)
         else:
             yield _file_item(path, source, max_bytes)
 
@@ -150,7 +175,7 @@ def _list_dir(root: Path, glob: str, excluded: set[str]) -> list[tuple[str, Path
                 is_dir = False
             if is_dir:
                 stack.append(path)
-            elif path.match(glob) or _is_jsonl(path):
+            elif path.match(glob) or _is_jsonl(path) or _is_parquet(path):
                 found.append((_source_name(path, root), path))
     found.sort(key=lambda item: item[0])
     return found

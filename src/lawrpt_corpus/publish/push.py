@@ -51,7 +51,7 @@ def push(
     if _offline():
         raise PushError("HF_HUB_OFFLINE is set: pushing needs the network; unset it to push")
     from huggingface_hub import HfApi, get_token
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import HfHubHTTPError
 
     if token is None and not get_token():
         raise PushError(
@@ -108,8 +108,7 @@ def push(
 
 def check_repo_id(repo_id: str) -> None:
     """Raise :class:`PushError` (one line) unless ``repo_id`` is a valid ``OWNER/NAME``."""
-    from huggingface_hub.errors import HFValidationError
-    from huggingface_hub.utils import validate_repo_id
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     owner, slash, name = repo_id.partition("/")
     problem = None
@@ -133,7 +132,7 @@ def _offline() -> bool:
 
 
 def _with_retries(fn: Callable[[], T], retries: int, backoff: float, token: str | None) -> T:
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import HfHubHTTPError
 
     for i in range(retries + 1):
         try:
