@@ -184,3 +184,22 @@ def test_a_step_that_raises_costs_only_its_document(tmp_path: Path, seeds_dir) -
     manifest = {r["source"]: r for r in _rows(out, "manifest")}
     assert manifest["002_deec5caec2a6a417.txt"]["reason"] == "error:boom"
     assert sum(r["status"] == "kept" for r in manifest.values()) == 4
+
+
+def test_shards_have_page_index_and_content_defined_chunking(tmp_path: Path, seeds_dir) -> None:
+    """As datasets writes parquet: page indexes always; CDC where pyarrow supports it, so a
+    re-pushed rebuild uploads only changed chunks to Xet storage."""
+    import pyarrow as pa
+
+    from lawrpt_corpus.publish.writer import CDC_OPTIONS, parquet_options
+
+    out = tmp_path / "out"
+    build([seeds_dir], out, workers=1)
+    cdc = int(pa.__version__.split(".")[0]) >= 21
+    assert ("use_content_defined_chunking" in parquet_options()) == cdc
+    for shard in [*(out / "data").glob("*.parquet"), *(out / "manifest").glob("*.parquet")]:
+        meta = pq.ParquetFile(shard).metadata
+        col = meta.row_group(0).column(0)
+        assert col.has_offset_index and col.has_column_index, shard
+        stored = (meta.metadata or {}).get(b"content_defined_chunking")
+        assert (json.loads(stored) == CDC_OPTIONS) if cdc else stored is None

@@ -73,5 +73,6 @@ def test_wheel_carries_version_licence_typing_seeds_and_script(tmp_path: Path) -
     assert metadata["License-File"] == "LICENSE"
     assert f"{info}/licenses/LICENSE" in names
     assert "lawrpt_corpus/py.typed" in names
+    assert "lawrpt_corpus/publish/data/plotly-basic.min.js" in names  # the report needs it
     assert any(n.startswith("lawrpt_corpus/_seeds/") for n in names)
     assert "lawrpt-corpus = lawrpt_corpus.cli:main" in entry_points

@@ -12,6 +12,7 @@ second build on the same ``out`` while the first is alive is refused.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -29,6 +30,38 @@ from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 #: Rows per data shard (about 100-200 MB of parquet for 10 KB reports).
 DEFAULT_SHARD_ROWS = 20_000
 _ROW_GROUP = 1_000
+
+
+#: Content-defined chunking of data pages, as ``datasets`` writes parquet (its
+#: ``config.DEFAULT_CDC_OPTIONS``): page boundaries follow the content, so a rebuilt shard
+#: whose rows mostly did not change has mostly the same pages, and a push to Xet storage
+#: uploads only the changed chunks.
+CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
+
+
+@functools.cache
+def parquet_options() -> dict[str, Any]:
+    """Writer options this pyarrow supports: always a page index (column and offset
+    indexes, so readers can skip pages), content-defined chunking from pyarrow 21."""
+    options: dict[str, Any] = {"compression": "zstd", "write_page_index": True}
+    schema = pa.schema([("x", pa.string())])
+    try:
+        pq.ParquetWriter(
+            pa.BufferOutputStream(), schema, use_content_defined_chunking=CDC_OPTIONS
+        ).close()
+    except TypeError:  # pyarrow < 21: no such option
+        return options
+    options["use_content_defined_chunking"] = CDC_OPTIONS
+    return options
+
+
+def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    options = parquet_options()
+    writer = pq.ParquetWriter(path, schema, **options)
+    if "use_content_defined_chunking" in options:
+        # the key datasets writes, so its tools know the file is chunked this way
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(CDC_OPTIONS)})
+    return writer
 
 
 def _batch(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
@@ -66,7 +99,7 @@ class _ShardedParquet:
             if self._writer is None:
                 path = self.folder / f"{self.prefix}-{len(self.paths):05d}.tmp"
                 self.paths.append(path)
-                self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+                self._writer = _open_parquet(path, self.schema)
                 self._in_shard = 0
             room = self.shard_rows - self._in_shard
             chunk, self._buffer = self._buffer[:room], self._buffer[room:]
@@ -87,7 +120,7 @@ class _ShardedParquet:
             # row group of 0 rows makes readers that size batches by the first row group
             # (``datasets``' parquet builder) fail with "BatchSize must be greater than 0".
             path = self.folder / f"{self.prefix}-00000.tmp"
-            pq.ParquetWriter(path, self.schema, compression="zstd").close()
+            _open_parquet(path, self.schema).close()
             self.paths.append(path)
         n = len(self.paths)
         names = []
