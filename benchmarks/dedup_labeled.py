@@ -329,8 +329,8 @@ def _end_to_end(items: list[Item]) -> None:
             d.text, d.seq = it.text, i
             step.prepare(d)
             docs.append(d)
-        step.fit(docs)
-        root = [int(step._dup_rep[i]) if step._dup_rep[i] >= 0 else i for i in range(len(items))]
+        rep = step.fit(docs).dup_rep
+        root = [int(rep[i]) if rep[i] >= 0 else i for i in range(len(items))]
         pred, label = [], []
         for a, b in combinations(range(len(items)), 2):
             pred.append(root[a] == root[b])

@@ -483,7 +483,16 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
     def share(a: int, b: int) -> float | None:
         return round(a / b, 4) if b else None
 
+    # what the generalizing layers (issue #18) removed: build.json's removals by rule family
+    by_rule = json.loads((build_out / "build.json").read_text(encoding="utf-8"))["counts"]
+    layers: dict[str, int] = {}
+    for rule, count in (by_rule.get("removals_by_rule") or {}).items():
+        family = rule.split(".")[0]
+        if family in ("template", "span", "block", "mirror", "repeated-line"):
+            layers[family] = layers.get(family, 0) + count
+
     return {
+        "layer_removals": dict(sorted(layers.items())),
         "decoded_by_codec": {k: share(*v) for k, v in sorted(dec.items())},
         "duplicates": {
             "caught_by_kind": {k: share(*v) for k, v in sorted(kinds.items())},
@@ -829,6 +838,9 @@ def render(results: dict[str, Any]) -> str:
             f"reports with exactly one kept file: {_pct(d['kept_groups_ok'])}",
             "* inserted boilerplate lines still in the kept text: "
             + _shares(q["boilerplate_left"]),
+            "* removals by the corpus and block layers (template, span, block, mirror, "
+            "repeated-line): "
+            + (", ".join(f"{k} {v:,}" for k, v in q.get("layer_removals", {}).items()) or "none"),
             "* metadata (filled / right when filled): "
             + ", ".join(
                 f"{k} {_pct(v['filled'])} / {_pct(v['right'])}" for k, v in q["metadata"].items()

@@ -15,8 +15,8 @@ import bisect
 from lawrpt_corpus.boilerplate import StripBoilerplate
 from lawrpt_corpus.boilerplate._lines import line_starts, whole_line_spans
 from lawrpt_corpus.boilerplate.ruleset import Rule
-from lawrpt_corpus.decode.step import is_chinese
 from lawrpt_corpus.document import Document
+from lawrpt_corpus.text.chars import is_chinese
 
 
 class ReferenceStrip(StripBoilerplate):
@@ -51,7 +51,7 @@ class ReferenceStrip(StripBoilerplate):
         inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
         _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
 
-        marks = [r.id if r is not None else None for r in removed_by]
+        marks, took_block = self.take_blocks(stripped, removed_by, inline)
         spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
         for line_spans in inline.values():
@@ -71,7 +71,7 @@ class ReferenceStrip(StripBoilerplate):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc, bool(inline)
+        return doc, bool(inline) or took_block
 
     @staticmethod
     def _zone(

@@ -18,7 +18,6 @@ from typing import Any
 import regex
 
 from lawrpt_corpus import DecodeStep, Document, DocumentStep, ExactDedup, Pipeline
-from lawrpt_corpus.document import DUPLICATE
 from lawrpt_corpus.pipeline import CorpusStep
 
 _CHROME = [
@@ -51,7 +50,7 @@ class CommaFold(DocumentStep):
         doc.text, n = _COMMA.subn("，", doc.text)
         doc.log_edit(self.name, "comma-between-han", n)
         full = sum(1 for ch in doc.text if "\uff00" <= ch <= "\uffef" or ch in "，。、")
-        doc.meta["width_profile"] = round(full / max(len(doc.text), 1), 3)
+        doc.width_profile = round(full / max(len(doc.text), 1), 3)
         doc.script = "simplified"
         return doc
 
@@ -113,10 +112,7 @@ class NearDedup(CorpusStep):
     def apply(self, doc: Document) -> Document:
         hit = self._dup.get(doc.seq)
         if hit is not None:
-            doc.status = DUPLICATE
-            doc.duplicate_of = hit[0]
-            doc.reason = f"near:{hit[1]:.2f}"
-            doc.text = ""
+            doc.mark_duplicate(hit[0], f"near:{hit[1]:.2f}")
         elif doc.id in self._members:
             doc.duplicates = doc.duplicates + self._members[doc.id]
         return doc

@@ -54,7 +54,7 @@ def test_build_json_counts_match_files(seeds_build: Path) -> None:
     assert summary["counts"]["inputs"] == 5
     assert summary["counts"]["kept"] == len(_rows(seeds_build, "data"))
     assert summary["engine"] == "local"
-    assert summary["pipeline"][0]["name"] == "decode"
+    assert [s["name"] for s in summary["pipeline"][:2]] == ["extract", "decode"]
     assert "versions" in summary and "timings" in summary
 
 
@@ -73,7 +73,9 @@ def test_bad_inputs_each_get_one_rejected_manifest_row(tmp_path: Path, seeds_dir
     assert manifest["good.txt"]["status"] == "kept"
     assert manifest["empty.txt"]["reason"] == "empty"
     assert manifest["blank.txt"]["reason"] == "empty"
-    assert manifest["binary.txt"]["reason"] == "binary"
+    # sniffed from its bytes, not its name: a PNG saved as .txt
+    assert manifest["binary.txt"]["reason"] == "unsupported_format:png"
+    assert manifest["binary.txt"]["format"] == "png"
     assert manifest["link.txt"]["reason"].startswith("unreadable")
     for name in ("empty.txt", "binary.txt", "link.txt"):
         assert manifest[name]["status"] == "rejected" and manifest[name]["id"] is None
@@ -150,8 +152,8 @@ def test_existing_output_needs_overwrite_and_is_replaced_whole(tmp_path: Path, s
     build([seeds_dir / "000_42b881255f21474b.txt"], out, workers=1, overwrite=True)
     assert not (out / "stale.txt").exists()
     assert len(_rows(out, "manifest")) == 1
-    # no staging or moved-aside folder is left; the 0-byte OS lock file stays (by design)
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.lock"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert not (out / "lock").exists() and not (out / "pid").exists()
 
 
 def test_missing_input_is_a_build_error(tmp_path: Path) -> None:

@@ -49,8 +49,8 @@ def decode(raw: bytes) -> Document:
 def test_codec_and_deciding_rule_are_recorded(raw: bytes, codec: str, rule: str) -> None:
     doc = decode(raw)
     assert doc.status == KEPT
-    assert (doc.text, doc.encoding, doc.meta["decode_rule"]) == (TEXT, codec, rule)
-    assert doc.features["decoded_chars"] == len(TEXT)
+    assert (doc.text, doc.encoding, doc.decode_rule) == (TEXT, codec, rule)
+    assert doc.decoded_chars == len(TEXT)
 
 
 def test_big5_is_not_read_as_gb18030_although_gb18030_accepts_the_bytes() -> None:
@@ -58,7 +58,7 @@ def test_big5_is_not_read_as_gb18030_although_gb18030_accepts_the_bytes() -> Non
     raw = trad.encode("big5")
     raw.decode("gb18030")  # the trap: a strict GB decode succeeds
     doc = decode(raw)
-    assert (doc.text, doc.encoding, doc.meta["decode_rule"]) == (trad, "big5", "big5-plausible")
+    assert (doc.text, doc.encoding, doc.decode_rule) == (trad, "big5", "big5-plausible")
 
 
 def test_gb_text_with_middle_dot_and_dash_is_decoded_as_gb18030() -> None:
@@ -118,7 +118,7 @@ def test_a_cut_final_character_is_dropped_and_flagged() -> None:
 def test_a_junk_byte_becomes_one_replacement_character_and_is_counted() -> None:
     body = TEXT.encode("gb18030")
     doc = decode(body[:20] + b"\xff" + body[20:])
-    assert doc.encoding == "gb18030" and doc.meta["decode_rule"] == "tolerant"
+    assert doc.encoding == "gb18030" and doc.decode_rule == "tolerant"
     assert doc.text.count("\ufffd") == 1
     assert "decode_replacements" in doc.flags
     assert [(e.rule, e.count) for e in doc.edits if e.step == "decode"] == [("replacement", 1)]
@@ -263,8 +263,8 @@ def test_a_cut_tail_in_utf16_or_utf32_is_dropped_never_mistaken_for_a_stray_byte
 
 def test_default_pipeline_runs_hygiene_right_after_decode() -> None:
     names = [s.name for s in default_pipeline().steps]
-    assert names[:2] == ["decode", "hygiene"]
-    assert isinstance(default_pipeline().steps[1], Hygiene)
+    assert names[:3] == ["extract", "decode", "hygiene"]
+    assert isinstance(default_pipeline().steps[2], Hygiene)
 
 
 def test_decoding_is_deterministic() -> None:

@@ -39,7 +39,7 @@ def _failures(cases: list[Case]) -> list[str]:
     for case in cases:
         doc = _decode(case)
         if not _correct(case, doc):
-            out.append(f"{case.id}: {doc.encoding} {doc.meta.get('decode_rule')} {doc.reason}")
+            out.append(f"{case.id}: {doc.encoding} {doc.decode_rule} {doc.reason}")
     return out
 
 

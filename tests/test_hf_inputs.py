@@ -91,6 +91,7 @@ def test_parquet_file_and_folder_are_record_inputs_with_corpus_steps(tmp_path, s
         "part-0.parquet#7",
     ]
     assert manifest["part-0.parquet#2"]["reason"] == "bad_record:text_not_string"
+    assert {r["format"] for s, r in manifest.items() if s != "note.txt"} == {"parquet-record"}
     # the dedup corpus step ran over the rows: row 3 repeats row 0
     assert manifest["part-0.parquet#3"]["status"] == "duplicate"
     assert manifest["part-0.parquet#3"]["duplicate_of"] == manifest["https://a.gov.cn/1.html"]["id"]
@@ -163,6 +164,7 @@ def test_hub_dataset_is_streamed_as_inputs(tmp_path: Path, seed_texts) -> None:
     ]
     assert [r["status"] for r in manifest] == ["kept", "kept", "rejected", "duplicate", "kept"]
     assert _rows(out2, "manifest") == manifest
+    assert {r["format"] for r in manifest} == {"hf-record"}
     assert missing.returncode == 2
     lines = missing.stderr.strip().splitlines()
     assert len(lines) == 1 and "hf://datasets/me/nothing-here" in lines[0], missing.stderr

@@ -28,7 +28,8 @@ from .demo_steps import demo_pipeline, make_corpus
 #: The top-level keys of ``inspect --json`` (docs/inspect.md); changing them is a new schema.
 TRACE_KEYS = {
     "schema_version", "input", "source", "id", "raw_sha256", "n_bytes", "status", "reason",
-    "rejected_by", "error", "would_be_kept", "decode", "width_profile", "script", "metadata",
+    "rejected_by", "error", "would_be_kept", "decode", "extraction", "width_profile", "script",
+    "metadata",
     "sections", "flags", "steps", "removals", "removals_by_rule", "edits", "segments", "text",
     "n_chars", "trace_consistent", "corpus_applied",
 }  # fmt: skip
@@ -159,10 +160,10 @@ def test_rejected_binary_file_shows_reason_and_exits_0(
     f.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     assert main(["inspect", str(f)]) == 0
     out = capsys.readouterr().out
-    assert "REJECTED" in out and "binary" in out and "decode" in out
+    assert "REJECTED" in out and "unsupported_format:png" in out and "extract" in out
     result = _json_cli(capsys, str(f))
-    assert result["status"] == "rejected" and result["reason"] == "binary"
-    assert result["rejected_by"] == "decode" and result["would_be_kept"] is False
+    assert result["status"] == "rejected" and result["reason"] == "unsupported_format:png"
+    assert result["rejected_by"] == "extract" and result["would_be_kept"] is False
     assert result["segments"] == [] and result["text"] == ""
     assert all(m["why_null"].startswith("input rejected") for m in result["metadata"].values())
 
@@ -180,6 +181,15 @@ def test_json_schema_is_stable(capsys: pytest.CaptureFixture[str], seeds_dir: Pa
     assert set(result) == TRACE_KEYS
     assert result["steps"] and all(set(s) == STEP_KEYS for s in result["steps"])
     assert set(result["decode"]) == {"encoding", "rule"}
+    assert set(result["extraction"]) == {
+        "format",
+        "extractor",
+        "units",
+        "detail",
+        "page",
+        "dropped",
+    }
+    assert result["extraction"]["format"] == "txt" and result["extraction"]["extractor"] is None
     for m in result["metadata"].values():
         assert set(m) == {"value", "rule", "line", "line_text", "why_null"}
     for s in result["segments"]:
@@ -252,6 +262,7 @@ def test_dataset_lookup_of_rejected_and_unknown_inputs(
     capsys: pytest.CaptureFixture[str], demo_build: Path, tmp_path: Path
 ) -> None:
     res = lookup_dataset(demo_build, "image.txt")
+    # the demo pipeline has no extract step: the decode step calls the PNG binary
     assert res["row"] is None and res["matched"][0]["reason"] == "binary"
     assert main(["inspect", "--dataset", str(demo_build), "image.txt"]) == 0
     assert "REJECTED" in capsys.readouterr().out

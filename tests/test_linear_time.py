@@ -47,8 +47,18 @@ def _patterns() -> list[tuple[str, Any]]:
                 if isinstance(c, re.Pattern | regex.Pattern):
                     found.setdefault(id(c), (f"{mod_info.name}.{name}", c))
     # patterns built by cached loaders from the stages' data files
+    from lawrpt_corpus.boilerplate.protect import protect_patterns
+    from lawrpt_corpus.boilerplate.templates import evidence_patterns, prose_formulas
     from lawrpt_corpus.metadata.extract import patterns as compiled
     from lawrpt_corpus.metadata.gazetteer import gazetteer
+
+    for prefix, loaded in (
+        ("boilerplate.protect", protect_patterns()),
+        ("boilerplate.templates.prose", prose_formulas()),
+        ("boilerplate.templates.evidence", evidence_patterns()),
+    ):
+        for pid, c in loaded:
+            found.setdefault(id(c), (f"{prefix}.{pid}", c))
 
     for owner, prefix in ((compiled(), "metadata.compiled"), (gazetteer(), "metadata.gazetteer")):
         for name, value in vars(owner).items():
@@ -95,3 +105,41 @@ def test_pattern_is_linear_on_adversarial_megabyte_lines(name: str, pattern: Any
             pass
         worst = max(worst, time.process_time() - t0)
         assert worst < 1.0, f"{name} took {worst:.2f} s CPU on a 1 MB line"
+
+
+# -- the boilerplate layers as a whole (blocks, templates, spans) on adversarial documents ---
+def _layer_documents() -> list[str]:
+    """1 MB documents: one line, many short lines, and lines dense with evidence."""
+    short = "\n".join(("。", "Copyright", "追究法律责任", "版权所有，") * (ONE_MB // 40))
+    evidence = ("www.a.com公众号范文网，" * (ONE_MB // 16))[:ONE_MB]
+    return [INPUTS[-1], short[:ONE_MB], evidence, ("ā(" * (ONE_MB // 2))[:ONE_MB]]
+
+
+def test_block_layer_is_linear_on_megabyte_documents() -> None:
+    from lawrpt_corpus.boilerplate.blocks import absorb
+
+    for text in _layer_documents():
+        lines = [s.strip() for s in text.split("\n")]
+        marks = ["r" if i % 3 == 0 else None for i in range(len(lines))]
+        t0 = time.process_time()
+        absorb(lines, marks)
+        assert time.process_time() - t0 < 5.0
+
+
+def test_templates_layers_are_linear_on_megabyte_documents() -> None:
+    from lawrpt_corpus.boilerplate.templates import Templates
+    from lawrpt_corpus.document import Document
+
+    texts = _layer_documents()
+    docs = [
+        Document(source=f"{i}", raw_sha256="0" * 64, n_bytes=0, text=t, seq=i)
+        for i, t in enumerate(texts * 3)
+    ]
+    step = Templates(min_reports=2, relate_jaccard=1.0)
+    t0 = time.process_time()
+    for d in docs:
+        step.prepare(d)
+    step.fit(docs)
+    for d in docs:
+        step.apply(d)
+    assert time.process_time() - t0 < 10.0 * len(docs)

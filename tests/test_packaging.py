@@ -47,7 +47,7 @@ def test_pyproject_declares_licence_version_source_and_script() -> None:
     assert project["license-files"] == ["LICENSE"]
     assert not [c for c in project["classifiers"] if c.startswith("License ::")]
     assert "version" not in project and project["dynamic"] == ["version"]
-    assert meta["tool"]["hatch"]["version"]["path"] == "src/lawrpt_corpus/__init__.py"
+    assert meta["tool"]["hatch"]["version"]["path"] == "src/lawrpt_corpus/_version.py"
     assert project["scripts"]["lawrpt-corpus"] == "lawrpt_corpus.cli:main"
     assert "Apache License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert (ROOT / "src" / "lawrpt_corpus" / "py.typed").exists()
@@ -73,6 +73,6 @@ def test_wheel_carries_version_licence_typing_seeds_and_script(tmp_path: Path) -
     assert metadata["License-File"] == "LICENSE"
     assert f"{info}/licenses/LICENSE" in names
     assert "lawrpt_corpus/py.typed" in names
-    assert "lawrpt_corpus/publish/data/plotly-basic.min.js" in names  # the report needs it
+    assert "lawrpt_corpus/publish/assets/plotly-basic.min.js" in names  # the report needs it
     assert any(n.startswith("lawrpt_corpus/_seeds/") for n in names)
     assert "lawrpt-corpus = lawrpt_corpus.cli:main" in entry_points

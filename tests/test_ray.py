@@ -144,8 +144,13 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
     _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
     summary = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
     assert summary["engine"] == "ray" and summary["counts"]["kept"] == 5
-    # 5 documents: no shuffle for that; the default corpus steps fit in the driver
-    assert engine.fit_modes == {"repeated-lines": "driver", "dedup": "driver"}
+    # 5 documents: no shuffle for that; the default corpus steps fit in the driver (Templates
+    # has no cluster fit at all: docs/scaling.md)
+    assert engine.fit_modes == {
+        "repeated-lines": "driver",
+        "templates": "driver",
+        "dedup": "driver",
+    }
 
 
 @pytest.mark.ray
@@ -221,7 +226,7 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
     import copy
 
-    from lawrpt_corpus.engines.ray_engine import RayContext, distributed_fit_of
+    from lawrpt_corpus.engines.fits import RayContext, distributed_fit_of
 
     driver, cluster = make(), make()
     for doc in docs:
@@ -229,7 +234,9 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     driver.fit(copy.deepcopy(docs))
     fit = distributed_fit_of(cluster)
     assert fit is not None
-    fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    state = fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    assert state is not None and type(state) is type(driver.state)  # a state, not a mutation
+    cluster.set_state(state)
     return driver, cluster
 
 
@@ -342,7 +349,7 @@ class RecordKeptOrder(CorpusStep):
 def _seqs(batch: Any) -> Any:
     import pyarrow as pa
 
-    from lawrpt_corpus.engines.ray_engine import RayContext
+    from lawrpt_corpus.engines.fits import RayContext
 
     docs = RayContext.documents(batch)
     assert all(d.kept for d in docs)

@@ -76,7 +76,7 @@ def test_traditional_versions_of_the_seeds_come_back_to_the_simplified_seeds(see
         own = cc(REVERSE[variant], cc(variant, expected.text))
         assert own == expected.text, name
         assert got.text == expected.text, name
-        assert got.meta["width_profile"] == expected.meta["width_profile"]
+        assert got.width_profile == expected.width_profile
 
 
 # Each sentence carries the evidence a real report has (为, 说 and 里 take a different form in
@@ -216,7 +216,7 @@ def test_default_pipeline_records_script_width_and_simplifies():
     doc = default_pipeline().process_bytes("t.txt", text.encode("utf-8"))
     assert doc.kept
     assert doc.script == "traditional"
-    assert doc.meta["width_profile"] == 1.0
+    assert doc.width_profile == 1.0
     assert (
         doc.text == "本局坚持依法行政，全面推进（2021-2025年）规划。\n这是关于法治政府建设的报告。"
     )

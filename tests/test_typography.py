@@ -11,12 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lawrpt_corpus import Document, Typography
-from lawrpt_corpus.normalize.typography import (
-    HAN,
-    normalize_punctuation,
-    rule_ids,
-    width_profile,
-)
+from lawrpt_corpus.normalize.typography import normalize_punctuation, rule_ids, width_profile
+from lawrpt_corpus.text.chars import HAN
 
 HALF_NEXT_TO_HAN = re.compile(rf"(?<=[{HAN}])[,;:!?()]|[,;:!?()](?=[{HAN}])")
 NFKC_SEEDS = ["000", "001", "002", "003"]
@@ -89,7 +85,7 @@ def test_full_width_seed_body_is_unchanged_only_trailing_lines_change(seed_texts
     assert before[: end + 1] == after[: end + 1]
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert changed and all(i > end for i in changed)
-    assert 0 < doc.meta["width_profile"] < 0.05
+    assert 0 < doc.width_profile < 0.05
 
 
 def test_nfkc_fold_of_full_width_seed_is_restored_in_its_body(seed_texts):
@@ -108,7 +104,7 @@ def test_nfkc_fold_of_full_width_seed_is_restored_in_its_body(seed_texts):
 def test_seed_width_profile_is_one_and_edits_are_counted(seed_texts, prefix):
     text = seed(seed_texts, prefix)
     doc = run(text)
-    assert doc.meta["width_profile"] == 1.0
+    assert doc.width_profile == 1.0
     counts = {e.rule: e.count for e in doc.edits if e.step == "typography"}
     assert counts["comma"] == text.count(",") - doc.text.count(",")
     assert counts["paren"] == (text.count("(") - doc.text.count("(")) * 2
@@ -206,7 +202,7 @@ def test_width_profile_measures_the_input():
     assert width_profile("a,b (c)") is None
     assert width_profile("") is None
     doc = run("甲,乙")
-    assert doc.meta["width_profile"] == 1.0 and doc.text == "甲，乙"
+    assert doc.width_profile == 1.0 and doc.text == "甲，乙"
 
 
 def test_disabled_rules_are_skipped_and_unknown_ids_refused():
@@ -226,23 +222,22 @@ def test_empty_and_ascii_only_documents_are_left_alone():
     assert run("").text == "" and run("").edits == []
     text = "Plain English, with (parentheses): yes!"
     doc = run(text)
-    assert doc.text == text and doc.edits == [] and doc.meta["width_profile"] is None
+    assert doc.text == text and doc.edits == [] and doc.width_profile is None
 
 
 def test_lone_surrogates_are_kept_and_do_not_break_the_step():
     doc = run("甲,\ud800乙(丙)")
     assert doc.text == "甲，\ud800乙（丙）"
-    assert doc.meta["width_profile"] == 1.0
+    assert doc.width_profile == 1.0
 
 
 def test_step_is_picklable_and_describes_itself():
     step = Typography(disable=("quote",))
     assert pickle.loads(pickle.dumps(step)) == step
-    assert step.describe() == {
-        "name": "typography",
-        "version": Typography.version,
-        "params": {"disable": ["quote"]},
-    }
+    described = step.describe()
+    assert described["name"] == "typography" and described["version"] == Typography.version
+    assert described["params"]["disable"] == ["quote"]
+    assert set(described["params"]["data"]) == {"data/typography.toml"}  # its content digest
 
 
 def test_long_lines_of_marks_run_in_linear_time():

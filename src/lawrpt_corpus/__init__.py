@@ -8,50 +8,29 @@ The whole public API::
     doc = default_pipeline().process_bytes("a.txt", raw_bytes)   # one document
 
 Steps, in the default order (each one small object; docs/architecture.md shows how to
-write your own): ``DecodeStep`` → ``Hygiene`` → ``Typography`` → ``ScriptNormalize`` →
-``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` → ``RepeatedLines`` → ``Dedup``.
+write your own): ``Extract`` → ``DecodeStep`` → ``Hygiene`` → ``Typography`` →
+``ScriptNormalize`` → ``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` →
+``RepeatedLines`` → ``Templates`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-
-from .boilerplate import RepeatedLines, StripBoilerplate
+from ._version import __version__
+from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .build import BuildError, BuildResult, build
 from .datasets_map import CleanBatch
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
+from .defaults import default_pipeline
 from .document import Document, Edit, PageMeta, Removal
 from .engines.local import LocalEngine
 from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
+from .extract import Extract
 from .metadata import ExtractMetadata
 from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
-
-#: The package version: the one place it is written (pyproject.toml reads it from here).
-__version__ = "0.1.0"
-
-
-def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
-    """The standard pipeline, in order; ``rules`` adds boilerplate rule packs (TOML files)."""
-    boilerplate = StripBoilerplate(rules=[str(r) for r in rules])
-    return Pipeline(
-        [
-            DecodeStep(),
-            Hygiene(),
-            Typography(),
-            ScriptNormalize(),
-            boilerplate,
-            ScriptRecheck(then=(boilerplate,)),
-            ExtractMetadata(),
-            RepeatedLines(),
-            Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
-        ]
-    )
-
 
 __all__ = [
     "BuildError",
@@ -64,6 +43,7 @@ __all__ = [
     "DocumentStep",
     "Edit",
     "ExactDedup",
+    "Extract",
     "ExtractMetadata",
     "Hygiene",
     "LocalEngine",
@@ -77,6 +57,7 @@ __all__ = [
     "ScriptRecheck",
     "Step",
     "StripBoilerplate",
+    "Templates",
     "Typography",
     "__version__",
     "build",

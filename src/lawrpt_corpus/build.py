@@ -13,10 +13,18 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from .defaults import default_pipeline
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, InputItem, iter_inputs
+from .io.readers import (
+    DEFAULT_GLOB,
+    DEFAULT_MAX_BYTES,
+    Globs,
+    InputItem,
+    glob_patterns,
+    iter_inputs,
+)
 from .io.records import (
     DEFAULT_TEXT_COLUMN,
     HubDataset,
@@ -27,7 +35,13 @@ from .io.records import (
 )
 from .pipeline import Pipeline
 from .publish import card, report
-from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy, saved_chunks
+from .publish.writer import (
+    DEFAULT_SHARD_ROWS,
+    DatasetWriter,
+    OutputBusy,
+    saved_chunks,
+    staging_dir,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/lawrpt-corpus")
@@ -80,7 +94,15 @@ class _Stats:
         self.flags: Counter[str] = Counter()
         self.dist: dict[str, Counter[str]] = {
             k: Counter()
-            for k in ("year", "province", "admin_level", "doc_type", "encoding", "script")
+            for k in (
+                "year",
+                "province",
+                "admin_level",
+                "doc_type",
+                "encoding",
+                "script",
+                "format",
+            )
         }
         self.chars_in = 0
         self.chars_out = 0
@@ -92,10 +114,11 @@ class _Stats:
         self.bytes_in += doc.n_bytes
         if doc.encoding:
             self.dist["encoding"][doc.encoding] += 1
+        self.dist["format"][doc.format or "txt"] += 1  # every input, kept or not
         if doc.status == "rejected":
             self.rejected[doc.reason or "unknown"] += 1
             return
-        self.chars_in += doc.features.get("decoded_chars", 0)
+        self.chars_in += doc.decoded_chars
         if doc.status != KEPT:
             return
         self.chars_out += len(doc.text)
@@ -126,7 +149,7 @@ class _Stats:
 
 
 def _versions() -> dict[str, str]:
-    from . import __version__
+    from ._version import __version__
 
     out = {"lawrpt_corpus": __version__}  # this code's version, not an installed copy's
     for name in _DEPENDENCIES:
@@ -168,7 +191,7 @@ def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
 
 def _iter_specs(
     specs: Sequence[Path | HubDataset],
-    glob: str,
+    glob: Globs,
     max_bytes: int,
     exclude: Sequence[Path],
     text_column: str,
@@ -200,7 +223,7 @@ def build(
     pipeline: Pipeline | None = None,
     workers: int | None = None,
     engine: Engine | None = None,
-    glob: str = DEFAULT_GLOB,
+    glob: Globs = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
     resume: bool = False,
@@ -224,8 +247,6 @@ def build(
     files and Hub datasets give one input per row, whose text is ``text_column``. Raises
     :class:`BuildError` for unusable arguments; a bad input never raises.
     """
-    from . import default_pipeline
-
     specs: list[Path | HubDataset] = []
     for given in inputs or default_inputs():
         if is_hub(given):
@@ -251,14 +272,17 @@ def build(
             if isinstance(spec, HubDataset):
                 open_hub(spec)
         found = _first_or_none(
-            _iter_specs(specs, glob, max_bytes, exclude=[out], text_column=text_column)
+            _iter_specs(
+                specs, glob, max_bytes, exclude=[out, staging_dir(out)], text_column=text_column
+            )
         )
     except RecordsError as exc:
         raise BuildError(str(exc)) from None
     if found is None:
         where = ", ".join(str(p) for p in specs)
         raise BuildError(
-            f"no inputs found in {where} (files matching {glob!r}, .jsonl or .parquet)"
+            f"no inputs found in {where}"
+            + (f" (files matching {', '.join(glob_patterns(glob))})" if glob_patterns(glob) else "")
         )
     items = found
     pipeline = pipeline or default_pipeline()
@@ -294,7 +318,7 @@ def build(
             "versions": _versions(),
             "pipeline": pipeline.describe(),
             "inputs": [p.uri if isinstance(p, HubDataset) else str(p) for p in specs],
-            "glob": glob,
+            "glob": glob_patterns(glob),
             "max_bytes": max_bytes,
             "counts": stats.counts(),
             "distributions": {k: dict(sorted(v.items())) for k, v in stats.dist.items()},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .build import DEFAULT_OUT, BuildError, BuildResult, build, default_inputs
 from .engines.base import SPILL_CHUNK
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, count_inputs
+from .io.readers import DEFAULT_MAX_BYTES, count_inputs, glob_matches
 
 log = logging.getLogger("lawrpt_corpus")
 
@@ -25,7 +25,7 @@ def _prog() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._version import __version__
 
     parser = argparse.ArgumentParser(
         prog=_prog(),
@@ -48,9 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="folders (searched recursively), files, .jsonl/.jsonl.gz or .parquet files "
-        "(one input per record, text in --text-column), or hf://datasets/OWNER/NAME "
-        "(default: the bundled seed reports)",
+        help="folders (searched recursively), files (text, HTML, PDF, DOCX, OFD), .warc[.gz] "
+        "crawls, .jsonl[.gz] files with a 'text' or 'html' field, .parquet files (one input "
+        "per row, text in --text-column), or hf://datasets/OWNER/NAME (default: the "
+        "bundled seed reports)",
     )
     b.add_argument(
         "--hf-dataset",
@@ -80,8 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--glob",
-        default=DEFAULT_GLOB,
-        help=f"file pattern inside folders (default: {DEFAULT_GLOB})",
+        action="append",
+        default=None,
+        metavar="PATTERN",
+        help="take only the files inside folders whose name matches PATTERN (case-insensitive, "
+        "braces expand: '*.{html,pdf}'); repeatable, a file matching any pattern is taken "
+        "(default: every file; what no step reads is listed as unsupported_format:<ext>)",
     )
     b.add_argument(
         "--max-bytes",
@@ -164,7 +169,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="the record on line N (from 1) of a .jsonl/.jsonl.gz FILE",
+        help="the record on line N (from 1) of a .jsonl/.jsonl.gz FILE, or the Nth record "
+        "(from 1) of a .warc/.warc.gz FILE",
     )
     i.add_argument("--dataset", default=None, metavar="OUT", help="a folder written by `build`")
     i.add_argument(
@@ -203,7 +209,7 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.checkpoint_every < 1:
         print("error: --checkpoint-every must be at least 1", file=sys.stderr)
         return 2
-    from . import default_pipeline
+    from .defaults import default_pipeline
 
     try:
         pipeline = default_pipeline(rules=args.rules)
@@ -225,6 +231,10 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.engine == "ray" and args.resume:
         print("error: --resume works with the local engine only", file=sys.stderr)
         return 2
+    if args.glob:
+        code = _report_globs(args)
+        if code:
+            return code
     show = not args.quiet and err.is_terminal
     progress = Progress(
         TextColumn("[bold]{task.description:<22}[/]"),
@@ -310,6 +320,25 @@ def _interrupted(out: Path) -> str:
             "--resume to continue from them"
         )
     return "interrupted before the first checkpoint; nothing was written"
+
+
+def _report_globs(args: argparse.Namespace) -> int:
+    """Say what each ``--glob`` pattern matched (stderr); 2 when nothing matched at all."""
+    roots = [Path(p) for p in args.inputs] if args.inputs else default_inputs()
+    folders = [p for p in roots if p.is_dir()]
+    if not folders:
+        return 0
+    counts = glob_matches(folders, args.glob)
+    for pattern, n in counts.items():
+        if n == 0:
+            print(f"warning: --glob {pattern!r} matched no file", file=sys.stderr)
+        elif not args.quiet:
+            print(f"--glob {pattern!r}: {n} file(s)", file=sys.stderr)
+    if not any(counts.values()) and len(folders) == len(roots):
+        names = ", ".join(str(f) for f in folders)
+        print(f"error: no file under {names} matches --glob {args.glob}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _print_summary(result: BuildResult) -> None:

@@ -60,7 +60,7 @@ class CleanBatch:
         rules: tuple[str, ...] = (),
     ):
         if pipeline is None:
-            from . import default_pipeline
+            from .defaults import default_pipeline
 
             pipeline = default_pipeline(rules=rules)
         self.text_column = text_column

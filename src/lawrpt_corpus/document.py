@@ -11,10 +11,15 @@ methods below, so that every removal and every in-place change leaves a trace:
 * :meth:`Document.flag` — an observation that changes nothing (``placeholder``,
   ``truncated``, ...);
 * :meth:`Document.reject` — the input does not become a row of the dataset; ``reason`` says
-  why.
+  why;
+* :meth:`Document.mark_duplicate` — the input is a copy of the kept document ``of``.
 
-Per-step scratch values that must not reach the dataset (signatures, profiles in progress)
-go in ``features``.
+Values that one step leaves for another or for the output are typed fields
+(``decode_rule``, ``decoded_chars``, ``width_profile``, ``meta`` for the contract's metadata
+columns, ``page`` for extraction's evidence). ``features`` is scratch that never reaches the
+output: a step's working values (hashes, signatures, evidence for ``inspect``), under keys
+namespaced by the step that owns them (``"dedup"``, ``"repeated_lines.edge"``,
+``"exact-dedup.text_sha1"``).
 """
 
 from __future__ import annotations
@@ -132,6 +137,12 @@ class Document:
     duplicates: list[str] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
     page: PageMeta | None = None  # page / file metadata from extraction (evidence, not text)
+    # -- typed channels between steps (values that cross steps or reach the output) --------
+    decode_rule: str | None = None  # the decode cascade rule that chose ``encoding``
+    decoded_chars: int = 0  # characters right after decoding (build.json ``chars_in``)
+    width_profile: float | None = None  # typography: share of half-width marks at Han
+    format: str | None = None  # what the input was: txt, html, pdf, docx, ofd, warc-record, ...
+    extractor: str | None = None  # the extractor that produced ``text`` (None: decoded bytes)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # The fields in order, rebuilt by the constructor: about twice as fast to pickle and
@@ -160,6 +171,17 @@ class Document:
     def reject(self, reason: str) -> Document:
         """Mark the input rejected; the text is dropped, the manifest row remains."""
         self.status = REJECTED
+        self.reason = reason
+        self.text = ""
+        self.raw = None
+        return self
+
+    def mark_duplicate(self, of: str, reason: str) -> Document:
+        """Mark the input a duplicate of the kept document with id ``of``; ``reason`` says
+        how it was merged (``exact``, ``near:0.93``, ``contained:0.97``). The text is
+        dropped; the manifest row remains and points at ``of``."""
+        self.status = DUPLICATE
+        self.duplicate_of = of
         self.reason = reason
         self.text = ""
         self.raw = None

@@ -31,10 +31,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .defaults import default_pipeline
 from .document import METADATA_FIELDS, Document
-from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_document
+from .engines.local import LocalEngine
+from .io.readers import DEFAULT_MAX_BYTES, InputItem, iter_inputs, iter_warc_items, load_document
 from .io.readers import _file_item as file_item
 from .io.readers import _is_jsonl as is_jsonl
+from .io.readers import _is_warc as is_warc
 from .io.readers import _jsonl_item as jsonl_item
 from .pipeline import Pipeline, prepare_corpus_steps, run_document_steps
 
@@ -65,9 +68,18 @@ def read_input(
         raise InspectError(f"{p} does not exist")
     if p.is_dir():
         raise InspectError(f"{p} is a folder; give one file")
+    if is_warc(p):
+        if record is None:
+            raise InspectError(f"{p} is a WARC file; choose a record with --record N")
+        if record < 1:
+            raise InspectError("--record counts records from 1")
+        for n, item in enumerate(iter_warc_items(p, p.name, max_bytes), start=1):
+            if n == record:
+                return load_document(item)
+        raise InspectError(f"{p.name} has fewer than {record} records")
     if record is not None:
         if not is_jsonl(p):
-            raise InspectError("--record needs a .jsonl or .jsonl.gz file")
+            raise InspectError("--record needs a .jsonl, .jsonl.gz, .warc or .warc.gz file")
         if record < 1:
             raise InspectError("--record counts lines from 1")
         return load_document(_jsonl_record(p, record, max_bytes))
@@ -138,10 +150,8 @@ def _fit_corpus(pipeline: Pipeline, corpus: Sequence[str | Path], target: Docume
 
     The target is the corpus input with the same bytes (and, if several, the same source).
     """
-    from .engines.local import LocalEngine
-
     same_source = same_bytes = -1
-    for doc in pipeline.run(iter_inputs(list(corpus)), engine=LocalEngine(1)):
+    for doc in LocalEngine(1).run(pipeline, iter_inputs(list(corpus))):
         if doc.raw_sha256 == target.raw_sha256:
             if same_bytes < 0:
                 same_bytes = doc.seq
@@ -163,8 +173,6 @@ def trace_input(
     given; then they are fitted on it and applied to ``doc`` as in a build of ``corpus``.
     Returns the JSON-able trace described in docs/inspect.md.
     """
-    from . import default_pipeline
-
     pipeline = pipeline or default_pipeline()
     reference = pipeline.process(copy.deepcopy(doc))
     raw = doc.raw
@@ -254,7 +262,7 @@ def _trace_result(
             if rejected_on_read
             else next((s["name"] for s in steps if s["status"] == "rejected"), None)
         )
-    width = doc.meta.get("width_profile")
+    width = doc.width_profile
     return {
         "schema_version": SCHEMA_VERSION,
         "input": dict(input_info or {}),
@@ -267,7 +275,8 @@ def _trace_result(
         "rejected_by": rejected_by,
         "error": doc.features.get("error"),
         "would_be_kept": doc.status == "kept",
-        "decode": {"encoding": doc.encoding, "rule": doc.meta.get("decode_rule")},
+        "decode": {"encoding": doc.encoding, "rule": doc.decode_rule},
+        "extraction": _extraction(doc, removals),
         "width_profile": _jsonable(width),
         "script": doc.script,
         "metadata": _metadata(doc, steps),
@@ -282,6 +291,22 @@ def _trace_result(
         "n_chars": len(doc.text),
         "trace_consistent": consistent,
         "corpus_applied": corpus_applied,
+    }
+
+
+def _extraction(doc: Document, removals: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the extract step read: format, extractor, pages, page metadata, what it dropped."""
+    from dataclasses import asdict
+
+    page = asdict(doc.page) if doc.page is not None else {}
+    page["attachments"] = [{"href": h, "text": t} for h, t in page.get("attachments", [])]
+    return {
+        "format": doc.format,
+        "extractor": doc.extractor,
+        "units": doc.features.get("extract_units"),
+        "detail": doc.features.get("extract_detail"),
+        "page": {k: v for k, v in page.items() if v not in (None, [])},
+        "dropped": [r for r in removals if r["rule"].startswith("extract.")],
     }
 
 
@@ -682,7 +707,19 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
     info = Table(show_header=False, box=None, pad_edge=False)
     info.add_column(style="bold")
     info.add_column()
+    ext = result["extraction"]
+    fmt = ext["format"] or "txt"
+    if ext["extractor"]:
+        units = f", {ext['units']} page(s)" if fmt in ("pdf", "ofd") else ""
+        fmt += f"  (extractor: {ext['extractor']}{units})"
+    if ext["detail"]:
+        fmt += f"  ({ext['detail']})"
+    info.add_row("format", fmt)
     info.add_row("codec", f"{dec['encoding'] or '—'}  (decode rule: {dec['rule'] or '—'})")
+    for key, value in ext["page"].items():
+        if key == "attachments":
+            value = " | ".join(f"{a['text']} → {a['href']}" for a in value)
+        info.add_row(f"page {key}", str(value))
     info.add_row("width profile", _show(result["width_profile"]))
     info.add_row("script", _show(result["script"]))
     info.add_row("flags", ", ".join(result["flags"]) or "—")
@@ -724,6 +761,16 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
                 style="dim",
             )
         )
+    if result["extraction"]["dropped"]:
+        dropped = Table(
+            title="dropped by extraction (page chrome, running headers/footers, page numbers)",
+            title_justify="left",
+        )
+        dropped.add_column("rule")
+        dropped.add_column("text")
+        for r in result["extraction"]["dropped"]:
+            dropped.add_row(r["rule"], r["text"])
+        console.print(dropped)
     if result["removals_by_rule"]:
         rem = Table(title="removals by rule", title_justify="left")
         for col in ("rule", "count", "chars"):

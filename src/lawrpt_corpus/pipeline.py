@@ -12,6 +12,14 @@ There are two kinds of step:
   Its optional :meth:`~CorpusStep.prepare` runs per document inside the workers, to compute
   what ``fit`` needs (hashes, signatures) where it is cheap and parallel.
 
+Parameters apart from fitted state: a step's constructor takes parameters only, and
+:meth:`Step.params` lists them (every constructor field, derived, never hand-written — a
+new parameter cannot be left out of build.json or the ``--resume`` fingerprint). What
+``fit`` learns is one *state object* (``DedupState``, ``RepeatedLinesState``, …) that
+``fit`` returns and keeps in the step's ``state`` attribute (a non-constructor field);
+``apply`` and ``stats`` read only that. A cluster fit (engines/fits.py) returns such a state
+too, and the engine installs it with :meth:`CorpusStep.set_state`.
+
 A :class:`Pipeline` is an ordered list of steps. Per-document steps run first, in their
 order; corpus steps run after them, in their order (a corpus step sees the documents as
 every earlier corpus step left them).
@@ -19,14 +27,14 @@ every earlier corpus step left them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar
 
 from .document import Document
-
-if TYPE_CHECKING:
-    from .engines.base import Engine
 
 
 class Step:
@@ -34,12 +42,42 @@ class Step:
 
     name: ClassVar[str] = "step"
     version: ClassVar[str] = "1"
+    #: Package data files the step loads, as ``(package, path)``: rule tables, models,
+    #: gazetteers. Their content digests are part of :meth:`params`, so editing one changes
+    #: the ``--resume`` fingerprint (chunks cleaned with the old data are not reused).
+    data_files: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def params(self) -> dict[str, Any]:
-        """Parameters shown in build.json and the dataset card (JSON-serialisable)."""
+        """Parameters shown in build.json and the dataset card, and part of the ``--resume``
+        fingerprint (JSON-serialisable).
+
+        Derived: every constructor field of a dataclass step (``init=True``, not starting
+        with ``_``) — or, for a plain class, every public attribute but ``state`` — followed
+        by :meth:`derived_params` and, when the step declares :attr:`data_files`, ``data``:
+        ``{path: content digest}``. A step in a parameter renders as its name.
+        """
         if is_dataclass(self):
-            return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
-        return {k: _jsonable(v) for k, v in vars(self).items() if not k.startswith("_")}
+            out = {
+                f.name: _jsonable(getattr(self, f.name))
+                for f in fields(self)
+                if f.init and not f.name.startswith("_")
+            }
+        else:
+            out = {
+                k: _jsonable(v)
+                for k, v in vars(self).items()
+                if not k.startswith("_") and k != "state"
+            }
+        out.update(self.derived_params())
+        if self.data_files:
+            out["data"] = {path: data_digest(pkg, path) for pkg, path in self.data_files}
+        return out
+
+    def derived_params(self) -> dict[str, Any]:
+        """Values that follow from the parameters or the step's data, shown with them: a
+        derived size, a fixed method described in words, the content digest of a data file
+        the step loads (so that editing it changes the fingerprint). Default: none."""
+        return {}
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "params": self.params()}
@@ -53,13 +91,22 @@ class DocumentStep(Step):
 
 
 class CorpusStep(Step):
-    """A step that needs the whole corpus (repeated lines, deduplication)."""
+    """A step that needs the whole corpus (repeated lines, deduplication).
+
+    ``prepare`` (workers) → ``fit`` (driver, returns a state object, kept in ``state``) →
+    ``apply`` (reads ``state``). Before ``fit``, ``state`` is None.
+    """
+
+    #: What :meth:`fit` learned (None until fitted). Dataclass steps declare it as
+    #: ``field(default=None, init=False, repr=False, compare=False)``.
+    state: Any = None
 
     def prepare(self, doc: Document) -> None:
         """Per-document work done in the workers before :meth:`fit` (default: none)."""
 
-    def fit(self, docs: Iterable[Document]) -> None:  # pragma: no cover - interface
-        """See every kept document, in input order.
+    def fit(self, docs: Iterable[Document]) -> Any:  # pragma: no cover - interface
+        """See every kept document, in input order; return the fitted state object and
+        keep it (:meth:`set_state`).
 
         ``docs`` may be iterated more than once (each pass replays the stream from disk),
         for steps that need a second look (e.g. verifying candidate pairs). Keep only
@@ -67,8 +114,12 @@ class CorpusStep(Step):
         """
         raise NotImplementedError
 
+    def set_state(self, state: Any) -> None:
+        """Install a fitted state (from :meth:`fit` or a cluster fit)."""
+        self.state = state
+
     def apply(self, doc: Document) -> Document:  # pragma: no cover - interface
-        """Change one document using what :meth:`fit` learned."""
+        """Change one document using what :meth:`fit` learned (``self.state``)."""
         raise NotImplementedError
 
     def stats(self) -> dict[str, Any]:
@@ -144,23 +195,25 @@ class Pipeline:
         """Per-document processing of raw bytes, as :meth:`process`."""
         return self.process(Document.from_bytes(source, raw))
 
-    # -- a corpus --------------------------------------------------------------------------
-    def run(self, inputs: Iterable[Any], engine: Engine | None = None) -> Iterator[Document]:
-        """Process a stream of inputs; yield every document (kept, duplicate, rejected).
 
-        ``inputs`` are :class:`~lawrpt_corpus.io.readers.InputItem` (see
-        :func:`~lawrpt_corpus.io.readers.iter_inputs`) or :class:`Document` objects with raw
-        bytes. Output order is input order, whatever the engine and worker count.
-        """
-        from .engines.local import LocalEngine
+@cache
+def data_digest(package: str, path: str) -> str:
+    """First 16 hex digits of the sha256 of a package data file's bytes (read once per
+    process, like the data itself)."""
+    return digest(resources.files(package).joinpath(path).read_bytes())
 
-        engine = engine or LocalEngine()
-        yield from engine.run(self, inputs)
+
+def digest(data: bytes | str) -> str:
+    """First 16 hex digits of the sha256 of ``data`` (a ``str`` as UTF-8)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if isinstance(value, Step):
+        return value.name
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -17,27 +17,28 @@
   into a rule. A candidate is *removed* by :meth:`apply` (rule id ``repeated-line``) only
   when it is in ``remove_min_docs`` or more documents, in at least
   ``remove_min_fraction`` of them, and near an edge in at least ``remove_min_edge_share``
-  of its occurrences.
+  of its occurrences. With ``blocks`` the short fragments around the removed lines go too
+  (:mod:`.blocks`, rule ids ``block.*``).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-import tomllib
 from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
-
-import regex
 
 from ..document import Document
 from ..pipeline import CorpusStep
+from ..text.chars import FULL_PUNCT, HALF_PUNCT
 from ._lines import line_starts, whole_line_spans
+from .blocks import absorb
+from .protect import protect_patterns, protected
+
+__all__ = ["RepeatedLines", "line_hash", "normalize_line", "protect_patterns", "protected"]
 
 RULE_ID = "repeated-line"
 _F_EDGE = "repeated_lines.edge"
@@ -48,22 +49,8 @@ _F_DOC = "repeated_lines.doc"
 # dict table costs a Python-level lookup per character on non-ASCII text).
 _DIGITS = re.compile(r"[0-9\uff10-\uff19]")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
-_ASCII_PUNCT = re.compile(r"[,:;()!?]")
-_PUNCT = str.maketrans(
-    {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
-)
-
-
-@functools.lru_cache(maxsize=1)
-def protect_patterns() -> tuple[tuple[str, Any], ...]:
-    """``(id, compiled pattern)`` of the protected-line patterns (``data/repeated.toml``)."""
-    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "repeated.toml").read_text(
-        encoding="utf-8"
-    )
-    out = []
-    for item in tomllib.loads(text)["protect"]:
-        out.append((item["id"], regex.compile(item["pattern"])))
-    return tuple(out)
+_ASCII_PUNCT = re.compile(f"[{re.escape(HALF_PUNCT)}]")
+_PUNCT = str.maketrans(HALF_PUNCT, FULL_PUNCT)
 
 
 def normalize_line(line: str) -> str:
@@ -80,14 +67,6 @@ def line_hash(norm: str) -> int:
     )
 
 
-def protected(line: str) -> str | None:
-    """The id of the first protection pattern ``line`` (stripped) matches, else None."""
-    for pid, pattern in protect_patterns():
-        if pattern.search(line):
-            return pid
-    return None
-
-
 def _pack(values: Iterable[int]) -> bytes:
     return array("Q", sorted(set(values))).tobytes()
 
@@ -98,12 +77,23 @@ def _unpack(data: bytes) -> array[int]:
     return out
 
 
+@dataclass(frozen=True)
+class RepeatedLinesState:
+    """What :meth:`RepeatedLines.fit` learned: the hashes of the lines to remove
+    (``strict``) and the report for build.json (``report``: counts, thresholds, the top
+    candidates with a sample text each)."""
+
+    strict: frozenset[int] = frozenset()
+    report: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class RepeatedLines(CorpusStep):
     """Find lines shared by many documents; report them; remove the strict ones."""
 
     name = "repeated-lines"
     version = "1.0"
+    data_files = (("lawrpt_corpus.boilerplate", "data/repeated.toml"),)
 
     min_docs: int = 3
     min_chars: int = 4
@@ -114,9 +104,9 @@ class RepeatedLines(CorpusStep):
     remove_min_edge_share: float = 0.8
     max_entries: int = 2_000_000
     report_top: int = 200
+    blocks: bool = True
 
-    _strict: frozenset[int] = field(default=frozenset(), init=False, repr=False)
-    _report: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    state: RepeatedLinesState | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- per document ----------------------------------------------------------------------
     def _eligible(self, stripped: str) -> int | None:
@@ -143,7 +133,7 @@ class RepeatedLines(CorpusStep):
         doc.features[_F_DOC] = line_hash(doc.text)
 
     # -- corpus ----------------------------------------------------------------------------
-    def fit(self, docs: Iterable[Document]) -> None:
+    def fit(self, docs: Iterable[Document]) -> RepeatedLinesState:
         total: Counter[int] = Counter()
         edge: Counter[int] = Counter()
         seen_docs: set[int] = set()
@@ -168,7 +158,9 @@ class RepeatedLines(CorpusStep):
         edge_of = {h: edge.get(h, 0) for h in candidates}
         del total, edge
         samples = self._samples(docs, candidates) if candidates else {}
-        self.fit_counts(candidates, edge_of, samples, n_docs, n_distinct, pruned)
+        state = self.fit_counts(candidates, edge_of, samples, n_docs, n_distinct, pruned)
+        self.set_state(state)
+        return state
 
     def line_features(self, doc: Document) -> tuple[int, array[int], array[int]]:
         """``(text hash, edge line hashes, body line hashes)`` of one document (from
@@ -189,10 +181,11 @@ class RepeatedLines(CorpusStep):
         n_docs: int,
         n_distinct: int,
         pruned: int,
-    ) -> None:
+    ) -> RepeatedLinesState:
         """The fitted state from the counted candidates: ``{line hash: distinct documents}``
         for lines in ≥ ``min_docs`` of them, how many of those occurrences are near an edge,
-        a sample text per candidate. Shared by :meth:`fit` and cluster fits (engines)."""
+        a sample text per candidate. Shared by :meth:`fit` and cluster fits (engines);
+        returns the state without installing it."""
         strict = set()
         rows: list[dict[str, Any]] = []
         for h, c in candidates.items():
@@ -213,8 +206,7 @@ class RepeatedLines(CorpusStep):
                 }
             )
         rows.sort(key=lambda r: (-int(r["docs"]), str(r["text"])))
-        self._strict = frozenset(strict)
-        self._report = {
+        report = {
             "documents": n_docs,
             "distinct_documents": n_distinct,
             "candidates_total": len(rows),
@@ -228,6 +220,7 @@ class RepeatedLines(CorpusStep):
             },
             "candidates": rows[: self.report_top],
         }
+        return RepeatedLinesState(frozenset(strict), report)
 
     def _first(
         self, docs: Iterable[Document], wanted: Collection[int], stop: int | None
@@ -263,36 +256,26 @@ class RepeatedLines(CorpusStep):
         edge = doc.features.pop(_F_EDGE, None)
         body = doc.features.pop(_F_BODY, None)
         text_hash = doc.features.pop(_F_DOC, None)
-        if not self._strict or not doc.text:
+        strict = self.state.strict if self.state is not None else frozenset()
+        if not strict or not doc.text:
             return doc
         if edge is not None and body is not None and text_hash == line_hash(doc.text):
             # the text prepare() hashed: its line hashes say whether any line is strict
-            if self._strict.isdisjoint(_unpack(edge)) and self._strict.isdisjoint(_unpack(body)):
+            if strict.isdisjoint(_unpack(edge)) and strict.isdisjoint(_unpack(body)):
                 return doc
         lines = doc.text.split("\n")
+        stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
-        for ln in lines:
-            s = ln.strip()
+        for s in stripped:
             h = self._eligible(s) if s else None
-            marks.append(RULE_ID if h is not None and h in self._strict else None)
+            marks.append(RULE_ID if h is not None and h in strict else None)
         if any(marks):
+            if self.blocks:
+                marks = absorb(stripped, marks)
             doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
             if not doc.text.strip():
                 doc.reject("boilerplate-only")
         return doc
 
-    def params(self) -> dict[str, Any]:
-        return {
-            "min_docs": self.min_docs,
-            "min_chars": self.min_chars,
-            "max_chars": self.max_chars,
-            "edge_lines": self.edge_lines,
-            "remove_min_docs": self.remove_min_docs,
-            "remove_min_fraction": self.remove_min_fraction,
-            "remove_min_edge_share": self.remove_min_edge_share,
-            "max_entries": self.max_entries,
-            "report_top": self.report_top,
-        }
-
     def stats(self) -> dict[str, Any]:
-        return dict(self._report)
+        return dict(self.state.report) if self.state is not None else {}

@@ -26,7 +26,8 @@ of the cleaned text); ``requires = "<category>"`` makes a flag rule fire only wh
 rule of that category removed something in the same document.
 
 Patterns are compiled with the standard ``re`` module (faster on long alternations), with
-``\p{Han}`` accepted as a shorthand for the CJK ideograph blocks; a pattern that needs the
+``\p{Han}`` translated to the same ``Script=Han`` class the ``regex`` module means by it
+(:data:`lawrpt_corpus.text.chars.HAN`); a pattern that needs the
 ``regex`` module's syntax falls back to it. Patterns must run in linear time: no nested
 unbounded quantifiers, and bounded repeats (``[^】]{0,20}``, ``\s{0,4}``, ``\d{1,8}``)
 instead of ``.*``, ``\s*`` or ``\d+`` wherever a failed match could restart inside a long
@@ -50,6 +51,7 @@ from typing import Any
 
 import regex
 
+from ..text.chars import HAN
 from ._lines import LiteralIndex, ZonePlan
 
 #: Where a removal rule applies.
@@ -90,7 +92,7 @@ SEPARATORS = regex.compile(
     r"[\s|｜/\\、,，:：;；.。·•\-—_【】\[\]［］()（）<>《》「」『』“”\"'!！>»›→]+"
 )
 DEFAULT_MAX_LEN = 200
-PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "flags")
+PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "mirror", "flags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +203,8 @@ class RuleSet:
         raise KeyError(rule_id)
 
 
-_HAN_RANGE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+#: ``\p{Han}`` for ``re``: ``Script=Han``, as the ``regex`` fallback reads it.
+_HAN_RANGE = HAN
 
 
 def _han_for_re(source: str) -> str:

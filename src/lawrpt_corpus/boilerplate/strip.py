@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..decode.step import is_chinese
 from ..document import Document
-from ..pipeline import DocumentStep
+from ..pipeline import DocumentStep, digest
+from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
+from .blocks import BlockParams, absorb
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 
 #: Upper bound on strip passes per document (see ``StripBoilerplate.__call__``).
@@ -44,7 +45,9 @@ class StripBoilerplate(DocumentStep):
     """Remove boilerplate with the shipped rule packs plus ``rules`` (user TOML files).
 
     ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
-    ``builtin=False`` uses only the user's rule files. Bad rule files raise ``ValueError``
+    ``builtin=False`` uses only the user's rule files. ``blocks``: also take the short
+    fragments of removed blocks (:mod:`.blocks`, rule ids ``block.*``; ``block_params``
+    its thresholds). Bad rule files raise ``ValueError``
     here, at construction, naming the file and the rule. The user files are read once, at
     construction: the step carries their text, so workers (and other machines) need not
     see the files.
@@ -52,11 +55,15 @@ class StripBoilerplate(DocumentStep):
 
     name = "boilerplate"
     version = "1.0"
+    #: the block layer's protected lines (headings, dates, signatures, titles)
+    data_files = (("lawrpt_corpus.boilerplate", "data/repeated.toml"),)
 
     rules: tuple[str, ...] | list[str] = ()
     head_lines: int = 12
     tail_lines: int = 12
     builtin: bool = True
+    blocks: bool = True
+    block_params: BlockParams = field(default_factory=BlockParams)
     _packs: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -77,29 +84,29 @@ class StripBoilerplate(DocumentStep):
         """The compiled rules (compiled once per process, then cached)."""
         return compile_packs(self._packs)
 
-    def params(self) -> dict[str, Any]:
-        rs = self.ruleset
+    def derived_params(self) -> dict[str, Any]:
+        """The rule count and each pack's content digest (built-in and user packs alike:
+        editing a rule in place changes the ``--resume`` fingerprint)."""
         return {
-            "rules": list(self.rules),
-            "builtin": self.builtin,
-            "head_lines": self.head_lines,
-            "tail_lines": self.tail_lines,
-            "n_rules": len(rs.rules),
+            "n_rules": len(self.ruleset.rules),
+            "packs": {name: digest(text) for name, text in self._packs},
         }
 
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:
         # An inline removal (a paywall marker, a watermark) can leave a line that a line
-        # rule claims (``##paidbegin##0:?`` → ``0:?``): strip again until nothing inline is
-        # cut, so that cleaning the output once more changes nothing.
+        # rule claims (``##paidbegin##0:?`` → ``0:?``), and fragments taken with a block
+        # move the head/tail zones: strip again until neither happens, so that cleaning the
+        # output once more changes nothing.
         for _ in range(MAX_PASSES):
-            doc, cut_inline = self._strip_pass(doc)
-            if not cut_inline or not doc.kept:
+            doc, again = self._strip_pass(doc)
+            if not again or not doc.kept:
                 break
         return doc
 
     def _strip_pass(self, doc: Document) -> tuple[Document, bool]:
-        """One pass of every zone; returns the document and whether inline spans were cut."""
+        """One pass of every zone; returns the document and whether inline spans were cut
+        or block fragments taken (then another pass may find more)."""
         text = doc.text
         if not text:
             return doc, False
@@ -149,7 +156,7 @@ class StripBoilerplate(DocumentStep):
         last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
         _peel_last(stripped, removed_by, inline, last_rules)
 
-        marks = [r.id if r is not None else None for r in removed_by]
+        marks, took_block = self.take_blocks(stripped, removed_by, inline)
         spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
         for line_spans in inline.values():
@@ -169,7 +176,27 @@ class StripBoilerplate(DocumentStep):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc, bool(inline)
+        return doc, bool(inline) or took_block
+
+    def take_blocks(
+        self,
+        stripped: list[str],
+        removed_by: list[Rule | None],
+        inline: dict[int, list[tuple[int, int, Rule]]],
+    ) -> tuple[list[str | None], bool]:
+        """The rule id removing each line (None: kept), block fragments included (when
+        ``blocks``), and whether a fragment was taken. A line taken whole loses its inline
+        cuts (``inline`` is changed in place)."""
+        marks: list[str | None] = [r.id if r is not None else None for r in removed_by]
+        if not self.blocks:
+            return marks, False
+        absorbed = absorb(stripped, marks, self.block_params)
+        took = False
+        for i, (was, now) in enumerate(zip(marks, absorbed, strict=True)):
+            if was is None and now is not None:
+                took = True
+                inline.pop(i, None)
+        return absorbed, took
 
     @staticmethod
     def _zone(

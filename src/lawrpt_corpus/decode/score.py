@@ -21,26 +21,19 @@ from importlib import resources
 
 import numpy as np
 
-#: Characters scored per candidate (the decision is taken on this much evidence).
-SAMPLE_CHARS = 8192
+from ..text.chars import (
+    ASCII_PRINTABLE_WS,
+    CJK_SYMBOLS,
+    COMMON_PUNCT,
+    HAN_IDEOGRAPH_RANGES,
+    SAMPLE_CHARS,
+    SPACES,
+    parse_ranges,
+)
+
 #: Characters scored per codec candidate: a few hundred already separate right from wrong
 #: readings (docs/decoding.md); 2048 keeps the choice cheap on small files.
 SCORE_CHARS = 2048
-
-#: CJK and full-width punctuation, symbols common in reports (①, Ⅰ, ■, ·, —, “”, …).
-CJK_PUNCT = (
-    "\u00b7\u2010-\u2027\u2030-\u203b\u2160-\u217f\u2460-\u24ff\u25a0-\u25ff"
-    "\u3000-\u303f\uff01-\uff65\uffe0-\uffe5"
-)
-_ASCII_WS = "\t\n\r\x0b\x0c\x20-\x7e"
-
-_HAN_RANGES = (
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0x20000, 0x2EBEF),
-    (0x30000, 0x3134F),
-)
 
 
 @cache
@@ -52,8 +45,6 @@ def common_hanzi() -> frozenset[str]:
 
 
 _PLAUSIBLE, _COMMON, _HAN, _LATIN1_LEAD, _SPACE = 1, 2, 4, 8, 16
-#: Characters that are not "visible" for the Han share (``is_chinese``).
-SPACES = " \t\n\r\u3000\ufeff"
 
 
 @cache
@@ -62,26 +53,13 @@ def _lut() -> np.ndarray:
     lut = np.zeros(0x110000, dtype=np.uint8)
     common = np.fromiter((ord(c) for c in common_hanzi()), dtype=np.int64)
     lut[common] |= _PLAUSIBLE | _COMMON
-    for lo, hi in _ranges(CJK_PUNCT + _ASCII_WS):
+    for lo, hi in parse_ranges(CJK_SYMBOLS + ASCII_PRINTABLE_WS):
         lut[lo : hi + 1] |= _PLAUSIBLE
-    for lo, hi in _HAN_RANGES:
+    for lo, hi in HAN_IDEOGRAPH_RANGES:
         lut[lo : hi + 1] |= _HAN
     lut[0xC2:0xF5] |= _LATIN1_LEAD  # Â–ô: first character of a UTF-8-as-latin-1 sequence
     lut[[ord(c) for c in SPACES]] |= _SPACE
     return lut
-
-
-def _ranges(spec: str) -> list[tuple[int, int]]:
-    """Parse a character-class body of single characters and ``a-b`` ranges."""
-    out, i = [], 0
-    while i < len(spec):
-        if i + 2 < len(spec) and spec[i + 1] == "-":
-            out.append((ord(spec[i]), ord(spec[i + 2])))
-            i += 3
-        else:
-            out.append((ord(spec[i]), ord(spec[i])))
-            i += 1
-    return out
 
 
 def _bits(text: str) -> np.ndarray:
@@ -150,8 +128,6 @@ def profile_of_bits(bits: np.ndarray) -> SampleProfile:
     )
 
 
-#: Punctuation as frequent in Chinese prose as the most frequent hanzi.
-COMMON_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』—…·\u3000"
 _PAUSE = "，。、；：？！"
 _OPEN = "“‘（《〈【「『"
 _CLOSE = "”’）》〉】」』"

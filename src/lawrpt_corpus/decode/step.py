@@ -1,9 +1,9 @@
 """Decode raw bytes into text: the codec cascade, mojibake repair, reject reasons.
 
-Sets ``doc.encoding`` (the Python codec), ``doc.meta["decode_rule"]`` (the cascade rule that
+Sets ``doc.encoding`` (the Python codec), ``doc.decode_rule`` (the cascade rule that
 decided: ``bom``, ``strict-utf-8``, ``utf-16-plausible``, ``utf-32-plausible``,
 ``gb18030-plausible``, ``big5-plausible``, ``tolerant``, ``detector``) and
-``doc.features["decoded_chars"]``.
+``doc.decoded_chars``.
 
 Rejects, never raises: ``empty``, ``binary``, ``undecodable``, ``not_chinese`` (fewer Han
 characters than ``min_han_share`` of the visible characters of the first 8192, or none).
@@ -24,6 +24,7 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.chars import invisible_and_control, is_chinese
 from .cascade import decode_bytes
 from .mojibake import (
     GBK_OF_FFFD,
@@ -33,17 +34,6 @@ from .mojibake import (
     unrecoverable_signs,
 )
 from .score import SAMPLE_CHARS, SampleProfile, lookup_table, profile, profile_of_bits
-
-
-def is_chinese(text: str, min_han_share: float = 0.1, prof: SampleProfile | None = None) -> bool:
-    """At least one Han character, and Han at least ``min_han_share`` of the visible
-    characters (not in ``SPACES``) of the first ``SAMPLE_CHARS`` (the test behind
-    ``not_chinese``; later steps use it too, so that text they leave would pass it again).
-    ``prof`` is ``profile(text)`` when the caller has it."""
-    if prof is None:
-        prof = profile(text)
-    return prof.han > 0 and prof.han >= min_han_share * (prof.chars - prof.spaces)
-
 
 #: Bits added to a copy of the score table (which uses bits 1–16).
 _INVISIBLE, _MARKER = 32, 64
@@ -56,8 +46,6 @@ _CHUNK = 1 << 16
 def _step_lut() -> np.ndarray:
     """The score table plus ``_INVISIBLE`` for what :func:`_drop_invisibles` removes and
     ``_MARKER`` for U+FFFD and 锟 (start of 锟斤拷)."""
-    from ..normalize.hygiene import invisible_and_control
-
     lut = lookup_table().copy()
     lut[list(invisible_and_control()[1])] |= _INVISIBLE
     lut[[0xFFFD, ord("锟")]] |= _MARKER
@@ -83,8 +71,6 @@ def _scan(text: str) -> tuple[SampleProfile, int, bool]:
 
 def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
     """Remove the ``n`` zero-width/BOM and C0 control characters (not \\n \\t \\r)."""
-    from ..normalize.hygiene import invisible_and_control
-
     if not n:
         return text
     doc.log_edit(step, "invisible-control", n)
@@ -97,6 +83,10 @@ class DecodeStep(DocumentStep):
 
     name = "decode"
     version = "1.0"
+    data_files = (
+        ("lawrpt_corpus.decode", "data/common_hanzi.json"),
+        ("lawrpt_corpus.decode", "data/hanzi_rank.json"),
+    )
 
     #: Minimum share of Han characters among the visible characters of the sample.
     min_han_share: float = 0.1
@@ -104,6 +94,8 @@ class DecodeStep(DocumentStep):
     repair_mojibake: bool = True
 
     def __call__(self, doc: Document) -> Document:
+        if doc.extractor is not None:
+            return self._check_extracted(doc)
         raw = doc.raw or b""
         res = decode_bytes(raw)
         if res.text is None or res.codec is None or res.rule is None:
@@ -153,9 +145,25 @@ class DecodeStep(DocumentStep):
         if not text or text.isspace():
             return doc.reject("empty")
         doc.encoding = res.codec  # decoded: the manifest keeps the codec even if rejected below
-        doc.meta["decode_rule"] = res.rule
+        doc.decode_rule = res.rule
         if not is_chinese(text, self.min_han_share, prof):
             return doc.reject("not_chinese")
         doc.text = text
-        doc.features["decoded_chars"] = len(text)
+        doc.decoded_chars = len(text)
+        return doc
+
+    def _check_extracted(self, doc: Document) -> Document:
+        """Text from the extract step (HTML, PDF, DOCX, OFD): already decoded; drop
+        invisible/control characters and apply the same ``empty``/``not_chinese`` tests."""
+        prof, invisible, _ = _scan(doc.text)
+        text = doc.text
+        if invisible:
+            text = _drop_invisibles(text, invisible, doc, self.name)
+            prof = profile(text)
+        if not text or text.isspace():
+            return doc.reject("empty")
+        if not is_chinese(text, self.min_han_share, prof):
+            return doc.reject("not_chinese")
+        doc.text = text
+        doc.decoded_chars = len(text)
         return doc

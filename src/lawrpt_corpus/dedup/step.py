@@ -26,15 +26,20 @@ Contract
   similarity to the representative) and an empty text; the representative gets the sources
   of the merged inputs in ``duplicates`` (input order).
 
-Representative rank: most content (characters of the comparison key: a copy padded with
-blank lines or spaces is not "more complete"), then longest cleaned text, then fewest
-removals, then lowest ``seq``.
+Representative rank: the *cleanest* copy first — fewest mirror marks (:func:`noise_marks`:
+removed pinyin glosses, spam spans, ads and paywall residue, mirror flags, non-government
+domains left in the text), so a pinyin-annotated or domain-rewritten mirror loses to the
+government original even though its extra letters look like content — then most content
+(characters of the comparison key: a copy padded with blank lines or spaces is not "more
+complete"), then longest cleaned text, then fewest removals, then lowest ``seq``. A clean
+truncated copy therefore stands for a noisy complete one (the merged sources are listed).
 Identity is ``doc.seq`` (the same bytes may arrive twice), never ``doc.id``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,7 +47,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..document import DUPLICATE, Document
+from ..document import Document
 from ..pipeline import CorpusStep
 from .signature import (
     comparison_key,
@@ -63,6 +68,53 @@ _PARTIAL = 0.85
 #: members listed per cluster in stats() (``size`` always counts all of them)
 _SHOWN = 50
 _KIND = {_EXACT: "exact", _NEAR: "near", _CONTAINED: "contained"}
+#: removals by these rule families mark a copy as a mirror's, not the source's
+_NOISE_RULES = ("mirror.", "span.", "advertising.", "paywall.")
+#: flags a mirror leaves (mirror_gambling, mirror_anti_copy, masked_words)
+_NOISE_FLAGS = ("mirror_", "masked_words")
+_DOMAIN = re.compile(
+    r"[A-Za-z0-9\-](?<![A-Za-z0-9\-./][A-Za-z0-9\-])[A-Za-z0-9\-]{0,62}(?:://[A-Za-z0-9\-]{1,63})?"
+    r"(?:\.[A-Za-z0-9\-]{1,63}){0,4}\.(?:com|net|cc|top|vip|xyz|info|org|cn|COM|NET|CN)(?![A-Za-z])"
+)
+
+
+def noise_marks(doc: Document) -> int:
+    """How many marks of a mirror ``doc`` carries: removals by mirror/span/advertising/
+    paywall rules, mirror flags, and domains left in the text that are not government ones."""
+    n = sum(1 for r in doc.removed if r.rule.startswith(_NOISE_RULES))
+    n += sum(1 for f in doc.flags if f.startswith(_NOISE_FLAGS))
+    if "." in doc.text:
+        n += sum(1 for m in _DOMAIN.finditer(doc.text) if "gov" not in m.group().lower())
+    return n
+
+
+@dataclass(eq=False)
+class DedupState:
+    """What :meth:`Dedup.fit` learned, per kept document ``i`` in input order: its ``seq``
+    and id (``ids``, uint64), its representative's index (``dup_rep``, -1 when it is not a
+    duplicate), how it was merged (``dup_kind``) and at what similarity (``dup_sim``); the
+    duplicates ordered by representative (``by_rep``, ``by_rep_key``) and every source as
+    one UTF-8 blob with offsets (``src_blob``, ``src_off``); ``stats`` for build.json.
+    About 40 bytes per document plus its source."""
+
+    seq: np.ndarray
+    ids: np.ndarray
+    dup_rep: np.ndarray
+    dup_kind: np.ndarray
+    dup_sim: np.ndarray
+    by_rep: np.ndarray
+    by_rep_key: np.ndarray
+    src_blob: bytes
+    src_off: np.ndarray
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def source(self, i: int) -> str:
+        return self.src_blob[self.src_off[i] : self.src_off[i + 1]].decode("utf-8", "surrogatepass")
+
+    def index(self, seq: int) -> int:
+        """The index of the document with ``seq``, or -1 (not seen by the fit)."""
+        i = int(np.searchsorted(self.seq, seq))
+        return i if i < self.seq.size and self.seq[i] == seq else -1
 
 
 @dataclass(eq=False)
@@ -96,20 +148,17 @@ class Dedup(CorpusStep):
     verify_budget: int = 64_000_000
     max_rounds: int = 4
 
-    _seq: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
-    _ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64), repr=False)
-    _dup_rep: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
-    _dup_kind: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8), repr=False)
-    _dup_sim: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32), repr=False)
-    _by_rep: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
-    _by_rep_key: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
-    _src_blob: bytes = field(default=b"", repr=False)
-    _src_off: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64), repr=False)
-    _stats: dict[str, Any] = field(default_factory=dict, repr=False)
-    passes: int = field(default=0, repr=False)
-    _sets: dict[int, Any] = field(default_factory=dict, repr=False)
-    _n_candidates: int = field(default=0, repr=False)
-    _n_verified: int = field(default=0, repr=False)
+    #: what :meth:`fit` learned (None until fitted)
+    state: DedupState | None = field(default=None, init=False, repr=False, compare=False)
+    #: passes over the documents by the last fit (its first: collecting the columns)
+    passes: int = field(default=0, init=False, repr=False, compare=False)
+    # scratch of a fit in progress (released when it ends)
+    _seq: np.ndarray = field(
+        default_factory=lambda: np.empty(0, np.int64), init=False, repr=False, compare=False
+    )
+    _sets: dict[int, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _n_candidates: int = field(default=0, init=False, repr=False, compare=False)
+    _n_verified: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.ngram < 1 or self.bands < 1 or self.rows < 1:
@@ -121,18 +170,9 @@ class Dedup(CorpusStep):
     def num_perm(self) -> int:
         return self.bands * self.rows
 
-    def params(self) -> dict[str, Any]:
+    def derived_params(self) -> dict[str, Any]:
         return {
-            "ngram": self.ngram,
             "num_perm": self.num_perm,
-            "bands": self.bands,
-            "rows": self.rows,
-            "threshold": self.threshold,
-            "containment": self.containment,
-            "min_length_ratio": self.min_length_ratio,
-            "min_shingles": self.min_shingles,
-            "year_guard": self.year_guard,
-            "fold_script": self.fold_script,
             "key": "t2s + width fold + lower, punctuation/symbols/whitespace removed",
         }
 
@@ -176,36 +216,50 @@ class Dedup(CorpusStep):
         return sorted_unique((sh >> np.uint64(32)).astype(np.uint32)), years
 
     # -- corpus (driver) -----------------------------------------------------------------
-    def fit(self, docs: Iterable[Document]) -> None:
+    def fit(self, docs: Iterable[Document]) -> DedupState:
         cols = self._collect(docs)
-        try:
-            self.fit_columns(cols, _StreamBackend(self, docs, cols))
-        finally:
-            self._sets = {}
+        state = self.fit_columns(cols, _StreamBackend(self, docs, cols))
+        self.set_state(state)
+        return state
 
-    def fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> None:
+    def fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> DedupState:
         """The fit from the per-document columns of :meth:`_collect` (``sig`` may be absent:
         only ``backend`` reads signatures and shingle sets). Shared by the driver fit (over a
         replayable stream) and cluster fits (engines), so they cannot drift.
 
         Phases: exact groups (here) → ``backend.candidates`` (LSH) → ``backend.verify``
         (estimate filter + real shingle sets) → union-find and stars on the verified pairs
-        (here; missing star edges go back to ``backend.verify``) → the fitted state.
+        (here; missing star edges go back to ``backend.verify``) → the fitted state, returned
+        (not installed: :meth:`fit` installs it, an engine installs a cluster fit's).
+        ``passes`` counts from 1 (the pass that collected ``cols``).
         """
+        try:
+            return self._fit_columns(cols, backend)
+        finally:
+            self._sets = {}
+            self._seq = np.empty(0, np.int64)
+
+    def _fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> DedupState:
         self._n_candidates = self._n_verified = 0
+        self.passes = 1
         n = cols["seq"].size
         if n > 1 and not bool(np.all(cols["seq"][1:] > cols["seq"][:-1])):
             raise ValueError("dedup: documents need unique, increasing seq (set by the engine)")
         self._seq = cols["seq"]
-        self._ids = cols["id"]
         dup_rep = np.full(n, -1, dtype=np.int64)
         dup_kind = np.zeros(n, dtype=np.int8)
         dup_sim = np.ones(n, dtype=np.float32)
         if n:
-            # rank 0 = best: most content characters, then longest cleaned text, then fewest
-            # removals, then lowest seq
+            # rank 0 = best: fewest mirror marks, most content characters, then longest
+            # cleaned text, then fewest removals, then lowest seq
             order = np.lexsort(
-                (cols["seq"], cols["n_removed"], -cols["n_chars"], -cols["n_content"])
+                (
+                    cols["seq"],
+                    cols["n_removed"],
+                    -cols["n_chars"],
+                    -cols["n_content"],
+                    cols.get("n_noise", np.zeros_like(cols["seq"])),
+                )
             )
             rank = np.empty(n, dtype=np.int64)
             rank[order] = np.arange(n)
@@ -227,17 +281,26 @@ class Dedup(CorpusStep):
                 dup_rep[moved] = c_idx[t[moved]]
                 dup_kind[moved] = k_arr[t[moved]]
                 dup_sim[moved] = s_arr[t[moved]]
-        self._dup_rep, self._dup_kind, self._dup_sim = dup_rep, dup_kind, dup_sim
         dups = np.flatnonzero(dup_rep >= 0)
-        self._by_rep = dups[np.lexsort((dups, dup_rep[dups]))]
-        self._by_rep_key = dup_rep[self._by_rep]
-        self._src_blob = cols["src_blob"]
-        self._src_off = cols["src_off"]
-        self._stats = self._make_stats(cols)
+        by_rep = dups[np.lexsort((dups, dup_rep[dups]))]
+        state = DedupState(
+            seq=cols["seq"],
+            ids=cols["id"],
+            dup_rep=dup_rep,
+            dup_kind=dup_kind,
+            dup_sim=dup_sim,
+            by_rep=by_rep,
+            by_rep_key=dup_rep[by_rep],
+            src_blob=cols["src_blob"],
+            src_off=cols["src_off"],
+        )
+        state.stats = self._make_stats(state)
+        return state
 
-    def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes]:
+    def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes, int]:
         """One document's entries of the :meth:`_collect` columns (without the signature):
-        ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes)."""
+        ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes),
+        ``n_noise`` (:func:`noise_marks`)."""
         exact, n_key, k, _ = self.prepared(doc)
         try:
             ident = int(doc.id, 16)
@@ -252,11 +315,12 @@ class Dedup(CorpusStep):
             n_key,
             exact,
             doc.source.encode("utf-8", "surrogatepass"),
+            noise_marks(doc),
         )
 
     def _collect(self, docs: Iterable[Document]) -> dict[str, Any]:
         seq, ids, n_chars, n_removed = array("q"), array("Q"), array("q"), array("q")
-        n_sh, n_content = array("q"), array("q")
+        n_sh, n_content, n_noise = array("q"), array("q"), array("q")
         hashes = bytearray()
         sig_chunks: list[np.ndarray] = []
         cur = np.empty((_CHUNK, self.num_perm), dtype=np.uint32)
@@ -264,14 +328,14 @@ class Dedup(CorpusStep):
         src_blob = bytearray()
         src_off = array("q", [0])
         empty_sig = np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        self.passes = 1
         for doc in docs:
-            s, ident, chars, removed, k, n_key, exact, src = self.columns_row(doc)
+            s, ident, chars, removed, k, n_key, exact, src, noise = self.columns_row(doc)
             sig = self.prepared(doc)[3]
             seq.append(s)
             ids.append(ident)
             n_chars.append(chars)
             n_removed.append(removed)
+            n_noise.append(noise)
             n_sh.append(k)
             n_content.append(n_key)
             hashes += exact
@@ -295,6 +359,7 @@ class Dedup(CorpusStep):
             "id": np.frombuffer(ids, dtype=np.uint64).copy(),
             "n_chars": np.frombuffer(n_chars, dtype=np.int64).copy(),
             "n_removed": np.frombuffer(n_removed, dtype=np.int64).copy(),
+            "n_noise": np.frombuffer(n_noise, dtype=np.int64).copy(),
             "n_sh": np.frombuffer(n_sh, dtype=np.int64).copy(),
             "n_content": np.frombuffer(n_content, dtype=np.int64).copy(),
             "hash": np.frombuffer(bytes(hashes), dtype=np.uint64).reshape(-1, 2),
@@ -511,50 +576,39 @@ class Dedup(CorpusStep):
             cache = self._sets = sets
 
     # -- apply ---------------------------------------------------------------------------
-    def _source(self, i: int) -> str:
-        return self._src_blob[self._src_off[i] : self._src_off[i + 1]].decode(
-            "utf-8", "surrogatepass"
-        )
-
-    def _index(self, doc: Document) -> int:
-        i = int(np.searchsorted(self._seq, doc.seq))
-        return i if i < self._seq.size and self._seq[i] == doc.seq else -1
-
     def apply(self, doc: Document) -> Document:
-        i = self._index(doc)
-        if i < 0:
+        st = self.state
+        i = st.index(doc.seq) if st is not None else -1
+        if st is None or i < 0:
             return doc
-        rep = int(self._dup_rep[i])
+        rep = int(st.dup_rep[i])
         if rep >= 0:
-            doc.status = DUPLICATE
-            doc.duplicate_of = format(int(self._ids[rep]), "016x")
-            doc.reason = _reason(int(self._dup_kind[i]), float(self._dup_sim[i]))
-            doc.text = ""
-            return doc
-        lo = int(np.searchsorted(self._by_rep_key, i, side="left"))
-        hi = int(np.searchsorted(self._by_rep_key, i, side="right"))
+            reason = _reason(int(st.dup_kind[i]), float(st.dup_sim[i]))
+            return doc.mark_duplicate(format(int(st.ids[rep]), "016x"), reason)
+        lo = int(np.searchsorted(st.by_rep_key, i, side="left"))
+        hi = int(np.searchsorted(st.by_rep_key, i, side="right"))
         if hi > lo:
-            doc.duplicates = [*doc.duplicates, *(self._source(int(j)) for j in self._by_rep[lo:hi])]
+            doc.duplicates = [*doc.duplicates, *(st.source(int(j)) for j in st.by_rep[lo:hi])]
         return doc
 
     # -- stats ---------------------------------------------------------------------------
-    def _make_stats(self, cols: dict[str, Any], top: int = 10) -> dict[str, Any]:
-        kinds = self._dup_kind
-        reps, sizes = np.unique(self._dup_rep[self._dup_rep >= 0], return_counts=True)
+    def _make_stats(self, st: DedupState, top: int = 10) -> dict[str, Any]:
+        kinds = st.dup_kind
+        reps, sizes = np.unique(st.dup_rep[st.dup_rep >= 0], return_counts=True)
         largest = np.lexsort((reps, -sizes))[:top]
         clusters = []
         for k in largest.tolist():
             r = int(reps[k])
-            members = np.flatnonzero(self._dup_rep == r)
+            members = np.flatnonzero(st.dup_rep == r)
             clusters.append(
                 {
-                    "id": format(int(self._ids[r]), "016x"),
-                    "source": self._source(r),
+                    "id": format(int(st.ids[r]), "016x"),
+                    "source": st.source(r),
                     "size": int(sizes[k]) + 1,
                     "members": [
                         {
-                            "source": self._source(int(m)),
-                            "reason": _reason(int(kinds[m]), float(self._dup_sim[m])),
+                            "source": st.source(int(m)),
+                            "reason": _reason(int(kinds[m]), float(st.dup_sim[m])),
                         }
                         for m in members[:_SHOWN].tolist()
                     ],
@@ -573,7 +627,7 @@ class Dedup(CorpusStep):
         }
 
     def stats(self) -> dict[str, Any]:
-        return dict(self._stats)
+        return dict(self.state.stats) if self.state is not None else {}
 
 
 def _reason(kind: int, sim: float) -> str:

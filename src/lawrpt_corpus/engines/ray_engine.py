@@ -13,11 +13,12 @@ How a build runs (docs/scaling.md has the full story):
    The processed documents are materialized in the cluster's object store (which spills to
    disk when full): the object store is this engine's spill, not the driver.
 2. **Corpus steps**, in order. A step with a ``fit_distributed(docs, ctx)`` method (or one
-   registered with :func:`register_distributed_fit`) is fitted on the cluster: ``docs`` is a
-   Ray Dataset of the kept documents as the earlier corpus steps leave them (columns ``seq``
-   and ``doc`` = pickled :class:`~lawrpt_corpus.document.Document`; earlier steps' ``apply``
-   runs in the workers). Any other step is fitted in the driver by ``fit()`` over a stream
-   replayed block by block from the object store — the same stream the local engine gives.
+   registered with :func:`~lawrpt_corpus.engines.fits.register_distributed_fit`) is fitted
+   on the cluster: ``docs`` is a Ray Dataset of the kept documents as the earlier corpus
+   steps leave them (columns ``seq`` and ``doc`` = pickled
+   :class:`~lawrpt_corpus.document.Document`; earlier steps' ``apply`` runs in the workers).
+   Any other step is fitted in the driver by ``fit()`` over a stream replayed block by block
+   from the object store — the same stream the local engine gives.
    :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a groupby on the text
    hash; only duplicates reach the driver); ``Dedup`` and ``RepeatedLines`` too
    (:mod:`~lawrpt_corpus.engines.ray_fits`).
@@ -35,7 +36,7 @@ import pickle
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ from ..document import Document
 from ..io.readers import InputItem, load_document
 from ..pipeline import CorpusStep, Pipeline
 from .base import Engine, _apply_all, process_item
+from .fits import RayContext, distributed_fit_of
+from .fits import register_distributed_fit as register_distributed_fit  # the public name
 from .local import default_workers
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -66,47 +69,6 @@ def _import_ray() -> Any:
     except ImportError as exc:
         raise RayUnavailable(INSTALL_HINT) from exc
     return ray
-
-
-@dataclass(frozen=True)
-class RayContext:
-    """What a ``fit_distributed`` hook gets besides the dataset.
-
-    ``workers``: CPUs of the cluster. ``block_rows``: documents per block used by the
-    engine (a sensible ``batch_size`` for ``map_batches``).
-    """
-
-    workers: int
-    block_rows: int
-
-    @staticmethod
-    def documents(batch: pa.Table) -> list[Document]:
-        """The documents of one Arrow batch of the ``docs`` dataset, in order."""
-        return [pickle.loads(b) for b in batch.column("doc").to_pylist()]
-
-
-DistributedFit = Callable[[Any, "ray.data.Dataset", RayContext], None]
-_REGISTRY: dict[type, DistributedFit] = {}
-
-
-def register_distributed_fit(step_type: type, fit: DistributedFit) -> None:
-    """Fit steps of exactly ``step_type`` with ``fit(step, docs, ctx)`` on the Ray cluster.
-
-    For steps whose module must not depend on this engine. ``fit`` must leave the step in
-    the state ``step.fit(docs)`` would. A ``fit_distributed`` method on the step wins.
-    """
-    _REGISTRY[step_type] = fit
-
-
-def distributed_fit_of(step: CorpusStep) -> Callable[[ray.data.Dataset, RayContext], None] | None:
-    """The cluster-side fit of ``step``, or None when it is fitted in the driver."""
-    method = getattr(step, "fit_distributed", None)
-    if callable(method):
-        return method  # type: ignore[no-any-return]
-    fit = _REGISTRY.get(type(step))
-    if fit is None:
-        return None
-    return lambda docs, ctx: fit(step, docs, ctx)
 
 
 class RayEngine(Engine):
@@ -325,7 +287,9 @@ class RayEngine(Engine):
                 t0 = time.perf_counter()
                 fit = distributed_fit_of(step) if on_cluster else None
                 if fit is not None:
-                    fit(self._kept_dataset(windows, corpus[:i]), ctx)
+                    state = fit(self._kept_dataset(windows, corpus[:i]), ctx)
+                    if state is not None:
+                        step.set_state(state)
                     self.fit_modes[step.name] = "cluster"
                 else:
                     step.fit(_KeptStream(windows, corpus[:i]))
@@ -416,7 +380,7 @@ def _read_here(item: InputItem | Document) -> InputItem | Document:
             data = fh.read()
     except OSError:
         return item
-    return InputItem(item.source, data=data, n_bytes=len(data))
+    return replace(item, path=None, data=data, n_bytes=len(data))
 
 
 def _dead_doc(item: InputItem | Document) -> Document:
@@ -458,72 +422,8 @@ class _KeptStream:
                     yield doc
 
 
-# -- the worked example: ExactDedup fitted on the cluster ----------------------------------
-def _exact_keys(batch: pa.Table) -> pa.Table:
-    docs = RayContext.documents(batch)
-    return pa.table(
-        {
-            "key": pa.array([d.features["text_sha1"].hex() for d in docs], pa.string()),
-            "seq": pa.array([d.seq for d in docs], pa.int64()),
-            "id": pa.array([d.id for d in docs], pa.string()),
-            "source": pa.array([d.source for d in docs], pa.string()),
-        }
-    )
-
-
-def _exact_group(group: pa.Table) -> pa.Table:
-    """One text hash: every member after the first (by ``seq``) with its representative."""
-    group = group.sort_by("seq")
-    rest = group.slice(1)
-    rep = group.column("id")[0].as_py() if group.num_rows else None
-    return pa.table(
-        {
-            "seq": rest.column("seq"),
-            "rep": pa.array([rep] * rest.num_rows, pa.string()),
-            "source": rest.column("source"),
-        }
-    )
-
-
-def _fit_exact_dedup(step: Any, docs: ray.data.Dataset, ctx: RayContext) -> None:
-    """ExactDedup.fit on the cluster: group by text hash; only duplicates reach the driver."""
-    try:
-        from ray.data.context import ShuffleStrategy
-    except ImportError:  # older Ray: the sort-based shuffle is the only one
-        pass
-    else:
-        # a sort-based shuffle by tasks: no aggregator actors to start (measured 3-4x faster
-        # than the hash shuffle at a few thousand rows on 2 CPUs)
-        docs.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-    keys = docs.map_batches(_exact_keys, batch_size=None, batch_format="pyarrow")
-    dups = keys.groupby("key").map_groups(_exact_group, batch_format="pyarrow")
-    rows: list[tuple[int, str, str]] = []
-    for batch in dups.iter_batches(batch_size=None, batch_format="pyarrow"):
-        assert isinstance(batch, pa.Table)
-        rows.extend(
-            zip(
-                batch.column("seq").to_pylist(),
-                batch.column("rep").to_pylist(),
-                batch.column("source").to_pylist(),
-                strict=True,
-            )
-        )
-    rows.sort()  # input order, as fit() sees the stream
-    step._rep.clear()
-    step._members.clear()
-    for seq, rep, source in rows:
-        step._rep[seq] = rep
-        step._members.setdefault(rep, []).append(source)
-    step._n_dup = len(step._rep)
-
-
 def _register_builtin() -> None:
-    from ..dedup.exact import ExactDedup
-
-    # Only while ExactDedup keeps the state this fit writes; otherwise it is fitted in the driver.
-    if {"_rep", "_members", "_n_dup"} <= set(getattr(ExactDedup, "__dataclass_fields__", {})):
-        register_distributed_fit(ExactDedup, _fit_exact_dedup)
-    from . import ray_fits  # Dedup and RepeatedLines (their modules never import Ray)
+    from . import ray_fits  # ExactDedup, Dedup and RepeatedLines (their modules never import Ray)
 
     ray_fits.register()
 

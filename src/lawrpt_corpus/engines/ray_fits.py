@@ -1,7 +1,9 @@
-"""Cluster fits of the default corpus steps, :class:`~lawrpt_corpus.dedup.Dedup` and
-:class:`~lawrpt_corpus.boilerplate.RepeatedLines`, for the Ray engine.
+"""Cluster fits of the built-in corpus steps, :class:`~lawrpt_corpus.dedup.ExactDedup`,
+:class:`~lawrpt_corpus.dedup.Dedup` and :class:`~lawrpt_corpus.boilerplate.RepeatedLines`,
+for the Ray engine (registered in :mod:`~lawrpt_corpus.engines.fits`; this module never
+imports the engine).
 
-Both steps' modules know nothing of Ray: they expose their fit as phases
+The steps' modules know nothing of Ray: they expose their fit as phases
 (``Dedup.fit_columns`` with a backend, ``RepeatedLines.fit_counts``) and these functions run
 the heavy phases on the cluster. Each leaves the step in the state its ``fit()`` gives
 (tests/test_ray.py compares ``stats()`` and every output row); the documented differences are
@@ -24,10 +26,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..boilerplate.repeated import RepeatedLines
+from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
+from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.signature import sorted_unique
-from ..dedup.step import Dedup
-from .ray_engine import RayContext, register_distributed_fit
+from ..dedup.step import Dedup, DedupState
+from .fits import RayContext, register_distributed_fit
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
 #: rows per coarse shuffle group aimed at (a group is one numpy call in one task)
@@ -115,19 +118,77 @@ def _part(h: np.ndarray, parts: int) -> np.ndarray:
     return ((h.view(np.uint64) >> np.uint64(40)) % np.uint64(parts)).astype(np.int64)
 
 
+# -- ExactDedup: the worked example -------------------------------------------------------
+def _exact_keys(batch: pa.Table) -> pa.Table:
+    docs = RayContext.documents(batch)
+    return pa.table(
+        {
+            "key": pa.array([d.features[TEXT_SHA1].hex() for d in docs], pa.string()),
+            "seq": pa.array([d.seq for d in docs], pa.int64()),
+            "id": pa.array([d.id for d in docs], pa.string()),
+            "source": pa.array([d.source for d in docs], pa.string()),
+        }
+    )
+
+
+def _exact_group(group: pa.Table) -> pa.Table:
+    """One text hash: every member after the first (by ``seq``) with its representative."""
+    group = group.sort_by("seq")
+    rest = group.slice(1)
+    rep = group.column("id")[0].as_py() if group.num_rows else None
+    return pa.table(
+        {
+            "seq": rest.column("seq"),
+            "rep": pa.array([rep] * rest.num_rows, pa.string()),
+            "source": rest.column("source"),
+        }
+    )
+
+
+def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> ExactDedupState:
+    """ExactDedup.fit on the cluster: group by text hash; only duplicates reach the driver."""
+    _sort_shuffle(docs)
+    keys = docs.map_batches(_exact_keys, batch_size=None, batch_format="pyarrow")
+    dups = keys.groupby("key").map_groups(_exact_group, batch_format="pyarrow")
+    rows: list[tuple[int, str, str]] = []
+    for batch in dups.iter_batches(batch_size=None, batch_format="pyarrow"):
+        assert isinstance(batch, pa.Table)
+        rows.extend(
+            zip(
+                batch.column("seq").to_pylist(),
+                batch.column("rep").to_pylist(),
+                batch.column("source").to_pylist(),
+                strict=True,
+            )
+        )
+    rows.sort()  # input order, as fit() sees the stream
+    return ExactDedupState.from_rows(rows)
+
+
 # -- Dedup ---------------------------------------------------------------------------------
-_DEDUP_COLUMNS = ["seq", "id", "n_chars", "n_removed", "n_sh", "n_content", "hash", "source"]
+_DEDUP_COLUMNS = [
+    "seq",
+    "id",
+    "n_chars",
+    "n_removed",
+    "n_sh",
+    "n_content",
+    "hash",
+    "source",
+    "n_noise",
+]
 
 
 def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
     """Ray task: each document's ``Dedup`` columns and MinHash signature."""
     docs = RayContext.documents(batch)
-    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 8
+    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 9
     table = {"seq": pa.array(c[0], pa.int64()), "id": pa.array(c[1], pa.uint64())}
     for i in range(2, 6):
         table[_DEDUP_COLUMNS[i]] = pa.array(c[i], pa.int64())
     table["hash"] = pa.array(c[6], pa.binary(16))
     table["source"] = pa.array(c[7], pa.binary())
+    table["n_noise"] = pa.array(c[8], pa.int64())
     sigs = [step.prepared(d)[3] for d in docs]
     table["sig"] = pa.array(sigs, pa.binary())
     # the verification source: the comparison key, for documents that take part in LSH
@@ -151,7 +212,7 @@ def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
     off = np.zeros(len(sources) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sources], out=off[1:])
     cols: dict[str, Any] = {"seq": seq[order], "id": _column(tables, "id", np.uint64)[order]}
-    for name in ("n_chars", "n_removed", "n_sh", "n_content"):
+    for name in ("n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
         cols[name] = _column(tables, name, np.int64)[order]
     cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)[order]
     cols["src_blob"] = b"".join(sources)
@@ -334,7 +395,7 @@ class _RayDedup:
             known[(x, y)] = (kind, sim)
 
 
-def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
+def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     """``Dedup.fit`` on the cluster.
 
     Workers emit each document's compact columns and signature (materialized once); only
@@ -352,8 +413,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> None:
     light = _params_only(step)
     feats = _map(docs, _dedup_rows, light).materialize()
     cols = _dedup_columns(_materialized_columns(feats, _DEDUP_COLUMNS))
-    step.passes = 1
-    step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
+    return step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
 
 
 # -- RepeatedLines -------------------------------------------------------------------------
@@ -453,7 +513,7 @@ def _line_samples(batch: pa.Table, step: RepeatedLines, wanted: Any) -> pa.Table
     )
 
 
-def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
+def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> RepeatedLinesState:
     """``RepeatedLines.fit`` on the cluster.
 
     Workers emit each document's text hash and line hashes (materialized once). The driver
@@ -489,10 +549,12 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> None:
             ):
                 if q == first[hh]:
                     samples[hh] = text.decode("utf-8", "surrogatepass")
-    step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
+    return step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
 
 
 def register() -> None:
-    """Fit ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s cluster fits)."""
+    """Fit ``ExactDedup``, ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s
+    cluster fits)."""
+    register_distributed_fit(ExactDedup, fit_exact_dedup)
     register_distributed_fit(Dedup, fit_dedup)
     register_distributed_fit(RepeatedLines, fit_repeated_lines)

@@ -1,8 +1,13 @@
 """Find inputs and read their bytes.
 
-Inputs are directories (searched recursively for files matching a glob), single files, and
-JSON Lines files (``.jsonl``, ``.jsonl.gz``) whose records carry ``text`` and optionally
-``url`` and ``id``. Enumeration is sorted, so the same inputs always come in the same order.
+Inputs are directories (searched recursively: every file by default, or the files matching
+any of the ``glob`` patterns), single files, JSON Lines files (``.jsonl``, ``.jsonl.gz``)
+whose records carry ``text`` (or ``html``) and optionally ``url`` and ``id``, and WARC files
+(``.warc``, ``.warc.gz``) whose records each become one input (see
+:mod:`lawrpt_corpus.extract.warc`). Enumeration is sorted, so the same inputs always come in
+the same order. What each file *is* (text, HTML, PDF …) is decided later from its bytes by
+the extract step; a file of a kind no step reads becomes a rejected row
+(``unsupported_format:<kind>``), so nothing found is silently ignored.
 
 Nothing here raises for a bad input: an unreadable file, a broken symlink, a bad JSON
 record or an over-long file becomes an :class:`InputItem` with an ``error``, which the
@@ -17,30 +22,114 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..document import Document
+from ..document import Document, PageMeta
+from ..extract.sniff import extension
+from .item import InputItem
 
-DEFAULT_GLOB = "*.txt"
+#: No pattern: a folder scan takes every file (the extract step decides what each one is).
+DEFAULT_GLOB: tuple[str, ...] = ()
 #: Inputs larger than this are rejected as ``too_large`` without being read.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(slots=True, frozen=True)
-class InputItem:
-    """One input: a file to read (``path``) or bytes already in hand (``data``)."""
-
-    source: str
-    path: str | None = None
-    data: bytes | None = None
-    error: str | None = None
-    n_bytes: int = 0
 
 
 def _is_jsonl(path: Path) -> bool:
     name = path.name.lower()
     return name.endswith(".jsonl") or name.endswith(".jsonl.gz")
+
+
+def _is_warc(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(".warc") or name.endswith(".warc.gz")
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith(".parquet")
+
+
+def _is_container(path: Path) -> bool:
+    return _is_jsonl(path) or _is_warc(path) or _is_parquet(path)
+
+
+Globs = str | Sequence[str] | None
+
+
+def glob_patterns(glob: Globs) -> list[str]:
+    """``glob`` as a list of patterns, braces expanded (``*.{html,pdf}`` → two patterns)."""
+    if glob is None:
+        return []
+    raw = [glob] if isinstance(glob, str) else list(glob)
+    out: list[str] = []
+    for pattern in raw:
+        for p in _expand_braces(pattern):
+            if p and p not in out:
+                out.append(p)
+    return out
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    """``a{b,c}d`` → ``abd``, ``acd`` (nested and repeated groups; no group: as is)."""
+    start = pattern.find("{")
+    if start < 0:
+        return [pattern]
+    depth = 0
+    for i in range(start, len(pattern)):
+        if pattern[i] == "{":
+            depth += 1
+        elif pattern[i] == "}":
+            depth -= 1
+            if depth == 0:
+                break
+    else:
+        return [pattern]  # unbalanced: literal
+    inner = pattern[start + 1 : i]
+    options: list[str] = []
+    level = 0
+    cur: list[str] = []
+    for ch in inner:
+        if ch == "," and level == 0:
+            options.append("".join(cur))
+            cur = []
+            continue
+        level += ch == "{"
+        level -= ch == "}"
+        cur.append(ch)
+    options.append("".join(cur))
+    head, tail = pattern[:start], pattern[i + 1 :]
+    out = []
+    for opt in options:
+        out.extend(_expand_braces(head + opt + tail))
+    return out
+
+
+def _matches(rel: str, patterns: list[str]) -> str | None:
+    """The first pattern the relative path matches, case-insensitively (None: no match)."""
+    from fnmatch import fnmatchcase
+    from pathlib import PurePosixPath
+
+    low = rel.lower()
+    name = low.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        pat = pattern.lower()
+        if "/" in pat:
+            if PurePosixPath(low).match(pat):
+                return pattern
+        elif fnmatchcase(name, pat):
+            return pattern
+    return None
+
+
+def format_of_name(name: str) -> str:
+    """The format a file's name suggests, for rows rejected before their bytes are read."""
+    from ..extract.sniff import HTML_EXTENSIONS, TEXT_EXTENSIONS
+
+    ext = extension(name)
+    if ext in TEXT_EXTENSIONS:
+        return "txt"
+    if ext in HTML_EXTENSIONS:
+        return "html"
+    return ext
 
 
 def _source_name(path: Path, root: Path) -> str:
@@ -53,69 +142,82 @@ def _file_item(path: Path, source: str, max_bytes: int) -> InputItem:
     try:
         st = path.stat()
     except FileNotFoundError:
-        return InputItem(source, error="unreadable:broken_link")
+        return InputItem(source, error="unreadable:broken_link", format=format_of_name(source))
     except OSError as exc:
-        return InputItem(source, error=f"unreadable:{exc.__class__.__name__}")
+        return InputItem(
+            source, error=f"unreadable:{exc.__class__.__name__}", format=format_of_name(source)
+        )
     if not path.is_file():
-        return InputItem(source, error="unreadable:not_a_file")
+        return InputItem(source, error="unreadable:not_a_file", format=format_of_name(source))
     if st.st_size > max_bytes:
-        return InputItem(source, error="too_large", n_bytes=st.st_size)
+        return InputItem(
+            source, error="too_large", n_bytes=st.st_size, format=format_of_name(source)
+        )
     return InputItem(source, path=str(path), n_bytes=st.st_size)
-
-
-def _is_parquet(path: Path) -> bool:
-    return path.name.lower().endswith(".parquet")
-
-
-def _iter_records(path: Path, source: str, max_bytes: int, text_column: str) -> Iterator[InputItem]:
-    if _is_jsonl(path):
-        return iter_jsonl(path, source, max_bytes)
-    from .records import iter_parquet  # records imports this module
-
-    return iter_parquet(path, source, text_column, max_bytes)
 
 
 def iter_inputs(
     paths: Sequence[str | os.PathLike[str]],
-    glob: str = DEFAULT_GLOB,
+    glob: Globs = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: Sequence[str | os.PathLike[str]] = (),
     text_column: str = "text",
 ) -> Iterator[InputItem]:
     """Yield every input under ``paths`` in a stable order.
 
-    A directory contributes its files matching ``glob`` (recursively, sorted by relative
-    path) and every ``.jsonl``/``.jsonl.gz`` and ``.parquet`` file (one input per record;
-    a parquet row's text is its ``text_column``, see :mod:`.records`); a file given
-    directly is always taken. ``source`` is the path relative to the root it was found
-    under (for a file given directly: its name), or a record's ``url``. Directories under
-    ``exclude`` (for example the output folder) are skipped.
+    A directory contributes every file (or, with ``glob`` patterns, the files whose name —
+    or relative path, for a pattern with ``/`` — matches any pattern, case-insensitively,
+    braces expanded) plus every ``.jsonl[.gz]``, ``.warc[.gz]`` and ``.parquet`` file,
+    recursively, sorted by relative path; a file given directly is always taken. ``source``
+    is the path relative to the root it was found under (for a file given directly: its
+    name), a JSONL or parquet record's ``url``, or a WARC record's target URI. A parquet
+    row's text is its ``text_column`` (see :mod:`.records`). Directories under ``exclude``
+    (for example the output folder) are skipped.
     """
     excluded = {os.path.realpath(p) for p in exclude}
+    patterns = glob_patterns(glob)
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
-            yield from _iter_dir(root, glob, max_bytes, excluded, text_column)
-        elif _is_jsonl(root) or _is_parquet(root):
-            yield from _iter_records(root, root.name, max_bytes, text_column)
+            yield from _iter_dir(root, patterns, max_bytes, excluded, text_column)
         else:
-            yield _file_item(root, root.name, max_bytes)
+            yield from _iter_file(root, root.name, max_bytes, text_column)
+
+
+def _iter_file(
+    path: Path, source: str, max_bytes: int, text_column: str = "text"
+) -> Iterator[InputItem]:
+    if _is_jsonl(path):
+        yield from iter_jsonl(path, source, max_bytes)
+    elif _is_parquet(path):
+        from .records import iter_parquet  # records imports this module
+
+        yield from iter_parquet(path, source, text_column, max_bytes)
+    elif _is_warc(path):
+        yield from iter_warc_items(path, source, max_bytes)
+    else:
+        yield _file_item(path, source, max_bytes)
 
 
 def count_inputs(
     paths: Sequence[str | os.PathLike[str]],
-    glob: str = DEFAULT_GLOB,
+    glob: Globs = DEFAULT_GLOB,
     exclude: Sequence[str | os.PathLike[str]] = (),
 ) -> int:
-    """How many items :func:`iter_inputs` will yield (for a progress bar's total).
+    """How many items :func:`iter_inputs` will yield, about (for a progress bar's total).
 
-    Walks the folders again and counts JSONL lines without parsing them.
+    Walks the folders again and counts JSONL lines without parsing them; a WARC file counts
+    as one (its records are only known by reading it).
     """
     excluded = {os.path.realpath(p) for p in exclude}
+    patterns = glob_patterns(glob)
     n = 0
     for raw in paths:
         root = Path(raw)
-        listed = _list_dir(root, glob, excluded) if root.is_dir() else [(root.name, root)]
+        if root.is_dir():
+            listed = _list_dir(root, patterns, excluded)
+        else:
+            listed = [(root.name, root)]
         for source, path in listed:
             if source.endswith("/"):
                 n += 1
@@ -130,6 +232,26 @@ def count_inputs(
     return n
 
 
+def glob_matches(
+    paths: Sequence[str | os.PathLike[str]],
+    glob: Globs,
+    exclude: Sequence[str | os.PathLike[str]] = (),
+) -> dict[str, int]:
+    """How many files under the folders of ``paths`` each pattern of ``glob`` takes (a file
+    is counted for the first pattern it matches), so a caller can say what matched."""
+    excluded = {os.path.realpath(p) for p in exclude}
+    patterns = glob_patterns(glob)
+    counts = dict.fromkeys(patterns, 0)
+    for raw in paths:
+        root = Path(raw)
+        if root.is_dir():
+            for source, _ in _list_dir(root, patterns, excluded):
+                hit = _matches(source, patterns)
+                if hit is not None:
+                    counts[hit] += 1
+    return counts
+
+
 def _count_jsonl(path: Path) -> int:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
@@ -140,19 +262,18 @@ def _count_jsonl(path: Path) -> int:
 
 
 def _iter_dir(
-    root: Path, glob: str, max_bytes: int, excluded: set[str], text_column: str = "text"
+    root: Path, patterns: list[str], max_bytes: int, excluded: set[str], text_column: str = "text"
 ) -> Iterator[InputItem]:
-    for source, path in _list_dir(root, glob, excluded):
+    for source, path in _list_dir(root, patterns, excluded):
         if source.endswith("/"):
-            yield InputItem(source, error="unreadable:directory")
-        elif _is_jsonl(path) or _is_parquet(path):
-            yield from _iter_records(path, source, max_bytes, text_column)
+            yield InputItem(source, error="unreadable:directory", format="folder")
         else:
-            yield _file_item(path, source, max_bytes)
+            yield from _iter_file(path, source, max_bytes, text_column)
 
 
-def _list_dir(root: Path, glob: str, excluded: set[str]) -> list[tuple[str, Path]]:
-    """Matching files under ``root`` as sorted ``(source, path)``; unreadable folders end in /."""
+def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> list[tuple[str, Path]]:
+    """Files under ``root`` taken by ``patterns`` (all when empty) as sorted
+    ``(source, path)``; unreadable folders end in /."""
     found: list[tuple[str, Path]] = []
     seen_dirs: set[str] = set()
     stack = [root]
@@ -175,8 +296,10 @@ def _list_dir(root: Path, glob: str, excluded: set[str]) -> list[tuple[str, Path
                 is_dir = False
             if is_dir:
                 stack.append(path)
-            elif path.match(glob) or _is_jsonl(path) or _is_parquet(path):
-                found.append((_source_name(path, root), path))
+                continue
+            source = _source_name(path, root)
+            if not patterns or _is_container(path) or _matches(source, patterns) is not None:
+                found.append((source, path))
     found.sort(key=lambda item: item[0])
     return found
 
@@ -184,12 +307,12 @@ def _list_dir(root: Path, glob: str, excluded: set[str]) -> list[tuple[str, Path
 def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[InputItem]:
     """Yield one item per line of a JSON Lines file.
 
-    A record's raw bytes are its ``text`` encoded as UTF-8; its source is its ``url`` when
-    present, else ``<file>#<id>`` or ``<file>#L<line number>``. Lines that are not JSON
-    objects with a string ``text`` become rejected items whose reason says why:
-    ``bad_record:invalid_json`` (not JSON, or not UTF-8), ``bad_record:not_an_object`` (JSON,
-    but not an object), ``bad_record:no_text`` (no ``text`` field) or
-    ``bad_record:text_not_string`` (``text`` is a number, list, null, ...).
+    A record's raw bytes are its ``text`` (or, when it has none, its ``html``) encoded as
+    UTF-8; its source is its ``url`` when present, else ``<file>#<id>`` or
+    ``<file>#L<line number>``. Lines that are not JSON objects with a string ``text`` or
+    ``html`` become rejected items whose reason says why: ``bad_record:invalid_json`` (not
+    JSON, or not UTF-8), ``bad_record:not_an_object``, ``bad_record:no_text`` (neither
+    ``text`` nor ``html``) or ``bad_record:text_not_string`` (a number, list, null, ...).
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
@@ -199,20 +322,24 @@ def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> I
                     continue
                 yield _jsonl_item(line, f"{source}#L{lineno}", max_bytes)
     except (OSError, EOFError) as exc:
-        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}")
+        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format="jsonl-record")
 
 
 def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
+    fmt = "jsonl-record"
     try:
         record = json.loads(line)
     except (ValueError, UnicodeDecodeError):
-        return InputItem(fallback, error="bad_record:invalid_json", n_bytes=len(line))
+        return InputItem(fallback, error="bad_record:invalid_json", n_bytes=len(line), format=fmt)
     if not isinstance(record, dict):
-        return InputItem(fallback, error="bad_record:not_an_object", n_bytes=len(line))
-    if "text" not in record:
-        return InputItem(fallback, error="bad_record:no_text", n_bytes=len(line))
-    if not isinstance(record["text"], str):
-        return InputItem(fallback, error="bad_record:text_not_string", n_bytes=len(line))
+        return InputItem(fallback, error="bad_record:not_an_object", n_bytes=len(line), format=fmt)
+    payload = None
+    body = record.get("text")
+    if not isinstance(body, str) and isinstance(record.get("html"), str):
+        body, payload = record["html"], "html"
+    if not isinstance(body, str):
+        why = "text_not_string" if "text" in record or "html" in record else "no_text"
+        return InputItem(fallback, error=f"bad_record:{why}", n_bytes=len(line), format=fmt)
     url = record.get("url")
     rid = record.get("id")
     if isinstance(url, str) and url:
@@ -221,10 +348,37 @@ def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
         source = f"{fallback.rsplit('#', 1)[0]}#{rid}"
     else:
         source = fallback
-    data = record["text"].encode("utf-8", "surrogatepass")
+    url = url if isinstance(url, str) and url else None
+    data = body.encode("utf-8", "surrogatepass")
     if len(data) > max_bytes:
-        return InputItem(source, error="too_large", n_bytes=len(data))
-    return InputItem(source, data=data, n_bytes=len(data))
+        return InputItem(source, error="too_large", n_bytes=len(data), format=fmt, url=url)
+    return InputItem(source, data=data, n_bytes=len(data), format=fmt, url=url, payload=payload)
+
+
+def iter_warc_items(path: Path, source: str, max_bytes: int) -> Iterator[InputItem]:
+    """One item per record of a WARC file (see :mod:`lawrpt_corpus.extract.warc`)."""
+    from ..extract.warc import iter_warc
+
+    fmt = "warc-record"
+    try:
+        with open(path, "rb") as fh:
+            for rec in iter_warc(fh, source, max_bytes):
+                if rec.payload is None:
+                    yield InputItem(
+                        rec.source, error=rec.reason, n_bytes=rec.n_bytes, format=fmt, url=rec.url
+                    )
+                else:
+                    yield InputItem(
+                        rec.source,
+                        data=rec.payload,
+                        n_bytes=rec.n_bytes,
+                        format=fmt,
+                        url=rec.url,
+                        charset=rec.charset,
+                        payload=rec.payload_format,
+                    )
+    except OSError as exc:
+        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format=fmt)
 
 
 def load_document(item: InputItem) -> Document:
@@ -235,17 +389,30 @@ def load_document(item: InputItem) -> Document:
             raw_sha256=_error_hash(item),
             n_bytes=item.n_bytes,
         )
+        doc.format = item.format or format_of_name(item.source)
+        if item.url:
+            doc.page = PageMeta(url=item.url)
         return doc.reject(item.error)
     if item.data is not None:
-        return Document.from_bytes(item.source, item.data)
-    assert item.path is not None
-    try:
-        with open(item.path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        doc = Document(item.source, _error_hash(item), item.n_bytes)
-        return doc.reject(f"unreadable:{exc.__class__.__name__}")
-    return Document.from_bytes(item.source, raw)
+        doc = Document.from_bytes(item.source, item.data)
+    else:
+        assert item.path is not None
+        try:
+            with open(item.path, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            doc = Document(item.source, _error_hash(item), item.n_bytes)
+            doc.format = format_of_name(item.source)
+            return doc.reject(f"unreadable:{exc.__class__.__name__}")
+        doc = Document.from_bytes(item.source, raw)
+    doc.format = item.format
+    if item.url:
+        doc.page = PageMeta(url=item.url)
+    if item.charset:
+        doc.features["http_charset"] = item.charset
+    if item.payload:
+        doc.features["payload_format"] = item.payload
+    return doc
 
 
 def _error_hash(item: InputItem) -> str:

@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .readers import DEFAULT_MAX_BYTES, InputItem
+from .item import InputItem
 
 #: The prefix of a Hub dataset given as an input path.
 HF_PREFIX = "hf://datasets/"
 DEFAULT_TEXT_COLUMN = "text"
+#: The manifest ``format`` of a parquet row and of a Hub dataset row.
+PARQUET_FORMAT = "parquet-record"
+HUB_FORMAT = "hf-record"
 _BATCH_ROWS = 256
 
 
@@ -64,7 +67,7 @@ def iter_parquet(
     path: Path,
     source: str,
     text_column: str = DEFAULT_TEXT_COLUMN,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = 64 * 1024 * 1024,
 ) -> Iterator[InputItem]:
     """One item per row of the parquet file ``path`` (``source``: its name in sources)."""
     import pyarrow as pa
@@ -74,7 +77,7 @@ def iter_parquet(
         pf = pq.ParquetFile(path)
         names = pf.schema_arrow.names
     except (OSError, pa.ArrowException) as exc:
-        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}")
+        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format=PARQUET_FORMAT)
         return
     columns = [c for c in (text_column, "url", "id") if c in names]
     row = 0
@@ -85,7 +88,8 @@ def iter_parquet(
                 yield record_item(record, f"{source}#{row}", text_column, max_bytes)
                 row += 1
     except (OSError, pa.ArrowException) as exc:
-        yield InputItem(f"{source}#{row}", error=f"unreadable:{exc.__class__.__name__}")
+        error = f"unreadable:{exc.__class__.__name__}"
+        yield InputItem(f"{source}#{row}", error=error, format=PARQUET_FORMAT)
 
 
 def count_parquet(path: Path) -> int:
@@ -102,7 +106,7 @@ def count_parquet(path: Path) -> int:
 def iter_hub(
     dataset: HubDataset,
     text_column: str = DEFAULT_TEXT_COLUMN,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = 64 * 1024 * 1024,
 ) -> Iterator[InputItem]:
     """One item per row of a Hub dataset's split, streamed.
 
@@ -119,9 +123,10 @@ def iter_hub(
         except StopIteration:
             return
         except Exception as exc:  # the stream broke mid-way: say where, never crash
-            yield InputItem(f"{dataset.uri}#{i}", error=f"unreadable:{exc.__class__.__name__}")
+            error = f"unreadable:{exc.__class__.__name__}"
+            yield InputItem(f"{dataset.uri}#{i}", error=error, format=HUB_FORMAT)
             return
-        yield record_item(record, f"{dataset.uri}#{i}", text_column, max_bytes)
+        yield record_item(record, f"{dataset.uri}#{i}", text_column, max_bytes, HUB_FORMAT)
         i += 1
 
 
@@ -145,26 +150,32 @@ def open_hub(dataset: HubDataset) -> Iterable[Mapping[str, Any]]:
 
 
 def record_item(
-    record: Mapping[str, Any], fallback: str, text_column: str, max_bytes: int
+    record: Mapping[str, Any],
+    fallback: str,
+    text_column: str,
+    max_bytes: int,
+    fmt: str = PARQUET_FORMAT,
 ) -> InputItem:
-    """The input item of one row (see the module docstring for source and reasons)."""
+    """The input item of one row (see the module docstring for source and reasons);
+    ``fmt`` is its manifest ``format`` (``parquet-record`` or ``hf-record``)."""
     base = fallback.rsplit("#", 1)[0]
     url, rid = record.get("url"), record.get("id")
-    if isinstance(url, str) and url:
+    url = url if isinstance(url, str) and url else None
+    if url:
         source = url
     elif isinstance(rid, str | int) and not isinstance(rid, bool) and str(rid):
         source = f"{base}#{rid}"
     else:
         source = fallback
     if text_column not in record:
-        return InputItem(source, error="bad_record:no_text")
+        return InputItem(source, error="bad_record:no_text", format=fmt, url=url)
     value = record[text_column]
     if isinstance(value, str):
         data = value.encode("utf-8", "surrogatepass")
     elif isinstance(value, bytes | bytearray):
         data = bytes(value)
     else:
-        return InputItem(source, error="bad_record:text_not_string")
+        return InputItem(source, error="bad_record:text_not_string", format=fmt, url=url)
     if len(data) > max_bytes:
-        return InputItem(source, error="too_large", n_bytes=len(data))
-    return InputItem(source, data=data, n_bytes=len(data))
+        return InputItem(source, error="too_large", n_bytes=len(data), format=fmt, url=url)
+    return InputItem(source, data=data, n_bytes=len(data), format=fmt, url=url)

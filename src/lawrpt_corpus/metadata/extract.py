@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import regex
 
+from ..text.chars import HAN
 from .gazetteer import Division, Gazetteer, Mention
 from .rules import rules
 
@@ -63,6 +64,9 @@ class Result:
 #: is linear but costly per position (a lazy body times the suffix alternation), so it is
 #: only ever run on this bounded window (tests/test_linear_time.py checks it there).
 SUBJECT_WINDOW = 300
+#: One character of an agency name as written: Han (``Script=Han``, what ``\p{Han}`` means
+#: in rules.toml) or a masking / bracket character, not the start of 关于.
+HAN_OR_MASK = f"(?:(?!关于)[{HAN}XxＸｘ×＊*（）()·])"
 
 
 class _P:
@@ -82,8 +86,7 @@ class _P:
         #: every placeholder match starts with one of these (a whole-text pre-check)
         self.placeholder_first = str(ph["first_chars"])
         body = self.body_char
-        han_or_mask = r"(?:(?!关于)[\p{Han}XxＸｘ×＊*（）()·])"
-        self.agency_line = regex.compile(rf"^{han_or_mask}{{1,38}}?{self.suffix}$")
+        self.agency_line = regex.compile(rf"^{HAN_OR_MASK}{{1,38}}?{self.suffix}$")
         self.central = regex.compile(ag["central"])
         self.party_prefix = re.compile(ag["party_prefix"])
         self.subject = regex.compile(
@@ -91,7 +94,7 @@ class _P:
             rf"(?={ag['subject_verbs']})"
         )
         pre = regex.escape(ag["abbr_preceders"])
-        self.abbr_pre = rf"(?:^|(?<=[{pre}])|(?<!\p{{Han}}))"
+        self.abbr_pre = rf"(?:^|(?<=[{pre}])|(?<![{HAN}]))"
         y = r"((?:19|20)\d\d)"
         cn_y = r"([〇○零ＯO一二三四五六七八九]{4})"
         self.year_title = regex.compile(rf"(?:{y}|{cn_y})\s*年(?!\s*\d{{1,2}}\s*月)")

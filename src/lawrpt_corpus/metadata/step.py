@@ -19,6 +19,7 @@ import regex
 from ..document import METADATA_FIELDS, Document
 from ..pipeline import DocumentStep
 from .extract import (
+    HAN_OR_MASK,
     LEVEL_OF_CHAR,
     SUBJECT_WINDOW,
     Evidence,
@@ -45,8 +46,12 @@ class ExtractMetadata(DocumentStep):
 
     name = "metadata"
     version = "1.1"  # 1.1: self-reference expansion keeps 委员会/办公室 and written parents
+    data_files = (
+        ("lawrpt_corpus.metadata", "data/rules.toml"),
+        ("lawrpt_corpus.metadata", "data/divisions.json"),
+    )
 
-    def params(self) -> dict[str, Any]:
+    def derived_params(self) -> dict[str, Any]:
         src = gazetteer().source
         return {"gazetteer": f"{src['repository']}@{src['commit'][:12]} ({src['data']})"}
 
@@ -204,7 +209,7 @@ def _title_prefix() -> regex.Pattern[str]:
     if _TITLE_PREFIX is None:
         p = patterns()
         _TITLE_PREFIX = regex.compile(
-            rf"^(?P<a>(?:(?!关于)[\p{{Han}}XxＸｘ×＊*（）()·]){{2,30}}?{p.suffix})(?:关于)?"
+            rf"^(?P<a>{HAN_OR_MASK}{{2,30}}?{p.suffix})(?:关于)?"
             r"(?:(?:19|20)\d\d|[〇○零一二三四五六七八九]{4})\s*年"
         )
     return _TITLE_PREFIX

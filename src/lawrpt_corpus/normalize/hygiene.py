@@ -34,14 +34,16 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.chars import (
+    CONTROL,
+    HAN_COMPAT_BLOCKS,
+    HAN_RADICAL_BLOCKS,
+    INVISIBLE,
+    NBSP,
+    class_pattern,
+)
 
 _NEWLINE_RE = re.compile("\r\n?|[\x0b\x0c\u2028\u2029]")
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_CONTROL = (
-    "".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)))
-    + "\x0b\x0c"
-)
-_NBSP = "\u00a0\u2007\u202f"
 _INDENT_RE = re.compile("^[ \t\u3000]+", re.M)
 _TRAILING_RE = re.compile("[ \t\u3000]+$", re.M)
 _BLANKS_RE = re.compile("\n{2,}")
@@ -60,54 +62,25 @@ def _han_fold(ranges: tuple[tuple[int, int], ...]) -> dict[int, str]:
 @cache
 def _tables() -> dict[str, dict[int, str | None]]:
     """rule → translate table (built once per process)."""
-    radicals = _han_fold(((0x2F00, 0x2FDF), (0x2E80, 0x2EFF)))
-    compat = _han_fold(((0xF900, 0xFAFF), (0x2F800, 0x2FA1F)))
+    radicals = _han_fold(HAN_RADICAL_BLOCKS)
+    compat = _han_fold(HAN_COMPAT_BLOCKS)
     fullwidth: dict[int, str] = {}
     for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)):
         for cp in range(lo, hi + 1):
             fullwidth[cp] = chr(cp - 0xFEE0)
     return {
-        "invisible": dict.fromkeys(map(ord, _INVISIBLE)),
-        "control": dict.fromkeys(ord(c) for c in _CONTROL if c not in "\n\t"),
-        "nbsp": dict.fromkeys(map(ord, _NBSP), " "),
+        "invisible": dict.fromkeys(map(ord, INVISIBLE)),
+        "control": dict.fromkeys(ord(c) for c in CONTROL if c not in "\n\t"),
+        "nbsp": dict.fromkeys(map(ord, NBSP), " "),
         "radical": dict(radicals),
         "compat-ideograph": dict(compat),
         "fullwidth-alnum": dict(fullwidth),
     }
 
 
-def _class_re(table: dict[int, str | None]) -> re.Pattern[str]:
-    """A character class of the table's keys, as ranges (a class of thousands of single
-    characters is matched slowly by ``re``)."""
-    parts: list[str] = []
-    codes = sorted(table)
-    i = 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        lo, hi = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
-        parts.append(lo if i == j else f"{lo}-{hi}")
-        i = j + 1
-    return re.compile("[" + "".join(parts) + "]")
-
-
 @cache
 def _class_res() -> dict[str, re.Pattern[str]]:
-    return {rule: _class_re(t) for rule, t in _tables().items()}
-
-
-@cache
-def invisible_and_control() -> tuple[re.Pattern[str], dict[int, str | None]]:
-    """Zero-width/BOM characters and C0 control characters other than ``\n``/``\t``/``\r``:
-    a pattern that finds them and a translate table that deletes them. (C1 controls are
-    left alone, and so is the soft hyphen U+00AD: in latin-1 mojibake they are bytes of the
-    UTF-8 text to recover.)"""
-    tables = _tables()
-    control = {k: v for k, v in tables["control"].items() if k < 0x80 and k != ord("\r")}
-    invisible = {k: v for k, v in tables["invisible"].items() if k >= 0x100}  # not U+00AD
-    merged = {**invisible, **control}
-    return _class_re(merged), merged
+    return {rule: class_pattern(t) for rule, t in _tables().items()}
 
 
 @cache

@@ -57,6 +57,12 @@ MIXED = "mixed"
 
 _CORNER = str.maketrans("「」『』", "“”‘’")
 
+#: The data both script steps load (OpenCC configs per script, the character tables).
+SCRIPT_DATA = (
+    ("lawrpt_corpus.normalize", "data/script.toml"),
+    ("lawrpt_corpus.normalize", "data/script_chars.json"),
+)
+
 
 @lru_cache(maxsize=1)
 def load_config() -> dict[str, Any]:
@@ -247,6 +253,7 @@ class ScriptNormalize(DocumentStep):
 
     name = "script"
     version = "1.0"
+    data_files = SCRIPT_DATA
 
     def __call__(self, doc: Document) -> Document:
         new, report, counts = to_simplified(doc.text)
@@ -291,6 +298,7 @@ class ScriptRecheck(DocumentStep):
 
     name = "script-recheck"
     version = "1.0"
+    data_files = SCRIPT_DATA
 
     then: tuple[DocumentStep, ...] = ()
 
@@ -304,9 +312,6 @@ class ScriptRecheck(DocumentStep):
                 break
             doc = step(doc)
         return doc
-
-    def params(self) -> dict[str, Any]:
-        return {"then": [s.name for s in self.then]}
 
 
 # -- regenerating data/script_chars.json ----------------------------------------------------------

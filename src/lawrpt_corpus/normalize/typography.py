@@ -1,6 +1,6 @@
 """Width profile and punctuation normalization in Chinese context (GB/T 15834-2011).
 
-:class:`Typography` first measures how the input was written — ``meta["width_profile"]``,
+:class:`Typography` first measures how the input was written — ``doc.width_profile``,
 the share of half-width ``, ; : ! ? ( )`` among all such marks (either width) that touch a
 Han character, or ``None`` when no such mark touches one — and then rewrites half-width
 punctuation that stands in Chinese prose to the full-width forms GB/T 15834-2011 prescribes.
@@ -35,21 +35,9 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.chars import CJK_PUNCT, FULL_PUNCT, HALF_PUNCT, HAN, HAN_SCRIPT_RANGES
 
 # -- character classes -------------------------------------------------------------------------
-#: Han script (CJK unified ideographs and extensions, compatibility ideographs, radicals, 々〇).
-HAN = (
-    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9"
-    "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U0002f800-\U0002fa1f\U00030000-\U000323af"
-)
-#: Chinese punctuation: CJK symbols (、。〈〉《》「」『』【】〔〕…), vertical and small forms,
-#: full-width punctuation (not full-width letters or digits), curly quotes, …, —.
-CJK_PUNCT = (
-    "\u3001-\u3004\u3008-\u3011\u3014-\u301f\ufe10-\ufe19\ufe30-\ufe4f"
-    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-    "\u2018\u2019\u201c\u201d\u2026\u2014"
-)
 _H = f"[{HAN}]"
 #: "Chinese context": a Han character or Chinese punctuation.
 _Z = f"[{HAN}{CJK_PUNCT}]"
@@ -58,8 +46,8 @@ _Z = f"[{HAN}{CJK_PUNCT}]"
 _ZQ = f"[{HAN}{CJK_PUNCT.replace(chr(0x2018) + chr(0x2019) + chr(0x201C) + chr(0x201D), '')}]"
 _ALNUM = "[A-Za-z0-9]"
 
-HALF = ",;:!?()"
-FULL = "，；：！？（）"
+HALF = HALF_PUNCT
+FULL = FULL_PUNCT
 
 #: Upper bound on passes of the rule chain (a pass that changes nothing ends the loop).
 MAX_PASSES = 4
@@ -161,9 +149,9 @@ def _profile_table() -> np.ndarray:
     Han; a 64 kB table keeps the lookup in cache.
     """
     table = np.zeros(0x10000, dtype=np.uint8)
-    for lo, hi in re.findall(r"(.)(?:-(.))?", HAN):
-        if ord(lo) < 0x10000:
-            table[ord(lo) : ord(hi or lo) + 1] = 1
+    for lo, hi in HAN_SCRIPT_RANGES:
+        if lo < 0x10000:
+            table[lo : hi + 1] = 1
     table[0xD800:0xE000] = 1
     table[[ord(c) for c in HALF]] = 2
     table[[ord(c) for c in FULL]] = 4
@@ -401,7 +389,7 @@ def _end_marks(text: str, off: frozenset[str]) -> tuple[str, int, int]:
 
 @dataclass
 class Typography(DocumentStep):
-    """Record ``meta["width_profile"]``, then normalize punctuation in Chinese context.
+    """Record ``doc.width_profile``, then normalize punctuation in Chinese context.
 
     ``disable`` names rule ids (see :func:`rule_ids`) to skip. Never raises; an empty text
     gets ``width_profile = None`` and no edits.
@@ -411,6 +399,7 @@ class Typography(DocumentStep):
 
     name = "typography"
     version = "1.0"
+    data_files = (("lawrpt_corpus.normalize", "data/typography.toml"),)
 
     def __post_init__(self) -> None:
         unknown = set(self.disable) - set(rule_ids())
@@ -420,7 +409,7 @@ class Typography(DocumentStep):
 
     def __call__(self, doc: Document) -> Document:
         text = doc.text
-        doc.meta["width_profile"] = width_profile(text)
+        doc.width_profile = width_profile(text)
         new, counts = normalize_punctuation(text, self.disable)
         doc.text = new
         order = {rule: i for i, rule in enumerate(rule_ids())}

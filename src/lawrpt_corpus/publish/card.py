@@ -231,6 +231,8 @@ def render(data: DatasetCardData, summary: dict[str, Any]) -> str:
         _dist(dist.get("admin_level", {}), ("level", "documents")),
         "\n### Input encodings\n",
         _dist(dist.get("encoding", {}), ("codec", "inputs decoded")),
+        "\n### Input formats\n",
+        _dist(dist.get("format", {}), ("format", "inputs")),
         "\n## Pipeline\n",
         "\n".join(step_lines),
         "\nThe full parameters, dependency versions and timings are in `build.json`; "
@@ -239,6 +241,9 @@ def render(data: DatasetCardData, summary: dict[str, Any]) -> str:
         "## Known limitations\n",
         "- Metadata is extracted from the text only; a field is null when the text gives no "
         "evidence. Placeholder names (XX市) are kept as written and flagged.\n"
+        "- PDFs are read from their text layer: scanned PDFs and OFDs whose text is drawn as "
+        "paths are rejected (`no_text_layer`), there is no OCR; legacy DOC/WPS files are "
+        "rejected with a hint to convert them.\n"
         "- Boilerplate rules favour precision: some site chrome may remain; candidate "
         "repeated lines are listed in `build.json`.\n",
         (

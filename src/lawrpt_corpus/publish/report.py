@@ -451,8 +451,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 
 
 #: plotly.js inlined in the page: the "basic" partial bundle (bar, pie, scatter), 1.2 MB
-#: instead of the 4.7 MB full bundle (see data/plotly-basic.PROVENANCE.md).
-PLOTLY_JS = Path(__file__).with_name("data") / "plotly-basic.min.js"
+#: instead of the 4.7 MB full bundle (see assets/plotly-basic.PROVENANCE.md: a page asset, not
+#: pipeline data, so it is no part of the resume fingerprint).
+PLOTLY_JS = Path(__file__).with_name("assets") / "plotly-basic.min.js"
 #: The trace types that bundle draws; :func:`render` refuses a figure with another one.
 BUNDLE_TRACES = frozenset({"bar", "pie", "scatter"})
 

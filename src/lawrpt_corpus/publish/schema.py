@@ -13,6 +13,7 @@ import pyarrow as pa
 from ..document import Document
 
 REMOVED_TYPE = pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))
+ATTACHMENTS_TYPE = pa.list_(pa.struct([("href", pa.string()), ("text", pa.string())]))
 EDITS_TYPE = pa.list_(
     pa.struct([("step", pa.string()), ("rule", pa.string()), ("count", pa.int32())])
 )
@@ -43,6 +44,11 @@ DATA_SCHEMA = pa.schema(
         ("decode_rule", pa.string()),
         ("width_profile", pa.float32()),
         ("edits", EDITS_TYPE),
+        # milestone 2, from extraction (docs/formats.md)
+        ("format", pa.string()),
+        ("url", pa.string()),
+        ("published", pa.string()),
+        ("attachments", ATTACHMENTS_TYPE),
     ]
 )
 
@@ -56,15 +62,26 @@ MANIFEST_SCHEMA = pa.schema(
         ("duplicate_of", pa.string()),
         ("reason", pa.string()),
         ("encoding", pa.string()),
+        ("format", pa.string()),
     ]
 )
+
+
+def _format(doc: Document) -> str:
+    """The manifest ``format``: set by extraction, else guessed from the name."""
+    if doc.format:
+        return doc.format
+    from ..io.readers import format_of_name
+
+    return format_of_name(doc.source) or "txt"
 
 
 def data_row(doc: Document) -> dict[str, Any]:
     """The dataset row of a kept document."""
     meta = doc.meta
+    page = doc.page
     year = meta.get("year")
-    width = meta.get("width_profile")
+    width = doc.width_profile
     return {
         "id": doc.id,
         "text": doc.text,
@@ -86,9 +103,13 @@ def data_row(doc: Document) -> dict[str, Any]:
         "duplicates": list(doc.duplicates),
         "prefecture": meta.get("prefecture"),
         "county": meta.get("county"),
-        "decode_rule": meta.get("decode_rule"),
+        "decode_rule": doc.decode_rule,
         "width_profile": float(width) if width is not None else None,
         "edits": [{"step": e.step, "rule": e.rule, "count": e.count} for e in doc.edits],
+        "format": _format(doc),
+        "url": page.url if page else None,
+        "published": page.published if page else None,
+        "attachments": [{"href": h, "text": t} for h, t in page.attachments] if page else [],
     }
 
 
@@ -109,4 +130,5 @@ def manifest_row(doc: Document) -> dict[str, Any]:
         "duplicate_of": doc.duplicate_of if doc.status == "duplicate" else None,
         "reason": doc.reason,
         "encoding": doc.encoding,
+        "format": _format(doc),
     }

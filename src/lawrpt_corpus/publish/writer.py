@@ -6,8 +6,8 @@ is moved aside first and deleted last). A crash therefore never leaves a folder 
 that looks complete, and never destroys the previous dataset before the new one is whole.
 
 The staging folder also holds the engine's checkpoint (``spill/``), which ``--resume``
-reuses. ``.<name>.lock`` beside ``out`` is an OS file lock held while a build writes: a
-second build on the same ``out`` while the first is alive is refused.
+reuses, and ``lock``, an OS file lock held while a build writes: a second build on the same
+``out`` while the first is alive is refused.
 """
 
 from __future__ import annotations
@@ -160,10 +160,9 @@ class OutputBusy(Exception):
 
 
 def lock_path(out: str | os.PathLike[str]) -> Path:
-    """The lock file of ``out``: ``.<name>.lock`` beside it (outside the staging folder, which
-    is emptied and renamed while the lock is held)."""
-    out = Path(out)
-    return out.parent / f".{out.name}.lock"
+    """The lock file of ``out``: ``lock`` in its staging folder (kept when the folder is
+    emptied; it moves with the folder at commit and is deleted there)."""
+    return staging_dir(out) / "lock"
 
 
 def acquire_output_lock(out: str | os.PathLike[str]) -> BaseFileLock:
@@ -185,7 +184,25 @@ def acquire_output_lock(out: str | os.PathLike[str]) -> BaseFileLock:
         pid = _read_pid(staging_dir(out) / "pid")
         who = f"pid {pid}" if pid else "another process"
         raise OutputBusy(f"another build ({who}) is writing {out}") from None
+    if not _same_file(lock, path):
+        # We opened the lock file of a build that finished (its folder was renamed or
+        # removed) just before locking it: that inode no longer guards ``out``.
+        lock.release()
+        raise OutputBusy(f"another build was finishing {out}; try again")
     return lock
+
+
+def _same_file(lock: BaseFileLock, path: Path) -> bool:
+    """Whether the file ``lock`` holds is still the one at ``path``."""
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    try:
+        here = path.stat()
+    except OSError:
+        return False
+    if fd is None:
+        return True
+    there = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _read_pid(path: Path) -> int:
@@ -221,7 +238,7 @@ class DatasetWriter:
     def _prepare(self, shard_rows: int, resume: bool) -> None:
         if self.staging.exists():
             for child in self.staging.iterdir():
-                if child.name == "spill" and resume:
+                if child.name == "lock" or (child.name == "spill" and resume):
                     continue
                 if child.is_dir():
                     shutil.rmtree(child)
@@ -259,6 +276,7 @@ class DatasetWriter:
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
             os.rename(self.out, old)
         os.rename(self.staging, self.out)
+        (self.out / "lock").unlink(missing_ok=True)  # still held: no one can take it meanwhile
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         self._lock.release()
@@ -269,7 +287,7 @@ class DatasetWriter:
         try:
             if keep_checkpoint and self.spill_dir.exists():
                 for child in self.staging.iterdir():
-                    if child.name != "spill":
+                    if child.name not in ("spill", "lock"):
                         shutil.rmtree(child) if child.is_dir() else child.unlink()
                 return
             shutil.rmtree(self.staging, ignore_errors=True)

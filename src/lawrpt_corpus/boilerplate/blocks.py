@@ -1,0 +1,185 @@
+"""Whole blocks: the short fragments a line-by-line removal leaves between removed lines.
+
+A source that splits its licence or chrome over many short lines loses the lines that a
+rule or the corpus names and keeps the pieces between them: a lone ``。``, a lone law name
+(``《中华人民共和国著作权法》``), a stray ``Copyright``, the half sentence ``追究法律责任``.
+:func:`absorb` takes, given which lines of one document are already removed, the fragments
+that belong to those removed blocks. It needs no corpus: it runs inside
+:class:`~.strip.StripBoilerplate` after the rules and inside the corpus steps after their own
+removals.
+
+Every kept, non-blank line gets a *kind* by its shape alone:
+
+* ``strong`` — a line no report writes on its own: only punctuation or symbols (no letter,
+  no digit: ``。``, ``——``, ``©``), a Latin token without Han (``Copyright``,
+  ``All Rights Reserved``; needs two ASCII letters, so a row of figures is never one), a
+  bracketed name alone (``《…》``, ``【…】``, ``〔…〕``), or a piece starting with a
+  punctuation mark that continues a sentence (``，``, ``。``, ``）``, ``》`` …); at most
+  ``max_strong`` characters;
+* ``weak`` — any other line of at most ``max_fragment`` characters with Han in it;
+* ``keep`` — a report's own short line (at most 80 characters): a date, a signature, a
+  title, a closing formula (the protected patterns of ``data/repeated.toml`` except the
+  sentence and heading ones). Never taken; it does not end an edge block either;
+* content — everything else, including every numbered heading (it ends an edge block:
+  the body has begun).
+
+Then, on the non-blank lines in order (blank lines neither count nor break a block):
+
+``block.fragment``
+    a run of at most ``max_gap`` strong lines with a removed line on both sides, or on one
+    side when that side is a run of at least ``min_run`` removed lines;
+``block.head`` / ``block.tail``
+    the *edge block* is the longest run from the start (end) of the document of removed,
+    strong, weak and keep lines. Its strong and weak lines that lie before its last
+    (after its first) removed line go, when the block holds at least ``min_run`` removed
+    lines and removed lines are at least ``edge_share`` of the lines taken with them.
+    Keep lines (the title between breadcrumbs and a date line, a signature and date above a
+    footer) always stay.
+
+A weak line in the body is never taken: a short report heading between two removed lines
+survives. Time and memory are linear in the number of lines; the kinds cost one pass of
+bounded patterns per kept line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..text.chars import HAN_IDEOGRAPHS
+from .protect import protected
+
+RULE_FRAGMENT = "block.fragment"
+RULE_HEAD = "block.head"
+RULE_TAIL = "block.tail"
+
+STRONG = 3
+WEAK = 2
+#: a report's own short line (title, date, signature, closing formula): kept, and it does
+#: not end an edge block
+KEEP = 1
+CONTENT = 0
+#: the longest line that can be KEEP (a long title)
+MAX_KEEP = 80
+
+#: a letter or digit of any script (what a symbol-only line lacks)
+_WORD = re.compile(r"[^\W_]")
+_HAN = re.compile(f"[{HAN_IDEOGRAPHS}]")
+_LATIN2 = re.compile(r"[A-Za-z][^A-Za-z]{0,3}[A-Za-z]")
+_BRACKETED = re.compile(
+    r"《[^《》\n]{1,60}》|【[^【】\n]{1,60}】|〔[^〔〕\n]{1,60}〕|〖[^〖〗\n]{1,60}〗"
+)
+#: punctuation that continues a sentence: a line starting with one is a broken-off piece
+_CONTINUES = frozenset("，,、。．；;：:）)》〉」』”’】〕!！?？")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockParams:
+    """The thresholds of :func:`absorb` (see the module docstring)."""
+
+    max_fragment: int = 12
+    max_strong: int = 40
+    max_gap: int = 2
+    min_run: int = 2
+    edge_share: float = 0.34
+
+
+DEFAULT = BlockParams()
+
+
+def kind(line: str, params: BlockParams = DEFAULT) -> int:
+    """``STRONG``, ``WEAK``, ``KEEP`` or ``CONTENT`` for one stripped, non-blank line."""
+    n = len(line)
+    if n > MAX_KEEP:
+        return CONTENT
+    if _WORD.search(line) is None:
+        return STRONG if n <= params.max_strong else CONTENT
+    pid = protected(line)
+    if pid is not None and pid != "sentence":
+        # a numbered heading means the body has begun: it ends an edge block
+        return CONTENT if pid.startswith("heading.") else KEEP
+    if n > params.max_strong:
+        return CONTENT
+    han = _HAN.search(line) is not None
+    if (not han and _LATIN2.search(line) is not None) or line[0] in _CONTINUES:
+        return STRONG
+    if _BRACKETED.fullmatch(line) is not None:
+        return STRONG
+    if han and n <= params.max_fragment:
+        return WEAK
+    return CONTENT
+
+
+def absorb(
+    stripped: Sequence[str], marks: Sequence[str | None], params: BlockParams = DEFAULT
+) -> list[str | None]:
+    """``marks`` (a rule id per removed line, None per kept line) with the fragments of the
+    removed blocks marked too (rule ids ``block.*``). ``stripped``: the document's lines,
+    stripped. Lines already marked, and blank lines, are never changed."""
+    out = list(marks)
+    idx = [i for i, s in enumerate(stripped) if s]
+    if not idx or all(marks[i] is None for i in idx):
+        return out
+    removed = [marks[i] is not None for i in idx]
+    kinds = [CONTENT if removed[j] else kind(stripped[i], params) for j, i in enumerate(idx)]
+    n = len(idx)
+    _edge(idx, removed, kinds, out, params, RULE_HEAD, range(n))
+    _edge(idx, removed, kinds, out, params, RULE_TAIL, range(n - 1, -1, -1))
+    # runs of strong lines between (or beside) removed lines, in the body
+    j = 0
+    while j < n:
+        if removed[j] or kinds[j] != STRONG or out[idx[j]] is not None:
+            j += 1
+            continue
+        k = j
+        while k < n and not removed[k] and kinds[k] == STRONG and out[idx[k]] is None:
+            k += 1
+        if k - j <= params.max_gap:
+            before = _run(removed, j - 1, -1)
+            after = _run(removed, k, 1)
+            if (before and after) or max(before, after) >= params.min_run:
+                for t in range(j, k):
+                    out[idx[t]] = RULE_FRAGMENT
+        j = k
+    return out
+
+
+def _run(removed: list[bool], start: int, step: int) -> int:
+    """How many removed lines in a row from ``start`` going ``step`` (0 outside)."""
+    count = 0
+    j = start
+    while 0 <= j < len(removed) and removed[j]:
+        count += 1
+        j += step
+    return count
+
+
+def _edge(
+    idx: list[int],
+    removed: list[bool],
+    kinds: list[int],
+    out: list[str | None],
+    params: BlockParams,
+    rule: str,
+    order: range,
+) -> None:
+    """Mark the fragments of the head (``order`` ascending) or tail block."""
+    n_removed = 0
+    taken: list[int] = []
+    pending: list[int] = []
+    for j in order:
+        if removed[j]:
+            n_removed += 1
+            taken.extend(pending)
+            pending = []
+        elif kinds[j] >= WEAK:
+            pending.append(j)
+        elif kinds[j] == CONTENT:
+            break
+    if n_removed < params.min_run or not taken:
+        return
+    if n_removed < params.edge_share * (n_removed + len(taken)):
+        return
+    for j in taken:
+        out[idx[j]] = rule

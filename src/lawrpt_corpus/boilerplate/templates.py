@@ -1,0 +1,642 @@
+"""``Templates``: corpus layers for noise no rule names — templated lines and inline spam spans.
+
+Two layers, each switchable, each with its own rule id, plus the block layer after them:
+
+``template.line`` (``templates=True``)
+    A line is reduced to its *template*: the document's own title, agency and places (as
+    the metadata step found them, and the page's site name) become a slot, and so does an
+    issuing body at the start of the line (…局, …委员会, …人民政府: any, by shape), every 《…》 name
+    becomes ``《》``, URLs and domains become one slot, a weekday (星期一, 周五) one word,
+    then the fold of :func:`.repeated.normalize_line` (digits → 0, spaces dropped, ASCII
+    punctuation → full width, lower case) and every run of digits one ``0``. A template
+    found in at least ``min_reports`` *unrelated* reports,
+    near an edge (first/last ``edge_lines`` non-blank lines) in at least ``edge_share`` of
+    its occurrences, is removed wherever it occurs. Never templates: lines shorter than
+    ``min_chars`` or longer than ``max_chars``; prose (a line ending like a sentence with at
+    least ``prose_chars`` characters); a report's own short lines (the protected headings,
+    dates, signatures, titles, closing formulas of ``data/repeated.toml``); lines holding a
+    formula of report prose (``data/templates.toml``, ``protect``).
+``span.inline`` (``spans=True``)
+    Inside kept lines, every place with site-like *evidence* (a URL or domain, an account or
+    contact handle, promotional or repost wording: ``data/templates.toml``, ``evidence``)
+    contributes the ``span_chars``-character windows around it (up to ``span_reach``
+    characters either side; a window starting or ending on punctuation is left out, so a
+    recurring text never annexes the comma before it). A window found in at least
+    ``min_reports`` unrelated reports is *strict*; in :meth:`apply` overlapping strict
+    windows are merged, and a merged text is cut when it holds the evidence, ends before the
+    reach on both sides (else the recurrence runs on: a shared sentence of prose), and
+    either holds a URL/domain (*strong* evidence; a government domain is never evidence),
+    sits in its own brackets, or has no clause punctuation (``，、；：。``) in it — so
+    ``利用微信公众号转发法律法规、国家政策…`` shared by many reports stays. The cut is widened
+    to its brackets (``【…】``, ``（…）``) or by one of the two punctuation marks around it:
+    the two halves of the sentence rejoin. A span is at least ``span_chars`` characters.
+``block.*`` (``blocks=True``)
+    The short fragments between and around the lines removed here (:mod:`.blocks`).
+
+*Unrelated reports*: each document carries a bottom-``sketch_size`` sketch of its character
+5-gram hashes (Han, Latin and digits only). Two documents whose sketches estimate a
+Jaccard similarity of at least ``relate_jaccard`` are copies of one report (a mirror, a
+truncated or lightly edited copy): a template or window counts once for all of them. So a
+line that recurs only among the copies of one report is never removed, however many copies.
+
+Fit (driver, two passes over the kept documents): pass 1 counts, per template and window
+hash, the distinct texts holding it (a counter entry per distinct hash, pruned of the
+hashes seen once beyond ``max_entries``); pass 2 reads only the documents holding a
+candidate (counted ≥ ``min_reports`` times) and keeps, per candidate, the sketches of up to
+``min_reports`` mutually unrelated holders: a candidate with ``min_reports`` of them is
+strict. State kept per document: nothing; per candidate: at most ``min_reports`` sketches.
+Cost per document: one pass of bounded patterns per line, one numpy sketch, the hashes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import ahocorasick_rs
+import numpy as np
+import regex
+
+from ..document import Document
+from ..pipeline import CorpusStep
+from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
+from ._lines import line_starts, whole_line_spans
+from .blocks import BlockParams, absorb
+from .protect import protected
+from .repeated import line_hash, normalize_line
+
+RULE_TEMPLATE = "template.line"
+RULE_SPAN = "span.inline"
+_F_EDGE = "templates.edge"
+_F_BODY = "templates.body"
+_F_SPAN = "templates.spans"
+_F_SKETCH = "templates.sketch"
+_F_DOC = "templates.doc"
+#: a span window's hash is salted, so that it never equals a line template's hash
+_SPAN_SALT = 0x9E3779B97F4A7C15
+
+_BOOK = re.compile(r"《[^《》\n]{1,60}》")
+#: an issuing body at the start of a line (江苏省苏州市住房和城乡建设局…): the variable part
+#: of a site's banner or copyright line even when the metadata step found no agency.
+#: Anchored at the line start, so it is tried once per line.
+_LEADING_ORG = re.compile(
+    f"^[{HAN_IDEOGRAPHS}\ue000]{{2,24}}?(?:委员会|人民政府|政府|办公室|办公厅|局|厅|委|中心)"
+)
+#: a URL or domain; it starts only where a run of URL characters starts (the look-behind), so
+#: a long run of letters is scanned once, not from every position
+_URL = re.compile(
+    r"[A-Za-z0-9\-](?<![A-Za-z0-9\-./:][A-Za-z0-9\-])[A-Za-z0-9\-]{0,62}"
+    r"(?:://[A-Za-z0-9\-]{1,63})?(?:\.[A-Za-z0-9\-]{1,63}){1,6}(?:/[!-~]{0,200})?"
+)
+_SENTENCE_END = frozenset("。；;！!？?")
+_WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
+_ZEROS = re.compile(r"0+")
+#: a government domain is the report's own source, never site spam
+_GOV = re.compile(r"\.gov(?:\.cn)?(?![a-z])|gov\.cn", re.IGNORECASE)
+#: clause punctuation: a recurring text holding one reads like prose
+_CLAUSE = re.compile(r"[，,、；;。：:]")
+_OPEN = {"【": "】", "（": "）", "(": ")", "[": "]", "〔": "〕", "〖": "〗", "「": "」", "［": "］"}
+_PUNCT = frozenset("，,、；;：:。.！!？?—-|｜/ \u3000")
+#: the most evidence places looked at per line (bounds the cost of an adversarial line)
+_MAX_EVIDENCE = 16
+#: metadata values shorter than this are not masked (a one-character place is noise)
+_MIN_SLOT = 2
+_SLOT = "\ue000"  # a private-use character: the variable slot of a template
+_URL_SLOT = "\ue001"
+
+
+def _word_table() -> np.ndarray:
+    """BMP code point → whether it is Han, an ASCII or full-width letter or digit."""
+    c = np.arange(0x10000)
+    out = np.zeros(c.size, dtype=bool)
+    words = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xFF10, 0xFF19), (0xFF21, 0xFF3A))
+    for lo, hi in (*HAN_IDEOGRAPH_RANGES, *words, (0xFF41, 0xFF5A)):
+        out |= (lo <= c) & (c <= hi)
+    return out
+
+
+_HAN_OR_WORD = _word_table()
+
+
+@functools.lru_cache(maxsize=1)
+def _data() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any, tuple[str, ...]], ...]]:
+    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "templates.toml").read_text(
+        encoding="utf-8"
+    )
+    data = tomllib.loads(text)
+    protect = tuple((p["id"], regex.compile(p["pattern"])) for p in data["protect"])
+    # the standard re module: faster than regex on these alternations over long lines
+    evidence = tuple(
+        (p["id"], re.compile(p["pattern"]), tuple(p.get("needs", ()))) for p in data["evidence"]
+    )
+    return protect, evidence
+
+
+def prose_formulas() -> tuple[tuple[str, Any], ...]:
+    """``(id, pattern)``: lines holding a formula of report prose are never templates."""
+    return _data()[0]
+
+
+def evidence_patterns() -> tuple[tuple[str, Any], ...]:
+    """``(id, pattern)``: site-like evidence that an inline span may be spam."""
+    return tuple((pid, pattern) for pid, pattern, _ in _data()[1])
+
+
+@functools.lru_cache(maxsize=1)
+def _evidence_scanner() -> tuple[Any, tuple[str, ...], Any]:
+    """All evidence patterns as one alternation of named groups (one scan of a line finds
+    every kind), the group names, and an Aho-Corasick automaton of every pattern's
+    ``needs`` literals (a line without one holds no evidence: the regex is not run)."""
+    items = _data()[1]
+    joined = "|".join(f"(?P<e{k}>{pattern.pattern})" for k, (_, pattern, _) in enumerate(items))
+    needs = sorted({lit for _, _, lits in items for lit in lits})
+    if any(not lits for _, _, lits in items):
+        raise ValueError("templates.toml: every evidence pattern needs its `needs` literals")
+    automaton = ahocorasick_rs.AhoCorasick(needs, implementation=ahocorasick_rs.Implementation.DFA)
+    return re.compile(joined), tuple(pid for pid, _, _ in items), automaton
+
+
+def active_evidence(text: str) -> Any:
+    """The evidence automaton and scanner when some evidence can occur in ``text``, else
+    None (pass it to the per-line evidence search)."""
+    scanner, _, automaton = _evidence_scanner()
+    if not automaton.find_matches_as_indexes(text):
+        return None
+    return automaton, scanner
+
+
+def slots_of(doc: Document) -> tuple[str, ...]:
+    """The document's own variable strings, longest first: title, agency, places (metadata)
+    and the page's site name and title."""
+    values: set[str] = set()
+    for key in ("title", "agency", "province", "prefecture", "county"):
+        v = doc.meta.get(key)
+        if isinstance(v, str) and len(v) >= _MIN_SLOT:
+            values.add(v)
+    page = doc.page
+    if page is not None:
+        for v in (page.site_name, page.title, page.publisher):
+            if v and len(v) >= _MIN_SLOT:
+                values.add(v)
+    return tuple(sorted(values, key=lambda s: (-len(s), s)))
+
+
+def template_of(line: str, slots: Sequence[str] = ()) -> str:
+    """The template of a stripped line (see the module docstring)."""
+    for s in slots:
+        if s in line:
+            line = line.replace(s, _SLOT)
+    m = _LEADING_ORG.match(line)  # may hold a slot already (厦门市 of 厦门市思明区人民政府)
+    if m is not None:
+        line = _SLOT + line[m.end() :]
+    if "《" in line:
+        line = _BOOK.sub("《》", line)
+    if "." in line:
+        line = _URL.sub(_URL_SLOT, line)
+    if "星期" in line or "周" in line:
+        line = _WEEKDAY.sub("星期", line)
+    # a number is one slot, whatever its digits (3月1日 and 3月21日 are one template)
+    return _ZEROS.sub("0", normalize_line(line))
+
+
+def sketch(text: str, size: int) -> bytes:
+    """The ``size`` smallest distinct hashes of the character 5-grams of ``text``'s Han,
+    Latin and digit characters (uint64, sorted, packed): a bottom-k sketch for Jaccard."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes[_HAN_OR_WORD[np.minimum(codes, 0xFFFF)] | (codes > 0xFFFF)]
+    if codes.size < 5:
+        return array("Q", [line_hash(text)]).tobytes()
+    c = codes.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.zeros(c.size - 4, dtype=np.uint64)
+        for j in range(5):
+            h = h * np.uint64(0x100000001B3) + c[j : c.size - 4 + j]
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    # the smallest distinct values: a partition of a few times ``size`` is enough unless
+    # the text repeats itself
+    k = min(h.size, 4 * size)
+    u = np.unique(np.partition(h, k - 1)[:k])
+    if u.size < size and k < h.size:
+        u = np.unique(h)
+    return u[:size].tobytes()
+
+
+def related(a: bytes, b: bytes, size: int, jaccard: float) -> bool:
+    """Whether two sketches estimate a Jaccard similarity of at least ``jaccard``."""
+    sa, sb = set(_unpack(a)), set(_unpack(b))
+    union = sorted(sa | sb)[:size]
+    both = sum(1 for h in union if h in sa and h in sb)
+    return both >= jaccard * len(union)
+
+
+def _pack(values: Iterable[int]) -> bytes:
+    return array("Q", sorted(set(values))).tobytes()
+
+
+def _unpack(data: bytes) -> array[int]:
+    out = array("Q")
+    out.frombytes(data)
+    return out
+
+
+@dataclass(frozen=True)
+class TemplatesState:
+    """What :meth:`Templates.fit` learned: the template hashes to remove (``strict``), the
+    span-window hashes that may be cut (``strict_spans``), and the report for build.json."""
+
+    strict: frozenset[int] = frozenset()
+    strict_spans: frozenset[int] = frozenset()
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Templates(CorpusStep):
+    """Templated repeated lines and inline spam spans across unrelated reports."""
+
+    name = "templates"
+    version = "1.0"
+    data_files = (
+        ("lawrpt_corpus.boilerplate", "data/templates.toml"),
+        ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
+    )
+
+    templates: bool = True
+    spans: bool = True
+    blocks: bool = True
+    min_reports: int = 5
+    min_chars: int = 4
+    max_chars: int = 120
+    prose_chars: int = 30
+    edge_lines: int = 20
+    edge_share: float = 0.8
+    span_chars: int = 8
+    span_reach: int = 24
+    sketch_size: int = 16
+    relate_jaccard: float = 0.5
+    max_entries: int = 2_000_000
+    report_top: int = 100
+    block_params: BlockParams = field(default_factory=BlockParams)
+
+    state: TemplatesState | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.min_reports < 2:
+            raise ValueError("templates: min_reports must be >= 2")
+        if self.span_chars < 4 or self.sketch_size < 4:
+            raise ValueError("templates: span_chars and sketch_size must be >= 4")
+        if not 0.0 < self.relate_jaccard <= 1.0 or not 0.0 <= self.edge_share <= 1.0:
+            raise ValueError("templates: relate_jaccard in (0, 1], edge_share in [0, 1]")
+
+    # -- per document ------------------------------------------------------------------------
+    def line_template(self, line: str, slots: Sequence[str]) -> int | None:
+        """The template hash of a stripped line, or None when the line is never a template."""
+        n = len(line)
+        if not self.min_chars <= n <= self.max_chars:
+            return None
+        if n >= self.prose_chars and line[-1] in _SENTENCE_END:
+            return None
+        pid = protected(line)
+        if pid is not None and pid != "sentence":
+            return None
+        for _, pattern in prose_formulas():
+            if pattern.search(line):
+                return None
+        norm = template_of(line, slots)
+        if len(norm.replace(_SLOT, "").replace(_URL_SLOT, "")) < self.min_chars:
+            return None
+        return line_hash(norm)
+
+    def _evidence(self, line: str, active: Any) -> list[tuple[int, int, bool]]:
+        """``(start, end, strong)`` of the site-like evidence in ``line``, ascending; a URL
+        or domain (not a government one) is *strong*. ``active``: :func:`active_evidence`
+        of the document."""
+        found: list[tuple[int, int, bool]] = []
+        automaton, scanner = active
+        if not automaton.find_matches_as_indexes(line):
+            return found
+        names = _evidence_scanner()[1]
+        for m in scanner.finditer(line):
+            a, b = m.span()
+            pid = names[int(m.lastgroup[1:])] if m.lastgroup else ""
+            if b <= a or (pid == "domain" and _GOV.search(line, b, b + 8)):
+                continue
+            found.append((a, b, pid == "domain"))
+            if len(found) >= _MAX_EVIDENCE:
+                break
+        return found
+
+    def _windows(
+        self, line: str, evidence: list[tuple[int, int, bool]]
+    ) -> Iterator[tuple[int, int]]:
+        """``(start, hash)`` of each span window around the evidence of one line."""
+        w = self.span_chars
+        seen: set[int] = set()
+        low = line.lower()
+        for a, b, _ in evidence:
+            lo = max(0, a - self.span_reach)
+            hi = min(len(line), b + self.span_reach)
+            for s in range(lo, hi - w + 1):
+                if s in seen:
+                    continue
+                seen.add(s)
+                if line[s] in _PUNCT or line[s + w - 1] in _PUNCT:
+                    # a window starting or ending on punctuation would join a recurring
+                    # text to the sentence mark next to it (a watermark after a comma)
+                    continue
+                yield s, line_hash(low[s : s + w]) ^ _SPAN_SALT
+
+    def prepare(self, doc: Document) -> None:
+        slots = slots_of(doc)
+        lines = [ln.strip() for ln in doc.text.split("\n")]
+        nonblank = [ln for ln in lines if ln]
+        n = len(nonblank)
+        edge: list[int] = []
+        body: list[int] = []
+        spans: list[int] = []
+        active = active_evidence(doc.text) if self.spans else None
+        for k, ln in enumerate(nonblank):
+            h = self.line_template(ln, slots) if self.templates else None
+            if h is not None:
+                (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
+            elif active is not None and len(ln) > self.span_chars:
+                ev = self._evidence(ln, active)
+                if ev:
+                    spans.extend(h for _, h in self._windows(ln, ev))
+        doc.features[_F_EDGE] = _pack(edge)
+        doc.features[_F_BODY] = _pack(set(body) - set(edge))
+        doc.features[_F_SPAN] = _pack(spans)
+        doc.features[_F_SKETCH] = sketch(doc.text, self.sketch_size)
+        doc.features[_F_DOC] = line_hash(doc.text)
+
+    def _features(self, doc: Document) -> tuple[int, array[int], array[int], array[int], bytes]:
+        if _F_DOC not in doc.features or _F_SKETCH not in doc.features:
+            self.prepare(doc)
+        f = doc.features
+        return (
+            f[_F_DOC],
+            _unpack(f[_F_EDGE]),
+            _unpack(f[_F_BODY]),
+            _unpack(f[_F_SPAN]),
+            f[_F_SKETCH],
+        )
+
+    # -- corpus ------------------------------------------------------------------------------
+    def fit(self, docs: Iterable[Document]) -> TemplatesState:
+        total: Counter[int] = Counter()
+        edge: Counter[int] = Counter()
+        windows: Counter[int] = Counter()
+        seen: set[int] = set()
+        n_docs = pruned = 0
+        for doc in docs:
+            n_docs += 1
+            key, e, body, spans, _ = self._features(doc)
+            if key in seen:
+                continue
+            seen.add(key)
+            total.update(e)
+            total.update(body)
+            windows.update(spans)
+            edge.update(e)
+            if len(total) + len(windows) > self.max_entries:
+                pruned += 1
+                total = Counter({h: c for h, c in total.items() if c > 1})
+                edge = Counter({h: c for h, c in edge.items() if h in total})
+                windows = Counter({h: c for h, c in windows.items() if c > 1})
+        n_distinct = len(seen)
+        del seen
+        k = self.min_reports
+        line_cands = {
+            h for h, c in total.items() if c >= k and edge.get(h, 0) >= self.edge_share * c
+        }
+        all_spans = {h for h, c in windows.items() if c >= k}
+        counts = {h: total[h] for h in line_cands}
+        counts.update((h, windows[h]) for h in all_spans)
+        del total, edge, windows
+        reps, samples = self._unrelated(docs, line_cands, all_spans) if counts else ({}, {})
+        strict = frozenset(h for h in line_cands if len(reps.get(h, ())) >= k)
+        strict_spans = frozenset(h for h in all_spans if len(reps.get(h, ())) >= k)
+        rows = [
+            {
+                "text": samples.get(h, ""),
+                "layer": "template" if h in line_cands else "span",
+                "documents": counts[h],
+                "unrelated": len(reps.get(h, ())),
+                # a strict span window is cut only where apply()'s checks pass too
+                "strict": h in strict or h in strict_spans,
+            }
+            for h in counts
+            if h in line_cands or h in strict_spans
+        ]
+        rows.sort(key=lambda r: (not r["strict"], -int(r["documents"]), str(r["text"])))
+        report = {
+            "documents": n_docs,
+            "distinct_documents": n_distinct,
+            "template_candidates": len(line_cands),
+            "templates_removed": len(strict),
+            "span_windows_strict": len(strict_spans),
+            "pruned": pruned,
+            "thresholds": {
+                "min_reports": k,
+                "edge_share": self.edge_share,
+                "relate_jaccard": self.relate_jaccard,
+            },
+            "candidates": rows[: self.report_top],
+        }
+        state = TemplatesState(strict, strict_spans, report)
+        self.set_state(state)
+        return state
+
+    def _unrelated(
+        self, docs: Iterable[Document], lines: set[int], spans: set[int]
+    ) -> tuple[dict[int, list[bytes]], dict[int, str]]:
+        """Per candidate, the sketches of up to ``min_reports`` mutually unrelated holders;
+        a sample text per line candidate (and per strict span window, its window)."""
+        k = self.min_reports
+        reps: dict[int, list[bytes]] = {}
+        samples: dict[int, str] = {}
+        wanted = lines | spans
+        for doc in docs:
+            _, e, body, sp, sk = self._features(doc)
+            held = [h for h in (*e, *body, *sp) if h in wanted]
+            if not held:
+                continue
+            for h in held:
+                got = reps.setdefault(h, [])
+                if len(got) >= k:
+                    continue
+                if all(
+                    not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
+                ):
+                    got.append(sk)
+            missing = [h for h in held if h not in samples]
+            if missing:
+                samples.update(self._texts(doc, set(missing)))
+        return reps, samples
+
+    def _texts(self, doc: Document, wanted: set[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        slots = slots_of(doc)
+        active = active_evidence(doc.text) if self.spans else None
+        for ln in doc.text.split("\n"):
+            s = ln.strip()
+            if not s:
+                continue
+            h = self.line_template(s, slots) if self.templates else None
+            if h is not None:
+                if h in wanted:
+                    out.setdefault(h, s)
+            elif active is not None and len(s) > self.span_chars:
+                ev = self._evidence(s, active)
+                for start, wh in self._windows(s, ev) if ev else ():
+                    if wh in wanted:
+                        out.setdefault(wh, s[start : start + self.span_chars])
+        return out
+
+    def apply(self, doc: Document) -> Document:
+        features = [doc.features.pop(f, None) for f in (_F_EDGE, _F_BODY, _F_SPAN, _F_SKETCH)]
+        text_hash = doc.features.pop(_F_DOC, None)
+        state = self.state
+        if state is None or not (state.strict or state.strict_spans) or not doc.text:
+            return doc
+        strict, strict_spans = state.strict, state.strict_spans
+        if None not in features and text_hash == line_hash(doc.text):
+            e, body, sp = (_unpack(f) for f in features[:3])
+            if strict.isdisjoint(e) and strict.isdisjoint(body) and strict_spans.isdisjoint(sp):
+                return doc
+        slots = slots_of(doc)
+        lines = doc.text.split("\n")
+        stripped = [ln.strip() for ln in lines]
+        marks: list[str | None] = []
+        cuts: dict[int, list[tuple[int, int]]] = {}
+        active = active_evidence(doc.text) if strict_spans else None
+        for i, s in enumerate(stripped):
+            h = self.line_template(s, slots) if s and self.templates else None
+            if h is not None:
+                marks.append(RULE_TEMPLATE if h in strict else None)
+                continue
+            marks.append(None)
+            if active is not None and len(s) > self.span_chars:
+                found = self._span_cuts(s, active, strict_spans)
+                if found:
+                    off = len(lines[i]) - len(lines[i].lstrip())
+                    cuts[i] = [(a + off, b + off) for a, b in found]
+        for i, found in list(cuts.items()):
+            rest = lines[i]
+            for a, b in reversed(found):
+                rest = rest[:a] + rest[b:]
+            if not rest.strip():
+                marks[i] = RULE_SPAN
+                del cuts[i]
+        if self.blocks and any(marks):
+            marks = absorb(stripped, marks, self.block_params)
+            for i in [i for i in cuts if marks[i] is not None]:
+                del cuts[i]
+        if not any(marks) and not cuts:
+            return doc
+        starts = line_starts(lines)
+        spans = whole_line_spans(lines, starts, marks)
+        for i, found in cuts.items():
+            spans.extend((starts[i] + a, starts[i] + b, RULE_SPAN) for a, b in found)
+        doc.remove_spans(spans)
+        if not doc.text.strip():
+            doc.reject("boilerplate-only")
+        return doc
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.state.report) if self.state is not None else {}
+
+    def _span_cuts(self, line: str, active: Any, strict: frozenset[int]) -> list[tuple[int, int]]:
+        """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint."""
+        ev = self._evidence(line, active)
+        if not ev:
+            return []
+        w = self.span_chars
+        covered: list[tuple[int, int]] = []
+        for s, h in self._windows(line, ev):
+            if h in strict:
+                covered.append((s, s + w))
+        if not covered:
+            return []
+        covered.sort()
+        merged: list[list[int]] = []
+        for a, b in covered:
+            # windows that only touch are two recurring texts side by side (a shared
+            # sentence and a watermark after it): the window across them did not recur
+            if merged and a < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        n = len(line)
+        out: list[tuple[int, int]] = []
+        for a, b in merged:
+            inside = [(ea, eb, strong) for ea, eb, strong in ev if a < eb and ea < b]
+            if not inside:
+                continue  # recurring text without the evidence in it: not a spam span
+            lo = max(0, min(e[0] for e in inside) - self.span_reach)
+            hi = min(n, max(e[1] for e in inside) + self.span_reach)
+            if (a <= lo and lo > 0) or (b >= hi and hi < n):
+                # the recurrence runs past what was looked at: a shared sentence of report
+                # prose, not a span inserted into unrelated text
+                continue
+            cut = _widen(line, a, b)
+            if not any(e[2] for e in inside) and not _bracketed(line, *cut):
+                # only an account name or promotional word: a clause of prose (利用微信公众号
+                # 转发法律法规、国家政策…) is not spam; a span without clause marks is
+                if (
+                    _CLAUSE.search(line, cut[0], cut[1] - 1)
+                    or cut[1] - cut[0] > 2 * self.span_reach
+                ):
+                    continue
+            out.append(cut)
+        return _disjoint(out)
+
+
+def _widen(line: str, a: int, b: int) -> tuple[int, int]:
+    """Widen a cut to the brackets around it, or by one of the punctuation marks (or spaces)
+    around it, so that the two halves rejoin as one sentence."""
+    n = len(line)
+    # punctuation at the ends of the recurring text belongs to the sentence around it
+    # (a watermark often follows a comma): trim it first
+    while b - a > 1 and line[a] in _PUNCT:
+        a += 1
+    while b - a > 1 and line[b - 1] in _PUNCT:
+        b -= 1
+    # the span's own brackets: 【范文网 www.x.com】
+    if a > 0 and b < n and _OPEN.get(line[a - 1]) == line[b]:
+        return a - 1, b + 1
+    if a > 0 and line[a - 1] in _OPEN and _OPEN[line[a - 1]] in line[b : b + 3]:
+        return a - 1, line.index(_OPEN[line[a - 1]], b) + 1
+    if b < n and line[a] in _OPEN and line[b - 1] == _OPEN[line[a]]:
+        return a, b
+    while a > 0 and line[a - 1] in " \u3000\t":
+        a -= 1
+    while b < n and line[b] in " \u3000\t":
+        b += 1
+    before = line[a - 1] if a > 0 else ""
+    after = line[b] if b < n else ""
+    if after and after in _PUNCT and (not before or before in _PUNCT):
+        return a, b + 1  # "，SPAN，" → "，"; a span at the line start takes its mark
+    return a, b
+
+
+def _bracketed(line: str, a: int, b: int) -> bool:
+    return b - a >= 2 and _OPEN.get(line[a]) == line[b - 1]
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out

@@ -1,0 +1,69 @@
+"""Cluster fits of corpus steps: the registry and the context a cluster fit gets.
+
+Ray-free (Ray is imported by the functions registered here, never by this module), so that
+both :mod:`~lawrpt_corpus.engines.ray_engine` (which looks fits up) and
+:mod:`~lawrpt_corpus.engines.ray_fits` (which registers the built-in ones) import it without
+importing each other.
+
+A cluster fit is ``fit(step, docs, ctx) -> state``: ``docs`` is a Ray Dataset of the kept
+documents (columns ``seq`` and ``doc`` = pickled :class:`~lawrpt_corpus.document.Document`),
+``ctx`` a :class:`RayContext`. It returns the state object ``step.fit(docs)`` would (the
+engine installs it with ``step.set_state``); it never writes the step's fields. (A hook that
+returns None is taken to have updated the step itself.)
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from ..document import Document
+
+
+@dataclass(frozen=True)
+class RayContext:
+    """What a ``fit_distributed`` hook gets besides the dataset.
+
+    ``workers``: CPUs of the cluster. ``block_rows``: documents per block used by the
+    engine (a sensible ``batch_size`` for ``map_batches``).
+    """
+
+    workers: int
+    block_rows: int
+
+    @staticmethod
+    def documents(batch: pa.Table) -> list[Document]:
+        """The documents of one Arrow batch of the ``docs`` dataset, in order."""
+        return [pickle.loads(b) for b in batch.column("doc").to_pylist()]
+
+
+#: ``fit(step, docs, ctx) -> state``; ``docs`` is a ``ray.data.Dataset``
+DistributedFit = Callable[[Any, Any, RayContext], Any]
+_REGISTRY: dict[type, DistributedFit] = {}
+
+
+def register_distributed_fit(step_type: type, fit: DistributedFit) -> None:
+    """Fit steps of exactly ``step_type`` with ``fit(step, docs, ctx) -> state`` on the Ray
+    cluster.
+
+    For steps whose module must not depend on the engine. ``fit`` returns the state object
+    ``step.fit(docs)`` would. A ``fit_distributed`` method on the step wins.
+    """
+    _REGISTRY[step_type] = fit
+
+
+def distributed_fit_of(step: Any) -> Callable[[Any, RayContext], Any] | None:
+    """The cluster-side fit of ``step`` as ``fit(docs, ctx) -> state``, or None when it is
+    fitted in the driver (no ``fit_distributed`` method and no registered fit for its exact
+    type)."""
+    method = getattr(step, "fit_distributed", None)
+    if callable(method):
+        return method  # type: ignore[no-any-return]
+    fit = _REGISTRY.get(type(step))
+    if fit is None:
+        return None
+    return lambda docs, ctx: fit(step, docs, ctx)
