@@ -5,6 +5,10 @@ Measures, on the five seeds (raw text, as the step may see it):
 * ``Gazetteer.find`` over ~1 MB of report text;
 * the whole step (``extract``) per document, in MB/s of UTF-8 input.
 
+``--truth`` measures precision and coverage per field on the labeled truth set
+(tests/data/metadata/truth.tsv, real titles/issuers in report-shaped frames; see
+tests/metadata_truth.py): per split (dev / held-out), per issuer level, and in all.
+
 ``--baseline REV`` also loads the metadata package of git revision ``REV`` (exported with
 ``git archive`` under another package name) and runs both on ``-n`` generated reports
 (benchmarks/generate.py, cleaned by the steps that run before metadata in a default build,
@@ -121,11 +125,45 @@ def compare(texts: list[str], old: ModuleType, new: ModuleType) -> dict[str, Any
     }
 
 
+def truth_quality() -> dict[str, Any]:
+    """Per-field precision / coverage of the metadata step on the labeled truth set: in all,
+    per split (``dev``, ``heldout``) and per issuer level (by the row's label)."""
+    sys.path.insert(0, str(ROOT))
+    from tests import metadata_truth as mt
+
+    rows = mt.load()
+    groups: dict[str, list[Any]] = {"all": rows}
+    for r in rows:
+        groups.setdefault(f"split:{r.split}", []).append(r)
+        level = r.labels["admin_level"] if r.has_issuer else "no-issuer"
+        groups.setdefault(f"level:{level}", []).append(r)
+    out: dict[str, Any] = {}
+    for name in sorted(groups):
+        scores = mt.score(groups[name])
+        out[name] = {
+            "rows": len(groups[name]),
+            "fields": {
+                t["field"]: {
+                    "precision": t["precision"],
+                    "coverage": t["coverage"] if t["labeled"] else None,  # None: all must be null
+                    "filled": t["filled"],
+                    "labeled": t["labeled"],
+                }
+                for t in mt.table(scores)
+            },
+        }
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--truth", action="store_true", help="precision/coverage on the truth set")
     ap.add_argument("--baseline", help="git revision to compare with (old vs new)")
     ap.add_argument("-n", type=int, default=2000, help="generated reports for --baseline")
     args = ap.parse_args()
+    if args.truth:
+        print(json.dumps(truth_quality(), indent=1, ensure_ascii=False))
+        return 0
     out: dict[str, Any] = {"seeds": seeds_bench()}
     bad = 0
     if args.baseline:

@@ -52,7 +52,8 @@ class ReferenceStrip(StripBoilerplate):
         inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
         _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
 
-        marks, took_block = self.take_blocks(stripped, removed_by, inline)
+        marks = [r.id if r is not None else None for r in removed_by]
+        marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
         for line_spans in inline.values():

@@ -47,8 +47,11 @@ def _patterns() -> list[tuple[str, Any]]:
                 if isinstance(c, re.Pattern | regex.Pattern):
                     found.setdefault(id(c), (f"{mod_info.name}.{name}", c))
     # patterns built by cached loaders from the stages' data files
+    from types import SimpleNamespace
+
     from lawrpt_corpus.boilerplate.protect import protect_patterns
     from lawrpt_corpus.boilerplate.templates import evidence_patterns, prose_formulas
+    from lawrpt_corpus.metadata import issuer, step
     from lawrpt_corpus.metadata.extract import patterns as compiled
     from lawrpt_corpus.metadata.gazetteer import gazetteer
 
@@ -60,7 +63,18 @@ def _patterns() -> list[tuple[str, Any]]:
         for pid, c in loaded:
             found.setdefault(id(c), (f"{prefix}.{pid}", c))
 
-    for owner, prefix in ((compiled(), "metadata.compiled"), (gazetteer(), "metadata.gazetteer")):
+    titles = SimpleNamespace(
+        title_prefix=step._title_prefix(),
+        title_issuer=step._title_issuer(),
+        bounded_input={"title_prefix": 60, "title_issuer": 60},  # run on title lines only
+    )
+    owners = (
+        (compiled(), "metadata.compiled"),
+        (gazetteer(), "metadata.gazetteer"),
+        (issuer._P(), "metadata.issuer"),
+        (titles, "metadata.step"),
+    )
+    for owner, prefix in owners:
         for name, value in vars(owner).items():
             values = value if isinstance(value, list) else [value]
             for v in values:

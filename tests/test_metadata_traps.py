@@ -107,7 +107,10 @@ def test_same_named_district_resolved_by_its_city_or_province(ctx, ctx2, expecte
 
 
 def test_two_districts_named_equally_often_is_a_tie_not_a_guess():
-    text = "全区推进。区委重视。我区落实。\n湖里区开展活动。思明区开展活动。"
+    # level markers count only in a text shaped like a report (here: 我局 … 报告如下)
+    text = (
+        "全区推进。区委重视。我区落实。现将我局工作情况报告如下：\n湖里区开展活动。思明区开展活动。"
+    )
     m = meta(text)
     assert m["county"] is None and m["admin_level"] == "county"
     assert "tie" in why(text, "county")
@@ -123,7 +126,10 @@ def test_prose_words_are_not_places():
 
 
 def test_short_county_name_counts_after_its_city():
-    m = meta("全县推进。我县落实。\n一、工作\n马鞍山市和县开展活动。")
+    m = meta(
+        "全县推进。我县落实。现将我局工作情况报告如下：\n一、工作\n"
+        "马鞍山市和县开展活动。马鞍山市和县完成任务。"
+    )
     assert (m["province"], m["prefecture"], m["county"]) == ("安徽省", "马鞍山市", "和县")
 
 
@@ -335,3 +341,15 @@ def test_autonomous_region_department_is_province_level_and_expanded():
     assert r.meta["agency"] == "广西壮族自治区司法厅"
     assert (r.meta["province"], r.meta["admin_level"]) == ("广西壮族自治区", "province")
     assert "agency_inferred" in r.flags
+
+
+def test_a_county_named_once_in_the_body_is_not_the_issuers_county():
+    # the level (我县/全县) is the issuer's; one study trip to 安吉县 is not its name
+    text = (
+        "现将我局2023年法治政府建设情况报告如下：\n一、主要工作\n全县推进依法行政，我县成效明显。"
+        "组织干部赴浙江省安吉县学习考察。\n二、2024年工作安排\n继续推进。"
+    )
+    m = meta(text)
+    assert m["admin_level"] == "county"
+    assert (m["province"], m["prefecture"], m["county"]) == (None, None, None)
+    assert "named often enough" in why(text, "county")

@@ -18,6 +18,8 @@ import regex
 
 from ..text.chars import HAN
 from .gazetteer import Division, Gazetteer, Mention
+from .gazetteer import resolve as _resolve
+from .gazetteer import resolve_codes as resolve_codes
 from .rules import rules
 
 NUM = "一二三四五六七八九十"
@@ -31,7 +33,7 @@ LEVEL_OF_CHAR.update({"区": "county", "县": "county", "旗": "county"})
 @dataclass(slots=True)
 class Evidence:
     rule: str | None
-    line: int | None = None
+    line: int | str | None = None  # 1-based text line, or "page.<field>" (page metadata)
     why: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -120,12 +122,29 @@ class _P:
         self.title_end = regex.compile(rf"{t['ends']}\s*[）)》」]?$")
         self.byline = regex.compile(t["byline"])
         self.sentence_punct = regex.compile(r"[。，,；;！!？?]")
-        self.doc_types = [(d["id"], d["name"], regex.compile(d["pattern"])) for d in r["doc_types"]]
+        # A type names the whole title: its pattern ends the title (an optional short bracket
+        # such as （全文） or （图片版） may follow). In the opening sentence that announces the
+        # report (现将…报告如下) the same words are searched anywhere.
+        tail = r"\s*(?:[（(][^）)]{1,12}[）)])?$"
+        self.doc_types = [
+            (d["id"], d["name"], regex.compile(d["pattern"].removesuffix("$") + tail))
+            for d in r["doc_types"]
+        ]
+        self.doc_types_open = [
+            (d["id"], d["name"], regex.compile(d["pattern"].removesuffix("$")))
+            for d in r["doc_types"]
+        ]
+        # literal alternations: stdlib re (several times faster than regex on these)
+        self.chrome = re.compile(t["chrome"])
+        self.headline = re.compile(t["headline"])
+        self.interpretation = re.compile(t["interpretation"])
+        self.quoted = regex.compile(r"《[^《》]{0,80}》")
         self.report_opening = regex.compile(r"(?:报告|总结|汇报)如下")
         lv = r["levels"]
         self.level_of_marker = {w: lvl for lvl in LEVELS for w in lv[lvl]}
         self.level_markers = re.compile("|".join(map(re.escape, self.level_of_marker)))
         self.min_markers = int(lv["min_markers"])
+        self.min_mentions = int(lv["min_mentions"])
         self.municipalities = frozenset(lv["municipalities"])
         self.body_min_count = int(r["year"]["body_min_count"])
         self.title_max = int(t["max_len"])
@@ -224,34 +243,112 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
     return out, heads
 
 
-def find_title(lines: list[Line]) -> tuple[str | None, Line | None, Line | None, int]:
-    """(title, its line, an agency header line above it, index of the first body line).
+_SPACES = str.maketrans("", "", " \u3000\t")
 
-    Looks at the lines before the first prose line (at most the first eight), skipping
-    bylines and dates: the first line that names a known report type wins, else the first
-    that ends like a title (报告/总结/…, at least six characters, so a breadcrumb such as
-    ``工作报告`` is not a title).
+
+def compact(s: str) -> str:
+    """The line without spaces (titles set as `2023年 法治政府建设 年度报告`)."""
+    return s.translate(_SPACES)
+
+
+def outside_quotes(s: str) -> str:
+    """The line without the documents it quotes (《…》): what the line itself says."""
+    return patterns().quoted.sub("", s)
+
+
+def is_headline(s: str) -> bool:
+    """A headline about a document (司法部发布…报告, 网友热议政府工作报告), not its title."""
+    return bool(patterns().headline.search(outside_quotes(s)))
+
+
+def find_title(
+    lines: list[Line], page_title: str | None = None
+) -> tuple[str | None, Line | None, Line | None, int, str]:
+    """(title, its line, an agency header line above it, index of the first body line, why).
+
+    The title is found by its shape among the first lines, not by its position: chrome and
+    ad prefaces of portal and repost pages (breadcrumbs, bylines, 下面是小编为大家整理的…) are
+    skipped, and the search stops at the first prose line that is not chrome. A line equal to
+    the page's own title (``Document.page.title``) wins; else the first line that names a known
+    report type; else the first line of ≥ 6 characters that ends like a title. A title line has
+    no sentence punctuation, is ≤ 60 characters, is not a section heading and is not a
+    headline about a document (发布/审议/网友… outside 《》). The same line repeated by the page
+    is one title (the first occurrence). A line ending in an agency suffix right above the title
+    is a *header* only in a document-like head (no byline or chrome line above the title).
     """
     p = patterns()
     specific: int | None = None
     generic: int | None = None
+    by_page: int | None = None
     stop = 0
-    for i, ln in enumerate(lines[:8]):
+    chrome_seen = False
+    why = "no title line"
+    page_title = (page_title or "").strip()
+    joined = ""
+    for i, ln in enumerate(lines[:14]):
         s = ln.text
         stop = i
         if p.byline.search(s) or p.date_line.match(s):
+            chrome_seen = True
+            continue
+        if p.chrome.search(s):
+            chrome_seen = True
             continue
         if p.heading.match(s) or len(s) > p.title_max or p.sentence_punct.search(s):
             break
-        if specific is None and any(rx.search(s) for _, _, rx in p.doc_types[:-2]):
+        if (
+            page_title
+            and by_page is None
+            and (s == page_title or (len(s) >= 6 and s in page_title))
+        ):
+            by_page = i
+        if is_headline(s):
+            why = f"headline, not a title: {s[:30]}"
+            continue
+        if specific is None and any(rx.search(compact(s)) for _, _, rx in p.doc_types[:-2]):
             specific = i
+        elif specific is None and _continues(lines, i):
+            specific, joined = i, s + lines[i + 1].text  # a title set on two lines
         elif generic is None and len(s) >= 6 and p.title_end.search(s):
             generic = i
-    t = specific if specific is not None else generic
+    t = by_page if by_page is not None else specific if specific is not None else generic
     if t is None:
-        return None, None, None, stop
-    header = lines[t - 1] if t > 0 and p.agency_line.match(lines[t - 1].text) else None
-    return lines[t].text, lines[t], header, t + 1
+        return None, None, None, stop, why
+    if t == specific and joined:
+        first = lines[t]
+        return joined, Line(first.no, joined), _header(lines, t, chrome_seen, page_title), t + 2, ""
+    return lines[t].text, lines[t], _header(lines, t, chrome_seen, page_title), t + 1, ""
+
+
+def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Line | None:
+    """The agency line right above the title, in a document-like head only."""
+    p = patterns()
+    if (
+        t > 0
+        and not chrome_seen
+        and p.agency_line.match(lines[t - 1].text)
+        and lines[t - 1].text != page_title
+    ):
+        return lines[t - 1]
+    return None
+
+
+def _continues(lines: list[Line], i: int) -> bool:
+    """Line ``i`` and the next, short one form a title of a known type that neither is alone
+    (湖北省人民政府关于2023年度法治政府建设 / 情况的报告)."""
+    p = patterns()
+    if i + 1 >= len(lines):
+        return False
+    a, b = lines[i].text, lines[i + 1].text
+    if len(b) > 20 or len(a) + len(b) > p.title_max or p.sentence_punct.search(b):
+        return False
+    if p.byline.search(b) or p.chrome.search(b) or p.heading.match(b) or p.date_line.match(b):
+        return False
+    specific = p.doc_types[:-2]
+    if any(rx.search(compact(b)) for _, _, rx in specific) and len(b) >= 8:
+        return False  # the second line is a title of its own
+    joined = compact(a + b)
+    return any(rx.search(joined) for _, _, rx in specific) and not is_headline(a + b)
 
 
 def find_opening(lines: list[Line], start: int) -> Line | None:
@@ -371,14 +468,16 @@ def find_issue_date(lines: list[Line]) -> tuple[str | None, Line | None]:
 def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None, Evidence]:
     p = patterns()
     if title is not None:
+        if p.interpretation.search(outside_quotes(title.text)):
+            return None, Evidence(None, why="an interpretation of another document (解读)")
         for rid, name, rx in p.doc_types:
-            if rx.search(title.text):
+            if rx.search(compact(title.text)):
                 return name, Evidence(f"title:{rid}", title.no)
     if opening is not None:
         for sent in opening.text.split("。"):
             if p.report_opening.search(sent):
-                for rid, name, rx in p.doc_types[:-2]:
-                    if rx.search(sent):
+                for rid, name, rx in p.doc_types_open[:-2]:
+                    if rx.search(outside_quotes(sent)):
                         return name, Evidence(f"opening:{rid}", opening.no)
     return None, Evidence(None, why="no title, or no known report type in it or the opening")
 
@@ -390,7 +489,7 @@ class Place:
     division: Division | None = None
     written: dict[str, str] = field(default_factory=dict)  # placeholders kept as written
     rule: str | None = None
-    line: int | None = None
+    line: int | str | None = None
     why: str | None = None
 
 
@@ -402,10 +501,22 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
     masks: list[tuple[str, str]] = []
     party = p.party_prefix.match(name)  # 中共XX县委… names the county too
     pos = party.end() if party else 0
+    if pos == 0 and name[:1] in "国中全最":
+        from .issuer import central_prefix
+
+        # a local branch of a central body: 国家税务总局福州市税务局 → 福州市
+        cp = central_prefix(name)
+        if cp and len(name) > len(cp) and any(m.start >= len(cp) for m in found.values()):
+            pos = len(cp)
     while pos < len(name):
         if pos in found:
             mentions.append(found[pos])
             pos = found[pos].end
+            continue
+        short = g.short_name_at(name, pos) if not mentions else None
+        if short is not None and len(name) > short.end:  # 沛县司法局 (a name, not just 沛县)
+            mentions.append(short)
+            pos = short.end
             continue
         m = p.placeholder.match(name, pos)
         if m:
@@ -414,26 +525,6 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
             continue
         break
     return mentions, masks
-
-
-def _resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str | None:
-    """Pick one of several same-named divisions by the other places the text names."""
-    if len(codes) == 1:
-        return codes[0]
-    scores = []
-    for c in codes:
-        chain = g.chain(c)
-        s = 0
-        for lvl, w in (("prefecture", 2), ("province", 1)):
-            anc = chain.get(lvl)
-            if anc is not None and anc.code != c:
-                s += w * support.get(anc.code, 0)
-        s += support.get("p:" + c[:2], 0)
-        scores.append((s, c))
-    scores.sort(reverse=True)
-    if scores[0][0] > 0 and scores[0][0] > scores[1][0]:
-        return scores[0][1]
-    return None
 
 
 def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:
@@ -451,11 +542,27 @@ def resolve_place(
     mentions: list[Mention],
     text: str,
     agency: str | None,
-    agency_line: int | None,
+    agency_line: int | str | None,
+    fallbacks: list[Any] = (),  # type: ignore[assignment]
+    report_shaped: bool = True,
+    opening_span: tuple[int, int] | None = None,
 ) -> Place:
-    """The issuing body's place: from the agency's own name, else the level markers and the
-    most-named division of that level (same-named divisions resolved by other places in the
-    text; still ambiguous or tied → null)."""
+    """The issuing body's place, from issuer evidence only, in this order:
+
+    1. the places the agency's own name starts with (``agency-name``); a central body with no
+       place → ``central`` (``agency-central``);
+    2. ``fallbacks``: other issuer evidence in the caller's order (the place a title or the
+       opening's subject starts with, a speaker line, the document number, page metadata);
+    3. the level of an abbreviated agency (省人社厅 → province), or of the "our level" markers
+       (我县/全市…, only in a text shaped like a report), then the division of that level the
+       text names most — at least twice and twice as often as any other, or the only one,
+       named in the opening paragraph (same-named divisions resolved by other places in the
+       text; ambiguous, tied or too rare → null).
+
+    A place that is merely named in the body is never the issuer's place on its own.
+    """
+    from .issuer import central_prefix, is_central
+
     p = patterns()
     # unambiguous support, per division and per province ("p:NN")
     support: Counter[str] = Counter()
@@ -466,16 +573,18 @@ def resolve_place(
 
     # 1. the agency's own name
     level: str | None = None
+    rule: str | None = None
     if agency:
         lead, masks = leading_places(g, agency)
         if lead or masks:
-            place = Place(rule="agency-name", line=agency_line)
+            place = Place(rule="agency-name", line=agency_line)  # type: ignore[arg-type]
             for lvl_mask in masks:
                 place.written[lvl_mask[1]] = lvl_mask[0]
             best: Division | None = None
             levels: list[str] = []
+            chain: list[Division] = []
             for m in lead:
-                code = _resolve(g, m.codes, support)
+                code = resolve_codes(g, m.codes, support, chain)
                 if code is None:
                     place.why = f"ambiguous: {m.name} ({len(m.codes)} divisions)"
                     same = {g.divisions[c].level for c in m.codes}
@@ -483,6 +592,8 @@ def resolve_place(
                         levels.append(same.pop())
                     continue
                 div = g.get(code)
+                if div is not None:
+                    chain.append(div)
                 if best is None or (div is not None and len(div.code) > len(best.code)):
                     best = div
             place.division = best
@@ -491,8 +602,20 @@ def resolve_place(
             order = ("province", "prefecture", "county")
             place.level = max(levels, key=order.index) if levels else None
             return place
-        if p.central.search(agency):
-            return Place(level="central", rule="agency-central", line=agency_line)
+        if is_central(agency, g) or (central_prefix(agency) and not lead):
+            return Place(level="central", rule="agency-central", line=agency_line)  # type: ignore[arg-type]
+    # 2. other issuer evidence, in the caller's order (a place a title or an opening starts
+    # with counts only in a text shaped like a report: 山西省…管理办法 as the headline of a
+    # Q&A page is not an issuer)
+    for ev in fallbacks:
+        if ev is None or (not report_shaped and ev.rule in ("title-place", "opening-place")):
+            continue
+        if ev.level == "central":
+            return Place(level="central", rule=ev.rule, line=ev.line)
+        if ev.division is not None:
+            return Place(level=ev.division.level, division=ev.division, rule=ev.rule, line=ev.line)
+    # 3. the level of an abbreviation, or of the level markers, and the most-named division
+    if agency:
         prefix = level_prefix(agency)
         if prefix:
             level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
@@ -500,8 +623,7 @@ def resolve_place(
     resolved: list[tuple[Mention, str | None]] = [
         (m, _resolve(g, m.codes, support)) for m in mentions
     ]
-    # 2. level markers
-    if level is None:
+    if level is None and report_shaped:
         counts = dict.fromkeys(LEVELS, 0)
         for w in p.level_markers.findall(text):
             counts[p.level_of_marker[w]] += 1
@@ -509,13 +631,11 @@ def resolve_place(
         if ranked[0][1] >= p.min_markers and ranked[0][1] > ranked[1][1]:
             level = ranked[0][0]
             rule = "level-markers"
-    if level is None:
-        # 3. no level evidence: a province only if every unambiguous mention agrees
-        provs = Counter(c[:2] for m, c in resolved if c)
-        if len(provs) == 1 and sum(provs.values()) >= 2:
-            code = next(iter(provs))
-            return Place(division=g.get(code), rule="mentions-one-province")
-        return Place(why="no level evidence (agency, 我县/全市/省委… markers)")
+    if level is None or rule is None:
+        why = "no issuer evidence (agency, title, opening subject, level markers, page)"
+        if not report_shaped:
+            why = "no issuer evidence, and the text is not shaped like a report"
+        return Place(why=why)
     # choose the most-named division that fits the level
     per: Counter[str] = Counter()
     first: dict[str, int] = {}
@@ -541,6 +661,18 @@ def resolve_place(
             level=level,
             rule=rule,
             why=f"tie: {g.divisions[top[0][0]].name} / {g.divisions[top[1][0]].name}",
+        )
+    # The level is issuer evidence, the name only a count of mentions: it must dominate
+    # (named at least twice and twice as often as any other place of that level), so that a
+    # study trip to another county named once is never taken for the issuer.
+    second = top[1][1] if len(top) > 1 else 0
+    in_opening = opening_span is not None and opening_span[0] <= first[top[0][0]] < opening_span[1]
+    once_in_opening = top_n == 1 and second == 0 and in_opening
+    if not once_in_opening and (top_n < p.min_mentions or top_n < 2 * second):
+        return Place(
+            level=level,
+            rule=rule,
+            why=f"no {level} named often enough: {g.divisions[top[0][0]].name} ×{top_n}",
         )
     div = g.divisions[top[0][0]]
     return Place(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -63,7 +64,12 @@ class Gazetteer:
         self.source: dict[str, Any] = table["source"]
         self.divisions: dict[str, Division] = {}
         shorts: dict[str, list[str]] = {}
+        names_of = {row[0]: row[1] for row in table["divisions"]}
         for code, name, level, parent, short in table["divisions"]:
+            if level == "county" and parent is not None and names_of.get(parent) == name:
+                # 东莞市/中山市/儋州市/嘉峪关市: prefecture-level cities without counties, listed
+                # once more as their own statistical county; the city is the prefecture.
+                continue
             self.divisions[code] = Division(code, name, level, parent)
             shorts[code] = list(short)
         conf = rules()["gazetteer"]
@@ -77,10 +83,12 @@ class Gazetteer:
         def add(name: str, code: str) -> None:
             names.setdefault(name, set()).add(code)
 
+        short_full: dict[str, set[str]] = {}
         for code, div in self.divisions.items():
             if div.name in stop_names:
                 continue
             if len(div.name) <= max_ctx:
+                short_full.setdefault(div.name, set()).add(code)
                 parent = self.divisions.get(div.parent or "")
                 while parent is not None:
                     for pname in [parent.name, *shorts[parent.code]]:
@@ -93,6 +101,10 @@ class Gazetteer:
                     add(short, code)
                     short_of[code] = short
         self._names: dict[str, tuple[str, ...]] = {n: tuple(sorted(c)) for n, c in names.items()}
+        #: full names of at most ``context_max_len`` characters (和县, 沛县): mentions only after
+        #: their parent in prose, but a body's name may start with them (沛县司法局)
+        self._short_full = {n: tuple(sorted(c)) for n, c in short_full.items()}
+        self._max_ctx = max_ctx
         # Names that end in a division suffix (县, 区, 市, …) are found backwards from that
         # character by dictionary lookups (few positions in prose); the ~350 short names
         # (江西, 厦门) by one trie-shaped regex. Both are single passes over the text.
@@ -129,6 +141,16 @@ class Gazetteer:
             out[div.level] = div
             div = self.divisions.get(div.parent or "")
         return out
+
+    def short_name_at(self, text: str, pos: int) -> Mention | None:
+        """A division whose full name has at most ``context_max_len`` characters (沛县, 和县),
+        written at ``pos`` — only for the start of a body's name or a title, where it cannot be
+        part of a word (示范县)."""
+        for n in range(min(self._max_ctx, len(text) - pos), 1, -1):
+            codes = self._short_full.get(text[pos : pos + n])
+            if codes:
+                return Mention(pos, pos + n, text[pos : pos + n], codes)
+        return None
 
     def codes_for(self, name: str) -> tuple[str, ...]:
         """Codes a (full or short) name may denote; empty when it is no name."""
@@ -254,6 +276,44 @@ def _trie_pattern(words: list[str]) -> str:
         return body
 
     return emit(trie)
+
+
+def resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str | None:
+    """Pick one of several same-named divisions by the other places the text names."""
+    if len(codes) == 1:
+        return codes[0]
+    scores = []
+    for c in codes:
+        chain = g.chain(c)
+        s = 0
+        for lvl, w in (("prefecture", 2), ("province", 1)):
+            anc = chain.get(lvl)
+            if anc is not None and anc.code != c:
+                s += w * support.get(anc.code, 0)
+        s += support.get("p:" + c[:2], 0)
+        scores.append((s, c))
+    scores.sort(reverse=True)
+    if scores[0][0] > 0 and scores[0][0] > scores[1][0]:
+        return scores[0][1]
+    return None
+
+
+def resolve_codes(
+    g: Gazetteer,
+    codes: tuple[str, ...],
+    support: Counter[str] | dict[str, int],
+    chain: list[Division],
+) -> str | None:
+    """One of several same-named divisions: the one under the places written right before it
+    (福州市 + 鼓楼区), else by the other places the text names (:func:`_resolve`)."""
+    if len(codes) == 1:
+        return codes[0]
+    if chain:
+        last = chain[-1].code
+        under = [c for c in codes if c != last and c.startswith(last)]
+        if len(under) == 1:
+            return under[0]
+    return resolve(g, codes, Counter(support))
 
 
 @lru_cache(maxsize=1)

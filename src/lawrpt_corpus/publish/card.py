@@ -154,8 +154,12 @@ def render(meta: dict[str, Any], summary: dict[str, Any]) -> str:
         "a visual report of the build (funnel, removals, metadata, duplicate clusters, timings) "
         "is in [report.html](report.html).\n",
         "## Known limitations\n",
-        "- Metadata is extracted from the text only; a field is null when the text gives no "
-        "evidence. Placeholder names (XX市) are kept as written and flagged.\n"
+        "- Metadata is extracted from the text and the page's own metadata (title, 发布机构, "
+        "网站标识码); a field is null when they give no evidence. Province, prefecture, county "
+        "and level come only from the issuing body (its name, the title, the opening's "
+        "subject, the page), never from places the body merely mentions; national bodies are "
+        "`central` with no province. Placeholder names (XX市) are kept as written and "
+        "flagged.\n"
         "- PDFs are read from their text layer: scanned PDFs and OFDs whose text is drawn as "
         "paths are rejected (`no_text_layer`), there is no OCR; legacy DOC/WPS files are "
         "rejected with a hint to convert them.\n"
