@@ -4,7 +4,7 @@
 
 Generates ``--n`` scraped pages with benchmarks/generate.py (or reads ``--corpus``, a folder
 it wrote), brings them to the boilerplate step's input (decode → hygiene → typography →
-script), then runs the step and tests/boilerplate_reference.py's ``ReferenceStrip`` (the
+script), then runs the step and tests/helpers/boilerplate_reference.py's ``ReferenceStrip`` (the
 step as it was before the prefilter: every rule tried on every line) on copies of every
 document, in alternating chunks so both see the same machine load. Compares text, status,
 ``removed``, flags and edits byte for byte (exit 1 on any difference) and prints CPU ms per
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from tests.boilerplate_reference import ReferenceStrip  # noqa: E402
+from tests.helpers.boilerplate_reference import ReferenceStrip  # noqa: E402
 
 from lawrpt_corpus import DecodeStep, Hygiene, ScriptNormalize, Typography  # noqa: E402
 from lawrpt_corpus.boilerplate import StripBoilerplate  # noqa: E402

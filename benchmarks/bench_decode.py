@@ -148,9 +148,10 @@ def row(
 
 
 def accuracy(with_cn: bool) -> None:
-    """Codec named right on the labeled matrix cases of >= 200 bytes (tests/decode_cases.py)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from decode_cases import iter_cases
+    """Codec named right on the labeled matrix cases of >= 200 bytes
+    (tests/helpers/decode_cases.py)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers.decode_cases import iter_cases
 
     cases = list(iter_cases(sizes=(None, 1000, 200)))
     tools: dict[str, Callable[[list[bytes]], list[str | None]]] = {

@@ -15,7 +15,7 @@ difference is counted (and makes the exit status 1). Times are process CPU secon
 from other jobs hits both alike. Figures: docs/performance.md ("Signatures").
 
 The ``ref_*`` functions are the v1.0 implementation, kept verbatim as the oracle that
-tests/test_dedup_signature.py also checks the current code against.
+tests/dedup/test_dedup_signature.py also checks the current code against.
 """
 
 from __future__ import annotations

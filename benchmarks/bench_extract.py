@@ -24,7 +24,7 @@ the whole default pipeline (trafilatura + our boilerplate rules), which is what 
 Layouts are the held-out groups: a rule tuned on one layout shows up as a gap on the others.
 
 **Speed** (one process, CPU time of one core): pages/s for PDF and OFD, documents/s for
-HTML, DOCX and WARC records, on the fixture report (tests/formats_fixtures.py) repeated.
+HTML, DOCX and WARC records, on the fixture report (tests/helpers/formats_fixtures.py) repeated.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from tests import formats_fixtures as fx  # noqa: E402
+from tests.helpers import formats_fixtures as fx  # noqa: E402
 
 NAV = [
     "首页",

@@ -7,7 +7,7 @@ Measures, on the five seeds (raw text, as the step may see it):
 
 ``--truth`` measures precision and coverage per field on the labeled truth set
 (tests/data/metadata/truth.tsv, real titles/issuers in report-shaped frames; see
-tests/metadata_truth.py): per split (dev / held-out), per issuer level, and in all.
+tests/helpers/metadata_truth.py): per split (dev / held-out), per issuer level, and in all.
 
 ``--baseline REV`` also loads the metadata package of git revision ``REV`` (exported with
 ``git archive`` under another package name) and runs both on ``-n`` generated reports
@@ -129,7 +129,7 @@ def truth_quality() -> dict[str, Any]:
     """Per-field precision / coverage of the metadata step on the labeled truth set: in all,
     per split (``dev``, ``heldout``) and per issuer level (by the row's label)."""
     sys.path.insert(0, str(ROOT))
-    from tests import metadata_truth as mt
+    from tests.helpers import metadata_truth as mt
 
     rows = mt.load()
     groups: dict[str, list[Any]] = {"all": rows}

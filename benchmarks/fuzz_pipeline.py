@@ -2,7 +2,7 @@
 
     python benchmarks/fuzz_pipeline.py --cases 100000 [--seed 0]
 
-Uses the input strategies of tests/test_fuzz_pipeline.py (seed lines, boilerplate lines,
+Uses the input strategies of tests/helpers/fuzz_inputs.py (seed lines, boilerplate lines,
 mixed scripts, every encoding, truncations, junk bytes, huge repetitions) and checks the
 same properties: never raises, kept-with-text or rejected-with-reason, and idempotent
 cleaning of the kept text. Prints one JSON line with the figures (docs/reliability.md).
@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, seed, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.test_fuzz_pipeline import _clean, raw_inputs
+from tests.helpers.fuzz_inputs import clean as _clean
+from tests.helpers.fuzz_inputs import raw_inputs
 
 
 def main() -> int:

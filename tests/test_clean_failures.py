@@ -19,7 +19,7 @@ from lawrpt_corpus import BuildError, PushError, build
 from lawrpt_corpus.cli import main
 from lawrpt_corpus.publish.schema import DATA_SCHEMA
 
-from .fakehub import FakeHub
+from .helpers.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
 # the module, not the function that lawrpt_corpus.publish re-exports under the same name

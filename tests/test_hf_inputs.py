@@ -16,7 +16,7 @@ import pytest
 from lawrpt_corpus import CleanBatch, build, default_pipeline
 from lawrpt_corpus.cli import main
 
-from .fakehub import FakeHub, Repo
+from .helpers.fakehub import FakeHub, Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ second: no catastrophic backtracking on a long line.
 The test finds the patterns itself (module-level compiled ``re``/``regex`` patterns, and
 those built by the stages' cached loaders), so a new pattern is covered automatically.
 The boilerplate rule packs have their own test that iterates over every rule
-(tests/test_boilerplate_rules.py).
+(tests/boilerplate/test_boilerplate_rules.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 variable ``LAWRPT_NO_NUMBA=1``) :func:`minhash_min` returns False and the caller runs the
 numpy broadcast. Both compute, for every hash function ``i``, the minimum over the shingles
 ``x`` of ``(a_i·x + b_i) mod 2⁶⁴`` — integer arithmetic, so the two paths agree bit for bit
-(tests/test_dedup_signature.py compares them).
+(tests/dedup/test_dedup_signature.py compares them).
 
 Why: the numpy broadcast materialises a ``num_perm × shingles`` uint64 block (~3.6 MB per
 report at 128 permutations) and walks it three times; with two workers sharing the memory

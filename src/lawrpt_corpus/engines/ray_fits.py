@@ -6,8 +6,8 @@ imports the engine).
 The steps' modules know nothing of Ray: they expose their fit as phases
 (``Dedup.fit_columns`` with a backend, ``RepeatedLines.fit_counts``) and these functions run
 the heavy phases on the cluster. Each leaves the step in the state its ``fit()`` gives
-(tests/test_ray.py compares ``stats()`` and every output row); the documented differences are
-``Dedup.stats()["passes"]`` (here: 1 + verification rounds on the cluster) and
+(tests/engines/test_ray.py compares ``stats()`` and every output row); the documented
+differences are ``Dedup.stats()["passes"]`` (here: 1 + verification rounds on the cluster) and
 ``RepeatedLines`` never pruning its counter (its ``fit()`` prunes only beyond ``max_entries``
 distinct lines, then counts are lower bounds; here they are exact).
 

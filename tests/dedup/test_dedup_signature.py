@@ -1,0 +1,238 @@
+"""Dedup signatures (comparison key, shingle hashes, MinHash) equal the v1.0 definitions.
+
+The fast implementation (code-point table, sort-based unique, small ufunc buffer) must give
+the very same hash values as the reference kept in benchmarks/bench_dedup_sig.py, so that a
+corpus clustered before and after the change clusters identically. Literal values pin the
+signature of two seeds, so a change of the hash family or of the key is caught even if the
+reference were edited along with it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from lawrpt_corpus.dedup.signature import (
+    comparison_key,
+    key_codes,
+    minhash,
+    shingle_hashes,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_bench() -> ModuleType:
+    name = "bench_dedup_sig"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def ref() -> ModuleType:
+    return _load_bench()
+
+
+def _same_signature(ref: ModuleType, text: str, fold: bool) -> None:
+    key = comparison_key(text, fold)
+    assert key == ref.ref_comparison_key(text, fold)
+    sh = shingle_hashes(key, 5)
+    ref_sh = ref.ref_shingle_hashes(key, 5)
+    assert sh.dtype == np.uint64 and np.array_equal(sh, ref_sh)
+    assert np.array_equal(minhash(sh, 128), ref.ref_minhash(ref_sh, 128))
+
+
+@pytest.mark.parametrize(
+    ("seed", "key_len", "n_shingles", "first"),
+    [
+        ("000_", 2968, 2789, [448713, 102904, 724830, 1147006, 1176681, 285592]),
+        ("004_", 3204, 2959, [50030, 81389, 1376630, 175543, 612773, 1006962]),
+    ],
+)
+def test_seed_signatures_keep_their_published_values(seed, key_len, n_shingles, first):
+    text = next((ROOT / "seeds").glob(f"{seed}*.txt")).read_text("utf-8")
+    key = comparison_key(text)
+    sh = shingle_hashes(key, 5)
+    sig = minhash(sh, 128)
+    assert (len(key), sh.size) == (key_len, n_shingles)
+    assert sig.dtype == np.uint32 and sig[:6].tolist() == first
+
+
+def test_key_equals_the_string_definition_on_every_bmp_and_sampled_astral_code_point(ref):
+    rng = random.Random(3)
+    cps = list(range(0x10000)) + rng.sample(range(0x10000, 0x110000), 30_000)
+    rng.shuffle(cps)
+    for i in range(0, len(cps), 4000):
+        text = "".join(map(chr, cps[i : i + 4000]))
+        assert comparison_key(text, False) == ref.ref_comparison_key(text, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("ΟΔΟΣ ΣΑΣ", "οδοσσας"),  # Σ: final-sigma rule sees the key, as str.lower does
+        ("İstanbul", "i\u0307stanbul"),  # İ lower-cases to two code points
+        ("ＡＢＣ，１２３ａｂ！", "abc123ab"),  # full-width letters and digits fold, then lower
+        ("第一条　（总则）", "第一条总则"),
+        ("𠀀𠮷 \U000f0000 x", "𠀀𠮷x"),  # astral Han kept, private use deleted
+    ],
+)
+def test_key_special_cases_follow_the_definition(ref, text, key):
+    assert comparison_key(text, False) == key == ref.ref_comparison_key(text, False)
+
+
+def test_degenerate_inputs_give_empty_or_all_max_signatures(ref):
+    assert comparison_key("") == "" and key_codes("").size == 0
+    assert comparison_key("，。！？ \n\t\u200b") == ""
+    assert shingle_hashes("", 5).size == 0 and shingle_hashes("四个字符", 5).size == 0
+    assert shingle_hashes("五个字符串", 5).size == 1
+    assert np.all(minhash(shingle_hashes("", 5), 128) == 0xFFFFFFFF)
+    # lone surrogates (undecodable input kept as is) are deleted from the key, not an error
+    assert comparison_key("报告\ud800正文", False) == "报告正文"
+    _same_signature(ref, "报告\ud800正文" * 3, False)
+
+
+def test_repeated_shingles_are_counted_once(ref):
+    text = "法治政府建设" * 500
+    sh = shingle_hashes(comparison_key(text), 5)
+    assert sh.size == 6 and np.all(sh[1:] > sh[:-1])
+    _same_signature(ref, text, True)
+
+
+def test_minhash_of_many_shingles_crosses_blocks_like_the_reference(ref):
+    rng = np.random.default_rng(5)
+    sh = np.unique(rng.integers(0, 2**64 - 1, size=20_000, dtype=np.uint64))
+    assert np.array_equal(minhash(sh, 128), ref.ref_minhash(sh, 128))
+    assert np.array_equal(minhash(sh[:7], 256), ref.ref_minhash(sh[:7], 256))
+
+
+def test_minhash_leaves_numpy_buffer_size_as_it_was():
+    before = np.getbufsize()
+    minhash(shingle_hashes(comparison_key("法治政府建设年度报告" * 50), 5), 128)
+    assert np.getbufsize() == before
+
+
+def test_generated_reports_get_the_reference_signatures(ref):
+    pages = ref.generated_pages(24, seed=11)  # originals and traditional-script copies
+    for page in pages:
+        for fold in (True, False):
+            _same_signature(ref, page, fold)
+
+
+@pytest.mark.slow
+def test_key_equals_the_string_definition_on_every_code_point(ref):
+    cps = list(range(0x110000))
+    random.Random(4).shuffle(cps)
+    for i in range(0, len(cps), 4000):
+        text = "".join(map(chr, cps[i : i + 4000]))
+        assert comparison_key(text, False) == ref.ref_comparison_key(text, False)
+
+
+@pytest.mark.slow
+def test_two_thousand_generated_pages_get_the_reference_signatures(ref):
+    # raw pages (chrome, width styles, traditional copies): harder on the key than the
+    # cleaned texts; benchmarks/bench_dedup_sig.py also compares cleaned texts
+    res = ref.compare(ref.generated_pages(2000, seed=2), True)
+    assert res["differences"] == 0
+
+
+def test_sorted_unique_and_merge_unique_equal_numpy_unique():
+    from lawrpt_corpus.dedup.signature import merge_unique, sorted_unique
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        a = rng.integers(0, 60, size=int(rng.integers(0, 50)))
+        b = rng.integers(0, 60, size=int(rng.integers(0, 50)))
+        assert np.array_equal(sorted_unique(a), np.unique(a))
+        merged = merge_unique(np.unique(a), b)
+        assert np.array_equal(merged, np.unique(np.concatenate([a, b])))
+        assert merged.dtype == a.dtype
+
+
+def test_lsh_candidates_are_the_sorted_unique_pairs_of_all_bands():
+    """The per-band merge gives exactly the set of every band's bucket pairs."""
+    from lawrpt_corpus.dedup.step import Dedup
+
+    rng = np.random.default_rng(3)
+    step = Dedup()
+    # few distinct values per column, so many documents share buckets in several bands
+    sigs = rng.integers(0, 3, size=(400, step.num_perm)).astype(np.uint32)
+    idx = np.arange(0, 400, 2)
+    n = sigs.shape[0]
+    got = step._candidates(sigs, idx, n)
+    hashes = step.band_hashes(sigs[idx])
+    expected: set[int] = set()
+    for band in range(step.bands):
+        order = np.argsort(hashes[band], kind="stable")
+        for keys in step.bucket_pairs(hashes[band][order], idx[order], n):
+            expected.update(keys.tolist())
+    assert got.tolist() == sorted(expected)
+    assert got.size > 1000
+
+
+def test_compiled_minhash_kernel_equals_the_numpy_path():
+    """With numba installed ([fast]) the kernel runs; its signatures are the numpy path's."""
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import _flat, _minhash_numpy
+
+    if not _kernels.available():
+        pytest.skip("numba is not installed (the [fast] extra)")
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 7, 4095, 4096, 4097, 9000):
+        x = rng.integers(0, 2**32, size=n, dtype=np.uint64)
+        x[0] = 0xFFFFFFFF  # the largest 32-bit value: products wrap mod 2**64
+        for perms in (1, 128):
+            want = np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64)
+            _minhash_numpy(x, *_flat(perms), want)
+            got = np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64)
+            assert _kernels.minhash_min(x, *_flat(perms), got)
+            assert np.array_equal(got, want)
+
+
+def test_numba_can_be_switched_off_and_gives_the_same_signature(monkeypatch):
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import minhash
+
+    sh = np.sort(np.random.default_rng(5).integers(0, 2**63, size=3000, dtype=np.uint64))
+    first = minhash(sh, 128)
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_kernel", None)
+    monkeypatch.setenv("LAWRPT_NO_NUMBA", "1")
+    assert not _kernels.available()
+    assert np.array_equal(minhash(sh, 128), first)
+
+
+def test_a_numba_that_cannot_compile_or_cache_falls_back_to_numpy(monkeypatch):
+    """E.g. a read-only install where numba finds no cache folder: signatures still come,
+    from the numpy path, instead of every document failing in the dedup step."""
+    import types
+
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import minhash
+
+    def njit(**_kw):  # type: ignore[no-untyped-def]
+        def wrap(fn):  # type: ignore[no-untyped-def]
+            raise RuntimeError("cannot cache function: no locator available")
+
+        return wrap
+
+    sh = np.sort(np.random.default_rng(9).integers(0, 2**63, size=500, dtype=np.uint64))
+    want = minhash(sh, 128)
+    monkeypatch.setitem(sys.modules, "numba", types.SimpleNamespace(njit=njit))
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_kernel", None)
+    monkeypatch.delenv("LAWRPT_NO_NUMBA", raising=False)
+    assert not _kernels.available()
+    assert np.array_equal(minhash(sh, 128), want)

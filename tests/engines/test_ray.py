@@ -1,0 +1,485 @@
+"""The Ray engine builds the same dataset, row for row, as the local engine.
+
+One local Ray instance (2 CPUs) serves the whole session: starting Ray costs seconds.
+The tests that do not need Ray (the core never imports it; helpful CLI errors) run without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from lawrpt_corpus import (
+    CorpusStep,
+    DecodeStep,
+    Dedup,
+    Document,
+    DocumentStep,
+    ExactDedup,
+    Pipeline,
+    RepeatedLines,
+)
+from lawrpt_corpus import build as build_dataset
+from lawrpt_corpus.cli import main
+from lawrpt_corpus.engines.local import LocalEngine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _rows(folder: Path, sub: str) -> list[dict]:
+    rows: list[dict] = []
+    for f in sorted((folder / sub).glob("*.parquet")):
+        rows.extend(pq.read_table(f).to_pylist())
+    return rows
+
+
+def _assert_same_dataset(a: Path, b: Path) -> None:
+    for sub in ("data", "manifest"):
+        rows_a, rows_b = _rows(a, sub), _rows(b, sub)
+        assert len(rows_a) == len(rows_b), sub
+        for i, (ra, rb) in enumerate(zip(rows_a, rows_b, strict=True)):
+            assert ra == rb, f"{sub} row {i} differs"
+
+
+@pytest.fixture(scope="session")
+def ray_session() -> Iterator[Any]:
+    ray = pytest.importorskip("ray")
+    # workers inherit the environment: make them import this checkout's package
+    src = str(ROOT / "src")
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, old) if p)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # test-module classes (the custom steps below) travel to the workers by value
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    yield ray
+    ray.shutdown()
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old
+
+
+def _package_file() -> str:
+    import lawrpt_corpus
+
+    return str(lawrpt_corpus.__file__)
+
+
+def _engine(**kwargs: Any) -> Any:
+    from lawrpt_corpus.engines.ray_engine import RayEngine
+
+    return RayEngine(**kwargs)
+
+
+# -- a synthetic corpus of a few thousand documents, grown from the seeds ----------------
+_YEAR = re.compile(r"20[12]\d")
+_NUM = re.compile(r"(?<![0-9])[1-9][0-9]{0,3}(?![0-9年])")
+
+
+def _variant(text: str, rng: random.Random) -> str:
+    year = rng.randint(2015, 2025)
+    text = _YEAR.sub(lambda m: str(year + (int(m.group()) - 2024)), text)
+    return _NUM.sub(lambda m: str(int(m.group()) * rng.randint(1, 9) + rng.randint(0, 99)), text)
+
+
+def _synthetic_corpus(folder: Path, seed_texts: dict[str, str], n: int) -> list[Path]:
+    """``n`` JSONL records (variants; exact, re-spaced and truncated copies; bad records) and
+    a folder of files."""
+    rng = random.Random(9)
+    texts = list(seed_texts.values())
+    made: list[str] = []
+    records: list[str] = []
+    for i in range(n):
+        roll = rng.random()
+        if made and roll < 0.12:  # an exact copy of an earlier record
+            records.append(json.dumps({"text": rng.choice(made), "id": f"r{i}"}))
+        elif roll < 0.14:
+            records.append("{not json" if roll < 0.13 else json.dumps({"text": ""}))
+        elif made and roll < 0.16:  # the same text, spaced differently: equal comparison key
+            records.append(json.dumps({"text": rng.choice(made).replace("\n", "\n\n  ")}))
+        elif made and roll < 0.19:  # the first half to three quarters: contained
+            text = rng.choice(made)
+            records.append(json.dumps({"text": text[: int(len(text) * rng.uniform(0.5, 0.75))]}))
+        else:
+            text = _variant(rng.choice(texts), rng)
+            made.append(text)
+            records.append(json.dumps({"text": text, "url": f"https://example.gov.cn/{i}.html"}))
+    jsonl = folder / "records.jsonl.gz"
+    with gzip.open(jsonl, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(records) + "\n")
+    files = folder / "files"
+    files.mkdir()
+    for name, text in seed_texts.items():
+        (files / name).write_text(text, encoding="utf-8")
+        (files / f"copy-{name}").write_text(text, encoding="utf-8")
+    (files / "empty.txt").write_bytes(b"")
+    (files / "binary.txt").write_bytes(b"\x00\x01PK" * 50)
+    (files / "gone.txt").symlink_to(files / "missing")
+    return [files, jsonl]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_seed_build_on_ray_has_the_local_engine_rows(
+    ray_session: Any, tmp_path: Path, seeds_dir: Path
+) -> None:
+    where = ray_session.get(ray_session.remote(_package_file).remote())
+    assert where == str(ROOT / "src" / "lawrpt_corpus" / "__init__.py")  # this checkout's code
+    engine = _engine()
+    build_dataset([seeds_dir], tmp_path / "ray", engine=engine)
+    build_dataset([seeds_dir], tmp_path / "local", workers=1)
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+    summary = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
+    assert summary["engine"] == "ray" and summary["counts"]["kept"] == 5
+    # 5 documents: no shuffle for that; the default corpus steps fit in the driver (Templates
+    # has no cluster fit at all: docs/scaling.md)
+    assert engine.fit_modes == {
+        "repeated-lines": "driver",
+        "templates": "driver",
+        "dedup": "driver",
+    }
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_every_input_format_on_ray_has_the_local_engine_rows(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    from ..helpers.formats_fixtures import (
+        portal_page,
+        portal_warc,
+        report_docx,
+        report_ofd,
+        report_pdf,
+    )
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_bytes(portal_page())
+    (src / "report.pdf").write_bytes(report_pdf())
+    (src / "report.docx").write_bytes(report_docx())
+    (src / "report.ofd").write_bytes(report_ofd())
+    (src / "crawl.warc.gz").write_bytes(portal_warc())
+    (src / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 32)
+    build_dataset([src], tmp_path / "ray", engine=_engine())
+    build_dataset([src], tmp_path / "local", workers=1)
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_thousands_of_documents_fitted_on_the_cluster_identical_to_local(
+    ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
+) -> None:
+    inputs = _synthetic_corpus(tmp_path, seed_texts, 2000)
+
+    def pipeline() -> Pipeline:
+        # the corpus steps of the default pipeline, after decoding only: the per-document steps
+        # are the same code on every engine (the seed test runs them all); this keeps CI short
+        return Pipeline([DecodeStep(), RepeatedLines(), Dedup()])
+
+    engine = _engine(cluster_fit=True, window=800)  # 3 windows: order kept across them
+    build_dataset(inputs, tmp_path / "ray", pipeline=pipeline(), engine=engine)
+    local = LocalEngine(2, batch_size=50)
+    build_dataset(inputs, tmp_path / "local", pipeline=pipeline(), engine=local)
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+    # the default corpus steps were fitted by shuffles on the cluster, to the driver fit's state
+    assert engine.fit_modes == {"repeated-lines": "cluster", "dedup": "cluster"}
+    ray_stats = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
+    local_stats = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
+    # "passes" counts different things (docs/scaling.md): rounds on the cluster, passes over
+    # the spill in the driver (whose star rounds reuse the cached sets)
+    assert ray_stats["corpus"]["dedup"].pop("passes") >= local_stats["corpus"]["dedup"].pop(
+        "passes"
+    )
+    assert ray_stats["corpus"] == local_stats["corpus"]
+    dedup, lines = ray_stats["corpus"]["dedup"], ray_stats["corpus"]["repeated-lines"]
+    assert dedup["exact"] >= 1 and dedup["near"] > 1000 and dedup["contained"] >= 1
+    assert dedup["verified_pairs"] > dedup["lsh_candidate_pairs"] > 10_000  # star edges too
+    assert lines["candidates_total"] > 0 and lines["distinct_documents"] < lines["documents"]
+    status = Counter(r["status"] for r in _rows(tmp_path / "ray", "manifest"))
+    # variants of five seeds: near-dedup folds most of them into few clusters
+    assert status["kept"] >= 5 and status["duplicate"] > 1000 and status["rejected"] > 30
+    assert sum(status.values()) == len(_rows(tmp_path / "local", "manifest"))
+    data = _rows(tmp_path / "ray", "data")
+    assert sum(len(r["duplicates"]) for r in data) == status["duplicate"]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_only_bad_inputs_give_an_empty_dataset_and_every_manifest_row(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"")
+    (src / "b.txt").write_bytes(b"\x00\x00\x00binary")
+    result = build_dataset([src], tmp_path / "o", engine=_engine(cluster_fit=True))
+    assert _rows(tmp_path / "o", "data") == []
+    assert [r["reason"] for r in _rows(tmp_path / "o", "manifest")] == ["empty", "binary"]
+    assert result.counts["rejected"] == 2
+
+
+# -- the cluster fits of the default corpus steps, step by step ---------------------------
+def _docs_dataset(ray: Any, docs: list[Document]) -> Any:
+    import pickle
+
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "seq": pa.array([d.seq for d in docs], pa.int64()),
+            "doc": pa.array([pickle.dumps(d) for d in docs], pa.binary()),
+        }
+    )
+    return ray.data.from_arrow([table.slice(i, 7) for i in range(0, max(1, len(docs)), 7)])
+
+
+def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
+    """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
+    import copy
+
+    from lawrpt_corpus.engines.fits import RayContext, distributed_fit_of
+
+    driver, cluster = make(), make()
+    for doc in docs:
+        driver.prepare(doc)
+    driver.fit(copy.deepcopy(docs))
+    fit = distributed_fit_of(cluster)
+    assert fit is not None
+    state = fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    assert state is not None and type(state) is type(driver.state)  # a state, not a mutation
+    cluster.set_state(state)
+    return driver, cluster
+
+
+def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
+    """Every kind of duplicate of each seed, and a site footer line on 24 documents."""
+    rng = random.Random(4)
+    texts: list[str] = []
+    for text in seed_texts.values():
+        variant = _variant(text, rng)
+        texts += [
+            text,
+            text,  # exact
+            text.replace("\n", "\n \n"),  # exact after the comparison key
+            variant,  # near (or exact when no number changed)
+            text[: len(text) * 2 // 3],  # contained
+            "短文本" * 5,  # too short for LSH: exact merges only
+        ]
+    footer = "\n本站由某市司法局主办 联系电话：0000-0000000\n"
+    texts = [t + footer if i % 3 else t for i, t in enumerate(texts)][:40]
+    docs = []
+    for seq, text in enumerate(texts):
+        doc = Document(f"doc{seq}.txt", format(seq, "016x"), len(text))
+        doc.text, doc.seq = text, seq
+        docs.append(doc)
+    return docs
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
+    ray_session: Any, seed_texts: dict[str, str]
+) -> None:
+    docs = _small_corpus(seed_texts)
+    driver, cluster = _fit_both(ray_session, lambda: RepeatedLines(remove_min_docs=5), docs)
+    assert cluster.stats() == driver.stats() and driver.stats()["removed_lines_total"] >= 1
+    import copy
+
+    docs = [driver.apply(d) for d in docs]
+    assert [d.text for d in docs] == [cluster.apply(d).text for d in copy.deepcopy(docs)]
+    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
+    stats = driver.stats()
+    assert cluster.stats() == stats
+    assert stats["exact"] >= 10 and stats["near"] + stats["contained"] >= 5
+    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
+    want = [driver.apply(d) for d in copy.deepcopy(docs)]
+    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
+        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
+    ]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_cluster_fits_of_an_empty_corpus_leave_every_document_untouched(
+    ray_session: Any, seed_texts: dict[str, str]
+) -> None:
+    for make in (RepeatedLines, Dedup):
+        driver, cluster = _fit_both(ray_session, make, [])
+        assert cluster.stats() == driver.stats()
+        doc = _small_corpus(seed_texts)[0]
+        assert cluster.apply(doc).status == "kept" and not doc.duplicates
+
+
+# -- custom corpus steps: one fitted in the driver, one through the cluster hook -----------
+@dataclass
+class MarkCrossDocLines(CorpusStep):
+    """Flags documents holding a line that at least ``min_docs`` kept documents share."""
+
+    name = "mark-cross-doc-lines"
+    min_docs: int = 3
+    _common: set[str] = field(default_factory=set, repr=False)
+
+    def prepare(self, doc: Document) -> None:
+        doc.features["lines"] = sorted({ln for ln in doc.text.splitlines() if len(ln) > 8})
+
+    def fit(self, docs: Iterable[Document]) -> None:
+        counts: Counter[str] = Counter()
+        for doc in docs:
+            counts.update(doc.features["lines"])
+        self._common = {ln for ln, c in counts.items() if c >= self.min_docs}
+
+    def apply(self, doc: Document) -> Document:
+        if self._common.intersection(doc.features["lines"]):
+            doc.flag("cross_doc_line")
+        return doc
+
+
+@dataclass
+class RecordKeptOrder(CorpusStep):
+    """Writes, into each kept document, its rank among the kept documents it was fitted on."""
+
+    name = "record-kept-order"
+    calls: list[str] = field(default_factory=list, repr=False)
+    _rank: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def fit(self, docs: Iterable[Document]) -> None:
+        self.calls.append("fit")
+        self._rank = {d.seq: i for i, d in enumerate(docs)}
+
+    def fit_distributed(self, docs: Any, ctx: Any) -> None:
+        self.calls.append("fit_distributed")
+        seqs = docs.map_batches(_seqs, batch_size=None, batch_format="pyarrow")
+        ordered = [s for b in seqs.iter_batches(batch_format="pyarrow") for s in b["s"].to_pylist()]
+        self._rank = {s: i for i, s in enumerate(ordered)}
+
+    def apply(self, doc: Document) -> Document:
+        doc.meta["title"] = f"rank {self._rank[doc.seq]}"
+        return doc
+
+
+def _seqs(batch: Any) -> Any:
+    import pyarrow as pa
+
+    from lawrpt_corpus.engines.fits import RayContext
+
+    docs = RayContext.documents(batch)
+    assert all(d.kept for d in docs)
+    return pa.table({"s": [d.seq for d in docs]})
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_custom_corpus_steps_fitted_in_driver_and_by_hook_match_local(
+    ray_session: Any, tmp_path: Path, seeds_dir: Path, seed_texts: dict[str, str]
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, (name, text) in enumerate(seed_texts.items()):
+        (src / name).write_text(text, encoding="utf-8")
+        (src / f"dup{i}.txt").write_text(text, encoding="utf-8")
+        (src / f"var{i}.txt").write_text(text + f"\n第{i}号附件", encoding="utf-8")
+
+    def pipeline() -> Pipeline:
+        return Pipeline(
+            [DecodeStep(), ExactDedup(), MarkCrossDocLines(min_docs=2), RecordKeptOrder()]
+        )
+
+    ray_pipe = pipeline()
+    engine = _engine(cluster_fit=True, block_rows=2)
+    build_dataset([src], tmp_path / "ray", pipeline=ray_pipe, engine=engine)
+    build_dataset([src], tmp_path / "local", pipeline=pipeline(), workers=1)
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+    assert engine.fit_modes == {
+        "exact-dedup": "cluster",
+        "mark-cross-doc-lines": "driver",
+        "record-kept-order": "cluster",
+    }
+    assert ray_pipe.steps[-1].calls == ["fit_distributed"]
+    data = _rows(tmp_path / "ray", "data")
+    assert [r["title"] for r in data] == [f"rank {i}" for i in range(10)]  # duplicates dropped
+    assert all("cross_doc_line" in r["flags"] for r in data)
+
+
+@dataclass
+class CrashOnMarker(DocumentStep):
+    """Kills its worker process (as a segfault would) on a document holding the marker."""
+
+    name = "crash-on-marker"
+
+    def __call__(self, doc: Document) -> Document:
+        if "KILL-THE-WORKER" in doc.text:
+            os._exit(1)
+        return doc
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_document_that_kills_its_worker_is_the_only_one_rejected(
+    ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, text in seed_texts.items():
+        (src / name).write_text(text, encoding="utf-8")
+    (src / "001_zz_bad.txt").write_text("KILL-THE-WORKER 法治政府建设年度报告", encoding="utf-8")
+    pipe = Pipeline([DecodeStep(), CrashOnMarker(), ExactDedup()])
+    build_dataset(
+        [src], tmp_path / "ray", pipeline=pipe, engine=_engine(block_rows=2, task_retries=0)
+    )
+    manifest = {r["source"]: r for r in _rows(tmp_path / "ray", "manifest")}
+    assert manifest["001_zz_bad.txt"]["reason"] == "error:worker_died"
+    assert [r["status"] for s, r in manifest.items() if s != "001_zz_bad.txt"] == ["kept"] * 5
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_cli_engine_ray_builds_the_seeds(ray_session: Any, tmp_path: Path, seeds_dir) -> None:
+    out = tmp_path / "o"
+    assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 0
+    assert json.loads((out / "build.json").read_text(encoding="utf-8"))["engine"] == "ray"
+
+
+# -- without Ray ---------------------------------------------------------------------------
+def test_ray_address_without_ray_engine_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["build", "--ray-address", "auto", "--out", str(tmp_path / "o")]) == 2
+    assert "--engine ray" in capsys.readouterr().err
+
+
+def test_ray_engine_without_ray_installed_exits_2_with_install_hint(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if absent
+    monkeypatch.setitem(sys.modules, "ray.data", None)
+    assert main(["build", "--engine", "ray", "--out", str(tmp_path / "o"), "-q"]) == 2
+    assert 'pip install "lawrpt_corpus[ray]"' in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_core_build_never_imports_ray(tmp_path: Path, seeds_dir: Path) -> None:
+    code = (
+        "import sys, lawrpt_corpus\n"
+        "import lawrpt_corpus.engines.ray_engine\n"
+        f"lawrpt_corpus.build([{str(seeds_dir)!r}], {str(tmp_path / 'o')!r}, workers=1)\n"
+        "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,194 @@
+"""report.html: self-contained, every chart present, numbers equal to build.json.
+
+The browser test opens the page in a real headless Chromium (Debian's ``chromium``) over
+the DevTools protocol. Set ``LAWRPT_UPDATE_SCREENSHOT=1`` to refresh docs/img/report.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+
+from lawrpt_corpus import build
+from lawrpt_corpus.publish.report import CHARTS, render, repeated_lines, write_report
+
+from ..helpers.browser import Browser, find_chromium
+from ..helpers.demo_steps import demo_pipeline, make_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
+    raw = make_corpus(seeds_dir, tmp_path_factory.mktemp("in") / "raw")
+    out = tmp_path_factory.mktemp("b") / "out"
+    result = build([raw], out, pipeline=demo_pipeline(), workers=1)
+    write_report(out, result.summary)
+    return out
+
+
+def _summary(out: Path) -> dict:
+    return json.loads((out / "build.json").read_text(encoding="utf-8"))
+
+
+def _counts_in_page(page: str) -> dict[str, int]:
+    cells = re.findall(r'data-count="([^"]+)">([\d,]+)<', page)
+    return {k: int(v.replace(",", "")) for k, v in cells}
+
+
+def test_report_is_self_contained_with_every_chart(demo_build: Path) -> None:
+    page = (demo_build / "report.html").read_text(encoding="utf-8")
+    assert "<script src" not in page and "<link" not in page  # nothing fetched
+    assert page.count("Plotly.newPlot(") == len(CHARTS)
+    for name in CHARTS:
+        assert f'id="chart-{name}"' in page
+
+
+def test_report_stays_small_with_the_partial_plotly_bundle(demo_build: Path) -> None:
+    """≤ 1.5 MB (was 4.8 MB with the full plotly.js); every chart uses a trace type the
+    inlined bundle draws, and the bundle is the file its provenance note names."""
+    import hashlib
+
+    from lawrpt_corpus.publish.report import BUNDLE_TRACES, PLOTLY_JS, figures, read_aggregates
+
+    size = (demo_build / "report.html").stat().st_size
+    assert size <= 1_500_000, size
+    digest = hashlib.sha256(PLOTLY_JS.read_bytes()).hexdigest()
+    assert digest == "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba"
+    assert digest in (PLOTLY_JS.parent / "plotly-basic.PROVENANCE.md").read_text("utf-8")
+    figs = figures(_summary(demo_build), read_aggregates(demo_build))
+    assert {t.type for fig in figs.values() for t in fig.data} <= BUNDLE_TRACES
+
+
+def test_a_chart_the_bundle_cannot_draw_is_refused() -> None:
+    import plotly.graph_objects as go
+
+    from lawrpt_corpus.publish import report
+
+    real = report.figures
+    try:
+        report.figures = lambda summary, agg: {"funnel": go.Figure(go.Funnel(x=[1], y=["a"]))}
+        with pytest.raises(ValueError, match="funnel"):
+            render({}, {"lengths": [], "widths": [], "clusters": []})
+    finally:
+        report.figures = real
+
+
+def test_funnel_and_removal_numbers_equal_build_json(demo_build: Path) -> None:
+    page = (demo_build / "report.html").read_text(encoding="utf-8")
+    c = _summary(demo_build)["counts"]
+    shown = _counts_in_page(page)
+    for key in ("inputs", "kept", "duplicates", "rejected"):
+        assert shown[key] == c[key]
+    for reason, n in c["rejected_by_reason"].items():
+        assert shown[f"rejected:{reason}"] == n
+    assert shown["decoded"] == c["inputs"] - c["rejected_by_reason"].get("binary", 0) - c[
+        "rejected_by_reason"
+    ].get("empty", 0)
+    for rule, n in c["removals_by_rule"].items():
+        chars = c["removed_chars_by_rule"][rule]
+        row = rf'<td>{re.escape(rule)}</td><td>[^<]*</td><td class="num">{n}</td>'
+        assert re.search(row + rf'<td class="num">{chars}</td>', page)
+
+
+def test_clusters_and_candidate_lines_come_from_the_build(demo_build: Path) -> None:
+    page = (demo_build / "report.html").read_text(encoding="utf-8")
+    assert "mirror-exact.txt (exact)" in page
+    assert re.search(r"mirror-near\.txt \(near:0\.\d\d\)", page)
+    assert "（来源：政务公开办 责任编辑：网站管理员）" in page
+
+
+def test_untrusted_text_is_escaped_and_empty_build_still_renders() -> None:
+    evil = "<img src=x onerror=alert(1)>"
+    summary = {
+        "counts": {"inputs": 1, "kept": 1, "removals_by_rule": {evil: 1}},
+        "corpus": {"lines": {"candidates": [{"line": evil, "docs": 3}]}},
+    }
+    agg = {
+        "lengths": [10],
+        "widths": [],
+        "clusters": [{"id": "a", "source": evil, "members": [{"source": evil, "reason": "exact"}]}],
+    }
+    page = render(summary, agg)
+    assert evil not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    empty = render({}, {"lengths": [], "widths": [], "clusters": []})
+    for name in CHARTS:
+        assert f'id="chart-{name}"' in empty
+
+
+def test_candidate_lines_accept_the_shapes_corpus_steps_report() -> None:
+    summary = {
+        "corpus": {
+            "a": {"candidates": [{"line": "x", "docs": 5}, ["y", 9], "z"]},
+            "b": {"candidate_lines": {"w": 2}},
+            "c": {"other": [1, 2]},
+        }
+    }
+    assert repeated_lines(summary) == [("y", 9), ("x", 5), ("w", 2), ("z", None)]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+@pytest.mark.slow
+def test_report_in_headless_chromium(demo_build: Path, tmp_path: Path) -> None:
+    pytest.importorskip("websocket", reason="websocket-client (test extra) is not installed")
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    summary = _summary(demo_build)
+    c = summary["counts"]
+    browser = Browser(binary)
+    try:
+        browser.open((demo_build / "report.html").as_uri())
+        browser.wait_for(
+            "[...document.querySelectorAll('[id^=chart-]')]"
+            ".every(d => d.querySelector('svg.main-svg'))",
+            timeout=60,
+        )
+        assert browser.errors() == []
+        assert browser.requests() == [(demo_build / "report.html").as_uri()]
+        ids = browser.eval("[...document.querySelectorAll('.js-plotly-plot')].map(d => d.id)")
+        assert ids == [f"chart-{name}" for name in CHARTS]
+        # every chart fits its cell (none drawn wider than the column it sits in)
+        overflow = browser.eval(
+            "[...document.querySelectorAll('.js-plotly-plot')].filter(d => "
+            "d.querySelector('svg.main-svg').getBoundingClientRect().width > "
+            "d.parentElement.getBoundingClientRect().width + 1).map(d => d.id)"
+        )
+        assert overflow == []
+        counts = browser.eval(
+            "Object.fromEntries([...document.querySelectorAll('[data-count]')]"
+            ".map(e => [e.dataset.count, Number(e.textContent.replace(/,/g, ''))]))"
+        )
+        assert {k: counts[k] for k in ("inputs", "kept", "duplicates", "rejected")} == {
+            k: c[k] for k in ("inputs", "kept", "duplicates", "rejected")
+        }
+        funnel = browser.eval("document.getElementById('chart-funnel').data[0].x")
+        decoded = sum(summary["distributions"]["encoding"].values())
+        assert funnel == [c["inputs"], decoded, c["kept"] + c["duplicates"], c["kept"]]
+        bars = browser.eval(
+            "document.querySelectorAll('#chart-removals .bars .point').length"
+        )  # fmt: skip
+        assert bars == 2 * len(c["removals_by_rule"])  # counts and characters per rule
+        shot = tmp_path / "report.png"
+        browser.screenshot(shot)
+        assert browser.errors() == []
+    finally:
+        browser.close()
+    width, height = _png_size(shot)
+    assert width >= 1200 and height > 3000
+    if os.environ.get("LAWRPT_UPDATE_SCREENSHOT"):
+        (ROOT / "docs" / "img").mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, ROOT / "docs" / "img" / "report.png")
