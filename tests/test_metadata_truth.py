@@ -307,3 +307,22 @@ def test_work_report_speaker_without_place_takes_the_government_of_the_delivery_
         "province",
     )
     assert m["year"] == 2023
+
+
+def test_an_information_disclosure_table_in_the_text_gives_title_and_publisher():
+    text = (
+        "索 引 号 | 11620300013909010R/2025-48086 | 主题分类 | 其他 |\n"
+        "发文字号 | 金政发〔2025〕33号 | 发布机构 | 金昌市司法局 |\n"
+        "成文日期 | 2025-03-13 | 发布日期 | 2025-03-30 |\n"
+        "标 题 | 金昌市司法局2024年法治政府建设年度报告 |\n"
+        "2024年，市司法局坚持以习近平法治思想为指导。现将有关情况报告如下：\n"
+        "一、主要工作\n赴甘肃省兰州市学习。"
+    )
+    r = extract(text)
+    assert r.meta["title"] == "金昌市司法局2024年法治政府建设年度报告"
+    assert r.evidence["title"].rule == "title-label"
+    assert (r.meta["agency"], r.meta["prefecture"], r.meta["admin_level"]) == (
+        "金昌市司法局",
+        "金昌市",
+        "prefecture",
+    )

@@ -121,6 +121,8 @@ class _P:
         t = r["title"]
         self.title_end = regex.compile(rf"{t['ends']}\s*[）)》」]?$")
         self.byline = regex.compile(t["byline"])
+        self.title_label = regex.compile(t["title_label"])
+        self.publisher_label = regex.compile(t["publisher_label"])
         self.sentence_punct = regex.compile(r"[。，,；;！!？?]")
         # A type names the whole title: its pattern ends the title (an optional short bracket
         # such as （全文） or （图片版） may follow). In the opening sentence that announces the
@@ -349,6 +351,21 @@ def _continues(lines: list[Line], i: int) -> bool:
         return False  # the second line is a title of its own
     joined = compact(a + b)
     return any(rx.search(joined) for _, _, rx in specific) and not is_headline(a + b)
+
+
+def labelled(lines: list[Line], which: str, stop: int = 15) -> tuple[str | None, Line | None]:
+    """The value of a labelled line of an information-disclosure table kept in the text
+    (``标  题：…`` for ``which="title"``, ``发布机构：…`` for ``"publisher"``) among the first
+    lines; None when there is none or it is empty."""
+    p = patterns()
+    rx = p.title_label if which == "title" else p.publisher_label
+    for ln in lines[:stop]:
+        if len(ln.text) > 120:
+            continue
+        m = rx.search(ln.text)
+        if m and m.group("v").strip():
+            return m.group("v").strip(), ln
+    return None, None
 
 
 def find_opening(lines: list[Line], start: int) -> Line | None:
