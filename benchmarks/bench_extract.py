@@ -310,6 +310,7 @@ def main() -> None:
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-compare", action="store_true")
     ap.add_argument("--cross-format", action="store_true", help="also build page + PDF per report")
+    ap.add_argument("--rejoin", action="store_true", help="PDF line re-joining on the reports")
     ap.add_argument("--verbose", action="store_true", help="list the chrome each extractor kept")
     args = ap.parse_args()
     res: dict[str, object] = {}
@@ -322,6 +323,9 @@ def main() -> None:
         res["speed"] = rates
         for k, v in rates.items():
             print(f"{k:45s} {v:10.1f}")
+    if args.rejoin:
+        res["rejoin"] = rejoin()
+        print("PDF re-joining by line width:", res["rejoin"])
     if args.cross_format:
         import tempfile
 
@@ -374,6 +378,45 @@ def cross_format(tmp: Path) -> dict[str, int]:
         "merged_across_reports": wrong,
         "kept_formats": sorted(r["format"] for r in rows),
     }
+
+
+def rejoin(widths: tuple[int, ...] = (28, 33, 36, 40)) -> dict[str, object]:
+    """Print each report as a PDF at several line widths, with first lines indented and
+    without (a running footer and page numbers on every page), extract it, and count the
+    original paragraphs that come back as exactly one line (recall) and the extracted lines
+    that are exactly one original paragraph (precision); plus furniture left in the text."""
+    from lawrpt_corpus.extract.base import Hints
+    from lawrpt_corpus.extract.pdf import extract_pdf
+
+    per_width: dict[str, dict[str, float]] = {}
+    for width in widths:
+        for style in ("indented", "flat"):
+            hit = total = exact = lines_out = leftover = 0
+            for title, paras in bodies():
+                printed = [title]
+                for p in paras:
+                    text = "　　" + p if style == "indented" else p
+                    printed.extend(text[k : k + width] for k in range(0, len(text), width))
+                pages = []
+                for k in range(0, len(printed), 22):
+                    page = [(70.0, 780.0 - 30 * j, t) for j, t in enumerate(printed[k : k + 22])]
+                    page.append((200.0, 60.0, "某市人民政府办公室印发"))
+                    page.append((280.0, 40.0, f"－ {len(pages) + 1} －"))
+                    pages.append(page)
+                out = extract_pdf(fx.pdf_from_pages(pages), Hints()).text
+                got = [ln.strip("　 ") for ln in out.split("\n")]
+                want = {p.strip("　 ") for p in paras}
+                hit += sum(1 for p in want if p in got)
+                total += len(want)
+                exact += sum(1 for ln in got if ln in want)
+                lines_out += len(got) - 1  # the title line
+                leftover += sum(1 for ln in got if ln.startswith(("某市人民政府办公室印发", "－")))
+            per_width[f"{style} {width}"] = {
+                "paragraph_recall": round(hit / total, 3),
+                "line_precision": round(exact / max(1, lines_out), 3),
+                "furniture_left": leftover,
+            }
+    return per_width
 
 
 if __name__ == "__main__":

@@ -458,14 +458,24 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
         return script(typo(doc)).text
 
     left: dict[str, list[int]] = {}
+    per_layer: dict[str, list[int]] = {}
     meta: dict[str, list[int]] = {}
     fields = ("year", "province", "agency", "title")
     for f in sorted((build_out / "data").glob("*.parquet")):
-        table = pq.read_table(f, columns=["source", "text", *fields])
+        table = pq.read_table(f, columns=["source", "text", "removed", *fields])
         for row in table.to_pylist():
             rec = truth.get(row["source"])
             if rec is None:
                 continue
+            inserted = [as_built(b["text"]) for b in rec["boilerplate"]]
+            for r in row["removed"] or ():
+                # per layer (rule id prefix): removals, and those that are not (part of) a
+                # line the generator inserted as boilerplate — report text, or noise the
+                # generator did not label (a dangling 附件, a truncated page's last line)
+                lay = per_layer.setdefault(_layer(r["rule"]), [0, 0])
+                lay[0] += 1
+                cut = r["text"].strip()
+                lay[1] += bool(cut) and not any(cut in line for line in inserted)
             for b in rec["boilerplate"]:
                 c = left.setdefault(b["cat"], [0, 0])
                 c[1] += 1
@@ -501,11 +511,21 @@ def quality(build_out: Path, corpus: Path) -> dict[str, Any]:
             "kept_groups_ok": share(kept_ok, len(live)),
         },
         "boilerplate_left": {k: share(*v) for k, v in sorted(left.items())},
+        "removals_by_layer": {
+            k: {"removed": v[0], "not_inserted": v[1]} for k, v in sorted(per_layer.items())
+        },
         "metadata": {
             k: {"filled": share(v[1], v[0]), "right": share(v[2], v[1])}
             for k, v in sorted(meta.items())
         },
     }
+
+
+def _layer(rule: str) -> str:
+    """The boilerplate layer of a removal's rule id: ``rules`` for the rule packs' categories,
+    else the id's prefix (``repeated-line``, ``score``, …)."""
+    head = rule.split(".", 1)[0]
+    return "rules" if head in {"advertising", "paywall", "chrome", "structure"} else head
 
 
 # --- the driver ------------------------------------------------------------------------------
@@ -841,6 +861,11 @@ def render(results: dict[str, Any]) -> str:
             f"reports with exactly one kept file: {_pct(d['kept_groups_ok'])}",
             "* inserted boilerplate lines still in the kept text: "
             + _shares(q["boilerplate_left"]),
+            "* removals by layer (of which not an inserted boilerplate line): "
+            + ", ".join(
+                f"{k} {v['removed']:,} ({v['not_inserted']:,})"
+                for k, v in (q.get("removals_by_layer") or {}).items()
+            ),
             "* removals by the corpus and block layers (template, span, block, mirror, "
             "repeated-line): "
             + (", ".join(f"{k} {v:,}" for k, v in q.get("layer_removals", {}).items()) or "none"),

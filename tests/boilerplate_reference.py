@@ -15,6 +15,7 @@ import bisect
 from lawrpt_corpus.boilerplate import StripBoilerplate
 from lawrpt_corpus.boilerplate._lines import line_starts, whole_line_spans
 from lawrpt_corpus.boilerplate.ruleset import Rule
+from lawrpt_corpus.boilerplate.strip import with_brackets
 from lawrpt_corpus.document import Document
 from lawrpt_corpus.text.chars import is_chinese
 
@@ -51,7 +52,8 @@ class ReferenceStrip(StripBoilerplate):
         inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
         _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
 
-        marks, took_block = self.take_blocks(stripped, removed_by, inline)
+        marks = [r.id if r is not None else None for r in removed_by]
+        marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
         for line_spans in inline.values():
@@ -148,7 +150,7 @@ def _inline_spans(
             if removed_by[i] is None:
                 found.setdefault(i, []).append((start, end, rule))
     for i in list(found):
-        cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
+        cuts = with_brackets(text, sorted(found[i], key=lambda s: (s[0], -s[1])))
         line = stripped[i]
         rest = []
         pos = starts[i]

@@ -237,3 +237,12 @@ def test_absorb_only_adds_marks_and_never_takes_a_report_line(
             if kind(s) == WEAK:
                 assert now in (RULE_HEAD, RULE_TAIL)  # a weak line only in an edge block
     assert absorb(lines, marks) == out  # deterministic
+
+
+def test_an_inline_cut_filling_a_bracket_pair_takes_the_brackets() -> None:
+    doc = _strip("依法行政工作，【范文网 www.fanwen8.com】为人社工作提供保障。")
+    assert doc.text == "依法行政工作，为人社工作提供保障。"
+    assert [r.text for r in doc.removed] == ["【范文网 www.fanwen8.com】"]
+    # a tag whose rule takes its own brackets is unchanged
+    doc = _strip("【政策解读】关于进一步规范行政执法工作的通知")
+    assert doc.text == "关于进一步规范行政执法工作的通知"

@@ -17,6 +17,7 @@ from lawrpt_corpus import build, default_pipeline
 from lawrpt_corpus.cli import main
 from lawrpt_corpus.extract import sniff
 from lawrpt_corpus.extract.base import ExtractFailed, Hints
+from lawrpt_corpus.extract.html import extract_html
 from lawrpt_corpus.extract.layout import is_page_number, join_lines, strip_furniture
 from lawrpt_corpus.extract.pdf import extract_pdf
 from lawrpt_corpus.io.readers import glob_patterns
@@ -93,6 +94,9 @@ def test_gb2312_declared_gbk_portal_page_keeps_body_and_reads_page_metadata() ->
     assert page.index_no == "11340405003142345X/202401-00012"
     assert page.content_source == "区司法局"
     assert page.attachments == [("/group1/M00/2024/report2023.pdf", f"{TITLE}.pdf")]
+    # GBK-only traditional characters of a gb2312-declared page decode (not as U+FFFD)
+    extracted = extract_html(portal_page(), Hints()).text
+    assert "執法規範化水平進一步提升" in extracted and "\ufffd" not in extracted
     # the page chrome is recorded as removed, not silently dropped
     chrome = [r.text for r in doc.removed if r.rule == "extract.html-chrome"]
     assert any("分享到" in c for c in chrome) and any("网站标识码" in c for c in chrome)
@@ -399,3 +403,46 @@ def test_page_title_without_meta_is_the_title_tag_before_the_site_name() -> None
     doc = default_pipeline().process_bytes("page.html", raw)
     assert doc.page is not None and doc.page.title == TITLE
     assert doc.text.startswith(TITLE + "\n")
+
+
+@pytest.mark.slow
+def test_bad_inputs_of_every_format_each_get_a_row_and_the_build_goes_on(tmp_path: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    src = tmp_path / "in"
+    src.mkdir()
+    pdf = report_pdf()
+    (src / "good.html").write_bytes(portal_page())
+    (src / "cut.pdf").write_bytes(pdf[: len(pdf) * 2 // 3])
+    (src / "bomb.docx").write_bytes(report_docx(extra_members={"word/x.xml": b"\0" * 300_000_000}))
+    bomb = report_docx(extra_members={"word/document.xml": b"\0" * 300_000_000})
+    (src / "bomb2.docx").write_bytes(bomb)
+    page = portal_page(charset_decl="utf-8", encoding="utf-8").decode()
+    para = "<p>全区执法单位公示执法信息1916条，开展行政执法案卷评查两次。</p>"
+    body = para * (50_000_000 // len(para.encode()))
+    (src / "huge.html").write_bytes(
+        page.replace("\n", " ").replace('id="zoom">', 'id="zoom">' + body).encode()
+    )
+    line = "各级行政机关严格依法履行职责，持续推进法治政府建设各项任务落实。"
+    pages = [[(70.0, 780.0, f"{line}{i}")] for i in range(2000)]
+    (src / "long.pdf").write_bytes(pdf_from_pages(pages))
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    (src / "locked.pdf").write_bytes(buf.getvalue())
+    (src / "bad.warc").write_bytes(portal_warc(gz=False, broken=True))
+    out = tmp_path / "out"
+    build([src], out, workers=2)
+    rows = _rows(out, "manifest")
+    by_source = {r["source"]: r for r in rows}
+    # the page, bomb.docx and huge.html (whose body holds the report) merge: one is kept
+    merged = [by_source[s]["status"] for s in ("good.html", "bomb.docx", "huge.html")]
+    assert sorted(merged) == ["duplicate", "duplicate", "kept"]
+    assert by_source["cut.pdf"]["reason"] == "truncated"
+    # bomb.docx: its document part is fine, the unused 300 MB member is never inflated
+    assert by_source["bomb2.docx"]["reason"] == "too_large"
+    assert by_source["long.pdf"]["status"] == "kept"
+    assert by_source["locked.pdf"]["reason"] == "encrypted"
+    warc = sorted(r["reason"] for r in rows if r["format"] == "warc-record")
+    assert warc == ["broken_record", "skipped:warc-request", "unsupported_format:png"]
+    assert len(rows) == 7 + 3  # seven files, three WARC records

@@ -36,6 +36,13 @@ NOISE = [
     "(一) 加强组织领导;完善制度:健全机制!",
     "??????????",
     "─────│─────",
+    # fragments the block layer takes between removed lines, and a mirror's pinyin gloss
+    "。",
+    "Copyright",
+    "《中华人民共和国著作权法》",
+    "追究法律责任",
+    "，违者必究。",
+    "依法制定规(guī)定，认真实（shí）施。",
     "\ud800",
 ]
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16-le", "utf-16-be", "utf-16", "utf-32"]

@@ -155,6 +155,26 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
 
 @pytest.mark.ray
 @pytest.mark.slow
+def test_every_input_format_on_ray_has_the_local_engine_rows(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    from .formats_fixtures import portal_page, portal_warc, report_docx, report_ofd, report_pdf
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_bytes(portal_page())
+    (src / "report.pdf").write_bytes(report_pdf())
+    (src / "report.docx").write_bytes(report_docx())
+    (src / "report.ofd").write_bytes(report_ofd())
+    (src / "crawl.warc.gz").write_bytes(portal_warc())
+    (src / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 32)
+    build_dataset([src], tmp_path / "ray", engine=_engine())
+    build_dataset([src], tmp_path / "local", workers=1)
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
 def test_thousands_of_documents_fitted_on_the_cluster_identical_to_local(
     ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
 ) -> None:

@@ -35,6 +35,7 @@ from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from .blocks import BlockParams, absorb
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
+from .score import ScoreModel, default_model, score_zones
 
 #: Upper bound on strip passes per document (see ``StripBoilerplate.__call__``).
 MAX_PASSES = 3
@@ -45,9 +46,10 @@ class StripBoilerplate(DocumentStep):
     """Remove boilerplate with the shipped rule packs plus ``rules`` (user TOML files).
 
     ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
-    ``builtin=False`` uses only the user's rule files. ``blocks``: also take the short
-    fragments of removed blocks (:mod:`.blocks`, rule ids ``block.*``; ``block_params``
-    its thresholds). Bad rule files raise ``ValueError``
+    ``builtin=False`` uses only the user's rule files. ``score=False`` switches off the
+    scored fallback (:mod:`.score`) that judges the edge lines no rule claimed.
+    ``blocks``: also take the short fragments of removed blocks (:mod:`.blocks`, rule ids
+    ``block.*``; ``block_params`` its thresholds). Bad rule files raise ``ValueError``
     here, at construction, naming the file and the rule. The user files are read once, at
     construction: the step carries their text, so workers (and other machines) need not
     see the files.
@@ -55,16 +57,23 @@ class StripBoilerplate(DocumentStep):
 
     name = "boilerplate"
     version = "1.0"
-    #: the block layer's protected lines (headings, dates, signatures, titles)
-    data_files = (("lawrpt_corpus.boilerplate", "data/repeated.toml"),)
+    #: the block layer's protected lines (headings, dates, signatures, titles); the score
+    #: layer's weights and their provenance
+    data_files = (
+        ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
+        ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
+        ("lawrpt_corpus.boilerplate", "data/score_model.json"),
+    )
 
     rules: tuple[str, ...] | list[str] = ()
     head_lines: int = 12
     tail_lines: int = 12
     builtin: bool = True
+    score: bool = True
     blocks: bool = True
     block_params: BlockParams = field(default_factory=BlockParams)
     _packs: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
+    _model: ScoreModel | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.rules, str | Path):
@@ -78,6 +87,13 @@ class StripBoilerplate(DocumentStep):
             raise ValueError("StripBoilerplate: no rule packs (builtin=False and no rules)")
         self._packs = packs
         compile_packs(packs)  # validate now: errors surface at construction
+        self._model = default_model() if self.score else None
+
+    def use_model(self, model: ScoreModel | bool | None) -> None:
+        """Replace the score model (evaluation: a model trained without the held-out
+        sites); ``False`` or ``None`` switches the score layer off."""
+        self._model = model if isinstance(model, ScoreModel) else None
+        self.score = self._model is not None
 
     @property
     def ruleset(self) -> RuleSet:
@@ -90,14 +106,26 @@ class StripBoilerplate(DocumentStep):
         return {
             "n_rules": len(self.ruleset.rules),
             "packs": {name: digest(text) for name, text in self._packs},
+            "score": self._score_params(),
+        }
+
+    def _score_params(self) -> dict[str, Any] | None:
+        """The score layer's threshold, zone and weights digest (None when it is off)."""
+        m = self._model
+        if m is None:
+            return None
+        return {
+            "threshold": m.threshold,
+            "zone_lines": m.zone_lines,
+            "model_sha256": m.meta.get("weights_sha256"),
         }
 
     # -- the work ------------------------------------------------------------------------
     def __call__(self, doc: Document) -> Document:
         # An inline removal (a paywall marker, a watermark) can leave a line that a line
-        # rule claims (``##paidbegin##0:?`` → ``0:?``), and fragments taken with a block
-        # move the head/tail zones: strip again until neither happens, so that cleaning the
-        # output once more changes nothing.
+        # rule claims (``##paidbegin##0:?`` → ``0:?``), and lines the score layer removes
+        # or fragments taken with a block move the head/tail zones: strip again until none
+        # of these happens, so that cleaning the output once more changes nothing.
         for _ in range(MAX_PASSES):
             doc, again = self._strip_pass(doc)
             if not again or not doc.kept:
@@ -156,9 +184,15 @@ class StripBoilerplate(DocumentStep):
         last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
         _peel_last(stripped, removed_by, inline, last_rules)
 
-        marks, took_block = self.take_blocks(stripped, removed_by, inline)
-        spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
+        # the score layer judges the edge lines the rules left; then the block layer takes
+        # the fragments around every removed line (rules' and the model's)
+        marks: list[str | None] = [r.id if r is not None else None for r in removed_by]
+        scored = score_zones(stripped, marks, self._model, inline) if self._model else 0
+        if scored:
+            fired.add("score")
+        marks, took_block = self.take_blocks(stripped, marks, inline)
+        spans = whole_line_spans(lines, starts, marks)
         for line_spans in inline.values():
             for start, end, rule in line_spans:
                 spans.append((start, end, rule.id))
@@ -176,18 +210,17 @@ class StripBoilerplate(DocumentStep):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc, bool(inline) or took_block
+        return doc, bool(inline) or took_block or scored > 0
 
     def take_blocks(
         self,
         stripped: list[str],
-        removed_by: list[Rule | None],
+        marks: list[str | None],
         inline: dict[int, list[tuple[int, int, Rule]]],
     ) -> tuple[list[str | None], bool]:
-        """The rule id removing each line (None: kept), block fragments included (when
-        ``blocks``), and whether a fragment was taken. A line taken whole loses its inline
-        cuts (``inline`` is changed in place)."""
-        marks: list[str | None] = [r.id if r is not None else None for r in removed_by]
+        """``marks`` (the rule id removing each line, None: kept) with the block fragments
+        added (when ``blocks``), and whether a fragment was taken. A line taken whole loses
+        its inline cuts (``inline`` is changed in place)."""
         if not self.blocks:
             return marks, False
         absorbed = absorb(stripped, marks, self.block_params)
@@ -275,7 +308,7 @@ def _inline_spans(
             if removed_by[i] is None:
                 found.setdefault(i, []).append((start, end, rule))
     for i in list(found):
-        cuts = sorted(found[i], key=lambda s: (s[0], -s[1]))
+        cuts = with_brackets(text, sorted(found[i], key=lambda s: (s[0], -s[1])))
         line = stripped[i]
         rest = []
         pos = starts[i]
@@ -305,6 +338,21 @@ def _inline_spans(
 
 
 _INDENT = " \t\u3000"
+#: bracket pairs a watermark sits in (【范文网 www.x.com】): emptied, they go with the cut
+_PAIRS = dict(zip("【[［〔〖(（「", "】]］〕〗)）」", strict=True))
+
+
+def with_brackets(text: str, cuts: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """``cuts`` (sorted) with each cut that fills a bracket pair exactly widened to take the
+    pair too: ``…，【范文网 www.x.com】为…`` loses ``【范文网 www.x.com】``, not only its inside
+    (an empty ``【】`` would be left in the sentence)."""
+    out = []
+    n = len(text)
+    for start, end, rule in cuts:
+        if 0 < start and end < n and _PAIRS.get(text[start - 1]) == text[end]:
+            start, end = start - 1, end + 1
+        out.append((start, end, rule))
+    return out
 
 
 def _raw_line(text: str, starts: list[int], i: int) -> str:

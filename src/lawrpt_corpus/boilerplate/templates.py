@@ -5,7 +5,9 @@ Two layers, each switchable, each with its own rule id, plus the block layer aft
 ``template.line`` (``templates=True``)
     A line is reduced to its *template*: the document's own title, agency and places (as
     the metadata step found them, and the page's site name) become a slot, and so does an
-    issuing body at the start of the line (…局, …委员会, …人民政府: any, by shape), every 《…》 name
+    issuing body at the start of the line (…局, …委员会, …人民政府: any, by shape) and a
+    report title quoted without 《》 (a run of Han and digits ending with 报告/总结/方案/要点),
+    every 《…》 name
     becomes ``《》``, URLs and domains become one slot, a weekday (星期一, 周五) one word,
     then the fold of :func:`.repeated.normalize_line` (digits → 0, spaces dropped, ASCII
     punctuation → full width, lower case) and every run of digits one ``0``. A template
@@ -86,6 +88,13 @@ _BOOK = re.compile(r"《[^《》\n]{1,60}》")
 #: an issuing body at the start of a line (江苏省苏州市住房和城乡建设局…): the variable part
 #: of a site's banner or copyright line even when the metadata step found no agency.
 #: Anchored at the line start, so it is tried once per line.
+#: a run of Han characters and digits ending with a document-type word: a report title
+#: quoted in a line. It starts only where such a run starts (the look-behind after the first
+#: character), so a long run is scanned once.
+_TITLE_RUN = re.compile(
+    f"[{HAN_IDEOGRAPHS}0-9\ue000](?<![{HAN_IDEOGRAPHS}0-9\ue000][{HAN_IDEOGRAPHS}0-9\ue000])"
+    f"[{HAN_IDEOGRAPHS}0-9\ue000]{{5,59}}?(?:报告|总结|方案|要点)"
+)
 _LEADING_ORG = re.compile(
     f"^[{HAN_IDEOGRAPHS}\ue000]{{2,24}}?(?:委员会|人民政府|政府|办公室|办公厅|局|厅|委|中心)"
 )
@@ -106,6 +115,9 @@ _OPEN = {"【": "】", "（": "）", "(": ")", "[": "]", "〔": "〕", "〖": "�
 _PUNCT = frozenset("，,、；;：:。.！!？?—-|｜/ \u3000")
 #: the most evidence places looked at per line (bounds the cost of an adversarial line)
 _MAX_EVIDENCE = 16
+#: the most span windows a document contributes to the fit (its features stay ≤ ~32 KB
+#: however much evidence it holds; a real report has a few dozen)
+_MAX_WINDOWS = 4096
 #: metadata values shorter than this are not masked (a one-character place is noise)
 _MIN_SLOT = 2
 _SLOT = "\ue000"  # a private-use character: the variable slot of a template
@@ -196,6 +208,10 @@ def template_of(line: str, slots: Sequence[str] = ()) -> str:
     m = _LEADING_ORG.match(line)  # may hold a slot already (厦门市 of 厦门市思明区人民政府)
     if m is not None:
         line = _SLOT + line[m.end() :]
+    if "报告" in line or "总结" in line or "方案" in line or "要点" in line:
+        # a report title quoted without 《》 (下面是{标题}，欢迎…) even when the metadata step
+        # found no title: the run of Han and digits up to the document-type word
+        line = _TITLE_RUN.sub(_SLOT, line)
     if "《" in line:
         line = _BOOK.sub("《》", line)
     if "." in line:
@@ -367,7 +383,7 @@ class Templates(CorpusStep):
             h = self.line_template(ln, slots) if self.templates else None
             if h is not None:
                 (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
-            elif active is not None and len(ln) > self.span_chars:
+            elif active is not None and len(ln) > self.span_chars and len(spans) < _MAX_WINDOWS:
                 ev = self._evidence(ln, active)
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))

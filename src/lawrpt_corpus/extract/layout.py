@@ -7,7 +7,8 @@ removed, Chinese lines re-joined.
   ``3/12``, ``第3页 共12页``, ``Page 3 of 12`` — removed on every page;
 * ``extract.running-header`` / ``extract.running-footer``: a line that, with its digits
   masked, stands at the same edge of at least half the pages (and at least 2 pages) —
-  removed wherever it stands at that edge. A 公文 header on page 1 alone stays.
+  removed wherever it stands at that edge — unless that would leave the page empty (then it
+  is the page's content). A 公文 header on page 1 alone stays.
 
 **Re-joining.** A PDF breaks lines where the page ends, not where the sentence ends. Line
 ``a`` is joined to the next line ``b`` (no space between Han characters) when ``a`` is *full*
@@ -15,7 +16,10 @@ removed, Chinese lines re-joined.
 and does not end a sentence (。！？；：… or a closing quote after them), and ``b`` does not
 start a heading or list item (一、 （一） 第一条 1. ① …) nor an indented paragraph. So a
 heading (short line) and a list item are never joined, a paragraph's last line never swallows
-the next heading. Page breaks join the same way (a sentence running onto the next page).
+the next heading. Page breaks join the same way (a sentence running onto the next page). In a
+document whose paragraphs start indented (at least 60 % of the lines after a sentence end),
+the indent decides instead of the punctuation: a sentence that ends at the margin does not
+end its paragraph when the next line is not indented (and is not a short heading).
 
 Linear in the number of characters: one pass for edges, one for widths, one for joining;
 the anchored patterns run only on lines shorter than 80 characters.
@@ -100,6 +104,10 @@ def strip_furniture(pages: list[list[str]]) -> tuple[list[list[str]], list[tuple
                     drop[i] = "extract.running-header"
                 elif at_bottom and key in running_bottom:
                     drop[i] = "extract.running-footer"
+        if len(drop) == len(idx):
+            # a page would be left empty: its "running" line is its content (pages of one
+            # line each, like a list printed one item a page); only page numbers go
+            drop = {i: r for i, r in drop.items() if r == "extract.page-number"}
         for i in sorted(drop):
             removed.append((drop[i], lines[i].strip()))
         out_pages.append([ln for i, ln in enumerate(lines) if i not in drop])
@@ -119,14 +127,35 @@ def _ends_sentence(line: str) -> bool:
     return s[-1] in _CLOSERS and len(s) > 1 and s[-2] in _SENTENCE_END
 
 
-def _latin_end(s: str) -> bool:
-    return s[-1:].isascii() and s[-1:].isalnum()
+def _letter_end(s: str) -> bool:
+    return s[-1:].isascii() and s[-1:].isalpha()
+
+
+#: Paragraph starts (lines after a sentence end, not headings) that must be indented, and
+#: how many there must be, for a document to count as indent-structured.
+_INDENTED_SHARE = 0.6
+_INDENTED_MIN = 3
+
+
+def _indent_structured(items: list[tuple[str, str]]) -> bool:
+    """Do this document's paragraphs start indented? (then an unindented line after a
+    sentence end continues the paragraph, see :func:`join_lines`)."""
+    starts = indented = 0
+    for (_, prev), (indent, line) in pairwise(items):
+        if _ends_sentence(prev) and _HEADING_RE.match(line) is None:
+            starts += 1
+            indented += bool(indent)
+    return starts >= _INDENTED_MIN and indented >= _INDENTED_SHARE * starts
 
 
 def join_lines(lines: list[str]) -> str:
     """Re-join printed ``lines`` into paragraphs, one per output line (module docstring).
 
-    A line's leading whitespace marks the start of a paragraph (indented first line).
+    A line's leading whitespace marks the start of a paragraph (indented first line). In a
+    document whose paragraphs start indented, a full line that ends a sentence is still
+    joined to an unindented next line that is full or ends a sentence itself (a sentence
+    that ended at the margin, mid-paragraph); a short unpunctuated next line (a heading)
+    is not.
     """
     items = [(ln[: len(ln) - len(ln.lstrip())], ln.strip()) for ln in lines]
     items = [(ind, s) for ind, s in items if s]
@@ -134,13 +163,17 @@ def join_lines(lines: list[str]) -> str:
         return ""
     widths = sorted(_width(s) for _, s in items)
     typical = widths[int(len(widths) * 0.9)] if len(widths) >= 3 else widths[-1]
+    indented_doc = _indent_structured(items)
     out: list[str] = []
     current = items[0][1]
     for (_, prev), (indent, line) in pairwise(items):
         full = _width(prev) >= FULL * typical
-        join = full and not _ends_sentence(prev) and not indent and _HEADING_RE.match(line) is None
+        join = full and not indent and _HEADING_RE.match(line) is None
+        if join and _ends_sentence(prev):
+            join = indented_doc and (_width(line) >= FULL * typical or _ends_sentence(line))
         if join:
-            current += (" " if _latin_end(current) and _latin_end(line[:1]) else "") + line
+            # Latin words broken at the margin get their space back; Han text and digits none
+            current += (" " if _letter_end(current) and _letter_end(line[:1]) else "") + line
         else:
             out.append(current)
             current = line

@@ -1,0 +1,104 @@
+"""The real-site label set and the leave-one-site-out harness (benchmarks/boilerplate_loso.py),
+at a small size; the full figures are in docs/boilerplate.md."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import boilerplate_labels  # noqa: E402
+import boilerplate_loso as loso  # noqa: E402
+
+
+def test_label_set_has_real_strings_of_30_sites_and_3000_lines() -> None:
+    sites = loso.load_sites()
+    assert len({s.site for s in sites}) >= 30
+    assert all(s.url.startswith("http") for s in sites), "every real string has its page"
+    assert {s.category for s in sites} >= {"chrome", "advertising", "paywall", "watermark"}
+    n = len(sites) + len(loso.load_keep()) + len(loso.load_handwritten())
+    assert n >= 3000
+    kinds = {k for k, _, _ in loso.load_keep()}
+    assert {"signature-date", "attachment", "numbered", "table", "short-heading"} <= kinds
+
+
+def test_keep_lines_file_is_what_the_script_writes() -> None:
+    assert boilerplate_labels.main(["--check"]) == 0
+
+
+def test_sites_sharing_a_string_fall_in_one_fold() -> None:
+    sites = loso.load_sites()
+    groups = loso.site_groups(sites)
+    folds = loso.make_folds(sites, 5)
+    fold_of = {g: f for f, gs in enumerate(folds) for g in gs}
+    by_text: dict[str, set[int]] = {}
+    for s in sites:
+        by_text.setdefault(loso.fold(s.text), set()).add(fold_of[groups[s.site]])
+    assert all(len(f) == 1 for f in by_text.values())
+    assert sorted(g for gs in folds for g in gs) == sorted(set(groups.values()))
+
+
+def test_a_folds_training_lines_never_hold_its_sites_strings_or_its_seed() -> None:
+    sites = loso.load_sites()
+    groups = loso.site_groups(sites)
+    fold0 = set(loso.make_folds(sites, 5)[0])
+    held = {loso.fold(s.text) for s in sites if groups[s.site] in fold0}
+    train = loso.training_lines(sites, fold0, 0)
+    assert not [t.text for t in train if loso.fold(t.text) in held]
+    assert not [t for t in train if t.group == "seed:000" or t.group in fold0]
+    assert {t.label for t in train} == {0, 1}
+
+
+def test_dressing_places_strings_the_way_sites_do() -> None:
+    import random
+
+    paragraph = "第一段" + "内容很长的正文" * 10 + "。"
+    body = loso.Body(["标题", paragraph, "二、存在问题", "落款单位"], "t")
+    s = [
+        loso.SiteString("chrome", "x", "gov", "head", "当前位置：首页", "http://x"),
+        loso.SiteString("chrome", "x", "gov", "tail", "网站地图", "http://x"),
+        loso.SiteString("watermark", "x", "gov", "inline", "本文来自x网www.x.com", "http://x"),
+    ]
+    even = loso.dress(body, s, 0, random.Random(0)).text.split("\n")
+    odd = loso.dress(body, s, 1, random.Random(0)).text.split("\n")
+    assert even[0] == "当前位置：首页" and odd[0] == "标题" and odd[1] == "当前位置：首页"
+    assert even[-2] == "网站地图"
+    glued = [ln for ln in even if "本文来自x网" in ln]
+    assert glued and glued[0] != "本文来自x网www.x.com"  # inside a paragraph
+
+
+@pytest.mark.parametrize("use_score", [False, True], ids=["rules", "rules+score"])
+def test_small_leave_one_site_out_run_reports_recall_and_body_loss(use_score: bool) -> None:
+    trainer = None
+    if use_score:
+        from train_boilerplate_score import train
+
+        trainer = train
+    res = loso.evaluate(
+        k=5,
+        docs_per_site=2,
+        clean_docs=1,
+        generated=1,
+        trainer=trainer,
+        use_score=use_score,
+        max_folds=1,
+    )
+    single, corpus = res["single_document"], res["with_corpus"]
+    assert single["noise"] > 50 and single["body_lines"] > 100
+    assert 0.0 < single["recall"] <= corpus["recall"] <= 1.0
+    assert corpus["body_lost_share"] <= 0.001
+    assert set(single["per_category"]) <= {
+        "advertising",
+        "chrome",
+        "copyright",
+        "paywall",
+        "structure",
+        "watermark",
+        "widget",
+    }
+    if use_score:
+        assert res["trained_per_fold"]
