@@ -326,3 +326,9 @@ def test_an_information_disclosure_table_in_the_text_gives_title_and_publisher()
         "金昌市",
         "prefecture",
     )
+
+
+def test_a_local_department_written_without_its_place_is_not_central():
+    text = "一、主要工作\n全县推进。我县落实。县委重视。\n县委宣传部\n2024年1月2日"
+    m = run(text).meta
+    assert m["admin_level"] != "central"
