@@ -332,3 +332,10 @@ def test_a_local_department_written_without_its_place_is_not_central():
     text = "一、主要工作\n全县推进。我县落实。县委重视。\n县委宣传部\n2024年1月2日"
     m = run(text).meta
     assert m["admin_level"] != "central"
+
+
+def test_standing_committee_reports_take_their_congress():
+    m = run("全国人大常委会2023年工作报告\n一、主要工作\n推进。").meta
+    assert (m["agency"], m["admin_level"]) == ("全国人大常委会", "central")
+    m = run("南昌县人大常委会2023年工作报告\n一、主要工作\n推进。").meta
+    assert (m["agency"], m["county"]) == ("南昌县人大常委会", "南昌县")
