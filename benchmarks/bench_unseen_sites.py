@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             n = rng.randint(10, 999)
             title = rep.title or f"{rep.place}{rep.agency}{rep.year}年法治政府建设工作报告"
             lines: list[tuple[str, str]] = []  # (kind, text)
-            lines.append(("banner", f"{rep.place}{rep.agency}  {rep.year}年{rng.randint(1, 12)}月"))
+            day = f"{rep.year}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
+            weekday = "星期" + rng.choice("一二三四五六日")
+            lines.append(("banner", f"{rep.place}{rep.agency}  {day} {weekday}"))
             lines += [("widget", x.format(n=n)) for x in site["head"]]
             lines.append(("preface", site["preface"].format(title=title)))
             body = list(rep.content)

@@ -102,6 +102,8 @@ def test_jsonl_records_are_inputs_with_url_sources(tmp_path: Path, seed_texts) -
         fh.write("not json\n")
         fh.write(json.dumps({"text": texts[1], "id": "r2"}) + "\n")
         fh.write(json.dumps({"no_text": 1}) + "\n")
+        fh.write(json.dumps({"text": 12}) + "\n")
+        fh.write(json.dumps(["text"]) + "\n")
     out = tmp_path / "out"
     build([path], out, workers=1)
     manifest = _rows(out, "manifest")
@@ -110,9 +112,17 @@ def test_jsonl_records_are_inputs_with_url_sources(tmp_path: Path, seed_texts) -
         "records.jsonl.gz#L2",
         "records.jsonl.gz#r2",
         "records.jsonl.gz#L4",
+        "records.jsonl.gz#L5",
+        "records.jsonl.gz#L6",
     ]
-    assert [r["status"] for r in manifest] == ["kept", "rejected", "kept", "rejected"]
-    assert manifest[1]["reason"] == "bad_record"
+    assert [r["status"] for r in manifest] == ["kept", "rejected", "kept"] + ["rejected"] * 3
+    # a rejected record says why, so a user can fix the crawl
+    assert [r["reason"] for r in manifest if r["status"] == "rejected"] == [
+        "bad_record:invalid_json",
+        "bad_record:no_text",
+        "bad_record:text_not_string",
+        "bad_record:not_an_object",
+    ]
     data = _rows(out, "data")
     assert data[0]["raw_sha256"] == __import__("hashlib").sha256(texts[0].encode()).hexdigest()
 
@@ -143,6 +153,7 @@ def test_existing_output_needs_overwrite_and_is_replaced_whole(tmp_path: Path, s
     assert not (out / "stale.txt").exists()
     assert len(_rows(out, "manifest")) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert not (out / "lock").exists() and not (out / "pid").exists()
 
 
 def test_missing_input_is_a_build_error(tmp_path: Path) -> None:
@@ -177,9 +188,20 @@ def test_a_step_that_raises_costs_only_its_document(tmp_path: Path, seeds_dir) -
     assert sum(r["status"] == "kept" for r in manifest.values()) == 4
 
 
-def test_card_features_are_written_as_datasets_writes_them() -> None:
-    from lawrpt_corpus.publish.schema import hf_features
+def test_shards_have_page_index_and_content_defined_chunking(tmp_path: Path, seeds_dir) -> None:
+    """As datasets writes parquet: page indexes always; CDC where pyarrow supports it, so a
+    re-pushed rebuild uploads only changed chunks to Xet storage."""
+    import pyarrow as pa
 
-    for schema in (DATA_SCHEMA, MANIFEST_SCHEMA):
-        expected = datasets.Features.from_arrow_schema(schema)._to_yaml_list()
-        assert hf_features(schema) == expected
+    from lawrpt_corpus.publish.writer import CDC_OPTIONS, parquet_options
+
+    out = tmp_path / "out"
+    build([seeds_dir], out, workers=1)
+    cdc = int(pa.__version__.split(".")[0]) >= 21
+    assert ("use_content_defined_chunking" in parquet_options()) == cdc
+    for shard in [*(out / "data").glob("*.parquet"), *(out / "manifest").glob("*.parquet")]:
+        meta = pq.ParquetFile(shard).metadata
+        col = meta.row_group(0).column(0)
+        assert col.has_offset_index and col.has_column_index, shard
+        stored = (meta.metadata or {}).get(b"content_defined_chunking")
+        assert (json.loads(stored) == CDC_OPTIONS) if cdc else stored is None

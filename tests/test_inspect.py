@@ -209,7 +209,7 @@ def test_jsonl_record_by_line_number(capsys: pytest.CaptureFixture[str], tmp_pat
         fh.write("\n".join(lines) + "\n")
     assert _json_cli(capsys, str(f), "--record", "1")["source"] == "https://a.example/1"
     bad = _json_cli(capsys, str(f), "--record", "3")
-    assert bad["status"] == "rejected" and bad["reason"] == "bad_record"
+    assert bad["status"] == "rejected" and bad["reason"] == "bad_record:invalid_json"
     r4 = _json_cli(capsys, str(f), "--record", "4")
     assert r4["source"] == "crawl.jsonl.gz#7" and r4["text"] == "第二份报告"
     for argv in (["--record", "2"], ["--record", "9"], ["--record", "0"], []):

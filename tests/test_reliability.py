@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -155,16 +156,72 @@ def test_killed_builds_leave_previous_output_and_resume_gives_same_rows(
     assert not (tmp_path / ".out.partial").exists()
 
 
+def _hold_output(out: str, ready: Any, release: Any) -> None:
+    from lawrpt_corpus.publish.writer import DatasetWriter
+
+    writer = DatasetWriter(out)
+    ready.set()
+    release.wait(60)
+    writer.abort()
+
+
 def test_a_second_build_on_the_same_output_is_refused_while_the_first_runs(
     tmp_path: Path, seeds_dir: Path
 ) -> None:
+    import multiprocessing
+
     from lawrpt_corpus import BuildError
 
-    staging = tmp_path / ".out.partial"
-    staging.mkdir()
-    (staging / "lock").write_text(str(os.getppid()))  # a live process that is not us
-    with pytest.raises(BuildError, match="another build"):
-        build([seeds_dir], tmp_path / "out", workers=1)
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_output, args=(str(tmp_path / "out"), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(60)
+        with pytest.raises(BuildError, match=rf"another build \(pid {holder.pid}\)"):
+            build([seeds_dir], tmp_path / "out", workers=1)
+    finally:
+        release.set()
+        holder.join(60)
+    build([seeds_dir], tmp_path / "out", workers=1)  # released: the next build runs
+
+
+def _race_for_output(out: str, barrier: Any, results: Any) -> None:
+    from lawrpt_corpus.publish.writer import DatasetWriter, OutputBusy
+
+    barrier.wait(60)
+    try:
+        writer: DatasetWriter | None = DatasetWriter(out)
+    except OutputBusy:
+        writer = None
+    results.put("busy" if writer is None else "won")
+    barrier.wait(60)  # the winner holds the lock until both have tried
+    if writer is not None:
+        writer.abort()
+
+
+@pytest.mark.slow
+def test_two_builds_started_together_never_both_take_the_output(tmp_path: Path) -> None:
+    """50 trials of two processes released by one barrier: exactly one writer each time
+    (a check-then-write pid file let both in about 1 trial in 10)."""
+    import multiprocessing
+    import queue as queue_module
+
+    ctx = multiprocessing.get_context("fork")
+    for trial in range(50):
+        out = str(tmp_path / f"out{trial}")
+        barrier, results = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_race_for_output, args=(out, barrier, results)) for _ in "ab"]
+        for p in procs:
+            p.start()
+        got = []
+        try:
+            got = [results.get(timeout=60) for _ in procs]
+        except queue_module.Empty:
+            barrier.abort()
+        for p in procs:
+            p.join(60)
+        assert sorted(got) == ["busy", "won"], (trial, got)
 
 
 @pytest.mark.slow

@@ -50,6 +50,36 @@ def test_report_is_self_contained_with_every_chart(demo_build: Path) -> None:
         assert f'id="chart-{name}"' in page
 
 
+def test_report_stays_small_with_the_partial_plotly_bundle(demo_build: Path) -> None:
+    """≤ 1.5 MB (was 4.8 MB with the full plotly.js); every chart uses a trace type the
+    inlined bundle draws, and the bundle is the file its provenance note names."""
+    import hashlib
+
+    from lawrpt_corpus.publish.report import BUNDLE_TRACES, PLOTLY_JS, figures, read_aggregates
+
+    size = (demo_build / "report.html").stat().st_size
+    assert size <= 1_500_000, size
+    digest = hashlib.sha256(PLOTLY_JS.read_bytes()).hexdigest()
+    assert digest == "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba"
+    assert digest in (PLOTLY_JS.parent / "plotly-basic.PROVENANCE.md").read_text("utf-8")
+    figs = figures(_summary(demo_build), read_aggregates(demo_build))
+    assert {t.type for fig in figs.values() for t in fig.data} <= BUNDLE_TRACES
+
+
+def test_a_chart_the_bundle_cannot_draw_is_refused() -> None:
+    import plotly.graph_objects as go
+
+    from lawrpt_corpus.publish import report
+
+    real = report.figures
+    try:
+        report.figures = lambda summary, agg: {"funnel": go.Figure(go.Funnel(x=[1], y=["a"]))}
+        with pytest.raises(ValueError, match="funnel"):
+            render({}, {"lengths": [], "widths": [], "clusters": []})
+    finally:
+        report.figures = real
+
+
 def test_funnel_and_removal_numbers_equal_build_json(demo_build: Path) -> None:
     page = (demo_build / "report.html").read_text(encoding="utf-8")
     c = _summary(demo_build)["counts"]

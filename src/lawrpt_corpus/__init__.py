@@ -16,8 +16,10 @@ Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[
 
 from __future__ import annotations
 
+from ._version import __version__
 from .boilerplate import RepeatedLines, StripBoilerplate, Templates
 from .build import BuildError, BuildResult, build
+from .datasets_map import CleanBatch
 from .decode import DecodeStep
 from .dedup import Dedup, ExactDedup
 from .defaults import default_pipeline
@@ -30,11 +32,10 @@ from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
 from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
 from .publish import PushError, push
 
-__version__ = "0.1.0"
-
 __all__ = [
     "BuildError",
     "BuildResult",
+    "CleanBatch",
     "CorpusStep",
     "DecodeStep",
     "Dedup",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -15,14 +17,38 @@ from .defaults import default_pipeline
 from .document import DUPLICATE, KEPT, Document
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
-from .io.readers import DEFAULT_GLOB, DEFAULT_MAX_BYTES, Globs, glob_patterns, iter_inputs
+from .io.readers import (
+    DEFAULT_GLOB,
+    DEFAULT_MAX_BYTES,
+    Globs,
+    InputItem,
+    glob_patterns,
+    iter_inputs,
+)
+from .io.records import (
+    DEFAULT_TEXT_COLUMN,
+    HubDataset,
+    RecordsError,
+    is_hub,
+    iter_hub,
+    open_hub,
+)
 from .pipeline import Pipeline
 from .publish import card, report
-from .publish.writer import DEFAULT_SHARD_ROWS, DatasetWriter, OutputBusy
+from .publish.writer import (
+    DEFAULT_SHARD_ROWS,
+    DatasetWriter,
+    OutputBusy,
+    saved_chunks,
+    staging_dir,
+)
 
+log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/lawrpt-corpus")
 _DEPENDENCIES = (
     "regex",
+    "ahocorasick-rs",
+    "filelock",
     "opencc",
     "chardet",
     "datasets",
@@ -123,8 +149,10 @@ class _Stats:
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("lawrpt_corpus", *_DEPENDENCIES):
+    from ._version import __version__
+
+    out = {"lawrpt_corpus": __version__}  # this code's version, not an installed copy's
+    for name in _DEPENDENCIES:
         try:
             out[name] = importlib_metadata.version(name)
         except importlib_metadata.PackageNotFoundError:
@@ -132,19 +160,60 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def check_out(out: Path, overwrite: bool) -> None:
-    """Refuse an output that exists (unless ``overwrite``) or cannot be written."""
+def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse an output that exists (unless ``overwrite``) or cannot be written.
+
+    Also refused, because replacing them would destroy something that is not a build: the
+    current folder or one of its parents, the file system root, a folder that holds an
+    input, and a place under something that is not a folder (``/dev/null/x``).
+    """
+    resolved = out.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents or resolved == Path(resolved.anchor):
+        raise BuildError(f"output {out} is the current folder or one of its parents")
+    for p in inputs:
+        real = p.resolve()
+        if real == resolved or resolved in real.parents:
+            raise BuildError(f"output {out} holds the input {p}; choose another --out")
     if out.exists():
         if not overwrite:
             raise BuildError(f"output {out} exists; pass --overwrite to replace it")
         if not out.is_dir():
             raise BuildError(f"output {out} exists and is not a folder")
-    parent = out.parent if str(out.parent) else Path(".")
-    probe = parent
-    while not probe.exists():
+    probe = resolved.parent
+    while not probe.exists() and not probe.is_symlink():
         probe = probe.parent
-    if not os.access(probe, os.W_OK):
+    if not probe.is_dir():
+        raise BuildError(f"output {out} cannot be created: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
         raise BuildError(f"output {out} is not writable")
+
+
+def _iter_specs(
+    specs: Sequence[Path | HubDataset],
+    glob: Globs,
+    max_bytes: int,
+    exclude: Sequence[Path],
+    text_column: str,
+) -> Iterator[InputItem]:
+    """The input items of every spec, in the order given (a Hub dataset is opened when its
+    turn comes; the first one is opened before the build starts, by the peek)."""
+    for spec in specs:
+        if isinstance(spec, HubDataset):
+            yield from iter_hub(spec, text_column, max_bytes)
+        else:
+            yield from iter_inputs(
+                [spec], glob=glob, max_bytes=max_bytes, exclude=exclude, text_column=text_column
+            )
+
+
+def _first_or_none(items: Iterator[InputItem]) -> Iterator[InputItem] | None:
+    """``items`` unchanged, or None when it yields nothing (no input found)."""
+    try:
+        first = next(items)
+    except StopIteration:
+        return None
+    return itertools.chain([first], items)
 
 
 def build(
@@ -161,6 +230,9 @@ def build(
     shard_rows: int = DEFAULT_SHARD_ROWS,
     checkpoint_every: int = SPILL_CHUNK,
     progress: Callable[[str, int], None] | None = None,
+    license: str = card.LICENSE,
+    text_column: str = DEFAULT_TEXT_COLUMN,
+    hf_split: str = "train",
 ) -> BuildResult:
     """Build the dataset folder ``out`` from ``inputs`` (default: the seed reports).
 
@@ -169,26 +241,65 @@ def build(
     checkpointed every ``checkpoint_every`` inputs in the staging folder; after a crash or
     kill, ``resume=True`` continues from the last checkpoint and writes the same rows as an
     uninterrupted build. ``progress(stage, done)`` is called as documents move through the
-    stages (see :attr:`Engine.on_progress`). Raises :class:`BuildError` for unusable
-    arguments; a bad input never raises.
+    stages (see :attr:`Engine.on_progress`). ``license`` is the card's Hub licence id
+    (default ``other``, explained by a ``LICENSE.md`` in the folder). An input may be a
+    Hub dataset, ``hf://datasets/OWNER/NAME`` (its split ``hf_split``, streamed); parquet
+    files and Hub datasets give one input per row, whose text is ``text_column``. Raises
+    :class:`BuildError` for unusable arguments; a bad input never raises.
     """
-    paths = [Path(p) for p in inputs] if inputs else default_inputs()
+    specs: list[Path | HubDataset] = []
+    for given in inputs or default_inputs():
+        if is_hub(given):
+            try:
+                specs.append(HubDataset.parse(str(given), split=hf_split))
+            except ValueError as exc:
+                raise BuildError(str(exc)) from None
+        else:
+            specs.append(Path(given))
+    paths = [p for p in specs if isinstance(p, Path)]
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise BuildError(f"input {p} does not exist")
+    try:
+        card.check_license(license)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
     out = Path(out)
-    check_out(out, overwrite)
+    check_out(out, overwrite, paths)
+    t_start = time.perf_counter()
+    try:
+        for spec in specs:  # every Hub dataset opens, or the build does not start
+            if isinstance(spec, HubDataset):
+                open_hub(spec)
+        found = _first_or_none(
+            _iter_specs(
+                specs, glob, max_bytes, exclude=[out, staging_dir(out)], text_column=text_column
+            )
+        )
+    except RecordsError as exc:
+        raise BuildError(str(exc)) from None
+    if found is None:
+        where = ", ".join(str(p) for p in specs)
+        raise BuildError(
+            f"no inputs found in {where}"
+            + (f" (files matching {', '.join(glob_patterns(glob))})" if glob_patterns(glob) else "")
+        )
+    items = found
     pipeline = pipeline or default_pipeline()
     engine = engine or LocalEngine(workers)
-
-    t_start = time.perf_counter()
-    # the output and its staging folder (.<name>.partial, which holds the lock and the spill)
-    staging = out.parent / f".{out.name}.partial"
-    items = iter_inputs(paths, glob=glob, max_bytes=max_bytes, exclude=[out, staging])
+    if not resume and (n_saved := saved_chunks(out)):
+        log.warning(
+            "%s has %d saved chunk(s) of an interrupted build; starting over discards them "
+            "(run the same command with --resume to continue from them instead)",
+            out,
+            n_saved,
+        )
     try:
         writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
     except OutputBusy as exc:
         raise BuildError(str(exc)) from None
+    except OSError as exc:
+        raise BuildError(f"cannot write output {out}: {exc.strerror or exc}") from None
     stats = _Stats()
     if progress is not None:
         engine.on_progress = progress
@@ -206,7 +317,7 @@ def build(
             "workers": engine.workers,
             "versions": _versions(),
             "pipeline": pipeline.describe(),
-            "inputs": [str(p) for p in paths],
+            "inputs": [p.uri if isinstance(p, HubDataset) else str(p) for p in specs],
             "glob": glob_patterns(glob),
             "max_bytes": max_bytes,
             "counts": stats.counts(),
@@ -215,22 +326,31 @@ def build(
             "timings": {k: round(v, 4) for k, v in engine.timings.items()},
             "resumed_inputs": engine.resumed,
         }
-        data_bytes = sum((writer.staging / f).stat().st_size for f in data_files)
-        manifest_bytes = sum((writer.staging / f).stat().st_size for f in manifest_files)
-        meta = card.front_matter(
-            data_files,
-            manifest_files,
-            n_kept=stats.status[KEPT],
-            n_inputs=stats.inputs,
-            data_bytes=data_bytes,
-            manifest_bytes=manifest_bytes,
+        d, m = writer.data, writer.manifest
+        meta = card.card_data(
+            card.default_configs(
+                (data_files, stats.status[KEPT], d.num_bytes, d.download_size),
+                (manifest_files, stats.inputs, m.num_bytes, m.download_size),
+            ),
+            license=license,
         )
         summary["timings"]["publish"] = round(time.perf_counter() - t0, 4)
         report.write_report(writer.staging, summary)
         summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
         writer.write_text("README.md", card.render(meta, summary))
+        if meta.license == "other":
+            writer.write_text(card.LICENSE_FILE, card.LICENSE_TEXT)
         writer.write_json("build.json", summary)
         writer.commit()
+        if stats.status[KEPT] == 0:
+            log.warning(
+                "no document was kept (%d inputs: %d rejected, %d duplicates); %s holds an "
+                "empty default config and the manifest says why",
+                stats.inputs,
+                stats.status["rejected"],
+                stats.status[DUPLICATE],
+                out,
+            )
     except BaseException:
         writer.abort(keep_checkpoint=True)
         raise

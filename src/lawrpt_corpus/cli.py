@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -17,12 +18,21 @@ from .io.readers import DEFAULT_MAX_BYTES, count_inputs, glob_matches
 log = logging.getLogger("lawrpt_corpus")
 
 
+def _prog() -> str:
+    """``lawrpt-corpus`` when run as the console script, else ``python -m lawrpt_corpus``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name.startswith("lawrpt-corpus") else "python -m lawrpt_corpus"
+
+
 def _parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     parser = argparse.ArgumentParser(
-        prog="python -m lawrpt_corpus",
+        prog=_prog(),
         description="Turn scraped Chinese rule-of-law work reports into a clean, "
         "deduplicated Hugging Face dataset.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
@@ -39,8 +49,25 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="INPUT",
         help="folders (searched recursively), files (text, HTML, PDF, DOCX, OFD), .warc[.gz] "
-        "crawls, or .jsonl[.gz] files with a 'text' or 'html' field (default: the bundled "
-        "seed reports)",
+        "crawls, .jsonl[.gz] files with a 'text' or 'html' field, .parquet files (one input "
+        "per row, text in --text-column), or hf://datasets/OWNER/NAME (default: the "
+        "bundled seed reports)",
+    )
+    b.add_argument(
+        "--hf-dataset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also read the Hub dataset OWNER/NAME (streamed; one input per row, its text in "
+        "--text-column); same as the INPUT hf://datasets/OWNER/NAME; repeatable",
+    )
+    b.add_argument("--hf-split", default="train", help="split of the Hub datasets (default: train)")
+    b.add_argument(
+        "--text-column",
+        default="text",
+        metavar="COL",
+        help="column holding the text (or raw bytes) in parquet and Hub dataset inputs "
+        "(default: text)",
     )
     b.add_argument(
         "--out",
@@ -86,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help="extra boilerplate rule pack (TOML, see docs/boilerplate.md); repeatable",
+    )
+    b.add_argument(
+        "--license",
+        default="other",
+        metavar="ID",
+        help="the dataset card's Hub licence id, e.g. cc-by-4.0 (default: other, with a "
+        "LICENSE.md that says the texts are the issuing bodies' publications)",
     )
     b.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     b.add_argument(
@@ -213,11 +247,17 @@ def _run_build(args: argparse.Namespace) -> int:
         disable=not show,
         transient=True,
     )
+    from .io.records import HF_PREFIX, is_hub
+
+    inputs = list(args.inputs) + [
+        name if is_hub(name) else HF_PREFIX + name for name in args.hf_dataset
+    ]
     total = None
-    if show:
-        roots = [Path(p) for p in args.inputs] if args.inputs else default_inputs()
+    if show and not any(is_hub(p) for p in inputs):  # a streamed Hub dataset has no length
+        roots = [Path(p) for p in inputs] if inputs else default_inputs()
         total = count_inputs([p for p in roots if p.exists()], args.glob)
-    with progress:
+    # not entered when hidden: rich before 14 writes a newline on stop even when disabled
+    with progress if show else contextlib.nullcontext():
         task = progress.add_task("reading", total=total, rate=0.0)
         current = {"stage": ""}
         started = {"t": time.perf_counter()}
@@ -239,7 +279,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
         try:
             result = build(
-                args.inputs or None,
+                inputs or None,
                 args.out or DEFAULT_OUT,
                 workers=args.workers,
                 engine=engine,
@@ -250,13 +290,36 @@ def _run_build(args: argparse.Namespace) -> int:
                 resume=args.resume,
                 checkpoint_every=args.checkpoint_every,
                 progress=tick if show else None,
+                license=args.license,
+                text_column=args.text_column,
+                hf_split=args.hf_split,
             )
         except BuildError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            progress.stop()
+            print(_interrupted(Path(args.out or DEFAULT_OUT)), file=sys.stderr)
+            return 130
+        except OSError as exc:  # the output's disk or folder failed mid-build
+            print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
+            return 1
     if not args.quiet:
         _print_summary(result)
     return 0
+
+
+def _interrupted(out: Path) -> str:
+    """The one line printed on Ctrl-C: what was kept and how to continue."""
+    from .publish.writer import saved_chunks
+
+    n = saved_chunks(out)
+    if n:
+        return (
+            f"interrupted: {n} checkpoint chunk(s) saved; run the same command with "
+            "--resume to continue from them"
+        )
+    return "interrupted before the first checkpoint; nothing was written"
 
 
 def _report_globs(args: argparse.Namespace) -> int:
@@ -352,8 +415,16 @@ def _run_inspect(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(levelname)s: %(message)s")
     if args.command == "build":
         return _run_build(args)
     if args.command == "push":

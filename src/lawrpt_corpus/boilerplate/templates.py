@@ -105,6 +105,12 @@ _URL = re.compile(
     r"(?:://[A-Za-z0-9\-]{1,63})?(?:\.[A-Za-z0-9\-]{1,63}){1,6}(?:/[!-~]{0,200})?"
 )
 _SENTENCE_END = frozenset("。；;！!？?")
+#: a number as a reader sees it (0791-86241234, 2024-01-05, 12.5 are one each)
+_NUMBER = re.compile(r"[0-9][0-9\-./:：]{0,30}")
+#: a date written in Han form counts as one number (2024年1月5日)
+_DATE = re.compile(r"[0-9]{2,4}\s{0,2}年\s{0,2}[0-9]{1,2}\s{0,2}月(?:\s{0,2}[0-9]{1,2}\s{0,2}日)?")
+#: a table cell separator: a bar, a tab, or a run of two or more spaces
+_CELL = re.compile(r"[|｜\t]|[ \u3000]{2,}")
 _WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
 _ZEROS = re.compile(r"0+")
 #: a government domain is the report's own source, never site spam
@@ -320,9 +326,14 @@ class Templates(CorpusStep):
             return None
         if n >= self.prose_chars and line[-1] in _SENTENCE_END:
             return None
+        if line[-1] in _SENTENCE_END and ("，" in line or "、" in line or "," in line):
+            return None  # a sentence with clauses: report prose, however short
         pid = protected(line)
         if pid is not None and pid != "sentence":
             return None
+        numbers = len(_NUMBER.findall(_DATE.sub("D", line) if "年" in line else line))
+        if numbers >= 3 or (numbers and len(_CELL.findall(line)) >= 2):
+            return None  # a table row or a line of figures: report data
         for _, pattern in prose_formulas():
             if pattern.search(line):
                 return None

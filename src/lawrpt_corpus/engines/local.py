@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,6 +30,10 @@ _PIPELINE: Pipeline | None = None
 def _init_worker(pipeline: Pipeline) -> None:
     global _PIPELINE
     _PIPELINE = pipeline
+    # Ctrl-C reaches the whole process group: the driver handles it (checkpoint kept, one
+    # line for the user) and shuts the pool down; workers printing their own
+    # KeyboardInterrupt tracebacks would bury that line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _process_batch(items: list[InputItem | Document]) -> list[Document]:

@@ -38,7 +38,7 @@ HINTS = {
 #: The package each extractor imports (named in the reason when it is missing).
 PACKAGES = {"pdf": "pypdfium2", "html": "trafilatura"}
 #: Container formats kept as the manifest format of their records.
-RECORD_FORMATS = frozenset({"jsonl-record", "warc-record"})
+RECORD_FORMATS = frozenset({"jsonl-record", "warc-record", "parquet-record", "hf-record"})
 
 
 def extractor_for(fmt: str) -> Callable[[bytes, Hints], Extracted]:

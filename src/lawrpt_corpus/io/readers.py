@@ -22,31 +22,16 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import Document, PageMeta
 from ..extract.sniff import extension
+from .item import InputItem
 
 #: No pattern: a folder scan takes every file (the extract step decides what each one is).
 DEFAULT_GLOB: tuple[str, ...] = ()
 #: Inputs larger than this are rejected as ``too_large`` without being read.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(slots=True, frozen=True)
-class InputItem:
-    """One input: a file to read (``path``) or bytes already in hand (``data``)."""
-
-    source: str
-    path: str | None = None
-    data: bytes | None = None
-    error: str | None = None
-    n_bytes: int = 0
-    format: str | None = None  # container format of a record (jsonl-record, warc-record)
-    url: str | None = None  # the record's URL (JSONL url, WARC target URI)
-    charset: str | None = None  # charset of the HTTP Content-Type (WARC)
-    payload: str | None = None  # what the record's bytes are, when the container says (html)
 
 
 def _is_jsonl(path: Path) -> bool:
@@ -59,8 +44,12 @@ def _is_warc(path: Path) -> bool:
     return name.endswith(".warc") or name.endswith(".warc.gz")
 
 
+def _is_parquet(path: Path) -> bool:
+    return path.name.lower().endswith(".parquet")
+
+
 def _is_container(path: Path) -> bool:
-    return _is_jsonl(path) or _is_warc(path)
+    return _is_jsonl(path) or _is_warc(path) or _is_parquet(path)
 
 
 Globs = str | Sequence[str] | None
@@ -172,30 +161,38 @@ def iter_inputs(
     glob: Globs = DEFAULT_GLOB,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: Sequence[str | os.PathLike[str]] = (),
+    text_column: str = "text",
 ) -> Iterator[InputItem]:
     """Yield every input under ``paths`` in a stable order.
 
     A directory contributes every file (or, with ``glob`` patterns, the files whose name —
     or relative path, for a pattern with ``/`` — matches any pattern, case-insensitively,
-    braces expanded) plus every ``.jsonl[.gz]`` and ``.warc[.gz]`` file, recursively, sorted
-    by relative path; a file given directly is always taken. ``source`` is the path relative
-    to the root it was found under (for a file given directly: its name), a JSONL record's
-    ``url``, or a WARC record's target URI. Directories under ``exclude`` (for example the
-    output folder) are skipped.
+    braces expanded) plus every ``.jsonl[.gz]``, ``.warc[.gz]`` and ``.parquet`` file,
+    recursively, sorted by relative path; a file given directly is always taken. ``source``
+    is the path relative to the root it was found under (for a file given directly: its
+    name), a JSONL or parquet record's ``url``, or a WARC record's target URI. A parquet
+    row's text is its ``text_column`` (see :mod:`.records`). Directories under ``exclude``
+    (for example the output folder) are skipped.
     """
     excluded = {os.path.realpath(p) for p in exclude}
     patterns = glob_patterns(glob)
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
-            yield from _iter_dir(root, patterns, max_bytes, excluded)
+            yield from _iter_dir(root, patterns, max_bytes, excluded, text_column)
         else:
-            yield from _iter_file(root, root.name, max_bytes)
+            yield from _iter_file(root, root.name, max_bytes, text_column)
 
 
-def _iter_file(path: Path, source: str, max_bytes: int) -> Iterator[InputItem]:
+def _iter_file(
+    path: Path, source: str, max_bytes: int, text_column: str = "text"
+) -> Iterator[InputItem]:
     if _is_jsonl(path):
         yield from iter_jsonl(path, source, max_bytes)
+    elif _is_parquet(path):
+        from .records import iter_parquet  # records imports this module
+
+        yield from iter_parquet(path, source, text_column, max_bytes)
     elif _is_warc(path):
         yield from iter_warc_items(path, source, max_bytes)
     else:
@@ -222,7 +219,16 @@ def count_inputs(
         else:
             listed = [(root.name, root)]
         for source, path in listed:
-            n += _count_jsonl(path) if _is_jsonl(path) and not source.endswith("/") else 1
+            if source.endswith("/"):
+                n += 1
+            elif _is_jsonl(path):
+                n += _count_jsonl(path)
+            elif _is_parquet(path):
+                from .records import count_parquet
+
+                n += count_parquet(path)
+            else:
+                n += 1
     return n
 
 
@@ -256,13 +262,13 @@ def _count_jsonl(path: Path) -> int:
 
 
 def _iter_dir(
-    root: Path, patterns: list[str], max_bytes: int, excluded: set[str]
+    root: Path, patterns: list[str], max_bytes: int, excluded: set[str], text_column: str = "text"
 ) -> Iterator[InputItem]:
     for source, path in _list_dir(root, patterns, excluded):
         if source.endswith("/"):
             yield InputItem(source, error="unreadable:directory", format="folder")
         else:
-            yield from _iter_file(path, source, max_bytes)
+            yield from _iter_file(path, source, max_bytes, text_column)
 
 
 def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> list[tuple[str, Path]]:
@@ -304,7 +310,9 @@ def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> I
     A record's raw bytes are its ``text`` (or, when it has none, its ``html``) encoded as
     UTF-8; its source is its ``url`` when present, else ``<file>#<id>`` or
     ``<file>#L<line number>``. Lines that are not JSON objects with a string ``text`` or
-    ``html`` become rejected items (``bad_record``).
+    ``html`` become rejected items whose reason says why: ``bad_record:invalid_json`` (not
+    JSON, or not UTF-8), ``bad_record:not_an_object``, ``bad_record:no_text`` (neither
+    ``text`` nor ``html``) or ``bad_record:text_not_string`` (a number, list, null, ...).
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
@@ -322,15 +330,16 @@ def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
     try:
         record = json.loads(line)
     except (ValueError, UnicodeDecodeError):
-        return InputItem(fallback, error="bad_record", n_bytes=len(line), format=fmt)
+        return InputItem(fallback, error="bad_record:invalid_json", n_bytes=len(line), format=fmt)
     if not isinstance(record, dict):
-        return InputItem(fallback, error="bad_record", n_bytes=len(line), format=fmt)
+        return InputItem(fallback, error="bad_record:not_an_object", n_bytes=len(line), format=fmt)
     payload = None
     body = record.get("text")
     if not isinstance(body, str) and isinstance(record.get("html"), str):
         body, payload = record["html"], "html"
     if not isinstance(body, str):
-        return InputItem(fallback, error="bad_record", n_bytes=len(line), format=fmt)
+        why = "text_not_string" if "text" in record or "html" in record else "no_text"
+        return InputItem(fallback, error=f"bad_record:{why}", n_bytes=len(line), format=fmt)
     url = record.get("url")
     rid = record.get("id")
     if isinstance(url, str) and url:

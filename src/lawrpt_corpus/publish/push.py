@@ -43,15 +43,21 @@ def push(
     exponential backoff starting at ``backoff`` seconds; LFS files already received are not
     sent again. Wrong credentials fail at once with :class:`PushError`.
     """
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
-
     path = Path(folder)
     missing = [name for name in _REQUIRED if not (path / name).exists()]
     if missing:
         raise PushError(f"{path} is not a finished build (missing: {', '.join(missing)})")
-    if "/" not in repo_id or repo_id.count("/") != 1:
-        raise PushError(f"--repo-id must look like OWNER/NAME, got {repo_id!r}")
+    check_repo_id(repo_id)
+    if _offline():
+        raise PushError("HF_HUB_OFFLINE is set: pushing needs the network; unset it to push")
+    from huggingface_hub import HfApi, get_token
+    from huggingface_hub.utils import HfHubHTTPError
+
+    if token is None and not get_token():
+        raise PushError(
+            "no Hugging Face token: set HF_TOKEN or run `hf auth login` "
+            "(a token with write access: https://huggingface.co/settings/tokens)"
+        )
     api = HfApi(token=token)
 
     def attempt(fn: Callable[[], T]) -> T:
@@ -74,7 +80,14 @@ def push(
                 folder_path=str(path),
                 revision=revision,
                 commit_message=message or "Upload lawrpt_corpus build",
-                allow_patterns=["README.md", "build.json", "report.html", "data/*", "manifest/*"],
+                allow_patterns=[
+                    "README.md",
+                    "LICENSE.md",
+                    "build.json",
+                    "report.html",
+                    "data/*",
+                    "manifest/*",
+                ],
             )
         )
     except HfHubHTTPError as exc:
@@ -85,11 +98,41 @@ def push(
                 "`hf auth login`"
             ) from None
         raise PushError(f"push failed: HTTP {status}: {_safe(str(exc), token)}") from None
+    except _transport_errors() as exc:
+        raise PushError(f"push failed: connection error: {_safe(str(exc), token)}") from None
+    except OSError as exc:  # a local file (vanished, unreadable) — not worth a retry
+        where = f" {exc.filename}" if exc.filename else ""
+        raise PushError(f"push failed: cannot read{where}: {exc.strerror or exc}") from None
     return str(getattr(info, "commit_url", info))
 
 
+def check_repo_id(repo_id: str) -> None:
+    """Raise :class:`PushError` (one line) unless ``repo_id`` is a valid ``OWNER/NAME``."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    owner, slash, name = repo_id.partition("/")
+    problem = None
+    if not slash or not owner or not name or "/" in name:
+        problem = "it must look like OWNER/NAME"
+    else:
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError:
+            problem = (
+                "OWNER and NAME may hold letters, digits, '-', '_' and '.' (not at either "
+                "end, no '--' or '..'), 96 characters at most"
+            )
+    if problem:
+        raise PushError(f"invalid --repo-id {repo_id!r}: {problem}")
+
+
+def _offline() -> bool:
+    """HF_HUB_OFFLINE as huggingface_hub reads it (1/ON/YES/TRUE, any case)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
 def _with_retries(fn: Callable[[], T], retries: int, backoff: float, token: str | None) -> T:
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import HfHubHTTPError
 
     for i in range(retries + 1):
         try:
@@ -112,8 +155,12 @@ def _with_retries(fn: Callable[[], T], retries: int, backoff: float, token: str 
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
-    """Connection-level errors of whichever HTTP client this huggingface_hub uses."""
-    errors: list[type[BaseException]] = [ConnectionError, OSError]
+    """Connection-level errors of whichever HTTP client this huggingface_hub uses.
+
+    Not ``OSError`` as a whole: a local file that vanished or cannot be read fails the same
+    way on every try. (Offline mode is refused before any request.)
+    """
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
     for module, name in (("httpx2", "TransportError"), ("httpx", "TransportError")):
         try:
             errors.append(getattr(__import__(module), name))
@@ -122,7 +169,7 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     try:
         import requests
 
-        errors.append(requests.exceptions.ConnectionError)
+        errors += [requests.exceptions.ConnectionError, requests.exceptions.Timeout]
     except ImportError:
         pass
     return tuple(errors)

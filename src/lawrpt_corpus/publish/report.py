@@ -3,7 +3,8 @@
 Written by :func:`write_report` into the dataset folder from the build summary (the
 content of build.json) plus per-document columns read back from the staged parquet
 shards (lengths, width profiles, duplicate clusters from the manifest). Charts are plotly
-figures; plotly.js is inlined once in the page, so it works offline (no CDN, no network).
+figures; plotly.js (its 1.2 MB "basic" bundle: bar, pie, scatter) is inlined once in the
+page, so it works offline (no CDN, no network).
 Every count shown comes from build.json or from the shards written by the same build.
 
 Each chart has a stable element id (``chart-<name>``, see :data:`CHARTS`) and every
@@ -200,15 +201,32 @@ def _bars(counts: dict[str, Any], title: str, empty: str, horizontal: bool = Tru
 
 
 def _funnel(c: dict[str, Any], decoded: int) -> Any:
+    """The funnel as centred horizontal bars (a plain bar trace: the page's plotly.js bundle
+    has bar, pie and scatter only), each labelled with its count and share of the inputs."""
     import plotly.graph_objects as go
 
     stages = ["inputs", "decoded", "kept + duplicate", "kept"]
     values = [c.get("inputs", 0), decoded, c.get("kept", 0) + c.get("duplicates", 0)]
     values.append(c.get("kept", 0))
-    return go.Figure(
-        go.Funnel(y=stages, x=values, textinfo="value+percent initial"),
+    first = values[0] or 1
+    labels = [f"{v:,} ({100 * v / first:.0f}%)" for v in values]
+    fig = go.Figure(
+        go.Bar(
+            y=stages,
+            x=values,
+            base=[-v / 2 for v in values],
+            orientation="h",
+            text=labels,
+            textposition="inside",
+            insidetextanchor="middle",
+            hovertext=labels,
+            hoverinfo="y+text",
+        ),
         layout_title_text="inputs → decoded → kept (rejected and duplicates fall out)",
     )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(visible=False)
+    return fig
 
 
 def _removals(c: dict[str, Any]) -> Any:
@@ -340,8 +358,8 @@ def figures(summary: dict[str, Any], agg: dict[str, Any]) -> dict[str, Any]:
             if isinstance(width_dist, dict) and width_dist
             else _histogram(
                 agg["widths"],
-                "width profile (share of full-width forms, kept documents)",
-                "width profile",
+                "width profile (share of half-width , ; : ! ? ( ) next to Han, as input)",
+                "share of half-width marks (1 = all half-width, 0 = all full-width)",
                 "no width profile recorded in this build",
             )
         ),
@@ -432,10 +450,17 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
+#: plotly.js inlined in the page: the "basic" partial bundle (bar, pie, scatter), 1.2 MB
+#: instead of the 4.7 MB full bundle (see assets/plotly-basic.PROVENANCE.md: a page asset, not
+#: pipeline data, so it is no part of the resume fingerprint).
+PLOTLY_JS = Path(__file__).with_name("assets") / "plotly-basic.min.js"
+#: The trace types that bundle draws; :func:`render` refuses a figure with another one.
+BUNDLE_TRACES = frozenset({"bar", "pie", "scatter"})
+
+
 def render(summary: dict[str, Any], agg: dict[str, Any]) -> str:
     """The whole page as a string (deterministic for the same inputs)."""
     import plotly.io as pio
-    from plotly.offline import get_plotlyjs
 
     c = summary.get("counts") or {}
     dist = summary.get("distributions") or {}
@@ -443,6 +468,9 @@ def render(summary: dict[str, Any], agg: dict[str, Any]) -> str:
     figs = figures(summary, agg)
     div: dict[str, str] = {}
     for name, fig in figs.items():
+        missing = {t.type for t in fig.data} - BUNDLE_TRACES
+        if missing:  # would render as an empty chart: a bug, not bad input
+            raise ValueError(f"chart {name}: trace types {sorted(missing)} not in the bundle")
         fig.update_layout(
             # "none": no template to copy and validate per figure (plotly's templates cost
             # ~0.2 s each); the few styles that matter are set here instead.
@@ -528,6 +556,6 @@ clusters from its parquet shards.</p></section>
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>lawrpt_corpus build report</title>"
         f"<style>{_CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        f'<script type="text/javascript">{PLOTLY_JS.read_text(encoding="utf-8")}</script>'
         f"</head><body>{body}</body></html>\n"
     )

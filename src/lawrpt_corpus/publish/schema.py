@@ -132,31 +132,3 @@ def manifest_row(doc: Document) -> dict[str, Any]:
         "encoding": doc.encoding,
         "format": _format(doc),
     }
-
-
-def hf_features(schema: pa.Schema) -> list[dict[str, Any]]:
-    """``dataset_info.features`` for the card's YAML, in the Hub's notation.
-
-    Written here rather than by ``datasets`` (whose import costs seconds); a test pins it
-    to ``datasets.Features.from_arrow_schema(schema)._to_yaml_list()``.
-    """
-    return [_feature(field.name, field.type) for field in schema]
-
-
-_DTYPES = {
-    pa.string(): "string",
-    pa.int32(): "int32",
-    pa.int64(): "int64",
-    pa.float32(): "float32",
-    pa.float64(): "float64",
-    pa.bool_(): "bool",
-}
-
-
-def _feature(name: str, t: pa.DataType) -> dict[str, Any]:
-    if pa.types.is_list(t):
-        inner = t.value_type
-        if pa.types.is_struct(inner):
-            return {"name": name, "list": [_feature(f.name, f.type) for f in inner]}
-        return {"name": name, "list": _DTYPES[inner]}
-    return {"name": name, "dtype": _DTYPES[t]}

@@ -6,12 +6,13 @@ is moved aside first and deleted last). A crash therefore never leaves a folder 
 that looks complete, and never destroys the previous dataset before the new one is whole.
 
 The staging folder also holds the engine's checkpoint (``spill/``), which ``--resume``
-reuses, and a ``lock`` with the writer's pid: a second build on the same ``out`` while the
-first is alive is refused.
+reuses, and ``lock``, an OS file lock held while a build writes: a second build on the same
+``out`` while the first is alive is refused.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import BaseFileLock
 
 from ..document import Document
 from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
@@ -28,6 +30,38 @@ from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 #: Rows per data shard (about 100-200 MB of parquet for 10 KB reports).
 DEFAULT_SHARD_ROWS = 20_000
 _ROW_GROUP = 1_000
+
+
+#: Content-defined chunking of data pages, as ``datasets`` writes parquet (its
+#: ``config.DEFAULT_CDC_OPTIONS``): page boundaries follow the content, so a rebuilt shard
+#: whose rows mostly did not change has mostly the same pages, and a push to Xet storage
+#: uploads only the changed chunks.
+CDC_OPTIONS = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
+
+
+@functools.cache
+def parquet_options() -> dict[str, Any]:
+    """Writer options this pyarrow supports: always a page index (column and offset
+    indexes, so readers can skip pages), content-defined chunking from pyarrow 21."""
+    options: dict[str, Any] = {"compression": "zstd", "write_page_index": True}
+    schema = pa.schema([("x", pa.string())])
+    try:
+        pq.ParquetWriter(
+            pa.BufferOutputStream(), schema, use_content_defined_chunking=CDC_OPTIONS
+        ).close()
+    except TypeError:  # pyarrow < 21: no such option
+        return options
+    options["use_content_defined_chunking"] = CDC_OPTIONS
+    return options
+
+
+def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    options = parquet_options()
+    writer = pq.ParquetWriter(path, schema, **options)
+    if "use_content_defined_chunking" in options:
+        # the key datasets writes, so its tools know the file is chunked this way
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(CDC_OPTIONS)})
+    return writer
 
 
 def _batch(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
@@ -49,6 +83,9 @@ class _ShardedParquet:
         self._writer: pq.ParquetWriter | None = None
         self._in_shard = 0
         self._buffer: list[dict[str, Any]] = []
+        #: set by :meth:`close`: Arrow bytes as ``datasets`` counts them, and file bytes
+        self.num_bytes = 0
+        self.download_size = 0
         folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, row: dict[str, Any]) -> None:
@@ -62,7 +99,7 @@ class _ShardedParquet:
             if self._writer is None:
                 path = self.folder / f"{self.prefix}-{len(self.paths):05d}.tmp"
                 self.paths.append(path)
-                self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+                self._writer = _open_parquet(path, self.schema)
                 self._in_shard = 0
             room = self.shard_rows - self._in_shard
             chunk, self._buffer = self._buffer[:room], self._buffer[room:]
@@ -78,9 +115,12 @@ class _ShardedParquet:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        if not self.paths:  # an empty config still gets one (empty) shard
+        if not self.paths:
+            # An empty config still gets one shard, with the schema and no row group: a
+            # row group of 0 rows makes readers that size batches by the first row group
+            # (``datasets``' parquet builder) fail with "BatchSize must be greater than 0".
             path = self.folder / f"{self.prefix}-00000.tmp"
-            pq.write_table(self.schema.empty_table(), path, compression="zstd")
+            _open_parquet(path, self.schema).close()
             self.paths.append(path)
         n = len(self.paths)
         names = []
@@ -88,28 +128,96 @@ class _ShardedParquet:
             final = path.with_name(f"{self.prefix}-{i:05d}-of-{n:05d}.parquet")
             path.rename(final)
             names.append(final.relative_to(self.folder.parent).as_posix())
+            self.download_size += final.stat().st_size
+            self.num_bytes += arrow_nbytes(final)
         return names
+
+
+def arrow_nbytes(path: Path) -> int:
+    """The split bytes ``datasets`` records for a parquet file: the Arrow size of each row
+    group as read back (which is what its parquet builder hands to its writer). One row group
+    in memory at a time."""
+    pf = pq.ParquetFile(path)
+    return sum(pf.read_row_group(i).nbytes for i in range(pf.metadata.num_row_groups))
+
+
+def staging_dir(out: str | os.PathLike[str]) -> Path:
+    """The staging folder of ``out``: ``.<name>.partial`` beside it."""
+    out = Path(out)
+    return out.parent / f".{out.name}.partial"
+
+
+def saved_chunks(out: str | os.PathLike[str]) -> int:
+    """How many complete checkpoint chunks an interrupted build of ``out`` left (0 if none)."""
+    try:
+        return sum(1 for _ in (staging_dir(out) / "spill").glob("chunk-*.pkl"))
+    except OSError:
+        return 0
 
 
 class OutputBusy(Exception):
     """Another live build is writing the same output folder."""
 
 
-def _alive(pid: int) -> bool:
+def lock_path(out: str | os.PathLike[str]) -> Path:
+    """The lock file of ``out``: ``lock`` in its staging folder (kept when the folder is
+    emptied; it moves with the folder at commit and is deleted there)."""
+    return staging_dir(out) / "lock"
+
+
+def acquire_output_lock(out: str | os.PathLike[str]) -> BaseFileLock:
+    """Take the output lock of ``out`` at once, or raise :class:`OutputBusy`.
+
+    An OS file lock (``filelock``: ``flock`` on POSIX, ``msvcrt`` on Windows): taking it is
+    one atomic system call, so of two builds started at the same moment exactly one wins
+    (a check-then-write pid file let both win), and the kernel releases it when its
+    process dies, so a killed build leaves no stale lock.
+    """
+    from filelock import FileLock, Timeout
+
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        lock.acquire()
+    except Timeout:
+        pid = _read_pid(staging_dir(out) / "pid")
+        who = f"pid {pid}" if pid else "another process"
+        raise OutputBusy(f"another build ({who}) is writing {out}") from None
+    if not _same_file(lock, path):
+        # We opened the lock file of a build that finished (its folder was renamed or
+        # removed) just before locking it: that inode no longer guards ``out``.
+        lock.release()
+        raise OutputBusy(f"another build was finishing {out}; try again")
+    return lock
+
+
+def _same_file(lock: BaseFileLock, path: Path) -> bool:
+    """Whether the file ``lock`` holds is still the one at ``path``."""
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    try:
+        here = path.stat()
+    except OSError:
         return False
-    except PermissionError:
+    if fd is None:
         return True
-    return True
+    there = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _read_pid(path: Path) -> int:
+    try:
+        return int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 class DatasetWriter:
     """Streams documents into a staging folder; :meth:`commit` moves it to ``out``.
 
     ``resume=True`` keeps the staging folder's checkpoint (``spill/``) from an interrupted
-    build; the shards are always rewritten.
+    build; the shards are always rewritten. The writer holds the output lock (see
+    :func:`acquire_output_lock`) from construction to :meth:`commit` or :meth:`abort`.
     """
 
     def __init__(
@@ -119,25 +227,26 @@ class DatasetWriter:
         resume: bool = False,
     ):
         self.out = Path(out)
-        self.staging = self.out.parent / f".{self.out.name}.partial"
-        lock = self.staging / "lock"
-        if lock.exists():
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise OutputBusy(f"another build (pid {pid}) is writing {self.out}")
+        self.staging = staging_dir(self.out)
+        self._lock = acquire_output_lock(self.out)
+        try:
+            self._prepare(shard_rows, resume)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _prepare(self, shard_rows: int, resume: bool) -> None:
         if self.staging.exists():
             for child in self.staging.iterdir():
-                if child.name == "spill" and resume:
+                if child.name == "lock" or (child.name == "spill" and resume):
                     continue
                 if child.is_dir():
                     shutil.rmtree(child)
                 else:
                     child.unlink()
         self.staging.mkdir(parents=True, exist_ok=True)
-        lock.write_text(str(os.getpid()))
+        # who holds the lock, for the "another build (pid N)" message
+        (self.staging / "pid").write_text(str(os.getpid()))
         self.spill_dir = self.staging / "spill"
         self.data = _ShardedParquet(self.staging / "data", "train", DATA_SCHEMA, shard_rows)
         self.manifest = _ShardedParquet(
@@ -161,21 +270,26 @@ class DatasetWriter:
     def commit(self) -> Path:
         """Atomically replace ``out`` with the staged folder."""
         shutil.rmtree(self.spill_dir, ignore_errors=True)
-        (self.staging / "lock").unlink(missing_ok=True)
+        (self.staging / "pid").unlink(missing_ok=True)
         old = None
         if self.out.exists():
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
             os.rename(self.out, old)
         os.rename(self.staging, self.out)
+        (self.out / "lock").unlink(missing_ok=True)  # still held: no one can take it meanwhile
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        self._lock.release()
         return self.out
 
     def abort(self, keep_checkpoint: bool = False) -> None:
         """Remove the staging folder (or all but the checkpoint, for a later ``--resume``)."""
-        if keep_checkpoint and self.spill_dir.exists():
-            for child in self.staging.iterdir():
-                if child.name != "spill":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-            return
-        shutil.rmtree(self.staging, ignore_errors=True)
+        try:
+            if keep_checkpoint and self.spill_dir.exists():
+                for child in self.staging.iterdir():
+                    if child.name not in ("spill", "lock"):
+                        shutil.rmtree(child) if child.is_dir() else child.unlink()
+                return
+            shutil.rmtree(self.staging, ignore_errors=True)
+        finally:
+            self._lock.release()
