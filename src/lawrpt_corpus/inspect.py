@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .boilerplate.score import RULE_ID as SCORE_RULE_ID
+from .boilerplate.score import default_model as default_score_model
 from .defaults import default_pipeline
 from .document import METADATA_FIELDS, Document
 from .engines.local import LocalEngine
@@ -103,6 +105,17 @@ def _jsonl_record(path: Path, line_no: int, max_bytes: int) -> InputItem:
 
 
 # -- tracing --------------------------------------------------------------------------------
+def _removal(rule: str, text: str) -> dict[str, Any]:
+    """``{rule, text}``, plus ``why`` for a score removal: the features that pushed the line
+    out, recomputed from its text with the shipped model (the rule id is constant)."""
+    out: dict[str, Any] = {"rule": rule, "text": text}
+    if rule == SCORE_RULE_ID:
+        model = default_score_model()
+        if model is not None:
+            out["why"] = model.why(text.strip())
+    return out
+
+
 def _edit_counts(doc: Document) -> dict[tuple[str, str], int]:
     return {(e.step, e.rule): e.count for e in doc.edits}
 
@@ -127,7 +140,7 @@ def _step_record(
         for (s, r), n in after_edits.items()
         if n - before["edits"].get((s, r), 0) > 0
     ]
-    removals = [{"rule": r.rule, "text": r.text} for r in doc.removed[before["n_removed"] :]]
+    removals = [_removal(r.rule, r.text) for r in doc.removed[before["n_removed"] :]]
     spans = list(doc.features.get("removal_spans", ()))[before["n_spans"] :]
     return {
         "_spans": spans,
@@ -245,11 +258,7 @@ def _trace_result(
     rejected_on_read: bool,
     input_info: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    removals = [
-        {"step": s["name"], "rule": r["rule"], "text": r["text"]}
-        for s in steps
-        for r in s["removals"]
-    ]
+    removals = [{"step": s["name"], **r} for s in steps for r in s["removals"]]
     by_rule: dict[str, dict[str, int]] = {}
     for r in removals:
         agg = by_rule.setdefault(r["rule"], {"count": 0, "chars": 0})
@@ -652,7 +661,7 @@ def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
         members.sort(key=lambda r: (r["status"] != "kept", r["source"]))
     for m in members + matched:
         m["merge"], m["similarity"] = _similarity(m["status"], m["reason"])
-    removals = list(row["removed"]) if row else []
+    removals = [_removal(r["rule"], r["text"]) for r in row["removed"]] if row else []
     by_rule: dict[str, dict[str, int]] = {}
     for r in removals:
         agg = by_rule.setdefault(r["rule"], {"count": 0, "chars": 0})
@@ -778,6 +787,14 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
         for rule, agg in result["removals_by_rule"].items():
             rem.add_row(rule, str(agg["count"]), str(agg["chars"]))
         console.print(rem)
+        scored = [r for r in result["removals"] if r.get("why")]
+        if scored:
+            why = Table(title="score removals: why", title_justify="left")
+            for col in ("text", "top features"):
+                why.add_column(col)
+            for r in scored:
+                why.add_row(r["text"], r["why"])
+            console.print(why)
     if result["segments"]:
         console.print(
             Text.assemble(
@@ -897,8 +914,11 @@ def render_lookup(result: dict[str, Any], console: Any) -> None:
             rem.add_row(rule, str(agg["count"]), str(agg["chars"]))
         console.print(rem)
         for r in result["removals"]:
+            why = f" ({r['why']})" if r.get("why") else ""
             console.print(
-                Text.assemble((f"[-{r['rule']}: ", "bold white on red"), (r["text"], "strike red"))
+                Text.assemble(
+                    (f"[-{r['rule']}{why}: ", "bold white on red"), (r["text"], "strike red")
+                )
             )
     else:
         console.print(Text("no removals", style="dim"))
