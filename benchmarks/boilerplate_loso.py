@@ -386,7 +386,7 @@ class Tally:
             "body_lost": self.lost,
             "body_lost_share": round(self.lost / self.body, 5) if self.body else None,
             "body_lost_by_layer": dict(sorted(self.lost_by_layer.items())),
-            "missed_top": self.missed.most_common(25),
+            "missed_top": self.missed.most_common(400),
             "lost_top": self.lost_lines.most_common(10),
             "hard_keep_lines": sum(self.hard.values()),
             "hard_keep_lost": sum(self.hard_lost.values()),
