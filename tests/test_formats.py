@@ -68,6 +68,9 @@ def _body_ok(text: str) -> None:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"), "a.WPS", "wps"),
         (b"PK\x03\x04broken", "a.docx", "docx"),
         (b"PK\x03\x04broken", "a.bin", "zip"),
+        (b"\x00\x01\x02\x03" * 8, "notes.xyz", "xyz"),
+        (b"\x00\x01\x02\x03" * 8, "notes.txt", "txt"),
+        ("法治政府建设年度报告".encode("utf-16-le"), "a.dat", "txt"),
     ],
 )
 def test_sniff_decides_by_bytes_before_name(raw: bytes, name: str, expected: str) -> None:
@@ -252,7 +255,7 @@ def test_folder_scan_takes_every_file_and_names_unknown_formats(tmp_path: Path) 
     assert manifest["sub/REPORT.TXT"]["format"] == "txt"
     assert manifest["photo.jpg"]["reason"] == "unsupported_format:jpg"
     assert manifest["table.xlsx"]["reason"] == "unsupported_format:zip"
-    assert manifest["notes.xyz"]["status"] == "rejected"
+    assert manifest["notes.xyz"]["reason"] == "unsupported_format:xyz"
 
 
 def test_glob_patterns_expand_braces_and_match_case_insensitively(tmp_path: Path) -> None:
@@ -446,3 +449,13 @@ def test_bad_inputs_of_every_format_each_get_a_row_and_the_build_goes_on(tmp_pat
     warc = sorted(r["reason"] for r in rows if r["format"] == "warc-record")
     assert warc == ["broken_record", "skipped:warc-request", "unsupported_format:png"]
     assert len(rows) == 7 + 3  # seven files, three WARC records
+
+
+@pytest.mark.parametrize(
+    "meta", ['name="PubDate"', 'name="firstpublishedtime"', 'property="article:published_time"']
+)
+def test_publication_date_meta_names(meta: str) -> None:
+    html = f'<html><head><meta {meta} content="2024-03-28 10:00:00"></head><body>'
+    html += "<p>二〇二三年法治政府建设年度报告，全面推进依法行政，各项工作取得积极成效。</p>"
+    doc = default_pipeline().process_bytes("p.html", (html + "</body></html>").encode())
+    assert doc.page is not None and doc.page.published == "2024-03-28"

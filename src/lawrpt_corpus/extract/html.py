@@ -65,6 +65,9 @@ _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", 
 _META_FIELDS = {
     "articletitle": "title",
     "pubdate": "published",
+    "publishdate": "published",
+    "firstpublishedtime": "published",
+    "article:published_time": "published",
     "contentsource": "content_source",
     "sitename": "site_name",
     "siteidcode": "site_id_code",
@@ -88,7 +91,7 @@ _SOURCE_RE = re.compile(r"(?:信息)?来源\s{0,4}[:：]\s{0,4}([^\s　]{2,40})"
 _DATE_RE = re.compile(r"(\d{4})\s{0,2}[-年/.]\s{0,2}(\d{1,2})\s{0,2}[-月/.]\s{0,2}(\d{1,2})")
 _ATTACHMENT_EXTS = frozenset("pdf doc docx wps ofd xls xlsx et ppt pptx zip rar 7z txt rtf".split())
 #: The dropped-line check does a substring test only while lines × text stays below this.
-_SUBSTRING_BUDGET = 200_000_000
+_SUBSTRING_BUDGET = 20_000_000
 #: trafilatura's time grows faster than the page (about 0.4 MB/s at 50 MB); a page with more
 #: visible text than this (reports have 3,000-50,000 characters) is read as visible text.
 MAX_EXTRACTOR_CHARS = 1_000_000

@@ -8,8 +8,10 @@ really the portal's HTML error page is read as HTML, and a page saved without an
 still found. The name only breaks ties the bytes cannot (an OLE2 ``.wps`` is WPS, not DOC).
 
 Returns a format name: one of :data:`EXTRACTED` (an extractor reads it), ``txt`` (plain text:
-the decode step reads it), or another short name (``png``, ``xlsx``, ``zip``, ``rtf`` …) that
-the extract step rejects as ``unsupported_format:<name>``. Never raises; reads at most the
+the decode step reads it), or another short name (``png``, ``xlsx``, ``zip``, ``rtf`` …, or
+the extension of a binary file of an unknown kind: ``xyz``) that the extract step rejects as
+``unsupported_format:<name>``. A binary file named ``.txt`` (or without an extension) stays
+``txt``, and the decode step rejects it ``binary``. Never raises; reads at most the
 first :data:`HEAD` bytes plus, for a zip, its central directory.
 """
 
@@ -109,7 +111,23 @@ def sniff(raw: bytes, name: str = "") -> str:
         return "webp"
     if _looks_html(head, ext):
         return "html"
+    if ext and ext not in TEXT_EXTENSIONS and ext not in HTML_EXTENSIONS and _binary(head):
+        return ext  # an unknown binary file: named by its extension
     return "txt"
+
+
+def _binary(head: bytes) -> bool:
+    """Control bytes in the head that are not the NULs of UTF-16 text (which fall on one
+    parity) — a file of some binary format, not text in any encoding."""
+    controls = sum(1 for b in head if b < 9 or 13 < b < 27 or 27 < b < 32)
+    if controls <= len(head) // 100:
+        return False
+    nuls = [i for i, b in enumerate(head) if b == 0]
+    if nuls and len(nuls) == controls:
+        even = sum(1 for i in nuls if i % 2 == 0)
+        if max(even, len(nuls) - even) >= 0.9 * len(nuls):
+            return False  # UTF-16 without a BOM: the decode step reads it
+    return True
 
 
 def _looks_html(head: bytes, ext: str) -> bool:
