@@ -191,7 +191,7 @@ class Dedup(CorpusStep):
     """
 
     name = "dedup"
-    version = "1.0"
+    version = "1.1"  # 1.1: the kept row takes a merged copy's page fields (carry_page)
 
     ngram: int = 5
     bands: int = 32
