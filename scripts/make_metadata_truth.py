@@ -6,7 +6,9 @@ Inputs (all under tests/data/metadata/, committed with their provenance):
 * ``harvest_pages.tsv`` — titles, issuer lines, dates and a short opening line of real reports
   and other government documents, read from public pages (one URL per row), labeled by hand.
 * ``harvest_noissuer.tsv`` — headlines, bylines and a short opening of real texts with no
-  issuing body (news, forum posts, journal articles, template sites, Q&A pages).
+  issuing body (news, forum posts, journal articles, template sites, Q&A pages). The headline
+  is verbatim, or empty where the stored excerpt began below it; the byline is the page's or
+  a short description of the page kind; ``pages:…`` marks a stored page with no address.
 * ``harvest_govcn.tsv`` — State Council / General Office documents of www.gov.cn (title,
   issuing office, document number, written date), from the crawl table committed in the public
   repository ZhouYNF/platform-1 (db/ge_policy_raw*.sql, commit 2197df553eee).
@@ -15,7 +17,8 @@ and three official lists written out below (each with its URL):
 
 * the units of 石狮市 that published a 2023 政府信息公开工作年度报告 (the city's own notice);
 * the 2024 provincial and municipal 政府工作报告 of a public compilation (its table of contents);
-* the central bodies of ``metadata/data/central_bodies.toml``, each of which publishes a
+* the central bodies of ``metadata/data/central_bodies.toml`` (URL: the public summary the list
+  was read from), each of which publishes a
   法治政府建设年度报告 and a 政府信息公开工作年度报告 every year (法治政府建设与责任落实督察工作
   规定, art. 24-25; 政府信息公开条例, art. 49-50). Their titles are composed in the form those
   bodies use (``司法部2023年法治政府建设年度报告``) and marked ``title_exact = 0``.
@@ -79,6 +82,8 @@ SUCAI = {
 }  # fmt: skip
 MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 
+# The list of central bodies as read (a public summary of 国发〔2023〕5号; see central_bodies.toml).
+CENTRAL_URL = "http://www.acbl.com.cn/article/11258.html"
 # Reports every session of the NPC hears (real, delivered each March).
 NPC_REPORTS = [
     ("最高人民法院工作报告", "最高人民法院", "最高人民法院"),
@@ -89,7 +94,8 @@ NPC_REPORTS = [
         "全国人民代表大会常务委员会",
     ),
 ]
-NPC_URL = "http://www.npc.gov.cn/npc/c2/kgfb/202403/t20240311_435536.html"
+# the session that heard and approved them (14th NPC, 2nd session, 2024-03-11)
+NPC_URL = "http://am-zm.com/news/4664.html"
 
 
 def _split(source: str, share: float = 0.3) -> str:
@@ -157,7 +163,7 @@ def main() -> int:
         )  # fmt: skip
     for title, issuer, agency in NPC_REPORTS:
         add(
-            split="dev", source="npc.gov.cn", kind="report", title=title, issuer_line=issuer,
+            split="dev", source="npc-session-2024", kind="report", title=title, issuer_line=issuer,
             date="2024-03-08", url=NPC_URL, title_exact="1", province="-", prefecture="-",
             county="-", admin_level="central", agency=agency, year="2023",
             doc_type="工作报告",
@@ -181,7 +187,7 @@ def main() -> int:
         for t, d in ((title, dt),):
             add(
                 split="dev", source="central-bodies", kind="report", title=t, issuer_line=body,
-                date="2024-03-28", url="https://www.gov.cn/zhengce/content/202303/content_6747361.htm",
+                date="2024-03-28", url=CENTRAL_URL,
                 title_exact="0", province="-", prefecture="-", county="-", admin_level="central",
                 agency=body, year="2023", doc_type=d,
             )  # fmt: skip
@@ -194,7 +200,7 @@ def main() -> int:
         add(
             split="dev", source="central-bodies", kind="report", title=other[0],
             issuer_line=body, date="2024-03-28",
-            url="https://www.gov.cn/zhengce/content/202303/content_6747361.htm",
+            url=CENTRAL_URL,
             title_exact="0", province="-", prefecture="-", county="-", admin_level="central",
             agency=body, year="2023", doc_type=other[1],
         )  # fmt: skip

@@ -106,14 +106,25 @@ def test_same_named_district_resolved_by_its_city_or_province(ctx, ctx2, expecte
     assert (m["province"], m["prefecture"], m["county"]) == (*expected, "鼓楼区")
 
 
-def test_two_districts_named_equally_often_is_a_tie_not_a_guess():
+def test_two_counties_named_equally_often_is_a_tie_not_a_guess():
     # level markers count only in a text shaped like a report (here: 我局 … 报告如下)
     text = (
-        "全区推进。区委重视。我区落实。现将我局工作情况报告如下：\n湖里区开展活动。思明区开展活动。"
+        "全县推进。县委重视。我县落实。现将我局工作情况报告如下：\n南昌县开展活动。进贤县开展活动。"
     )
     m = meta(text)
     assert m["county"] is None and m["admin_level"] == "county"
     assert "tie" in why(text, "county")
+
+
+def test_city_or_district_words_alone_give_no_level():
+    # 我市 is also what a county-level city (石狮市) or a municipality (北京) says of itself, and
+    # 全区 what an autonomous region says: without a division named, no level
+    for words in ("全市推进。市委重视。我市落实。", "全区推进。区委重视。我区落实。"):
+        text = words + "现将我局工作情况报告如下：\n一、工作\n推进。"
+        assert meta(text)["admin_level"] is None, words
+    assert (
+        meta("全县推进。县委重视。我县落实。现将我局工作情况报告如下：")["admin_level"] == "county"
+    )
 
 
 def test_prose_words_are_not_places():

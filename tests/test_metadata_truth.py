@@ -307,3 +307,35 @@ def test_work_report_speaker_without_place_takes_the_government_of_the_delivery_
         "province",
     )
     assert m["year"] == 2023
+
+
+def test_an_information_disclosure_table_in_the_text_gives_title_and_publisher():
+    text = (
+        "索 引 号 | 11620300013909010R/2025-48086 | 主题分类 | 其他 |\n"
+        "发文字号 | 金政发〔2025〕33号 | 发布机构 | 金昌市司法局 |\n"
+        "成文日期 | 2025-03-13 | 发布日期 | 2025-03-30 |\n"
+        "标 题 | 金昌市司法局2024年法治政府建设年度报告 |\n"
+        "2024年，市司法局坚持以习近平法治思想为指导。现将有关情况报告如下：\n"
+        "一、主要工作\n赴甘肃省兰州市学习。"
+    )
+    r = extract(text)
+    assert r.meta["title"] == "金昌市司法局2024年法治政府建设年度报告"
+    assert r.evidence["title"].rule == "title-label"
+    assert (r.meta["agency"], r.meta["prefecture"], r.meta["admin_level"]) == (
+        "金昌市司法局",
+        "金昌市",
+        "prefecture",
+    )
+
+
+def test_a_local_department_written_without_its_place_is_not_central():
+    text = "一、主要工作\n全县推进。我县落实。县委重视。\n县委宣传部\n2024年1月2日"
+    m = run(text).meta
+    assert m["admin_level"] != "central"
+
+
+def test_standing_committee_reports_take_their_congress():
+    m = run("全国人大常委会2023年工作报告\n一、主要工作\n推进。").meta
+    assert (m["agency"], m["admin_level"]) == ("全国人大常委会", "central")
+    m = run("南昌县人大常委会2023年工作报告\n一、主要工作\n推进。").meta
+    assert (m["agency"], m["county"]) == ("南昌县人大常委会", "南昌县")

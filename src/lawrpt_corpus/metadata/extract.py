@@ -121,6 +121,8 @@ class _P:
         t = r["title"]
         self.title_end = regex.compile(rf"{t['ends']}\s*[）)》」]?$")
         self.byline = regex.compile(t["byline"])
+        self.title_label = regex.compile(t["title_label"])
+        self.publisher_label = regex.compile(t["publisher_label"])
         self.sentence_punct = regex.compile(r"[。，,；;！!？?]")
         # A type names the whole title: its pattern ends the title (an optional short bracket
         # such as （全文） or （图片版） may follow). In the opening sentence that announces the
@@ -349,6 +351,21 @@ def _continues(lines: list[Line], i: int) -> bool:
         return False  # the second line is a title of its own
     joined = compact(a + b)
     return any(rx.search(joined) for _, _, rx in specific) and not is_headline(a + b)
+
+
+def labelled(lines: list[Line], which: str, stop: int = 15) -> tuple[str | None, Line | None]:
+    """The value of a labelled line of an information-disclosure table kept in the text
+    (``标  题：…`` for ``which="title"``, ``发布机构：…`` for ``"publisher"``) among the first
+    lines; None when there is none or it is empty."""
+    p = patterns()
+    rx = p.title_label if which == "title" else p.publisher_label
+    for ln in lines[:stop]:
+        if len(ln.text) > 120:
+            continue
+        m = rx.search(ln.text)
+        if m and m.group("v").strip():
+            return m.group("v").strip(), ln
+    return None, None
 
 
 def find_opening(lines: list[Line], start: int) -> Line | None:
@@ -615,11 +632,14 @@ def resolve_place(
         if ev.division is not None:
             return Place(level=ev.division.level, division=ev.division, rule=ev.rule, line=ev.line)
     # 3. the level of an abbreviation, or of the level markers, and the most-named division
+    prefix_char = ""
+    county_sure = 0
     if agency:
         prefix = level_prefix(agency)
         if prefix:
             level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
             rule = "agency-level"
+            prefix_char = prefix[-1]
     resolved: list[tuple[Mention, str | None]] = [
         (m, _resolve(g, m.codes, support)) for m in mentions
     ]
@@ -627,6 +647,7 @@ def resolve_place(
         counts = dict.fromkeys(LEVELS, 0)
         for w in p.level_markers.findall(text):
             counts[p.level_of_marker[w]] += 1
+            county_sure += "县" in w or "旗" in w
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
         if ranked[0][1] >= p.min_markers and ranked[0][1] > ranked[1][1]:
             level = ranked[0][0]
@@ -636,6 +657,30 @@ def resolve_place(
         if not report_shaped:
             why = "no issuer evidence, and the text is not shaped like a report"
         return Place(why=why)
+    # A level alone is kept only when it is unambiguous: 县/旗 (county) and 省 (province).
+    # 市 may be a prefecture, a county-level city (石狮市: 我市) or a municipality (北京: 全市),
+    # 区 a district or an autonomous region (全区): without a division those give no level.
+    if rule == "level-markers":
+        sure = level == "province" or (level == "county" and county_sure > 0)
+    else:
+        sure = level == "province" or (level == "county" and prefix_char in "县旗")
+    place = _most_named(g, p, level, rule, resolved, text, opening_span)
+    if place.division is None and not sure and place.level is not None:
+        place.why = (place.why or "") + f"; level {level} not kept: 市/区 words are ambiguous"
+        place.level = None
+    return place
+
+
+def _most_named(
+    g: Gazetteer,
+    p: Any,
+    level: str,
+    rule: str,
+    resolved: list[tuple[Mention, str | None]],
+    text: str,
+    opening_span: tuple[int, int] | None,
+) -> Place:
+    """The division of ``level`` the text names most, if it dominates (see resolve_place)."""
     # choose the most-named division that fits the level
     per: Counter[str] = Counter()
     first: dict[str, int] = {}

@@ -69,6 +69,8 @@ def is_central(name: str, g: Gazetteer) -> bool:
         return False
     if central_prefix(name):
         return True
+    if name[:1] in "省市区县州盟旗乡镇" or name.startswith(("自治", "县委", "市委", "区委")):
+        return False  # 县委宣传部, 市委组织部: a local body written without its place
     return bool(_P().central.search(name))
 
 

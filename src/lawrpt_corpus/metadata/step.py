@@ -34,6 +34,7 @@ from .extract import (
     find_title,
     find_year,
     is_headline,
+    labelled,
     level_prefix,
     patterns,
     resolve_place,
@@ -95,6 +96,11 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
     page_title = page.title if page is not None else None
     title, title_ln, header_ln, body_start, title_why = find_title(lines, page_title)
     title_ev = Evidence("title-line", title_ln.no) if title_ln else Evidence(None, why=title_why)
+    if title is None:
+        label, label_ln = labelled(lines, "title")
+        if label and label_ln is not None and title_shaped(label):
+            title, title_ln = label, Line(label_ln.no, label)
+            title_ev = Evidence("title-label", label_ln.no)
     if title is None and page_title and title_shaped(page_title):
         title, title_ln = page_title.strip(), Line(0, page_title.strip())
         title_ev = Evidence("page-title", "page.title")
@@ -160,6 +166,10 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
                 continue  # 县委/区委: the party committee, not the reporting body
             agency, agency_ev = a, Evidence("opening-subject", opening.no)
             break
+    if agency is None:
+        pub_label, pub_ln = labelled(lines, "publisher")
+        if pub_label and pub_ln is not None and p.agency_line.match(pub_label):
+            agency, agency_ev = pub_label, Evidence("publisher-label", pub_ln.no)
     if agency is None and page is not None and page.publisher:
         pub = page.publisher.strip()
         if p.agency_line.match(pub):
