@@ -370,6 +370,21 @@ def cross_format(tmp: Path) -> dict[str, int]:
     stems = [(Path(r["source"]).stem, [Path(d).stem for d in r["duplicates"]]) for r in rows]
     merged = sum(1 for own, dups in stems if dups == [own])
     wrong = sum(1 for own, dups in stems if any(d != own for d in dups))
+    # the pages alone: what a PDF row carries over from its page (url/published/attachments,
+    # docs/dedup.md "Page fields") and how far its own metadata is from the page's
+    pages_only = tmp / "pages"
+    pages_only.mkdir(exist_ok=True)
+    for f in src.glob("*.html"):
+        (pages_only / f.name).write_bytes(f.read_bytes())
+    build([pages_only], tmp / "out_pages", workers=1, overwrite=True)
+    by_stem = {
+        Path(r["source"]).stem: r
+        for f in sorted((tmp / "out_pages" / "data").glob("*.parquet"))
+        for r in pq.read_table(f).to_pylist()
+    }
+    won = [r for r in rows if r["format"] == "pdf"]
+    carried = ("published", "attachments")
+    meta = ("agency", "province", "prefecture", "county", "admin_level")
     return {
         "reports": len(docs),
         "inputs": 2 * len(docs),
@@ -377,6 +392,17 @@ def cross_format(tmp: Path) -> dict[str, int]:
         "page_and_pdf_merged": merged,
         "merged_across_reports": wrong,
         "kept_formats": sorted(r["format"] for r in rows),
+        "pdf_rows_whose_page_had_fields": sum(
+            any(by_stem[Path(r["source"]).stem][k] for k in carried) for r in won
+        ),
+        "pdf_rows_given_the_page_fields": sum(
+            any(r[k] for k in carried)
+            and all(r[k] == by_stem[Path(r["source"]).stem][k] for k in carried)
+            for r in won
+        ),
+        "pdf_rows_metadata_differs_from_page": sum(
+            any(r[k] != by_stem[Path(r["source"]).stem][k] for k in meta) for r in won
+        ),
     }
 
 

@@ -13,8 +13,11 @@ Method (group k-fold by site):
 
 * sites that share a string (after folding width, script and spaces) form one group, so a
   string never sits on both sides of a fold; groups are dealt to ``--folds`` folds;
-* fold ``f`` uses the report bodies of seed ``f % 5`` only: its golden cleaned text plus
-  reports that ``benchmarks/generate.py`` recombines from that seed alone;
+* every page of a fold is a report of its own that ``benchmarks/generate.py`` recombines
+  from all five seeds (``--bodies all``, the default: unrelated reports, as a real site
+  serves them); ``--bodies seed`` uses seed ``f % 5`` only (its golden cleaned text plus
+  recombinations of it: near-copies, so the corpus layers, which wait for *unrelated*
+  reports, see one report there);
 * every site of the fold dresses ``--docs`` reports the way sites do: its head strings as a
   block above the title (even documents) or between the title and the first paragraph
   (odd ones: interleaved with the report's own head), its tail strings after the
@@ -383,7 +386,7 @@ class Tally:
             "body_lost": self.lost,
             "body_lost_share": round(self.lost / self.body, 5) if self.body else None,
             "body_lost_by_layer": dict(sorted(self.lost_by_layer.items())),
-            "missed_top": self.missed.most_common(25),
+            "missed_top": self.missed.most_common(400),
             "lost_top": self.lost_lines.most_common(10),
             "hard_keep_lines": sum(self.hard.values()),
             "hard_keep_lost": sum(self.hard_lost.values()),
@@ -512,7 +515,7 @@ def evaluate(
     max_folds: int | None = None,
     seed: int = 0,
     hard_per_page: int = 10,
-    all_seeds: bool = False,
+    all_seeds: bool = True,
 ) -> dict[str, Any]:
     sites = load_sites()
     groups = site_groups(sites)
@@ -523,12 +526,16 @@ def evaluate(
     for f, fold_groups in enumerate(folds[: max_folds or k]):
         rng = random.Random(seed * 7919 + f)
         seed_index = f % 5
+        gset = set(fold_groups)
+        hard = [(kd, t) for kd, src, t in load_keep() if src == "template" and keep_fold(t, k) == f]
+        n_sites = len({s.site for s in sites if groups[s.site] in gset})
+        # all seeds: one report of its own for every page of the fold, as on real sites
+        n_pages = n_sites * docs_per_site + clean_docs + -(-len(hard) // hard_per_page)
         bodies = (
-            bodies_of_all_seeds(f, generated)
+            bodies_of_all_seeds(f, max(generated, n_pages))
             if all_seeds
             else bodies_of_seed(seed_index, generated)
         )
-        gset = set(fold_groups)
         model = None
         if trainer is not None and use_score:
             t0 = time.perf_counter()
@@ -540,16 +547,18 @@ def evaluate(
             if groups[s.site] in gset:
                 by_site[s.site].append(s)
         pages: list[Page] = []
+        # all seeds: the next unused report for each page; one seed: the historical choice
         for site in sorted(by_site):
             for j in range(docs_per_site):
-                pages.append(dress(bodies[(j + len(pages)) % len(bodies)], by_site[site], j, rng))
+                b = bodies[(len(pages) if all_seeds else j + len(pages)) % len(bodies)]
+                pages.append(dress(b, by_site[site], j, rng))
         for j in range(clean_docs):
-            pages.append(dress(bodies[j % len(bodies)], [], j, rng))
+            pages.append(dress(bodies[(len(pages) if all_seeds else j) % len(bodies)], [], j, rng))
         # the fold's held-out hard keep-lines (signatures, dates, tables, 附件 lists, …),
         # ``hard_per_page`` at a time at the head (after the title) or the tail of a report
-        hard = [(kd, t) for kd, src, t in load_keep() if src == "template" and keep_fold(t, k) == f]
         for i, j in enumerate(range(0, len(hard), hard_per_page)):
-            pages.append(with_hard_lines(bodies[i % len(bodies)], hard[j : j + hard_per_page], i))
+            b = bodies[(len(pages) if all_seeds else i) % len(bodies)]
+            pages.append(with_hard_lines(b, hard[j : j + hard_per_page], i))
         doc_steps, corpus_steps = product_steps(model, use_score=use_score)
         single, corpus, t_doc, t_corpus = run_pages(pages, doc_steps, corpus_steps)
         timing["pages"] += len(pages)
@@ -632,10 +641,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument(
         "--bodies",
         choices=("seed", "all"),
-        default="seed",
-        help="report bodies of the fold's seed only (default: the model never saw them) or "
-        "recombined from every seed (unrelated reports, as the corpus layers expect; the "
-        "model saw their sentences, which its gate never scores)",
+        default="all",
+        help="report bodies recombined from every seed, one report per page (default: "
+        "unrelated reports, as on a real site and as the corpus layers expect; the model saw "
+        "their sentences, which its gate never scores) or the fold's seed only (the model "
+        "never saw them, but a fold's pages are copies of one report to the corpus layers)",
     )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(list(argv) if argv is not None else None)

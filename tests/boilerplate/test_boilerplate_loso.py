@@ -102,3 +102,14 @@ def test_small_leave_one_site_out_run_reports_recall_and_body_loss(use_score: bo
     }
     if use_score:
         assert res["trained_per_fold"]
+
+
+def test_default_bodies_are_unrelated_reports_one_per_page() -> None:
+    # the corpus layers wait for evidence from unrelated reports: the default harness must
+    # give each page a report of its own, recombined from every seed
+    bodies = loso.bodies_of_all_seeds(0, 12)
+    assert len(bodies) == 12
+    assert len({"\n".join(b.lines) for b in bodies}) == 12
+    firsts = [set(b.lines) for b in bodies]
+    shared = sum(len(a & b) / max(1, min(len(a), len(b))) >= 0.5 for a in firsts for b in firsts)
+    assert shared == len(firsts), "no two reports share half their lines"

@@ -56,8 +56,22 @@ def test_edge_chrome_no_rule_names_goes_with_a_score_rule_id_and_its_features() 
     doc = StripBoilerplate()(_doc([*CHROME, TITLE, *BODY, *SIGNATURE]))
     assert doc.text.split("\n") == [TITLE, *BODY, *SIGNATURE]
     rules = [r.rule for r in doc.removed]
-    assert len(rules) == 3 and all(r.startswith("score.line:") for r in rules)
-    assert all(len(r) > len("score.line:") for r in rules), "top features are named"
+    assert rules == ["score.line"] * 3, "one constant rule id: one row in removals_by_rule"
+
+
+def test_inspect_shows_why_the_model_removed_a_line(tmp_path: Path) -> None:
+    from lawrpt_corpus import default_pipeline
+    from lawrpt_corpus.inspect import read_input, trace_input
+
+    src = tmp_path / "page.txt"
+    src.write_text("\n".join([*CHROME, TITLE, *BODY, *SIGNATURE]), encoding="utf-8")
+    result = trace_input(read_input(src), default_pipeline())
+    scored = [r for r in result["removals"] if r["rule"] == "score.line"]
+    assert scored and all(r["why"] for r in scored), "the top features are named"
+    model = default_model()
+    assert model is not None
+    assert [r["why"] for r in scored] == [model.why(r["text"].strip()) for r in scored]
+    assert result["removals_by_rule"]["score.line"]["count"] == len(scored)
 
 
 def test_the_same_chrome_in_the_middle_of_a_long_report_is_left_alone() -> None:

@@ -176,3 +176,19 @@ def test_an_inline_cut_at_a_line_start_takes_the_following_spaces_along() -> Non
         once = pipe.process_bytes("r.txt", text.encode("utf-8"))
         assert once.kept and not once.text.split("\n")[-1].startswith((" ", "\u3000"))
         assert pipe.process_bytes("r.txt", once.text.encode("utf-8")).text == once.text
+
+
+def test_a_traditional_ad_preface_on_a_simplified_page_is_matched_and_recorded_as_is() -> None:
+    # the page is simplified (the script step leaves it alone); the rules, written in
+    # simplified characters, read a t2s view of the traditional line
+    preface = "以下是小編為大家整理的2024年依法行政工作總結,希望能夠幫助到大家。"
+    doc = _run([preface, *REPORT])
+    assert doc.text.split("\n") == REPORT
+    assert [r.text.strip() for r in doc.removed] == [preface], "the original characters"
+    assert STEP(_doc(doc.text)).text == doc.text
+
+
+def test_traditional_report_lines_are_never_converted_by_the_step() -> None:
+    lines = [*REPORT[:2], "二、存在的問題與不足", *REPORT[2:]]
+    doc = _run(lines)
+    assert "二、存在的問題與不足" in doc.text.split("\n")

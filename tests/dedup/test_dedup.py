@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from lawrpt_corpus import Dedup, LocalEngine, build, default_pipeline
 from lawrpt_corpus.dedup.signature import comparison_key, minhash, shingle_hashes
-from lawrpt_corpus.document import Document, Removal
+from lawrpt_corpus.dedup.step import page_bytes, page_from_bytes
+from lawrpt_corpus.document import Document, PageMeta, Removal
 
 _SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 SENTENCES = [
@@ -374,3 +375,69 @@ def test_build_merges_copies_in_other_encodings_and_is_identical_for_any_worker_
 
 def test_default_pipeline_ends_with_dedup():
     assert isinstance(default_pipeline().steps[-1], Dedup)
+
+
+# -- page fields carried to the representative (docs/dedup.md "Page fields") ----------------
+def _page(tag: str, **kw: object) -> PageMeta:
+    base: dict[str, object] = {
+        "title": f"{tag}市2023年法治政府建设年度报告",
+        "published": "2024-01-20",
+        "site_id_code": "3404000001",
+        "publisher": f"{tag}市人民政府",
+        "url": f"http://www.{tag}.gov.cn/art/1.html",
+        "attachments": [(f"/files/{tag}.pdf", f"{tag}.pdf")],
+    }
+    base.update(kw)
+    return PageMeta(**base)  # type: ignore[arg-type]
+
+
+def _merged(seeds: list[str], pages: list[PageMeta | None]) -> list[Document]:
+    """Exact copies of one report with ``pages``: the first (lowest seq) is the kept row."""
+    docs = _docs([seeds[0]] * len(pages))
+    for doc, page in zip(docs, pages, strict=True):
+        doc.page = page
+    step = Dedup()
+    step.fit(docs)
+    out = [step.apply(d) for d in docs]
+    assert [d.status for d in out] == ["kept"] + ["duplicate"] * (len(pages) - 1)
+    return out
+
+
+def test_kept_copy_without_page_takes_the_first_carrying_page_whole(seeds):
+    a, b = _page("a"), _page("b")
+    kept = _merged(seeds, [None, PageMeta(title="只有标题"), a, b])[0]
+    assert kept.page == a  # the first merged copy whose page gives url/published/attachments
+
+
+def test_kept_file_page_takes_the_three_row_fields_from_one_page_only(seeds):
+    own = PageMeta(title="PDF 标题", author="区司法局")
+    a = _page("a", url=None)  # a page without a url still gives published + attachments
+    kept = _merged(seeds, [own, a, _page("b")])[0]
+    assert kept.page is not None
+    assert (kept.page.url, kept.page.published, kept.page.attachments) == (
+        None,
+        a.published,
+        a.attachments,
+    )  # never b's url mixed into a's fields
+    assert (kept.page.title, kept.page.author, kept.page.site_id_code) == (
+        "PDF 标题",
+        "区司法局",
+        None,
+    )
+
+
+def test_kept_copy_with_its_own_url_keeps_its_page(seeds):
+    own = PageMeta(url="http://www.c.gov.cn/c.pdf")
+    kept = _merged(seeds, [own, _page("a")])[0]
+    assert kept.page == PageMeta(url="http://www.c.gov.cn/c.pdf")
+
+
+def test_merge_without_any_page_leaves_the_page_empty(seeds):
+    out = _merged(seeds, [None, None, PageMeta(title="标题")])
+    assert out[0].page is None
+
+
+def test_page_bytes_round_trip_and_are_empty_for_pages_without_row_fields() -> None:
+    page = _page("a", attachments=[("/x.pdf", "附件\ud800"), ("/y.ofd", "")], column="年报")
+    assert page_from_bytes(page_bytes(page)) == page
+    assert page_bytes(None) == b"" and page_bytes(PageMeta(title="t", author="a")) == b""

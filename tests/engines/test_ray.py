@@ -181,6 +181,28 @@ def test_every_input_format_on_ray_has_the_local_engine_rows(
 
 @pytest.mark.ray
 @pytest.mark.slow
+def test_pdf_winning_over_its_page_carries_the_page_fields_on_the_cluster_fit(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    from .formats_fixtures import portal_warc, report_docx, report_pdf
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "crawl.warc.gz").write_bytes(portal_warc())
+    (src / "report.pdf").write_bytes(report_pdf())
+    (src / "report.docx").write_bytes(report_docx())
+    engine = _engine(cluster_fit=True)  # the dedup columns come from ray_fits, not the driver
+    build_dataset([src], tmp_path / "ray", engine=engine)
+    build_dataset([src], tmp_path / "local", workers=1)
+    assert engine.fit_modes["dedup"] == "cluster"
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+    (row,) = _rows(tmp_path / "ray", "data")
+    assert row["format"] != "html" and row["published"] == "2024-01-20"
+    assert row["url"].startswith("http://www.example.gov.cn/") and row["attachments"]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
 def test_thousands_of_documents_fitted_on_the_cluster_identical_to_local(
     ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
 ) -> None:

@@ -297,6 +297,53 @@ def test_html_page_and_its_pdf_attachment_merge_into_one_row(tmp_path: Path) -> 
     _body_ok(row["text"])
 
 
+def _page_and_pdf(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "crawl.warc.gz").write_bytes(portal_warc())  # the article page, with its URL
+    (src / "report.pdf").write_bytes(report_pdf())
+    return src
+
+
+def test_pdf_winning_over_its_page_keeps_the_page_url_date_and_attachments(
+    tmp_path: Path,
+) -> None:
+    build([_page_and_pdf(tmp_path)], tmp_path / "out", workers=1)
+    (row,) = _rows(tmp_path / "out", "data")
+    assert row["format"] == "pdf" and row["source"] == "report.pdf"  # the PDF copy won
+    page = next(r for r in _rows(tmp_path / "out", "manifest") if r["status"] == "duplicate")
+    assert row["duplicates"] == [page["source"]]
+    assert row["url"] == page["source"] and row["url"].startswith("http://www.example.gov.cn/")
+    assert row["published"] == "2024-01-20"
+    assert [a["href"] for a in row["attachments"]] == [
+        "http://www.example.gov.cn/group1/M00/2024/report2023.pdf"
+    ]
+
+
+def test_merged_copies_without_any_page_leave_the_page_columns_null(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    text = "\n".join(s for s in BODY_SENTENCES)
+    (src / "a.txt").write_text(text, encoding="utf-8")
+    (src / "b.txt").write_text(text + "\n", encoding="utf-8")
+    build([src], tmp_path / "out", workers=1)
+    (row,) = _rows(tmp_path / "out", "data")
+    assert len(row["duplicates"]) == 1
+    assert (row["url"], row["published"], row["attachments"]) == (None, None, [])
+
+
+def test_carried_page_fields_are_the_same_with_one_and_two_workers(tmp_path: Path) -> None:
+    src = _page_and_pdf(tmp_path)
+    (src / "report.docx").write_bytes(report_docx())
+    (src / "report.ofd").write_bytes(report_ofd())
+    build([src], tmp_path / "w1", workers=1)
+    build([src], tmp_path / "w2", workers=2)
+    for sub in ("data", "manifest"):
+        assert _rows(tmp_path / "w1", sub) == _rows(tmp_path / "w2", sub)
+    (row,) = _rows(tmp_path / "w1", "data")
+    assert row["published"] == "2024-01-20" and row["url"]
+
+
 # -- DOCX / OFD --------------------------------------------------------------------------------
 def test_docx_keeps_body_and_table_rows_but_not_running_header() -> None:
     doc = default_pipeline().process_bytes("report.docx", report_docx())

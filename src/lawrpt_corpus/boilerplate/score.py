@@ -25,9 +25,11 @@ Where it applies (the contract):
   longer than ``max_len`` characters;
 * a line goes when its probability is at least ``threshold`` (high by default).
 
-A removal's rule id is ``score.line:`` followed by the line's strongest features (up to
-three, strongest first: n-grams in quotes, layout features by name), e.g.
-``score.line:"下载"+"登录"+len≤8`` — what ``inspect`` shows next to the removed text.
+A removal's rule id is the constant :data:`RULE_ID` (``score.line``), so a build's
+``removals_by_rule`` has one row for the layer; the explanation — the line's strongest
+features (up to three, strongest first: n-grams in quotes, layout features by name), e.g.
+``"下载"+"登录"+len≤8`` — is recomputed from the removed text by :meth:`ScoreModel.why`,
+which is what ``inspect`` shows next to it.
 
 Deterministic (crc32 hashing, fixed weights); linear in the line length; a line the model
 keeps is kept on a second run too (the features of a line do not depend on its neighbours,
@@ -51,6 +53,9 @@ import numpy as np
 
 from ..text.chars import HAN_IDEOGRAPHS
 from .repeated import protect_patterns
+
+#: The rule id of every score removal (constant: one row in ``removals_by_rule``).
+RULE_ID = "score.line"
 
 #: Layout feature names, in weight order (see :func:`layout_features`).
 LAYOUT = (
@@ -234,7 +239,13 @@ class ScoreModel:
         return (named + rest)[:k]
 
     def rule_id(self, line: str) -> str:
-        return "score.line:" + "+".join(self.explain(line))
+        """The removal's rule id: always :data:`RULE_ID` (the explanation is :meth:`why`)."""
+        return RULE_ID
+
+    def why(self, line: str) -> str:
+        """The explanation of a removal, e.g. ``"下载"+"登录"+len≤8`` (a pure function of
+        the line and the weights, so ``inspect`` recomputes it from the removed text)."""
+        return "+".join(self.explain(line))
 
     def removable(self, line: str) -> bool:
         """The full test: a line the model may judge, and judges boilerplate."""

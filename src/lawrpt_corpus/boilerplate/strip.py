@@ -33,6 +33,7 @@ from ..document import Document
 from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
+from ._script import match_view
 from .blocks import BlockParams, absorb
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 from .score import ScoreModel, default_model, score_zones
@@ -141,15 +142,19 @@ class StripBoilerplate(DocumentStep):
         rs = self.ruleset
         lines = text.split("\n")
         starts = line_starts(lines)
-        stripped = [ln.strip() for ln in lines]
+        # rules and the model read a simplified view of traditional lines (same offsets);
+        # removals record the original characters
+        view = match_view(text)
+        vlines = view.split("\n") if view is not text else lines
+        stripped = [ln.strip() for ln in vlines]
         removed_by: list[Rule | None] = [None] * len(lines)
         # one automaton pass finds every rule's literals: which rules can occur at all, and
         # on which lines (see _lines.DocLines for the other, per-rule, prefilters)
-        ctx = DocLines(text, starts, stripped, rs.literal_index)
+        ctx = DocLines(view, starts, stripped, rs.literal_index)
         for rule in rs.flags:
             if rule.zone != "text" or rule.requires is not None or not ctx.possible(rule):
                 continue
-            if rule.pattern.search(text):
+            if rule.pattern.search(view):
                 doc.flag(rule.flag or rule.id)
 
         # Rules in order, each claiming the still-free lines it matches: the same as taking,
@@ -179,8 +184,8 @@ class StripBoilerplate(DocumentStep):
         )
         # an anchored inline rule (【政策解读】 at a line start) is run only if some raw line
         # starts with a character it can start with
-        spans_rules = tuple(r for r in inline_rules if ctx.raw_first_possible(r, lines))
-        inline = _inline_spans(text, starts, stripped, removed_by, spans_rules)
+        spans_rules = tuple(r for r in inline_rules if ctx.raw_first_possible(r, vlines))
+        inline = _inline_spans(view, starts, stripped, removed_by, spans_rules)
         last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
         _peel_last(stripped, removed_by, inline, last_rules)
 

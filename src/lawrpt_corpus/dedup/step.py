@@ -8,7 +8,8 @@ Contract
 
   1. one pass collects per-document columns into compact arrays (≈ ``4·num_perm + 170``
      bytes per document with its source — measured +0.88 GB for 1,000,000 documents at 128
-     permutations, including the clustering temporaries);
+     permutations, including the clustering temporaries — plus 8 bytes and, for a document
+     whose page gives ``url`` / ``published`` / ``attachments``, its :func:`page_bytes`);
   2. exact groups: equal key hash; the group's best document (rank below) stands for it;
   3. LSH banding (``bands × rows``) over the group leaders gives candidate pairs (buckets are
      linked by a window of ``bucket_window`` neighbours, so a huge bucket costs O(size));
@@ -24,7 +25,10 @@ Contract
 * :meth:`Dedup.apply`: duplicates get ``status="duplicate"``, ``duplicate_of`` (the
   representative's id), ``reason`` (``exact`` | ``near:0.93`` | ``contained:0.97``, the
   similarity to the representative) and an empty text; the representative gets the sources
-  of the merged inputs in ``duplicates`` (input order).
+  of the merged inputs in ``duplicates`` (input order) and, when its own ``page`` carries
+  none of ``url`` / ``published`` / ``attachments``, those of the first merged copy (input
+  order) whose page carries any (:func:`carry_page`: the whole page when the representative
+  has none, else the three fields together — never fields of two pages mixed).
 
 Representative rank: the *cleanest* copy first — fewest mirror marks (:func:`noise_marks`:
 removed pinyin glosses, spam spans, ads and paywall residue, mirror flags, non-government
@@ -39,15 +43,16 @@ Identity is ``doc.seq`` (the same bytes may arrive twice), never ``doc.id``.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..document import Document
+from ..document import Document, PageMeta
 from ..pipeline import CorpusStep
 from .signature import (
     comparison_key,
@@ -88,14 +93,58 @@ def noise_marks(doc: Document) -> int:
     return n
 
 
+#: the page fields a dataset row shows (publish/schema.py ``data_row``): what a merge carries
+CARRIED = ("url", "published", "attachments")
+_PAGE_FIELDS = tuple(f.name for f in fields(PageMeta))
+
+
+def carries(page: PageMeta | None) -> bool:
+    """Whether ``page`` gives any of the row fields :data:`CARRIED` (a portal page does; a
+    PDF/DOCX/OFD's own properties give only title/author)."""
+    return page is not None and bool(page.url or page.published or page.attachments)
+
+
+def page_bytes(page: PageMeta | None) -> bytes:
+    """``page`` as compact UTF-8 JSON (field values in :class:`PageMeta` order), or ``b""``
+    when it carries nothing (:func:`carries`): dedup keeps bytes only for carrying pages."""
+    if page is None or not carries(page):
+        return b""
+    values = [getattr(page, name) for name in _PAGE_FIELDS]
+    values[_PAGE_FIELDS.index("attachments")] = [list(a) for a in page.attachments]
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def page_from_bytes(data: bytes) -> PageMeta:
+    """The :class:`PageMeta` :func:`page_bytes` encoded (equal field by field)."""
+    values = json.loads(data.decode("utf-8", "surrogatepass"))
+    page = PageMeta(**dict(zip(_PAGE_FIELDS, values, strict=True)))
+    page.attachments = [(str(h), str(t)) for h, t in page.attachments]
+    return page
+
+
+def carry_page(own: PageMeta | None, donor: PageMeta) -> PageMeta:
+    """The representative's page after a merge: ``donor`` (a merged copy's carrying page)
+    as a whole when the representative has none, else its own page with the :data:`CARRIED`
+    fields taken together from ``donor`` (its title/author from the file stay)."""
+    if own is None:
+        return donor
+    return replace(
+        own, url=donor.url, published=donor.published, attachments=list(donor.attachments)
+    )
+
+
 @dataclass(eq=False)
 class DedupState:
     """What :meth:`Dedup.fit` learned, per kept document ``i`` in input order: its ``seq``
     and id (``ids``, uint64), its representative's index (``dup_rep``, -1 when it is not a
     duplicate), how it was merged (``dup_kind``) and at what similarity (``dup_sim``); the
     duplicates ordered by representative (``by_rep``, ``by_rep_key``) and every source as
-    one UTF-8 blob with offsets (``src_blob``, ``src_off``); ``stats`` for build.json.
-    About 40 bytes per document plus its source."""
+    one UTF-8 blob with offsets (``src_blob``, ``src_off``); the pages a representative
+    takes from a merged copy (:func:`carry_page`): ``carry_idx`` (sorted representative
+    indices) with their donors' :func:`page_bytes` in ``carry_blob`` / ``carry_off``;
+    ``stats`` for build.json. About 40 bytes per document plus its source, plus one page per
+    representative that takes one."""
 
     seq: np.ndarray
     ids: np.ndarray
@@ -106,10 +155,20 @@ class DedupState:
     by_rep_key: np.ndarray
     src_blob: bytes
     src_off: np.ndarray
+    carry_idx: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    carry_blob: bytes = b""
+    carry_off: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     stats: dict[str, Any] = field(default_factory=dict)
 
     def source(self, i: int) -> str:
         return self.src_blob[self.src_off[i] : self.src_off[i + 1]].decode("utf-8", "surrogatepass")
+
+    def carried_page(self, i: int) -> PageMeta | None:
+        """The donor page representative ``i`` takes from a merged copy, or None."""
+        k = int(np.searchsorted(self.carry_idx, i))
+        if k >= self.carry_idx.size or self.carry_idx[k] != i:
+            return None
+        return page_from_bytes(self.carry_blob[self.carry_off[k] : self.carry_off[k + 1]])
 
     def index(self, seq: int) -> int:
         """The index of the document with ``seq``, or -1 (not seen by the fit)."""
@@ -132,7 +191,7 @@ class Dedup(CorpusStep):
     """
 
     name = "dedup"
-    version = "1.0"
+    version = "1.1"  # 1.1: the kept row takes a merged copy's page fields (carry_page)
 
     ngram: int = 5
     bands: int = 32
@@ -283,6 +342,7 @@ class Dedup(CorpusStep):
                 dup_sim[moved] = s_arr[t[moved]]
         dups = np.flatnonzero(dup_rep >= 0)
         by_rep = dups[np.lexsort((dups, dup_rep[dups]))]
+        carry_idx, carry_blob, carry_off = _donors(cols, by_rep, dup_rep[by_rep])
         state = DedupState(
             seq=cols["seq"],
             ids=cols["id"],
@@ -293,14 +353,19 @@ class Dedup(CorpusStep):
             by_rep_key=dup_rep[by_rep],
             src_blob=cols["src_blob"],
             src_off=cols["src_off"],
+            carry_idx=carry_idx,
+            carry_blob=carry_blob,
+            carry_off=carry_off,
         )
         state.stats = self._make_stats(state)
         return state
 
-    def columns_row(self, doc: Document) -> tuple[int, int, int, int, int, int, bytes, bytes, int]:
+    def columns_row(
+        self, doc: Document
+    ) -> tuple[int, int, int, int, int, int, bytes, bytes, int, bytes]:
         """One document's entries of the :meth:`_collect` columns (without the signature):
         ``seq, id, n_chars, n_removed, n_sh, n_content, hash, source`` (UTF-8 bytes),
-        ``n_noise`` (:func:`noise_marks`)."""
+        ``n_noise`` (:func:`noise_marks`), ``page`` (:func:`page_bytes`, empty for most)."""
         exact, n_key, k, _ = self.prepared(doc)
         try:
             ident = int(doc.id, 16)
@@ -316,6 +381,7 @@ class Dedup(CorpusStep):
             exact,
             doc.source.encode("utf-8", "surrogatepass"),
             noise_marks(doc),
+            page_bytes(doc.page),
         )
 
     def _collect(self, docs: Iterable[Document]) -> dict[str, Any]:
@@ -327,9 +393,11 @@ class Dedup(CorpusStep):
         fill = 0
         src_blob = bytearray()
         src_off = array("q", [0])
+        page_blob = bytearray()
+        page_off = array("q", [0])
         empty_sig = np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
         for doc in docs:
-            s, ident, chars, removed, k, n_key, exact, src, noise = self.columns_row(doc)
+            s, ident, chars, removed, k, n_key, exact, src, noise, page = self.columns_row(doc)
             sig = self.prepared(doc)[3]
             seq.append(s)
             ids.append(ident)
@@ -347,6 +415,8 @@ class Dedup(CorpusStep):
                 fill = 0
             src_blob += src
             src_off.append(len(src_blob))
+            page_blob += page
+            page_off.append(len(page_blob))
         total = len(sig_chunks) * _CHUNK + fill
         sigs = np.empty((total, self.num_perm), dtype=np.uint32)
         for i in range(len(sig_chunks)):
@@ -366,6 +436,8 @@ class Dedup(CorpusStep):
             "sig": sigs,
             "src_blob": bytes(src_blob),
             "src_off": np.frombuffer(src_off, dtype=np.int64).copy(),
+            "page_blob": bytes(page_blob),
+            "page_off": np.frombuffer(page_off, dtype=np.int64).copy(),
         }
 
     @staticmethod
@@ -589,6 +661,9 @@ class Dedup(CorpusStep):
         hi = int(np.searchsorted(st.by_rep_key, i, side="right"))
         if hi > lo:
             doc.duplicates = [*doc.duplicates, *(st.source(int(j)) for j in st.by_rep[lo:hi])]
+            donor = st.carried_page(i)
+            if donor is not None and not carries(doc.page):
+                doc.page = carry_page(doc.page, donor)
         return doc
 
     # -- stats ---------------------------------------------------------------------------
@@ -628,6 +703,31 @@ class Dedup(CorpusStep):
 
     def stats(self) -> dict[str, Any]:
         return dict(self.state.stats) if self.state is not None else {}
+
+
+def _donors(
+    cols: dict[str, Any], by_rep: np.ndarray, by_rep_key: np.ndarray
+) -> tuple[np.ndarray, bytes, np.ndarray]:
+    """The page each representative takes (:func:`carry_page`): for every representative
+    whose own page carries nothing, the first of its duplicates in input order whose page
+    carries (``by_rep`` is sorted by representative, then index). Returns the representative
+    indices (sorted) and the donors' page bytes as one blob with offsets. Without page
+    columns (a fit from older columns), nothing is carried."""
+    off = cols.get("page_off")
+    empty = (np.empty(0, np.int64), b"", np.zeros(1, np.int64))
+    if off is None or by_rep.size == 0:
+        return empty
+    has = off[1:] > off[:-1]
+    sel = np.flatnonzero(has[by_rep] & ~has[by_rep_key])
+    if sel.size == 0:
+        return empty
+    reps, first = np.unique(by_rep_key[sel], return_index=True)
+    donors = by_rep[sel[first]]
+    blob = cols["page_blob"]
+    pages = [blob[off[d] : off[d + 1]] for d in donors.tolist()]
+    carry_off = np.zeros(len(pages) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pages], out=carry_off[1:])
+    return reps.astype(np.int64), b"".join(pages), carry_off
 
 
 def _reason(kind: int, sim: float) -> str:

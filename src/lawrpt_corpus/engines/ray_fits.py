@@ -176,19 +176,21 @@ _DEDUP_COLUMNS = [
     "hash",
     "source",
     "n_noise",
+    "page",
 ]
 
 
 def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
     """Ray task: each document's ``Dedup`` columns and MinHash signature."""
     docs = RayContext.documents(batch)
-    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 9
+    c = list(zip(*(step.columns_row(d) for d in docs), strict=True)) or [()] * 10
     table = {"seq": pa.array(c[0], pa.int64()), "id": pa.array(c[1], pa.uint64())}
     for i in range(2, 6):
         table[_DEDUP_COLUMNS[i]] = pa.array(c[i], pa.int64())
     table["hash"] = pa.array(c[6], pa.binary(16))
     table["source"] = pa.array(c[7], pa.binary())
     table["n_noise"] = pa.array(c[8], pa.int64())
+    table["page"] = pa.array(c[9], pa.binary())  # empty unless the page carries row fields
     sigs = [step.prepared(d)[3] for d in docs]
     table["sig"] = pa.array(sigs, pa.binary())
     # the verification source: the comparison key, for documents that take part in LSH
@@ -217,6 +219,12 @@ def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
     cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)[order]
     cols["src_blob"] = b"".join(sources)
     cols["src_off"] = off
+    pages = [p for t in tables for p in t.column("page").to_pylist()]
+    pages = [pages[i] for i in order.tolist()]
+    page_off = np.zeros(len(pages) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pages], out=page_off[1:])
+    cols["page_blob"] = b"".join(pages)
+    cols["page_off"] = page_off
     return cols
 
 

@@ -7,6 +7,8 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+from ..boilerplate.score import RULE_ID as SCORE_RULE_ID
+from ..boilerplate.score import default_model as default_score_model
 from ..document import Document
 from ..io.readers import DEFAULT_MAX_BYTES, InputItem, iter_warc_items, load_document
 from ..io.readers import _file_item as file_item
@@ -22,6 +24,17 @@ class InspectError(Exception):
 
 
 # -- reading one input ----------------------------------------------------------------------
+def removal_record(rule: str, text: str, start: int | None = None) -> dict[str, Any]:
+    """``{rule, text, start}``, plus ``why`` for a score removal: the features that pushed
+    the line out, recomputed from its text with the shipped model (the rule id is constant)."""
+    out: dict[str, Any] = {"rule": rule, "text": text, "start": start}
+    if rule == SCORE_RULE_ID:
+        model = default_score_model()
+        if model is not None:
+            out["why"] = model.why(text.strip())
+    return out
+
+
 def read_input(
     path: str | Path, record: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Document:
@@ -132,7 +145,11 @@ def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
         members.sort(key=lambda r: (r["status"] != "kept", r["source"]))
     for m in members + matched:
         m["merge"], m["similarity"] = _similarity(m["status"], m["reason"])
-    removals = list(row["removed"]) if row else []
+    removals = (
+        [removal_record(r["rule"], r["text"], r.get("start")) for r in row["removed"]]
+        if row
+        else []
+    )
     by_rule: dict[str, dict[str, int]] = {}
     for r in removals:
         agg = by_rule.setdefault(r["rule"], {"count": 0, "chars": 0})

@@ -113,6 +113,14 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
         for rule, agg in result["removals_by_rule"].items():
             rem.add_row(rule, str(agg["count"]), str(agg["chars"]))
         console.print(rem)
+        scored = [r for r in result["removals"] if r.get("why")]
+        if scored:
+            why = Table(title="score removals: why", title_justify="left")
+            for col in ("text", "top features"):
+                why.add_column(col)
+            for r in scored:
+                why.add_row(r["text"], r["why"])
+            console.print(why)
     if result["segments"]:
         console.print(
             Text.assemble(
@@ -232,8 +240,11 @@ def render_lookup(result: dict[str, Any], console: Any) -> None:
             rem.add_row(rule, str(agg["count"]), str(agg["chars"]))
         console.print(rem)
         for r in result["removals"]:
+            why = f" ({r['why']})" if r.get("why") else ""
             console.print(
-                Text.assemble((f"[-{r['rule']}: ", "bold white on red"), (r["text"], "strike red"))
+                Text.assemble(
+                    (f"[-{r['rule']}{why}: ", "bold white on red"), (r["text"], "strike red")
+                )
             )
     else:
         console.print(Text("no removals", style="dim"))

@@ -13,7 +13,7 @@ from ..document import METADATA_FIELDS, Document, located_changes
 from ..engines.local import LocalEngine
 from ..io.readers import iter_inputs
 from ..pipeline import Observer, Pipeline, apply_corpus_steps
-from .reading import SCHEMA_VERSION
+from .reading import SCHEMA_VERSION, removal_record
 
 
 # -- tracing --------------------------------------------------------------------------------
@@ -63,8 +63,7 @@ def _step_record(step: Any, kind: str, before: Document, after: Document) -> dic
         if n - was.get((s, r), 0) > 0
     ]
     removals = [
-        {"rule": r.rule, "text": r.text, "start": r.start}
-        for r in after.removed[len(before.removed) :]
+        removal_record(r.rule, r.text, r.start) for r in after.removed[len(before.removed) :]
     ]
     spans = [
         {"rule": e.rule, "start": e.start, "end": e.end, "before": e.before, "after": e.after}
@@ -184,11 +183,7 @@ def _trace_result(
     rejected_on_read: bool,
     input_info: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    removals = [
-        {"step": s["name"], "rule": r["rule"], "text": r["text"]}
-        for s in steps
-        for r in s["removals"]
-    ]
+    removals = [{"step": s["name"], **r} for s in steps for r in s["removals"]]
     by_rule: dict[str, dict[str, int]] = {}
     for r in removals:
         agg = by_rule.setdefault(r["rule"], {"count": 0, "chars": 0})
