@@ -184,7 +184,7 @@ def test_every_input_format_on_ray_has_the_local_engine_rows(
 def test_pdf_winning_over_its_page_carries_the_page_fields_on_the_cluster_fit(
     ray_session: Any, tmp_path: Path
 ) -> None:
-    from .formats_fixtures import portal_warc, report_docx, report_pdf
+    from ..helpers.formats_fixtures import portal_warc, report_docx, report_pdf
 
     src = tmp_path / "in"
     src.mkdir()

@@ -1,6 +1,6 @@
 """Extraction of every input format: sniffing, HTML, PDF, WARC, discovery, cross-format dedup.
 
-Fixtures are made by :mod:`tests.formats_fixtures` (one report in every format).
+Fixtures are made by :mod:`tests.helpers.formats_fixtures` (one report in every format).
 """
 
 from __future__ import annotations
