@@ -34,7 +34,7 @@ from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from ._script import match_view
-from .blocks import BlockParams, absorb
+from .blocks import BlockParams, absorb, carry_gaps
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 from .score import ScoreModel, default_model, score_zones
 
@@ -198,6 +198,7 @@ class StripBoilerplate(DocumentStep):
             fired.add("score")
         marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
+        carry_gaps(doc.features, lines, marks)
         for line_spans in inline.values():
             for start, end, rule in line_spans:
                 spans.append((start, end, rule.id))

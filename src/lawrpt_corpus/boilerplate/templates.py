@@ -70,7 +70,7 @@ from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from ._lines import line_starts, whole_line_spans
-from .blocks import BlockParams, absorb
+from .blocks import BlockParams, absorb, carry_gaps, gaps_for
 from .protect import protected
 from .repeated import line_hash, normalize_line
 
@@ -564,13 +564,15 @@ class Templates(CorpusStep):
                 marks[i] = RULE_SPAN
                 del cuts[i]
         if self.blocks and any(marks):
-            marks = absorb(stripped, marks, self.block_params)
+            gaps = gaps_for(doc.features, len(lines))
+            marks = absorb(stripped, marks, self.block_params, gaps)
             for i in [i for i in cuts if marks[i] is not None]:
                 del cuts[i]
         if not any(marks) and not cuts:
             return doc
         starts = line_starts(lines)
         spans = whole_line_spans(lines, starts, marks)
+        carry_gaps(doc.features, lines, marks)
         for i, found in cuts.items():
             spans.extend((starts[i] + a, starts[i] + b, RULE_SPAN) for a, b in found)
         doc.remove_spans(spans)
