@@ -137,6 +137,8 @@ def main_baseline(args: argparse.Namespace, docs: list[Document]) -> int:
         best: tuple[float, float] | None = None
         differ: list[str] = []
         for _ in range(args.repeat):
+            for step in (new, old):  # each run starts cold: no line verdicts kept from the last
+                getattr(getattr(step, "_model", None), "_verdicts", {}).clear()
             differ, cpu_new, cpu_old = compare(docs, new, old, args.chunk)
             if best is None or cpu_new + cpu_old < sum(best):
                 best = (cpu_new, cpu_old)

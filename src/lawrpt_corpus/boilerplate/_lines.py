@@ -249,10 +249,23 @@ _LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
 class DocLines:
     """Per-document state of the prefilter: which lines each rule needs to look at."""
 
-    __slots__ = ("_cache", "_firsts", "by_rule", "index", "lens", "offsets", "stripped", "views")
+    __slots__ = (
+        "_cache",
+        "_firsts",
+        "_scan_lines",
+        "by_rule",
+        "index",
+        "lens",
+        "offsets",
+        "starts",
+        "stripped",
+        "views",
+    )
 
     def __init__(self, text: str, starts: Sequence[int], stripped: list[str], index: LiteralIndex):
         self.stripped = stripped
+        self.starts = starts
+        self._scan_lines: dict[int, set[int]] = {}
         self.index = index
         self.views = LineViews(stripped)
         self.lens = self.views.lens
@@ -274,6 +287,30 @@ class DocLines:
             offsets = self.offsets.get(id(rule), ())
             return bool(offsets) and bool(literal_finditer(rule.pattern, text, offsets, rule.reach))
         return rule.pattern.search(text) is not None
+
+    def without_inline(self, i: int, rules: Sequence[Any]) -> str:
+        """Line ``i`` (stripped) with the spans of the inline ``rules`` removed, one rule
+        after another (``rule.pattern.sub("", line).strip()``). A rule searched around its
+        literals is skipped on a line that holds none of them while no earlier rule has
+        changed the line: it cannot match there."""
+        line = self.stripped[i]
+        changed = False
+        scanned = self.index.scanned
+        for rule in rules:
+            if not changed and id(rule) in scanned:
+                lines = self._scan_lines.get(id(rule))
+                if lines is None:
+                    starts = self.starts
+                    lines = {
+                        bisect_right(starts, off) - 1 for off in self.offsets.get(id(rule), ())
+                    }
+                    self._scan_lines[id(rule)] = lines
+                if i not in lines:
+                    continue
+            cut = rule.pattern.sub("", line).strip()
+            changed = changed or cut != line
+            line = cut
+        return line
 
     def possible(self, rule: Any) -> bool:
         """False when the rule cannot match: its literals (``needs``, or those every match

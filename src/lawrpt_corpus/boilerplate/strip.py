@@ -268,10 +268,7 @@ class StripBoilerplate(DocumentStep):
             s = stripped[i]
             if not s or removed_by[i] is not None:
                 continue
-            key = s
-            if track:
-                for rule in inline_rules:
-                    key = rule.pattern.sub("", key).strip()
+            key = ctx.without_inline(i, inline_rules) if track else s
             hit = None
             ks = may.get(i, ())
             if repeats and key in seen:
