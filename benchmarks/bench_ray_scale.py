@@ -169,7 +169,6 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate
-
     from tests.helpers.ray_cluster import LocalRayCluster, cpu_seconds
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ray-scale-", dir=args.tmp))
@@ -257,6 +256,7 @@ def main() -> None:
     if args.drive:
         drive(args)
         return
+
     # stop the cluster on TERM/INT too (a background job ignores SIGINT)
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(f"stopped by signal {signum}")

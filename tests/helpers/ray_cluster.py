@@ -44,9 +44,10 @@ def free_ports(n: int) -> list[int]:
 
 def _cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return ""
+    return raw.replace(b"\0", b" ").decode("utf-8", "replace")
 
 
 def pids_with(marker: str) -> list[int]:
@@ -202,8 +203,38 @@ class LocalRayCluster:
         return pid
 
     def pids(self) -> list[int]:
-        """Every living process of this cluster (GCS, raylets, agents, workers)."""
-        return pids_with(self.temp_dir) if self.temp_dir else []
+        """Every living process of this cluster: those naming its temp dir (GCS, raylets,
+        agents) and their descendants (workers, whose title is ``ray::…``)."""
+        if not self.temp_dir:
+            return []
+        found = set(pids_with(self.temp_dir))
+        parent: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                parent[int(entry)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+        grew = True
+        while grew:
+            more = {pid for pid, pp in parent.items() if pp in found and pid not in found}
+            found |= more
+            grew = bool(more)
+        return sorted(found)
+
+    def worker_pids(self, node: int) -> list[int]:
+        """Pids of the worker processes of node ``node``'s raylet."""
+        raylet = self.raylet_pid(node)
+        out = []
+        for pid in self.pids():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == raylet:
+                out.append(pid)
+        return out
 
     def stop(self) -> None:
         """Stop this cluster's processes only (TERM, then KILL), and remove its temp dir."""
