@@ -221,7 +221,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                     **{k: got[k] for k in ("wall_s", "timings", "fit_modes", "fits")},
                 }
             )
-            if args.check:
+            if args.check and n <= args.check_max:
                 lcmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(raw)]
                 lcmd += ["--out", str(tmp / f"local{n}"), "--workers", "1"]
                 lcpu, lrss = run_child(lcmd, env)
@@ -243,6 +243,9 @@ def main() -> None:
     ap.add_argument("--object-store-mb", type=int, default=1024)
     ap.add_argument("--read-in-driver", action="store_true")
     ap.add_argument("--no-check", dest="check", action="store_false")
+    ap.add_argument(
+        "--check-max", type=int, default=10**9, help="check identity only up to this size"
+    )
     ap.add_argument("--keep", action="store_true", help="keep corpora and outputs")
     ap.add_argument("--tmp", default=None, help="scratch folder (default: the system's)")
     ap.add_argument("--json", default=None)

@@ -81,6 +81,7 @@ def test_worker_node_killed_mid_build_gives_the_local_rows_or_one_line_error(
     assert driver.poll() is None, "the build ended before the node could be killed"
     cluster.kill_node(1)
     _, err = driver.communicate(timeout=1800)
+    print(f"node killed mid-build: exit status {driver.returncode}; stderr tail: {err[-500:]}")
     if driver.returncode == 0:
         for sub in ("data", "manifest"):
             assert _rows(out, sub) == _rows(local, sub), sub
