@@ -59,11 +59,13 @@ class StripBoilerplate(DocumentStep):
     name = "boilerplate"
     version = "1.0"
     #: the block layer's protected lines (headings, dates, signatures, titles); the score
-    #: layer's weights and their provenance
+    #: layer's weights and their provenance; the t2s view's gate (which characters OpenCC
+    #: would change: a wrong gate would change which lines the rules see)
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
         ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
         ("lawrpt_corpus.boilerplate", "data/score_model.json"),
+        ("lawrpt_corpus.boilerplate", "data/t2s_gate.json"),
     )
 
     rules: tuple[str, ...] | list[str] = ()
