@@ -1,214 +1,107 @@
-"""The Ray engine on a real local cluster: two raylets started with ``ray start``, a driver in
-its own process that connects with ``--ray-address``.
+"""The Ray engine on a real local multi-process cluster (``ray start --head`` + one more
+raylet, tests/helpers/ray_cluster.py), driven by the CLI with ``--ray-address`` in a separate
+process: the same dataset as the local engine, and a worker node lost mid-build.
 
-Workers read the inputs (the driver process never opens one: an audit hook on ``open`` in the
-driver records every input it opens) and write the shards; the dataset is the local engine's,
-byte for byte. The ship-bytes mode (``read_in_driver``, driver-side writing) gives the same
-bytes, and the same hook sees the driver open every input then — the hook can fail.
-
-The cluster is this test's alone: its own temp folder and free ports; it is stopped by
-signalling the process groups of the two ``ray start --block`` commands it started (never
-``ray stop``, which would stop every Ray cluster on the machine).
+Slow (each test starts its own cluster); they never touch another Ray instance of the machine.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from lawrpt_corpus import build
+from ..helpers.ray_cluster import LocalRayCluster
 
 ROOT = Path(__file__).resolve().parents[2]
+
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 
-#: a cluster on 127.0.0.1 for one test: no token (its worker raylet and driver would need it)
-_RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+def _rows(folder: Path, sub: str) -> list[dict]:
+    rows: list[dict] = []
+    for f in sorted((folder / sub).glob("*.parquet")):
+        rows.extend(pq.read_table(f).to_pylist())
+    return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _node_args() -> list[str]:
-    ports = {
-        "--node-manager-port": _free_port(),
-        "--object-manager-port": _free_port(),
-        "--dashboard-agent-listen-port": _free_port(),
-        "--dashboard-agent-grpc-port": _free_port(),
-        "--runtime-env-agent-port": _free_port(),
-        "--metrics-export-port": _free_port(),
-    }
-    args = [a for k, v in ports.items() for a in (k, str(v))]
-    return [*args, "--num-cpus", "1", "--object-store-memory", str(150 * 2**20)]
-
-
-def _start(cmd: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [*cmd, "--block", "--disable-usage-stats", "--node-ip-address", "127.0.0.1"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,  # its own process group: stopped as one below
-    )
-    deadline = time.monotonic() + 120
-    while b"block forever" not in log.read_bytes():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
-            pytest.fail(f"ray start failed:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
-    return proc
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(wait)
-        except subprocess.TimeoutExpired:
-            continue
-        time.sleep(1)  # let the group's other processes go too
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[str]:
-    """The address of a two-raylet cluster (1 CPU each) on this machine."""
-    pytest.importorskip("ray")
-    temp = Path(tempfile.mkdtemp(prefix="ray_raydist_"))
-    env = {**os.environ, **_RAY_ENV, "PYTHONPATH": str(ROOT / "src")}
-    port = _free_port()
-    head_cmd = ["ray", "start", "--head", "--port", str(port), "--temp-dir", str(temp)]
-    head_cmd += ["--include-dashboard=false", "--dashboard-port", str(_free_port())]
-    procs = [_start([*head_cmd, *_node_args()], temp / "head.log", env)]
+def _corpus(folder: Path, n: int) -> Path:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        address = f"127.0.0.1:{port}"
-        worker_cmd = ["ray", "start", "--address", address, *_node_args()]
-        procs.append(_start(worker_cmd, temp / "node.log", env))
-        yield address
+        from generate import generate
     finally:
-        for proc in reversed(procs):
-            _stop(proc)
-        subprocess.run(["rm", "-rf", str(temp)], check=False)
+        sys.path.remove(str(ROOT / "benchmarks"))
+    generate(n, folder, seed=3)
+    return folder / "raw"
 
 
-# the driver: its own process, as a user's would be; records the inputs it opens
-_DRIVER = r"""
-import json, os, sys
-address, src, out, mode, record = sys.argv[1:6]
-root = os.path.abspath(src) + os.sep
-opened = []
-
-def hook(event, args):
-    if event == "open" and args and isinstance(args[0], (str, bytes)):
-        path = os.path.abspath(os.fsdecode(args[0]))
-        if path.startswith(root):
-            opened.append(path)
-
-sys.addaudithook(hook)
-import ray
-from lawrpt_corpus import build
-from lawrpt_corpus.engines.ray_engine import RayEngine
-
-workers_read = mode == "workers"
-engine = RayEngine(
-    ray_address=address,
-    ship_code=False,  # the raylets' PYTHONPATH is this checkout
-    read_in_driver=not workers_read,
-    write_in_workers=workers_read,
-    cluster_fit=workers_read,  # and the default corpus steps fitted by shuffles on the cluster
-    block_rows=8,
-)
-build([src], out, engine=engine, shard_rows=2)
-ray.init(address=address, log_to_driver=False)
-nodes = [n for n in ray.nodes() if n["Alive"]]
-where = ray.get(ray.remote(lambda: __import__("lawrpt_corpus").__file__).remote())
-ray.shutdown()
-with open(record, "w") as fh:
-    json.dump({"opened": opened, "nodes": len(nodes), "where": where,
-               "fit_modes": engine.fit_modes}, fh)
-"""
+def _build_cmd(raw: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "lawrpt_corpus", "build", str(raw), "--out", str(out), *extra]
 
 
-def _corpus(folder: Path, seed_texts: dict[str, str]) -> int:
-    """~150 files in nested folders: the seeds, exact copies and numbered variants."""
-    n = 0
-    for i, (name, text) in enumerate(seed_texts.items()):
-        for k in range(30):
-            sub = folder / f"y{2015 + k % 5}" / f"p{i}"
-            sub.mkdir(parents=True, exist_ok=True)
-            body = text if k % 7 == 0 else f"{text}\n第{k}号补充说明：{'附件' * (k % 4)}{k * 37}"
-            (sub / f"{k:03d}-{name}").write_text(body, encoding="utf-8")
-            n += 1
-    (folder / "empty.txt").write_bytes(b"")
-    return n + 1
+@pytest.fixture
+def cluster() -> object:
+    pytest.importorskip("ray")
+    env = {"PYTHONPATH": str(ROOT / "src")}
+    with LocalRayCluster(nodes=2, cpus=1, object_store=300 << 20, env=env) as c:
+        yield c
 
 
-def _digests(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*.parquet"))
-    }
-
-
-def _drive(address: str, src: Path, out: Path, mode: str, tmp: Path) -> dict:
-    record = tmp / f"{mode}.json"
-    env = {**os.environ, **_RAY_ENV, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run(
-        [sys.executable, "-c", _DRIVER, address, str(src), str(out), mode, str(record)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return json.loads(record.read_text())  # type: ignore[no-any-return]
-
-
-def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
-    ray_cluster: str, tmp_path: Path, seed_texts: dict[str, str]
+def test_worker_node_killed_mid_build_gives_the_local_rows_or_one_line_error(
+    cluster: LocalRayCluster, tmp_path: Path
 ) -> None:
-    src = tmp_path / "in"
-    n_inputs = _corpus(src, seed_texts)
-    build([src], tmp_path / "local", workers=1, shard_rows=2)
-    local = _digests(tmp_path / "local")
-    assert len([k for k in local if k.startswith("data/")]) >= 2  # several shards
+    """SIGKILL the second raylet (its workers and object store die with it) while the
+    per-document stage runs on both nodes: the build completes with exactly the local
+    engine's rows (tasks retried on the head, lost objects rebuilt from lineage), or exits
+    with status 1 and a one-line message — never a traceback, never a partial dataset."""
+    raw = _corpus(tmp_path / "gen", 400)
+    local = tmp_path / "local"
+    subprocess.run(_build_cmd(raw, local, "--workers", "1"), check=True, capture_output=True)
+    out = tmp_path / "ray"
+    cmd = _build_cmd(raw, out, "--engine", "ray", "--ray-address", cluster.address)
+    driver = subprocess.Popen(
+        cmd, env=cluster.driver_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    # wait until the second node runs a task of this build, then lose the node
+    deadline = time.monotonic() + 600
+    while driver.poll() is None and time.monotonic() < deadline:
+        busy = [
+            p
+            for p in cluster.worker_pids(1)
+            if Path(f"/proc/{p}/cmdline").read_bytes().startswith(b"ray::MapBatches")
+        ]
+        if busy:
+            break
+        time.sleep(0.2)
+    assert driver.poll() is None, "the build ended before the node could be killed"
+    cluster.kill_node(1)
+    _, err = driver.communicate(timeout=1800)
+    print(f"node killed mid-build: exit status {driver.returncode}; stderr tail: {err[-500:]}")
+    if driver.returncode == 0:
+        for sub in ("data", "manifest"):
+            assert _rows(out, sub) == _rows(local, sub), sub
+    else:
+        lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+        assert driver.returncode == 1 and len(lines) == 1, err[-3000:]
+        assert lines[0].startswith("error:") and "Traceback" not in err
+        assert not out.exists()
 
-    got = _drive(ray_cluster, src, tmp_path / "ray", "workers", tmp_path)
-    assert got["nodes"] == 2 and got["where"] == str(ROOT / "src/lawrpt_corpus/__init__.py")
-    assert got["opened"] == []  # the driver never opened an input
-    assert got["fit_modes"] == {
-        "repeated-lines": "cluster",
-        "templates": "driver",
-        "dedup": "cluster",
-    }
-    assert _digests(tmp_path / "ray") == local
-    summary = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
-    want = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
-    assert summary["counts"] == want["counts"] and summary["counts"]["inputs"] == n_inputs
-    assert summary["distributions"] == want["distributions"]
-    assert not list(tmp_path.glob(".ray.partial*"))  # committed: no staging folder left
 
-    # ship-bytes mode: the driver reads every input (the hook sees it) and writes; same bytes
-    shipped = _drive(ray_cluster, src, tmp_path / "ship", "driver", tmp_path)
-    assert len(set(shipped["opened"])) == n_inputs
-    assert _digests(tmp_path / "ship") == local
+def test_cli_build_on_two_raylets_gives_the_local_rows(
+    cluster: LocalRayCluster, tmp_path: Path
+) -> None:
+    raw = _corpus(tmp_path / "gen", 120)
+    local = tmp_path / "local"
+    subprocess.run(_build_cmd(raw, local, "--workers", "1"), check=True, capture_output=True)
+    out = tmp_path / "ray"
+    cmd = _build_cmd(raw, out, "--engine", "ray", "--ray-address", cluster.address)
+    done = subprocess.run(cmd, env=cluster.driver_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for sub in ("data", "manifest"):
+        assert _rows(out, sub) == _rows(local, sub), sub
+    assert os.listdir(out)
