@@ -34,8 +34,18 @@ def ray_cluster() -> Iterator[LocalRayCluster]:
     """A two-raylet cluster (1 CPU each) on this machine, this module's alone."""
     pytest.importorskip("ray")
     env = {"PYTHONPATH": str(ROOT / "src")}  # the raylets' workers import this checkout
-    with LocalRayCluster(nodes=2, cpus=1, object_store=150 << 20, env=env) as cluster:
+    for attempt in range(3):  # `ray start` gives a raylet 30 s to register: a loaded box misses
+        cluster = LocalRayCluster(nodes=2, cpus=1, object_store=150 << 20, env=env)
+        try:
+            cluster.start()
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
+    try:
         yield cluster
+    finally:
+        cluster.stop()
 
 
 # the driver: its own process, as a user's would be; records the inputs it opens
