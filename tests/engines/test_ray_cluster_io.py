@@ -134,9 +134,9 @@ def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
     got = _drive(ray_cluster, src, tmp_path / "ray", "workers", tmp_path)
     assert got["nodes"] == 2 and got["where"] == str(ROOT / "src/lawrpt_corpus/__init__.py")
     assert got["opened"] == []  # the driver never opened an input
-    assert got["fit_modes"] == {
+    assert got["fit_modes"] == {  # every default corpus step fitted on the cluster
         "repeated-lines": "cluster",
-        "templates": "driver",
+        "templates": "cluster",
         "dedup": "cluster",
     }
     assert _digests(tmp_path / "ray") == local
