@@ -43,6 +43,7 @@ bounded patterns per kept line.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,6 +89,7 @@ class BlockParams:
 DEFAULT = BlockParams()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the line; chrome lines recur
 def kind(line: str, params: BlockParams = DEFAULT) -> int:
     """``STRONG``, ``WEAK``, ``KEEP`` or ``CONTENT`` for one stripped, non-blank line."""
     n = len(line)
