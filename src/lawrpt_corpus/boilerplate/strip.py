@@ -34,7 +34,7 @@ from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from ._script import match_view
-from .blocks import BlockParams, absorb
+from .blocks import BlockParams, absorb, carry_gaps
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 from .score import ScoreModel, default_model, score_zones
 
@@ -59,11 +59,13 @@ class StripBoilerplate(DocumentStep):
     name = "boilerplate"
     version = "1.0"
     #: the block layer's protected lines (headings, dates, signatures, titles); the score
-    #: layer's weights and their provenance
+    #: layer's weights and their provenance; the t2s view's gate (which characters OpenCC
+    #: would change: a wrong gate would change which lines the rules see)
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
         ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
         ("lawrpt_corpus.boilerplate", "data/score_model.json"),
+        ("lawrpt_corpus.boilerplate", "data/t2s_gate.json"),
     )
 
     rules: tuple[str, ...] | list[str] = ()
@@ -198,6 +200,7 @@ class StripBoilerplate(DocumentStep):
             fired.add("score")
         marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
+        carry_gaps(doc.features, lines, marks)
         for line_spans in inline.values():
             for start, end, rule in line_spans:
                 spans.append((start, end, rule.id))
