@@ -35,7 +35,7 @@ from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import FULL_PUNCT, HALF_PUNCT
 from ._lines import line_starts, whole_line_spans
-from .blocks import absorb
+from .blocks import absorb, carry_gaps, gaps_for
 from .protect import is_protected, protect_patterns, protected
 
 __all__ = ["RepeatedLines", "line_hash", "normalize_line", "protect_patterns", "protected"]
@@ -273,7 +273,8 @@ class RepeatedLines(CorpusStep):
             marks.append(RULE_ID if h is not None and h in strict else None)
         if any(marks):
             if self.blocks:
-                marks = absorb(stripped, marks)
+                marks = absorb(stripped, marks, gaps=gaps_for(doc.features, len(lines)))
+            carry_gaps(doc.features, lines, marks)
             doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
             if not doc.text.strip():
                 doc.reject("boilerplate-only")

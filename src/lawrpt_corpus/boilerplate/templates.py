@@ -71,7 +71,7 @@ from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from ._lines import line_starts, whole_line_spans
-from .blocks import BlockParams, absorb
+from .blocks import BlockParams, absorb, carry_gaps, gaps_for
 from .protect import is_protected
 from .repeated import line_hash, normalize_line
 
@@ -501,14 +501,39 @@ class Templates(CorpusStep):
         counts.update((h, windows[h]) for h in all_spans)
         del total, edge, windows
         reps, samples = self._unrelated(docs, line_cands, all_spans) if counts else ({}, {})
-        strict = frozenset(h for h in line_cands if len(reps.get(h, ())) >= k)
-        strict_spans = frozenset(h for h in all_spans if len(reps.get(h, ())) >= k)
+        unrelated = {h: len(got) for h, got in reps.items()}
+        state = self.fit_result(
+            line_cands, all_spans, counts, unrelated, samples, n_docs, n_distinct, pruned
+        )
+        self.set_state(state)
+        return state
+
+    def fit_result(
+        self,
+        line_cands: set[int],
+        all_spans: set[int],
+        counts: dict[int, int],
+        unrelated: dict[int, int],
+        samples: dict[int, str],
+        n_docs: int,
+        n_distinct: int,
+        pruned: int,
+    ) -> TemplatesState:
+        """The state from the fit's findings (shared by :meth:`fit` and the cluster fit,
+        engines/ray_fits.py): the template candidates ``line_cands`` and span-window
+        candidates ``all_spans``, their document counts (``counts``; a hash that is both
+        gives its window count), the number of mutually unrelated holders found per
+        candidate (``unrelated``, at most ``min_reports``) and a sample text per candidate."""
+        k = self.min_reports
+        reps = unrelated
+        strict = frozenset(h for h in line_cands if reps.get(h, 0) >= k)
+        strict_spans = frozenset(h for h in all_spans if reps.get(h, 0) >= k)
         rows = [
             {
                 "text": samples.get(h, ""),
                 "layer": "template" if h in line_cands else "span",
                 "documents": counts[h],
-                "unrelated": len(reps.get(h, ())),
+                "unrelated": reps.get(h, 0),
                 # a strict span window is cut only where apply()'s checks pass too
                 "strict": h in strict or h in strict_spans,
             }
@@ -530,16 +555,13 @@ class Templates(CorpusStep):
             },
             "candidates": rows[: self.report_top],
         }
-        state = TemplatesState(strict, strict_spans, report)
-        self.set_state(state)
-        return state
+        return TemplatesState(strict, strict_spans, report)
 
     def _unrelated(
         self, docs: Iterable[Document], lines: set[int], spans: set[int]
     ) -> tuple[dict[int, list[bytes]], dict[int, str]]:
         """Per candidate, the sketches of up to ``min_reports`` mutually unrelated holders;
         a sample text per line candidate (and per strict span window, its window)."""
-        k = self.min_reports
         reps: dict[int, list[bytes]] = {}
         samples: dict[int, str] = {}
         wanted = lines | spans
@@ -549,17 +571,29 @@ class Templates(CorpusStep):
             if not held:
                 continue
             for h in held:
-                got = reps.setdefault(h, [])
-                if len(got) >= k:
-                    continue
-                if all(
-                    not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
-                ):
-                    got.append(sk)
+                self.keep_unrelated(reps.setdefault(h, []), sk)
             missing = [h for h in held if h not in samples]
             if missing:
                 samples.update(self._texts(doc, set(missing)))
         return reps, samples
+
+    def keep_unrelated(self, got: list[bytes], sk: bytes) -> None:
+        """Add the holder sketch ``sk`` to a candidate's unrelated holders ``got`` (met in
+        input order) unless it has ``min_reports`` already or ``sk`` is related to one."""
+        if len(got) < self.min_reports and all(
+            not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
+        ):
+            got.append(sk)
+
+    def features(self, doc: Document) -> tuple[int, array[int], array[int], array[int], bytes]:
+        """``doc``'s text hash, template hashes near an edge and in the body, span-window
+        hashes and sketch (from :meth:`prepare`, computed now if missing)."""
+        return self._features(doc)
+
+    def texts(self, doc: Document, wanted: set[int]) -> dict[int, str]:
+        """The first line (template hash) or window (span hash) of ``doc`` for each hash of
+        ``wanted`` it holds: the report's sample texts."""
+        return self._texts(doc, wanted)
 
     def _texts(self, doc: Document, wanted: set[int]) -> dict[int, str]:
         out: dict[int, str] = {}
@@ -616,13 +650,15 @@ class Templates(CorpusStep):
                 marks[i] = RULE_SPAN
                 del cuts[i]
         if self.blocks and any(marks):
-            marks = absorb(stripped, marks, self.block_params)
+            gaps = gaps_for(doc.features, len(lines))
+            marks = absorb(stripped, marks, self.block_params, gaps)
             for i in [i for i in cuts if marks[i] is not None]:
                 del cuts[i]
         if not any(marks) and not cuts:
             return doc
         starts = line_starts(lines)
         spans = whole_line_spans(lines, starts, marks)
+        carry_gaps(doc.features, lines, marks)
         for i, found in cuts.items():
             spans.extend((starts[i] + a, starts[i] + b, RULE_SPAN) for a, b in found)
         doc.remove_spans(spans)
