@@ -52,32 +52,44 @@ def _step_lut() -> np.ndarray:
     return lut
 
 
-def _scan(text: str) -> tuple[SampleProfile, int, bool]:
+def _scan(text: str) -> tuple[SampleProfile, list[int], bool]:
     """One vectorised lookup over the whole text (in chunks): the profile of its first
-    SAMPLE_CHARS, the number of invisible/control characters to drop, and whether a U+FFFD
-    or 锟 occurs anywhere."""
+    SAMPLE_CHARS, the offsets of the invisible/control characters to drop (ascending), and
+    whether a U+FFFD or 锟 occurs anywhere."""
     lut = _step_lut()
     prof: SampleProfile | None = None
-    invisible, marker = 0, False
+    invisible: list[int] = []
+    marker = False
     for i in range(0, len(text), _CHUNK):
         codes = np.frombuffer(text[i : i + _CHUNK].encode("utf-32-le", "surrogatepass"), "<u4")
         bits = np.take(lut, codes)
+        # which bits occur at all (one reduction): absent ones need no pass of their own
+        present = int(np.bitwise_or.reduce(bits))
         if prof is None:
-            prof = profile_of_bits(bits[:SAMPLE_CHARS])
-        invisible += int(np.count_nonzero(bits & _INVISIBLE))
-        marker = marker or bool(np.count_nonzero(bits & _MARKER))
+            prof = profile_of_bits(bits[:SAMPLE_CHARS], present)
+        if present & _INVISIBLE:
+            invisible += (np.flatnonzero(bits & _INVISIBLE) + i).tolist()
+        marker = marker or bool(present & _MARKER)
     return prof or profile(text), invisible, marker
 
 
-def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
-    """Remove the ``n`` zero-width/BOM and C0 control characters (not \\n \\t \\r)."""
-    if not n:
+def _drop_invisibles(text: str, where: list[int], doc: Document, step: str) -> str:
+    """Remove the zero-width/BOM and C0 control characters (not \\n \\t \\r) at the offsets
+    ``where`` (from :func:`_scan`: exactly the characters the ``invisible_and_control``
+    pattern finds and its table deletes, one edit span each). The text is rebuilt from the
+    pieces between them (``str.translate`` with a deletion table costs ~90 ns per character
+    of a Chinese text, the pieces a few ns)."""
+    if not where:
         return text
-    doc.log_edit(step, "invisible-control", n)
-    pattern, table = invisible_and_control()
-    spans = [(m.start(), m.end(), "", "invisible-control") for m in pattern.finditer(text)]
-    doc.record_edits(step, spans, text)
-    return text.translate(table)
+    doc.log_edit(step, "invisible-control", len(where))
+    doc.record_edits(step, [(i, i + 1, "", "invisible-control") for i in where], text)
+    pieces: list[str] = []
+    last = 0
+    for i in where:
+        pieces.append(text[last:i])
+        last = i + 1
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 @dataclass
