@@ -3,6 +3,8 @@
 * Invisible/control characters are located by the step's one lookup pass and the text is
   rebuilt from the pieces between them: the same text and the same edit spans as the
   ``invisible_and_control`` pattern and its deletion table.
+* The latin-1 mojibake repair tries its pattern only at the Â–ô the lookup pass located:
+  the same text and count as the whole-text search.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import random
 
 from lawrpt_corpus.decode import step as decode_step
+from lawrpt_corpus.decode.mojibake import repair_latin1
 from lawrpt_corpus.document import Document
 from lawrpt_corpus.text.chars import invisible_and_control
 
@@ -31,7 +34,7 @@ def _texts_with_invisibles() -> list[str]:
 def test_invisibles_located_by_the_lookup_pass_are_the_pattern_matches():
     pattern, _ = invisible_and_control()
     for text in _texts_with_invisibles():
-        _, where, _ = decode_step._scan(text) if text else (None, [], False)
+        where = decode_step._scan(text).invisible if text else []
         assert where == [m.start() for m in pattern.finditer(text)]
 
 
@@ -40,7 +43,7 @@ def test_dropping_invisibles_gives_the_translated_text_and_the_pattern_spans():
     for text in _texts_with_invisibles():
         if not text:
             continue
-        _, where, _ = decode_step._scan(text)
+        where = decode_step._scan(text).invisible
         doc = Document.from_bytes("t.txt", b"")
         out = decode_step._drop_invisibles(text, where, doc, "decode")
         assert out == text.translate(table)
@@ -49,3 +52,18 @@ def test_dropping_invisibles_gives_the_translated_text_and_the_pattern_spans():
         assert spans == expected[: len(spans)]
         counted = sum(e.count for e in doc.edits if e.rule == "invisible-control")
         assert counted == len(expected)
+
+
+def test_latin1_repair_from_located_leads_is_the_whole_text_repair():
+    rng = random.Random(9)
+    mojibake = "法治政府建设".encode().decode("latin-1")
+    pool = ["法", "治", "，", "\n", "×", "××县", "Ã", "Â·", "é", "Ã©", mojibake, "ô", "\u0080", "a"]
+    texts = ["", "××县", mojibake, "Â·" + mojibake, "Â·法治"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 60))) for _ in range(2000)]
+    repaired = 0
+    for text in texts:
+        leads = decode_step._scan(text).latin1_leads if text else []
+        assert leads == [i for i, c in enumerate(text) if "\u00c2" <= c <= "\u00f4"]
+        assert repair_latin1(text, leads) == repair_latin1(text)
+        repaired += repair_latin1(text)[1] > 0
+    assert repaired > 100  # the random texts do exercise the repair

@@ -45,6 +45,9 @@ def common_hanzi() -> frozenset[str]:
 
 
 _PLAUSIBLE, _COMMON, _HAN, _LATIN1_LEAD, _SPACE = 1, 2, 4, 8, 16
+#: The bit of :func:`lookup_table` for Â–ô (U+00C2–U+00F4), the first character of a
+#: UTF-8-as-latin-1 sequence.
+LATIN1_LEAD = _LATIN1_LEAD
 
 
 @cache
