@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
         "default: start a local Ray instance with --workers CPUs",
     )
     b.add_argument(
+        "--ray-read-in-driver",
+        action="store_true",
+        help="with --ray-address: read input files in this process and ship their bytes "
+        "(for a cluster without shared storage; default: the workers read the inputs)",
+    )
+    b.add_argument(
         "--rules",
         action="append",
         default=[],
@@ -229,12 +235,16 @@ def _run_build(args: argparse.Namespace) -> int:
         from .engines.ray_engine import RayEngine, RayUnavailable
 
         try:
-            engine = RayEngine(args.workers, ray_address=args.ray_address)
+            engine = RayEngine(
+                args.workers,
+                ray_address=args.ray_address,
+                read_in_driver=args.ray_read_in_driver,
+            )
         except RayUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    elif args.ray_address is not None:
-        print("error: --ray-address needs --engine ray", file=sys.stderr)
+    elif args.ray_address is not None or args.ray_read_in_driver:
+        print("error: --ray-address and --ray-read-in-driver need --engine ray", file=sys.stderr)
         return 2
     if args.engine == "ray" and args.resume:
         print("error: --resume works with the local engine only", file=sys.stderr)

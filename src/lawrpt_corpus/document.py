@@ -288,25 +288,51 @@ class Document:
         self.text = "".join(pieces)
         return removed
 
+    def trail_room(self) -> int:
+        """How many more located edit spans the trail keeps (:data:`EDIT_TRAIL_MAX` per
+        document). A step that finds its spans itself stops looking after this many (the
+        rest are only counted: pass ``total`` to :meth:`record_edits`)."""
+        return max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
+
     def record_edits(
         self,
         step: str,
         spans: list[tuple[int, int, str, str]],
         before: str,
+        total: int | None = None,
     ) -> None:
         """Record located in-place edits ``(start, end, after, rule)`` of ``before`` (the
         text one change made; one change call). The caller sets ``self.text`` and counts
         with :meth:`log_edit` (the counts are the published summary). At most
         :data:`EDIT_TRAIL_MAX` spans are kept per document; the rest are only counted in
-        ``edit_spans_dropped``."""
+        ``edit_spans_dropped``. ``total``: how many spans the change has when the caller
+        passes only the first ones (at least :meth:`trail_room` of them); default
+        ``len(spans)``."""
         self.changes += 1
         call = self.changes
-        trail = self.edit_spans
-        room = EDIT_TRAIL_MAX - len(trail)
+        n = len(spans) if total is None else total
+        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
         if len(spans) > room:
-            self.edit_spans_dropped += len(spans) - max(room, 0)
-            spans = spans[: max(room, 0)]
-        trail.extend([(step, r, s, e, before[s:e], a, call) for s, e, a, r in spans])
+            spans = spans[:room]
+        self.edit_spans_dropped += n - len(spans)
+        self.edit_spans.extend([(step, r, s, e, before[s:e], a, call) for s, e, a, r in spans])
+
+    def record_spans(
+        self,
+        step: str,
+        spans: list[tuple[str, int, int, str, str]],
+        total: int | None = None,
+    ) -> None:
+        """:meth:`record_edits` for spans that carry their own text: ``(rule, start, end,
+        before, after)``, offsets in the text the change was made on (one change call)."""
+        self.changes += 1
+        call = self.changes
+        n = len(spans) if total is None else total
+        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
+        if len(spans) > room:
+            spans = spans[:room]
+        self.edit_spans_dropped += n - len(spans)
+        self.edit_spans.extend([(step, r, s, e, b, a, call) for r, s, e, b, a in spans])
 
     def edit_trail(self) -> list[EditSpan]:
         """The located edit spans, as :class:`EditSpan` (named fields)."""

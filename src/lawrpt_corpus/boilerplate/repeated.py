@@ -36,7 +36,7 @@ from ..pipeline import CorpusStep
 from ..text.chars import FULL_PUNCT, HALF_PUNCT
 from ._lines import line_starts, whole_line_spans
 from .blocks import absorb, carry_gaps, gaps_for
-from .protect import protect_patterns, protected
+from .protect import is_protected, protect_patterns, protected
 
 __all__ = ["RepeatedLines", "line_hash", "normalize_line", "protect_patterns", "protected"]
 
@@ -113,8 +113,10 @@ class RepeatedLines(CorpusStep):
         """The hash of a line that may be counted, or None."""
         if not self.min_chars <= len(stripped) <= self.max_chars:
             return None
+        if is_protected(stripped):  # first: cheaper than the fold, and most lines are
+            return None
         norm = normalize_line(stripped)
-        if len(norm) < self.min_chars or protected(stripped) is not None:
+        if len(norm) < self.min_chars:
             return None
         return line_hash(norm)
 

@@ -281,7 +281,9 @@ class Dedup(CorpusStep):
         self.set_state(state)
         return state
 
-    def fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> DedupState:
+    def fit_columns(
+        self, cols: dict[str, Any], backend: DedupBackend, documents: int | None = None
+    ) -> DedupState:
         """The fit from the per-document columns of :meth:`_collect` (``sig`` may be absent:
         only ``backend`` reads signatures and shingle sets). Shared by the driver fit (over a
         replayable stream) and cluster fits (engines), so they cannot drift.
@@ -291,9 +293,19 @@ class Dedup(CorpusStep):
         (here; missing star edges go back to ``backend.verify``) → the fitted state, returned
         (not installed: :meth:`fit` installs it, an engine installs a cluster fit's).
         ``passes`` counts from 1 (the pass that collected ``cols``).
+
+        ``cols`` may hold only a subset of the documents (``documents``: how many the corpus
+        has, for ``stats()``): every member of an exact group of more than one document and
+        every document of a candidate pair ``backend.candidates`` gives. Then the state covers
+        that subset; the rest are neither duplicates nor representatives, and ``apply``
+        leaves a document it has not seen untouched — the same output as a fit on every
+        document (the cluster fit does this, engines/ray_fits.py).
         """
         try:
-            return self._fit_columns(cols, backend)
+            state = self._fit_columns(cols, backend)
+            if documents is not None:
+                state.stats["documents"] = documents
+            return state
         finally:
             self._sets = {}
             self._seq = np.empty(0, np.int64)

@@ -23,7 +23,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,27 @@ class Engine:
                 spill.cleanup()
             raise
         spill.cleanup()
+
+    def write_dataset(
+        self,
+        pipeline: Pipeline,
+        inputs: Iterable[Any],
+        writer: Any,
+        stats: Any,
+        spill_dir: str | Path | None = None,
+        resume: bool = False,
+        chunk_size: int = SPILL_CHUNK,
+    ) -> tuple[Sequence[str], Sequence[str]]:
+        """Run the pipeline and write every document: each goes, in input order, to
+        ``writer.write`` and ``stats.add``; returns ``writer.finish_shards()`` (the data and
+        manifest shard names). An engine whose workers write the shards themselves overrides
+        this (the Ray engine: the same files, byte for byte)."""
+        for doc in self.run(
+            pipeline, inputs, spill_dir=spill_dir, resume=resume, chunk_size=chunk_size
+        ):
+            writer.write(doc)
+            stats.add(doc)
+        return writer.finish_shards()  # type: ignore[no-any-return]
 
 
 def _no_progress(stage: str, done: int) -> None:

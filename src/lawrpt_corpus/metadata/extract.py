@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import regex
 
 from ..text.chars import HAN
-from .gazetteer import Division, Gazetteer, Mention
+from .gazetteer import Division, Gazetteer, Mention, Mentions
 from .gazetteer import resolve as _resolve
 from .gazetteer import resolve_codes as resolve_codes
 from .rules import rules
@@ -169,6 +169,23 @@ def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
 
 
 # -- small helpers -------------------------------------------------------------------------
+def has_placeholder(text: str) -> bool:
+    """Whether ``text`` has a masked place name (XX市, ××县, 某市: ``[placeholder]`` in
+    rules.toml) — the answer of ``placeholder.search(text)``: every match starts with one of
+    ``first_chars``, so the pattern is tried only where the text has one of them (a few
+    places per report, found by ``str.find``) instead of at every position. Linear: each
+    try reads at most a few characters (the pattern is bounded)."""
+    p = patterns()
+    match = p.placeholder.match
+    for c in p.placeholder_first:
+        i = text.find(c)
+        while i >= 0:
+            if match(text, i):
+                return True
+            i = text.find(c, i + 1)
+    return False
+
+
 def level_prefix(agency: str) -> str:
     """The level word an abbreviated body starts with: 省人社厅 → 省, 自治区人社厅 → 自治区."""
     if agency.startswith("自治区"):
@@ -556,7 +573,7 @@ def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:
 
 def resolve_place(
     g: Gazetteer,
-    mentions: list[Mention],
+    mentions: list[Mention] | Mentions,
     text: str,
     agency: str | None,
     agency_line: int | str | None,
@@ -577,16 +594,15 @@ def resolve_place(
        text; ambiguous, tied or too rare → null).
 
     A place that is merely named in the body is never the issuer's place on its own.
+    ``mentions`` may be a :class:`~.gazetteer.Mentions` of ``text``: the text is then searched
+    only if a step needs its mentions (same result).
     """
     from .issuer import central_prefix, is_central
 
     p = patterns()
-    # unambiguous support, per division and per province ("p:NN")
-    support: Counter[str] = Counter()
-    for m in mentions:
-        if len(m.codes) == 1:
-            support[m.codes[0]] += 1
-            support["p:" + m.codes[0][:2]] += 1
+    found = mentions if isinstance(mentions, Mentions) else Mentions.of(mentions)
+    # unambiguous support, per division and per province ("p:NN"), counted on first read
+    support = found.province_support()
 
     # 1. the agency's own name
     level: str | None = None
@@ -640,9 +656,6 @@ def resolve_place(
             level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
             rule = "agency-level"
             prefix_char = prefix[-1]
-    resolved: list[tuple[Mention, str | None]] = [
-        (m, _resolve(g, m.codes, support)) for m in mentions
-    ]
     if level is None and report_shaped:
         counts = dict.fromkeys(LEVELS, 0)
         for w in p.level_markers.findall(text):
@@ -664,6 +677,9 @@ def resolve_place(
         sure = level == "province" or (level == "county" and county_sure > 0)
     else:
         sure = level == "province" or (level == "county" and prefix_char in "县旗")
+    resolved: list[tuple[Mention, str | None]] = [
+        (m, _resolve(g, m.codes, support)) for m in found.found
+    ]
     place = _most_named(g, p, level, rule, resolved, text, opening_span)
     if place.division is None and not sure and place.level is not None:
         place.why = (place.why or "") + f"; level {level} not kept: 市/区 words are ambiguous"

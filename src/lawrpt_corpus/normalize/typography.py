@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -185,6 +185,56 @@ def normalize_punctuation(text: str, disable: tuple[str, ...] = ()) -> tuple[str
     Counts are characters replaced. Runs the rule chain until it is stable, so
     ``normalize_punctuation(normalize_punctuation(t)[0])[0] == normalize_punctuation(t)[0]``.
     """
+    return _normalize(text, frozenset(disable), None)
+
+
+#: A located change as a rule makes it: (rule, start, end, before, after).
+_Span = tuple[str, int, int, str, str]
+
+
+class _Trail:
+    """Where typography records its located edits: each rule application is one change
+    call of ``doc`` (see :meth:`~lawrpt_corpus.document.Document.record_spans`), its spans
+    collected by the rule as it rewrites (no diff afterwards), at most the trail's room.
+
+    The rules run on a working text in which URLs and e-mail addresses are masked (one
+    placeholder each); spans are moved back to offsets in the real text."""
+
+    __slots__ = ("doc", "url_mark", "urls")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.url_mark = ""
+        self.urls: list[str] = []
+
+    def room(self) -> int:
+        return self.doc.trail_room()
+
+    def add(self, text: str, spans: list[_Span], total: int) -> None:
+        """Record one change call: ``spans`` (at most :meth:`room`, ascending) located in
+        the working text ``text`` before the change, ``total`` changes in all."""
+        if self.urls and spans:
+            spans = self._unmasked(text, spans)
+        self.doc.record_spans(Typography.name, spans, total)
+
+    def _unmasked(self, text: str, spans: list[_Span]) -> list[_Span]:
+        marks: list[int] = []
+        pos = text.find(self.url_mark)
+        while pos >= 0:
+            marks.append(pos)
+            pos = text.find(self.url_mark, pos + 1)
+        extra = [0]
+        for url in self.urls[: len(marks)]:
+            extra.append(extra[-1] + len(url) - 1)
+        out = []
+        for rule, start, end, before, after in spans:
+            shift = extra[bisect_left(marks, start)]
+            out.append((rule, start + shift, end + shift, before, after))
+        return out
+
+
+def _normalize(text: str, off: frozenset[str], trail: _Trail | None) -> tuple[str, dict[str, int]]:
+    """:func:`normalize_punctuation`, recording located spans on ``trail`` when given."""
     counts: dict[str, int] = {}
     if not text:
         return text, counts
@@ -202,10 +252,11 @@ def normalize_punctuation(text: str, disable: tuple[str, ...] = ()) -> tuple[str
         protected = _PROTECT_RE.findall(text)
         if protected:
             text = _PROTECT_RE.sub(url_mark, text)
-    off = frozenset(disable)
+            if trail is not None:
+                trail.url_mark, trail.urls = url_mark, protected
     rare = any(needle in text for needle in _RARE)
     for _ in range(MAX_PASSES):
-        text, changed = _one_pass(text, counts, off, open_mark, close_mark, rare)
+        text, changed = _one_pass(text, counts, off, open_mark, close_mark, rare, trail)
         if not changed or not _needs_another_pass(text, rare):
             break
     if protected:
@@ -224,13 +275,17 @@ def _count(counts: dict[str, int], rule: str, n: int) -> int:
     return n
 
 
-def _runs(text: str, pattern: re.Pattern[str], mark: str) -> tuple[str, int]:
+def _runs(
+    text: str, pattern: re.Pattern[str], mark: str, rule: str, trail: _Trail | None
+) -> tuple[str, int]:
     """Replace runs matched by ``pattern`` with ``mark`` where they stand in Chinese prose.
 
     A run qualifies when it touches Chinese context on one side and no ASCII letter or digit
     on the other (``使用--out`` and ``v1...v2`` stay); a run of 。 always qualifies.
     """
     hits = 0
+    spans: list[_Span] = []
+    room = trail.room() if trail is not None else 0
 
     def repl(m: re.Match[str]) -> str:
         nonlocal hits
@@ -246,10 +301,27 @@ def _runs(text: str, pattern: re.Pattern[str], mark: str) -> tuple[str, int]:
         alnum_after = bool(after) and _ALNUM_RE.match(after) is not None
         if run[0] == "。" or (z_before and not alnum_after) or (z_after and not alnum_before):
             hits += 1
+            if len(spans) < room:
+                spans.append((rule, start, end, run, mark))
             return mark
         return run
 
-    return pattern.sub(repl, text), hits
+    new = pattern.sub(repl, text)
+    if trail is not None and hits:
+        trail.add(text, spans, hits)
+    return new, hits
+
+
+def _positions(text: str, ch: str, k: int) -> list[int]:
+    """Offsets of the first ``k`` occurrences of ``ch`` in ``text``."""
+    out: list[int] = []
+    pos = -1
+    for _ in range(k):
+        pos = text.find(ch, pos + 1)
+        if pos < 0:
+            break
+        out.append(pos)
+    return out
 
 
 def _one_pass(
@@ -259,43 +331,53 @@ def _one_pass(
     open_mark: str,
     close_mark: str,
     rare: bool,
+    trail: _Trail | None,
 ) -> tuple[str, int]:
     changed = 0
-
-    def sub(
-        rule: str, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]
-    ) -> None:
-        nonlocal text, changed
-        if rule in off:
-            return
-        text, n = pattern.subn(repl, text)
-        changed += _count(counts, rule, n)
+    room = trail.room if trail is not None else (lambda: 0)
 
     # 1. ellipsis and dash (their output is Chinese context for the rules below)
     if rare:
         if "ellipsis" not in off:
             for trigger, pattern in _ELLIPSIS_KINDS:
                 if trigger in text:
-                    text, n = _runs(text, pattern, "……")
+                    text, n = _runs(text, pattern, "……", "ellipsis", trail)
                     changed += _count(counts, "ellipsis", n)
         if "dash" not in off and ("--" in text or "－" in text):
-            text, n = _runs(text, _DASH_RE, "——")
+            text, n = _runs(text, _DASH_RE, "——", "dash", trail)
             changed += _count(counts, "dash", n)
     # 2. <…> inside 《…》
     if "<" in text and "《" in text and "title-inner" not in off:
         inner = 0
+        spans: list[_Span] = []
+        k = room()
 
         def title(m: re.Match[str]) -> str:
             nonlocal inner
-            new, n = _TITLE_INNER_RE.subn(r"〈\1〉", m.group())
-            inner += 2 * n
-            return new
+            seg, base = m.group(), m.start()
+            out: list[str] = []
+            pos = 0
+            for im in _TITLE_INNER_RE.finditer(seg):
+                s, e = im.span()
+                out += (seg[pos:s], "〈", seg[s + 1 : e - 1], "〉")
+                pos = e
+                inner += 2
+                if len(spans) < k:
+                    spans.append(("title-inner", base + s, base + s + 1, "<", "〈"))
+                    spans.append(("title-inner", base + e - 1, base + e, ">", "〉"))
+            out.append(seg[pos:])
+            return "".join(out)
 
-        text = _TITLE_RE.sub(title, text)
+        new = _TITLE_RE.sub(title, text)
+        if trail is not None and inner:
+            trail.add(text, spans[:k], inner)
+        text = new
         changed += _count(counts, "title-inner", inner)
     # 3. straight double quotes, paired left to right on each line
     if '"' in text and "quote" not in off:
         quotes = 0
+        spans = []
+        k = room()
 
         def quote(m: re.Match[str]) -> str:
             nonlocal quotes
@@ -307,10 +389,16 @@ def _one_pass(
                 or (end < len(s) and _ZQ_RE.match(s, end))
             ):
                 quotes += 2
+                if len(spans) < k:
+                    spans.append(("quote", start, start + 1, '"', "“"))
+                    spans.append(("quote", end - 1, end, '"', "”"))
                 return f"“{body}”"
             return m.group()
 
-        text = _QUOTE_RE.sub(quote, text)
+        new = _QUOTE_RE.sub(quote, text)
+        if trail is not None and quotes:
+            trail.add(text, spans[:k], quotes)
+        text = new
         changed += _count(counts, "quote", quotes)
     # 4. parentheses: matched pairs inside out, mixed-width pairs, then lone ones
     if "(" in text or ")" in text:
@@ -318,7 +406,10 @@ def _one_pass(
         for _ in range(8):
             n_q = 0
             if "paren" not in off:
-                text, n_q = _PAREN_Q_RE.subn(_full_pair, text)
+                if trail is None:
+                    text, n_q = _PAREN_Q_RE.subn(_full_pair, text)
+                else:
+                    text, n_q = _located_pairs(text, trail)
                 changed += _count(counts, "paren", 2 * n_q)
             if "(" not in text:
                 break
@@ -327,28 +418,52 @@ def _one_pass(
             if (not n_q and not n_u) or "(" not in text:
                 break
         if "(" in text or ")" in text:  # what is left has no partner on its line
-            if "（" in text or "）" in text:
-                sub(
-                    "paren-mixed",
-                    _PAREN_MIXED_RE,
-                    lambda m: f"（{m.group(1) or m.group(2) or ''}）",
-                )
+            if ("（" in text or "）" in text) and "paren-mixed" not in off:
+                mixed = 0
+                spans = []
+                k = room()
+
+                def pair(m: re.Match[str]) -> str:
+                    nonlocal mixed
+                    mixed += 1
+                    if len(spans) < k:
+                        if m.group(1) is not None:  # '(…）'
+                            spans.append(("paren-mixed", m.start(), m.start() + 1, "(", "（"))
+                        else:  # '（…)'
+                            spans.append(("paren-mixed", m.end() - 1, m.end(), ")", "）"))
+                    return f"（{m.group(1) or m.group(2) or ''}）"
+
+                new = _PAREN_MIXED_RE.sub(pair, text)
+                if trail is not None and mixed:
+                    trail.add(text, spans, mixed)
+                text = new
+                changed += _count(counts, "paren-mixed", mixed)
             if "paren-lone" not in off and ("(" in text or ")" in text):
-                hits = 0
+                hits = runs = 0
+                spans = []
+                k = room()
 
                 def lone(m: re.Match[str]) -> str:
-                    nonlocal hits
-                    hits += len(m.group())
-                    return m.group().translate(_TO_FULL)
+                    nonlocal hits, runs
+                    run = m.group()
+                    hits += len(run)
+                    runs += 1
+                    full = run.translate(_TO_FULL)
+                    if len(spans) < k:
+                        spans.append(("paren-lone", m.start(), m.end(), run, full))
+                    return full
 
-                text = _PAREN_LONE_RE.sub(lone, text)
+                new = _PAREN_LONE_RE.sub(lone, text)
+                if trail is not None and runs:
+                    trail.add(text, spans, runs)
+                text = new
                 changed += _count(counts, "paren-lone", hits)
         if masked:
             text = text.replace(open_mark, "(").replace(close_mark, ")")
     # 5. , ; : ! ?  (bulk replace; the rare occurrences that do not qualify are parked on a
     #    placeholder first and restored after)
     if "!" in text or "?" in text:
-        text, n_excl, n_quest = _end_marks(text, off)
+        text, n_excl, n_quest = _end_marks(text, off, trail)
         changed += _count(counts, "exclamation", n_excl) + _count(counts, "question", n_quest)
     for mark, full in zip(",;:", "，；：", strict=True):
         rule = _MARK_RULE[mark]
@@ -357,6 +472,9 @@ def _one_pass(
         total = text.count(mark)
         text, kept = _KEEP_RE[mark].subn(open_mark, text)
         if kept < total:
+            if trail is not None:
+                at = _positions(text, mark, trail.room())
+                trail.add(text, [(rule, i, i + 1, mark, full) for i in at], total - kept)
             text = text.replace(mark, full)
             changed += _count(counts, rule, total - kept)
         if kept:
@@ -364,47 +482,57 @@ def _one_pass(
     return text, changed
 
 
-#: The rule that writes a character (for locating the step's edits: the chain runs its rules
-#: in several passes, so a change is attributed by the first character it wrote).
-_RULE_OF_CHAR = {
-    "…": "ellipsis",
-    "—": "dash",
-    "〈": "title-inner",
-    "〉": "title-inner",
-    "“": "quote",
-    "”": "quote",
-    "（": "paren",
-    "）": "paren",
-    "，": "comma",
-    "；": "semicolon",
-    "：": "colon",
-    "！": "exclamation",
-    "？": "question",
-    "": "typography",  # a change that writes none of these (a deletion)
-}
+def _located_pairs(text: str, trail: _Trail) -> tuple[str, int]:
+    """The ``paren`` rule (matched pairs → full width) with its spans: both marks of each
+    pair, one change call."""
+    spans: list[_Span] = []
+    k = trail.room()
+    n = 0
+
+    def pair(m: re.Match[str]) -> str:
+        nonlocal n
+        n += 1
+        if len(spans) < k:
+            spans.append(("paren", m.start(), m.start() + 1, "(", "（"))
+            spans.append(("paren", m.end() - 1, m.end(), ")", "）"))
+        return f"（{m.group(1)}）"
+
+    new = _PAREN_Q_RE.sub(pair, text)
+    if n:
+        trail.add(text, spans[:k], 2 * n)
+    return new, n
 
 
 #: A run of '!'/'?' after Chinese: converted whole ('?!', '???'), in one pass.
 _END_RUN_RE = re.compile(rf"(?<={_Z})[!?]+")
+_END_RULE = {"!": "exclamation", "?": "question"}
 
 
-def _end_marks(text: str, off: frozenset[str]) -> tuple[str, int, int]:
+def _end_marks(text: str, off: frozenset[str], trail: _Trail | None) -> tuple[str, int, int]:
     """'!' and '?' after Chinese (a whole run at once) → '！' '？'; returns the counts."""
     n = {"!": 0, "?": 0}
-    keep = {m for m, rule in (("!", "exclamation"), ("?", "question")) if rule in off}
+    keep = {m for m, rule in _END_RULE.items() if rule in off}
+    spans: list[_Span] = []
+    k = trail.room() if trail is not None else 0
 
     def full(m: re.Match[str]) -> str:
         out = []
-        for ch in m.group():
+        for i, ch in enumerate(m.group()):
             if ch in keep:
                 out.append(ch)
             else:
                 n[ch] += 1
-                out.append("！" if ch == "!" else "？")
+                to = "！" if ch == "!" else "？"
+                out.append(to)
+                if len(spans) < k:
+                    at = m.start() + i
+                    spans.append((_END_RULE[ch], at, at + 1, ch, to))
         return "".join(out)
 
-    text = _END_RUN_RE.sub(full, text)
-    return text, n["!"], n["?"]
+    new = _END_RUN_RE.sub(full, text)
+    if trail is not None and (n["!"] or n["?"]):
+        trail.add(text, spans, n["!"] + n["?"])
+    return new, n["!"], n["?"]
 
 
 @dataclass
@@ -430,8 +558,7 @@ class Typography(DocumentStep):
     def __call__(self, doc: Document) -> Document:
         text = doc.text
         doc.width_profile = width_profile(text)
-        new, counts = normalize_punctuation(text, self.disable)
-        doc.record_change(self.name, _RULE_OF_CHAR, text, new)
+        new, counts = _normalize(text, frozenset(self.disable), _Trail(doc))
         doc.text = new
         order = {rule: i for i, rule in enumerate(rule_ids())}
         for rule in sorted(counts, key=lambda r: order.get(r, len(order))):
