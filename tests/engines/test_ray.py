@@ -556,9 +556,10 @@ def test_ray_cluster_failure_mid_build_is_one_line_and_writes_nothing(
 
     def run(self: Any, *a: Any, **k: Any) -> Any:
         raise lost("Failed to retrieve object 00ff.\nAll copies of 00ff have been lost")
-        yield  # a generator, as the engine's run is
 
-    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    # the per-document stage and fits, which every Ray build path runs first (no Ray started)
+    monkeypatch.setattr(ray_engine.RayEngine, "_start", lambda self: None)
+    monkeypatch.setattr(ray_engine.RayEngine, "_process_and_fit", run)
     out = tmp_path / "o"
     assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -573,9 +574,9 @@ def test_a_bug_under_the_ray_engine_still_raises(tmp_path: Path, monkeypatch, se
 
     def run(self: Any, *a: Any, **k: Any) -> Any:
         raise KeyError("a bug")
-        yield
 
-    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    monkeypatch.setattr(ray_engine.RayEngine, "_start", lambda self: None)
+    monkeypatch.setattr(ray_engine.RayEngine, "_process_and_fit", run)
     with pytest.raises(KeyError):
         main(["build", str(seeds_dir), "--engine", "ray", "--out", str(tmp_path / "o"), "-q"])
 
