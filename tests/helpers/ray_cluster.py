@@ -153,7 +153,7 @@ class LocalRayCluster:
             raise RuntimeError(f"ray start failed: {done.stderr[-2000:] or done.stdout[-2000:]}")
         self.node_ports.append(node_manager)
 
-    def start(self, attempts: int = 2) -> None:
+    def start(self, attempts: int = 3) -> None:
         """Start the cluster; on a loaded machine a raylet can miss Ray's 30-second start-up
         deadline, so a failed start is stopped and tried again (``attempts`` in all)."""
         for attempt in range(attempts):
