@@ -119,3 +119,13 @@ def test_place_from_lazy_mentions_is_the_place_from_eager_mentions(seed_texts):
         eager = resolve_place(g, g.find(text), text, agency, 1)
         lazy = resolve_place(g, Mentions(g, text), text, agency, 1)
         assert eager == lazy
+
+
+def test_short_texts_remembered_give_the_same_mentions_and_cannot_be_changed_by_callers():
+    g = gazetteer()
+    name = "江西省南昌市南昌县司法局"
+    first = g.find(name)
+    first.clear()  # a caller's list is its own
+    again = g.find(name)
+    assert [m.name for m in again] == ["江西省", "南昌市", "南昌县"]
+    assert again == g._find(name, g._candidates_scan(name))

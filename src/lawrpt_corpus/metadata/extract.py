@@ -324,7 +324,7 @@ def find_title(
         if is_headline(s):
             why = f"headline, not a title: {s[:30]}"
             continue
-        if specific is None and any(rx.search(compact(s)) for _, _, rx in p.doc_types[:-2]):
+        if specific is None and _names_type(compact(s), p.doc_types[:-2]):
             specific = i
         elif specific is None and _continues(lines, i):
             specific, joined = i, s + lines[i + 1].text  # a title set on two lines
@@ -337,6 +337,11 @@ def find_title(
         first = lines[t]
         return joined, Line(first.no, joined), _header(lines, t, chrome_seen, page_title), t + 2, ""
     return lines[t].text, lines[t], _header(lines, t, chrome_seen, page_title), t + 1, ""
+
+
+def _names_type(s: str, types: list[tuple[str, str, regex.Pattern[str]]]) -> bool:
+    """``s`` (compacted once) ends like one of the report ``types``."""
+    return any(rx.search(s) for _, _, rx in types)
 
 
 def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Line | None:
@@ -364,10 +369,9 @@ def _continues(lines: list[Line], i: int) -> bool:
     if p.byline.search(b) or p.chrome.search(b) or p.heading.match(b) or p.date_line.match(b):
         return False
     specific = p.doc_types[:-2]
-    if any(rx.search(compact(b)) for _, _, rx in specific) and len(b) >= 8:
+    if len(b) >= 8 and _names_type(compact(b), specific):
         return False  # the second line is a title of its own
-    joined = compact(a + b)
-    return any(rx.search(joined) for _, _, rx in specific) and not is_headline(a + b)
+    return _names_type(compact(a + b), specific) and not is_headline(a + b)
 
 
 def labelled(lines: list[Line], which: str, stop: int = 15) -> tuple[str | None, Line | None]:

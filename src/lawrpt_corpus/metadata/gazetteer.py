@@ -38,6 +38,8 @@ from .rules import rules
 
 #: texts at least this long are pre-filtered with numpy (below, the plain scans are cheaper)
 _NUMPY_MIN_CHARS = 200
+#: at most this many short texts' mentions are remembered (then the cache starts again)
+_SHORT_CACHE_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,7 @@ class Gazetteer:
             flags[pairs.second != 0] |= bit << 1
         flags.setflags(write=False)
         self._flags = flags
+        self._short_found: dict[str, tuple[Mention, ...]] = {}
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, code: str | None) -> Division | None:
@@ -163,9 +166,20 @@ class Gazetteer:
         Where candidates overlap, the one that starts first wins, then the longer one.
         """
         if len(text) < _NUMPY_MIN_CHARS:
-            cands = self._candidates_scan(text)
-        else:
-            cands = self._candidates_numpy(text)
+            # short texts (agency names, titles, the head of an opening) recur across the
+            # reports of one body: their mentions are remembered (a bounded cache)
+            known = self._short_found.get(text)
+            if known is not None:
+                return list(known)
+            found = self._find(text, self._candidates_scan(text))
+            if len(self._short_found) >= _SHORT_CACHE_MAX:
+                self._short_found.clear()
+            self._short_found[text] = tuple(found)
+            return found
+        return self._find(text, self._candidates_numpy(text))
+
+    def _find(self, text: str, cands: list[tuple[int, int, str]]) -> list[Mention]:
+        """The mentions among the candidates (see :meth:`find`)."""
         cands.sort(key=lambda c: (c[0], c[0] - c[1]))
         names = self._names
         out: list[Mention] = []
