@@ -24,8 +24,9 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.cascade import decode_bytes
 from ..text.chars import invisible_and_control, is_chinese
-from .cascade import decode_bytes
+from ..text.score import SAMPLE_CHARS, SampleProfile, lookup_table, profile, profile_of_bits
 from .mojibake import (
     GBK_OF_FFFD,
     gbk_mojibake,
@@ -33,7 +34,6 @@ from .mojibake import (
     repair_latin1,
     unrecoverable_signs,
 )
-from .score import SAMPLE_CHARS, SampleProfile, lookup_table, profile, profile_of_bits
 
 #: Bits added to a copy of the score table (which uses bits 1–16).
 _INVISIBLE, _MARKER = 32, 64
@@ -82,13 +82,13 @@ def _drop_invisibles(text: str, n: int, doc: Document, step: str) -> str:
 
 @dataclass
 class DecodeStep(DocumentStep):
-    """bytes → str by evidence (see :mod:`lawrpt_corpus.decode.cascade`)."""
+    """bytes → str by evidence (see :mod:`lawrpt_corpus.text.cascade`)."""
 
     name = "decode"
     version = "1.0"
     data_files = (
-        ("lawrpt_corpus.decode", "data/common_hanzi.json"),
-        ("lawrpt_corpus.decode", "data/hanzi_rank.json"),
+        ("lawrpt_corpus.text", "data/common_hanzi.json"),
+        ("lawrpt_corpus.text", "data/hanzi_rank.json"),
     )
 
     #: Minimum share of Han characters among the visible characters of the sample.
