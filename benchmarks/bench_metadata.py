@@ -76,7 +76,7 @@ def seeds_bench() -> dict[str, Any]:
 
 def load_baseline(rev: str, where: Path) -> ModuleType:
     """The metadata step of git revision ``rev`` as package ``lawrpt_baseline``."""
-    members = [f"src/lawrpt_corpus/{m}" for m in ("document.py", "pipeline.py", "metadata")]
+    members = [f"src/lawrpt_corpus/{m}" for m in ("document.py", "pipeline.py", "metadata", "text")]
     tar = subprocess.run(
         ["git", "-C", str(ROOT), "archive", "--format=tar", rev, *members],
         check=True,

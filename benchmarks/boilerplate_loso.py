@@ -4,6 +4,7 @@
     python benchmarks/boilerplate_loso.py                      # 5 folds, full size
     python benchmarks/boilerplate_loso.py --folds 5 --docs 8 --json out.json
     python benchmarks/boilerplate_loso.py --no-score           # rules + corpus layers only
+    python benchmarks/boilerplate_loso.py --heldout tests/data/boilerplate/sites_heldout.tsv
 
 Data: ``tests/data/boilerplate/sites.tsv`` (real UI strings of ~70 sites, labeled with
 site and category), ``keep.tsv`` (hard keep-lines), ``lines.tsv``/``holdout.tsv``
@@ -30,6 +31,13 @@ Method (group k-fold by site):
   metadata), then the corpus steps (RepeatedLines, and any other non-dedup corpus step of
   the default pipeline) over the fold's corpus; ``single`` figures are the same pages
   without the corpus steps (one document, no corpus evidence).
+
+``--heldout FILE`` evaluates a separate site file (a second test set, e.g.
+``sites_heldout.tsv``): its sites dress the pages, dealt to the same ``--folds`` (only to vary
+the report bodies and to hold out a fifth of the template keep-lines per fold), and each
+fold's score model is trained on *all* of ``sites.tsv`` (no string of the held-out file),
+the hand-written lines and the keep-lines except the fold's held-out ones. Figures are also
+given per part of the file (``untouched``/``tune``, by ``heldout_part``).
 
 Measures, per category and per layer (the rule id's prefix before the first ``.``):
 noise-line recall (an inserted string is caught when no output line still holds it, or,
@@ -172,6 +180,14 @@ def make_folds(items: Sequence[SiteString], k: int) -> list[list[str]]:
         folds[i].append(g)
         load[i] += n
     return folds
+
+
+def heldout_part(site: str) -> str:
+    """The part of ``sites_heldout.tsv`` a site is in, fixed before the set was first run:
+    ``untouched`` (never tuned on; a third of the sites by hash) or ``tune``."""
+    import hashlib
+
+    return "untouched" if int(hashlib.sha1(site.encode()).hexdigest(), 16) % 3 == 0 else "tune"
 
 
 # -- report bodies ----------------------------------------------------------------------------
@@ -466,12 +482,14 @@ def training_lines(
     exclude_groups: set[str],
     exclude_seed: int | None,
     exclude_keep: tuple[int, int] | None = None,
+    ban: frozenset[str] = frozenset(),
 ) -> list[Labeled]:
     """Every labeled line except the excluded site groups' strings (and any identical
     string elsewhere), the excluded seed's keep-lines and, with ``exclude_keep=(f, k)``,
-    the template keep-lines held out in fold ``f`` of ``k``."""
+    the template keep-lines held out in fold ``f`` of ``k``; ``ban``: folded texts no line
+    may equal (a second test set's strings)."""
     groups = site_groups(sites)
-    banned = {fold(s.text) for s in sites if groups[s.site] in exclude_groups}
+    banned = {fold(s.text) for s in sites if groups[s.site] in exclude_groups} | ban
     out: list[Labeled] = []
     for s in sites:
         if groups[s.site] in exclude_groups or fold(s.text) in banned:
@@ -516,11 +534,14 @@ def evaluate(
     seed: int = 0,
     hard_per_page: int = 10,
     all_seeds: bool = True,
+    heldout: Path | None = None,
 ) -> dict[str, Any]:
-    sites = load_sites()
+    train_sites = load_sites()
+    sites = load_sites(heldout) if heldout else train_sites
     groups = site_groups(sites)
     folds = make_folds(sites, k)
     total_single, total_corpus = Tally(), Tally()
+    parts: dict[str, tuple[Tally, Tally]] = defaultdict(lambda: (Tally(), Tally()))
     timing = {"pages": 0, "doc_s": 0.0, "corpus_s": 0.0, "train_s": 0.0}
     per_fold = []
     for f, fold_groups in enumerate(folds[: max_folds or k]):
@@ -540,7 +561,12 @@ def evaluate(
         if trainer is not None and use_score:
             t0 = time.perf_counter()
             held_seed = None if all_seeds else seed_index
-            model = trainer(training_lines(sites, gset, held_seed, (f, k)))
+            if heldout:  # the second test set: train on every site of sites.tsv
+                ban = frozenset(fold(s.text) for s in sites)
+                lines = training_lines(train_sites, set(), held_seed, (f, k), ban)
+            else:
+                lines = training_lines(sites, gset, held_seed, (f, k))
+            model = trainer(lines)
             timing["train_s"] += time.perf_counter() - t0
         by_site: dict[str, list[SiteString]] = defaultdict(list)
         for s in sites:
@@ -568,6 +594,10 @@ def evaluate(
         for p, s1, s2 in zip(pages, single, corpus, strict=True):
             for tally, snap in ((ts, s1), (tc, s2), (total_single, s1), (total_corpus, s2)):
                 judge(p, snap, tally)
+            if heldout and p.site:
+                ps, pc = parts[heldout_part(p.site)]
+                judge(p, s1, ps)
+                judge(p, s2, pc)
         per_fold.append(
             {
                 "fold": f,
@@ -584,19 +614,44 @@ def evaluate(
         )
     return {
         "method": "leave-one-site-out, group k-fold by site (shared strings join groups)",
+        "test_set": heldout.name if heldout else "sites.tsv",
+        "parts": {
+            name: {
+                "single_document": _short(ps.as_dict(), name),
+                "with_corpus": _short(pc.as_dict(), name),
+            }
+            for name, (ps, pc) in sorted(parts.items())
+        },
         "folds": k,
         "docs_per_site": docs_per_site,
         "clean_docs_per_fold": clean_docs,
         "score_layer": "off" if not use_score else ("per-fold" if trainer else "shipped"),
         "trained_per_fold": trainer is not None and use_score,
-        "single_document": total_single.as_dict(),
-        "with_corpus": total_corpus.as_dict(),
+        "single_document": _hide_untouched(total_single.as_dict(), heldout),
+        "with_corpus": _hide_untouched(total_corpus.as_dict(), heldout),
         "per_fold": per_fold,
         "timing": timing,
     }
 
 
+def _hide_untouched(d: dict[str, Any], heldout: Path | None) -> dict[str, Any]:
+    """On a second test set the misses are listed per part only, so that the untouched
+    part's misses are never read while tuning (``parts.tune.*.missed_top``)."""
+    if heldout:
+        d = dict(d, missed_top=[])
+    return d
+
+
+def _short(d: dict[str, Any], part: str) -> dict[str, Any]:
+    keep = ("noise", "caught", "recall", "per_category", "body_lines", "body_lost", "missed_top")
+    out = {k: v for k, v in d.items() if k in keep}
+    if part == "untouched":
+        out["missed_top"] = []  # never listed: the part stays held-out
+    return out
+
+
 def _print(res: dict[str, Any]) -> None:
+    print("test set:", res["test_set"])
     for mode in ("single_document", "with_corpus"):
         r = res[mode]
         print(
@@ -612,8 +667,18 @@ def _print(res: dict[str, Any]) -> None:
             f"    hard keep-lines at the edges lost {r['hard_keep_lost']}/{r['hard_keep_lines']}:",
             r["hard_keep_lost_by_kind"],
         )
-    print("missed (top):")
-    for text, n in res["with_corpus"]["missed_top"]:
+    for name, part in res["parts"].items():
+        for mode, r in part.items():
+            cats = {c: v["recall"] for c, v in r["per_category"].items()}
+            print(
+                f"[{name} / {mode}] recall {r['recall']} ({r['caught']}/{r['noise']}), "
+                f"body lost {r['body_lost']}/{r['body_lines']}; {cats}"
+            )
+    missed = res["with_corpus"]["missed_top"]
+    if res["parts"]:
+        missed = res["parts"].get("tune", {}).get("with_corpus", {}).get("missed_top", [])
+    print("missed (top; on a second test set its tune part only):")
+    for text, n in missed:
         print(f"    {n:3d}  {text[:70]}")
     if res["with_corpus"]["lost_top"]:
         print("body lines lost (top):")
@@ -647,6 +712,12 @@ def main(argv: Iterable[str] | None = None) -> int:
         "their sentences, which its gate never scores) or the fold's seed only (the model "
         "never saw them, but a fold's pages are copies of one report to the corpus layers)",
     )
+    ap.add_argument(
+        "--heldout",
+        type=Path,
+        help="evaluate this site file (a second test set) with score models trained on all "
+        "of sites.tsv",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(list(argv) if argv is not None else None)
     trainer = None
@@ -664,6 +735,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         trainer,
         use_score=not args.no_score,
         all_seeds=args.bodies == "all",
+        heldout=args.heldout.resolve() if args.heldout else None,
     )
     res["bodies"] = args.bodies
     _print(res)

@@ -6,7 +6,6 @@ import itertools
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -14,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from .defaults import default_pipeline
-from .document import DUPLICATE, KEPT, Document
+from .document import DUPLICATE, KEPT
 from .engines.base import SPILL_CHUNK, Engine
 from .engines.local import LocalEngine
+from .io.fs import is_url, url_problem
 from .io.readers import (
     DEFAULT_GLOB,
     DEFAULT_MAX_BYTES,
@@ -30,11 +30,13 @@ from .io.records import (
     HubDataset,
     RecordsError,
     is_hub,
+    is_hub_file_path,
     iter_hub,
     open_hub,
 )
 from .pipeline import Pipeline
 from .publish import card, report
+from .publish.stats import BuildStats
 from .publish.writer import (
     DEFAULT_SHARD_ROWS,
     DatasetWriter,
@@ -84,79 +86,6 @@ class BuildResult:
         return dict(self.summary["counts"])
 
 
-class _Stats:
-    def __init__(self) -> None:
-        self.inputs = 0
-        self.status: Counter[str] = Counter()
-        self.rejected: Counter[str] = Counter()
-        self.removals: Counter[str] = Counter()
-        self.removed_chars: Counter[str] = Counter()
-        self.flags: Counter[str] = Counter()
-        self.edits: Counter[str] = Counter()
-        self.edit_spans_dropped = 0
-        self.dist: dict[str, Counter[str]] = {
-            k: Counter()
-            for k in (
-                "year",
-                "province",
-                "admin_level",
-                "doc_type",
-                "encoding",
-                "script",
-                "format",
-            )
-        }
-        self.chars_in = 0
-        self.chars_out = 0
-        self.bytes_in = 0
-
-    def add(self, doc: Document) -> None:
-        self.inputs += 1
-        self.status[doc.status] += 1
-        self.bytes_in += doc.n_bytes
-        if doc.encoding:
-            self.dist["encoding"][doc.encoding] += 1
-        self.dist["format"][doc.format or "txt"] += 1  # every input, kept or not
-        if doc.status == "rejected":
-            self.rejected[doc.reason or "unknown"] += 1
-            return
-        self.chars_in += doc.decoded_chars
-        if doc.status != KEPT:
-            return
-        self.chars_out += len(doc.text)
-        for r in doc.removed:
-            self.removals[r.rule] += 1
-            self.removed_chars[r.rule] += len(r.text)
-        for f in doc.flags:
-            self.flags[f] += 1
-        for e in doc.edits:
-            self.edits[f"{e.step}:{e.rule}"] += e.count
-        self.edit_spans_dropped += doc.edit_spans_dropped
-        for key in ("year", "province", "admin_level", "doc_type"):
-            value = doc.meta.get(key)
-            self.dist[key]["null" if value is None else str(value)] += 1
-        self.dist["script"][doc.script or "simplified"] += 1
-
-    def counts(self) -> dict[str, Any]:
-        return {
-            "inputs": self.inputs,
-            "kept": self.status[KEPT],
-            "duplicates": self.status[DUPLICATE],
-            "rejected": self.status["rejected"],
-            "rejected_by_reason": dict(sorted(self.rejected.items())),
-            "removals_by_rule": dict(sorted(self.removals.items())),
-            "removed_chars_by_rule": dict(sorted(self.removed_chars.items())),
-            "flags": dict(sorted(self.flags.items())),
-            # the summary of the located edit trail (kept documents); spans past the
-            # per-document bound are counted here but not kept
-            "edits_by_rule": dict(sorted(self.edits.items())),
-            "edit_spans_dropped": self.edit_spans_dropped,
-            "bytes_in": self.bytes_in,
-            "chars_in": self.chars_in,
-            "chars_out": self.chars_out,
-        }
-
-
 def _versions() -> dict[str, str]:
     from ._version import __version__
 
@@ -199,7 +128,7 @@ def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
 
 
 def _iter_specs(
-    specs: Sequence[Path | HubDataset],
+    specs: Sequence[Path | HubDataset | str],
     glob: Globs,
     max_bytes: int,
     exclude: Sequence[Path],
@@ -256,13 +185,17 @@ def build(
     files and Hub datasets give one input per row, whose text is ``text_column``. Raises
     :class:`BuildError` for unusable arguments; a bad input never raises.
     """
-    specs: list[Path | HubDataset] = []
+    specs: list[Path | HubDataset | str] = []  # str: a URL (docs/scaling.md)
     for given in inputs or default_inputs():
-        if is_hub(given):
+        if is_hub(given) and not is_hub_file_path(given):
             try:
                 specs.append(HubDataset.parse(str(given), split=hf_split))
             except ValueError as exc:
                 raise BuildError(str(exc)) from None
+        elif is_url(given):
+            if (why := url_problem(str(given))) is not None:
+                raise BuildError(f"input {given}: {why}")
+            specs.append(str(given))
         else:
             specs.append(Path(given))
     paths = [p for p in specs if isinstance(p, Path)]
@@ -309,18 +242,20 @@ def build(
         raise BuildError(str(exc)) from None
     except OSError as exc:
         raise BuildError(f"cannot write output {out}: {exc.strerror or exc}") from None
-    stats = _Stats()
+    stats = BuildStats()
     if progress is not None:
         engine.on_progress = progress
     try:
-        docs = engine.run(
-            pipeline, items, spill_dir=writer.spill_dir, resume=resume, chunk_size=checkpoint_every
+        data_files, manifest_files = engine.write_dataset(
+            pipeline,
+            items,
+            writer,
+            stats,
+            spill_dir=writer.spill_dir,
+            resume=resume,
+            chunk_size=checkpoint_every,
         )
-        for doc in docs:
-            writer.write(doc)
-            stats.add(doc)
         t0 = time.perf_counter()
-        data_files, manifest_files = writer.finish_shards()
         summary: dict[str, Any] = {
             "engine": engine.name,
             "workers": engine.workers,

@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
         "default: start a local Ray instance with --workers CPUs",
     )
     b.add_argument(
+        "--ray-read-in-driver",
+        action="store_true",
+        help="with --ray-address: read input files in this process and ship their bytes "
+        "(for a cluster without shared storage; default: the workers read the inputs)",
+    )
+    b.add_argument(
         "--rules",
         action="append",
         default=[],
@@ -229,12 +235,16 @@ def _run_build(args: argparse.Namespace) -> int:
         from .engines.ray_engine import RayEngine, RayUnavailable
 
         try:
-            engine = RayEngine(args.workers, ray_address=args.ray_address)
+            engine = RayEngine(
+                args.workers,
+                ray_address=args.ray_address,
+                read_in_driver=args.ray_read_in_driver,
+            )
         except RayUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    elif args.ray_address is not None:
-        print("error: --ray-address needs --engine ray", file=sys.stderr)
+    elif args.ray_address is not None or args.ray_read_in_driver:
+        print("error: --ray-address and --ray-read-in-driver need --engine ray", file=sys.stderr)
         return 2
     if args.engine == "ray" and args.resume:
         print("error: --resume works with the local engine only", file=sys.stderr)
@@ -311,6 +321,18 @@ def _run_build(args: argparse.Namespace) -> int:
             return 130
         except OSError as exc:  # the output's disk or folder failed mid-build
             print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
+            return 1
+        except Exception as exc:
+            if engine is None or not type(exc).__module__.startswith("ray."):
+                raise
+            # the Ray cluster gave up (lost head node, lineage lost beyond retries): one
+            # line; nothing was published (the output appears only when complete)
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            print(
+                f"error: the Ray cluster failed mid-build ({type(exc).__name__}: {first}); "
+                "nothing was written — run the same command again",
+                file=sys.stderr,
+            )
             return 1
     if not args.quiet:
         _print_summary(result)

@@ -246,3 +246,63 @@ def test_an_inline_cut_filling_a_bracket_pair_takes_the_brackets() -> None:
     # a tag whose rule takes its own brackets is unchanged
     doc = _strip("【政策解读】关于进一步规范行政执法工作的通知")
     assert doc.text == "关于进一步规范行政执法工作的通知"
+
+
+def test_a_gap_left_by_an_earlier_step_counts_as_a_removed_line() -> None:
+    stripped = [BODY, "。", "某网站导航条", BODY]
+    marks: list[str | None] = [None, None, R, None]
+    # alone, the 。 sits beside one removed line: kept
+    assert absorb(stripped, marks) == marks
+    # an earlier step removed a line right before it: between two removed lines, it goes
+    assert absorb(stripped, marks, gaps=[1]) == [None, RULE_FRAGMENT, R, None]
+    # a short report heading there still survives (weak lines in the body never go)
+    assert absorb([BODY, "工作总结", "导航", BODY], marks, gaps=[1])[1] is None
+    # gaps alone (this step removed nothing) take nothing: that step's pass already ran
+    assert absorb(stripped, [None] * 4, gaps=[1, 2]) == [None] * 4
+
+
+def test_gaps_are_carried_through_later_removals_and_dropped_when_lines_change() -> None:
+    from lawrpt_corpus.boilerplate.blocks import GAPS, carry_gaps, gaps_for
+
+    feats: dict[str, object] = {}
+    carry_gaps(feats, ["a", "b", "c", "d"], [None, R, None, R])
+    assert feats[GAPS] == (2, (1, 2))  # before "c", and at the end of ["a", "c"]
+    carry_gaps(feats, ["a", "c"], [R, None])
+    assert feats[GAPS] == (1, (0, 1))
+    assert gaps_for(feats, 1) == (0, 1)
+    assert gaps_for(feats, 5) == ()  # recorded for another text: ignored
+    empty: dict[str, object] = {}
+    carry_gaps(empty, ["a", "b"], [None, None])
+    assert empty == {}
+
+
+def test_a_fragment_between_a_rule_removal_and_a_repeated_line_removal_goes() -> None:
+    from lawrpt_corpus.boilerplate import RepeatedLines
+
+    # a line every site's page ends with that no rule names: RepeatedLines takes it
+    shared = "".join(chr(0x4E00 + (k * 104729) % 20000) for k in range(20))
+
+    def report(i: int) -> str:
+        own = [
+            "".join(chr(0x4E00 + (i * 7919 + k * 104729 + j * 31) % 20000) for j in range(40))
+            + "。"
+            for k in range(12)
+        ]
+        return "\n".join([*own, "扫一扫在手机上查看当前页面", "。", shared])
+
+    docs = []
+    for i in range(30):
+        d = Document(source=f"site{i}/r.txt", raw_sha256=f"{i:064x}", n_bytes=0, text=report(i))
+        d.seq = i
+        docs.append(StripBoilerplate(score=False)(d))
+    # the rules take the QR prompt; the 。 beside that one line stays for now
+    assert docs[0].text.split("\n")[-2:] == ["。", shared]
+    step = RepeatedLines()
+    for d in docs:
+        step.prepare(d)
+    step.fit(docs)
+    out = step.apply(docs[0])
+    got = [(r.rule, r.text.strip()) for r in out.removed]
+    assert ("repeated-line", shared) in got
+    assert out.text.split("\n")[-1].endswith("。") and out.text.split("\n")[-1] != "。"
+    assert any(rule.startswith("block.") and text == "。" for rule, text in got)

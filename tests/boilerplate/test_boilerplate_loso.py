@@ -113,3 +113,48 @@ def test_default_bodies_are_unrelated_reports_one_per_page() -> None:
     firsts = [set(b.lines) for b in bodies]
     shared = sum(len(a & b) / max(1, min(len(a), len(b))) >= 0.5 for a in firsts for b in firsts)
     assert shared == len(firsts), "no two reports share half their lines"
+
+
+def test_second_test_set_is_real_strings_of_25_new_sites_sharing_none_with_sites_tsv() -> None:
+    heldout = loso.load_sites(loso.DATA / "sites_heldout.tsv")
+    train = loso.load_sites()
+    assert len(heldout) >= 150
+    assert len({s.site for s in heldout}) >= 25
+    assert not {s.site for s in heldout} & {s.site for s in train}
+    assert not {loso.fold(s.text) for s in heldout} & {loso.fold(s.text) for s in train}
+    assert all(s.url.startswith("http") for s in heldout)
+    parts = {loso.heldout_part(s.site) for s in heldout}
+    assert parts == {"untouched", "tune"}
+
+
+def test_heldout_run_trains_on_sites_tsv_and_reports_parts_without_untouched_misses() -> None:
+    from train_boilerplate_score import train
+
+    seen: list[list[loso.Labeled]] = []
+
+    def trainer(lines: list[loso.Labeled]) -> object:
+        seen.append(lines)
+        return train(lines)
+
+    res = loso.evaluate(
+        k=5,
+        docs_per_site=1,
+        clean_docs=1,
+        generated=1,
+        trainer=trainer,
+        max_folds=1,
+        heldout=loso.DATA / "sites_heldout.tsv",
+    )
+    assert res["test_set"] == "sites_heldout.tsv"
+    heldout_texts = {loso.fold(s.text) for s in loso.load_sites(loso.DATA / "sites_heldout.tsv")}
+    train_sites = {s.site for s in loso.load_sites()}
+    assert seen and all(
+        ln.group in train_sites or ln.label == 0 or ln.group == "handwritten"
+        for lines in seen
+        for ln in lines
+    )
+    assert not any(loso.fold(ln.text) in heldout_texts for ln in seen[0] if ln.label == 1)
+    assert res["with_corpus"]["missed_top"] == []
+    for mode in res["parts"].get("untouched", {}).values():
+        assert mode["missed_top"] == []
+    assert 0.0 < res["single_document"]["recall"] <= 1.0

@@ -173,3 +173,32 @@ def test_training_is_deterministic_and_needs_both_labels() -> None:
     assert np.any(a.ngram_w != 0)
     with pytest.raises(ValueError):
         train([ln for ln in lines if ln.label == 1], iterations=5)
+
+
+def test_the_verdict_memo_gives_the_verdicts_computed_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pickle
+
+    from lawrpt_corpus.boilerplate import score
+
+    model = default_model()
+    assert model is not None
+    fresh = pickle.loads(pickle.dumps(model))
+    assert fresh._verdicts == {}  # a worker gets the weights, not the memo
+    lines = [
+        "首页 > 新闻中心 > 通知公告",
+        "当前位置：首页",
+        "扫一扫在手机打开当前页",
+        "一、总体情况",
+    ]
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    lines += [p.read_text(encoding="utf-8").split("\n")[k] for p in seeds for k in range(3)]
+    monkeypatch.setattr(score, "MEMO_LINES", 3)  # the memo starts again when full
+    for _ in range(2):
+        for line in lines:
+            want = (
+                not not_scored(line, fresh.max_len) and fresh.probability(line) >= fresh.threshold
+            )
+            assert fresh.removable(line) is want
+            assert len(fresh._verdicts) <= 3

@@ -31,6 +31,7 @@ from lawrpt_corpus import (
     ExactDedup,
     Pipeline,
     RepeatedLines,
+    Templates,
 )
 from lawrpt_corpus import build as build_dataset
 from lawrpt_corpus.cli import main
@@ -337,10 +338,61 @@ def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
 
 @pytest.mark.ray
 @pytest.mark.slow
+def test_templates_cluster_fit_equals_the_driver_fit(
+    ray_session: Any, seed_texts: dict[str, str]
+) -> None:
+    """Same candidates, unrelated-holder counts, samples and report; same removals."""
+    import copy
+
+    docs = _small_corpus(seed_texts)
+    for k, doc in enumerate(docs):  # a templated line (numbers vary) on unrelated reports
+        line = f"【本网讯】记者{k % 7 + 1}月{k % 28 + 1}日从市政府获悉，点击查看原文"
+        doc.text = f"{doc.text}\n{line}"
+    driver, cluster = _fit_both(ray_session, lambda: Templates(min_reports=3), docs)
+    stats = driver.stats()
+    assert cluster.stats() == stats
+    assert stats["templates_removed"] >= 1 and stats["documents"] == len(docs)
+    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
+    want = [driver.apply(d) for d in copy.deepcopy(docs)]
+    assert [(d.text, d.removed, d.status) for d in got] == [
+        (d.text, d.removed, d.status) for d in want
+    ]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_dedup_cluster_state_holds_only_documents_of_a_merge_decision(
+    ray_session: Any, seed_texts: dict[str, str]
+) -> None:
+    """Documents in no exact group and no LSH candidate pair never reach the driver: the
+    cluster fit's state covers the rest only, with the same stats and the same output."""
+    import copy
+
+    docs = _small_corpus(seed_texts)
+    rng = random.Random(7)
+    common = "".join(sorted(set("".join(seed_texts.values())) - set("\n \t")))
+    for k in range(25):  # unrelated documents: no shared shingles with anything
+        text = "".join(rng.choice(common) for _ in range(600))
+        doc = Document(f"lone{k}.txt", format(1000 + k, "016x"), len(text))
+        doc.text, doc.seq = text, len(docs)
+        docs.append(doc)
+    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
+    assert cluster.stats() == driver.stats() and driver.stats()["documents"] == len(docs)
+    assert driver.state.seq.size == len(docs)
+    assert cluster.state.seq.size <= len(docs) - 25
+    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
+    want = [driver.apply(d) for d in copy.deepcopy(docs)]
+    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
+        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
+    ]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
 def test_cluster_fits_of_an_empty_corpus_leave_every_document_untouched(
     ray_session: Any, seed_texts: dict[str, str]
 ) -> None:
-    for make in (RepeatedLines, Dedup):
+    for make in (RepeatedLines, Templates, Dedup):
         driver, cluster = _fit_both(ray_session, make, [])
         assert cluster.stats() == driver.stats()
         doc = _small_corpus(seed_texts)[0]
@@ -490,6 +542,42 @@ def test_ray_engine_without_ray_installed_exits_2_with_install_hint(
     assert main(["build", "--engine", "ray", "--out", str(tmp_path / "o"), "-q"]) == 2
     assert 'pip install "lawrpt_corpus[ray]"' in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_ray_cluster_failure_mid_build_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys, monkeypatch, seeds_dir: Path
+) -> None:
+    """An error Ray raises when it gives up (here: a stand-in of its class, raised from the
+    engine) ends the CLI with status 1 and one line; the dataset folder never appears."""
+    pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    lost = type("ObjectLostError", (Exception,), {"__module__": "ray.exceptions"})
+
+    def run(self: Any, *a: Any, **k: Any) -> Any:
+        raise lost("Failed to retrieve object 00ff.\nAll copies of 00ff have been lost")
+        yield  # a generator, as the engine's run is
+
+    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    out = tmp_path / "o"
+    assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: the Ray cluster failed mid-build")
+    assert "ObjectLostError: Failed to retrieve object 00ff." in err[0]
+    assert not out.exists()
+
+
+def test_a_bug_under_the_ray_engine_still_raises(tmp_path: Path, monkeypatch, seeds_dir) -> None:
+    pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    def run(self: Any, *a: Any, **k: Any) -> Any:
+        raise KeyError("a bug")
+        yield
+
+    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    with pytest.raises(KeyError):
+        main(["build", str(seeds_dir), "--engine", "ray", "--out", str(tmp_path / "o"), "-q"])
 
 
 @pytest.mark.slow

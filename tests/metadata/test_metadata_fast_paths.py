@@ -2,8 +2,10 @@
 
 * ``Gazetteer.find`` on long texts tries only the positions numpy marks (pairs that start a
   name); it must find exactly what the plain scans find.
-* The placeholder pattern is only searched when the text has one of ``first_chars``: that
-  list must cover every way the pattern can start.
+* The placeholder pattern is only tried where the text has one of ``first_chars``: that
+  list must cover every way the pattern can start, and the answer is the whole-text search's.
+* The whole text is searched for places only when a step needs its mentions
+  (``Mentions``): the place found is the one an eager search gives.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import random
 
 import pytest
 
-from lawrpt_corpus.metadata.extract import patterns
-from lawrpt_corpus.metadata.gazetteer import gazetteer
+from lawrpt_corpus.metadata.extract import has_placeholder, patterns, resolve_place
+from lawrpt_corpus.metadata.gazetteer import Mentions, gazetteer
 from lawrpt_corpus.metadata.rules import rules
 from lawrpt_corpus.metadata.step import extract
 
@@ -86,3 +88,44 @@ def test_placeholder_flag_still_set_for_each_masking_style():
     for masked in ("XX市XX区司法局", "××县人民政府", "某市某区", "ｘｘ县", "＊＊省"):
         assert "placeholder" in extract(f"{masked}2023年法治政府建设年度报告\n正文。").flags
     assert "placeholder" not in extract("南昌县司法局2023年法治政府建设年度报告\n正文。").flags
+
+
+def test_placeholder_check_answers_as_the_whole_text_search(seed_texts):
+    pat = patterns().placeholder
+    rng = random.Random(3)
+    pieces = ["X", "x", "XXXXX", "某", "某某某", "＊", "×", "市", "自治", "自治区", "县", "我局"]
+    texts = [*seed_texts.values(), "", "X", "某", "XXXXXXXX" * 50, "某" * 100 + "市"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    for text in texts:
+        assert has_placeholder(text) == (pat.search(text) is not None), text
+
+
+def test_lazy_mentions_search_the_text_only_when_read():
+    g = gazetteer()
+    text = "厦门市湖里区司法局2023年法治政府建设年度报告\n湖里区坚持依法行政。"
+    lazy = Mentions(g, text)
+    assert lazy._found is None
+    support = lazy.province_support()
+    assert lazy._found is None  # building the counts object reads nothing
+    assert dict(support) != {} and lazy.found == g.find(text)
+    assert Mentions.of(g.find(text)).found == g.find(text)
+
+
+def test_place_from_lazy_mentions_is_the_place_from_eager_mentions(seed_texts):
+    g = gazetteer()
+    cases = [(t, a) for t in seed_texts.values() for a in (None, "县司法局", "鼓楼区司法局")]
+    cases += [("我县坚持依法行政。" * 3 + "鼓楼区" * 3 + "福州市鼓楼区", None)]
+    for text, agency in cases:
+        eager = resolve_place(g, g.find(text), text, agency, 1)
+        lazy = resolve_place(g, Mentions(g, text), text, agency, 1)
+        assert eager == lazy
+
+
+def test_short_texts_remembered_give_the_same_mentions_and_cannot_be_changed_by_callers():
+    g = gazetteer()
+    name = "江西省南昌市南昌县司法局"
+    first = g.find(name)
+    first.clear()  # a caller's list is its own
+    again = g.find(name)
+    assert [m.name for m in again] == ["江西省", "南昌市", "南昌县"]
+    assert again == g._find(name, g._candidates_scan(name))

@@ -119,6 +119,8 @@ class LiteralIndex:
     def __init__(self, rules: Sequence[Any]) -> None:
         self.by_literals: set[int] = set()
         self.gated: set[int] = set()
+        #: rules searched only around the occurrences of their ``scan_literals``
+        self.scanned: set[int] = set()
         groups: dict[bool, tuple[dict[str, int], list[list[int]]]] = {
             True: ({}, []),
             False: ({}, []),
@@ -146,6 +148,18 @@ class LiteralIndex:
                 if k == len(owners):
                     owners.append([])
                 owners[k].append(id(rule))
+        for rule in rules:
+            if not rule.scan_literals:
+                continue
+            # where the occurrences are (a negative owner): the rule is searched around them
+            self.scanned.add(id(rule))
+            index, owners = groups[False]
+            for lit in rule.scan_literals:
+                k = index.setdefault(lit, len(index))
+                if k == len(owners):
+                    owners.append([])
+                owners[k].append(-id(rule))
+        # per literal: the rules wanting its lines, the rules wanting its offsets
         self._automata = [
             (
                 short,
@@ -154,30 +168,89 @@ class LiteralIndex:
                     matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
                     implementation=ahocorasick_rs.Implementation.DFA,
                 ),
-                owners,
+                [
+                    (tuple(r for r in rids if r >= 0), tuple(-r for r in rids if r < 0))
+                    for rids in owners
+                ],
             )
             for short, (index, owners) in groups.items()
             if index
         ]
 
-    def lines(self, text: str, starts: Sequence[int], views: LineViews) -> dict[int, set[int]]:
-        """``id(rule)`` → indexes of the lines that hold one of the rule's literals."""
+    def lines(
+        self, text: str, starts: Sequence[int], views: LineViews
+    ) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
+        """``id(rule)`` → indexes of the lines that hold one of the rule's literals, and,
+        for the :attr:`scanned` rules, ``id(rule)`` → the offsets in ``text`` where one of
+        its ``scan_literals`` starts (ascending, distinct)."""
         found: dict[int, set[int]] = {}
+        at_offsets: dict[int, list[int]] = {}
         for short, automaton, owners in self._automata:
             at: Sequence[int]
             if short:
                 haystack, at = views.view(0, SHORT_LINE)
             else:
                 haystack, at = text, starts
+            # the occurrences by literal first: each literal's owners are visited once
+            by_lit: dict[int, list[int]] = {}
             for k, start, _end in automaton.find_matches_as_indexes(haystack, overlapping=True):
-                i = bisect_right(at, start) - 1
-                for rid in owners[k]:
-                    hit = found.get(rid)
-                    if hit is None:
-                        found[rid] = {i}
+                got = by_lit.get(k)
+                if got is None:
+                    by_lit[k] = [start]
+                else:
+                    got.append(start)
+            for k, offs in by_lit.items():
+                line_owners, offset_owners = owners[k]
+                if line_owners:
+                    lines = {bisect_right(at, o) - 1 for o in offs}
+                    for rid in line_owners:
+                        hit = found.get(rid)
+                        if hit is None:
+                            found[rid] = set(lines)
+                        else:
+                            hit |= lines
+                for rid in offset_owners:
+                    got = at_offsets.get(rid)
+                    if got is None:
+                        at_offsets[rid] = list(offs)
                     else:
-                        hit.add(i)
-        return found
+                        got += offs
+        for rid, got in at_offsets.items():
+            at_offsets[rid] = sorted(set(got))
+        return found, at_offsets
+
+
+def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int) -> list[Any]:
+    """Exactly the matches of ``pattern.finditer(text)``, found by searching only around
+    ``offsets``, given (what :func:`..patterns.required_literals` and
+    :func:`..patterns.scan_reach` establish for the rule) that every match holds a literal
+    starting at one of ``offsets`` (ascending) and that the engine looks at most ``reach``
+    characters to the right of a match's start.
+
+    Why it is exact: ``finditer`` yields, from ``pos`` (0, then each match's end), the
+    leftmost match starting at or after ``pos``. Such a match holds an occurrence ``p >=
+    pos``, so it starts in ``[p - reach, p]`` for the first such ``p`` that has one; a
+    search from ``max(pos, p - reach)`` with the text cut at ``p + reach`` sees, for every
+    start up to ``p``, everything the engine would look at in the whole text (a lookbehind
+    sees the text before the search's start), so a match it finds starting at or before
+    ``p`` is the one ``finditer`` finds; one starting after ``p`` was judged on a cut text
+    and is ignored (the next occurrence's search finds it again, uncut). Matches are never
+    empty (each holds a literal), so ``pos`` always advances.
+    """
+    out: list[Any] = []
+    n = len(text)
+    pos = 0
+    search = pattern.search
+    for p in offsets:
+        if p < pos:
+            continue
+        m = search(text, max(pos, p - reach), min(n, p + reach))
+        if m is None or m.start() > p:
+            pos = p + 1
+            continue
+        out.append(m)
+        pos = m.end()
+    return out
 
 
 _LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
@@ -186,16 +259,68 @@ _LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
 class DocLines:
     """Per-document state of the prefilter: which lines each rule needs to look at."""
 
-    __slots__ = ("_cache", "_firsts", "by_rule", "index", "lens", "stripped", "views")
+    __slots__ = (
+        "_cache",
+        "_firsts",
+        "_scan_lines",
+        "by_rule",
+        "index",
+        "lens",
+        "offsets",
+        "starts",
+        "stripped",
+        "views",
+    )
 
     def __init__(self, text: str, starts: Sequence[int], stripped: list[str], index: LiteralIndex):
         self.stripped = stripped
+        self.starts = starts
+        self._scan_lines: dict[int, set[int]] = {}
         self.index = index
         self.views = LineViews(stripped)
         self.lens = self.views.lens
-        self.by_rule = index.lines(text, starts, self.views)
+        self.by_rule, self.offsets = index.lines(text, starts, self.views)
         self._firsts: str | None = None
         self._cache: dict[int, list[int]] = {}
+
+    def finditer(self, rule: Any, text: str) -> list[Any]:
+        """The matches of ``rule.pattern.finditer(text)`` (``text``: the document's text
+        this context was built on), searched only around the rule's literals when it has
+        ``scan_literals``."""
+        if id(rule) in self.index.scanned:
+            return literal_finditer(rule.pattern, text, self.offsets.get(id(rule), ()), rule.reach)
+        return list(rule.pattern.finditer(text))
+
+    def search(self, rule: Any, text: str) -> bool:
+        """Does ``rule.pattern.search(text)`` find anything (``text`` as in :meth:`finditer`)?"""
+        if id(rule) in self.index.scanned:
+            offsets = self.offsets.get(id(rule), ())
+            return bool(offsets) and bool(literal_finditer(rule.pattern, text, offsets, rule.reach))
+        return rule.pattern.search(text) is not None
+
+    def without_inline(self, i: int, rules: Sequence[Any]) -> str:
+        """Line ``i`` (stripped) with the spans of the inline ``rules`` removed, one rule
+        after another (``rule.pattern.sub("", line).strip()``). A rule searched around its
+        literals is skipped on a line that holds none of them while no earlier rule has
+        changed the line: it cannot match there."""
+        line = self.stripped[i]
+        changed = False
+        scanned = self.index.scanned
+        for rule in rules:
+            if not changed and id(rule) in scanned:
+                lines = self._scan_lines.get(id(rule))
+                if lines is None:
+                    starts = self.starts
+                    lines = {
+                        bisect_right(starts, off) - 1 for off in self.offsets.get(id(rule), ())
+                    }
+                    self._scan_lines[id(rule)] = lines
+                if i not in lines:
+                    continue
+            cut = rule.pattern.sub("", line).strip()
+            changed = changed or cut != line
+            line = cut
+        return line
 
     def possible(self, rule: Any) -> bool:
         """False when the rule cannot match: its literals (``needs``, or those every match

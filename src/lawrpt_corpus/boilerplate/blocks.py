@@ -39,16 +39,29 @@ Then, on the non-blank lines in order (blank lines neither count nor break a blo
 A weak line in the body is never taken: a short report heading between two removed lines
 survives. Time and memory are linear in the number of lines; the kinds cost one pass of
 bounded patterns per kept line.
+
+**Gaps of earlier steps.** Each step sees only the text the steps before it left, so a lone
+``。`` between a line :class:`~.strip.StripBoilerplate` (or ``RepeatedLines``) removed and one a
+later corpus step removes would look like a fragment beside one removed line only. Every
+step that removes whole lines therefore records, in ``doc.features[GAPS]`` (scratch, never
+output), where removed lines sat in the text it leaves (:func:`carry_gaps`); the corpus
+steps pass those *gaps* to :func:`absorb`, which counts each one as a removed line. The
+record holds the line count it is valid for and is ignored when the text no longer has it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..text.chars import HAN_IDEOGRAPHS
 from .protect import protected
+
+#: ``doc.features`` key: ``(line count, gap line indices)`` of the whole-line removals so far
+GAPS = "boilerplate_gaps"
 
 RULE_FRAGMENT = "block.fragment"
 RULE_HEAD = "block.head"
@@ -88,6 +101,7 @@ class BlockParams:
 DEFAULT = BlockParams()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the line; chrome lines recur
 def kind(line: str, params: BlockParams = DEFAULT) -> int:
     """``STRONG``, ``WEAK``, ``KEEP`` or ``CONTENT`` for one stripped, non-blank line."""
     n = len(line)
@@ -112,16 +126,33 @@ def kind(line: str, params: BlockParams = DEFAULT) -> int:
 
 
 def absorb(
-    stripped: Sequence[str], marks: Sequence[str | None], params: BlockParams = DEFAULT
+    stripped: Sequence[str],
+    marks: Sequence[str | None],
+    params: BlockParams = DEFAULT,
+    gaps: Sequence[int] = (),
 ) -> list[str | None]:
     """``marks`` (a rule id per removed line, None per kept line) with the fragments of the
     removed blocks marked too (rule ids ``block.*``). ``stripped``: the document's lines,
-    stripped. Lines already marked, and blank lines, are never changed."""
+    stripped. ``gaps``: line indices (0 … ``len(stripped)``) before which an earlier step
+    removed a line; each counts as a removed line there. Lines already marked, and blank
+    lines, are never changed."""
     out = list(marks)
-    idx = [i for i, s in enumerate(stripped) if s]
-    if not idx or all(marks[i] is None for i in idx):
-        return out
-    removed = [marks[i] is not None for i in idx]
+    real = [i for i, s in enumerate(stripped) if s]
+    if not real or all(marks[i] is None for i in real):
+        return out  # nothing removed here (an earlier step's block pass already ran)
+    if gaps:
+        at = sorted(set(gaps))
+        idx: list[int] = []
+        g = 0
+        for i in real:
+            while g < len(at) and at[g] <= i:
+                idx.append(-1)  # a line an earlier step removed: counted, never marked
+                g += 1
+            idx.append(i)
+        idx.extend(-1 for _ in at[g:])
+    else:
+        idx = real
+    removed = [i < 0 or marks[i] is not None for i in idx]
     kinds = [CONTENT if removed[j] else kind(stripped[i], params) for j, i in enumerate(idx)]
     n = len(idx)
     _edge(idx, removed, kinds, out, params, RULE_HEAD, range(n))
@@ -183,3 +214,32 @@ def _edge(
         return
     for j in taken:
         out[idx[j]] = rule
+
+
+def carry_gaps(features: dict[str, Any], lines: Sequence[str], marks: Sequence[str | None]) -> None:
+    """Record in ``features[GAPS]`` where the lines ``marks`` removes (and the gaps recorded
+    before, valid for ``lines``) sit in the text left after removing them: the index of the
+    kept line each run of removed lines preceded (the kept line count for a run at the end)."""
+    n = len(lines)
+    old = gaps_for(features, n)
+    if not old and all(m is None for m in marks):
+        return
+    # after[i]: the index, in the text left, of the first kept line at or after line i
+    after = [0] * (n + 1)
+    count = 0
+    for i in range(n):
+        after[i] = count
+        if marks[i] is None:
+            count += 1
+    after[n] = count
+    out = {after[g] for g in old}
+    out.update(after[i] for i, m in enumerate(marks) if m is not None)
+    features[GAPS] = (count, tuple(sorted(out)))
+
+
+def gaps_for(features: dict[str, Any], n_lines: int) -> tuple[int, ...]:
+    """The recorded gaps, if they were recorded for a text of ``n_lines`` lines."""
+    rec = features.get(GAPS)
+    if not rec or rec[0] != n_lines:
+        return ()
+    return tuple(rec[1])

@@ -11,7 +11,10 @@ by the ``regex`` fallback gets the conservative answer) to decide, once per rule
 * :func:`required_literals` — literal strings one of which every match contains (the rule
   is tried only on lines holding one: one Aho-Corasick pass finds them);
 * :func:`first_char_pattern` — a class of the characters a match of a ``^``-anchored
-  pattern can start with (the rule is tried only on lines starting with one).
+  pattern can start with (the rule is tried only on lines starting with one);
+* :func:`scan_reach` — how far from a literal a match (and what the engine looks at to
+  find it) can reach, so a whole-text scan can be run only around the literals
+  (:func:`~lawrpt_corpus.boilerplate._lines.literal_finditer`).
 
 Split from :mod:`~lawrpt_corpus.boilerplate.ruleset` (loading and the rule model), which
 calls these for every rule it compiles.
@@ -475,3 +478,67 @@ def first_char_pattern(pattern: Any) -> Any:
     if not atoms or any(a.startswith("[^") for a in atoms):
         return None
     return re.compile("|".join(sorted(atoms)), pattern.flags & (re.IGNORECASE | re.ASCII))
+
+
+def scan_reach(pattern: Any) -> int | None:
+    """An upper bound on how far the engine looks to the right of a match's start: the
+    pattern's longest match, plus every lookaround's longest body, plus one character
+    (``$``, ``\\b`` peek at the next one). None when unbounded or unknown (a repeat without
+    an upper bound, a back-reference, a ``regex``-module pattern)."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return None
+    if not isinstance(pattern, re.Pattern):
+        return None
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return None
+    limit = sre_parse.MAXWIDTH if hasattr(sre_parse, "MAXWIDTH") else sre_parse.MAXREPEAT
+
+    def walk(items: Any) -> int | None:
+        """Sum of the longest bodies of the lookarounds in ``items`` (None: unknown)."""
+        total = 0
+        for op, av in items:
+            name = str(op)
+            if name in ("GROUPREF", "GROUPREF_EXISTS"):
+                return None
+            if name in ("ASSERT", "ASSERT_NOT"):
+                hi = av[1].getwidth()[1]
+                inner = walk(av[1].data)
+                if hi >= limit or inner is None:
+                    return None
+                total += hi + inner
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                inner = walk(av[2].data)
+                if inner is None:
+                    return None
+                total += inner * max(1, min(av[1], limit))
+            elif name == "SUBPATTERN":
+                inner = walk(av[-1].data)
+                if inner is None:
+                    return None
+                total += inner
+            elif name == "ATOMIC_GROUP":
+                inner = walk(av.data)
+                if inner is None:
+                    return None
+                total += inner
+            elif name == "BRANCH":
+                parts = [walk(b.data) for b in av[1]]
+                if any(x is None for x in parts):
+                    return None
+                total += sum(x for x in parts if x is not None)
+            if total >= limit:
+                return None
+        return total
+
+    try:
+        width = parsed.getwidth()[1]
+        around = walk(parsed.data)
+    except Exception:
+        return None
+    if around is None or width >= limit:
+        return None
+    return int(width + around + 1)

@@ -35,8 +35,8 @@ from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import FULL_PUNCT, HALF_PUNCT
 from ._lines import line_starts, whole_line_spans
-from .blocks import absorb
-from .protect import protect_patterns, protected
+from .blocks import absorb, carry_gaps, gaps_for
+from .protect import is_protected, protect_patterns, protected
 
 __all__ = ["RepeatedLines", "line_hash", "normalize_line", "protect_patterns", "protected"]
 
@@ -113,8 +113,10 @@ class RepeatedLines(CorpusStep):
         """The hash of a line that may be counted, or None."""
         if not self.min_chars <= len(stripped) <= self.max_chars:
             return None
+        if is_protected(stripped):  # first: cheaper than the fold, and most lines are
+            return None
         norm = normalize_line(stripped)
-        if len(norm) < self.min_chars or protected(stripped) is not None:
+        if len(norm) < self.min_chars:
             return None
         return line_hash(norm)
 
@@ -271,7 +273,8 @@ class RepeatedLines(CorpusStep):
             marks.append(RULE_ID if h is not None and h in strict else None)
         if any(marks):
             if self.blocks:
-                marks = absorb(stripped, marks)
+                marks = absorb(stripped, marks, gaps=gaps_for(doc.features, len(lines)))
+            carry_gaps(doc.features, lines, marks)
             doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
             if not doc.text.strip():
                 doc.reject("boilerplate-only")

@@ -57,6 +57,7 @@ from .patterns import (
     line_scan_safe,
     nested_unbounded_repeat,
     required_literals,
+    scan_reach,
 )
 
 #: Where a removal rule applies.
@@ -97,6 +98,8 @@ SEPARATORS = regex.compile(
     r"[\s|｜/\\、,，:：;；.。·•\-—_【】\[\]［］()（）<>《》「」『』“”\"'!！>»›→]+"
 )
 DEFAULT_MAX_LEN = 200
+#: How many lines' verdicts a rule keeps (:meth:`Rule.matches_line`).
+MEMO_LINES = 4096
 PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "mirror", "flags")
 
 
@@ -130,6 +133,15 @@ class Rule:
     #: A one-character pattern that the first character of every line the rule claims
     #: matches (``^``-anchored patterns, :func:`first_char_pattern`); None: unknown.
     first: Any = None
+    #: ``inline`` and ``text`` rules: literals (two characters or more) of which every
+    #: match holds one, derived from the pattern (never ``needs``); empty: the rule scans
+    #: the whole text. With them, the rule is searched only around their occurrences
+    #: (:func:`._lines.literal_finditer`), ``reach`` characters either side.
+    scan_literals: tuple[str, ...] = ()
+    reach: int = 0
+    #: :meth:`matches_line` verdicts by line (chrome recurs from page to page; at most
+    #: :data:`MEMO_LINES` lines, then the memo starts again)
+    _verdicts: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def may_occur_in(self, text: str) -> bool:
         """False when none of the rule's ``needs`` literals is in ``text`` (a fast skip)."""
@@ -137,6 +149,15 @@ class Rule:
 
     def matches_line(self, line: str) -> bool:
         """Does this line-zone rule claim ``line`` (a single line, no newline)?"""
+        verdict = self._verdicts.get(line)
+        if verdict is None:
+            verdict = self._match_line(line)
+            if len(self._verdicts) >= MEMO_LINES:
+                self._verdicts.clear()
+            self._verdicts[line] = verdict
+        return verdict
+
+    def _match_line(self, line: str) -> bool:
         n = len(line)
         if n > self.max_len or n < self.min_len:
             return False
@@ -213,6 +234,19 @@ def _fail(source: str, rule_id: str | None, message: str) -> ValueError:
     return ValueError(f"boilerplate rules {source}: {where}: {message}")
 
 
+def _scan_params(compiled: Any, zone: str, requires: str | None) -> tuple[tuple[str, ...], int]:
+    """``(scan_literals, reach)`` of an ``inline`` rule or a ``text`` flag rule whose every
+    match holds a literal of two characters or more and whose reach is bounded; else
+    ``((), 0)``."""
+    if zone not in ("inline", "text") or requires is not None:
+        return (), 0
+    lits = required_literals(compiled)
+    reach = scan_reach(compiled)
+    if not lits or min(len(x) for x in lits) < 2 or reach is None:
+        return (), 0
+    return lits, reach
+
+
 def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
     if not isinstance(raw, dict):
         raise _fail(source, None, "each [[rule]] must be a table")
@@ -284,6 +318,7 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         raise _fail(source, rid, "repeat must be true or false")
     if repeat and zone != "head":
         raise _fail(source, rid, "repeat = true is only supported in the head zone")
+    scan_literals, reach = _scan_params(compiled, zone, requires)
     return Rule(
         id=rid,
         category=category,
@@ -306,6 +341,8 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         line_scan=zone in LINE_ZONES and line_scan_safe(compiled),
         literals=tuple(needs) if needs else required_literals(compiled),
         first=first_char_pattern(compiled) if zone in LINE_ZONES or zone == "inline" else None,
+        scan_literals=scan_literals,
+        reach=reach,
     )
 
 

@@ -86,6 +86,8 @@ LAYOUT = (
 )
 NGRAMS = (1, 2, 3)
 DEFAULT_BITS = 16
+#: How many lines' verdicts a model keeps (:meth:`ScoreModel.removable`).
+MEMO_LINES = 1 << 16
 
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
@@ -207,6 +209,14 @@ class ScoreModel:
     zone_lines: int = 12
     max_len: int = 200
     meta: dict[str, Any] = field(default_factory=dict)
+    #: verdicts of :meth:`removable` by line (chrome lines recur from page to page; a pure
+    #: function of the line and the weights, which are not changed once a model scores)
+    _verdicts: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_verdicts"] = {}  # a worker starts with an empty memo
+        return state
 
     # -- scoring ---------------------------------------------------------------------------
     def logit(self, line: str) -> float:
@@ -248,8 +258,17 @@ class ScoreModel:
         return "+".join(self.explain(line))
 
     def removable(self, line: str) -> bool:
-        """The full test: a line the model may judge, and judges boilerplate."""
-        return not not_scored(line, self.max_len) and self.probability(line) >= self.threshold
+        """The full test: a line the model may judge, and judges boilerplate (memoized per
+        line, at most :data:`MEMO_LINES` lines, then the memo starts again)."""
+        verdict = self._verdicts.get(line)
+        if verdict is None:
+            verdict = (
+                not not_scored(line, self.max_len) and self.probability(line) >= self.threshold
+            )
+            if len(self._verdicts) >= MEMO_LINES:
+                self._verdicts.clear()
+            self._verdicts[line] = verdict
+        return verdict
 
     # -- persistence -----------------------------------------------------------------------
     def to_bytes(self) -> bytes:

@@ -34,7 +34,7 @@ from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from ._lines import DocLines, line_starts, whole_line_spans
 from ._script import match_view
-from .blocks import BlockParams, absorb
+from .blocks import BlockParams, absorb, carry_gaps
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
 from .score import ScoreModel, default_model, score_zones
 
@@ -59,11 +59,13 @@ class StripBoilerplate(DocumentStep):
     name = "boilerplate"
     version = "1.0"
     #: the block layer's protected lines (headings, dates, signatures, titles); the score
-    #: layer's weights and their provenance
+    #: layer's weights and their provenance; the t2s view's gate (which characters OpenCC
+    #: would change: a wrong gate would change which lines the rules see)
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
         ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
         ("lawrpt_corpus.boilerplate", "data/score_model.json"),
+        ("lawrpt_corpus.boilerplate", "data/t2s_gate.json"),
     )
 
     rules: tuple[str, ...] | list[str] = ()
@@ -154,7 +156,7 @@ class StripBoilerplate(DocumentStep):
         for rule in rs.flags:
             if rule.zone != "text" or rule.requires is not None or not ctx.possible(rule):
                 continue
-            if rule.pattern.search(view):
+            if ctx.search(rule, view):
                 doc.flag(rule.flag or rule.id)
 
         # Rules in order, each claiming the still-free lines it matches: the same as taking,
@@ -185,7 +187,7 @@ class StripBoilerplate(DocumentStep):
         # an anchored inline rule (【政策解读】 at a line start) is run only if some raw line
         # starts with a character it can start with
         spans_rules = tuple(r for r in inline_rules if ctx.raw_first_possible(r, vlines))
-        inline = _inline_spans(view, starts, stripped, removed_by, spans_rules)
+        inline = _inline_spans(view, starts, stripped, removed_by, spans_rules, ctx)
         last_rules = tuple(r for r in rs.zone("last") if ctx.possible(r))
         _peel_last(stripped, removed_by, inline, last_rules)
 
@@ -198,6 +200,7 @@ class StripBoilerplate(DocumentStep):
             fired.add("score")
         marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
+        carry_gaps(doc.features, lines, marks)
         for line_spans in inline.values():
             for start, end, rule in line_spans:
                 spans.append((start, end, rule.id))
@@ -268,10 +271,7 @@ class StripBoilerplate(DocumentStep):
             s = stripped[i]
             if not s or removed_by[i] is not None:
                 continue
-            key = s
-            if track:
-                for rule in inline_rules:
-                    key = rule.pattern.sub("", key).strip()
+            key = ctx.without_inline(i, inline_rules) if track else s
             hit = None
             ks = may.get(i, ())
             if repeats and key in seen:
@@ -301,11 +301,12 @@ def _inline_spans(
     stripped: list[str],
     removed_by: list[Rule | None],
     rules: tuple[Rule, ...],
+    ctx: DocLines,
 ) -> dict[int, list[tuple[int, int, Rule]]]:
     """Inline matches on kept lines, by line; a line left blank is removed whole instead."""
     found: dict[int, list[tuple[int, int, Rule]]] = {}
     for rule in rules:  # only rules whose needs occur in the text
-        for m in rule.pattern.finditer(text):
+        for m in ctx.finditer(rule, text):
             start, end = m.span()
             if end <= start or "\n" in m.group():
                 continue

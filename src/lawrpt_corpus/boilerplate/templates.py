@@ -56,6 +56,7 @@ import functools
 import re
 import tomllib
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -70,8 +71,8 @@ from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from ._lines import line_starts, whole_line_spans
-from .blocks import BlockParams, absorb
-from .protect import protected
+from .blocks import BlockParams, absorb, carry_gaps, gaps_for
+from .protect import is_protected
 from .repeated import line_hash, normalize_line
 
 RULE_TEMPLATE = "template.line"
@@ -126,6 +127,8 @@ _MAX_EVIDENCE = 16
 _MAX_WINDOWS = 4096
 #: metadata values shorter than this are not masked (a one-character place is noise)
 _MIN_SLOT = 2
+#: the protection a template may have (a short sentence can still be a site's line)
+_SENTENCE = frozenset({"sentence"})
 _SLOT = "\ue000"  # a private-use character: the variable slot of a template
 _URL_SLOT = "\ue001"
 
@@ -141,6 +144,13 @@ def _word_table() -> np.ndarray:
 
 
 _HAN_OR_WORD = _word_table()
+#: every code point → whether :func:`sketch` keeps it (the table above; astral: Han or
+#: not, kept), so one lookup per character
+_WORD_OR_ASTRAL = np.concatenate([_HAN_OR_WORD, np.ones(0x110000 - 0x10000, dtype=bool)])
+_FNV = np.uint64(0x100000001B3)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_S29 = np.uint64(29)
+_S32 = np.uint64(32)
 
 
 @functools.lru_cache(maxsize=1)
@@ -190,6 +200,30 @@ def active_evidence(text: str) -> Any:
     return automaton, scanner
 
 
+@functools.lru_cache(maxsize=1)
+def _needles_inside_lines() -> bool:
+    """Whether no ``needs`` literal holds a line break or white space: then every
+    occurrence of one lies inside one stripped line."""
+    return not any(any(c.isspace() for c in lit) for _, _, lits in _data()[1] for lit in lits)
+
+
+def _evidence_lines(text: str, raw_lines: Sequence[str]) -> tuple[Any, set[int] | None]:
+    """:func:`active_evidence` of ``text``, and the indexes of the lines of ``raw_lines``
+    (``text.split("\n")``) that hold a ``needs`` literal, from the same one automaton pass
+    over the whole text (None: look at each line). A line not in the set holds none in its
+    stripped form either, so :meth:`Templates._evidence` would find nothing there: a
+    literal the non-overlapping pass skips overlaps a reported one, which then lies in the
+    same line (no literal holds a line break or white space)."""
+    scanner, _, automaton = _evidence_scanner()
+    found = automaton.find_matches_as_indexes(text)
+    if not found:
+        return None, None
+    if not _needles_inside_lines():
+        return (automaton, scanner), None
+    starts = line_starts(raw_lines)
+    return (automaton, scanner), {bisect_right(starts, start) - 1 for _, start, _ in found}
+
+
 def slots_of(doc: Document) -> tuple[str, ...]:
     """The document's own variable strings, longest first: title, agency, places (metadata)
     and the page's site name and title."""
@@ -232,24 +266,34 @@ def sketch(text: str, size: int) -> bytes:
     """The ``size`` smallest distinct hashes of the character 5-grams of ``text``'s Han,
     Latin and digit characters (uint64, sorted, packed): a bottom-k sketch for Jaccard."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = codes[_HAN_OR_WORD[np.minimum(codes, 0xFFFF)] | (codes > 0xFFFF)]
-    if codes.size < 5:
+    c = codes[_WORD_OR_ASTRAL[codes]]
+    if c.size < 5:
         return array("Q", [line_hash(text)]).tobytes()
-    c = codes.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = np.zeros(c.size - 4, dtype=np.uint64)
-        for j in range(5):
-            h = h * np.uint64(0x100000001B3) + c[j : c.size - 4 + j]
-        h ^= h >> np.uint64(29)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(32)
+    c = c.astype(np.uint64)
+    n = c.size - 4
+    h = c[:n].copy()  # in place: h = ((c0·M + c1)·M + c2)·M … mod 2⁶⁴
+    for j in range(1, 5):
+        h *= _FNV
+        h += c[j : j + n]
+    h ^= h >> _S29
+    h *= _MIX
+    h ^= h >> _S32
     # the smallest distinct values: a partition of a few times ``size`` is enough unless
     # the text repeats itself
-    k = min(h.size, 4 * size)
-    u = np.unique(np.partition(h, k - 1)[:k])
-    if u.size < size and k < h.size:
-        u = np.unique(h)
+    k = min(n, 4 * size)
+    u = _sorted_unique(np.partition(h, k - 1)[:k])
+    if u.size < size and k < n:
+        u = _sorted_unique(h)
     return u[:size].tobytes()
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of a non-empty 1-D array by sort + mask (same values, less overhead)."""
+    out = np.sort(values)
+    keep = np.empty(out.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
 
 
 def related(a: bytes, b: bytes, size: int, jaccard: float) -> bool:
@@ -328,8 +372,7 @@ class Templates(CorpusStep):
             return None
         if line[-1] in _SENTENCE_END and ("，" in line or "、" in line or "," in line):
             return None  # a sentence with clauses: report prose, however short
-        pid = protected(line)
-        if pid is not None and pid != "sentence":
+        if is_protected(line, _SENTENCE):  # protected, and not merely as a sentence
             return None
         numbers = len(_NUMBER.findall(_DATE.sub("D", line) if "年" in line else line))
         if numbers >= 3 or (numbers and len(_CELL.findall(line)) >= 2):
@@ -383,18 +426,27 @@ class Templates(CorpusStep):
 
     def prepare(self, doc: Document) -> None:
         slots = slots_of(doc)
-        lines = [ln.strip() for ln in doc.text.split("\n")]
-        nonblank = [ln for ln in lines if ln]
-        n = len(nonblank)
+        raw = doc.text.split("\n")
+        lines = [ln.strip() for ln in raw]
+        n = sum(1 for ln in lines if ln)
         edge: list[int] = []
         body: list[int] = []
         spans: list[int] = []
-        active = active_evidence(doc.text) if self.spans else None
-        for k, ln in enumerate(nonblank):
+        active, with_evidence = _evidence_lines(doc.text, raw) if self.spans else (None, None)
+        k = -1  # index among the non-blank lines
+        for i, ln in enumerate(lines):
+            if not ln:
+                continue
+            k += 1
             h = self.line_template(ln, slots) if self.templates else None
             if h is not None:
                 (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
-            elif active is not None and len(ln) > self.span_chars and len(spans) < _MAX_WINDOWS:
+            elif (
+                active is not None
+                and len(ln) > self.span_chars
+                and len(spans) < _MAX_WINDOWS
+                and (with_evidence is None or i in with_evidence)
+            ):
                 ev = self._evidence(ln, active)
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))
@@ -449,14 +501,39 @@ class Templates(CorpusStep):
         counts.update((h, windows[h]) for h in all_spans)
         del total, edge, windows
         reps, samples = self._unrelated(docs, line_cands, all_spans) if counts else ({}, {})
-        strict = frozenset(h for h in line_cands if len(reps.get(h, ())) >= k)
-        strict_spans = frozenset(h for h in all_spans if len(reps.get(h, ())) >= k)
+        unrelated = {h: len(got) for h, got in reps.items()}
+        state = self.fit_result(
+            line_cands, all_spans, counts, unrelated, samples, n_docs, n_distinct, pruned
+        )
+        self.set_state(state)
+        return state
+
+    def fit_result(
+        self,
+        line_cands: set[int],
+        all_spans: set[int],
+        counts: dict[int, int],
+        unrelated: dict[int, int],
+        samples: dict[int, str],
+        n_docs: int,
+        n_distinct: int,
+        pruned: int,
+    ) -> TemplatesState:
+        """The state from the fit's findings (shared by :meth:`fit` and the cluster fit,
+        engines/ray_fits.py): the template candidates ``line_cands`` and span-window
+        candidates ``all_spans``, their document counts (``counts``; a hash that is both
+        gives its window count), the number of mutually unrelated holders found per
+        candidate (``unrelated``, at most ``min_reports``) and a sample text per candidate."""
+        k = self.min_reports
+        reps = unrelated
+        strict = frozenset(h for h in line_cands if reps.get(h, 0) >= k)
+        strict_spans = frozenset(h for h in all_spans if reps.get(h, 0) >= k)
         rows = [
             {
                 "text": samples.get(h, ""),
                 "layer": "template" if h in line_cands else "span",
                 "documents": counts[h],
-                "unrelated": len(reps.get(h, ())),
+                "unrelated": reps.get(h, 0),
                 # a strict span window is cut only where apply()'s checks pass too
                 "strict": h in strict or h in strict_spans,
             }
@@ -478,16 +555,13 @@ class Templates(CorpusStep):
             },
             "candidates": rows[: self.report_top],
         }
-        state = TemplatesState(strict, strict_spans, report)
-        self.set_state(state)
-        return state
+        return TemplatesState(strict, strict_spans, report)
 
     def _unrelated(
         self, docs: Iterable[Document], lines: set[int], spans: set[int]
     ) -> tuple[dict[int, list[bytes]], dict[int, str]]:
         """Per candidate, the sketches of up to ``min_reports`` mutually unrelated holders;
         a sample text per line candidate (and per strict span window, its window)."""
-        k = self.min_reports
         reps: dict[int, list[bytes]] = {}
         samples: dict[int, str] = {}
         wanted = lines | spans
@@ -497,17 +571,29 @@ class Templates(CorpusStep):
             if not held:
                 continue
             for h in held:
-                got = reps.setdefault(h, [])
-                if len(got) >= k:
-                    continue
-                if all(
-                    not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
-                ):
-                    got.append(sk)
+                self.keep_unrelated(reps.setdefault(h, []), sk)
             missing = [h for h in held if h not in samples]
             if missing:
                 samples.update(self._texts(doc, set(missing)))
         return reps, samples
+
+    def keep_unrelated(self, got: list[bytes], sk: bytes) -> None:
+        """Add the holder sketch ``sk`` to a candidate's unrelated holders ``got`` (met in
+        input order) unless it has ``min_reports`` already or ``sk`` is related to one."""
+        if len(got) < self.min_reports and all(
+            not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
+        ):
+            got.append(sk)
+
+    def features(self, doc: Document) -> tuple[int, array[int], array[int], array[int], bytes]:
+        """``doc``'s text hash, template hashes near an edge and in the body, span-window
+        hashes and sketch (from :meth:`prepare`, computed now if missing)."""
+        return self._features(doc)
+
+    def texts(self, doc: Document, wanted: set[int]) -> dict[int, str]:
+        """The first line (template hash) or window (span hash) of ``doc`` for each hash of
+        ``wanted`` it holds: the report's sample texts."""
+        return self._texts(doc, wanted)
 
     def _texts(self, doc: Document, wanted: set[int]) -> dict[int, str]:
         out: dict[int, str] = {}
@@ -564,13 +650,15 @@ class Templates(CorpusStep):
                 marks[i] = RULE_SPAN
                 del cuts[i]
         if self.blocks and any(marks):
-            marks = absorb(stripped, marks, self.block_params)
+            gaps = gaps_for(doc.features, len(lines))
+            marks = absorb(stripped, marks, self.block_params, gaps)
             for i in [i for i in cuts if marks[i] is not None]:
                 del cuts[i]
         if not any(marks) and not cuts:
             return doc
         starts = line_starts(lines)
         spans = whole_line_spans(lines, starts, marks)
+        carry_gaps(doc.features, lines, marks)
         for i, found in cuts.items():
             spans.extend((starts[i] + a, starts[i] + b, RULE_SPAN) for a, b in found)
         doc.remove_spans(spans)

@@ -33,13 +33,21 @@ GBK_OF_FFFD = "锟斤拷"
 SUSPECT_BELOW = 0.85
 
 
-def repair_latin1(text: str) -> tuple[str, int]:
+def repair_latin1(text: str, starts: list[int] | None = None) -> tuple[str, int]:
     """Repair UTF-8-as-latin-1/cp1252 runs; returns (text, number of runs repaired).
 
     A run decoding to Latin-1 characters only (``Â·`` → ``·``) is repaired only when the same
     text also has a run that decodes beyond U+00FF (the document is known to be mojibake).
+
+    ``starts``: the offsets of every Â–ô (U+00C2–U+00F4) in ``text``, when the caller has
+    them: every run starts with one, so a text without a run is ruled out by trying the
+    pattern there only (a report with × in ××县 has a few; the whole-text search of a text
+    with no run tried every position).
     """
-    if not _LATIN1_RUN.search(text):
+    if starts is None:
+        if not _LATIN1_RUN.search(text):
+            return text, 0
+    elif not any(_LATIN1_RUN.match(text, i) for i in starts):
         return text, 0
     count = 0
 

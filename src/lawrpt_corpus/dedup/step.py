@@ -56,8 +56,9 @@ from ..document import Document, PageMeta
 from ..pipeline import CorpusStep
 from .signature import (
     comparison_key,
+    key_codes,
+    key_signature,
     merge_unique,
-    minhash,
     shingle_hashes,
     sorted_unique,
     year_contexts,
@@ -242,16 +243,17 @@ class Dedup(CorpusStep):
         return comparison_key(doc.text, self.fold_script)
 
     def prepare(self, doc: Document) -> None:
-        key = self.key(doc)
+        # the key once, as code points (shingled from those) and as text (hashed exactly):
+        # comparison_key() is this decode of key_codes()
+        codes = key_codes(doc.text, self.fold_script)
+        key = codes.tobytes().decode("utf-32-le", "surrogatepass")
         exact = hashlib.blake2b(
             key.encode("utf-8", "surrogatepass")
             if key
             else b"\0" + doc.text.encode("utf-8", "surrogatepass"),
             digest_size=16,
         ).digest()
-        shingles = shingle_hashes(key, self.ngram)
-        n_sh = int(shingles.size)
-        sig = minhash(shingles, self.num_perm) if n_sh >= self.min_shingles else None
+        n_sh, sig = key_signature(codes, self.ngram, self.num_perm, self.min_shingles)
         doc.features[_FEATURE] = (exact, len(key), n_sh, b"" if sig is None else sig.tobytes())
 
     def prepared(self, doc: Document) -> tuple[bytes, int, int, bytes]:
@@ -281,7 +283,9 @@ class Dedup(CorpusStep):
         self.set_state(state)
         return state
 
-    def fit_columns(self, cols: dict[str, Any], backend: DedupBackend) -> DedupState:
+    def fit_columns(
+        self, cols: dict[str, Any], backend: DedupBackend, documents: int | None = None
+    ) -> DedupState:
         """The fit from the per-document columns of :meth:`_collect` (``sig`` may be absent:
         only ``backend`` reads signatures and shingle sets). Shared by the driver fit (over a
         replayable stream) and cluster fits (engines), so they cannot drift.
@@ -291,9 +295,19 @@ class Dedup(CorpusStep):
         (here; missing star edges go back to ``backend.verify``) → the fitted state, returned
         (not installed: :meth:`fit` installs it, an engine installs a cluster fit's).
         ``passes`` counts from 1 (the pass that collected ``cols``).
+
+        ``cols`` may hold only a subset of the documents (``documents``: how many the corpus
+        has, for ``stats()``): every member of an exact group of more than one document and
+        every document of a candidate pair ``backend.candidates`` gives. Then the state covers
+        that subset; the rest are neither duplicates nor representatives, and ``apply``
+        leaves a document it has not seen untouched — the same output as a fit on every
+        document (the cluster fit does this, engines/ray_fits.py).
         """
         try:
-            return self._fit_columns(cols, backend)
+            state = self._fit_columns(cols, backend)
+            if documents is not None:
+                state.stats["documents"] = documents
+            return state
         finally:
             self._sets = {}
             self._seq = np.empty(0, np.int64)

@@ -22,8 +22,15 @@ How a build runs (docs/scaling.md has the full story):
    :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a groupby on the text
    hash; only duplicates reach the driver); ``Dedup`` and ``RepeatedLines`` too
    (:mod:`~lawrpt_corpus.engines.ray_fits`).
-3. **Apply** — blocks stream back to the driver in input order (``preserve_order``), each
-   corpus step's ``apply`` runs there, and the documents go to the writer.
+3. **Final pass, on the workers** (:meth:`RayEngine.write_dataset`, what ``build`` uses) —
+   the fitted corpus steps are shipped to the workers; a task per block applies them and
+   keeps the block's data and manifest rows in the object store; the driver adds up the
+   counts, decides every shard's rows, and a task per shard writes it into the output's
+   staging folder, byte for byte as the local writer. (:meth:`RayEngine.run` instead streams
+   the documents back to the driver in input order.)
+
+Inputs are listed by the driver (paths and fsspec URLs, one folder at a time) and opened by
+the workers unless ``read_in_driver``.
 
 Output: the same documents, in the same order, with the same ``seq``, as
 :class:`~lawrpt_corpus.engines.local.LocalEngine` on the same inputs.
@@ -32,10 +39,11 @@ Output: the same documents, in the same order, with the same ``seq``, as
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,8 +51,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..document import Document
+from ..io.fs import is_url, open_input
 from ..io.readers import InputItem, load_document
 from ..pipeline import CorpusStep, Pipeline
+from ..publish.schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
+from ..publish.stats import BuildStats
+from ..publish.writer import ShardInfo, rows_table, write_shard
 from .base import Engine, _apply_all, process_item
 from .fits import RayContext, distributed_fit_of
 from .fits import register_distributed_fit as register_distributed_fit  # the public name
@@ -80,7 +92,13 @@ class RayEngine(Engine):
     ``"host:6379"`` of a running cluster. ``block_rows``: documents per block / task.
     ``window`` and ``window_bytes``: inputs handed to Ray per round (bounds driver memory).
     ``read_in_driver``: read input files in the driver and ship their bytes (for clusters
-    without a shared filesystem); default: only when connecting to ``ray_address``.
+    without a shared filesystem or object storage); default False: the driver only lists
+    the inputs and each worker opens its own (local paths, made absolute, or fsspec URLs —
+    ``s3://``, ``gs://``, ``file://``; on a cluster, a worker that cannot see the first
+    local input stops the build with a message). ``write_in_workers``: the final pass
+    (apply of the corpus steps) and the writing of every shard run on the workers, into the
+    output's staging folder, which must be on a filesystem they share (checked on a
+    cluster); default True. False: documents stream back to the driver, which writes.
     ``ship_code``: send this package to the cluster's workers (``runtime_env.py_modules``)
     when connecting to ``ray_address`` (default True; set False when the workers have
     lawrpt_corpus installed). ``cluster_fit``: fit corpus steps that can be fitted on the
@@ -104,6 +122,7 @@ class RayEngine(Engine):
         window: int = 16_384,
         window_bytes: int = 256 * 1024 * 1024,
         read_in_driver: bool | None = None,
+        write_in_workers: bool = True,
         ship_code: bool = True,
         cluster_fit: bool | None = None,
         cluster_fit_min_docs: int = 100_000,
@@ -121,7 +140,8 @@ class RayEngine(Engine):
         self.block_rows = block_rows
         self.window = window
         self.window_bytes = window_bytes
-        self.read_in_driver = read_in_driver if read_in_driver is not None else bool(ray_address)
+        self.read_in_driver = bool(read_in_driver)
+        self.write_in_workers = write_in_workers
         self.ship_code = ship_code
         self.cluster_fit = cluster_fit
         self.cluster_fit_min_docs = cluster_fit_min_docs
@@ -183,9 +203,17 @@ class RayEngine(Engine):
     def _windows(self, inputs: Iterable[InputItem | Document]) -> Iterator[list[tuple[int, bytes]]]:
         rows: list[tuple[int, bytes]] = []
         size = 0
+        probe = bool(self.ray_address)
         for seq, item in enumerate(inputs):
             if self.read_in_driver:
                 item = _read_here(item)
+            elif isinstance(item, InputItem) and item.path is not None and not is_url(item.path):
+                # a worker's working folder is not the driver's: an absolute path (no I/O)
+                where = os.path.abspath(item.path)
+                item = replace(item, path=where)
+                if probe:
+                    self._check_workers_see(where, "input", "read_in_driver=True")
+                    probe = False
             blob = pickle.dumps(item, _PICKLE)
             rows.append((seq, blob))
             size += len(blob)
@@ -194,6 +222,17 @@ class RayEngine(Engine):
                 rows, size = [], 0
         if rows:
             yield rows
+
+    def _check_workers_see(self, path: str, what: str, instead: str) -> None:
+        """Stop with a message when a worker of the cluster cannot see ``path`` (an input,
+        the output's staging folder): without this, every input would be rejected as
+        unreadable, or the shards lost on the workers' disks."""
+        seen = self._ray.get(self._ray.remote(max_retries=0)(os.path.exists).remote(path))
+        if not seen:
+            raise RuntimeError(
+                f"the Ray workers cannot see the {what} {path}: put it on a filesystem every "
+                f"node shares (or object storage, for inputs), or pass {instead}"
+            )
 
     def _blocks(self, rows: list[tuple[int, bytes]]) -> list[pa.Table]:
         per_block = max(1, min(self.block_rows, -(-len(rows) // (self.workers * 2))))
@@ -262,39 +301,19 @@ class RayEngine(Engine):
         resume: bool = False,
         chunk_size: int = 0,
     ) -> Iterator[Document]:
-        """Run the whole pipeline; yield every document in input order.
+        """Run the whole pipeline; yield every document in input order (to the driver).
 
         The object store is this engine's spill: ``spill_dir`` and ``chunk_size`` are not
-        used, and ``resume`` is refused (a Ray build restarts from the beginning).
+        used, and ``resume`` is refused (a Ray build restarts from the beginning). A build
+        uses :meth:`write_dataset` instead, whose workers write the shards.
         """
         if resume:
             raise ValueError("--resume is not supported by the Ray engine")
         self._start()
-        self.fit_modes = {}
         windows: list[ray.data.Dataset] = []
         try:
-            t0 = time.perf_counter()
-            done = 0
-            for rows in self._windows(inputs):
-                windows.append(self._map_window(pipeline, rows))
-                done += len(rows)
-                self.on_progress("documents", done)
-            self.timings["documents"] = time.perf_counter() - t0
+            windows = self._process_and_fit(pipeline, inputs)
             corpus = pipeline.corpus_steps
-            ctx = RayContext(self.workers, self.block_rows)
-            on_cluster = self._fit_on_cluster(windows)
-            for i, step in enumerate(corpus):
-                t0 = time.perf_counter()
-                fit = distributed_fit_of(step) if on_cluster else None
-                if fit is not None:
-                    state = fit(self._kept_dataset(windows, corpus[:i]), ctx)
-                    if state is not None:
-                        step.set_state(state)
-                    self.fit_modes[step.name] = "cluster"
-                else:
-                    step.fit(_KeptStream(windows, corpus[:i]))
-                    self.fit_modes[step.name] = "driver"
-                self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             for n, doc in enumerate(_iter_docs(windows), start=1):
                 yield _apply_all(doc, corpus)
@@ -303,6 +322,88 @@ class RayEngine(Engine):
         finally:
             windows.clear()
             self._stop()
+
+    def write_dataset(
+        self,
+        pipeline: Pipeline,
+        inputs: Iterable[Any],
+        writer: Any,
+        stats: Any,
+        spill_dir: str | Path | None = None,
+        resume: bool = False,
+        chunk_size: int = 0,
+    ) -> tuple[Sequence[str], Sequence[str]]:
+        """Run the pipeline; the workers apply the corpus steps and write the shards.
+
+        With ``write_in_workers`` (the default) no document comes back to the driver: the
+        fitted corpus steps (their state objects) are shipped to the workers, one task per
+        block applies them and turns the block into data and manifest rows (kept in the
+        object store) plus its counts; the driver adds up the counts, decides every shard's
+        rows (shard ``i`` holds rows ``i·shard_rows`` … of the global order, as the local
+        writer cuts them), and one task per shard writes ``data/train-XXXXX-of-YYYYY.parquet``
+        (or a manifest shard) into the staging folder, byte for byte as the local writer
+        would. The staging folder must be on a filesystem the workers share (checked: a
+        shard the driver cannot see stops the build). ``stats`` gets the merged counts.
+        Without ``write_in_workers``: documents stream to the driver's ``writer``.
+        """
+        if not self.write_in_workers:
+            return super().write_dataset(
+                pipeline, inputs, writer, stats, spill_dir, resume, chunk_size
+            )
+        if resume:
+            raise ValueError("--resume is not supported by the Ray engine")
+        self._start()
+        windows: list[ray.data.Dataset] = []
+        try:
+            staging = Path(writer.staging).resolve()
+            if self.ray_address:
+                self._check_workers_see(str(staging), "output folder", "write_in_workers=False")
+            windows = self._process_and_fit(pipeline, inputs)
+            t0 = time.perf_counter()
+            data, manifest = _write_shards(
+                self._ray,
+                windows,
+                pipeline.corpus_steps,
+                staging,
+                (writer.data.shard_rows, writer.manifest.shard_rows),
+                stats,
+                self.task_retries,
+                self.on_progress,
+            )
+            windows.clear()
+            self.timings["apply"] = time.perf_counter() - t0
+            return writer.adopt_shards(data, manifest)  # type: ignore[no-any-return]
+        finally:
+            windows.clear()
+            self._stop()
+
+    def _process_and_fit(self, pipeline: Pipeline, inputs: Iterable[Any]) -> list[ray.data.Dataset]:
+        """The per-document stage (materialized windows) and every corpus step's fit."""
+        self.fit_modes = {}
+        windows: list[ray.data.Dataset] = []
+        t0 = time.perf_counter()
+        done = 0
+        for rows in self._windows(inputs):
+            windows.append(self._map_window(pipeline, rows))
+            done += len(rows)
+            self.on_progress("documents", done)
+        self.timings["documents"] = time.perf_counter() - t0
+        corpus = pipeline.corpus_steps
+        ctx = RayContext(self.workers, self.block_rows)
+        on_cluster = self._fit_on_cluster(windows)
+        for i, step in enumerate(corpus):
+            t0 = time.perf_counter()
+            fit = distributed_fit_of(step) if on_cluster else None
+            if fit is not None:
+                state = fit(self._kept_dataset(windows, corpus[:i]), ctx)
+                if state is not None:
+                    step.set_state(state)
+                self.fit_modes[step.name] = "cluster"
+            else:
+                step.fit(_KeptStream(windows, corpus[:i]))
+                self.fit_modes[step.name] = "driver"
+            self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
+        return windows
 
     def _kept_dataset(
         self, windows: list[ray.data.Dataset], before: list[CorpusStep]
@@ -376,7 +477,7 @@ def _read_here(item: InputItem | Document) -> InputItem | Document:
     if not isinstance(item, InputItem) or item.path is None or item.error is not None:
         return item
     try:
-        with open(item.path, "rb") as fh:
+        with open_input(item.path) as fh:
             data = fh.read()
     except OSError:
         return item
@@ -390,6 +491,117 @@ def _dead_doc(item: InputItem | Document) -> Document:
         doc = load_document(item)
         doc.raw = None
     return doc.reject("error:worker_died")
+
+
+def _apply_block(block: pa.Table, steps: list[CorpusStep]) -> tuple[Any, pa.Table, pa.Table]:
+    """Ray task (the final pass, one block): apply the fitted corpus ``steps`` to every
+    document of ``block``; return (first ``seq``, documents, kept, their build counts), the
+    data rows of the kept documents and the manifest rows of all, in input order."""
+    data: list[dict[str, Any]] = []
+    manifest: list[dict[str, Any]] = []
+    stats = BuildStats()
+    first = None
+    for doc in RayContext.documents(block):
+        if first is None:
+            first = doc.seq
+        doc = _apply_all(doc, steps)
+        manifest.append(manifest_row(doc))
+        if doc.kept:
+            data.append(data_row(doc))
+        stats.add(doc)
+    summary = (first, len(manifest), len(data), stats)
+    return summary, rows_table(data, DATA_SCHEMA), rows_table(manifest, MANIFEST_SCHEMA)
+
+
+def _write_shard_task(
+    folder: str,
+    prefix: str,
+    index: int,
+    n_shards: int,
+    schema: pa.Schema,
+    pieces: list[tuple[Any, int, int]],
+    shard_rows: int,
+) -> ShardInfo:
+    """Ray task: write one shard from ``pieces`` = (row table ref, start, stop), in order."""
+    import ray
+
+    tables = [ray.get(ref).slice(start, stop - start) for ref, start, stop in pieces]
+    return write_shard(folder, prefix, index, n_shards, schema, tables, shard_rows)
+
+
+def shard_pieces(counts: Sequence[int], shard_rows: int) -> list[list[tuple[int, int, int]]]:
+    """Cut rows held in consecutive parts of ``counts`` rows into shards of ``shard_rows``
+    (the last one shorter; always at least one shard, empty when there is no row): for each
+    shard, its pieces ``(part, start, stop)`` in order."""
+    shards: list[list[tuple[int, int, int]]] = [[]]
+    room = shard_rows
+    for part, n in enumerate(counts):
+        start = 0
+        while start < n:
+            if room == 0:
+                shards.append([])
+                room = shard_rows
+            take = min(room, n - start)
+            shards[-1].append((part, start, start + take))
+            start += take
+            room -= take
+    return shards
+
+
+def _write_shards(
+    ray: Any,
+    windows: list[ray.data.Dataset],
+    steps: list[CorpusStep],
+    staging: Path,
+    shard_rows: tuple[int, int],
+    stats: Any,
+    retries: int,
+    on_progress: Callable[[str, int], None],
+) -> tuple[list[ShardInfo], list[ShardInfo]]:
+    """The final pass on the workers (see :meth:`RayEngine.write_dataset`)."""
+    apply = ray.remote(num_returns=3, max_retries=retries)(_apply_block)
+    write = ray.remote(max_retries=retries)(_write_shard_task)
+    steps_ref = ray.put(steps)
+    data_parts: list[tuple[Any, int]] = []  # (row table ref, rows) per block, in order
+    manifest_parts: list[tuple[Any, int]] = []
+    expected = 0
+    for ds in windows:
+        launched = [
+            apply.remote(block, steps_ref)
+            for bundle in ds.iter_internal_ref_bundles()
+            for block in bundle.block_refs
+        ]
+        for summary_ref, data_ref, manifest_ref in launched:
+            first, n_docs, n_kept, part = ray.get(summary_ref)
+            if n_docs and first != expected:
+                raise RuntimeError(
+                    f"ray engine: document {first} arrived where {expected} was expected"
+                )
+            expected += n_docs
+            stats.merge(part)
+            data_parts.append((data_ref, n_kept))
+            manifest_parts.append((manifest_ref, n_docs))
+            on_progress("write", expected)
+    out: list[list[ShardInfo]] = []
+    for parts, sub, prefix, schema, rows in (
+        (data_parts, "data", "train", DATA_SCHEMA, shard_rows[0]),
+        (manifest_parts, "manifest", "manifest", MANIFEST_SCHEMA, shard_rows[1]),
+    ):
+        plan = shard_pieces([n for _, n in parts], rows)
+        refs = [
+            write.remote(
+                str(staging / sub),
+                prefix,
+                i,
+                len(plan),
+                schema,
+                [(parts[p][0], a, b) for p, a, b in pieces],
+                rows,
+            )
+            for i, pieces in enumerate(plan)
+        ]
+        out.append(ray.get(refs))
+    return out[0], out[1]
 
 
 # -- driver side ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
+from ..boilerplate.templates import Templates, TemplatesState
 from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
@@ -233,26 +234,84 @@ def _sig_matrix(sigs: list[bytes], num_perm: int) -> np.ndarray:
     return np.frombuffer(b"".join(s or empty for s in sigs), dtype=np.uint32).reshape(-1, num_perm)
 
 
-def _band_rows(batch: pa.Table, step: Dedup, seqs: Any, parts: int) -> pa.Table:
-    """Ray task: (coarse part, band, bucket hash, index) of every band of every document of
-    ``batch`` that takes part in LSH (``seqs``: their sorted ``seq``; index = position)."""
-    seq_all, eligible = _got(seqs)
+def _band_rows(batch: pa.Table, step: Dedup, skip: Any, parts: int) -> pa.Table:
+    """Ray task: (coarse part, band, bucket hash, ``seq``) of every band of every document of
+    ``batch`` that takes part in LSH: at least ``min_shingles`` shingles and not an exact
+    copy of a better-ranked document (``skip``: their sorted ``seq``). A document's ``seq``
+    is its member id: ids in input order, as the driver fit's indices are."""
+    skip = _got(skip)
     seq = batch.column("seq").to_numpy()
-    pos = np.searchsorted(eligible, seq)
-    pos[pos >= eligible.size] = 0
-    keep = np.flatnonzero(eligible[pos] == seq) if eligible.size else np.empty(0, np.int64)
-    idx = np.searchsorted(seq_all, seq[keep])
+    ok = batch.column("n_sh").to_numpy() >= step.min_shingles
+    if skip.size:
+        pos = np.minimum(np.searchsorted(skip, seq), skip.size - 1)
+        ok &= skip[pos] != seq
+    keep = np.flatnonzero(ok)
     sigs = _sig_matrix(batch.column("sig").take(pa.array(keep)).to_pylist(), step.num_perm)
     h = step.band_hashes(sigs).view(np.int64)  # (bands, m)
     flat = h.reshape(-1)
     return pa.table(
         {
             "part": _part(flat, parts),
-            "band": np.repeat(np.arange(step.bands, dtype=np.int64), idx.size),
+            "band": np.repeat(np.arange(step.bands, dtype=np.int64), keep.size),
             "h": flat,
-            "idx": np.tile(idx.astype(np.int64), step.bands),
+            "idx": np.tile(seq[keep].astype(np.int64), step.bands),
         }
     )
+
+
+def _hash_rows(batch: pa.Table, parts: int) -> pa.Table:
+    """Ray task: (coarse part, exact key hash as two int64, ``seq``) of each document."""
+    h = np.frombuffer(b"".join(batch.column("hash").to_pylist()), dtype=np.int64).reshape(-1, 2)
+    return pa.table(
+        {
+            "part": _part(h[:, 0].copy(), parts),
+            "h0": h[:, 0].copy(),
+            "h1": h[:, 1].copy(),
+            "seq": batch.column("seq").to_numpy(),
+        }
+    )
+
+
+def _exact_members(group: pa.Table) -> pa.Table:
+    """Ray task: the ``seq`` of every document of one coarse group whose exact key hash
+    another document has too."""
+    h0, h1 = group.column("h0").to_numpy(), group.column("h1").to_numpy()
+    seq = group.column("seq").to_numpy()
+    order = np.lexsort((h1, h0))
+    h0, h1, seq = h0[order], h1[order], seq[order]
+    same = (h0[1:] == h0[:-1]) & (h1[1:] == h1[:-1])
+    member = np.zeros(seq.size, dtype=bool)
+    member[1:] |= same
+    member[:-1] |= same
+    return pa.table({"seq": seq[member].astype(np.int64)})
+
+
+def _seq_range(block: pa.Table) -> tuple[int, int]:
+    """(rows, largest ``seq``) of one block."""
+    if not block.num_rows:
+        return 0, -1
+    return block.num_rows, int(block.column("seq").to_numpy().max())
+
+
+def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
+    """Ray task: columns ``names`` of the rows of ``block`` whose ``seq`` is in ``wanted``
+    (sorted)."""
+    wanted = _got(wanted)
+    if not block.num_rows or not wanted.size:
+        return pa.table({})
+    seq = block.column("seq").to_numpy()
+    pos = np.minimum(np.searchsorted(wanted, seq), wanted.size - 1)
+    return block.select(names).take(pa.array(np.flatnonzero(wanted[pos] == seq)))
+
+
+def _columns_of(ds: Any, seqs: np.ndarray) -> dict[str, Any]:
+    """The ``Dedup`` columns (no signatures) of the documents ``seqs`` (sorted) of the
+    materialized feature dataset ``ds``, read by plain Ray tasks."""
+    ray = _ray()
+    task = ray.remote(_rows_of)
+    ref = ray.put(seqs)
+    tables = ray.get([task.remote(b, ref, _DEDUP_COLUMNS) for b in ds.to_arrow_refs()])
+    return _dedup_columns([t for t in tables if t.num_rows])
 
 
 def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
@@ -267,10 +326,6 @@ def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
     keys = step.bucket_pairs(np.cumsum(start), idx, n)
     out = sorted_unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
     return pa.table({"key": out.astype(np.int64)})
-
-
-def _block_seqs(block: pa.Table) -> np.ndarray:
-    return block.column("seq").to_numpy()  # type: ignore[no-any-return]
 
 
 def _verify_pairs(
@@ -320,55 +375,53 @@ def _verify_pairs(
     return a, b, kinds, sims
 
 
-class _RayDedup:
-    """``DedupBackend`` on the cluster: LSH by a shuffle, verification in tasks over the
-    materialized column blocks (signature, comparison key) of the documents."""
+class _SeqVerifier:
+    """``Dedup.compare`` of document pairs given by ``seq``, in tasks over the materialized
+    column blocks (signature, comparison key) of ``feats``: each task takes the pairs of one
+    block with at most ``_TASK_BLOCKS`` partner blocks. The driver maps a ``seq`` to its
+    block by the blocks' ``seq`` ranges (blocks hold increasing, disjoint ranges in input
+    order), not by a per-document table."""
 
-    def __init__(self, step: Dedup, light: Dedup, feats: Any, cols: dict[str, Any], workers: int):
+    def __init__(self, step: Dedup, light: Dedup, feats: Any):
         self.ray = _ray()
-        self.step, self.light, self.feats, self.cols = step, light, feats, cols
-        self.workers = workers
-        self.refs: list[Any] = []
-        self.block_of = np.empty(0, dtype=np.int64)
-        self.step_ref: Any = None
+        self.step, self.light = step, light
+        self.refs = feats.to_arrow_refs()
+        ranges = self.ray.get([self.ray.remote(_seq_bounds).remote(r) for r in self.refs])
+        keep = sorted((ranges[k][1], k) for k, (rows, _, _) in enumerate(ranges) if rows)
+        self.block = np.array([k for _, k in keep], dtype=np.int64)
+        self.first = np.array([ranges[k][1] for _, k in keep], dtype=np.int64)
+        self.last = np.array([ranges[k][2] for _, k in keep], dtype=np.int64)
+        self.seqs: np.ndarray | None = None
+        if np.any(self.first[1:] <= self.last[:-1]):
+            # ranges overlap (blocks not cut in input order): a table of every document
+            # (16 B each) instead
+            got = self.ray.get([self.ray.remote(_seqs_of).remote(r) for r in self.refs])
+            seqs = np.concatenate(got) if got else np.empty(0, np.int64)
+            owner = np.concatenate([np.full(g.size, k, np.int64) for k, g in enumerate(got)])
+            order = np.argsort(seqs, kind="stable")
+            self.seqs, self.block = seqs[order], owner[order]
+        self.step_ref = self.ray.put(light)
 
-    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
-        step, ray = self.light, self.ray
-        parts = _partitions(idx.size * step.bands, self.workers)
-        seqs = ray.put((self.cols["seq"], self.cols["seq"][idx]))
-        bands = _map(self.feats, _band_rows, step, seqs, parts)
-        keys = _column(_tables(_grouped(bands, _bucket_keys, step, n)), "key", np.int64)
-        return sorted_unique(keys)
+    def block_of(self, seq: np.ndarray) -> np.ndarray:
+        if self.seqs is not None:
+            return self.block[np.searchsorted(self.seqs, seq)]  # type: ignore[no-any-return]
+        return self.block[np.searchsorted(self.last, seq)]  # type: ignore[no-any-return]
 
-    def _blocks(self) -> None:
-        """The column blocks in the object store and, for each document, its block."""
-        if self.refs:
-            return
+    def run(
+        self, sa: np.ndarray, sb: np.ndarray, estimate: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs (``sa[i]``, ``sb[i]``) compared (with ``estimate``: those the signature
+        estimate keeps), as (``sa``, ``sb``, kind, similarity) sorted by (``sa``, ``sb``).
+        Counts one verification pass of the step."""
+        empty = np.empty(0, dtype=np.int64)
+        if sa.size == 0:
+            return empty, empty, np.empty(0, np.int8), np.empty(0, np.float64)
         ray = self.ray
-        self.refs = self.feats.to_arrow_refs()
-        seqs = ray.get([ray.remote(_block_seqs).remote(r) for r in self.refs])
-        self.block_of = np.full(self.cols["seq"].size, -1, dtype=np.int64)
-        for k, seq in enumerate(seqs):
-            self.block_of[np.searchsorted(self.cols["seq"], seq)] = k
-        self.step_ref = ray.put(self.light)
-
-    def verify(
-        self,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        known: dict[tuple[int, int], tuple[int, float]],
-        estimate: bool,
-    ) -> None:
-        if lo.size == 0:
-            return
-        ray = self.ray
-        self._blocks()
         self.step.passes += 1
         task = ray.remote(_verify_pairs)
-        seq = self.cols["seq"]
-        ba, bb = self.block_of[lo], self.block_of[hi]
-        order = np.lexsort((hi, lo, bb, ba))
-        lo, hi, ba, bb = lo[order], hi[order], ba[order], bb[order]
+        ba, bb = self.block_of(sa), self.block_of(sb)
+        order = np.lexsort((sb, sa, bb, ba))
+        sa, sb, ba, bb = sa[order], sb[order], ba[order], bb[order]
         futures = []
         for own in np.unique(ba).tolist():
             sel = np.flatnonzero(ba == own)
@@ -380,12 +433,10 @@ class _RayDedup:
                 if c:  # the pairs within ``own`` go with the first chunk only
                     take = take[bb[take] != own]
                 if take.size:
-                    x, y = lo[take], hi[take]
+                    x, y = sa[take], sb[take]
                     refs = [self.refs[k] for k in chunk.tolist()]
                     futures.append(
-                        task.remote(
-                            self.step_ref, self.refs[own], refs, (seq[x], seq[y]), (x, y), estimate
-                        )
+                        task.remote(self.step_ref, self.refs[own], refs, (x, y), (x, y), estimate)
                     )
         found = ray.get(futures)
         a = np.concatenate([f[0] for f in found])
@@ -393,35 +444,161 @@ class _RayDedup:
         kinds = np.concatenate([f[2] for f in found])
         sims = np.concatenate([f[3] for f in found])
         order = np.lexsort((b, a))
+        return a[order], b[order], kinds[order], sims[order]
+
+
+def _seqs_of(block: pa.Table) -> np.ndarray:
+    if not block.num_rows:
+        return np.empty(0, dtype=np.int64)
+    return block.column("seq").to_numpy().astype(np.int64)  # type: ignore[no-any-return]
+
+
+def _seq_bounds(block: pa.Table) -> tuple[int, int, int]:
+    """(rows, first ``seq``, last ``seq``) of one block."""
+    if not block.num_rows:
+        return 0, 0, -1
+    seq = block.column("seq").to_numpy()
+    return block.num_rows, int(seq.min()), int(seq.max())
+
+
+class _RayDedup:
+    """``DedupBackend`` for ``Dedup.fit_columns`` on the columns ``cols`` of the documents of
+    a merge decision. Every LSH candidate pair was verified beforehand on the cluster
+    (``pre``: the pairs the signature estimate kept, by ``seq``, with kind and similarity);
+    ``candidates`` gives the candidate pairs within ``cols`` and the first ``verify`` fills
+    in their results, so ``known`` holds what the fit over every document holds for those
+    documents. Star rounds verify the pairs they ask for on the cluster. ``extra``: the
+    pre-verified pairs with a document outside ``cols`` (all found not similar), for
+    ``stats()["verified_pairs"]``."""
+
+    def __init__(
+        self,
+        cols: dict[str, Any],
+        verifier: _SeqVerifier,
+        seq_keys: np.ndarray,
+        span: int,
+        pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ):
+        self.cols, self.verifier = cols, verifier
+        self.seq_keys, self.span = seq_keys, span
+        self.pre = pre
+        self.first = True
+        in_a, _ = self._inside(pre[0])
+        in_b, _ = self._inside(pre[1])
+        self.extra = int(pre[0].size - np.count_nonzero(in_a & in_b))
+
+    def _inside(self, seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mine = self.cols["seq"]
+        if not mine.size:
+            return np.zeros(seq.size, dtype=bool), np.zeros(seq.size, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(mine, seq), mine.size - 1)
+        return mine[pos] == seq, pos
+
+    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
+        """The candidate keys with both documents in ``cols``, as ``lo * n + hi`` in indices
+        of ``cols`` (the map from ``seq`` to index is increasing: still sorted, unique)."""
+        in_a, pa_ = self._inside(self.seq_keys // self.span)
+        in_b, pb_ = self._inside(self.seq_keys % self.span)
+        both = in_a & in_b
+        return pa_[both].astype(np.int64) * n + pb_[both].astype(np.int64)
+
+    def verify(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        known: dict[tuple[int, int], tuple[int, float]],
+        estimate: bool,
+    ) -> None:
+        seq = self.cols["seq"]
+        if self.first and estimate:  # the candidates: verified already
+            self.first = False
+            sa, sb, kinds, sims = self.pre
+            in_a, ia = self._inside(sa)
+            in_b, ib = self._inside(sb)
+            both = in_a & in_b
+            for x, y, kind, sim in zip(
+                ia[both].tolist(),
+                ib[both].tolist(),
+                kinds[both].tolist(),
+                sims[both].tolist(),
+                strict=True,
+            ):
+                known[(x, y)] = (kind, sim)
+            return
+        if lo.size == 0:
+            return
+        sa, sb, kinds, sims = self.verifier.run(seq[lo], seq[hi], estimate)
+        ia, ib = np.searchsorted(seq, sa), np.searchsorted(seq, sb)
         for x, y, kind, sim in zip(
-            a[order].tolist(),
-            b[order].tolist(),
-            kinds[order].tolist(),
-            sims[order].tolist(),
-            strict=True,
+            ia.tolist(), ib.tolist(), kinds.tolist(), sims.tolist(), strict=True
         ):
             known[(x, y)] = (kind, sim)
 
 
 def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
-    """``Dedup.fit`` on the cluster.
+    """``Dedup.fit`` on the cluster; the driver holds only the documents of a merge.
 
-    Workers emit each document's compact columns and signature (materialized once); only
-    the compact columns (no signatures) reach the driver, which forms exact groups and ranks.
-    LSH: workers explode (band, bucket hash, index) rows of the group leaders; a shuffle on a
-    coarse part of the hash brings each bucket to one task, which pairs its members within
-    ``bucket_window`` (the driver fit's rule); candidate keys come back. Verification: the
-    shingle sets of the candidates' documents are built in workers and stay in the object
-    store; tasks take the pairs of one block (with at most ``_TASK_BLOCKS`` partner blocks),
-    apply the signature estimate filter and verify on the real sets; verified pairs come back.
-    Union-find and stars run in the driver on those pairs; missing star edges are verified
-    by the same tasks.
+    Workers emit each document's compact columns, signature and comparison key
+    (materialized once). Exact groups: a shuffle on the key hash finds the documents whose
+    text another document shares (only their ``seq`` come back); the driver reads their
+    columns and ranks each group (its leader stays in LSH, the rest are exact copies). LSH:
+    workers explode (band, bucket hash, ``seq``) rows of the other documents with enough
+    shingles; a shuffle on a coarse part of the hash brings each bucket to one task, which
+    pairs its members within ``bucket_window`` (the driver fit's rule); candidate keys come
+    back (8 B per pair). Verification tasks over the materialized blocks apply the signature
+    estimate filter and compare the real shingle sets of every candidate pair. The driver
+    then reads the columns of the exact-group members and of the documents of a *verified*
+    pair only, and runs ``Dedup.fit_columns`` on that subset (union-find and stars on the
+    verified pairs; missing star edges verified by the same tasks). A document in no exact
+    group and no verified pair never reaches the driver: ``apply`` leaves it as it is, as
+    the fit over every document would (same entries for every other document, same
+    ``stats()``: the counts of documents, candidate and verified pairs are the corpus's).
     """
+    ray = _ray()
     _sort_shuffle(docs)
     light = _params_only(step)
     feats = _map(docs, _dedup_rows, light).materialize()
-    cols = _dedup_columns(_materialized_columns(feats, _DEDUP_COLUMNS))
-    return step.fit_columns(cols, _RayDedup(step, light, feats, cols, ctx.workers))
+    ranges = ray.get([ray.remote(_seq_range).remote(r) for r in feats.to_arrow_refs()])
+    n_docs = sum(r for r, _ in ranges)
+    span = max([q for _, q in ranges], default=-1) + 1  # seq < span: keys lo * span + hi
+    if span > 3_037_000_499:  # span² must fit in int64
+        raise ValueError("dedup: too many inputs for 64-bit candidate keys")
+    exact = copies = keys = np.empty(0, dtype=np.int64)
+    if n_docs > 1:
+        hashed = _map(feats, _hash_rows, _partitions(n_docs, ctx.workers))
+        exact = np.sort(_column(_tables(_grouped(hashed, _exact_members)), "seq", np.int64))
+    if exact.size:
+        sub = _columns_of(feats, exact)
+        # the driver fit's rank (Dedup._fit_columns), compared within exact groups only
+        order = np.lexsort(
+            (sub["seq"], sub["n_removed"], -sub["n_chars"], -sub["n_content"], sub["n_noise"])
+        )
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        leader = Dedup._exact_groups(sub["hash"], rank)
+        copies = sub["seq"][leader != np.arange(leader.size)]
+        del sub
+    if n_docs - copies.size > 1:
+        parts = _partitions(n_docs * step.bands, ctx.workers)
+        bands = _map(feats, _band_rows, light, ray.put(copies), parts)
+        found = _tables(_grouped(bands, _bucket_keys, light, span))
+        keys = sorted_unique(_column(found, "key", np.int64))
+    span = max(span, 1)
+    step.passes = 1
+    verifier = _SeqVerifier(step, light, feats)
+    pre = verifier.run(keys // span, keys % span, True)
+    merged = pre[2] != 0
+    involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
+    cols = _columns_of(feats, involved.astype(np.int64))
+    backend = _RayDedup(cols, verifier, keys, span, pre)
+    passes = step.passes
+    state = step.fit_columns(cols, backend, documents=n_docs)
+    # fit_columns restarts ``passes`` at 1 and counts the star rounds; the candidates'
+    # verification pass ran before it
+    state.stats["passes"] = step.passes = step.passes + passes - 1
+    state.stats["lsh_candidate_pairs"] = int(keys.size)
+    state.stats["verified_pairs"] += backend.extra
+    return state
 
 
 # -- RepeatedLines -------------------------------------------------------------------------
@@ -560,9 +737,215 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     return step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
 
 
+# -- Templates -----------------------------------------------------------------------------
+#: kinds of a template-hash row: a template line in the body / near an edge, a span window
+_BODY, _EDGE, _SPAN = 0, 1, 2
+
+
+def _template_rows(batch: pa.Table, step: Templates) -> pa.Table:
+    """Ray task: each document's text hash, packed template hashes (edge, body), span-window
+    hashes and sketch (``Templates.prepare``'s features)."""
+    seq, key, edge, body, span, sk = [], [], [], [], [], []
+    for doc in RayContext.documents(batch):
+        k, e, b, sp, sketch = step.features(doc)
+        seq.append(doc.seq)
+        key.append(k)
+        edge.append(e.tobytes())
+        body.append(b.tobytes())
+        span.append(sp.tobytes())
+        sk.append(sketch)
+    return pa.table(
+        {
+            "seq": pa.array(seq, pa.int64()),
+            "dh": _u64_as_i64(key),
+            "edge": pa.array(edge, pa.binary()),
+            "body": pa.array(body, pa.binary()),
+            "span": pa.array(span, pa.binary()),
+            "sketch": pa.array(sk, pa.binary()),
+        }
+    )
+
+
+def _explode_templates(batch: pa.Table, skip: Any, parts: int) -> pa.Table:
+    """Ray task: (part, hash, kind, seq) of each template / window hash of each distinct
+    document (``skip``: sorted ``seq`` of the later copies of a text)."""
+    skip = _got(skip)
+    seq = batch.column("seq").to_numpy()
+    keep = np.flatnonzero(~np.isin(seq, skip))
+    hs, kinds = [], []
+    for col, kind in (("edge", _EDGE), ("body", _BODY), ("span", _SPAN)):
+        for blob in batch.column(col).take(pa.array(keep)).to_pylist():
+            arr = np.frombuffer(blob, dtype=np.int64)
+            hs.append(arr)
+            kinds.append(np.full(arr.size, kind, dtype=np.int8))
+    h = np.concatenate(hs) if hs else np.empty(0, dtype=np.int64)
+    return pa.table(
+        {
+            "part": _part(h, parts),
+            "h": h,
+            "kind": np.concatenate(kinds) if kinds else np.empty(0, dtype=np.int8),
+        }
+    )
+
+
+def _count_templates(group: pa.Table, step: Templates) -> pa.Table:
+    """Ray task: the candidates of one coarse group — template hashes in ≥ ``min_reports``
+    distinct texts, ``edge_share`` of them near an edge; window hashes in ≥ ``min_reports``
+    — with their counts (``Templates.fit``'s first pass)."""
+    h = group.column("h").to_numpy()
+    kind = group.column("kind").to_numpy()
+    out = {"h": [], "line": [], "span": [], "count": []}  # type: dict[str, list[Any]]
+    for is_span in (False, True):
+        sel = kind == _SPAN if is_span else kind != _SPAN
+        hh, kk = h[sel], kind[sel]
+        order = np.argsort(hh, kind="stable")
+        hh, kk = hh[order], kk[order]
+        start = np.ones(hh.size, dtype=bool)
+        start[1:] = hh[1:] != hh[:-1]
+        starts = np.flatnonzero(start)
+        counts = np.diff(np.append(starts, hh.size))
+        if is_span:
+            ok = counts >= step.min_reports
+        else:
+            edges = np.add.reduceat((kk == _EDGE).astype(np.int64), starts) if hh.size else counts
+            ok = (counts >= step.min_reports) & (edges >= step.edge_share * counts)
+        out["h"].append(hh[starts][ok])
+        out["line"].append(np.full(int(ok.sum()), not is_span))
+        out["span"].append(np.full(int(ok.sum()), is_span))
+        out["count"].append(counts[ok].astype(np.int64))
+    return pa.table({k: np.concatenate(v) for k, v in out.items()})
+
+
+def _template_holders(batch: pa.Table, step: Templates, wanted: Any, parts: int) -> pa.Table:
+    """Ray task: (part, hash, seq, sketch, sample) of each candidate hash each document
+    holds (every document, later copies included, as the fit's second pass reads them):
+    ``sample`` is the document's line or window for the hash, ``found`` whether it has one
+    (its text may have changed since ``prepare``)."""
+    wanted = _got(wanted)
+    hs, seqs, sketches, samples, found = [], [], [], [], []
+    for doc in RayContext.documents(batch):
+        _, e, body, sp, sk = step.features(doc)
+        held = list(dict.fromkeys(h for h in (*e, *body, *sp) if h in wanted))
+        if not held:
+            continue
+        texts = step.texts(doc, set(held))
+        for h in held:
+            hs.append(h)
+            seqs.append(doc.seq)
+            sketches.append(sk)
+            text = texts.get(h)
+            samples.append((text or "").encode("utf-8", "surrogatepass"))
+            found.append(text is not None)
+    hashes = _u64_as_i64(hs)
+    return pa.table(
+        {
+            "part": _part(hashes, parts),
+            "h": hashes,
+            "seq": pa.array(seqs, pa.int64()),
+            "sketch": pa.array(sketches, pa.binary()),
+            "sample": pa.array(samples, pa.binary()),
+            "found": pa.array(found, pa.bool_()),
+        }
+    )
+
+
+def _unrelated_holders(group: pa.Table, step: Templates) -> pa.Table:
+    """Ray task: per candidate hash of one coarse group, the number of mutually unrelated
+    holders (``Templates.keep_unrelated`` over its holders in input order) and the sample
+    of its first holder that has one."""
+    group = group.sort_by([("h", "ascending"), ("seq", "ascending")])
+    h = group.column("h").to_numpy()
+    sketches = group.column("sketch").to_pylist()
+    samples = group.column("sample").to_pylist()
+    found = group.column("found").to_pylist()
+    out_h, out_n, out_s, out_f = [], [], [], []
+    i = 0
+    while i < h.size:
+        j = i
+        got: list[bytes] = []
+        sample, has = b"", False
+        while j < h.size and h[j] == h[i]:
+            step.keep_unrelated(got, sketches[j])
+            if not has and found[j]:
+                sample, has = samples[j], True
+            j += 1
+        out_h.append(int(h[i]))
+        out_n.append(len(got))
+        out_s.append(sample)
+        out_f.append(has)
+        i = j
+    return pa.table(
+        {
+            "h": pa.array(out_h, pa.int64()),
+            "unrelated": pa.array(out_n, pa.int64()),
+            "sample": pa.array(out_s, pa.binary()),
+            "found": pa.array(out_f, pa.bool_()),
+        }
+    )
+
+
+def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
+    """``Templates.fit`` on the cluster.
+
+    Workers emit each document's text hash, template / window hashes and sketch
+    (materialized once). The driver reads (``seq``, text hash), 16 B per document, to skip
+    the later copies of a text (counted once, as ``fit()`` does). Pass 1: workers explode
+    (hash, kind) rows of the distinct documents; a shuffle on the hash counts each and keeps
+    the candidates (only those come back). Pass 2: workers emit (hash, ``seq``, sketch,
+    sample) for each candidate a document holds; a shuffle on the hash runs, per candidate,
+    the fit's greedy choice of mutually unrelated holders in input order and takes the
+    first holder's sample; the counts of unrelated holders and the samples come back.
+    Counts are exact: no pruning (``stats()["pruned"]`` is 0; ``fit()`` prunes only beyond
+    ``max_entries`` distinct hashes).
+    """
+    ray = _ray()
+    _sort_shuffle(docs)
+    light = _params_only(step)
+    feats = _map(docs, _template_rows, light).materialize()
+    n_docs = feats.count()
+    skip = _later_copies(_materialized_columns(feats, ["seq", "dh"]))
+    lines: set[int] = set()
+    spans: set[int] = set()
+    counts: dict[int, int] = {}
+    if n_docs:
+        parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
+        rows = _map(feats, _explode_templates, ray.put(skip), parts)
+        for t in _tables(_grouped(rows, _count_templates, light)):
+            hh = t.column("h").to_numpy().view(np.uint64).tolist()
+            for h, is_line, n in zip(
+                hh, t.column("line").to_pylist(), t.column("count").to_pylist(), strict=True
+            ):
+                if is_line:
+                    lines.add(h)
+                    counts.setdefault(h, n)  # a window count of the same hash wins
+                else:
+                    spans.add(h)
+                    counts[h] = n
+    unrelated: dict[int, int] = {}
+    samples: dict[int, str] = {}
+    if counts:
+        wanted = ray.put(frozenset(counts))
+        parts = _partitions(len(counts) * step.min_reports * 4, ctx.workers)
+        holders = _map(docs, _template_holders, light, wanted, parts)
+        for t in _tables(_grouped(holders, _unrelated_holders, light)):
+            for h, n, sample, has in zip(
+                t.column("h").to_numpy().view(np.uint64).tolist(),
+                t.column("unrelated").to_pylist(),
+                t.column("sample").to_pylist(),
+                t.column("found").to_pylist(),
+                strict=True,
+            ):
+                unrelated[h] = n
+                if has:
+                    samples[h] = sample.decode("utf-8", "surrogatepass")
+    n_distinct = n_docs - int(skip.size)
+    return step.fit_result(lines, spans, counts, unrelated, samples, n_docs, n_distinct, 0)
+
+
 def register() -> None:
-    """Fit ``ExactDedup``, ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s
-    cluster fits)."""
+    """Fit ``ExactDedup``, ``Dedup``, ``RepeatedLines`` and ``Templates`` on the cluster
+    (``RayEngine``'s cluster fits)."""
     register_distributed_fit(ExactDedup, fit_exact_dedup)
     register_distributed_fit(Dedup, fit_dedup)
     register_distributed_fit(RepeatedLines, fit_repeated_lines)
+    register_distributed_fit(Templates, fit_templates)

@@ -21,11 +21,12 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..document import Document, PageMeta
 from ..extract.sniff import extension
+from .fs import is_url, list_url, open_input
 from .item import InputItem
 
 #: No pattern: a folder scan takes every file (the extract step decides what each one is).
@@ -177,6 +178,9 @@ def iter_inputs(
     excluded = {os.path.realpath(p) for p in exclude}
     patterns = glob_patterns(glob)
     for raw in paths:
+        if is_url(raw):
+            yield from _iter_url(str(raw), patterns, max_bytes, text_column)
+            continue
         root = Path(raw)
         if root.is_dir():
             yield from _iter_dir(root, patterns, max_bytes, excluded, text_column)
@@ -184,19 +188,50 @@ def iter_inputs(
             yield from _iter_file(root, root.name, max_bytes, text_column)
 
 
+def _iter_url(
+    url: str, patterns: list[str], max_bytes: int, text_column: str
+) -> Iterator[InputItem]:
+    """The inputs under a URL (:func:`.fs.list_url`), as :func:`_iter_dir` gives a folder's:
+    a file is an item whose ``path`` is its URL (a worker reads it), a container is read
+    here for its records (as for a local one), a folder that cannot be listed is a rejected
+    item. The listing is streamed, folder by folder."""
+    for source, where, size, unreadable in list_url(url):
+        if unreadable:
+            yield InputItem(source, error="unreadable:directory", format="folder")
+            continue
+        name = Path(source)
+        if patterns and not _is_container(name) and _matches(source, patterns) is None:
+            continue
+        if _is_container(name):
+            yield from _iter_container(where, source, max_bytes, text_column)
+        elif size > max_bytes:
+            yield InputItem(source, error="too_large", n_bytes=size, format=format_of_name(source))
+        else:
+            yield InputItem(source, path=where, n_bytes=size)
+
+
 def _iter_file(
     path: Path, source: str, max_bytes: int, text_column: str = "text"
 ) -> Iterator[InputItem]:
-    if _is_jsonl(path):
+    if _is_container(path):
+        yield from _iter_container(path, source, max_bytes, text_column)
+    else:
+        yield _file_item(path, source, max_bytes)
+
+
+def _iter_container(
+    path: Path | str, source: str, max_bytes: int, text_column: str
+) -> Iterator[InputItem]:
+    """The records of a JSONL, parquet or WARC file (a local path or a URL)."""
+    name = Path(str(path))
+    if _is_jsonl(name):
         yield from iter_jsonl(path, source, max_bytes)
-    elif _is_parquet(path):
+    elif _is_parquet(name):
         from .records import iter_parquet  # records imports this module
 
         yield from iter_parquet(path, source, text_column, max_bytes)
-    elif _is_warc(path):
-        yield from iter_warc_items(path, source, max_bytes)
     else:
-        yield _file_item(path, source, max_bytes)
+        yield from iter_warc_items(path, source, max_bytes)
 
 
 def count_inputs(
@@ -213,7 +248,11 @@ def count_inputs(
     patterns = glob_patterns(glob)
     n = 0
     for raw in paths:
+        if is_url(raw):  # a URL's containers count as one each (not opened for a count)
+            n += sum(1 for _ in list_url(str(raw)))
+            continue
         root = Path(raw)
+        listed: Iterable[tuple[str, Path]]
         if root.is_dir():
             listed = _list_dir(root, patterns, excluded)
         else:
@@ -271,40 +310,51 @@ def _iter_dir(
             yield from _iter_file(path, source, max_bytes, text_column)
 
 
-def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> list[tuple[str, Path]]:
-    """Files under ``root`` taken by ``patterns`` (all when empty) as sorted
-    ``(source, path)``; unreadable folders end in /."""
-    found: list[tuple[str, Path]] = []
+def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> Iterator[tuple[str, Path]]:
+    """Files under ``root`` taken by ``patterns`` (all when empty) as ``(source, path)``,
+    sorted by source; unreadable folders end in /.
+
+    Streamed, one folder at a time: each folder is listed when the walk reaches it and its
+    entries sorted by name, a subfolder's name followed by ``/`` — which is the order of
+    the sorted relative paths — so memory holds the folders on the current path (and the
+    real path of every folder seen, against symlink loops), never every file of the tree.
+    """
     seen_dirs: set[str] = set()
-    stack = [root]
-    while stack:
-        current = stack.pop()
+
+    def visit(current: Path) -> Iterator[tuple[str, Path]]:
         real = os.path.realpath(current)
         if real in seen_dirs or real in excluded:
-            continue  # symlink loop, or the output folder inside the input tree
+            return  # symlink loop, or the output folder inside the input tree
         seen_dirs.add(real)
         try:
-            entries = list(os.scandir(current))
+            with os.scandir(current) as it:
+                entries = list(it)
         except OSError:
-            found.append((_source_name(current, root) + "/", current))
-            continue
+            yield _source_name(current, root) + "/", current
+            return
+        keyed: list[tuple[str, Path, bool]] = []
         for entry in entries:
             path = Path(entry.path)
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
-            if is_dir:
-                stack.append(path)
-                continue
             source = _source_name(path, root)
-            if not patterns or _is_container(path) or _matches(source, patterns) is not None:
-                found.append((source, path))
-    found.sort(key=lambda item: item[0])
-    return found
+            keyed.append((source + "/" if is_dir else source, path, is_dir))
+        del entries
+        keyed.sort(key=lambda item: item[0])
+        for key, path, is_dir in keyed:
+            if is_dir:
+                yield from visit(path)
+            elif not patterns or _is_container(path) or _matches(key, patterns) is not None:
+                yield key, path
+
+    yield from visit(root)
 
 
-def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[InputItem]:
+def iter_jsonl(
+    path: Path | str, source: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[InputItem]:
     """Yield one item per line of a JSON Lines file.
 
     A record's raw bytes are its ``text`` (or, when it has none, its ``html``) encoded as
@@ -314,9 +364,9 @@ def iter_jsonl(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> I
     JSON, or not UTF-8), ``bad_record:not_an_object``, ``bad_record:no_text`` (neither
     ``text`` nor ``html``) or ``bad_record:text_not_string`` (a number, list, null, ...).
     """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    gz = str(path).lower().endswith(".gz")
     try:
-        with opener(path, "rb") as fh:
+        with open_input(str(path)) as raw, gzip.open(raw) if gz else raw as fh:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -355,13 +405,13 @@ def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
     return InputItem(source, data=data, n_bytes=len(data), format=fmt, url=url, payload=payload)
 
 
-def iter_warc_items(path: Path, source: str, max_bytes: int) -> Iterator[InputItem]:
+def iter_warc_items(path: Path | str, source: str, max_bytes: int) -> Iterator[InputItem]:
     """One item per record of a WARC file (see :mod:`lawrpt_corpus.extract.warc`)."""
     from ..extract.warc import iter_warc
 
     fmt = "warc-record"
     try:
-        with open(path, "rb") as fh:
+        with open_input(str(path)) as fh:
             for rec in iter_warc(fh, source, max_bytes):
                 if rec.payload is None:
                     yield InputItem(
@@ -398,7 +448,7 @@ def load_document(item: InputItem) -> Document:
     else:
         assert item.path is not None
         try:
-            with open(item.path, "rb") as fh:
+            with open_input(item.path) as fh:
                 raw = fh.read()
         except OSError as exc:
             doc = Document(item.source, _error_hash(item), item.n_bytes)

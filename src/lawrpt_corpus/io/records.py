@@ -63,18 +63,30 @@ def is_hub(spec: str | os.PathLike[str]) -> bool:
     return isinstance(spec, str) and spec.startswith(HF_PREFIX)
 
 
+def is_hub_file_path(spec: str | os.PathLike[str]) -> bool:
+    """``hf://datasets/OWNER/NAME/PATH…``: files or a folder inside a Hub dataset's
+    repository, read as files through fsspec (:mod:`.fs`), not the dataset's records."""
+    if not is_hub(spec):
+        return False
+    name = str(spec)[len(HF_PREFIX) :]
+    return ":" not in name and len([p for p in name.strip("/").split("/") if p]) > 2
+
+
 def iter_parquet(
-    path: Path,
+    path: Path | str,
     source: str,
     text_column: str = DEFAULT_TEXT_COLUMN,
     max_bytes: int = 64 * 1024 * 1024,
 ) -> Iterator[InputItem]:
-    """One item per row of the parquet file ``path`` (``source``: its name in sources)."""
+    """One item per row of the parquet file ``path`` (a local path or a URL; ``source``: its
+    name in sources)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from .fs import is_url, open_input
+
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(open_input(str(path)) if is_url(path) else path)
         names = pf.schema_arrow.names
     except (OSError, pa.ArrowException) as exc:
         yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format=PARQUET_FORMAT)

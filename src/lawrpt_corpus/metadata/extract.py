@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import regex
 
 from ..text.chars import HAN
-from .gazetteer import Division, Gazetteer, Mention
+from .gazetteer import Division, Gazetteer, Mention, Mentions
 from .gazetteer import resolve as _resolve
 from .gazetteer import resolve_codes as resolve_codes
 from .rules import rules
@@ -169,6 +169,23 @@ def _body_after(prefix: str, suffix: str) -> regex.Pattern[str]:
 
 
 # -- small helpers -------------------------------------------------------------------------
+def has_placeholder(text: str) -> bool:
+    """Whether ``text`` has a masked place name (XX市, ××县, 某市: ``[placeholder]`` in
+    rules.toml) — the answer of ``placeholder.search(text)``: every match starts with one of
+    ``first_chars``, so the pattern is tried only where the text has one of them (a few
+    places per report, found by ``str.find``) instead of at every position. Linear: each
+    try reads at most a few characters (the pattern is bounded)."""
+    p = patterns()
+    match = p.placeholder.match
+    for c in p.placeholder_first:
+        i = text.find(c)
+        while i >= 0:
+            if match(text, i):
+                return True
+            i = text.find(c, i + 1)
+    return False
+
+
 def level_prefix(agency: str) -> str:
     """The level word an abbreviated body starts with: 省人社厅 → 省, 自治区人社厅 → 自治区."""
     if agency.startswith("自治区"):
@@ -307,7 +324,7 @@ def find_title(
         if is_headline(s):
             why = f"headline, not a title: {s[:30]}"
             continue
-        if specific is None and any(rx.search(compact(s)) for _, _, rx in p.doc_types[:-2]):
+        if specific is None and _names_type(compact(s), p.doc_types[:-2]):
             specific = i
         elif specific is None and _continues(lines, i):
             specific, joined = i, s + lines[i + 1].text  # a title set on two lines
@@ -320,6 +337,11 @@ def find_title(
         first = lines[t]
         return joined, Line(first.no, joined), _header(lines, t, chrome_seen, page_title), t + 2, ""
     return lines[t].text, lines[t], _header(lines, t, chrome_seen, page_title), t + 1, ""
+
+
+def _names_type(s: str, types: list[tuple[str, str, regex.Pattern[str]]]) -> bool:
+    """``s`` (compacted once) ends like one of the report ``types``."""
+    return any(rx.search(s) for _, _, rx in types)
 
 
 def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Line | None:
@@ -347,10 +369,9 @@ def _continues(lines: list[Line], i: int) -> bool:
     if p.byline.search(b) or p.chrome.search(b) or p.heading.match(b) or p.date_line.match(b):
         return False
     specific = p.doc_types[:-2]
-    if any(rx.search(compact(b)) for _, _, rx in specific) and len(b) >= 8:
+    if len(b) >= 8 and _names_type(compact(b), specific):
         return False  # the second line is a title of its own
-    joined = compact(a + b)
-    return any(rx.search(joined) for _, _, rx in specific) and not is_headline(a + b)
+    return _names_type(compact(a + b), specific) and not is_headline(a + b)
 
 
 def labelled(lines: list[Line], which: str, stop: int = 15) -> tuple[str | None, Line | None]:
@@ -556,7 +577,7 @@ def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:
 
 def resolve_place(
     g: Gazetteer,
-    mentions: list[Mention],
+    mentions: list[Mention] | Mentions,
     text: str,
     agency: str | None,
     agency_line: int | str | None,
@@ -577,16 +598,15 @@ def resolve_place(
        text; ambiguous, tied or too rare → null).
 
     A place that is merely named in the body is never the issuer's place on its own.
+    ``mentions`` may be a :class:`~.gazetteer.Mentions` of ``text``: the text is then searched
+    only if a step needs its mentions (same result).
     """
     from .issuer import central_prefix, is_central
 
     p = patterns()
-    # unambiguous support, per division and per province ("p:NN")
-    support: Counter[str] = Counter()
-    for m in mentions:
-        if len(m.codes) == 1:
-            support[m.codes[0]] += 1
-            support["p:" + m.codes[0][:2]] += 1
+    found = mentions if isinstance(mentions, Mentions) else Mentions.of(mentions)
+    # unambiguous support, per division and per province ("p:NN"), counted on first read
+    support = found.province_support()
 
     # 1. the agency's own name
     level: str | None = None
@@ -640,9 +660,6 @@ def resolve_place(
             level = LEVEL_OF_CHAR[prefix[-1]] if prefix != "自治区" else "province"
             rule = "agency-level"
             prefix_char = prefix[-1]
-    resolved: list[tuple[Mention, str | None]] = [
-        (m, _resolve(g, m.codes, support)) for m in mentions
-    ]
     if level is None and report_shaped:
         counts = dict.fromkeys(LEVELS, 0)
         for w in p.level_markers.findall(text):
@@ -664,6 +681,9 @@ def resolve_place(
         sure = level == "province" or (level == "county" and county_sure > 0)
     else:
         sure = level == "province" or (level == "county" and prefix_char in "县旗")
+    resolved: list[tuple[Mention, str | None]] = [
+        (m, _resolve(g, m.codes, support)) for m in found.found
+    ]
     place = _most_named(g, p, level, rule, resolved, text, opening_span)
     if place.division is None and not sure and place.level is not None:
         place.why = (place.why or "") + f"; level {level} not kept: 市/区 words are ambiguous"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -37,6 +38,8 @@ from .rules import rules
 
 #: texts at least this long are pre-filtered with numpy (below, the plain scans are cheaper)
 _NUMPY_MIN_CHARS = 200
+#: at most this many short texts' mentions are remembered (then the cache starts again)
+_SHORT_CACHE_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,7 @@ class Gazetteer:
             flags[pairs.second != 0] |= bit << 1
         flags.setflags(write=False)
         self._flags = flags
+        self._short_found: dict[str, tuple[Mention, ...]] = {}
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, code: str | None) -> Division | None:
@@ -162,9 +166,20 @@ class Gazetteer:
         Where candidates overlap, the one that starts first wins, then the longer one.
         """
         if len(text) < _NUMPY_MIN_CHARS:
-            cands = self._candidates_scan(text)
-        else:
-            cands = self._candidates_numpy(text)
+            # short texts (agency names, titles, the head of an opening) recur across the
+            # reports of one body: their mentions are remembered (a bounded cache)
+            known = self._short_found.get(text)
+            if known is not None:
+                return list(known)
+            found = self._find(text, self._candidates_scan(text))
+            if len(self._short_found) >= _SHORT_CACHE_MAX:
+                self._short_found.clear()
+            self._short_found[text] = tuple(found)
+            return found
+        return self._find(text, self._candidates_numpy(text))
+
+    def _find(self, text: str, cands: list[tuple[int, int, str]]) -> list[Mention]:
+        """The mentions among the candidates (see :meth:`find`)."""
         cands.sort(key=lambda c: (c[0], c[0] - c[1]))
         names = self._names
         out: list[Mention] = []
@@ -228,6 +243,84 @@ class Gazetteer:
         return cands
 
 
+class Mentions:
+    """The mentions of one text, found on first use (:meth:`Gazetteer.find` over the whole
+    text is the step's largest single cost, and most reports never need it: their issuer's
+    place comes from the agency's own name or the title, unambiguous on its own).
+
+    ``found`` is exactly ``g.find(text)``; ``support`` and ``province_support`` are lazy
+    counts of the unambiguous mentions (per division; per division and per province
+    ``"p:NN"``), computed only when a same-named division has to be resolved.
+    """
+
+    __slots__ = ("_found", "_g", "_text")
+
+    def __init__(self, g: Gazetteer, text: str):
+        self._g = g
+        self._text = text
+        self._found: list[Mention] | None = None
+
+    @classmethod
+    def of(cls, found: list[Mention]) -> Mentions:
+        """Mentions already found (callers that searched the text themselves)."""
+        out = cls.__new__(cls)
+        out._found = found
+        return out
+
+    @property
+    def found(self) -> list[Mention]:
+        if self._found is None:
+            self._found = self._g.find(self._text)
+        return self._found
+
+    def _support(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for m in self.found:
+            if len(m.codes) == 1:
+                out[m.codes[0]] = out.get(m.codes[0], 0) + 1
+        return out
+
+    def _province_support(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for m in self.found:
+            if len(m.codes) == 1:
+                out[m.codes[0]] += 1
+                out["p:" + m.codes[0][:2]] += 1
+        return out
+
+    def support(self) -> LazyCounts:
+        """Unambiguous mentions per division code (computed on first read)."""
+        return LazyCounts(self._support)
+
+    def province_support(self) -> LazyCounts:
+        """As :meth:`support`, plus per province (``"p:NN"``)."""
+        return LazyCounts(self._province_support)
+
+
+class LazyCounts(Mapping[str, int]):
+    """A read-only mapping built by ``make`` the first time it is read."""
+
+    __slots__ = ("_data", "_make")
+
+    def __init__(self, make: Callable[[], Mapping[str, int]]):
+        self._make = make
+        self._data: Mapping[str, int] | None = None
+
+    def _get(self) -> Mapping[str, int]:
+        if self._data is None:
+            self._data = self._make()
+        return self._data
+
+    def __getitem__(self, key: str) -> int:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 class _PairTable:
     """Where a text has one of a set of two-character strings (all in the BMP)."""
 
@@ -278,7 +371,7 @@ def _trie_pattern(words: list[str]) -> str:
     return emit(trie)
 
 
-def resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str | None:
+def resolve(g: Gazetteer, codes: tuple[str, ...], support: Mapping[str, int]) -> str | None:
     """Pick one of several same-named divisions by the other places the text names."""
     if len(codes) == 1:
         return codes[0]
@@ -301,7 +394,7 @@ def resolve(g: Gazetteer, codes: tuple[str, ...], support: Counter[str]) -> str 
 def resolve_codes(
     g: Gazetteer,
     codes: tuple[str, ...],
-    support: Counter[str] | dict[str, int],
+    support: Mapping[str, int],
     chain: list[Division],
 ) -> str | None:
     """One of several same-named divisions: the one under the places written right before it
@@ -313,7 +406,7 @@ def resolve_codes(
         under = [c for c in codes if c != last and c.startswith(last)]
         if len(under) == 1:
             return under[0]
-    return resolve(g, codes, Counter(support))
+    return resolve(g, codes, support)
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ page's 发布机构 / SiteIDCode. A place named anywhere else (a study trip to �
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -112,7 +113,7 @@ def _P() -> _Patterns:
 
 # -- places at the start of a line -----------------------------------------------------------
 def _leading(
-    g: Gazetteer, text: str, start: int, support: dict[str, int]
+    g: Gazetteer, text: str, start: int, support: Mapping[str, int]
 ) -> tuple[list[Division], int]:
     """Divisions named one after another from ``start`` (河北省石家庄市赵县…), and the offset
     where the run of names ends."""
@@ -139,7 +140,7 @@ def deepest(divs: list[Division]) -> Division | None:
     return max(divs, key=lambda d: len(d.code)) if divs else None
 
 
-def title_place(g: Gazetteer, title: str, support: dict[str, int]) -> Division | None:
+def title_place(g: Gazetteer, title: str, support: Mapping[str, int]) -> Division | None:
     """The place a title starts with, after an optional year (静海区2023年度…报告,
     2020年静海区…报告, 安徽省政府工作报告); None when the title starts with anything else."""
     m = _P().year_prefix.match(title)
@@ -147,7 +148,7 @@ def title_place(g: Gazetteer, title: str, support: dict[str, int]) -> Division |
     return deepest(divs)
 
 
-def opening_place(g: Gazetteer, opening: str, support: dict[str, int]) -> Division | None:
+def opening_place(g: Gazetteer, opening: str, support: Mapping[str, int]) -> Division | None:
     """The place that is the subject of the opening sentence (2023年，静海区坚持…;
     广东坚持…): a place right at the start (after a year), directly followed by a verb."""
     p = _P()

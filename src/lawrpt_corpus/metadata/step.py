@@ -33,6 +33,7 @@ from .extract import (
     find_signature,
     find_title,
     find_year,
+    has_placeholder,
     is_headline,
     labelled,
     level_prefix,
@@ -40,7 +41,7 @@ from .extract import (
     resolve_place,
     split_lines,
 )
-from .gazetteer import Gazetteer, gazetteer
+from .gazetteer import Gazetteer, Mentions, gazetteer
 from .issuer import (
     Issuer,
     delivery_place,
@@ -174,18 +175,18 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
         pub = page.publisher.strip()
         if p.agency_line.match(pub):
             agency, agency_ev = pub, Evidence("page-publisher", "page.publisher")
-    if self_ref is None:
+    if self_ref is None and not agency:
+        # (with an agency, a self-reference changes nothing: the text is report-shaped anyway
+        # and the agency is not expanded from it)
         refs = p.self_ref_re.findall(text)
         if refs:
             self_ref = max(sorted(set(refs)), key=refs.count)
     if inferred:
         res.flags.append("agency_inferred")
 
-    mentions = g.find(text)
-    support: dict[str, int] = {}
-    for mm in mentions:
-        if len(mm.codes) == 1:
-            support[mm.codes[0]] = support.get(mm.codes[0], 0) + 1
+    # the whole text is searched for places only if a step below needs its mentions
+    mentions = Mentions(g, text)
+    support = mentions.support()
     fallbacks: list[Issuer | None] = []
     if title and title_ln is not None:
         div = title_place(g, title, support)
@@ -283,7 +284,7 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
         Evidence(place.rule, place.line) if level else Evidence(None, why=place.why),
     )
 
-    if any(c in text for c in p.placeholder_first) and p.placeholder.search(text):
+    if has_placeholder(text):
         res.flags.append("placeholder")
     return res
 

@@ -16,7 +16,8 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,83 @@ class _ShardedParquet:
             self.download_size += final.stat().st_size
             self.num_bytes += arrow_nbytes(final)
         return names
+
+
+@dataclass(frozen=True)
+class ShardInfo:
+    """One finished shard: its name in the dataset folder (``data/train-…parquet``), its file
+    bytes and its Arrow bytes as ``datasets`` counts them."""
+
+    name: str
+    download_size: int
+    num_bytes: int
+
+
+def write_shard(
+    folder: str | os.PathLike[str],
+    prefix: str,
+    index: int,
+    n_shards: int,
+    schema: pa.Schema,
+    tables: Iterable[pa.Table],
+    shard_rows: int,
+) -> ShardInfo:
+    """Write ``<prefix>-<index>-of-<n_shards>.parquet`` in ``folder`` from ``tables`` (their
+    rows in order, the whole shard), byte for byte as :class:`DatasetWriter` writes the same
+    rows with the same ``shard_rows``: the same options and row groups
+    (:func:`shard_row_groups`).
+
+    For engines whose workers write their own shards: the caller decides the shard's rows
+    beforehand (every shard but the last holds exactly ``shard_rows``). Written to a
+    temporary name and renamed when complete. No rows: a shard with the schema and no row
+    group (as an empty config gets).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{prefix}-{index:05d}-of-{n_shards:05d}.parquet"
+    tmp = folder / f".{final.name}.tmp"
+    parts = [t for t in tables if t.num_rows]
+    rows = pa.concat_tables(parts) if parts else None
+    writer = _open_parquet(tmp, schema)
+    try:
+        if rows is not None:
+            start = 0
+            for size in shard_row_groups(rows.num_rows, shard_rows, first=index == 0):
+                chunk = rows.slice(start, size).combine_chunks()
+                start += size
+                arrays = [column.chunk(0) for column in chunk.columns]
+                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    finally:
+        writer.close()
+    os.replace(tmp, final)
+    return ShardInfo(
+        final.relative_to(folder.parent).as_posix(), final.stat().st_size, arrow_nbytes(final)
+    )
+
+
+def shard_row_groups(n_rows: int, shard_rows: int, first: bool) -> list[int]:
+    """The row-group sizes :class:`_ShardedParquet` gives a shard of ``n_rows`` rows
+    (``first``: shard 0). It flushes its buffer at ``_ROW_GROUP`` rows or when the buffer
+    fills the shard; after a shard closes, its count still says "full", so the next row
+    flushes alone: every shard after the first starts with a one-row group (then
+    ``_ROW_GROUP``-row groups, the last one shorter). Reproduced here, not changed, so that
+    shards written elsewhere are the same bytes as those of a local build."""
+    groups: list[int] = []
+    in_shard = 0 if first else shard_rows
+    left = n_rows
+    while left:
+        take = min(left, max(1, min(_ROW_GROUP, shard_rows - in_shard)))
+        if in_shard >= shard_rows:  # the flush opens the next shard
+            in_shard = 0
+        groups.append(take)
+        in_shard += take
+        left -= take
+    return groups
+
+
+def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows (``data_row`` / ``manifest_row`` dicts) → a table of ``schema``."""
+    return pa.Table.from_batches([_batch(rows, schema)], schema=schema)
 
 
 def arrow_nbytes(path: Path) -> int:
@@ -260,6 +338,25 @@ class DatasetWriter:
 
     def finish_shards(self) -> tuple[Sequence[str], Sequence[str]]:
         return self.data.close(), self.manifest.close()
+
+    def adopt_shards(
+        self, data: Sequence[ShardInfo], manifest: Sequence[ShardInfo]
+    ) -> tuple[Sequence[str], Sequence[str]]:
+        """Take shards written into the staging folder by someone else (an engine's workers,
+        with :func:`write_shard`) instead of :meth:`write`; returns their names as
+        :meth:`finish_shards` does. Each must exist: a worker that wrote to a disk this
+        process cannot see is an error, not a missing shard."""
+        for part, infos in ((self.data, data), (self.manifest, manifest)):
+            for info in infos:
+                if not (self.staging / info.name).is_file():
+                    raise FileNotFoundError(
+                        f"shard {info.name} written by a worker is not in {self.staging}: "
+                        "the output must be on a filesystem every node shares"
+                    )
+            part.rows = 0
+            part.num_bytes = sum(i.num_bytes for i in infos)
+            part.download_size = sum(i.download_size for i in infos)
+        return [i.name for i in data], [i.name for i in manifest]
 
     def write_text(self, name: str, text: str) -> None:
         (self.staging / name).write_text(text, encoding="utf-8")

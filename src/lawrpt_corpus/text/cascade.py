@@ -63,6 +63,7 @@ _TAIL_REASONS = frozenset(
     {"unexpected end of data", "incomplete multibyte sequence", "truncated data"}
 )
 _CTRL_BYTES = bytes([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+_NUL_CTRL_BYTES = b"\x00" + _CTRL_BYTES
 # A byte that is plausibly the high byte of a UTF-16 code unit in Chinese text: 0x00 (ASCII),
 # 0x20 (“” — …), 0x30 (、。《》), 0x4E–0x9F (CJK unified), 0xFF (，：（）).
 _HI16 = np.zeros(256, dtype=np.int32)
@@ -511,8 +512,11 @@ def decode_bytes(raw: bytes) -> Decoded:
             return _finish(result, _decode_utf8_mixed(body, result), codec, "bom")
 
     sample = raw[:SAMPLE_BYTES]
-    nul = sample.count(0)
-    ctrl = len(sample) - len(sample.translate(None, _CTRL_BYTES))
+    # NUL and control bytes in one pass; counted apart only when there are any (rare)
+    nul = ctrl = len(sample) - len(sample.translate(None, _NUL_CTRL_BYTES))
+    if nul:
+        nul = sample.count(0)
+        ctrl -= nul
     if nul or ctrl > MAX_CTRL_SHARE * len(sample):
         # a handful of units is no evidence for UTF-16/32 (3 "hanzi" from 9 bytes of junk)
         wide = _wide_candidates(raw, tuple(_WIDE)) if len(raw) >= MIN_WIDE_BYTES else None

@@ -45,6 +45,9 @@ def common_hanzi() -> frozenset[str]:
 
 
 _PLAUSIBLE, _COMMON, _HAN, _LATIN1_LEAD, _SPACE = 1, 2, 4, 8, 16
+#: The bit of :func:`lookup_table` for Â–ô (U+00C2–U+00F4), the first character of a
+#: UTF-8-as-latin-1 sequence.
+LATIN1_LEAD = _LATIN1_LEAD
 
 
 @cache
@@ -117,14 +120,21 @@ def lookup_table() -> np.ndarray:
     return _lut()
 
 
-def profile_of_bits(bits: np.ndarray) -> SampleProfile:
-    """:func:`profile` from the looked-up bit sets of ``text[:SAMPLE_CHARS]``."""
+def profile_of_bits(bits: np.ndarray, present: int = -1) -> SampleProfile:
+    """:func:`profile` from the looked-up bit sets of ``text[:SAMPLE_CHARS]``.
+
+    ``present``: the OR of the bit sets of a stretch that contains the sample, when the caller
+    has it; a bit not in it is counted as 0 without a pass over ``bits`` (-1: count all)."""
+
+    def count(bit: int) -> int:
+        return int(np.count_nonzero(bits & bit)) if present & bit else 0
+
     return SampleProfile(
         chars=len(bits),
-        plausible=int(np.count_nonzero(bits & _PLAUSIBLE)),
-        han=int(np.count_nonzero(bits & _HAN)),
-        latin1_lead=bool(np.count_nonzero(bits & _LATIN1_LEAD)),
-        spaces=int(np.count_nonzero(bits & _SPACE)),
+        plausible=count(_PLAUSIBLE),
+        han=count(_HAN),
+        latin1_lead=bool(present & _LATIN1_LEAD) and bool(np.any(bits & _LATIN1_LEAD)),
+        spaces=count(_SPACE),
     )
 
 

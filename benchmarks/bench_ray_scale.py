@@ -1,0 +1,282 @@
+"""The Ray engine on a real local multi-raylet cluster: driver cost vs corpus size.
+
+    PYTHONPATH=src python benchmarks/bench_ray_scale.py --docs 2000 10000 --nodes 2
+
+Starts a cluster with the ``ray`` CLI (``ray start --head`` + ``--nodes - 1`` more raylets,
+``--cpus`` CPUs each, own ports and temp dir: tests/helpers/ray_cluster.py), then for each
+``--docs`` N builds a corpus of N documents from benchmarks/generate.py (every duplicate kind,
+boilerplate, several encodings) in a separate driver process connected with
+``ray_address`` — corpus steps fitted on the cluster (``cluster_fit=True``), workers reading
+the inputs from the (shared, local) filesystem (``read_in_driver=False``; ``--read-in-driver``
+ships the bytes through the driver instead) — and records:
+
+* the driver process's CPU seconds and peak RSS (``wait4`` rusage of that process alone);
+* the driver's retained state of each corpus step after its fit (pickled bytes of
+  ``step.state``, per document) and the driver's peak-RSS growth during each fit;
+* the cluster's CPU seconds (every process of this cluster: raylets, object stores, workers,
+  GCS; sampled before and after, living processes) and the workers' throughput
+  (documents / wall second of the per-document stage, and cluster CPU ms per document);
+* object-store bytes: the processed documents (``size_bytes`` of each materialized window)
+  and every dataset a cluster fit materializes; bytes shuffled: the input of every
+  ``groupby`` of a cluster fit (those inputs are materialized once to be counted — the only
+  change to the execution);
+* that the output (data and manifest shards, row for row) is identical to the local engine's
+  (``--check``, default on; a 1-worker local build per size).
+
+Prints one JSON object; ``--json PATH`` also writes it. The numbers of docs/scaling.md
+("Measured on a local multi-raylet cluster") come from this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- the driver process ----------------------------------------------------------------------
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def drive(args: argparse.Namespace) -> None:
+    """One build on the cluster at ``args.address``; writes its figures to ``args.report``."""
+    sys.path.insert(0, str(ROOT / "src"))
+    import ray.data
+
+    from lawrpt_corpus import build
+    from lawrpt_corpus.engines import ray_engine, ray_fits
+
+    stored: list[int] = []
+    shuffled: list[int] = []
+    materialize = ray.data.Dataset.materialize
+
+    def counted_materialize(self: Any) -> Any:
+        ds = materialize(self)
+        stored.append(int(ds.size_bytes()))
+        return ds
+
+    grouped = ray_fits._grouped
+
+    def counted_grouped(ds: Any, fn: Any, *a: Any) -> Any:
+        ds = counted_materialize(ds)
+        shuffled.append(stored.pop())
+        return grouped(ds, fn, *a)
+
+    ray.data.Dataset.materialize = counted_materialize  # type: ignore[method-assign]
+    ray_fits._grouped = counted_grouped
+    fits: dict[str, dict[str, float]] = {}
+    lookup = ray_engine.distributed_fit_of
+
+    def measured(name: str, fn: Any) -> Any:
+        def run(*a: Any) -> Any:
+            rss0 = _maxrss_mb()
+            cpu0 = time.process_time()
+            out = fn(*a)
+            fits[name] = {
+                "driver_cpu_s": round(time.process_time() - cpu0, 2),
+                "driver_peak_rss_growth_MB": round(_maxrss_mb() - rss0, 1),
+            }
+            return out
+
+        return run
+
+    def distributed_fit_of(step: Any) -> Any:
+        fit = lookup(step)
+        return measured(step.name, fit) if fit is not None else None
+
+    ray_engine.distributed_fit_of = distributed_fit_of
+    from lawrpt_corpus.defaults import default_pipeline
+
+    pipeline = default_pipeline()
+    for step in pipeline.corpus_steps:
+        step.fit = measured(step.name, step.fit)  # type: ignore[method-assign]
+    engine = ray_engine.RayEngine(
+        ray_address=args.address,
+        cluster_fit=True,
+        read_in_driver=args.read_in_driver,
+        ship_code=False,
+    )
+    windows_bytes: list[int] = []
+    map_window = engine._map_window
+
+    def counted_window(pipe: Any, rows: Any) -> Any:
+        ds = map_window(pipe, rows)
+        windows_bytes.append(stored.pop() if stored else int(ds.size_bytes()))
+        return ds
+
+    engine._map_window = counted_window  # type: ignore[method-assign]
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    build([args.inputs], args.out, engine=engine, pipeline=pipeline, overwrite=True)
+    wall = time.perf_counter() - t0
+    states = {}
+    for step in pipeline.corpus_steps:
+        state = getattr(step, "state", None)
+        states[step.name] = len(pickle.dumps(state, pickle.HIGHEST_PROTOCOL)) if state else 0
+    report = {
+        "wall_s": round(wall, 2),
+        "driver_cpu_s_in_build": round(time.process_time() - cpu0, 2),
+        "timings": {k: round(v, 2) for k, v in engine.timings.items()},
+        "fit_modes": engine.fit_modes,
+        "fits": fits,
+        "state_bytes": states,
+        "object_store_documents_bytes": sum(windows_bytes),
+        "object_store_fit_bytes": sum(stored),
+        "shuffled_bytes": sum(shuffled),
+    }
+    Path(args.report).write_text(json.dumps(report))
+
+
+# -- the benchmark -------------------------------------------------------------------------
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run ``cmd``; its CPU seconds and peak RSS (MB), measured for that process alone."""
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:  # stopped: the child goes too
+        proc.kill()
+        proc.wait()
+        raise
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{cmd[:4]} failed with status {proc.returncode}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def same_output(a: Path, b: Path) -> bool:
+    """Data and manifest shards of two builds: same names, same rows (compared shard by
+    shard, so memory holds one shard pair)."""
+    import pyarrow.parquet as pq
+
+    for sub in ("data", "manifest"):
+        fa = sorted(p.name for p in (a / sub).glob("*.parquet"))
+        fb = sorted(p.name for p in (b / sub).glob("*.parquet"))
+        if fa != fb:
+            return False
+        for name in fa:
+            if not pq.read_table(a / sub / name).equals(pq.read_table(b / sub / name)):
+                return False
+    return True
+
+
+def bench(args: argparse.Namespace) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+    from tests.helpers.ray_cluster import LocalRayCluster, cpu_seconds
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ray-scale-", dir=args.tmp))
+    src = str(ROOT / "src")
+    env = dict(os.environ, PYTHONPATH=src)
+    result: dict[str, Any] = {
+        "nodes": args.nodes,
+        "cpus_per_node": args.cpus,
+        "read_in_driver": args.read_in_driver,
+        "load_before": os.getloadavg(),
+        "runs": [],
+    }
+    cluster = LocalRayCluster(
+        nodes=args.nodes, cpus=args.cpus, object_store=args.object_store_mb << 20, env=env
+    )
+    with cluster:
+        denv = cluster.driver_env()
+        for n in args.docs:
+            gen = tmp / f"gen{n}"
+            summary = generate(n, gen, seed=0)
+            raw = gen / "raw"
+            run: dict[str, Any] = {"docs": n, "input_MB": round(summary["bytes"] / 1e6, 1)}
+            report = tmp / f"report{n}.json"
+            out = tmp / f"ray{n}"
+            cmd = [sys.executable, __file__, "--drive", "--address", cluster.address]
+            cmd += ["--inputs", str(raw), "--out", str(out), "--report", str(report)]
+            if args.read_in_driver:
+                cmd.append("--read-in-driver")
+            ccpu0 = cpu_seconds(cluster.pids())
+            dcpu, drss = run_child(cmd, denv)
+            ccpu = cpu_seconds(cluster.pids()) - ccpu0
+            got = json.loads(report.read_text())
+            docs_s = got["timings"].get("documents", 0.0)
+            run.update(
+                {
+                    "driver_cpu_s": round(dcpu, 2),
+                    "driver_peak_rss_MB": round(drss, 1),
+                    "driver_cpu_ms_per_doc": round(1000 * dcpu / n, 3),
+                    "cluster_cpu_s": round(ccpu, 1),
+                    "cluster_cpu_ms_per_doc": round(1000 * ccpu / n, 2),
+                    "workers_docs_per_wall_s": round(n / docs_s, 1) if docs_s else None,
+                    "state_bytes_per_doc": {
+                        k: round(v / n, 1) for k, v in got["state_bytes"].items()
+                    },
+                    "object_store_bytes_per_doc": {
+                        "documents": round(got["object_store_documents_bytes"] / n),
+                        "fits": round(got["object_store_fit_bytes"] / n),
+                    },
+                    "shuffled_bytes_per_doc": round(got["shuffled_bytes"] / n),
+                    **{k: got[k] for k in ("wall_s", "timings", "fit_modes", "fits")},
+                }
+            )
+            if args.check and n <= args.check_max:
+                lcmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(raw)]
+                lcmd += ["--out", str(tmp / f"local{n}"), "--workers", "1"]
+                lcpu, lrss = run_child(lcmd, env)
+                run["local_1_worker"] = {"cpu_s": round(lcpu, 1), "peak_rss_MB": round(lrss, 1)}
+                run["identical_to_local"] = same_output(out, tmp / f"local{n}")
+            result["runs"].append(run)
+            print(json.dumps(run), file=sys.stderr, flush=True)
+            if not args.keep:
+                subprocess.run(["rm", "-rf", str(gen), str(out), str(tmp / f"local{n}")])
+    result["load_after"] = os.getloadavg()
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, nargs="+", default=[2000])
+    ap.add_argument("--nodes", type=int, default=2)
+    ap.add_argument("--cpus", type=int, default=1, help="CPUs per node")
+    ap.add_argument("--object-store-mb", type=int, default=1024)
+    ap.add_argument("--read-in-driver", action="store_true")
+    ap.add_argument("--no-check", dest="check", action="store_false")
+    ap.add_argument(
+        "--check-max", type=int, default=10**9, help="check identity only up to this size"
+    )
+    ap.add_argument("--keep", action="store_true", help="keep corpora and outputs")
+    ap.add_argument("--tmp", default=None, help="scratch folder (default: the system's)")
+    ap.add_argument("--json", default=None)
+    # the driver process (internal)
+    ap.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--address", help=argparse.SUPPRESS)
+    ap.add_argument("--inputs", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--report", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.drive:
+        drive(args)
+        return
+
+    # stop the cluster on TERM/INT too (a background job ignores SIGINT)
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    result = bench(args)
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Same inputs, two revisions: are the built datasets byte-identical?
+
+``PYTHONPATH=src python benchmarks/identical_output.py --baseline REV [-n 2000] [--workers 1]``
+
+Generates ``-n`` raw reports (benchmarks/generate.py: UTF-8, GB18030, Big5, UTF-16, with
+chrome, noise, mojibake, masks, duplicates), exports ``src`` of git revision ``REV`` with
+``git archive``, and runs ``python -m lawrpt_corpus build`` once with that tree and once with
+this one (same interpreter, same worker count). Then every parquet file of the two output
+folders (data shards and manifest) is compared: first byte for byte, and where the bytes
+differ, table by table (schema, row count, each column), so that the report says which
+column of which rows changed. build.json and the card carry timings and are not compared.
+
+The oracle for speed work: an optimisation must leave every byte as it was. Exit status 1
+when anything differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _export(rev: str, where: Path) -> Path:
+    """``src`` of ``rev`` under ``where`` (returns the src folder)."""
+    tar = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    path = where / "baseline.tar"
+    path.write_bytes(tar)
+    with tarfile.open(path) as tf:
+        tf.extractall(where, filter="data")
+    return where / "src"
+
+
+def _build(src: Path, inputs: Path, out: Path, workers: int) -> None:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    cmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(inputs), "--out", str(out)]
+    cmd += ["--workers", str(workers), "--overwrite", "--quiet"]
+    subprocess.run(cmd, check=True, env=env, cwd=str(out.parent))
+
+
+def _compare_tables(a: Path, b: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    ta, tb = pq.read_table(a), pq.read_table(b)
+    out: list[str] = []
+    if ta.schema != tb.schema:
+        out.append("schema differs")
+    if ta.num_rows != tb.num_rows:
+        out.append(f"rows {ta.num_rows} vs {tb.num_rows}")
+        return out
+    for name in ta.column_names:
+        if name not in tb.column_names:
+            out.append(f"column {name} missing")
+            continue
+        ca, cb = ta.column(name).to_pylist(), tb.column(name).to_pylist()
+        rows = [i for i, (x, y) in enumerate(zip(ca, cb, strict=True)) if x != y]
+        if rows:
+            out.append(f"column {name}: {len(rows)} rows differ (first {rows[:5]})")
+    if not out:
+        out.append("same tables, different bytes (parquet metadata)")
+    return out
+
+
+def compare(old: Path, new: Path) -> dict[str, Any]:
+    files_old = sorted(p.relative_to(old) for p in old.rglob("*.parquet"))
+    files_new = sorted(p.relative_to(new) for p in new.rglob("*.parquet"))
+    res: dict[str, Any] = {"files": len(files_new), "identical": [], "differ": {}}
+    if files_old != files_new:
+        res["differ"]["(file list)"] = [str(p) for p in sorted(set(files_old) ^ set(files_new))]
+    for rel in files_new:
+        if rel not in files_old:
+            continue
+        if (old / rel).read_bytes() == (new / rel).read_bytes():
+            res["identical"].append(str(rel))
+        else:
+            res["differ"][str(rel)] = _compare_tables(old / rel, new / rel)
+    return res
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--baseline", required=True, help="git revision to compare with")
+    ap.add_argument("-n", type=int, default=2000, help="generated reports")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", help="keep the corpus and both outputs in this folder")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(args.keep) if args.keep else Path(tmp_name)
+        tmp.mkdir(parents=True, exist_ok=True)
+        corpus = tmp / f"corpus-{args.n}-{args.seed}"
+        if not (corpus / "truth.jsonl").exists():
+            gen = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--n", str(args.n)]
+            subprocess.run([*gen, "--out", str(corpus), "--seed", str(args.seed)], check=True)
+        base = tmp / "baseline"
+        base.mkdir(exist_ok=True)
+        old_src = _export(args.baseline, base)
+        old_out, new_out = tmp / "out-baseline", tmp / "out-current"
+        _build(old_src, corpus / "raw", old_out, args.workers)
+        _build(ROOT / "src", corpus / "raw", new_out, args.workers)
+        res = compare(old_out, new_out)
+    out = {
+        "baseline": args.baseline,
+        "docs": args.n,
+        "workers": args.workers,
+        "parquet_files": res["files"],
+        "identical_files": len(res["identical"]),
+        "differ": res["differ"],
+    }
+    print(json.dumps(out, indent=1, ensure_ascii=False))
+    return 1 if res["differ"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

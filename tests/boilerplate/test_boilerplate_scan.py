@@ -1,0 +1,187 @@
+"""Whole-text rules (``inline`` spans, ``text`` flags) searched only around their literals
+(``_lines.literal_finditer``) find exactly what a scan of the whole text finds."""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+
+from lawrpt_corpus.boilerplate import StripBoilerplate, default_rules
+from lawrpt_corpus.boilerplate._lines import LineViews, LiteralIndex, line_starts, literal_finditer
+from lawrpt_corpus.boilerplate.patterns import compile_pattern, required_literals, scan_reach
+from lawrpt_corpus.document import Document
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _offsets(text: str, literals: tuple[str, ...]) -> list[int]:
+    found = set()
+    for lit in literals:
+        i = text.find(lit)
+        while i >= 0:
+            found.add(i)
+            i = text.find(lit, i + 1)
+    return sorted(found)
+
+
+def _same(pattern: re.Pattern[str], text: str) -> bool:
+    lits = required_literals(pattern)
+    reach = scan_reach(pattern)
+    assert lits and reach is not None
+    want = [(m.span(), m.group()) for m in pattern.finditer(text)]
+    got = [
+        (m.span(), m.group()) for m in literal_finditer(pattern, text, _offsets(text, lits), reach)
+    ]
+    return got == want
+
+
+def _texts(rnd: random.Random, pieces: list[str], n: int) -> list[str]:
+    seps = ["", "\n", " ", "\n  ", "。", "，", "\n\n", "　", "|"]
+    out = []
+    for _ in range(n):
+        k = rnd.randint(1, 8)
+        out.append("".join(rnd.choice(pieces) + rnd.choice(seps) for _ in range(k)))
+    return out
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"共[一二三]{2,6}页",
+        r"(?<=[一-龥])共[一二三]{2,6}页(?=[一-龥])",
+        r"来源[:：]\s{0,4}[^\s。]{2,20}",  # \s can take a line break
+        r"\s{0,3}www\.[a-z]{1,10}\.com\s{0,3}",
+        r"^【编辑】$",
+        r"(?:编辑|修改)(?!\n)",
+        r"ab(?=c\nd)",  # a lookahead across the line break
+        r"xx(?:yy){1,3}\b",
+        r"(?<!a)bc|bc(?=d)",
+    ],
+)
+def test_literal_search_equals_the_whole_text_scan_on_built_texts(source: str) -> None:
+    pattern = compile_pattern(source)
+    rnd = random.Random(zlib.crc32(source.encode()))
+    pieces = [
+        "共一二页",
+        "共三页",
+        "一共二三页",
+        "来源：新华网",
+        "来源: ",
+        "www.abc.com",
+        "【编辑】",
+        "编辑",
+        "修改",
+        "ab",
+        "c",
+        "d",
+        "abc",
+        "xxyy",
+        "xxyyyy",
+        "yy",
+        "bcd",
+        "abc",
+        "法治政府建设",
+        "a",
+        "b",
+        " ",
+        "\n",
+    ]
+    for text in _texts(rnd, pieces, 400):
+        assert _same(pattern, text), (source, text)
+
+
+def _rule_texts() -> list[str]:
+    rules = default_rules().rules
+    lines = []
+    for p in sorted((ROOT / "seeds").glob("*.txt")):
+        lines += p.read_text(encoding="utf-8").split("\n")[:40]
+    examples = [x for r in rules for x in (*r.examples, *r.keep)]
+    rnd = random.Random(11)
+    texts = []
+    for _ in range(300):
+        parts = rnd.sample(lines, 3) + rnd.sample(examples, 3)
+        rnd.shuffle(parts)
+        glue = rnd.choice(["\n", "", "\n  ", "。", " "])
+        texts.append(glue.join(parts))
+    texts.append("\n".join(examples))
+    texts.append("".join(examples))
+    return texts
+
+
+def test_every_shipped_scanned_rule_finds_what_the_whole_text_scan_finds() -> None:
+    rules = [r for r in default_rules().rules if r.scan_literals]
+    assert rules  # the shipped packs do have such rules
+    for text in _rule_texts():
+        for rule in rules:
+            want = [m.span() for m in rule.pattern.finditer(text)]
+            got = [
+                m.span()
+                for m in literal_finditer(
+                    rule.pattern, text, _offsets(text, rule.scan_literals), rule.reach
+                )
+            ]
+            assert got == want, (rule.id, text)
+
+
+def test_the_automaton_gives_every_occurrence_of_a_scanned_rules_literals() -> None:
+    rs = default_rules()
+    index = LiteralIndex(rs.rules)
+    for text in _rule_texts()[:50]:
+        lines = text.split("\n")
+        stripped = [ln.strip() for ln in lines]
+        _, offsets = index.lines(text, line_starts(lines), LineViews(stripped))
+        for rule in rs.rules:
+            if rule.scan_literals:
+                assert offsets.get(id(rule), []) == _offsets(text, rule.scan_literals), rule.id
+
+
+def test_a_rule_added_to_a_pack_is_searched_around_its_literals_without_code_change(
+    tmp_path: Path,
+) -> None:
+    pack = tmp_path / "mine.toml"
+    pack.write_text(
+        """category = "site"
+
+[[rule]]
+id = "site.glued-banner"
+zone = "inline"
+pattern = '(?<=\\p{Han})【XX在线\\s{0,2}独家】(?=\\p{Han})'
+description = "A site's banner glued into a sentence."
+examples = ["依法行政【XX在线独家】全面推进"]
+
+[[rule]]
+id = "site.mirror-mark"
+category = "flag"
+zone = "text"
+flag = "mirror_mark"
+pattern = 'XX镜像站[0-9]{1,3}号'
+description = "A mirror's mark."
+""",
+        encoding="utf-8",
+    )
+    step = StripBoilerplate(rules=[str(pack)], score=False)
+    rules = {r.id: r for r in step.ruleset.rules}
+    for rid in ("site.glued-banner", "site.mirror-mark"):
+        assert rules[rid].scan_literals and id(rules[rid]) in step.ruleset.literal_index.scanned
+    text = "2023年法治政府建设年度报告\n全年依法行政【XX在线独家】全面推进，见XX镜像站12号。"
+    doc = step(Document(source="x", raw_sha256="0" * 64, n_bytes=0, text=text))
+    assert [r.rule for r in doc.removed] == ["site.glued-banner"]
+    assert "mirror_mark" in doc.flags
+    assert "【XX在线独家】" not in doc.text
+
+
+def test_line_verdicts_are_memoized_exactly_and_boundedly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lawrpt_corpus.boilerplate import ruleset
+
+    monkeypatch.setattr(ruleset, "MEMO_LINES", 5)
+    rules = [r for r in default_rules().rules if r.zone in ruleset.LINE_ZONES]
+    lines = [x for r in rules for x in (*r.examples, *r.keep)] + _rule_texts()[0].split("\n")
+    for _ in range(2):
+        for rule in rules:
+            for line in lines:
+                assert rule.matches_line(line) is rule._match_line(line), (rule.id, line)
+            assert len(rule._verdicts) <= 5
