@@ -60,7 +60,7 @@ def _switch_trail_off() -> None:
         return None
 
     Document.trail_room = lambda self: 0  # type: ignore[method-assign]
-    for name in ("record_edits", "record_spans", "record_change"):
+    for name in ("record_edits", "record_spans", "record_chars", "record_change"):
         if hasattr(Document, name):
             setattr(Document, name, nothing)
 

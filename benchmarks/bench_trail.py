@@ -1,6 +1,7 @@
 """Cost of the located trail (removal offsets, edit spans) on the per-document stage.
 
-    PYTHONPATH=src python benchmarks/bench_trail.py CORPUS_DIR [-n 2000] [--baseline SRC]
+    PYTHONPATH=src python benchmarks/bench_trail.py CORPUS_DIR [-n 2000]
+        [--baseline SRC | --against-trail-off]
 
 Reads the first ``-n`` files of a generated corpus (``benchmarks/generate.py``), runs the
 per-document stage of ``default_pipeline()`` on each in this process, and prints CPU
@@ -8,7 +9,9 @@ milliseconds per document, pickled bytes per processed document (what the spill 
 and the trail's size (edit spans per document, documents that hit the bound). With
 ``--baseline SRC`` (a ``src`` folder of another revision, e.g. from ``git archive``) the same
 is measured there in a subprocess, in alternating rounds, so load from other jobs hits both
-alike. Figures: docs/performance.md ("Located trail").
+alike. With ``--against-trail-off`` the baseline is this tree with the trail's recording
+switched off (``Document.trail_room()`` 0, the record methods no-ops): what the trail itself
+costs today. Figures: docs/performance.md ("Located trail").
 """
 
 from __future__ import annotations
@@ -21,6 +24,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+def switch_trail_off() -> None:
+    """Record nothing: ``trail_room()`` is 0 and every record method does nothing."""
+    from lawrpt_corpus.document import Document
+
+    def nothing(self: Document, *args: object, **kwargs: object) -> None:
+        return None
+
+    Document.trail_room = lambda self: 0  # type: ignore[method-assign]
+    for name in ("record_edits", "record_spans", "record_chars", "record_change"):
+        if hasattr(Document, name):
+            setattr(Document, name, nothing)
 
 
 def measure(corpus: Path, n: int) -> dict[str, float]:
@@ -50,18 +66,25 @@ def main() -> None:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--baseline", type=Path, help="src folder of the revision to compare")
+    ap.add_argument("--against-trail-off", action="store_true", help="baseline: trail off")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="print one JSON line (internal)")
+    ap.add_argument("--trail-off", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.json or args.baseline is None:
+    if args.trail_off:
+        switch_trail_off()
+    if args.json or (args.baseline is None and not args.against_trail_off):
         print(json.dumps(measure(args.corpus, args.n)))
         return
     here = str(Path(__file__).resolve().parent.parent / "src")
+    base = here if args.against_trail_off else str(args.baseline)
     runs: dict[str, list[dict[str, float]]] = {"new": [], "baseline": []}
     for _ in range(args.rounds):
-        for label, src in (("baseline", str(args.baseline)), ("new", here)):
+        for label, src in (("baseline", base), ("new", here)):
             env = {**os.environ, "PYTHONPATH": src}
             cmd = [sys.executable, __file__, str(args.corpus), "-n", str(args.n), "--json"]
+            if label == "baseline" and args.against_trail_off:
+                cmd.append("--trail-off")
             out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
             runs[label].append(json.loads(out.stdout.strip().splitlines()[-1]))
     best = {k: min(v, key=lambda r: r["cpu_ms_per_doc"]) for k, v in runs.items()}

@@ -345,16 +345,18 @@ class Document:
     def record_chars(
         self, step: str, rule: str, at: list[int], before: str, after: str, total: int
     ) -> None:
-        """:meth:`record_spans` for one rule that replaced the character ``before`` by
-        ``after`` at each offset of ``at`` (ascending; at least :meth:`trail_room` of the
-        ``total`` replacements) — one change call, one tuple per span."""
+        """:meth:`record_spans` for one rule that replaced ``before`` (one character, or a
+        short fixed string such as CRLF) by ``after`` at each offset of ``at`` (ascending;
+        at least :meth:`trail_room` of the ``total`` replacements) — one change call, one
+        tuple per span."""
         self.changes += 1
         call = self.changes
         room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
         if len(at) > room:
             at = at[:room]
         self.edit_spans_dropped += total - len(at)
-        self.edit_spans.extend([(step, rule, i, i + 1, before, after, call) for i in at])
+        width = len(before)
+        self.edit_spans.extend([(step, rule, i, i + width, before, after, call) for i in at])
 
     def edit_trail(self) -> list[EditSpan]:
         """The located edit spans, as :class:`EditSpan` (named fields)."""

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from lawrpt_corpus import Hygiene, default_pipeline
 from lawrpt_corpus.decode import DecodeStep
-from lawrpt_corpus.decode.gen_common_hanzi import OUT, render
-from lawrpt_corpus.decode.score import char_cost, common_hanzi, plausibility
 from lawrpt_corpus.document import KEPT, REJECTED, Document
+from lawrpt_corpus.text.gen_common_hanzi import OUT, render
+from lawrpt_corpus.text.score import char_cost, common_hanzi, plausibility
 
 TEXT = "2024年，我局坚持依法行政，推进法治政府建设。\n一、主要工作及成效\n（一）加强组织领导。"
 
@@ -215,8 +215,8 @@ def _version(name: str) -> tuple[int, ...]:
 )
 def test_hanzi_rank_data_is_what_the_generator_produces() -> None:
     pytest.importorskip("jieba")  # the generator's source; declared in the test extra
-    from lawrpt_corpus.decode.gen_hanzi_rank import OUT as RANK_OUT
-    from lawrpt_corpus.decode.gen_hanzi_rank import render as render_rank
+    from lawrpt_corpus.text.gen_hanzi_rank import OUT as RANK_OUT
+    from lawrpt_corpus.text.gen_hanzi_rank import render as render_rank
 
     assert RANK_OUT.read_text(encoding="utf-8") == render_rank()
 

@@ -9,7 +9,6 @@ import unicodedata
 import regex
 
 from lawrpt_corpus.boilerplate.patterns import compile_pattern
-from lawrpt_corpus.decode.score import profile
 from lawrpt_corpus.text.chars import (
     CONTROL,
     HAN,
@@ -21,6 +20,7 @@ from lawrpt_corpus.text.chars import (
     is_chinese,
     parse_ranges,
 )
+from lawrpt_corpus.text.score import profile
 
 #: every code point but the surrogates, assigned in this Python's Unicode database
 ASSIGNED = "".join(

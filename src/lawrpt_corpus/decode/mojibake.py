@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .score import SAMPLE_CHARS, has_latin1_lead, plausibility
+from ..text.score import SAMPLE_CHARS, has_latin1_lead, plausibility
 
 _CP1252_SPECIALS = bytes(range(0x80, 0xA0)).decode("cp1252", "ignore")
 _TO_LATIN1 = str.maketrans({ch: chr(ch.encode("cp1252")[0]) for ch in _CP1252_SPECIALS})

@@ -25,22 +25,22 @@ import numpy as np
 
 from ..document import Document
 from ..pipeline import DocumentStep
+from ..text.cascade import decode_bytes
 from ..text.chars import invisible_and_control, is_chinese
-from .cascade import decode_bytes
-from .mojibake import (
-    GBK_OF_FFFD,
-    gbk_mojibake,
-    has_latin1_run,
-    repair_latin1,
-    unrecoverable_signs,
-)
-from .score import (
+from ..text.score import (
     LATIN1_LEAD,
     SAMPLE_CHARS,
     SampleProfile,
     lookup_table,
     profile,
     profile_of_bits,
+)
+from .mojibake import (
+    GBK_OF_FFFD,
+    gbk_mojibake,
+    has_latin1_run,
+    repair_latin1,
+    unrecoverable_signs,
 )
 
 #: Bits added to a copy of the score table (which uses bits 1–16).
@@ -117,13 +117,13 @@ def _drop_invisibles(text: str, where: list[int], doc: Document, step: str) -> s
 
 @dataclass
 class DecodeStep(DocumentStep):
-    """bytes → str by evidence (see :mod:`lawrpt_corpus.decode.cascade`)."""
+    """bytes → str by evidence (see :mod:`lawrpt_corpus.text.cascade`)."""
 
     name = "decode"
     version = "1.0"
     data_files = (
-        ("lawrpt_corpus.decode", "data/common_hanzi.json"),
-        ("lawrpt_corpus.decode", "data/hanzi_rank.json"),
+        ("lawrpt_corpus.text", "data/common_hanzi.json"),
+        ("lawrpt_corpus.text", "data/hanzi_rank.json"),
     )
 
     #: Minimum share of Han characters among the visible characters of the sample.

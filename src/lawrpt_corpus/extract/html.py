@@ -123,7 +123,7 @@ def _codec(label: str | None) -> str | None:
 def decode_html(raw: bytes, http_charset: str | None = None) -> tuple[str, str, str]:
     """``(text, codec, rule)`` for an HTML page (see the module docstring). Raises
     :class:`ExtractFailed` with the cascade's reason when nothing decodes it."""
-    from ..decode.cascade import decode_bytes
+    from ..text.cascade import decode_bytes
 
     boms = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     if not raw.startswith(boms):

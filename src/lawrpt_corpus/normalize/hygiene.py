@@ -157,14 +157,12 @@ def _newlines(text: str, log: Document | None) -> str:
     n_cr = text.count("\r")
     n_crlf = text.count("\r\n") if n_cr else 0
     if n_cr == n_crlf and _OTHER_NEWLINE_RE.search(text) is None:
-        # only CRLF (the usual case): str.replace, and the first spans by str.find
+        # only CRLF (the usual case): str.replace, and the first spans from one vectorised
+        # comparison (every CR starts a CRLF)
         if log is not None:
-            spans: list[Span] = []
-            pos = -1
-            for _ in range(min(log.trail_room(), n_crlf)):
-                pos = text.find("\r\n", pos + 1)
-                spans.append((pos, pos + 2, "\n", "newline"))
-            log.record_edits(Hygiene.name, spans, text, n_crlf)
+            k = min(log.trail_room(), n_crlf)
+            at = np.flatnonzero(_codes(text) == 13)[:k].tolist() if k else []
+            log.record_chars(Hygiene.name, "newline", at, "\r\n", "\n", n_crlf)
             log.log_edit(Hygiene.name, "newline", n_crlf)
         return text.replace("\r\n", "\n")
     if log is not None:

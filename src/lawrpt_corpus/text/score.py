@@ -21,7 +21,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..text.chars import (
+from .chars import (
     ASCII_PRINTABLE_WS,
     CJK_SYMBOLS,
     COMMON_PUNCT,
