@@ -25,6 +25,7 @@ import argparse
 import copy
 import importlib
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -69,7 +70,12 @@ def load(corpus: Path) -> list[Document]:
 
 
 def load_baseline(rev: str, where: Path) -> Any:
-    """``StripBoilerplate`` of git revision ``rev`` (package ``lawrpt_baseline``)."""
+    """``StripBoilerplate`` of git revision ``rev`` (package ``lawrpt_baseline``); ``rev``
+    may also be a ``src`` folder (e.g. a tree with some commits reverted)."""
+    if Path(rev).is_dir():
+        shutil.copytree(Path(rev) / "lawrpt_corpus", where / "lawrpt_baseline")
+        sys.path.insert(0, str(where))
+        return importlib.import_module("lawrpt_baseline.boilerplate").StripBoilerplate
     tar = subprocess.run(
         ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src/lawrpt_corpus"],
         check=True,
@@ -142,7 +148,8 @@ def main_baseline(args: argparse.Namespace, docs: list[Document]) -> int:
                 for rule in step.ruleset.rules:
                     getattr(rule, "_verdicts", {}).clear()
             for blocks in (sys.modules.get("lawrpt_corpus.boilerplate.blocks"),):
-                getattr(getattr(blocks, "kind", None), "cache_clear", lambda: None)()
+                for name in ("kind", "_short_kind"):
+                    getattr(getattr(blocks, name, None), "cache_clear", lambda: None)()
             differ, cpu_new, cpu_old = compare(docs, new, old, args.chunk)
             if best is None or cpu_new + cpu_old < sum(best):
                 best = (cpu_new, cpu_old)
@@ -168,7 +175,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--chunk", type=int, default=100)
-    ap.add_argument("--baseline", help="git revision whose whole step to compare with")
+    ap.add_argument("--baseline", help="git revision (or src folder) to compare the step with")
     ap.add_argument("--repeat", type=int, default=1, help="--baseline: timing runs (best)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -97,3 +97,14 @@ def test_sketch_equals_the_reference_on_varied_texts() -> None:
     for text in texts:
         for size in (4, 16):
             assert sketch(text, size) == _sketch_reference(text, size), text
+
+
+def test_the_split_and_text_hash_shared_by_the_layers_are_those_of_the_current_text() -> None:
+    from lawrpt_corpus.boilerplate._lines import split_stripped
+    from lawrpt_corpus.boilerplate.repeated import text_hash
+
+    for text in ["", "a\n b \n", " 一\u3000\n\n二 ", "a\n b \n"]:
+        raw, stripped = split_stripped(text)
+        assert list(raw) == text.split("\n")
+        assert list(stripped) == [ln.strip() for ln in text.split("\n")]
+        assert text_hash(text) == line_hash(text)

@@ -153,17 +153,26 @@ class LocalRayCluster:
             raise RuntimeError(f"ray start failed: {done.stderr[-2000:] or done.stdout[-2000:]}")
         self.node_ports.append(node_manager)
 
-    def start(self) -> None:
-        # short: Unix socket paths under the temp dir must stay below 108 bytes
-        self.temp_dir = tempfile.mkdtemp(prefix="ray_rs_", dir="/tmp")
-        try:
-            self._start_node(head=True)
-            for _ in range(self.nodes - 1):
-                self._start_node(head=False)
-            self.wait_for_nodes(self.nodes)
-        except BaseException:
-            self.stop()
-            raise
+    def start(self, attempts: int = 3) -> None:
+        """Start the cluster; on a loaded machine a raylet can miss Ray's 30-second start-up
+        deadline, so a failed start is stopped and tried again (``attempts`` in all)."""
+        for attempt in range(attempts):
+            # short: Unix socket paths under the temp dir must stay below 108 bytes
+            self.temp_dir = tempfile.mkdtemp(prefix="ray_rs_", dir="/tmp")
+            self.node_ports = []
+            try:
+                self._start_node(head=True)
+                for _ in range(self.nodes - 1):
+                    self._start_node(head=False)
+                self.wait_for_nodes(self.nodes)
+                return
+            except Exception:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+            except BaseException:
+                self.stop()
+                raise
 
     def wait_for_nodes(self, n: int, timeout: float = 120.0) -> None:
         """Wait until ``n`` raylets of this cluster are alive (GCS view)."""

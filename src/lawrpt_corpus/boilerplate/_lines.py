@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
 import ahocorasick_rs
+
+
+@lru_cache(maxsize=1)
+def split_stripped(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``text.split("\n")`` and each of those lines stripped, for the last text asked
+    (the corpus layers' ``prepare`` run one after the other on one document: the second
+    takes the first's split)."""
+    raw = tuple(text.split("\n"))
+    return raw, tuple([ln.strip() for ln in raw])
 
 
 def line_starts(lines: Sequence[str]) -> list[int]:

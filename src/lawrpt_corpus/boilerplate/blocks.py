@@ -101,12 +101,16 @@ class BlockParams:
 DEFAULT = BlockParams()
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a pure function of the line; chrome lines recur
 def kind(line: str, params: BlockParams = DEFAULT) -> int:
     """``STRONG``, ``WEAK``, ``KEEP`` or ``CONTENT`` for one stripped, non-blank line."""
-    n = len(line)
-    if n > MAX_KEEP:
+    if len(line) > MAX_KEEP:
         return CONTENT
+    return _short_kind(line, params)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a pure function of the line; chrome lines recur
+def _short_kind(line: str, params: BlockParams) -> int:
+    n = len(line)
     if _WORD.search(line) is None:
         return STRONG if n <= params.max_strong else CONTENT
     pid = protected(line)

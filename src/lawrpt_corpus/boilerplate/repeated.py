@@ -29,12 +29,13 @@ from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import FULL_PUNCT, HALF_PUNCT
-from ._lines import line_starts, whole_line_spans
+from ._lines import line_starts, split_stripped, whole_line_spans
 from .blocks import absorb, carry_gaps, gaps_for
 from .protect import is_protected, protect_patterns, protected
 
@@ -65,6 +66,13 @@ def line_hash(norm: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
     )
+
+
+@lru_cache(maxsize=1)
+def text_hash(text: str) -> int:
+    """:func:`line_hash` of a whole text, remembered for the last text asked (repeated
+    lines and templates both key a document by it, one after the other)."""
+    return line_hash(text)
 
 
 def _pack(values: Iterable[int]) -> bytes:
@@ -121,8 +129,7 @@ class RepeatedLines(CorpusStep):
         return line_hash(norm)
 
     def prepare(self, doc: Document) -> None:
-        lines = [ln.strip() for ln in doc.text.split("\n")]
-        nonblank = [ln for ln in lines if ln]
+        nonblank = [ln for ln in split_stripped(doc.text)[1] if ln]
         n = len(nonblank)
         edge: list[int] = []
         body: list[int] = []
@@ -132,7 +139,7 @@ class RepeatedLines(CorpusStep):
                 (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
         doc.features[_F_EDGE] = _pack(edge)
         doc.features[_F_BODY] = _pack(set(body) - set(edge))
-        doc.features[_F_DOC] = line_hash(doc.text)
+        doc.features[_F_DOC] = text_hash(doc.text)
 
     # -- corpus ----------------------------------------------------------------------------
     def fit(self, docs: Iterable[Document]) -> RepeatedLinesState:

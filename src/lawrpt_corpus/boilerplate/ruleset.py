@@ -99,7 +99,7 @@ SEPARATORS = regex.compile(
 )
 DEFAULT_MAX_LEN = 200
 #: How many lines' verdicts a rule keeps (:meth:`Rule.matches_line`).
-MEMO_LINES = 4096
+MEMO_LINES = 1024
 PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "mirror", "flags")
 
 

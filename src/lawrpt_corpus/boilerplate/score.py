@@ -87,7 +87,7 @@ LAYOUT = (
 NGRAMS = (1, 2, 3)
 DEFAULT_BITS = 16
 #: How many lines' verdicts a model keeps (:meth:`ScoreModel.removable`).
-MEMO_LINES = 1 << 16
+MEMO_LINES = 1 << 14
 
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")

@@ -70,10 +70,10 @@ import regex
 from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
-from ._lines import line_starts, whole_line_spans
+from ._lines import line_starts, split_stripped, whole_line_spans
 from .blocks import BlockParams, absorb, carry_gaps, gaps_for
 from .protect import is_protected
-from .repeated import line_hash, normalize_line
+from .repeated import line_hash, normalize_line, text_hash
 
 RULE_TEMPLATE = "template.line"
 RULE_SPAN = "span.inline"
@@ -426,8 +426,7 @@ class Templates(CorpusStep):
 
     def prepare(self, doc: Document) -> None:
         slots = slots_of(doc)
-        raw = doc.text.split("\n")
-        lines = [ln.strip() for ln in raw]
+        raw, lines = split_stripped(doc.text)
         n = sum(1 for ln in lines if ln)
         edge: list[int] = []
         body: list[int] = []
@@ -454,7 +453,7 @@ class Templates(CorpusStep):
         doc.features[_F_BODY] = _pack(set(body) - set(edge))
         doc.features[_F_SPAN] = _pack(spans)
         doc.features[_F_SKETCH] = sketch(doc.text, self.sketch_size)
-        doc.features[_F_DOC] = line_hash(doc.text)
+        doc.features[_F_DOC] = text_hash(doc.text)
 
     def _features(self, doc: Document) -> tuple[int, array[int], array[int], array[int], bytes]:
         if _F_DOC not in doc.features or _F_SKETCH not in doc.features:
