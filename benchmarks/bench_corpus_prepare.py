@@ -5,6 +5,7 @@ Usage::
 
     PYTHONPATH=src python benchmarks/bench_corpus_prepare.py -n 3000
     PYTHONPATH=src python benchmarks/bench_corpus_prepare.py -n 3000 --baseline b9a7370
+    PYTHONPATH=src python benchmarks/bench_corpus_prepare.py -n 3000 --baseline b9a7370 --build
 
 The reports are made by ``benchmarks/generate.py`` and passed once through the default
 pipeline's document steps (cached as a pickle beside the corpus), so each ``prepare`` sees
@@ -14,7 +15,9 @@ over the same cached documents. Each side reports per-step CPU seconds
 (``time.process_time``; the minimum over ``--repeat`` rounds, the sides alternating) and a
 digest of every feature each step stored per document. Any differing document is counted
 and makes the exit status 1: the features are all the fits read from a document, so equal
-features mean equal dedup decisions, cluster ids, removals and output bytes.
+features mean equal dedup decisions, cluster ids, removals and output bytes. ``--build``
+checks that end to end too: a full build (2 workers) of the same generated inputs with
+each side's ``src``, and the data and manifest parquet files compared byte for byte.
 """
 
 from __future__ import annotations
@@ -124,6 +127,33 @@ def _archive(rev: str, dest: Path) -> Path:
     return dest / "src"
 
 
+def _build_check(sides: dict[str, Path], n: int, seed: int, tmp: Path) -> int:
+    """Build the generated corpus with each side's ``src``; the number of data/manifest
+    parquet files that differ (a file on one side only counts as differing)."""
+    import os
+
+    corpus = CACHE / f"corpus-{n}-s{seed}"
+    outs = {}
+    for name, src in sides.items():
+        out = tmp / f"build-{name}"
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        cmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(corpus / "raw")]
+        cmd += ["--out", str(out), "--workers", "2", "--quiet"]
+        subprocess.run(cmd, check=True, env=env, cwd=tmp)
+        outs[name] = {
+            str(f.relative_to(out)): f.read_bytes()
+            for f in sorted(out.rglob("*.parquet"))
+            if "manifest" in f.name or "data" in f.parts or "data" in f.name
+        }
+    a, b = outs.values()
+    names = sorted(a.keys() | b.keys())
+    diff = [k for k in names if a.get(k) != b.get(k)]
+    print(f"build check: {len(names)} parquet files (data + manifest), {len(diff)} differ")
+    for k in diff:
+        print(f"  differs: {k}")
+    return len(diff) if names else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("-n", type=int, default=3000, help="generated documents (default 3000)")
@@ -131,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3, help="timed rounds (minimum kept)")
     p.add_argument("--baseline", help="git revision to compare with (features and CPU)")
     p.add_argument("--no-numba", action="store_true", help="run with LAWRPT_NO_NUMBA=1")
+    p.add_argument(
+        "--build", action="store_true", help="also compare full builds (with --baseline)"
+    )
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -156,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     for k, v in got["secs"].items():
                         res[name]["secs"][k] = min(res[name]["secs"][k], v)
+        built = _build_check(sides, args.n, args.seed, Path(tmp)) if args.build else 0
     n = res["current"]["docs"]
     print(f"{n} documents, CPU ms per document (min of {args.repeat}):")
     names = list(res["current"]["secs"])
@@ -170,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         a, b = res["baseline"]["digests"], res["current"]["digests"]
         diff = sum(1 for x, y in zip(a, b, strict=True) if x != y) if len(a) == len(b) else n
         print(f"documents whose prepared features differ from the baseline: {diff}")
-        return 1 if diff else 0
+        return 1 if diff or built else 0
     return 0
 
 

@@ -142,7 +142,12 @@ def drive(args: argparse.Namespace) -> None:
 def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Run ``cmd``; its CPU seconds and peak RSS (MB), measured for that process alone."""
     proc = subprocess.Popen(cmd, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:  # stopped: the child goes too
+        proc.kill()
+        proc.wait()
+        raise
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"{cmd[:4]} failed with status {proc.returncode}")

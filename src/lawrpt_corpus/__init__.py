@@ -16,21 +16,75 @@ Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .boilerplate import RepeatedLines, StripBoilerplate, Templates
-from .build import BuildError, BuildResult, build
-from .datasets_map import CleanBatch
-from .decode import DecodeStep
-from .dedup import Dedup, ExactDedup
-from .defaults import default_pipeline
-from .document import Document, Edit, PageMeta, Removal
-from .engines.local import LocalEngine
-from .engines.ray_engine import RayEngine  # imports ray only when an engine is made
-from .extract import Extract
-from .metadata import ExtractMetadata
-from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
-from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
-from .publish import PushError, push
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from .boilerplate import RepeatedLines, StripBoilerplate, Templates
+    from .build import BuildError, BuildResult, build
+    from .datasets_map import CleanBatch
+    from .decode import DecodeStep
+    from .dedup import Dedup, ExactDedup
+    from .defaults import default_pipeline
+    from .document import Document, Edit, PageMeta, Removal
+    from .engines.local import LocalEngine
+    from .engines.ray_engine import RayEngine
+    from .extract import Extract
+    from .metadata import ExtractMetadata
+    from .normalize import Hygiene, ScriptNormalize, ScriptRecheck, Typography
+    from .pipeline import CorpusStep, DocumentStep, Pipeline, Step
+    from .publish import PushError, push
+
+#: Where each public name lives. ``import lawrpt_corpus`` loads none of them (so that
+#: ``python -m lawrpt_corpus --help`` and a worker that needs one stage do not import every
+#: stage, pyarrow and numpy); the first use of a name imports its module (PEP 562).
+_LAZY = {
+    "RepeatedLines": ".boilerplate",
+    "StripBoilerplate": ".boilerplate",
+    "Templates": ".boilerplate",
+    "BuildError": ".build",
+    "BuildResult": ".build",
+    "build": ".build",
+    "CleanBatch": ".datasets_map",
+    "DecodeStep": ".decode",
+    "Dedup": ".dedup",
+    "ExactDedup": ".dedup",
+    "default_pipeline": ".defaults",
+    "Document": ".document",
+    "Edit": ".document",
+    "PageMeta": ".document",
+    "Removal": ".document",
+    "LocalEngine": ".engines.local",
+    "RayEngine": ".engines.ray_engine",  # imports ray only when an engine is made
+    "Extract": ".extract",
+    "ExtractMetadata": ".metadata",
+    "Hygiene": ".normalize",
+    "ScriptNormalize": ".normalize",
+    "ScriptRecheck": ".normalize",
+    "Typography": ".normalize",
+    "CorpusStep": ".pipeline",
+    "DocumentStep": ".pipeline",
+    "Pipeline": ".pipeline",
+    "Step": ".pipeline",
+    "PushError": ".publish",
+    "push": ".publish",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next use is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "BuildError",

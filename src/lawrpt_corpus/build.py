@@ -30,6 +30,7 @@ from .io.records import (
     HubDataset,
     RecordsError,
     is_hub,
+    is_hub_file_path,
     iter_hub,
     open_hub,
 )
@@ -186,7 +187,7 @@ def build(
     """
     specs: list[Path | HubDataset | str] = []  # str: a URL (docs/scaling.md)
     for given in inputs or default_inputs():
-        if is_hub(given):
+        if is_hub(given) and not is_hub_file_path(given):
             try:
                 specs.append(HubDataset.parse(str(given), split=hf_split))
             except ValueError as exc:

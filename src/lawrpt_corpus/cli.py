@@ -322,6 +322,18 @@ def _run_build(args: argparse.Namespace) -> int:
         except OSError as exc:  # the output's disk or folder failed mid-build
             print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
             return 1
+        except Exception as exc:
+            if engine is None or not type(exc).__module__.startswith("ray."):
+                raise
+            # the Ray cluster gave up (lost head node, lineage lost beyond retries): one
+            # line; nothing was published (the output appears only when complete)
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            print(
+                f"error: the Ray cluster failed mid-build ({type(exc).__name__}: {first}); "
+                "nothing was written — run the same command again",
+                file=sys.stderr,
+            )
+            return 1
     if not args.quiet:
         _print_summary(result)
     return 0

@@ -203,7 +203,15 @@ class Document:
         the document with after a step; ``raw`` is shared, not copied)."""
         fields_ = list(_document_fields(self))
         copy = Document(*fields_)
-        for name in ("meta", "sections", "flags", "removed", "edits", "duplicates", "features"):
+        for name in (
+            "meta",
+            "sections",
+            "flags",
+            "removed",
+            "edits",
+            "duplicates",
+            "features",
+        ):
             value = getattr(self, name)
             setattr(copy, name, value.copy())
         copy.edits = [Edit(e.step, e.rule, e.count) for e in self.edits]
@@ -334,6 +342,20 @@ class Document:
         self.edit_spans_dropped += n - len(spans)
         self.edit_spans.extend([(step, r, s, e, b, a, call) for r, s, e, b, a in spans])
 
+    def record_chars(
+        self, step: str, rule: str, at: list[int], before: str, after: str, total: int
+    ) -> None:
+        """:meth:`record_spans` for one rule that replaced the character ``before`` by
+        ``after`` at each offset of ``at`` (ascending; at least :meth:`trail_room` of the
+        ``total`` replacements) — one change call, one tuple per span."""
+        self.changes += 1
+        call = self.changes
+        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
+        if len(at) > room:
+            at = at[:room]
+        self.edit_spans_dropped += total - len(at)
+        self.edit_spans.extend([(step, rule, i, i + 1, before, after, call) for i in at])
+
     def edit_trail(self) -> list[EditSpan]:
         """The located edit spans, as :class:`EditSpan` (named fields)."""
         return [EditSpan(*t) for t in self.edit_spans]
@@ -352,7 +374,9 @@ class Document:
             table: dict[str, str] = rule
             default = table.get("", step)
             self.record_edits(
-                step, [(s, e, a, table.get(a[:1], default)) for s, e, a in spans], before
+                step,
+                [(s, e, a, table.get(a[:1], default)) for s, e, a in spans],
+                before,
             )
         elif callable(rule):
             self.record_edits(step, [(s, e, a, rule(before[s:e], a)) for s, e, a in spans], before)

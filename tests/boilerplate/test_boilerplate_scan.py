@@ -172,3 +172,16 @@ description = "A mirror's mark."
     assert [r.rule for r in doc.removed] == ["site.glued-banner"]
     assert "mirror_mark" in doc.flags
     assert "【XX在线独家】" not in doc.text
+
+
+def test_line_verdicts_are_memoized_exactly_and_boundedly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lawrpt_corpus.boilerplate import ruleset
+
+    monkeypatch.setattr(ruleset, "MEMO_LINES", 5)
+    rules = [r for r in default_rules().rules if r.zone in ruleset.LINE_ZONES]
+    lines = [x for r in rules for x in (*r.examples, *r.keep)] + _rule_texts()[0].split("\n")
+    for _ in range(2):
+        for rule in rules:
+            for line in lines:
+                assert rule.matches_line(line) is rule._match_line(line), (rule.id, line)
+            assert len(rule._verdicts) <= 5

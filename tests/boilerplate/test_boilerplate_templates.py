@@ -225,6 +225,33 @@ def test_spans_layer_can_be_switched_off() -> None:
     assert not any(d.removed for d in out)
 
 
+def test_an_seo_entry_watermark_with_no_domain_is_cut_but_shared_entry_prose_stays() -> None:
+    # a hijacked mirror glues a brand + 网站入口 into paragraphs of unrelated reports: the
+    # entry-page wording is site-like evidence; the same words in shared report prose stay
+    mark = "某某体育网站入口"
+    prose = "群众可通过区政府网站入口在线提交申请，"
+    reps = _reports(24, seed=53)
+    docs = []
+    for i, rep in enumerate(reps):
+        lines = list(rep.content)  # type: ignore[attr-defined]
+        long = sorted(
+            (k for k, ln in enumerate(lines) if len(ln) > 80), key=lambda k: -len(lines[k])
+        )
+        k = long[0]
+        ln = lines[k]
+        cut = ln.find("，", 20) + 1 or 30
+        lines[k] = ln[:cut] + mark + ln[cut:]
+        if len(long) > 1:
+            j = long[1]
+            lines[j] = lines[j][:30] + prose + lines[j][30:]
+        docs.append(_doc(i, "\n".join(lines), rep))
+    out = _run(Templates(), docs)
+    assert all(mark not in d.text for d in out)
+    other = [(r.rule, r.text) for d in out for r in d.removed if r.text != mark]
+    assert not other
+    assert sum(prose in d.text for d in out) == sum(prose in d.text for d in docs) > 0
+
+
 def test_report_prose_with_site_words_survives_when_shared() -> None:
     shared = "同时利用局门户网站和微信公众号及时发布政策解读、执法信息等内容，"
     reps = _reports(30, seed=41)

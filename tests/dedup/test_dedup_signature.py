@@ -236,3 +236,61 @@ def test_a_numba_that_cannot_compile_or_cache_falls_back_to_numpy(monkeypatch):
     monkeypatch.delenv("LAWRPT_NO_NUMBA", raising=False)
     assert not _kernels.available()
     assert np.array_equal(minhash(sh, 128), want)
+
+
+def _numpy_key_signature(codes: np.ndarray, n: int, perms: int, min_sh: int):  # type: ignore[no-untyped-def]
+    from lawrpt_corpus.dedup.signature import minhash, shingle_hashes_of
+
+    sh = shingle_hashes_of(codes, n)
+    return sh.size, (minhash(sh, perms) if sh.size >= min_sh else None)
+
+
+def _key_code_samples() -> list[np.ndarray]:
+    rng = np.random.default_rng(23)
+    out = [np.empty(0, np.uint32), np.array([0x4E00] * 4, np.uint32)]
+    for size in (5, 6, 50, 3000, 9000):
+        out.append(rng.integers(0x4E00, 0x4E40, size=size, dtype=np.uint32))  # repeats
+        out.append(rng.integers(0, 0x110000, size=size, dtype=np.uint32))
+    out.append(np.tile(np.arange(0x4E00, 0x4E07, dtype=np.uint32), 500))  # 7 distinct grams
+    out.append(np.frombuffer("法治政府建设年度报告".encode("utf-32-le"), np.uint32))  # read-only
+    return out
+
+
+def test_compiled_shingle_kernel_equals_the_numpy_path():
+    """The one-pass kernel (no sort; distinct shingles counted in a hash set) gives the
+    count and the signature of sorted unique shingles + MinHash."""
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import key_signature
+
+    if not _kernels.available():
+        pytest.skip("numba is not installed (the [fast] extra)")
+    for codes in _key_code_samples():
+        for n, perms, min_sh in ((5, 128, 100), (5, 128, 0), (1, 4, 1), (3, 1, 2)):
+            count, sig = key_signature(codes, n, perms, min_sh)
+            want_count, want_sig = _numpy_key_signature(codes, n, perms, min_sh)
+            assert count == want_count
+            assert (sig is None) == (want_sig is None)
+            if sig is not None:
+                assert np.array_equal(sig, want_sig)
+
+
+def test_key_signature_without_numba_is_the_numpy_path(monkeypatch):
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import key_signature
+
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_kernel", None)
+    monkeypatch.setattr(_kernels, "_sig", None)
+    monkeypatch.setenv("LAWRPT_NO_NUMBA", "1")
+    assert _kernels.shingle_minhash(np.zeros(9, np.uint32), 5, *_flat_perms(4)) == -1
+    for codes in _key_code_samples():
+        count, sig = key_signature(codes, 5, 128, 100)
+        want_count, want_sig = _numpy_key_signature(codes, 5, 128, 100)
+        assert count == want_count
+        assert (sig is None and want_sig is None) or np.array_equal(sig, want_sig)
+
+
+def _flat_perms(perms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from lawrpt_corpus.dedup.signature import _flat
+
+    return (*_flat(perms), np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64))

@@ -544,6 +544,42 @@ def test_ray_engine_without_ray_installed_exits_2_with_install_hint(
     assert not (tmp_path / "o").exists()
 
 
+def test_ray_cluster_failure_mid_build_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys, monkeypatch, seeds_dir: Path
+) -> None:
+    """An error Ray raises when it gives up (here: a stand-in of its class, raised from the
+    engine) ends the CLI with status 1 and one line; the dataset folder never appears."""
+    pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    lost = type("ObjectLostError", (Exception,), {"__module__": "ray.exceptions"})
+
+    def run(self: Any, *a: Any, **k: Any) -> Any:
+        raise lost("Failed to retrieve object 00ff.\nAll copies of 00ff have been lost")
+        yield  # a generator, as the engine's run is
+
+    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    out = tmp_path / "o"
+    assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: the Ray cluster failed mid-build")
+    assert "ObjectLostError: Failed to retrieve object 00ff." in err[0]
+    assert not out.exists()
+
+
+def test_a_bug_under_the_ray_engine_still_raises(tmp_path: Path, monkeypatch, seeds_dir) -> None:
+    pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    def run(self: Any, *a: Any, **k: Any) -> Any:
+        raise KeyError("a bug")
+        yield
+
+    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    with pytest.raises(KeyError):
+        main(["build", str(seeds_dir), "--engine", "ray", "--out", str(tmp_path / "o"), "-q"])
+
+
 @pytest.mark.slow
 def test_core_build_never_imports_ray(tmp_path: Path, seeds_dir: Path) -> None:
     code = (

@@ -68,7 +68,8 @@ def pids_with(marker: str) -> list[int]:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of the living processes ``pids`` (from /proc)."""
+    """User + system CPU seconds of the living processes ``pids`` and of their children
+    that have exited (``cutime``/``cstime``: a raylet's finished workers), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -77,7 +78,7 @@ def cpu_seconds(pids: list[int]) -> float:
         except OSError:
             continue
         rest = stat[stat.rindex(")") + 2 :].split()
-        total += (int(rest[11]) + int(rest[12])) / tick  # utime, stime
+        total += sum(int(x) for x in rest[11:15]) / tick  # utime, stime, cutime, cstime
     return total
 
 

@@ -129,3 +129,13 @@ def test_a_url_that_does_not_exist_or_has_no_filesystem_is_one_line(tmp_path: Pa
     with pytest.raises(BuildError, match="nosuchfs://x"):
         build(["nosuchfs://x/y"], tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_path_inside_a_hub_dataset_is_files_and_the_bare_dataset_is_records() -> None:
+    from lawrpt_corpus.io.records import is_hub_file_path
+
+    assert is_hub_file_path("hf://datasets/owner/name/reports/2024")
+    assert is_hub_file_path("hf://datasets/owner/name/a.txt")
+    assert not is_hub_file_path("hf://datasets/owner/name")
+    assert not is_hub_file_path("hf://datasets/owner/name:config")
+    assert not is_hub_file_path("s3://bucket/owner/name/x")

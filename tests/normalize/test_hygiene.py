@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lawrpt_corpus.document import REJECTED, Document
+from lawrpt_corpus.document import EDIT_TRAIL_MAX, REJECTED, Document
 from lawrpt_corpus.normalize import Hygiene
 
 
@@ -100,3 +100,45 @@ def test_output_contract_holds_for_any_text(text: str) -> None:
     for line in out.split("\n"):
         assert line == line.strip(" \t\u3000")
     assert run(out).text == out
+
+
+def test_each_pass_locates_its_spans_until_the_trail_is_full_then_only_counts() -> None:
+    text = "\u3000甲\r\n" * 40 + "Ａ\u200b乙 \n\n\n丙"
+    doc = Document.from_bytes("t.txt", text.encode("utf-8"))
+    doc.text = text
+    doc.edit_spans = [("x", "y", 0, 0, "", "", 0)] * (EDIT_TRAIL_MAX - 5)
+    Hygiene()(doc)
+    kept = [e for e in doc.edit_trail() if e.step == "hygiene"]
+    assert [(e.rule, e.start, e.before) for e in kept] == [
+        ("newline", 2 + 4 * i, "\r\n") for i in range(5)
+    ]
+    assert edits(doc) == {
+        "newline": 40,
+        "invisible": 1,
+        "fullwidth-alnum": 1,
+        "indent": 40,
+        "trailing-space": 1,
+        "blank-lines": 1,
+    }
+    # every change not kept is counted as dropped: 40 + 2 + 40 + 1 + 1 - 5
+    assert doc.edit_spans_dropped == 79 and doc.text == "甲\n" * 40 + "A乙\n丙"
+
+
+def test_the_trail_of_a_noisy_text_replays_to_the_output() -> None:
+    text = (
+        "\ufeff\u3000\u3000一、\u00a0基本\u2f00情况  \r\n\r\n"
+        "\u3000（一）ＡＢ\x07制度\t\u2028\n\n二\uf900\n"
+    )
+    doc = run(text)
+    calls: dict[int, list[tuple[int, int, str, str]]] = {}
+    for e in doc.edit_trail():
+        calls.setdefault(e.call, []).append((e.start, e.end, e.before, e.after))
+    out = text
+    for call in sorted(calls):
+        pieces, pos = [], 0
+        for start, end, old, new in sorted(calls[call]):
+            assert out[start:end] == old
+            pieces += [out[pos:start], new]
+            pos = end
+        out = "".join([*pieces, out[pos:]])
+    assert out == doc.text == "一、 基本一情况\n（一）AB制度\n二豈"

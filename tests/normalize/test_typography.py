@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lawrpt_corpus import Document, Typography
+from lawrpt_corpus.document import EDIT_TRAIL_MAX
 from lawrpt_corpus.normalize.typography import normalize_punctuation, rule_ids, width_profile
 from lawrpt_corpus.text.chars import HAN
 
@@ -301,3 +302,74 @@ def test_urls_digits_and_latin_words_are_never_altered(parts):
     assert re.findall(r"[0-9]+(?:[.:\-][0-9]+)*", out) == re.findall(
         r"[0-9]+(?:[.:\-][0-9]+)*", text
     )
+
+
+# -- the located trail: recorded by each rule as it rewrites --
+def replay(before: str, doc: Document) -> str:
+    """Apply the recorded change calls to ``before``, call by call, checking that each
+    span's ``before`` is what the text holds there."""
+    calls: dict[int, list[tuple[int, int, str, str]]] = {}
+    for e in doc.edit_trail():
+        calls.setdefault(e.call, []).append((e.start, e.end, e.before, e.after))
+    text = before
+    for call in sorted(calls):
+        out, pos = [], 0
+        for start, end, old, new in sorted(calls[call]):
+            assert start >= pos and text[start:end] == old
+            out += [text[pos:start], new]
+            pos = end
+        text = "".join([*out, text[pos:]])
+    return text
+
+
+def test_each_span_is_labelled_with_the_rule_that_made_it() -> None:
+    doc = run('甲(乙)丙,见1)条（注)与"法"...止!?')
+    by_rule = {(e.rule, e.before, e.after) for e in doc.edit_trail()}
+    assert by_rule == {
+        ("paren", "(", "（"),
+        ("paren", ")", "）"),
+        ("paren-mixed", ")", "）"),
+        ("paren-lone", ")", "）"),
+        ("comma", ",", "，"),
+        ("quote", '"', "“"),
+        ("quote", '"', "”"),
+        ("ellipsis", "...", "……"),
+        ("exclamation", "!", "！"),
+        ("question", "?", "？"),
+    }
+    assert replay('甲(乙)丙,见1)条（注)与"法"...止!?', doc) == doc.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "见https://www.gov.cn/a,b?x=(1)页面,详见(附件)。邮箱a.b@gov.cn,谢谢...好",
+        "《关于<甲>与<乙>的规定》,第(一)项--说明;时间:9:30",
+        "((中文)),再(说)一次??",
+    ],
+)
+def test_the_trail_replays_to_the_output_with_urls_masked_and_offsets_real(text: str) -> None:
+    doc = run(text)
+    assert doc.edit_spans_dropped == 0 and doc.edit_trail()
+    assert replay(text, doc) == doc.text
+
+
+def test_a_full_trail_only_counts_and_a_nearly_full_one_keeps_the_first_spans() -> None:
+    text = "甲,乙。" * 50
+    doc = Document(source="t", raw_sha256="0" * 64, n_bytes=0, text=text)
+    doc.edit_spans = [("x", "y", 0, 0, "", "", 0)] * (EDIT_TRAIL_MAX - 3)
+    Typography()(doc)
+    kept = [e for e in doc.edit_trail() if e.step == "typography"]
+    assert [e.start for e in kept] == [1, 5, 9] and doc.edit_spans_dropped == 47
+    assert {e.rule: e.count for e in doc.edits}["comma"] == 50
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(texts, URLS), max_size=6))
+def test_the_trail_of_any_text_replays_to_the_output(parts):
+    text = "".join(parts)
+    doc = run(text)
+    if not doc.edit_spans_dropped:
+        assert replay(text, doc) == doc.text
+    assert doc.text == norm(text)

@@ -159,6 +159,7 @@ class LiteralIndex:
                 if k == len(owners):
                     owners.append([])
                 owners[k].append(-id(rule))
+        # per literal: the rules wanting its lines, the rules wanting its offsets
         self._automata = [
             (
                 short,
@@ -167,7 +168,10 @@ class LiteralIndex:
                     matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
                     implementation=ahocorasick_rs.Implementation.DFA,
                 ),
-                owners,
+                [
+                    (tuple(r for r in rids if r >= 0), tuple(-r for r in rids if r < 0))
+                    for rids in owners
+                ],
             )
             for short, (index, owners) in groups.items()
             if index
@@ -187,26 +191,32 @@ class LiteralIndex:
                 haystack, at = views.view(0, SHORT_LINE)
             else:
                 haystack, at = text, starts
+            # the occurrences by literal first: each literal's owners are visited once
+            by_lit: dict[int, list[int]] = {}
             for k, start, _end in automaton.find_matches_as_indexes(haystack, overlapping=True):
-                i = -1
-                for rid in owners[k]:
-                    if rid < 0:
-                        got = at_offsets.get(-rid)
-                        if got is None:
-                            at_offsets[-rid] = [start]
+                got = by_lit.get(k)
+                if got is None:
+                    by_lit[k] = [start]
+                else:
+                    got.append(start)
+            for k, offs in by_lit.items():
+                line_owners, offset_owners = owners[k]
+                if line_owners:
+                    lines = {bisect_right(at, o) - 1 for o in offs}
+                    for rid in line_owners:
+                        hit = found.get(rid)
+                        if hit is None:
+                            found[rid] = set(lines)
                         else:
-                            got.append(start)
-                        continue
-                    if i < 0:
-                        i = bisect_right(at, start) - 1
-                    hit = found.get(rid)
-                    if hit is None:
-                        found[rid] = {i}
+                            hit |= lines
+                for rid in offset_owners:
+                    got = at_offsets.get(rid)
+                    if got is None:
+                        at_offsets[rid] = list(offs)
                     else:
-                        hit.add(i)
+                        got += offs
         for rid, got in at_offsets.items():
-            if len(got) > 1:
-                at_offsets[rid] = sorted(set(got))
+            at_offsets[rid] = sorted(set(got))
         return found, at_offsets
 
 

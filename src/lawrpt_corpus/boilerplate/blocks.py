@@ -51,6 +51,7 @@ record holds the line count it is valid for and is ignored when the text no long
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ class BlockParams:
 DEFAULT = BlockParams()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the line; chrome lines recur
 def kind(line: str, params: BlockParams = DEFAULT) -> int:
     """``STRONG``, ``WEAK``, ``KEEP`` or ``CONTENT`` for one stripped, non-blank line."""
     n = len(line)

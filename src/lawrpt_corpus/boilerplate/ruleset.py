@@ -98,6 +98,8 @@ SEPARATORS = regex.compile(
     r"[\s|｜/\\、,，:：;；.。·•\-—_【】\[\]［］()（）<>《》「」『』“”\"'!！>»›→]+"
 )
 DEFAULT_MAX_LEN = 200
+#: How many lines' verdicts a rule keeps (:meth:`Rule.matches_line`).
+MEMO_LINES = 4096
 PACKAGE_PACKS = ("advertising", "paywall", "chrome", "structure", "mirror", "flags")
 
 
@@ -137,6 +139,9 @@ class Rule:
     #: (:func:`._lines.literal_finditer`), ``reach`` characters either side.
     scan_literals: tuple[str, ...] = ()
     reach: int = 0
+    #: :meth:`matches_line` verdicts by line (chrome recurs from page to page; at most
+    #: :data:`MEMO_LINES` lines, then the memo starts again)
+    _verdicts: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def may_occur_in(self, text: str) -> bool:
         """False when none of the rule's ``needs`` literals is in ``text`` (a fast skip)."""
@@ -144,6 +149,15 @@ class Rule:
 
     def matches_line(self, line: str) -> bool:
         """Does this line-zone rule claim ``line`` (a single line, no newline)?"""
+        verdict = self._verdicts.get(line)
+        if verdict is None:
+            verdict = self._match_line(line)
+            if len(self._verdicts) >= MEMO_LINES:
+                self._verdicts.clear()
+            self._verdicts[line] = verdict
+        return verdict
+
+    def _match_line(self, line: str) -> bool:
         n = len(line)
         if n > self.max_len or n < self.min_len:
             return False

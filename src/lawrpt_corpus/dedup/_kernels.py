@@ -23,12 +23,22 @@ from typing import Any
 import numpy as np
 
 _kernel: Any = None
+_sig: Any = None
 _tried = False
+# the shingle hash constants (signature.py), as numpy scalars so numba keeps them uint64
+_M64 = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_S32 = np.uint64(32)
+_ONE = np.uint64(1)
+_EMPTY = np.uint64(0)
 
 
 def _load() -> Any:
-    global _kernel, _tried
+    global _kernel, _sig, _tried
     _tried = True
+    _sig = None
     if os.environ.get("LAWRPT_NO_NUMBA"):
         return None
     try:
@@ -48,8 +58,61 @@ def _load() -> Any:
                     m = h
             out[i] = m
 
+    def shingles(cp, n, a, b, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+        # the n-gram hashes of signature.shingle_hashes, unsorted; their distinct values
+        # counted in an open-addressing set (slot value 0 is "empty": a zero hash is
+        # counted apart); the MinHash minimum of loop() over the distinct values
+        m = cp.shape[0] - n + 1
+        if m <= 0:
+            return 0
+        cap = 1
+        while cap < 2 * m:
+            cap *= 2
+        mask = np.uint64(cap - 1)
+        slots = np.zeros(cap, dtype=np.uint64)
+        uniq = np.empty(m, dtype=np.uint64)
+        count = 0
+        zero = 0
+        for j in range(m):
+            h = np.uint64(cp[j])
+            for k in range(1, n):
+                h = h * _M64 + np.uint64(cp[j + k])
+            h ^= h >> _S33
+            h *= _MIX1
+            h ^= h >> _S33
+            h *= _MIX2
+            h ^= h >> _S33
+            if h == _EMPTY:
+                if zero == 0:
+                    zero = 1
+                    uniq[count] = h
+                    count += 1
+                continue
+            i = h & mask
+            while True:
+                v = slots[i]
+                if v == _EMPTY:
+                    slots[i] = h
+                    uniq[count] = h
+                    count += 1
+                    break
+                if v == h:
+                    break
+                i = (i + _ONE) & mask
+        for i in range(a.shape[0]):
+            ai = a[i]
+            bi = b[i]
+            best = out[i]
+            for j in range(count):
+                v = ai * (uniq[j] >> _S32) + bi
+                if v < best:
+                    best = v
+            out[i] = best
+        return count
+
     try:
         kernel: Any = njit(nogil=True, cache=True)(loop)
+        sig: Any = njit(nogil=True, cache=True)(shingles)
         # compile now, and check: a numba that cannot compile or cache here (read-only
         # install without a usable cache folder, unsupported CPU) means the numpy path
         xs, a_s, b_s = [0xFFFFFFFF, 7], [3, 0x9E3779B97F4A7C15], [0x9E3779B97F4A7C15, 3]
@@ -58,10 +121,32 @@ def _load() -> Any:
         want = [min((a * x + b) % 2**64 for x in xs) for a, b in zip(a_s, b_s, strict=True)]
         if got.tolist() != want:
             return None
+        # and the shingle kernel against Python integers: hashes, distinct count, minimum
+        cp = np.array([0x4E00, 0x10FFFF, 7, 0x4E00, 0x10FFFF, 7, 0x4E00], dtype=np.uint32)
+        got = np.full(2, np.iinfo(np.uint64).max, dtype=np.uint64)
+        count = sig(cp, 3, *(np.array(v, dtype=np.uint64) for v in (a_s, b_s)), got)
+        hs = {_py_shingle(cp.tolist()[j : j + 3]) for j in range(cp.size - 2)}
+        want = [min((a * (h >> 32) + b) % 2**64 for h in hs) for a, b in zip(a_s, b_s, strict=True)]
+        if count != len(hs) or got.tolist() != want:
+            return None
     except Exception:
         return None
     _kernel = kernel
+    _sig = sig
     return kernel
+
+
+def _py_shingle(codes: list[int]) -> int:
+    """One shingle hash of signature.shingle_hashes with Python integers (the check)."""
+    m = 2**64
+    h = codes[0]
+    for c in codes[1:]:
+        h = (h * 0x100000001B3 + c) % m
+    for mul in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, None):
+        h ^= h >> 33
+        if mul is not None:
+            h = h * mul % m
+    return h
 
 
 def available() -> bool:
@@ -77,3 +162,13 @@ def minhash_min(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) ->
         return False
     kernel(x, a, b, out)
     return True
+
+
+def shingle_minhash(cp: np.ndarray, n: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> int:
+    """For the key code points ``cp`` (uint32): the number of distinct ``n``-gram hashes
+    of :func:`.signature.shingle_hashes`, and ``out[i] = min(out[i], min_x (a[i]·x +
+    b[i]) mod 2⁶⁴)`` over their top 32 bits ``x`` (uint64 arrays) — in one compiled pass,
+    no sort; -1 (nothing done) when the kernel is not available."""
+    if (_kernel if _tried else _load()) is None or _sig is None:
+        return -1
+    return int(_sig(cp, n, a, b, out))

@@ -147,10 +147,15 @@ def shingle_hashes(key: str, n: int) -> np.ndarray:
 
     A key shorter than ``n`` has no shingles (empty array).
     """
-    m = len(key) - n + 1
+    return shingle_hashes_of(np.frombuffer(key.encode("utf-32-le", "surrogatepass"), np.uint32), n)
+
+
+def shingle_hashes_of(codes: np.ndarray, n: int) -> np.ndarray:
+    """:func:`shingle_hashes` of a key given as its code points (uint32, :func:`key_codes`)."""
+    m = codes.size - n + 1
     if m <= 0:
         return np.empty(0, dtype=np.uint64)
-    cp = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    cp = codes.astype(np.uint64)
     h = cp[:m].copy()
     for k in range(1, n):
         h *= _M64
@@ -165,6 +170,23 @@ def shingle_hashes(key: str, n: int) -> np.ndarray:
     keep[0] = True
     np.not_equal(h[1:], h[:-1], out=keep[1:])
     return h[keep]
+
+
+def key_signature(
+    codes: np.ndarray, n: int, num_perm: int, min_shingles: int
+) -> tuple[int, np.ndarray | None]:
+    """``(distinct shingle count, MinHash)`` of a key given as its code points: the size of
+    :func:`shingle_hashes_of` and :func:`minhash` of it, the signature None when there are
+    fewer than ``min_shingles`` shingles. With the compiled kernel (numba) one pass does
+    it all without sorting: the minimum over a set does not need it in order, and its
+    size is counted in a hash set; the values are the numpy path's."""
+    out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    a, b = _flat(num_perm)
+    count = _kernels.shingle_minhash(codes, n, a, b, out)
+    if count < 0:
+        sh = shingle_hashes_of(codes, n)
+        return sh.size, (minhash(sh, num_perm) if sh.size >= min_shingles else None)
+    return count, ((out >> _S32).astype(np.uint32) if count >= min_shingles else None)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -56,8 +56,9 @@ from ..document import Document, PageMeta
 from ..pipeline import CorpusStep
 from .signature import (
     comparison_key,
+    key_codes,
+    key_signature,
     merge_unique,
-    minhash,
     shingle_hashes,
     sorted_unique,
     year_contexts,
@@ -242,16 +243,17 @@ class Dedup(CorpusStep):
         return comparison_key(doc.text, self.fold_script)
 
     def prepare(self, doc: Document) -> None:
-        key = self.key(doc)
+        # the key once, as code points (shingled from those) and as text (hashed exactly):
+        # comparison_key() is this decode of key_codes()
+        codes = key_codes(doc.text, self.fold_script)
+        key = codes.tobytes().decode("utf-32-le", "surrogatepass")
         exact = hashlib.blake2b(
             key.encode("utf-8", "surrogatepass")
             if key
             else b"\0" + doc.text.encode("utf-8", "surrogatepass"),
             digest_size=16,
         ).digest()
-        shingles = shingle_hashes(key, self.ngram)
-        n_sh = int(shingles.size)
-        sig = minhash(shingles, self.num_perm) if n_sh >= self.min_shingles else None
+        n_sh, sig = key_signature(codes, self.ngram, self.num_perm, self.min_shingles)
         doc.features[_FEATURE] = (exact, len(key), n_sh, b"" if sig is None else sig.tobytes())
 
     def prepared(self, doc: Document) -> tuple[bytes, int, int, bytes]:

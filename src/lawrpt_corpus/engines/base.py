@@ -7,7 +7,9 @@ An engine runs a :class:`~lawrpt_corpus.pipeline.Pipeline` over a stream of inpu
 2. a spill of the processed documents to a scratch file, so memory stays bounded (the
    local engine's workers pickle their batches themselves: the driver writes the bytes as
    they come, without unpickling and pickling every document again);
-3. each :class:`CorpusStep`'s ``fit`` over the spilled stream, in order;
+3. each :class:`CorpusStep`'s ``fit`` over the spilled stream, in order, each seeing the
+   documents as the earlier corpus steps leave them (:class:`Replay`: an expensive prefix
+   of steps is applied once and its output kept on disk, not re-applied on every pass);
 4. a final pass that applies the corpus steps and yields every document in input order.
 
 Engines differ only in how they run stage 1 (and, for Ray, how corpus steps are computed);
@@ -166,6 +168,10 @@ class Engine:
         self.timings: dict[str, float] = {}
         self.workers = 1
         self.resumed = 0
+        #: When the fits' replays keep an applied prefix of corpus steps on disk (see
+        #: :class:`Replay`): ``"auto"`` (when applying costs more than storing), ``"always"``,
+        #: ``"never"``. The output is the same documents either way.
+        self.replay = "auto"
         #: Called with (stage, documents done in that stage); stages: "documents",
         #: "fit:<step>", "write". For progress bars; must be cheap.
         self.on_progress: Callable[[str, int], None] = _no_progress
@@ -230,20 +236,23 @@ class Engine:
                 report("documents", spill.count)
             self.timings["documents"] = time.perf_counter() - t0
             corpus = pipeline.corpus_steps
+            replay = Replay(spill, corpus, mode=self.replay)
             for i, step in enumerate(corpus):
                 t0 = time.perf_counter()
                 report(f"fit:{step.name}", 0)
-                step.fit(_kept_after(spill, corpus[:i]))
+                step.fit(replay.kept(i))
                 self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            for n, doc in enumerate(spill, start=1):
-                yield _apply_all(doc, corpus)
+            for n, doc in enumerate(replay.stream(len(corpus), keep=False), start=1):
+                yield doc
                 report("write", n)
             self.timings["apply"] = time.perf_counter() - t0
         except BaseException:
+            _remove_replay(spill)
             if spill_dir is None:  # a checkpoint the caller asked for survives the failure
                 spill.cleanup()
             raise
+        _remove_replay(spill)
         spill.cleanup()
 
     def write_dataset(
@@ -300,3 +309,130 @@ class _KeptAfter:
 
 def _kept_after(spill: Spill, steps: list[CorpusStep]) -> _KeptAfter:
     return _KeptAfter(spill, steps)
+
+
+#: Documents applied (and, when kept, pickled) together by :class:`Replay`.
+REPLAY_BATCH = PICKLE_BATCH
+#: Documents over which :class:`Replay` compares the cost of applying a prefix of steps
+#: with the cost of storing its output, on a level's first pass (``mode="auto"``).
+REPLAY_PROBE = 256
+_REPLAY_DIR = "replay"
+
+
+def _remove_replay(spill: Spill) -> None:
+    shutil.rmtree(spill.dir / _REPLAY_DIR, ignore_errors=True)
+
+
+class Replay:
+    """The spilled documents as a prefix of the corpus steps leaves them.
+
+    Fit ``i`` reads every document with ``steps[:i]`` applied, often in several passes, and
+    the final pass applies them all again: re-applying an expensive step (the templates'
+    line and span matching) on each of those passes was most of the driver's time. So the
+    first *complete* pass over a prefix ``steps[:k]`` also writes its output, as pickled
+    batches, to ``<spill>/replay/level-K.pkl`` (a *level*); later passes over ``steps[:k]``
+    or a longer prefix read the nearest level and apply only the steps past it.
+
+    A level is stored before its documents are handed out (a fit that changes a document it
+    is given changes nothing stored), is kept only when the pass reached the end (a pass a
+    fit stops early is discarded), and replaces the shorter level it was made from. Which
+    levels exist changes how much work is repeated, never a document: applying a step is a
+    function of the document and the step's fitted state, and a pickled document comes back
+    equal. ``mode``: ``"auto"`` keeps a level when, over its first :data:`REPLAY_PROBE`
+    documents, applying the new steps took more CPU time than pickling their output (a cheap
+    step is re-applied instead); ``"always"``; ``"never"`` (every pass applies every step
+    from the spill, as before levels existed). Levels live in the spill folder and are
+    removed with the run; they are not part of the ``--resume`` checkpoint.
+    """
+
+    def __init__(self, spill: Spill, steps: list[CorpusStep], mode: str = "auto"):
+        if mode not in ("auto", "always", "never"):
+            raise ValueError(f"replay mode must be auto, always or never, not {mode!r}")
+        self.spill = spill
+        self.steps = list(steps)
+        self.mode = mode
+        self.dir = spill.dir / _REPLAY_DIR
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self._levels: dict[int, Path] = {}  # prefix length → complete level file
+        self._skip: set[int] = set()  # prefixes not worth storing (auto)
+
+    def kept(self, k: int) -> _Kept:
+        """The kept documents with ``steps[:k]`` applied, re-iterable (what fit ``k`` gets)."""
+        return _Kept(self, k)
+
+    def stream(self, k: int, keep: bool = True) -> Iterator[Document]:
+        """Every document (kept or not) with ``steps[:k]`` applied, in input order. With
+        ``keep`` (and the mode allowing it) a complete pass stores its output as level ``k``."""
+        j = max((n for n in self._levels if n <= k), default=0)
+        source: Iterable[Document] = self.spill if j == 0 else _read_level(self._levels[j])
+        todo = self.steps[j:k]
+        if not todo:
+            yield from source
+            return
+        store = keep and self.mode != "never" and k not in self._skip
+        if not store:
+            for doc in source:
+                yield _apply_all(doc, todo)
+            return
+        yield from self._storing(source, todo, j, k)
+
+    def _storing(
+        self, source: Iterable[Document], todo: list[CorpusStep], j: int, k: int
+    ) -> Iterator[Document]:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / f"level-{k}.pkl"
+        tmp = path.with_suffix(".tmp")
+        fh: Any = open(tmp, "wb")
+        applying = storing = 0.0
+        probed = 0
+        complete = False
+        try:
+            items = iter(source)
+            while batch := list(islice(items, REPLAY_BATCH)):
+                t0 = time.process_time()
+                batch = [_apply_all(doc, todo) for doc in batch]
+                t1 = time.process_time()
+                if fh is not None:
+                    fh.write(pickle_batch(batch))
+                    if self.mode == "auto" and probed < REPLAY_PROBE:
+                        applying += t1 - t0
+                        storing += time.process_time() - t1
+                        probed += len(batch)
+                        if probed >= REPLAY_PROBE and storing >= applying:
+                            fh.close()
+                            tmp.unlink()
+                            fh = None
+                            self._skip.add(k)
+                yield from batch
+            complete = True
+        finally:
+            if fh is not None:
+                fh.close()
+                if complete:
+                    os.replace(tmp, path)
+                    self._levels[k] = path
+                    for n in [n for n in self._levels if n < k]:
+                        self._levels.pop(n).unlink()  # superseded: passes start from level k
+                else:
+                    tmp.unlink()
+
+
+def _read_level(path: Path) -> Iterator[Document]:
+    """The documents of one level file, one pickled batch in memory at a time."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        while fh.tell() < size:
+            yield from pickle.load(fh)
+
+
+class _Kept:
+    """The kept documents of ``replay.stream(k)``; iterable more than once."""
+
+    def __init__(self, replay: Replay, k: int):
+        self.replay = replay
+        self.k = k
+
+    def __iter__(self) -> Iterator[Document]:
+        for doc in self.replay.stream(self.k):
+            if doc.kept:
+                yield doc

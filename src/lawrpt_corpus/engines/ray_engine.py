@@ -22,8 +22,15 @@ How a build runs (docs/scaling.md has the full story):
    :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a groupby on the text
    hash; only duplicates reach the driver); ``Dedup`` and ``RepeatedLines`` too
    (:mod:`~lawrpt_corpus.engines.ray_fits`).
-3. **Apply** — blocks stream back to the driver in input order (``preserve_order``), each
-   corpus step's ``apply`` runs there, and the documents go to the writer.
+3. **Final pass, on the workers** (:meth:`RayEngine.write_dataset`, what ``build`` uses) —
+   the fitted corpus steps are shipped to the workers; a task per block applies them and
+   keeps the block's data and manifest rows in the object store; the driver adds up the
+   counts, decides every shard's rows, and a task per shard writes it into the output's
+   staging folder, byte for byte as the local writer. (:meth:`RayEngine.run` instead streams
+   the documents back to the driver in input order.)
+
+Inputs are listed by the driver (paths and fsspec URLs, one folder at a time) and opened by
+the workers unless ``read_in_driver``.
 
 Output: the same documents, in the same order, with the same ``seq``, as
 :class:`~lawrpt_corpus.engines.local.LocalEngine` on the same inputs.

@@ -328,10 +328,6 @@ def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
     return pa.table({"key": out.astype(np.int64)})
 
 
-def _block_seqs(block: pa.Table) -> np.ndarray:
-    return block.column("seq").to_numpy()  # type: ignore[no-any-return]
-
-
 def _verify_pairs(
     step: Dedup,
     own: pa.Table,
@@ -379,73 +375,53 @@ def _verify_pairs(
     return a, b, kinds, sims
 
 
-class _RayDedup:
-    """``DedupBackend`` on the cluster for the columns ``cols`` of a subset of the documents
-    (``Dedup.fit_columns``): the LSH candidate keys were found by a shuffle beforehand
-    (``seq_keys``: ``lo_seq * span + hi_seq``); verification runs in tasks over the
-    materialized column blocks (signature, comparison key) of the documents."""
+class _SeqVerifier:
+    """``Dedup.compare`` of document pairs given by ``seq``, in tasks over the materialized
+    column blocks (signature, comparison key) of ``feats``: each task takes the pairs of one
+    block with at most ``_TASK_BLOCKS`` partner blocks. The driver maps a ``seq`` to its
+    block by the blocks' ``seq`` ranges (blocks hold increasing, disjoint ranges in input
+    order), not by a per-document table."""
 
-    def __init__(
-        self,
-        step: Dedup,
-        light: Dedup,
-        feats: Any,
-        cols: dict[str, Any],
-        workers: int,
-        seq_keys: np.ndarray,
-        span: int,
-    ):
+    def __init__(self, step: Dedup, light: Dedup, feats: Any):
         self.ray = _ray()
-        self.step, self.light, self.feats, self.cols = step, light, feats, cols
-        self.workers = workers
-        self.seq_keys, self.span = seq_keys, span
-        self.refs: list[Any] = []
-        self.block_of = np.empty(0, dtype=np.int64)
-        self.step_ref: Any = None
+        self.step, self.light = step, light
+        self.refs = feats.to_arrow_refs()
+        ranges = self.ray.get([self.ray.remote(_seq_bounds).remote(r) for r in self.refs])
+        keep = sorted((ranges[k][1], k) for k, (rows, _, _) in enumerate(ranges) if rows)
+        self.block = np.array([k for _, k in keep], dtype=np.int64)
+        self.first = np.array([ranges[k][1] for _, k in keep], dtype=np.int64)
+        self.last = np.array([ranges[k][2] for _, k in keep], dtype=np.int64)
+        self.seqs: np.ndarray | None = None
+        if np.any(self.first[1:] <= self.last[:-1]):
+            # ranges overlap (blocks not cut in input order): a table of every document
+            # (16 B each) instead
+            got = self.ray.get([self.ray.remote(_seqs_of).remote(r) for r in self.refs])
+            seqs = np.concatenate(got) if got else np.empty(0, np.int64)
+            owner = np.concatenate([np.full(g.size, k, np.int64) for k, g in enumerate(got)])
+            order = np.argsort(seqs, kind="stable")
+            self.seqs, self.block = seqs[order], owner[order]
+        self.step_ref = self.ray.put(light)
 
-    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
-        """The shuffle's keys as ``lo * n + hi`` in indices of ``cols`` (the map from
-        ``seq`` to index is increasing: still sorted and unique). Every document of a key is
-        an LSH member, so in ``idx``."""
-        seq = self.cols["seq"]
-        lo = np.searchsorted(seq, self.seq_keys // self.span)
-        hi = np.searchsorted(seq, self.seq_keys % self.span)
-        return lo.astype(np.int64) * n + hi.astype(np.int64)
+    def block_of(self, seq: np.ndarray) -> np.ndarray:
+        if self.seqs is not None:
+            return self.block[np.searchsorted(self.seqs, seq)]  # type: ignore[no-any-return]
+        return self.block[np.searchsorted(self.last, seq)]  # type: ignore[no-any-return]
 
-    def _blocks(self) -> None:
-        """The column blocks in the object store and, for each document, its block."""
-        if self.refs:
-            return
+    def run(
+        self, sa: np.ndarray, sb: np.ndarray, estimate: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs (``sa[i]``, ``sb[i]``) compared (with ``estimate``: those the signature
+        estimate keeps), as (``sa``, ``sb``, kind, similarity) sorted by (``sa``, ``sb``).
+        Counts one verification pass of the step."""
+        empty = np.empty(0, dtype=np.int64)
+        if sa.size == 0:
+            return empty, empty, np.empty(0, np.int8), np.empty(0, np.float64)
         ray = self.ray
-        self.refs = self.feats.to_arrow_refs()
-        seqs = ray.get([ray.remote(_block_seqs).remote(r) for r in self.refs])
-        self.block_of = np.full(self.cols["seq"].size, -1, dtype=np.int64)
-        mine = self.cols["seq"]
-        for k, seq in enumerate(seqs):
-            if not mine.size or not seq.size:
-                continue
-            pos = np.minimum(np.searchsorted(mine, seq), mine.size - 1)
-            hit = mine[pos] == seq  # a block holds documents outside ``cols`` too
-            self.block_of[pos[hit]] = k
-        self.step_ref = ray.put(self.light)
-
-    def verify(
-        self,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        known: dict[tuple[int, int], tuple[int, float]],
-        estimate: bool,
-    ) -> None:
-        if lo.size == 0:
-            return
-        ray = self.ray
-        self._blocks()
         self.step.passes += 1
         task = ray.remote(_verify_pairs)
-        seq = self.cols["seq"]
-        ba, bb = self.block_of[lo], self.block_of[hi]
-        order = np.lexsort((hi, lo, bb, ba))
-        lo, hi, ba, bb = lo[order], hi[order], ba[order], bb[order]
+        ba, bb = self.block_of(sa), self.block_of(sb)
+        order = np.lexsort((sb, sa, bb, ba))
+        sa, sb, ba, bb = sa[order], sb[order], ba[order], bb[order]
         futures = []
         for own in np.unique(ba).tolist():
             sel = np.flatnonzero(ba == own)
@@ -457,12 +433,10 @@ class _RayDedup:
                 if c:  # the pairs within ``own`` go with the first chunk only
                     take = take[bb[take] != own]
                 if take.size:
-                    x, y = lo[take], hi[take]
+                    x, y = sa[take], sb[take]
                     refs = [self.refs[k] for k in chunk.tolist()]
                     futures.append(
-                        task.remote(
-                            self.step_ref, self.refs[own], refs, (seq[x], seq[y]), (x, y), estimate
-                        )
+                        task.remote(self.step_ref, self.refs[own], refs, (x, y), (x, y), estimate)
                     )
         found = ray.get(futures)
         a = np.concatenate([f[0] for f in found])
@@ -470,19 +444,99 @@ class _RayDedup:
         kinds = np.concatenate([f[2] for f in found])
         sims = np.concatenate([f[3] for f in found])
         order = np.lexsort((b, a))
+        return a[order], b[order], kinds[order], sims[order]
+
+
+def _seqs_of(block: pa.Table) -> np.ndarray:
+    if not block.num_rows:
+        return np.empty(0, dtype=np.int64)
+    return block.column("seq").to_numpy().astype(np.int64)  # type: ignore[no-any-return]
+
+
+def _seq_bounds(block: pa.Table) -> tuple[int, int, int]:
+    """(rows, first ``seq``, last ``seq``) of one block."""
+    if not block.num_rows:
+        return 0, 0, -1
+    seq = block.column("seq").to_numpy()
+    return block.num_rows, int(seq.min()), int(seq.max())
+
+
+class _RayDedup:
+    """``DedupBackend`` for ``Dedup.fit_columns`` on the columns ``cols`` of the documents of
+    a merge decision. Every LSH candidate pair was verified beforehand on the cluster
+    (``pre``: the pairs the signature estimate kept, by ``seq``, with kind and similarity);
+    ``candidates`` gives the candidate pairs within ``cols`` and the first ``verify`` fills
+    in their results, so ``known`` holds what the fit over every document holds for those
+    documents. Star rounds verify the pairs they ask for on the cluster. ``extra``: the
+    pre-verified pairs with a document outside ``cols`` (all found not similar), for
+    ``stats()["verified_pairs"]``."""
+
+    def __init__(
+        self,
+        cols: dict[str, Any],
+        verifier: _SeqVerifier,
+        seq_keys: np.ndarray,
+        span: int,
+        pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ):
+        self.cols, self.verifier = cols, verifier
+        self.seq_keys, self.span = seq_keys, span
+        self.pre = pre
+        self.first = True
+        in_a, _ = self._inside(pre[0])
+        in_b, _ = self._inside(pre[1])
+        self.extra = int(pre[0].size - np.count_nonzero(in_a & in_b))
+
+    def _inside(self, seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mine = self.cols["seq"]
+        if not mine.size:
+            return np.zeros(seq.size, dtype=bool), np.zeros(seq.size, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(mine, seq), mine.size - 1)
+        return mine[pos] == seq, pos
+
+    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
+        """The candidate keys with both documents in ``cols``, as ``lo * n + hi`` in indices
+        of ``cols`` (the map from ``seq`` to index is increasing: still sorted, unique)."""
+        in_a, pa_ = self._inside(self.seq_keys // self.span)
+        in_b, pb_ = self._inside(self.seq_keys % self.span)
+        both = in_a & in_b
+        return pa_[both].astype(np.int64) * n + pb_[both].astype(np.int64)
+
+    def verify(
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        known: dict[tuple[int, int], tuple[int, float]],
+        estimate: bool,
+    ) -> None:
+        seq = self.cols["seq"]
+        if self.first and estimate:  # the candidates: verified already
+            self.first = False
+            sa, sb, kinds, sims = self.pre
+            in_a, ia = self._inside(sa)
+            in_b, ib = self._inside(sb)
+            both = in_a & in_b
+            for x, y, kind, sim in zip(
+                ia[both].tolist(),
+                ib[both].tolist(),
+                kinds[both].tolist(),
+                sims[both].tolist(),
+                strict=True,
+            ):
+                known[(x, y)] = (kind, sim)
+            return
+        if lo.size == 0:
+            return
+        sa, sb, kinds, sims = self.verifier.run(seq[lo], seq[hi], estimate)
+        ia, ib = np.searchsorted(seq, sa), np.searchsorted(seq, sb)
         for x, y, kind, sim in zip(
-            a[order].tolist(),
-            b[order].tolist(),
-            kinds[order].tolist(),
-            sims[order].tolist(),
-            strict=True,
+            ia.tolist(), ib.tolist(), kinds.tolist(), sims.tolist(), strict=True
         ):
             known[(x, y)] = (kind, sim)
 
 
 def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
-    """``Dedup.fit`` on the cluster; the driver holds only the documents that take part in
-    a merge decision.
+    """``Dedup.fit`` on the cluster; the driver holds only the documents of a merge.
 
     Workers emit each document's compact columns, signature and comparison key
     (materialized once). Exact groups: a shuffle on the key hash finds the documents whose
@@ -491,13 +545,14 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     workers explode (band, bucket hash, ``seq``) rows of the other documents with enough
     shingles; a shuffle on a coarse part of the hash brings each bucket to one task, which
     pairs its members within ``bucket_window`` (the driver fit's rule); candidate keys come
-    back (8 B per pair). The driver then reads the columns of the documents of a candidate
-    pair and runs ``Dedup.fit_columns`` on that subset: verification in tasks over the
-    materialized blocks (signature estimate filter, real shingle sets), union-find and
-    stars on the verified pairs, missing star edges verified by the same tasks. Documents
-    in no exact group and no candidate pair never reach the driver: ``apply`` leaves them
-    as they are, as the fit over every document would (same state entries for every
-    other document, same ``stats()``).
+    back (8 B per pair). Verification tasks over the materialized blocks apply the signature
+    estimate filter and compare the real shingle sets of every candidate pair. The driver
+    then reads the columns of the exact-group members and of the documents of a *verified*
+    pair only, and runs ``Dedup.fit_columns`` on that subset (union-find and stars on the
+    verified pairs; missing star edges verified by the same tasks). A document in no exact
+    group and no verified pair never reaches the driver: ``apply`` leaves it as it is, as
+    the fit over every document would (same entries for every other document, same
+    ``stats()``: the counts of documents, candidate and verified pairs are the corpus's).
     """
     ray = _ray()
     _sort_shuffle(docs)
@@ -529,10 +584,21 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
         found = _tables(_grouped(bands, _bucket_keys, light, span))
         keys = sorted_unique(_column(found, "key", np.int64))
     span = max(span, 1)
-    involved = np.union1d(exact, np.concatenate([keys // span, keys % span]))
+    step.passes = 1
+    verifier = _SeqVerifier(step, light, feats)
+    pre = verifier.run(keys // span, keys % span, True)
+    merged = pre[2] != 0
+    involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
     cols = _columns_of(feats, involved.astype(np.int64))
-    backend = _RayDedup(step, light, feats, cols, ctx.workers, keys, span)
-    return step.fit_columns(cols, backend, documents=n_docs)
+    backend = _RayDedup(cols, verifier, keys, span, pre)
+    passes = step.passes
+    state = step.fit_columns(cols, backend, documents=n_docs)
+    # fit_columns restarts ``passes`` at 1 and counts the star rounds; the candidates'
+    # verification pass ran before it
+    state.stats["passes"] = step.passes = step.passes + passes - 1
+    state.stats["lsh_candidate_pairs"] = int(keys.size)
+    state.stats["verified_pairs"] += backend.extra
+    return state
 
 
 # -- RepeatedLines -------------------------------------------------------------------------

@@ -63,6 +63,15 @@ def is_hub(spec: str | os.PathLike[str]) -> bool:
     return isinstance(spec, str) and spec.startswith(HF_PREFIX)
 
 
+def is_hub_file_path(spec: str | os.PathLike[str]) -> bool:
+    """``hf://datasets/OWNER/NAME/PATH…``: files or a folder inside a Hub dataset's
+    repository, read as files through fsspec (:mod:`.fs`), not the dataset's records."""
+    if not is_hub(spec):
+        return False
+    name = str(spec)[len(HF_PREFIX) :]
+    return ":" not in name and len([p for p in name.strip("/").split("/") if p]) > 2
+
+
 def iter_parquet(
     path: Path | str,
     source: str,

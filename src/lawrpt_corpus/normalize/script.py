@@ -91,7 +91,11 @@ _BITS = {
 }
 
 
-_WITH_BIT = {bit: np.array([v for v in range(256) if v & bit]) for bit in _BITS.values()}
+#: Set membership of every flag byte: row i is 1 where the byte has the i-th bit of
+#: :data:`_BITS` (so one product with the byte histogram counts every set).
+_MEMBERS = np.array(
+    [[1 if v & bit else 0 for v in range(256)] for bit in _BITS.values()], dtype=np.int64
+)
 
 
 @lru_cache(maxsize=1)
@@ -105,21 +109,26 @@ def _flag_table() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _bmp_table() -> np.ndarray:
+    return np.ascontiguousarray(_flag_table()[:0x10000])
+
+
 def _counts(text: str) -> dict[str, int]:
     """Characters of ``text`` in each set of :data:`_BITS`.
 
     UTF-16 code units against the 64 kB BMP part of the table (stays in cache, next to
-    OpenCC's dictionaries); texts with characters beyond the BMP take the full table.
+    OpenCC's dictionaries) when every character is one unit; texts with characters beyond
+    the BMP take the full table. One histogram of the flag bytes, one product for all sets.
     """
-    table = _flag_table()
     units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    if np.count_nonzero((units >= 0xD800) & (units < 0xE000)):
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        flags = np.take(table, codes)
+    if len(units) == len(text):  # all in the BMP (lone surrogates are one unit too)
+        flags = np.take(_bmp_table(), units)
     else:
-        flags = np.take(table[:0x10000], units)
-    hist = np.bincount(flags, minlength=256)
-    return {name: int(hist[_WITH_BIT[bit]].sum()) for name, bit in _BITS.items()}
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        flags = np.take(_flag_table(), codes)
+    found = (_MEMBERS @ np.bincount(flags, minlength=256)).tolist()
+    return dict(zip(_BITS, found, strict=True))
 
 
 _converters: dict[str, Any] = {}

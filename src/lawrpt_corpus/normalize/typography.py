@@ -91,7 +91,13 @@ _KEEP_RE = {
     "!": re.compile(rf"!(?<!{_Z}!)"),
     "?": re.compile(rf"\?(?<!{_Z}\?)"),
 }
-_MARK_RULE = {",": "comma", ";": "semicolon", ":": "colon", "!": "exclamation", "?": "question"}
+_MARK_RULE = {
+    ",": "comma",
+    ";": "semicolon",
+    ":": "colon",
+    "!": "exclamation",
+    "?": "question",
+}
 _ELLIPSIS_KINDS = (
     ("...", re.compile(r"\.{3,}")),
     ("。。。", re.compile(r"。{3,}")),
@@ -139,6 +145,11 @@ def load_rules() -> dict[str, Any]:
 def rule_ids() -> tuple[str, ...]:
     """Ids of all punctuation rules, in the order they run."""
     return tuple(rule["id"] for rule in load_rules()["rule"])
+
+
+@lru_cache(maxsize=1)
+def _rule_order() -> dict[str, int]:
+    return {rule: i for i, rule in enumerate(rule_ids())}
 
 
 @lru_cache(maxsize=1)
@@ -216,6 +227,19 @@ class _Trail:
         if self.urls and spans:
             spans = self._unmasked(text, spans)
         self.doc.record_spans(Typography.name, spans, total)
+
+    def add_chars(self, text: str, rule: str, ch: str, to: str, total: int) -> None:
+        """Record one change call of ``rule`` replacing every ``ch`` of the working text
+        ``text`` by ``to`` (``total`` of them); offsets from one vectorised comparison."""
+        k = self.doc.trail_room()
+        at: list[int] = []
+        if k:
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
+            at = np.flatnonzero(codes == ord(ch))[:k].tolist()
+        if self.urls and at:
+            self.add(text, [(rule, i, i + 1, ch, to) for i in at], total)
+        else:
+            self.doc.record_chars(Typography.name, rule, at, ch, to, total)
 
     def _unmasked(self, text: str, spans: list[_Span]) -> list[_Span]:
         marks: list[int] = []
@@ -310,18 +334,6 @@ def _runs(
     if trail is not None and hits:
         trail.add(text, spans, hits)
     return new, hits
-
-
-def _positions(text: str, ch: str, k: int) -> list[int]:
-    """Offsets of the first ``k`` occurrences of ``ch`` in ``text``."""
-    out: list[int] = []
-    pos = -1
-    for _ in range(k):
-        pos = text.find(ch, pos + 1)
-        if pos < 0:
-            break
-        out.append(pos)
-    return out
 
 
 def _one_pass(
@@ -473,8 +485,7 @@ def _one_pass(
         text, kept = _KEEP_RE[mark].subn(open_mark, text)
         if kept < total:
             if trail is not None:
-                at = _positions(text, mark, trail.room())
-                trail.add(text, [(rule, i, i + 1, mark, full) for i in at], total - kept)
+                trail.add_chars(text, rule, mark, full, total - kept)
             text = text.replace(mark, full)
             changed += _count(counts, rule, total - kept)
         if kept:
@@ -560,7 +571,7 @@ class Typography(DocumentStep):
         doc.width_profile = width_profile(text)
         new, counts = _normalize(text, frozenset(self.disable), _Trail(doc))
         doc.text = new
-        order = {rule: i for i, rule in enumerate(rule_ids())}
+        order = _rule_order()
         for rule in sorted(counts, key=lambda r: order.get(r, len(order))):
             doc.log_edit(self.name, rule, counts[rule])
         return doc
