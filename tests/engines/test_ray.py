@@ -554,11 +554,11 @@ def test_ray_cluster_failure_mid_build_is_one_line_and_writes_nothing(
 
     lost = type("ObjectLostError", (Exception,), {"__module__": "ray.exceptions"})
 
-    def run(self: Any, *a: Any, **k: Any) -> Any:
+    def write_dataset(self: Any, *a: Any, **k: Any) -> Any:
         raise lost("Failed to retrieve object 00ff.\nAll copies of 00ff have been lost")
-        yield  # a generator, as the engine's run is
 
-    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    # the build enters the engine through write_dataset (workers write the shards)
+    monkeypatch.setattr(ray_engine.RayEngine, "write_dataset", write_dataset)
     out = tmp_path / "o"
     assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -571,11 +571,10 @@ def test_a_bug_under_the_ray_engine_still_raises(tmp_path: Path, monkeypatch, se
     pytest.importorskip("ray")
     from lawrpt_corpus.engines import ray_engine
 
-    def run(self: Any, *a: Any, **k: Any) -> Any:
+    def write_dataset(self: Any, *a: Any, **k: Any) -> Any:
         raise KeyError("a bug")
-        yield
 
-    monkeypatch.setattr(ray_engine.RayEngine, "run", run)
+    monkeypatch.setattr(ray_engine.RayEngine, "write_dataset", write_dataset)
     with pytest.raises(KeyError):
         main(["build", str(seeds_dir), "--engine", "ray", "--out", str(tmp_path / "o"), "-q"])
 
