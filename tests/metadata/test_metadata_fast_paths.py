@@ -14,7 +14,12 @@ import random
 
 import pytest
 
-from lawrpt_corpus.metadata.extract import has_placeholder, patterns, resolve_place
+from lawrpt_corpus.metadata.extract import (
+    has_placeholder,
+    may_end_date,
+    patterns,
+    resolve_place,
+)
 from lawrpt_corpus.metadata.gazetteer import Mentions, gazetteer
 from lawrpt_corpus.metadata.rules import rules
 from lawrpt_corpus.metadata.step import extract
@@ -129,3 +134,30 @@ def test_short_texts_remembered_give_the_same_mentions_and_cannot_be_changed_by_
     again = g.find(name)
     assert [m.name for m in again] == ["江西省", "南昌市", "南昌县"]
     assert again == g._find(name, g._candidates_scan(name))
+
+
+def test_lines_that_cannot_end_with_a_date_match_neither_date_pattern():
+    p = patterns()
+    rng = random.Random(11)
+    heads = ["", "（", "(", "南昌县司法局 ", "南昌县司法局\u3000", "XX市人民政府  ", "南昌县司法局"]
+    dates = [
+        "2024年1月5日",
+        "2024 年 12 月 31 日",
+        "二〇二四年一月五日",
+        "2024-02-03",
+        "2024.2.3",
+        "2024/02/３",
+        "2024-02-٣",
+        "2024年1月",
+        "二〇二四年十二月",
+    ]
+    tails = ["", "", "）", ")", " ）", "号", "。", "印", "\u3000", "0", "a", "日"]
+    lines = [rng.choice(heads) + rng.choice(dates) + rng.choice(tails) for _ in range(5000)]
+    matched = 0
+    for raw in lines:
+        s = raw.strip()
+        hit = bool(p.date_line.match(s) or p.agency_date_line.match(s))
+        matched += hit
+        if hit:
+            assert may_end_date(s), s
+    assert 100 < matched < len(lines)  # both kinds of lines occur

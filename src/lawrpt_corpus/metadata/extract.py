@@ -464,6 +464,8 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
         ln = tail[j]
         if len(ln.text) > 60:  # prose, not a signature or date line
             continue
+        if not may_end_date(ln.text):  # both patterns below end with a date
+            continue
         m = p.date_line.match(ln.text)
         if m:
             iso = parse_date(m.groups())
@@ -487,6 +489,15 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
     if best_date:
         return None, None, best_date[0], best_date[1]
     return None, None, None, None
+
+
+def may_end_date(s: str) -> bool:
+    """Whether the (stripped) line ``s`` can end with a date as ``date_line`` and
+    ``agency_date_line`` read one: its last character is 日, a decimal digit (``\\d``: any
+    Unicode Nd, as ``str.isdecimal``) or a closing bracket. A cheap test before the
+    patterns."""
+    last = s[-1:]
+    return last == "日" or last.isdecimal() or last in ("）", ")")
 
 
 def find_issue_date(lines: list[Line]) -> tuple[str | None, Line | None]:
