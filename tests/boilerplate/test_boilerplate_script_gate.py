@@ -36,6 +36,11 @@ def test_the_gate_names_the_dictionaries_of_the_installed_t2s_config() -> None:
         pytest.skip("OpenCC's t2s.json not where the official wheel puts it")
     text = config.read_text(encoding="utf-8")
     files = [part.split('"')[0] for part in text.split('"file": "')[1:]]
+    if _shipped()["opencc_version"] != str(opencc.__version__):
+        # another OpenCC (the lowest-versions CI job installs 1.1.9, whose t2s has other
+        # dictionaries): the gate must be off, so every page is converted as before
+        assert _script._gate() is None
+        return
     assert [f.removesuffix(".ocd2") for f in files] == list(T2S_DICTS)
 
 

@@ -46,7 +46,9 @@ def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be an input (one line for the user), or None when it exists."""
     try:
         fs, path = url_filesystem(url)
-        if not fs.exists(path):
+        # a folder that is only a prefix of stored keys (object stores; fsspec's memory
+        # filesystem before 2023.x) is no `exists` there, but it is a directory
+        if not fs.exists(path) and not fs.isdir(path):
             return "does not exist"
     except ImportError as exc:  # the filesystem's package (s3fs, gcsfs …) is missing
         return f"its filesystem is not installed ({exc})"
