@@ -193,3 +193,14 @@ def test_every_module_imports_alone_in_a_fresh_interpreter() -> None:
     for name in _importable():
         proc = _import_alone([name])
         assert proc.returncode == 0, f"{name}: {proc.stderr[-3000:]}"
+
+
+def test_build_is_the_function_even_after_its_module_was_imported() -> None:
+    code = (
+        "import lawrpt_corpus.build, lawrpt_corpus\n"
+        "from lawrpt_corpus import build\n"
+        "print(callable(build) and build is lawrpt_corpus.build)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "True", out.stderr

@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
+# ``build`` is also the name of a submodule: importing ``lawrpt_corpus.build`` anywhere would
+# bind the module over a lazily provided function (``from lawrpt_corpus import build`` then
+# gives the module). So the function is bound here, eagerly, after its module.
+from .build import BuildError, BuildResult, build
+
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from .boilerplate import RepeatedLines, StripBoilerplate, Templates
-    from .build import BuildError, BuildResult, build
     from .datasets_map import CleanBatch
     from .decode import DecodeStep
     from .dedup import Dedup, ExactDedup
@@ -44,9 +48,6 @@ _LAZY = {
     "RepeatedLines": ".boilerplate",
     "StripBoilerplate": ".boilerplate",
     "Templates": ".boilerplate",
-    "BuildError": ".build",
-    "BuildResult": ".build",
-    "build": ".build",
     "CleanBatch": ".datasets_map",
     "DecodeStep": ".decode",
     "Dedup": ".dedup",
