@@ -53,18 +53,6 @@ def capture(corpus: Path, n: int, out: Path) -> int:
     return len(files)
 
 
-def _switch_trail_off() -> None:
-    from lawrpt_corpus.document import Document
-
-    def nothing(self: Document, *args: object, **kwargs: object) -> None:
-        return None
-
-    Document.trail_room = lambda self: 0  # type: ignore[method-assign]
-    for name in ("record_edits", "record_spans", "record_chars", "record_change"):
-        if hasattr(Document, name):
-            setattr(Document, name, nothing)
-
-
 def time_steps(texts_file: Path, n_docs: int, repeat: int) -> dict[str, float]:
     """ms of CPU per input document for each step (best of ``repeat``)."""
     from lawrpt_corpus import default_pipeline
@@ -103,7 +91,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         if args.trail_off:
-            _switch_trail_off()
+            from bench_trail import switch_trail_off  # this folder is sys.path[0]
+
+            switch_trail_off()
         print(json.dumps(time_steps(Path(args.child[0]), int(args.child[1]), args.repeat)))
         return
     here = str(Path(__file__).resolve().parent.parent / "src")
