@@ -127,6 +127,17 @@ def test_second_test_set_is_real_strings_of_25_new_sites_sharing_none_with_sites
     assert parts == {"untouched", "tune"}
 
 
+def test_third_test_set_is_real_strings_of_25_sites_in_neither_file_all_untouched() -> None:
+    third = loso.load_sites(loso.DATA / "sites_heldout2.tsv")
+    earlier = loso.load_sites() + loso.load_sites(loso.DATA / "sites_heldout.tsv")
+    assert len(third) >= 120
+    assert len({s.site for s in third}) >= 25
+    assert not {s.site for s in third} & {s.site for s in earlier}
+    assert not {loso.fold(s.text) for s in third} & {loso.fold(s.text) for s in earlier}
+    assert all(s.url.startswith("http") for s in third)
+    assert {loso.heldout_part(s.site, "sites_heldout2.tsv") for s in third} == {"untouched"}
+
+
 def test_heldout_run_trains_on_sites_tsv_and_reports_parts_without_untouched_misses() -> None:
     from train_boilerplate_score import train
 
