@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .document import DUPLICATE, KEPT
 from .engines.base import SPILL_CHUNK
 from .io.fs import is_url, url_problem
+from .io.item import ContainerItem
 from .io.readers import (
     DEFAULT_GLOB,
     DEFAULT_MAX_BYTES,
@@ -136,19 +137,28 @@ def _iter_specs(
     max_bytes: int,
     exclude: Sequence[Path],
     text_column: str,
-) -> Iterator[InputItem]:
+    split_containers: bool = False,
+) -> Iterator[InputItem | ContainerItem]:
     """The input items of every spec, in the order given (a Hub dataset is opened when its
-    turn comes; the first one is opened before the build starts, by the peek)."""
+    turn comes; the first one is opened before the build starts, by the peek); container
+    files unopened when the engine's workers read them (``split_containers``)."""
     for spec in specs:
         if isinstance(spec, HubDataset):
             yield from iter_hub(spec, text_column, max_bytes)
         else:
             yield from iter_inputs(
-                [spec], glob=glob, max_bytes=max_bytes, exclude=exclude, text_column=text_column
+                [spec],
+                glob=glob,
+                max_bytes=max_bytes,
+                exclude=exclude,
+                text_column=text_column,
+                split_containers=split_containers,
             )
 
 
-def _first_or_none(items: Iterator[InputItem]) -> Iterator[InputItem] | None:
+def _first_or_none(
+    items: Iterator[InputItem | ContainerItem],
+) -> Iterator[InputItem | ContainerItem] | None:
     """``items`` unchanged, or None when it yields nothing (no input found)."""
     try:
         first = next(items)
@@ -219,13 +229,19 @@ def build(
     out = Path(out)
     check_out(out, overwrite, paths)
     t_start = time.perf_counter()
+    engine = engine or LocalEngine(workers)
     try:
         for spec in specs:  # every Hub dataset opens, or the build does not start
             if isinstance(spec, HubDataset):
                 open_hub(spec)
         found = _first_or_none(
             _iter_specs(
-                specs, glob, max_bytes, exclude=[out, staging_dir(out)], text_column=text_column
+                specs,
+                glob,
+                max_bytes,
+                exclude=[out, staging_dir(out)],
+                text_column=text_column,
+                split_containers=engine.splits_containers,
             )
         )
     except RecordsError as exc:
@@ -238,7 +254,6 @@ def build(
         )
     items = found
     pipeline = pipeline or default_pipeline()
-    engine = engine or LocalEngine(workers)
     if not resume and (n_saved := saved_chunks(out)):
         log.warning(
             "%s has %d saved chunk(s) of an interrupted build; starting over discards them "

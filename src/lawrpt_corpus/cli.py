@@ -247,7 +247,11 @@ def _run_build(args: argparse.Namespace) -> int:
         print("error: --ray-address and --ray-read-in-driver need --engine ray", file=sys.stderr)
         return 2
     if args.engine == "ray" and args.resume:
-        print("error: --resume works with the local engine only", file=sys.stderr)
+        print(
+            "error: --resume works with the local engine only (--engine local); "
+            "a Ray build starts again from the beginning",
+            file=sys.stderr,
+        )
         return 2
     if args.glob:
         code = _report_globs(args)
