@@ -176,6 +176,13 @@ class Engine:
         #: "fit:<step>", "write". For progress bars; must be cheap.
         self.on_progress: Callable[[str, int], None] = _no_progress
 
+    @property
+    def splits_containers(self) -> bool:
+        """Whether the engine takes container files (JSON Lines, WARC, parquet) unopened, as
+        :class:`~lawrpt_corpus.io.item.ContainerItem` inputs whose records its workers count
+        and read (the Ray engine); otherwise ``build`` reads their records in the driver."""
+        return False
+
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
     ) -> Iterator[Document]:
