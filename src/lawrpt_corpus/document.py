@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-import numpy as np
-
 #: Metadata fields of the dataset contract, filled by the metadata step (null until then).
 METADATA_FIELDS: tuple[str, ...] = (
     "title",
@@ -396,6 +394,8 @@ def _runs(a: str, b: str, base: int, out: _Spans, limit: int | None) -> int:
     """Spans where equal-length ``a`` and ``b`` differ (runs of positions), offset ``base``
     (one vectorised comparison); at most ``limit`` in ``out`` in all. Returns how many
     there are."""
+    import numpy as np  # here: ``import lawrpt_corpus`` and the CLI's start-up skip numpy
+
     ua = np.frombuffer(a.encode("utf-32-le", "surrogatepass"), "<u4")
     ub = np.frombuffer(b.encode("utf-32-le", "surrogatepass"), "<u4")
     idx = np.flatnonzero(ua != ub)
