@@ -14,6 +14,12 @@ Generates ``--docs`` raw files (benchmarks/generate.py), then builds them:
   figure that must not grow with the corpus — per document, and the wall time of the final
   pass (``timings.apply``).
 
+``--containers`` packs the generated files into container files first — per 250 files, a
+parquet file (raw bytes in a binary ``text`` column, row groups of 100) or a ``.jsonl.gz``
+(the files that are UTF-8; the others go to a parquet file beside it) — so the Ray builds
+show the containers' path: in the driver (``ray_driver_io``, as every Ray build read
+containers before) or counted and read in slices by the workers (``ray_worker_io``).
+
 Every build's ``data/`` and ``manifest/`` parquet files must be identical byte for byte (exit
 status 1 otherwise). Prints one JSON object.
 """
@@ -21,6 +27,7 @@ status 1 otherwise). Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -59,11 +66,48 @@ def baseline_build(rev: str, src: Path, out: Path, where: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(src), str(out)], env=env, check=True)
 
 
+def pack_containers(src: Path, per: int = 250) -> int:
+    """Replace the files under ``src`` by container files (see the module docstring);
+    returns how many containers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    n = 0
+    for k in range(0, len(files), per):
+        chunk = files[k : k + per]
+        rows = [(p.relative_to(src).as_posix(), p.read_bytes()) for p in chunk]
+        binary = rows
+        if (k // per) % 2:
+            texts, binary = [], []
+            for name, raw in rows:
+                try:
+                    texts.append(json.dumps({"id": name, "text": raw.decode("utf-8")}))
+                except UnicodeDecodeError:
+                    binary.append((name, raw))
+            with gzip.open(src / f"pack-{n:04d}.jsonl.gz", "wt", encoding="utf-8") as fh:
+                fh.write("\n".join(texts) + "\n")
+            n += 1
+        if binary:
+            table = pa.table(
+                {
+                    "id": [name for name, _ in binary],
+                    "text": pa.array([raw for _, raw in binary], pa.binary()),
+                }
+            )
+            pq.write_table(table, src / f"pack-{n:04d}.parquet", row_group_size=100)
+            n += 1
+        for p in chunk:
+            p.unlink()
+    return n
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--baseline", help="git revision whose local build must give the same bytes")
+    ap.add_argument("--containers", action="store_true", help="pack the inputs in containers")
     args = ap.parse_args()
     import ray
 
@@ -78,12 +122,17 @@ def main() -> int:
             [*generate, "--n", str(args.docs), "--out", str(src)], check=True, capture_output=True
         )
         outs: dict[str, Path] = {}
+        containers = pack_containers(src) if args.containers else 0
         if args.baseline:
             outs["local@" + args.baseline] = tmp / "base"
             baseline_build(args.baseline, src, outs["local@" + args.baseline], tmp)
         outs["local"] = tmp / "local"
         build([src], outs["local"], workers=2)
-        result: dict[str, object] = {"docs": args.docs, "cpus": args.cpus}
+        result: dict[str, object] = {
+            "docs": args.docs,
+            "cpus": args.cpus,
+            "containers": containers,
+        }
         ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
         try:
             for name, kwargs in (

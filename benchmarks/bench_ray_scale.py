@@ -17,9 +17,9 @@ ships the bytes through the driver instead) — and records:
   GCS; sampled before and after, living processes) and the workers' throughput
   (documents / wall second of the per-document stage, and cluster CPU ms per document);
 * object-store bytes: the processed documents (``size_bytes`` of each materialized window)
-  and every dataset a cluster fit materializes; bytes shuffled: the input of every
-  ``groupby`` of a cluster fit (those inputs are materialized once to be counted — the only
-  change to the execution);
+  and every dataset a cluster fit materializes; bytes shuffled: the map-side pieces of
+  every shuffle of a cluster fit (``ray_fits._shuffle_map``: plain-task shuffles; sized by a
+  task, not fetched);
 * that the output (data and manifest shards, row for row) is identical to the local engine's
   (``--check``, default on; a 1-worker local build per size).
 
@@ -67,15 +67,20 @@ def drive(args: argparse.Namespace) -> None:
         stored.append(int(ds.size_bytes()))
         return ds
 
-    grouped = ray_fits._grouped
+    shuffle_map = ray_fits._shuffle_map
 
-    def counted_grouped(ds: Any, fn: Any, *a: Any) -> Any:
-        ds = counted_materialize(ds)
-        shuffled.append(stored.pop())
-        return grouped(ds, fn, *a)
+    def pieces_bytes(*pieces: Any) -> int:
+        return sum(p.nbytes for p in pieces if p is not None)
+
+    def counted_shuffle_map(*a: Any) -> Any:
+        # plain-task shuffles: the map side's pieces, sized by a task (no bytes to the driver)
+        pieces = shuffle_map(*a)
+        size = ray.remote(pieces_bytes)
+        shuffled.extend(ray.get([size.remote(*part) for part in pieces]))
+        return pieces
 
     ray.data.Dataset.materialize = counted_materialize  # type: ignore[method-assign]
-    ray_fits._grouped = counted_grouped
+    ray_fits._shuffle_map = counted_shuffle_map
     fits: dict[str, dict[str, float]] = {}
     lookup = ray_engine.distributed_fit_of
 

@@ -204,3 +204,36 @@ def test_build_is_the_function_even_after_its_module_was_imported() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "True", out.stderr
+
+
+#: What a build needs and start-up does not: ``import lawrpt_corpus`` and the CLI's parser
+#: (``--help``, option defaults) must load none of these (build.py imports them in build()).
+_HEAVY = ("numpy", "pyarrow", "filelock", "lawrpt_corpus.defaults", "lawrpt_corpus.publish")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import lawrpt_corpus",
+        "from lawrpt_corpus import build",
+        "import lawrpt_corpus.cli as c; c._parser()",
+    ],
+)
+def test_start_up_imports_no_stage_nor_pyarrow(code: str) -> None:
+    probe = f"{code}\nimport sys\nprint(sorted(m for m in {_HEAVY!r} if m in sys.modules))\n"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_build_signature_defaults_are_the_publish_constants() -> None:
+    """build.py writes two defaults out (not to import pyarrow); they must stay the same."""
+    import inspect
+
+    from lawrpt_corpus import build
+    from lawrpt_corpus.publish import card, writer
+
+    params = inspect.signature(build).parameters
+    assert params["shard_rows"].default == writer.DEFAULT_SHARD_ROWS
+    assert params["license"].default == card.LICENSE

@@ -1,4 +1,10 @@
-"""``build``: inputs → the dataset folder of the contract (docs/dataset.md)."""
+"""``build``: inputs → the dataset folder of the contract (docs/dataset.md).
+
+This module is imported by ``import lawrpt_corpus`` and by the CLI for its option defaults,
+so it imports only what those need at module level (document, pipeline, engines.base, io):
+the default pipeline's stages, the local engine and ``publish/`` (pyarrow, filelock, the
+Hub libraries) are imported inside :func:`build` when a build runs.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,13 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .defaults import default_pipeline
 from .document import DUPLICATE, KEPT
-from .engines.base import SPILL_CHUNK, Engine
-from .engines.local import LocalEngine
+from .engines.base import SPILL_CHUNK
 from .io.fs import is_url, url_problem
+from .io.item import ContainerItem
 from .io.readers import (
     DEFAULT_GLOB,
     DEFAULT_MAX_BYTES,
@@ -34,19 +38,17 @@ from .io.records import (
     iter_hub,
     open_hub,
 )
-from .pipeline import Pipeline
-from .publish import card, report
-from .publish.stats import BuildStats
-from .publish.writer import (
-    DEFAULT_SHARD_ROWS,
-    DatasetWriter,
-    OutputBusy,
-    saved_chunks,
-    staging_dir,
-)
+
+if TYPE_CHECKING:
+    from .engines.base import Engine
+    from .pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("build/lawrpt-corpus")
+#: ``publish.writer.DEFAULT_SHARD_ROWS`` and ``publish.card.LICENSE``, written out so that
+#: the signature does not import pyarrow (tests/test_build_defaults.py pins them equal).
+DEFAULT_SHARD_ROWS = 20_000
+DEFAULT_LICENSE = "other"
 _DEPENDENCIES = (
     "regex",
     "ahocorasick-rs",
@@ -87,6 +89,8 @@ class BuildResult:
 
 
 def _versions() -> dict[str, str]:
+    from importlib import metadata as importlib_metadata
+
     from ._version import __version__
 
     out = {"lawrpt_corpus": __version__}  # this code's version, not an installed copy's
@@ -133,19 +137,28 @@ def _iter_specs(
     max_bytes: int,
     exclude: Sequence[Path],
     text_column: str,
-) -> Iterator[InputItem]:
+    split_containers: bool = False,
+) -> Iterator[InputItem | ContainerItem]:
     """The input items of every spec, in the order given (a Hub dataset is opened when its
-    turn comes; the first one is opened before the build starts, by the peek)."""
+    turn comes; the first one is opened before the build starts, by the peek); container
+    files unopened when the engine's workers read them (``split_containers``)."""
     for spec in specs:
         if isinstance(spec, HubDataset):
             yield from iter_hub(spec, text_column, max_bytes)
         else:
             yield from iter_inputs(
-                [spec], glob=glob, max_bytes=max_bytes, exclude=exclude, text_column=text_column
+                [spec],
+                glob=glob,
+                max_bytes=max_bytes,
+                exclude=exclude,
+                text_column=text_column,
+                split_containers=split_containers,
             )
 
 
-def _first_or_none(items: Iterator[InputItem]) -> Iterator[InputItem] | None:
+def _first_or_none(
+    items: Iterator[InputItem | ContainerItem],
+) -> Iterator[InputItem | ContainerItem] | None:
     """``items`` unchanged, or None when it yields nothing (no input found)."""
     try:
         first = next(items)
@@ -168,7 +181,7 @@ def build(
     shard_rows: int = DEFAULT_SHARD_ROWS,
     checkpoint_every: int = SPILL_CHUNK,
     progress: Callable[[str, int], None] | None = None,
-    license: str = card.LICENSE,
+    license: str = DEFAULT_LICENSE,
     text_column: str = DEFAULT_TEXT_COLUMN,
     hf_split: str = "train",
 ) -> BuildResult:
@@ -185,6 +198,13 @@ def build(
     files and Hub datasets give one input per row, whose text is ``text_column``. Raises
     :class:`BuildError` for unusable arguments; a bad input never raises.
     """
+    # imported here, not at module level: see the module's docstring
+    from .defaults import default_pipeline
+    from .engines.local import LocalEngine
+    from .publish import card, report
+    from .publish.stats import BuildStats
+    from .publish.writer import DatasetWriter, OutputBusy, saved_chunks, staging_dir
+
     specs: list[Path | HubDataset | str] = []  # str: a URL (docs/scaling.md)
     for given in inputs or default_inputs():
         if is_hub(given) and not is_hub_file_path(given):
@@ -209,13 +229,19 @@ def build(
     out = Path(out)
     check_out(out, overwrite, paths)
     t_start = time.perf_counter()
+    engine = engine or LocalEngine(workers)
     try:
         for spec in specs:  # every Hub dataset opens, or the build does not start
             if isinstance(spec, HubDataset):
                 open_hub(spec)
         found = _first_or_none(
             _iter_specs(
-                specs, glob, max_bytes, exclude=[out, staging_dir(out)], text_column=text_column
+                specs,
+                glob,
+                max_bytes,
+                exclude=[out, staging_dir(out)],
+                text_column=text_column,
+                split_containers=engine.splits_containers,
             )
         )
     except RecordsError as exc:
@@ -228,7 +254,6 @@ def build(
         )
     items = found
     pipeline = pipeline or default_pipeline()
-    engine = engine or LocalEngine(workers)
     if not resume and (n_saved := saved_chunks(out)):
         log.warning(
             "%s has %d saved chunk(s) of an interrupted build; starting over discards them "

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import DEFAULT_OUT, BuildError, BuildResult, build, default_inputs
+from .build import DEFAULT_LICENSE, DEFAULT_OUT, BuildError, BuildResult, build, default_inputs
 from .engines.base import SPILL_CHUNK
 from .io.readers import DEFAULT_MAX_BYTES, count_inputs, glob_matches
 
@@ -122,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--license",
-        default="other",
+        default=DEFAULT_LICENSE,
         metavar="ID",
         help="the dataset card's Hub licence id, e.g. cc-by-4.0 (default: other, with a "
         "LICENSE.md that says the texts are the issuing bodies' publications)",
@@ -247,7 +247,11 @@ def _run_build(args: argparse.Namespace) -> int:
         print("error: --ray-address and --ray-read-in-driver need --engine ray", file=sys.stderr)
         return 2
     if args.engine == "ray" and args.resume:
-        print("error: --resume works with the local engine only", file=sys.stderr)
+        print(
+            "error: --resume works with the local engine only (--engine local); "
+            "a Ray build starts again from the beginning",
+            file=sys.stderr,
+        )
         return 2
     if args.glob:
         code = _report_globs(args)

@@ -127,7 +127,18 @@ def test_second_test_set_is_real_strings_of_25_new_sites_sharing_none_with_sites
     assert parts == {"untouched", "tune"}
 
 
-def test_heldout_run_trains_on_sites_tsv_and_reports_parts_without_untouched_misses() -> None:
+def test_third_test_set_is_real_strings_of_25_sites_in_neither_file_all_untouched() -> None:
+    third = loso.load_sites(loso.DATA / "sites_heldout2.tsv")
+    earlier = loso.load_sites() + loso.load_sites(loso.DATA / "sites_heldout.tsv")
+    assert len(third) >= 120
+    assert len({s.site for s in third}) >= 25
+    assert not {s.site for s in third} & {s.site for s in earlier}
+    assert not {loso.fold(s.text) for s in third} & {loso.fold(s.text) for s in earlier}
+    assert all(s.url.startswith("http") for s in third)
+    assert {loso.heldout_part(s.site, "sites_heldout2.tsv") for s in third} == {"untouched"}
+
+
+def test_heldout_run_trains_on_tune_part_never_on_fold_or_untouched_strings() -> None:
     from train_boilerplate_score import train
 
     seen: list[list[loso.Labeled]] = []
@@ -147,13 +158,26 @@ def test_heldout_run_trains_on_sites_tsv_and_reports_parts_without_untouched_mis
     )
     assert res["test_set"] == "sites_heldout.tsv"
     heldout_texts = {loso.fold(s.text) for s in loso.load_sites(loso.DATA / "sites_heldout.tsv")}
-    train_sites = {s.site for s in loso.load_sites()}
+    train_sites = {s.site for s in loso.load_sites()} | {s.site for s in loso.tune_sites()}
+    untouched = {
+        loso.fold(s.text)
+        for s in loso.load_sites(loso.DATA / "sites_heldout.tsv")
+        if loso.heldout_part(s.site) == "untouched"
+    }
+    assert not any(loso.fold(ln.text) in untouched for ln in seen[0] if ln.label == 1)
     assert seen and all(
         ln.group in train_sites or ln.label == 0 or ln.group == "handwritten"
         for lines in seen
         for ln in lines
     )
-    assert not any(loso.fold(ln.text) in heldout_texts for ln in seen[0] if ln.label == 1)
+    # the fold's own sites (and the untouched part) are never training lines
+    fold_texts = {
+        loso.fold(s.text)
+        for s in loso.load_sites(loso.DATA / "sites_heldout.tsv")
+        if s.site in set(res["per_fold"][0]["sites"])
+    }
+    assert not any(loso.fold(ln.text) in fold_texts for ln in seen[0] if ln.label == 1)
+    assert heldout_texts
     assert res["with_corpus"]["missed_top"] == []
     for mode in res["parts"].get("untouched", {}).values():
         assert mode["missed_top"] == []

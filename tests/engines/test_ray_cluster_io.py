@@ -1,8 +1,10 @@
 """The Ray engine on a real local cluster: two raylets started with ``ray start``, a driver in
 its own process that connects with ``--ray-address``.
 
-Workers read the inputs (the driver process never opens one: an audit hook on ``open`` in the
-driver records every input it opens) and write the shards; the dataset is the local engine's,
+Workers read the inputs — files, and the records of JSON Lines, WARC and parquet containers,
+which they count first and then read slice by slice (the driver process never opens one: an
+audit hook on ``open`` in the driver, and a wrapper on pyarrow's ``ParquetFile``, record every
+input it opens) — and write the shards; the dataset is the local engine's,
 byte for byte. The ship-bytes mode (``read_in_driver``, driver-side writing) gives the same
 bytes, and the same hook sees the driver open every input then — the hook can fail.
 
@@ -19,10 +21,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from lawrpt_corpus import build
+from lawrpt_corpus.io.readers import iter_inputs
 
+from ..helpers.formats_fixtures import portal_warc
 from ..helpers.ray_cluster import LocalRayCluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +68,16 @@ def hook(event, args):
             opened.append(path)
 
 sys.addaudithook(hook)
+import pyarrow.parquet as pq  # pyarrow opens a local parquet file in C++: no audit event
+
+_parquet_file = pq.ParquetFile.__init__
+
+def parquet_file(self, source, *args, **kwargs):
+    if isinstance(source, (str, bytes, os.PathLike)):
+        hook("open", (os.fspath(source),))
+    _parquet_file(self, source, *args, **kwargs)
+
+pq.ParquetFile.__init__ = parquet_file
 import ray
 from lawrpt_corpus import build
 from lawrpt_corpus.engines.ray_engine import RayEngine
@@ -86,8 +102,11 @@ with open(record, "w") as fh:
 """
 
 
-def _corpus(folder: Path, seed_texts: dict[str, str]) -> int:
-    """~150 files in nested folders: the seeds, exact copies and numbered variants."""
+def _corpus(folder: Path, seed_texts: dict[str, str]) -> tuple[int, int]:
+    """~150 files in nested folders: the seeds, exact copies and numbered variants; and
+    containers whose records are inputs too: a JSON Lines file (copies and variants of the
+    seeds, a bad line), a WARC (.warc.gz) and a parquet file of several row groups.
+    Returns (inputs, files)."""
     n = 0
     for i, (name, text) in enumerate(seed_texts.items()):
         for k in range(30):
@@ -97,7 +116,23 @@ def _corpus(folder: Path, seed_texts: dict[str, str]) -> int:
             (sub / f"{k:03d}-{name}").write_text(body, encoding="utf-8")
             n += 1
     (folder / "empty.txt").write_bytes(b"")
-    return n + 1
+    texts = list(seed_texts.values())
+    lines = [
+        json.dumps({"text": f"{texts[k % len(texts)]}\n第{k}号记录：{k * 11}", "id": f"r{k}"})
+        for k in range(21)
+    ]
+    lines.insert(7, "{not json")
+    (folder / "y2016" / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "y2017" / "crawl.warc.gz").write_bytes(portal_warc())
+    table = pa.table(
+        {
+            "text": [f"{texts[-1 - k % len(texts)]}\n附表{k}" for k in range(19)],
+            "url": [f"https://www.example.gov.cn/r/{k}.html" for k in range(19)],
+        }
+    )
+    pq.write_table(table, folder / "y2018" / "table.parquet", row_group_size=5)
+    warc_records = sum(1 for _ in iter_inputs([folder / "y2017" / "crawl.warc.gz"]))
+    return n + 1 + len(lines) + warc_records + 19, n + 1 + 3
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -126,14 +161,14 @@ def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
     ray_cluster: LocalRayCluster, tmp_path: Path, seed_texts: dict[str, str]
 ) -> None:
     src = tmp_path / "in"
-    n_inputs = _corpus(src, seed_texts)
+    n_inputs, n_files = _corpus(src, seed_texts)
     build([src], tmp_path / "local", workers=1, shard_rows=2)
     local = _digests(tmp_path / "local")
     assert len([k for k in local if k.startswith("data/")]) >= 2  # several shards
 
     got = _drive(ray_cluster, src, tmp_path / "ray", "workers", tmp_path)
     assert got["nodes"] == 2 and got["where"] == str(ROOT / "src/lawrpt_corpus/__init__.py")
-    assert got["opened"] == []  # the driver never opened an input
+    assert got["opened"] == []  # the driver never opened an input, container or file
     assert got["fit_modes"] == {  # every default corpus step fitted on the cluster
         "repeated-lines": "cluster",
         "templates": "cluster",
@@ -148,5 +183,5 @@ def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
 
     # ship-bytes mode: the driver reads every input (the hook sees it) and writes; same bytes
     shipped = _drive(ray_cluster, src, tmp_path / "ship", "driver", tmp_path)
-    assert len(set(shipped["opened"])) == n_inputs
+    assert len(set(shipped["opened"])) == n_files
     assert _digests(tmp_path / "ship") == local

@@ -176,6 +176,13 @@ class Engine:
         #: "fit:<step>", "write". For progress bars; must be cheap.
         self.on_progress: Callable[[str, int], None] = _no_progress
 
+    @property
+    def splits_containers(self) -> bool:
+        """Whether the engine takes container files (JSON Lines, WARC, parquet) unopened, as
+        :class:`~lawrpt_corpus.io.item.ContainerItem` inputs whose records its workers count
+        and read (the Ray engine); otherwise ``build`` reads their records in the driver."""
+        return False
+
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
     ) -> Iterator[Document]:
@@ -212,8 +219,11 @@ class Engine:
         reuses the chunks an interrupted run with the same pipeline left, after checking
         that they came from the same inputs in the same order (by ``source``).
         """
+        # the pipeline, and the Document field layout the spill's pickles rebuild by
+        # position (a field added or renamed must not shift old chunks' values)
+        layout = {"document": list(Document.__slots__)}
         fingerprint = hashlib.sha256(
-            json.dumps(pipeline.describe(), sort_keys=True).encode()
+            json.dumps([pipeline.describe(), layout], sort_keys=True).encode()
         ).hexdigest()
         spill = Spill(spill_dir, chunk_size=chunk_size, resume=resume, fingerprint=fingerprint)
         try:

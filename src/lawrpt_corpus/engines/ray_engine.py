@@ -38,11 +38,13 @@ Output: the same documents, in the same order, with the same ``seq``, as
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -51,8 +53,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..document import Document
+from ..io.containers import ContainerSlice, plan_slices, read_slice
 from ..io.fs import is_url, open_input
-from ..io.readers import InputItem, load_document
+from ..io.item import ContainerItem
+from ..io.readers import InputItem, container_records, load_document
 from ..pipeline import CorpusStep, Pipeline
 from ..publish.schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 from ..publish.stats import BuildStats
@@ -66,6 +70,13 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import ray.data
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
+
+#: Why ``resume`` is refused, and what to use instead (one line).
+RESUME_REFUSED = (
+    "--resume is not supported by the Ray engine (a Ray build starts again from the "
+    "beginning); for a resumable build use the local engine (--engine local), whose "
+    "checkpoints --resume continues"
+)
 
 INSTALL_HINT = 'the ray engine needs the optional extra: pip install "lawrpt_corpus[ray]"'
 
@@ -200,28 +211,73 @@ class RayEngine(Engine):
         return ds
 
     # -- stage 1: per-document -------------------------------------------------------------
-    def _windows(self, inputs: Iterable[InputItem | Document]) -> Iterator[list[tuple[int, bytes]]]:
-        rows: list[tuple[int, bytes]] = []
-        size = 0
+    @property
+    def splits_containers(self) -> bool:
+        """Container files are counted and read by the workers (unless ``read_in_driver``)."""
+        return not self.read_in_driver
+
+    def _windows(self, inputs: Iterable[Any]) -> Iterator[list[Row]]:
+        """Windows of rows ``(seq, pickled input, documents)``: one document per input, or
+        a container slice's ``stop - start`` documents numbered from its ``seq``."""
+        rows: list[Row] = []
+        size = docs = 0
         probe = bool(self.ray_address)
-        for seq, item in enumerate(inputs):
+        seq = 0
+        for item in self._sliced(inputs):
             if self.read_in_driver:
                 item = _read_here(item)
-            elif isinstance(item, InputItem) and item.path is not None and not is_url(item.path):
-                # a worker's working folder is not the driver's: an absolute path (no I/O)
-                where = os.path.abspath(item.path)
-                item = replace(item, path=where)
-                if probe:
-                    self._check_workers_see(where, "input", "read_in_driver=True")
-                    probe = False
+            elif probe and (where := _local_path(item)) is not None:
+                self._check_workers_see(where, "input", "read_in_driver=True")
+                probe = False
+            n = item.n if isinstance(item, ContainerSlice) else 1
             blob = pickle.dumps(item, _PICKLE)
-            rows.append((seq, blob))
+            rows.append((seq, blob, n))
+            seq += n
             size += len(blob)
-            if len(rows) >= self.window or size >= self.window_bytes:
+            docs += n
+            if docs >= self.window or size >= self.window_bytes:
                 yield rows
-                rows, size = [], 0
+                rows, size, docs = [], 0, 0
         if rows:
             yield rows
+
+    def _sliced(self, inputs: Iterable[Any]) -> Iterator[Any]:
+        """``inputs`` in order, local paths made absolute (a worker's working folder is not
+        the driver's; no I/O), each :class:`ContainerItem` replaced by its slices.
+
+        A container's slices come from a task on the workers (:func:`plan_slices`: the first
+        pass reads it and returns a few numbers per slice); up to ``2 × workers`` containers
+        are counted at once while the inputs after them wait in a queue of at most
+        ``window`` entries, so the driver holds neither records nor their bytes."""
+        plan = None
+        pending: deque[tuple[Any, Any]] = deque()
+        counting = 0
+        limit = max(2, 2 * self.workers)
+        for item in inputs:
+            item = _absolute(item)
+            if isinstance(item, ContainerItem) and self.read_in_driver:
+                pending.extend((record, None) for record in container_records(item))
+            elif isinstance(item, ContainerItem):
+                if plan is None:
+                    plan = self._ray.remote(max_retries=self.task_retries)(plan_slices)
+                pending.append((item, plan.remote(item, self.block_rows)))
+                counting += 1
+            else:
+                pending.append((item, None))
+            while pending and (
+                pending[0][1] is None or counting > limit or len(pending) > self.window
+            ):
+                first, ref = pending.popleft()
+                if ref is None:
+                    yield first
+                else:
+                    counting -= 1
+                    yield from self._ray.get(ref)
+        for first, ref in pending:
+            if ref is None:
+                yield first
+            else:
+                yield from self._ray.get(ref)
 
     def _check_workers_see(self, path: str, what: str, instead: str) -> None:
         """Stop with a message when a worker of the cluster cannot see ``path`` (an input,
@@ -234,22 +290,25 @@ class RayEngine(Engine):
                 f"node shares (or object storage, for inputs), or pass {instead}"
             )
 
-    def _blocks(self, rows: list[tuple[int, bytes]]) -> list[pa.Table]:
-        per_block = max(1, min(self.block_rows, -(-len(rows) // (self.workers * 2))))
+    def _blocks(self, rows: list[Row]) -> list[pa.Table]:
+        """Rows cut into blocks of about ``per_block`` documents (a container slice counts
+        its documents; it is never cut)."""
+        total = sum(n for _, _, n in rows)
+        per_block = max(1, min(self.block_rows, -(-total // (self.workers * 2))))
         blocks = []
-        for i in range(0, len(rows), per_block):
-            chunk = rows[i : i + per_block]
-            blocks.append(
-                pa.table(
-                    {
-                        "seq": pa.array([s for s, _ in chunk], pa.int64()),
-                        "item": pa.array([b for _, b in chunk], pa.binary()),
-                    }
-                )
-            )
+        chunk: list[Row] = []
+        docs = 0
+        for row in rows:
+            chunk.append(row)
+            docs += row[2]
+            if docs >= per_block:
+                blocks.append(_rows_table(chunk))
+                chunk, docs = [], 0
+        if chunk:
+            blocks.append(_rows_table(chunk))
         return blocks
 
-    def _map_window(self, pipeline: Pipeline, rows: list[tuple[int, bytes]]) -> ray.data.Dataset:
+    def _map_window(self, pipeline: Pipeline, rows: list[Row]) -> ray.data.Dataset:
         """Process one window on the cluster; the result is materialized in the object store."""
         ds = _map_blocks(
             self._new_dataset(self._blocks(rows)), _process_batch, pipeline, self.task_retries
@@ -261,8 +320,9 @@ class RayEngine(Engine):
             # document. Redo the window one document per task, so only that one is rejected.
             return self._new_dataset(self._isolate(pipeline, rows)).materialize()
 
-    def _isolate(self, pipeline: Pipeline, rows: list[tuple[int, bytes]]) -> list[pa.Table]:
+    def _isolate(self, pipeline: Pipeline, rows: list[Row]) -> list[pa.Table]:
         ray = self._ray
+        rows = [one for row in rows for one in _one_per_document(row)]
         task = ray.remote(max_retries=0)(_process_batch)
         pipe_ref = ray.put(pipeline)
         refs = [task.remote(self._blocks([row])[0], pipe_ref) for row in rows]
@@ -272,7 +332,7 @@ class RayEngine(Engine):
             ray.exceptions.NodeDiedError,
         )
         out = []
-        for (seq, blob), ref in zip(rows, refs, strict=True):
+        for (seq, blob, _), ref in zip(rows, refs, strict=True):
             try:
                 out.append(ray.get(ref))
             except died:  # anything else (a bug, a broken cluster) stops the build
@@ -308,7 +368,7 @@ class RayEngine(Engine):
         uses :meth:`write_dataset` instead, whose workers write the shards.
         """
         if resume:
-            raise ValueError("--resume is not supported by the Ray engine")
+            raise ValueError(RESUME_REFUSED)
         self._start()
         windows: list[ray.data.Dataset] = []
         try:
@@ -351,7 +411,7 @@ class RayEngine(Engine):
                 pipeline, inputs, writer, stats, spill_dir, resume, chunk_size
             )
         if resume:
-            raise ValueError("--resume is not supported by the Ray engine")
+            raise ValueError(RESUME_REFUSED)
         self._start()
         windows: list[ray.data.Dataset] = []
         try:
@@ -441,16 +501,70 @@ def _map_blocks(
 
 # -- worker side ---------------------------------------------------------------------------
 def _process_batch(batch: pa.Table, pipeline: Pipeline) -> pa.Table:
-    """Ray task: read and process each input of ``batch`` (columns ``seq``, ``item``)."""
+    """Ray task: read and process each input of ``batch`` (columns ``seq``, ``item``); a
+    container slice is read here (:func:`read_slice`) and its records numbered from its
+    ``seq``."""
     docs = []
     for seq, blob in zip(
         batch.column("seq").to_pylist(), batch.column("item").to_pylist(), strict=True
     ):
-        doc = process_item(pipeline, pickle.loads(blob))
-        doc.seq = seq  # as the base engine does: after processing, from the input position
-        doc.raw = None
-        docs.append(doc)
+        item = pickle.loads(blob)
+        items = read_slice(item) if isinstance(item, ContainerSlice) else [item]
+        for k, one in enumerate(items):
+            doc = process_item(pipeline, one)
+            doc.seq = seq + k  # as the base engine does: after processing, from the position
+            doc.raw = None
+            docs.append(doc)
     return _docs_table(docs)
+
+
+#: One row of a window: (position of its first document, pickled input, its documents).
+Row = tuple[int, bytes, int]
+
+
+def _rows_table(rows: list[Row]) -> pa.Table:
+    return pa.table(
+        {
+            "seq": pa.array([s for s, _, _ in rows], pa.int64()),
+            "item": pa.array([b for _, b, _ in rows], pa.binary()),
+        }
+    )
+
+
+def _one_per_document(row: Row) -> list[Row]:
+    """A container slice's row as rows of one record each (to isolate a crashing record)."""
+    seq, blob, n = row
+    if n == 1:
+        return [row]
+    piece = pickle.loads(blob)
+    return [
+        (
+            seq + k,
+            pickle.dumps(
+                replace(piece, start=piece.start + k, stop=piece.start + k + 1, at=None), _PICKLE
+            ),
+            1,
+        )
+        for k in range(n)
+    ]
+
+
+def _absolute(item: Any) -> Any:
+    """A local input's path made absolute (no I/O); anything else unchanged."""
+    if isinstance(item, InputItem) and item.path is not None and not is_url(item.path):
+        return replace(item, path=os.path.abspath(item.path))
+    if isinstance(item, ContainerItem) and not is_url(item.path):
+        return replace(item, path=os.path.abspath(item.path))
+    return item
+
+
+def _local_path(item: Any) -> str | None:
+    """The local file a worker will open for ``item`` (None: a URL, bytes, nothing)."""
+    if isinstance(item, InputItem) and item.error is None and item.path is not None:
+        return None if is_url(item.path) else item.path
+    if isinstance(item, ContainerSlice) and not is_url(item.container.path):
+        return item.container.path
+    return None
 
 
 def _docs_table(docs: list[Document]) -> pa.Table:
@@ -484,7 +598,10 @@ def _read_here(item: InputItem | Document) -> InputItem | Document:
     return replace(item, path=None, data=data, n_bytes=len(data))
 
 
-def _dead_doc(item: InputItem | Document) -> Document:
+def _dead_doc(item: InputItem | Document | ContainerSlice) -> Document:
+    if isinstance(item, ContainerSlice):  # its record was never read in the driver
+        source = f"{item.container.source}#{item.start}"
+        return Document(source, hashlib.sha256(b"").hexdigest(), 0).reject("error:worker_died")
     if isinstance(item, Document):
         doc = Document(item.source, item.raw_sha256, item.n_bytes)
     else:

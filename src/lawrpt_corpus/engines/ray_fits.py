@@ -82,27 +82,8 @@ def _map(ds: Any, fn: Callable[..., pa.Table], *args: Any) -> Any:
     return ds.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
 
 
-def _grouped(ds: Any, fn: Callable[..., pa.Table], *args: Any) -> Any:
-    return ds.groupby("part").map_groups(fn, fn_args=args, batch_format="pyarrow")
-
-
 def _tables(ds: Any) -> list[pa.Table]:
     return [b for b in ds.iter_batches(batch_size=None, batch_format="pyarrow") if b.num_rows]
-
-
-def _select(block: pa.Table, names: list[str]) -> pa.Table:
-    if not block.num_rows:  # an empty block may have no columns at all
-        return pa.table({})
-    return block.select(names)
-
-
-def _materialized_columns(ds: Any, names: list[str]) -> list[pa.Table]:
-    """Columns ``names`` of a materialized dataset's non-empty blocks, read by plain Ray tasks
-    (a Ray Data execution costs seconds of fixed overhead; a task, milliseconds)."""
-    ray = _ray()
-    select = ray.remote(_select)
-    tables = ray.get([select.remote(ref, names) for ref in ds.to_arrow_refs()])
-    return [t for t in tables if t.num_rows]
 
 
 def _column(tables: list[pa.Table], name: str, dtype: Any) -> np.ndarray:
@@ -117,6 +98,89 @@ def _u64_as_i64(values: list[int]) -> np.ndarray:
 
 def _part(h: np.ndarray, parts: int) -> np.ndarray:
     return ((h.view(np.uint64) >> np.uint64(40)) % np.uint64(parts)).astype(np.int64)
+
+
+def _split_parts(
+    fn: Callable[..., pa.Table], args: tuple[Any, ...], parts: int, *blocks: Any
+) -> Any:
+    """Ray task, the map side of a plain-task shuffle: ``fn(block, *args)`` (a table with a
+    ``part`` column) of each non-empty block, cut into ``parts`` tables by ``part`` (one
+    return value each; ``None`` for a part no row went to)."""
+    tables = [fn(b, *args) for b in blocks if b.num_rows]
+    tables = [t for t in tables if t.num_rows]
+    if not tables:
+        out: list[pa.Table | None] = [None] * parts
+    else:
+        t = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        part = t.column("part").to_numpy()
+        order = np.argsort(part, kind="stable")
+        t = t.take(pa.array(order))
+        cut = np.searchsorted(part[order], np.arange(parts + 1)).tolist()
+        out = [
+            t.slice(cut[p], cut[p + 1] - cut[p]) if cut[p + 1] > cut[p] else None
+            for p in range(parts)
+        ]
+    return out[0] if parts == 1 else tuple(out)
+
+
+def _concat(pieces: tuple[pa.Table | None, ...]) -> pa.Table | None:
+    tables = [t for t in pieces if t is not None and t.num_rows]
+    if not tables:
+        return None
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def _shuffle_map(
+    refs: list[Any], fn: Callable[..., pa.Table], args: tuple[Any, ...], parts: int, per_task: int
+) -> list[list[Any]]:
+    """Start the map side of a plain-task shuffle over the blocks ``refs`` (``per_task``
+    blocks per task): the references of each part's pieces, ``[part][task]``. Plain Ray
+    tasks, not a Ray Data execution: no executor polling in the driver."""
+    ray = _ray()
+    task = ray.remote(_split_parts).options(num_returns=parts)
+    pieces: list[list[Any]] = [[] for _ in range(parts)]
+    for i in range(0, len(refs), per_task):
+        got = task.remote(fn, args, parts, *refs[i : i + per_task])
+        for p, ref in enumerate([got] if parts == 1 else got):
+            pieces[p].append(ref)
+    return pieces
+
+
+def _reduce_with(fn: Callable[..., Any], args: tuple[Any, ...], *pieces: pa.Table | None) -> Any:
+    """Ray task, the reduce side of a plain-task shuffle: ``fn(group, *args)`` of one part's
+    pieces concatenated (None when no row went to the part)."""
+    group = _concat(pieces)
+    return None if group is None else fn(group, *args)
+
+
+def _shuffled(
+    refs: list[Any],
+    explode: Callable[..., pa.Table],
+    eargs: tuple[Any, ...],
+    parts: int,
+    reduce: Callable[..., pa.Table],
+    rargs: tuple[Any, ...],
+    workers: int,
+) -> list[pa.Table]:
+    """A shuffle in plain Ray tasks (what ``groupby("part").map_groups`` does, without a Ray
+    Data execution whose executor polls in the driver): ``explode(block, *eargs)`` of each
+    block of ``refs`` (a table with a ``part`` column), then ``reduce(group, *rargs)`` of
+    each part; the non-empty results, in part order."""
+    ray = _ray()
+    pieces = _shuffle_map(refs, explode, eargs, parts, _per_task(len(refs), workers))
+    task = ray.remote(_reduce_with)
+    got = ray.get([task.remote(reduce, rargs, *p) for p in pieces])
+    return [t for t in got if t is not None and t.num_rows]
+
+
+def _as_is(block: pa.Table) -> pa.Table:
+    return block
+
+
+def _per_task(blocks: int, workers: int) -> int:
+    """Blocks per map / verification task: ≤ ``_TASK_BLOCKS``, ≥ 4 tasks per CPU when the
+    blocks allow it (bounds the number of small objects a shuffle makes: tasks × parts)."""
+    return max(1, min(_TASK_BLOCKS, blocks // (4 * max(1, workers))))
 
 
 # -- ExactDedup: the worked example -------------------------------------------------------
@@ -286,11 +350,13 @@ def _exact_members(group: pa.Table) -> pa.Table:
     return pa.table({"seq": seq[member].astype(np.int64)})
 
 
-def _seq_range(block: pa.Table) -> tuple[int, int]:
-    """(rows, largest ``seq``) of one block."""
-    if not block.num_rows:
-        return 0, -1
-    return block.num_rows, int(block.column("seq").to_numpy().max())
+def _exact_reduce(*pieces: pa.Table | None) -> np.ndarray:
+    """Ray task, the reduce side of the exact-key shuffle: :func:`_exact_members` of one
+    coarse part's pieces, as an array of ``seq``."""
+    group = _concat(pieces)
+    if group is None:
+        return np.empty(0, dtype=np.int64)
+    return _exact_members(group).column("seq").to_numpy()  # type: ignore[no-any-return]
 
 
 def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
@@ -304,18 +370,18 @@ def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
     return block.select(names).take(pa.array(np.flatnonzero(wanted[pos] == seq)))
 
 
-def _columns_of(ds: Any, seqs: np.ndarray) -> dict[str, Any]:
+def _columns_of(refs: list[Any], seqs: np.ndarray) -> dict[str, Any]:
     """The ``Dedup`` columns (no signatures) of the documents ``seqs`` (sorted) of the
-    materialized feature dataset ``ds``, read by plain Ray tasks."""
+    materialized feature blocks ``refs``, read by plain Ray tasks."""
     ray = _ray()
     task = ray.remote(_rows_of)
     ref = ray.put(seqs)
-    tables = ray.get([task.remote(b, ref, _DEDUP_COLUMNS) for b in ds.to_arrow_refs()])
+    tables = ray.get([task.remote(b, ref, _DEDUP_COLUMNS) for b in refs])
     return _dedup_columns([t for t in tables if t.num_rows])
 
 
-def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
-    """Ray task: the candidate keys of every bucket (band, hash) in one coarse group."""
+def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> np.ndarray:
+    """The candidate keys (sorted, unique) of every bucket (band, hash) in one coarse group."""
     band = group.column("band").to_numpy()
     h = group.column("h").to_numpy()
     idx = group.column("idx").to_numpy()
@@ -324,8 +390,102 @@ def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> pa.Table:
     start = np.ones(idx.size, dtype=bool)
     start[1:] = (band[1:] != band[:-1]) | (h[1:] != h[:-1])
     keys = step.bucket_pairs(np.cumsum(start), idx, n)
-    out = sorted_unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
-    return pa.table({"key": out.astype(np.int64)})
+    return sorted_unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
+
+
+class _BlockMap:
+    """Where a document's feature row is: the position of its block among the non-empty
+    blocks of the materialized features, sorted by ``seq``. Blocks hold increasing, disjoint
+    ``seq`` ranges in input order, so the blocks' last ``seq`` are enough (8 B per block);
+    otherwise (``seqs``, ``pos``): a table of every document (16 B each). Picklable: the
+    tasks that route candidate pairs carry it."""
+
+    def __init__(
+        self, last: np.ndarray, seqs: np.ndarray | None = None, pos: np.ndarray | None = None
+    ):
+        self.last, self.seqs, self.pos = last, seqs, pos
+
+    def pos_of(self, seq: np.ndarray) -> np.ndarray:
+        if self.seqs is not None and self.pos is not None:
+            return self.pos[np.searchsorted(self.seqs, seq)]  # type: ignore[no-any-return]
+        return np.searchsorted(self.last, seq)  # type: ignore[no-any-return]
+
+
+def _bucket_route(
+    step: Dedup, span: int, where: _BlockMap, group_blocks: int, groups: int, *pieces: Any
+) -> Any:
+    """Ray task, the reduce side of the LSH shuffle: the candidate keys of one coarse part's
+    buckets, cut by the verification task that owns each pair (the group of ``group_blocks``
+    blocks holding its first document): one return value per verification task. The keys
+    go from here to the verification tasks through the object store, never to the driver."""
+    group = _concat(pieces)
+    keys = np.empty(0, dtype=np.int64) if group is None else _bucket_keys(group, step, span)
+    owner = where.pos_of(keys // span) // group_blocks
+    order = np.argsort(owner, kind="stable")
+    keys, owner = keys[order], owner[order]
+    cut = np.searchsorted(owner, np.arange(groups + 1)).tolist()
+    out = [keys[cut[g] : cut[g + 1]] for g in range(groups)]
+    return out[0] if groups == 1 else tuple(out)
+
+
+def _verify_group(
+    step: Dedup, span: int, where: _BlockMap, refs: list[Any], *pieces: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ray task: the candidate pairs of one verification task (its pieces from every bucket
+    task: the pairs whose first document is in its blocks) made unique, then the signature
+    estimate filter and ``Dedup.compare`` of each kept pair, one own block with at most
+    ``_TASK_BLOCKS`` partner blocks at a time (``refs``: the column blocks by position).
+    Returns (candidate pairs, ``seq`` a, ``seq`` b, kind, similarity) — only the pairs the
+    estimate keeps come back to the driver."""
+    ray = _ray()
+    parts = [p for p in pieces if p.size]
+    keys = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+    results = []
+    for own, sa, sb, others in _pair_tasks(where, keys // span, keys % span):
+        own_table = ray.get(refs[own])
+        results.append(
+            _verify_pairs(step, own_table, [refs[k] for k in others], (sa, sb), (sa, sb), True)
+        )
+    return int(keys.size), *_joined(results)
+
+
+def _pair_tasks(
+    where: _BlockMap, sa: np.ndarray, sb: np.ndarray
+) -> list[tuple[int, np.ndarray, np.ndarray, list[int]]]:
+    """The pairs (``sa[i]``, ``sb[i]``) cut into verification units: (own block, pairs,
+    partner blocks) with the first document in the own block and ≤ ``_TASK_BLOCKS``
+    partner blocks per unit (the pairs within the own block go with its first unit)."""
+    ba, bb = where.pos_of(sa), where.pos_of(sb)
+    order = np.lexsort((sb, sa, bb, ba))
+    sa, sb, ba, bb = sa[order], sb[order], ba[order], bb[order]
+    units = []
+    for own in np.unique(ba).tolist():
+        sel = np.flatnonzero(ba == own)
+        others = np.unique(bb[sel])
+        others = others[others != own]
+        for c in range(0, max(1, others.size), _TASK_BLOCKS):
+            chunk = others[c : c + _TASK_BLOCKS]
+            take = sel[np.isin(bb[sel], np.append(chunk, own))]
+            if c:  # the pairs within ``own`` go with the first chunk only
+                take = take[bb[take] != own]
+            if take.size:
+                units.append((own, sa[take], sb[take], chunk.tolist()))
+    return units
+
+
+def _joined(
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Verification results concatenated and sorted by (``seq`` a, ``seq`` b)."""
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, np.int8), np.empty(0, np.float64)
+    a = np.concatenate([f[0] for f in found])
+    b = np.concatenate([f[1] for f in found])
+    kinds = np.concatenate([f[2] for f in found])
+    sims = np.concatenate([f[3] for f in found])
+    order = np.lexsort((b, a))
+    return a[order], b[order], kinds[order], sims[order]
 
 
 def _verify_pairs(
@@ -376,36 +536,71 @@ def _verify_pairs(
 
 
 class _SeqVerifier:
-    """``Dedup.compare`` of document pairs given by ``seq``, in tasks over the materialized
-    column blocks (signature, comparison key) of ``feats``: each task takes the pairs of one
-    block with at most ``_TASK_BLOCKS`` partner blocks. The driver maps a ``seq`` to its
-    block by the blocks' ``seq`` ranges (blocks hold increasing, disjoint ranges in input
-    order), not by a per-document table."""
+    """``Dedup.compare`` of document pairs given by ``seq``, in plain Ray tasks over the
+    materialized column blocks (signature, comparison key) of ``feats``: each task takes
+    the pairs of one block with at most ``_TASK_BLOCKS`` partner blocks. A ``seq`` is mapped
+    to its block by the blocks' ``seq`` ranges (:class:`_BlockMap`), not by a per-document
+    table. ``documents``: the rows of ``feats``; ``span``: 1 + the largest ``seq``."""
 
-    def __init__(self, step: Dedup, light: Dedup, feats: Any):
+    def __init__(self, step: Dedup, light: Dedup, feats: Any, workers: int):
         self.ray = _ray()
-        self.step, self.light = step, light
-        self.refs = feats.to_arrow_refs()
-        ranges = self.ray.get([self.ray.remote(_seq_bounds).remote(r) for r in self.refs])
-        keep = sorted((ranges[k][1], k) for k, (rows, _, _) in enumerate(ranges) if rows)
-        self.block = np.array([k for _, k in keep], dtype=np.int64)
-        self.first = np.array([ranges[k][1] for _, k in keep], dtype=np.int64)
-        self.last = np.array([ranges[k][2] for _, k in keep], dtype=np.int64)
-        self.seqs: np.ndarray | None = None
-        if np.any(self.first[1:] <= self.last[:-1]):
+        self.step, self.light, self.workers = step, light, workers
+        refs = feats.to_arrow_refs()
+        ranges = self.ray.get([self.ray.remote(_seq_bounds).remote(r) for r in refs])
+        self.documents = sum(rows for rows, _, _ in ranges)
+        self.span = max([last for rows, _, last in ranges if rows], default=-1) + 1
+        keep = sorted((ranges[k][2], k) for k, (rows, _, _) in enumerate(ranges) if rows)
+        block = np.array([k for _, k in keep], dtype=np.int64)
+        first = np.array([ranges[k][1] for _, k in keep], dtype=np.int64)
+        last = np.array([ranges[k][2] for _, k in keep], dtype=np.int64)
+        #: the non-empty blocks, by position (sorted by their last ``seq``)
+        self.refs = [refs[k] for k in block.tolist()]
+        self.where = _BlockMap(last)
+        if np.any(first[1:] <= last[:-1]):
             # ranges overlap (blocks not cut in input order): a table of every document
             # (16 B each) instead
             got = self.ray.get([self.ray.remote(_seqs_of).remote(r) for r in self.refs])
             seqs = np.concatenate(got) if got else np.empty(0, np.int64)
             owner = np.concatenate([np.full(g.size, k, np.int64) for k, g in enumerate(got)])
             order = np.argsort(seqs, kind="stable")
-            self.seqs, self.block = seqs[order], owner[order]
+            self.where = _BlockMap(last, seqs[order], owner[order])
         self.step_ref = self.ray.put(light)
+        self.where_ref = self.ray.put(self.where)
 
-    def block_of(self, seq: np.ndarray) -> np.ndarray:
-        if self.seqs is not None:
-            return self.block[np.searchsorted(self.seqs, seq)]  # type: ignore[no-any-return]
-        return self.block[np.searchsorted(self.last, seq)]  # type: ignore[no-any-return]
+    def candidates(
+        self, copies: np.ndarray, parts: int
+    ) -> tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """LSH and the verification of its candidate pairs, all in tasks: (candidate pairs,
+        the pairs the signature estimate keeps as (``seq`` a, ``seq`` b, kind, similarity)
+        sorted). Band tasks explode (band, bucket hash, ``seq``) rows of the documents not in
+        ``copies`` (exact copies of a better-ranked document) into ``parts`` coarse parts;
+        one bucket task per part pairs each bucket's members and sends every key to the
+        verification task owning its first document; verification tasks make their keys
+        unique, count them and verify them. Counts one verification pass when there are
+        candidates."""
+        ray = self.ray
+        nb = len(self.refs)
+        per = _per_task(nb, self.workers)
+        groups = max(1, -(-nb // per))
+        pieces = _shuffle_map(
+            self.refs, _band_rows, (self.light, ray.put(copies), parts), parts, per
+        )
+        route = ray.remote(_bucket_route).options(num_returns=groups)
+        routed: list[list[Any]] = [[] for _ in range(groups)]
+        for part in pieces:
+            got = route.remote(self.step_ref, self.span, self.where_ref, per, groups, *part)
+            for g, ref in enumerate([got] if groups == 1 else got):
+                routed[g].append(ref)
+        del pieces
+        verify = ray.remote(_verify_group)
+        refs = ray.put(self.refs)
+        found = ray.get(
+            [verify.remote(self.step_ref, self.span, self.where_ref, refs, *r) for r in routed]
+        )
+        n_keys = sum(f[0] for f in found)
+        if n_keys:
+            self.step.passes += 1
+        return n_keys, _joined([f[1:] for f in found])
 
     def run(
         self, sa: np.ndarray, sb: np.ndarray, estimate: bool
@@ -413,38 +608,23 @@ class _SeqVerifier:
         """The pairs (``sa[i]``, ``sb[i]``) compared (with ``estimate``: those the signature
         estimate keeps), as (``sa``, ``sb``, kind, similarity) sorted by (``sa``, ``sb``).
         Counts one verification pass of the step."""
-        empty = np.empty(0, dtype=np.int64)
         if sa.size == 0:
-            return empty, empty, np.empty(0, np.int8), np.empty(0, np.float64)
+            return _joined([])
         ray = self.ray
         self.step.passes += 1
         task = ray.remote(_verify_pairs)
-        ba, bb = self.block_of(sa), self.block_of(sb)
-        order = np.lexsort((sb, sa, bb, ba))
-        sa, sb, ba, bb = sa[order], sb[order], ba[order], bb[order]
-        futures = []
-        for own in np.unique(ba).tolist():
-            sel = np.flatnonzero(ba == own)
-            others = np.unique(bb[sel])
-            others = others[others != own]
-            for c in range(0, max(1, others.size), _TASK_BLOCKS):
-                chunk = others[c : c + _TASK_BLOCKS]
-                take = sel[np.isin(bb[sel], np.append(chunk, own))]
-                if c:  # the pairs within ``own`` go with the first chunk only
-                    take = take[bb[take] != own]
-                if take.size:
-                    x, y = sa[take], sb[take]
-                    refs = [self.refs[k] for k in chunk.tolist()]
-                    futures.append(
-                        task.remote(self.step_ref, self.refs[own], refs, (x, y), (x, y), estimate)
-                    )
-        found = ray.get(futures)
-        a = np.concatenate([f[0] for f in found])
-        b = np.concatenate([f[1] for f in found])
-        kinds = np.concatenate([f[2] for f in found])
-        sims = np.concatenate([f[3] for f in found])
-        order = np.lexsort((b, a))
-        return a[order], b[order], kinds[order], sims[order]
+        futures = [
+            task.remote(
+                self.step_ref,
+                self.refs[own],
+                [self.refs[k] for k in others],
+                (x, y),
+                (x, y),
+                estimate,
+            )
+            for own, x, y, others in _pair_tasks(self.where, sa, sb)
+        ]
+        return _joined(ray.get(futures))
 
 
 def _seqs_of(block: pa.Table) -> np.ndarray:
@@ -464,10 +644,11 @@ def _seq_bounds(block: pa.Table) -> tuple[int, int, int]:
 class _RayDedup:
     """``DedupBackend`` for ``Dedup.fit_columns`` on the columns ``cols`` of the documents of
     a merge decision. Every LSH candidate pair was verified beforehand on the cluster
-    (``pre``: the pairs the signature estimate kept, by ``seq``, with kind and similarity);
-    ``candidates`` gives the candidate pairs within ``cols`` and the first ``verify`` fills
-    in their results, so ``known`` holds what the fit over every document holds for those
-    documents. Star rounds verify the pairs they ask for on the cluster. ``extra``: the
+    (``pre``: the pairs the signature estimate kept, by ``seq``, with kind and similarity;
+    the candidate keys themselves never reach the driver), so ``candidates`` gives none and
+    the first ``verify`` fills in ``pre``'s pairs within ``cols``: ``known`` then holds what
+    the fit over every document holds for those documents (a candidate the estimate drops
+    is in neither). Star rounds verify the pairs they ask for on the cluster. ``extra``: the
     pre-verified pairs with a document outside ``cols`` (all found not similar), for
     ``stats()["verified_pairs"]``."""
 
@@ -475,12 +656,9 @@ class _RayDedup:
         self,
         cols: dict[str, Any],
         verifier: _SeqVerifier,
-        seq_keys: np.ndarray,
-        span: int,
         pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ):
         self.cols, self.verifier = cols, verifier
-        self.seq_keys, self.span = seq_keys, span
         self.pre = pre
         self.first = True
         in_a, _ = self._inside(pre[0])
@@ -495,12 +673,9 @@ class _RayDedup:
         return mine[pos] == seq, pos
 
     def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
-        """The candidate keys with both documents in ``cols``, as ``lo * n + hi`` in indices
-        of ``cols`` (the map from ``seq`` to index is increasing: still sorted, unique)."""
-        in_a, pa_ = self._inside(self.seq_keys // self.span)
-        in_b, pb_ = self._inside(self.seq_keys % self.span)
-        both = in_a & in_b
-        return pa_[both].astype(np.int64) * n + pb_[both].astype(np.int64)
+        """None: the candidates were verified on the cluster (``pre``); the fit's count of
+        them is replaced by the cluster's (``stats()["lsh_candidate_pairs"]``)."""
+        return np.empty(0, dtype=np.int64)
 
     def verify(
         self,
@@ -539,36 +714,42 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     """``Dedup.fit`` on the cluster; the driver holds only the documents of a merge.
 
     Workers emit each document's compact columns, signature and comparison key
-    (materialized once). Exact groups: a shuffle on the key hash finds the documents whose
-    text another document shares (only their ``seq`` come back); the driver reads their
-    columns and ranks each group (its leader stays in LSH, the rest are exact copies). LSH:
-    workers explode (band, bucket hash, ``seq``) rows of the other documents with enough
-    shingles; a shuffle on a coarse part of the hash brings each bucket to one task, which
-    pairs its members within ``bucket_window`` (the driver fit's rule); candidate keys come
-    back (8 B per pair). Verification tasks over the materialized blocks apply the signature
-    estimate filter and compare the real shingle sets of every candidate pair. The driver
-    then reads the columns of the exact-group members and of the documents of a *verified*
-    pair only, and runs ``Dedup.fit_columns`` on that subset (union-find and stars on the
-    verified pairs; missing star edges verified by the same tasks). A document in no exact
-    group and no verified pair never reaches the driver: ``apply`` leaves it as it is, as
-    the fit over every document would (same entries for every other document, same
-    ``stats()``: the counts of documents, candidate and verified pairs are the corpus's).
+    (materialized once; the only Ray Data execution — the rest are plain Ray tasks, whose
+    waits cost the driver no executor polling). Exact groups: a shuffle on the key hash
+    finds the documents whose text another document shares (only their ``seq`` come
+    back); the driver reads their columns and ranks each group (its leader stays in LSH,
+    the rest are exact copies). LSH: tasks explode (band, bucket hash, ``seq``) rows of the
+    other documents with enough shingles; a shuffle on a coarse part of the hash brings
+    each bucket to one task, which pairs its members within ``bucket_window`` (the driver
+    fit's rule) and hands each candidate key to the verification task owning its first
+    document's block — the keys never reach the driver. Verification tasks make their keys
+    unique, apply the signature estimate filter and compare the real shingle sets; only the
+    pairs the estimate keeps come back, with kind and similarity, plus the count of keys.
+    The driver then reads the columns of the exact-group members and of the documents of a
+    *verified* pair only, and runs ``Dedup.fit_columns`` on that subset (union-find and
+    stars on the verified pairs; missing star edges verified by the same kind of tasks). A
+    document in no exact group and no verified pair never reaches the driver: ``apply``
+    leaves it as it is, as the fit over every document would (same entries for every other
+    document, same ``stats()``: the counts of documents, candidate and verified pairs are
+    the corpus's).
     """
     ray = _ray()
-    _sort_shuffle(docs)
     light = _params_only(step)
     feats = _map(docs, _dedup_rows, light).materialize()
-    ranges = ray.get([ray.remote(_seq_range).remote(r) for r in feats.to_arrow_refs()])
-    n_docs = sum(r for r, _ in ranges)
-    span = max([q for _, q in ranges], default=-1) + 1  # seq < span: keys lo * span + hi
+    verifier = _SeqVerifier(step, light, feats, ctx.workers)
+    n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
         raise ValueError("dedup: too many inputs for 64-bit candidate keys")
-    exact = copies = keys = np.empty(0, dtype=np.int64)
+    per = _per_task(len(verifier.refs), ctx.workers)
+    exact = copies = np.empty(0, dtype=np.int64)
     if n_docs > 1:
-        hashed = _map(feats, _hash_rows, _partitions(n_docs, ctx.workers))
-        exact = np.sort(_column(_tables(_grouped(hashed, _exact_members)), "seq", np.int64))
+        parts = _partitions(n_docs, ctx.workers)
+        pieces = _shuffle_map(verifier.refs, _hash_rows, (parts,), parts, per)
+        reduce = ray.remote(_exact_reduce)
+        got = ray.get([reduce.remote(*p) for p in pieces])
+        exact = np.sort(np.concatenate(got)).astype(np.int64)
     if exact.size:
-        sub = _columns_of(feats, exact)
+        sub = _columns_of(verifier.refs, exact)
         # the driver fit's rank (Dedup._fit_columns), compared within exact groups only
         order = np.lexsort(
             (sub["seq"], sub["n_removed"], -sub["n_chars"], -sub["n_content"], sub["n_noise"])
@@ -578,25 +759,20 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
         leader = Dedup._exact_groups(sub["hash"], rank)
         copies = sub["seq"][leader != np.arange(leader.size)]
         del sub
-    if n_docs - copies.size > 1:
-        parts = _partitions(n_docs * step.bands, ctx.workers)
-        bands = _map(feats, _band_rows, light, ray.put(copies), parts)
-        found = _tables(_grouped(bands, _bucket_keys, light, span))
-        keys = sorted_unique(_column(found, "key", np.int64))
-    span = max(span, 1)
     step.passes = 1
-    verifier = _SeqVerifier(step, light, feats)
-    pre = verifier.run(keys // span, keys % span, True)
+    n_keys, pre = 0, _joined([])
+    if n_docs - copies.size > 1:
+        n_keys, pre = verifier.candidates(copies, _partitions(n_docs * step.bands, ctx.workers))
     merged = pre[2] != 0
     involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
-    cols = _columns_of(feats, involved.astype(np.int64))
-    backend = _RayDedup(cols, verifier, keys, span, pre)
+    cols = _columns_of(verifier.refs, involved.astype(np.int64))
+    backend = _RayDedup(cols, verifier, pre)
     passes = step.passes
     state = step.fit_columns(cols, backend, documents=n_docs)
     # fit_columns restarts ``passes`` at 1 and counts the star rounds; the candidates'
     # verification pass ran before it
     state.stats["passes"] = step.passes = step.passes + passes - 1
-    state.stats["lsh_candidate_pairs"] = int(keys.size)
+    state.stats["lsh_candidate_pairs"] = n_keys
     state.stats["verified_pairs"] += backend.extra
     return state
 
@@ -621,14 +797,32 @@ def _line_rows(batch: pa.Table, step: RepeatedLines) -> pa.Table:
     )
 
 
-def _later_copies(tables: list[pa.Table]) -> np.ndarray:
-    """Sorted ``seq`` of every document whose text hash an earlier document has."""
-    dh, seq = _column(tables, "dh", np.int64), _column(tables, "seq", np.int64)
+def _later_in(group: pa.Table) -> pa.Table:
+    """Ray task: the ``seq`` of every document of one coarse part of the text hashes whose
+    text hash an earlier document has (every document of a text hash is in its part)."""
+    dh, seq = group.column("dh").to_numpy(), group.column("seq").to_numpy()
     order = np.lexsort((seq, dh))
     dh, seq = dh[order], seq[order]
     later = np.zeros(seq.size, dtype=bool)
     later[1:] = dh[1:] == dh[:-1]
-    return np.sort(seq[later])
+    return pa.table({"seq": seq[later].astype(np.int64)})
+
+
+def _dh_rows(block: pa.Table, parts: int) -> pa.Table:
+    """Ray task: (part, text hash, ``seq``) of each document of a feature block."""
+    dh = block.column("dh").to_numpy()
+    return pa.table({"part": _part(dh, parts), "dh": dh, "seq": block.column("seq").to_numpy()})
+
+
+def _later_copies(feats: Any, n_docs: int, workers: int) -> np.ndarray:
+    """Sorted ``seq`` of every document whose text hash an earlier document has, found by a
+    shuffle on the text hash: only the later copies reach the driver (8 B each), not the
+    (``seq``, text hash) of every document."""
+    refs = feats.to_arrow_refs()
+    parts = _partitions(n_docs, workers)
+    return np.sort(
+        _column(_shuffled(refs, _dh_rows, (parts,), parts, _later_in, (), workers), "seq", np.int64)
+    )
 
 
 def _explode_lines(batch: pa.Table, skip: Any, parts: int) -> pa.Table:
@@ -710,14 +904,20 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     Counts are exact: no pruning (``stats()["pruned"]`` is 0).
     """
     ray = _ray()
-    _sort_shuffle(docs)
     light = _params_only(step)
     feats = _map(docs, _line_rows, light).materialize()
     n_docs = feats.count()
-    skip = _later_copies(_materialized_columns(feats, ["seq", "dh"]))
+    skip = _later_copies(feats, n_docs, ctx.workers)
     parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
-    lines = _map(feats, _explode_lines, ray.put(skip), parts)
-    counted = _tables(_grouped(lines, _count_lines, step.min_docs))
+    counted = _shuffled(
+        feats.to_arrow_refs(),
+        _explode_lines,
+        (ray.put(skip), parts),
+        parts,
+        _count_lines,
+        (step.min_docs,),
+        ctx.workers,
+    )
     h = _column(counted, "h", np.int64).view(np.uint64).tolist()
     candidates = dict(zip(h, _column(counted, "docs", np.int64).tolist(), strict=True))
     edge_of = dict(zip(h, _column(counted, "edge", np.int64).tolist(), strict=True))
@@ -899,18 +1099,20 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     ``max_entries`` distinct hashes).
     """
     ray = _ray()
-    _sort_shuffle(docs)
     light = _params_only(step)
     feats = _map(docs, _template_rows, light).materialize()
     n_docs = feats.count()
-    skip = _later_copies(_materialized_columns(feats, ["seq", "dh"]))
+    skip = _later_copies(feats, n_docs, ctx.workers)
     lines: set[int] = set()
     spans: set[int] = set()
     counts: dict[int, int] = {}
     if n_docs:
         parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
-        rows = _map(feats, _explode_templates, ray.put(skip), parts)
-        for t in _tables(_grouped(rows, _count_templates, light)):
+        refs = feats.to_arrow_refs()
+        eargs = (ray.put(skip), parts)
+        for t in _shuffled(
+            refs, _explode_templates, eargs, parts, _count_templates, (light,), ctx.workers
+        ):
             hh = t.column("h").to_numpy().view(np.uint64).tolist()
             for h, is_line, n in zip(
                 hh, t.column("line").to_pylist(), t.column("count").to_pylist(), strict=True
@@ -926,8 +1128,8 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     if counts:
         wanted = ray.put(frozenset(counts))
         parts = _partitions(len(counts) * step.min_reports * 4, ctx.workers)
-        holders = _map(docs, _template_holders, light, wanted, parts)
-        for t in _tables(_grouped(holders, _unrelated_holders, light)):
+        holders = _map(docs, _template_holders, light, wanted, parts).to_arrow_refs()
+        for t in _shuffled(holders, _as_is, (), parts, _unrelated_holders, (light,), ctx.workers):
             for h, n, sample, has in zip(
                 t.column("h").to_numpy().view(np.uint64).tolist(),
                 t.column("unrelated").to_pylist(),

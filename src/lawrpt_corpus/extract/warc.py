@@ -63,14 +63,16 @@ def _kind(content_type: str | None) -> str:
     return sub if ok else "unknown"
 
 
-def iter_warc(fh: BinaryIO, name: str, max_bytes: int) -> Iterator[WarcRecord]:
-    """Yield every record of the WARC file ``fh`` (see the module docstring)."""
+def iter_warc(fh: BinaryIO, name: str, max_bytes: int, start: int = 0) -> Iterator[WarcRecord]:
+    """Yield every record of the WARC file ``fh`` (see the module docstring); from the
+    record at byte ``start`` (a record's ``offset``) when given — the records a read from
+    the beginning yields from there on, offsets and sources absolute."""
     from warcio.archiveiterator import ArchiveIterator
 
     class _Quiet(ArchiveIterator):  # type: ignore[misc]
         INC_RECORD = ""  # warcio prints a warning per overrun record; we count them instead
 
-    pos = 0
+    pos = start
     gz = fh.read(2) == b"\x1f\x8b"
     while True:
         fh.seek(pos)

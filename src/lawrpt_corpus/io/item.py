@@ -22,3 +22,17 @@ class InputItem:
     url: str | None = None  # the record's URL (JSONL url, WARC target URI)
     charset: str | None = None  # charset of the HTTP Content-Type (WARC)
     payload: str | None = None  # what the record's bytes are, when the container says (html)
+
+
+@dataclass(slots=True, frozen=True)
+class ContainerItem:
+    """A container file (JSON Lines, WARC, parquet) handed over unopened, for an engine whose
+    workers count and read its records (:mod:`.containers`) instead of the driver.
+
+    ``path`` is a local path or a URL; ``max_bytes`` and ``text_column`` are the build's, so
+    that a worker makes exactly the items the driver's reader would."""
+
+    source: str
+    path: str
+    max_bytes: int
+    text_column: str = "text"

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..document import Document, PageMeta
 from ..extract.sniff import extension
 from .fs import is_url, list_url, open_input
-from .item import InputItem
+from .item import ContainerItem, InputItem
 
 #: No pattern: a folder scan takes every file (the extract step decides what each one is).
 DEFAULT_GLOB: tuple[str, ...] = ()
@@ -163,7 +163,8 @@ def iter_inputs(
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: Sequence[str | os.PathLike[str]] = (),
     text_column: str = "text",
-) -> Iterator[InputItem]:
+    split_containers: bool = False,
+) -> Iterator[InputItem | ContainerItem]:
     """Yield every input under ``paths`` in a stable order.
 
     A directory contributes every file (or, with ``glob`` patterns, the files whose name —
@@ -173,24 +174,27 @@ def iter_inputs(
     is the path relative to the root it was found under (for a file given directly: its
     name), a JSONL or parquet record's ``url``, or a WARC record's target URI. A parquet
     row's text is its ``text_column`` (see :mod:`.records`). Directories under ``exclude``
-    (for example the output folder) are skipped.
+    (for example the output folder) are skipped. With ``split_containers`` a container file
+    is not opened here: it is one :class:`~.containers.ContainerItem` in its place, whose
+    records an engine's workers count and read (:mod:`.containers`: same items, same
+    order).
     """
     excluded = {os.path.realpath(p) for p in exclude}
     patterns = glob_patterns(glob)
     for raw in paths:
         if is_url(raw):
-            yield from _iter_url(str(raw), patterns, max_bytes, text_column)
+            yield from _iter_url(str(raw), patterns, max_bytes, text_column, split_containers)
             continue
         root = Path(raw)
         if root.is_dir():
-            yield from _iter_dir(root, patterns, max_bytes, excluded, text_column)
+            yield from _iter_dir(root, patterns, max_bytes, excluded, text_column, split_containers)
         else:
-            yield from _iter_file(root, root.name, max_bytes, text_column)
+            yield from _iter_file(root, root.name, max_bytes, text_column, split_containers)
 
 
 def _iter_url(
-    url: str, patterns: list[str], max_bytes: int, text_column: str
-) -> Iterator[InputItem]:
+    url: str, patterns: list[str], max_bytes: int, text_column: str, split: bool = False
+) -> Iterator[InputItem | ContainerItem]:
     """The inputs under a URL (:func:`.fs.list_url`), as :func:`_iter_dir` gives a folder's:
     a file is an item whose ``path`` is its URL (a worker reads it), a container is read
     here for its records (as for a local one), a folder that cannot be listed is a rejected
@@ -203,7 +207,7 @@ def _iter_url(
         if patterns and not _is_container(name) and _matches(source, patterns) is None:
             continue
         if _is_container(name):
-            yield from _iter_container(where, source, max_bytes, text_column)
+            yield from _iter_container(where, source, max_bytes, text_column, split)
         elif size > max_bytes:
             yield InputItem(source, error="too_large", n_bytes=size, format=format_of_name(source))
         else:
@@ -211,18 +215,22 @@ def _iter_url(
 
 
 def _iter_file(
-    path: Path, source: str, max_bytes: int, text_column: str = "text"
-) -> Iterator[InputItem]:
+    path: Path, source: str, max_bytes: int, text_column: str = "text", split: bool = False
+) -> Iterator[InputItem | ContainerItem]:
     if _is_container(path):
-        yield from _iter_container(path, source, max_bytes, text_column)
+        yield from _iter_container(path, source, max_bytes, text_column, split)
     else:
         yield _file_item(path, source, max_bytes)
 
 
 def _iter_container(
-    path: Path | str, source: str, max_bytes: int, text_column: str
-) -> Iterator[InputItem]:
-    """The records of a JSONL, parquet or WARC file (a local path or a URL)."""
+    path: Path | str, source: str, max_bytes: int, text_column: str, split: bool = False
+) -> Iterator[InputItem | ContainerItem]:
+    """The records of a JSONL, parquet or WARC file (a local path or a URL); with ``split``
+    the file itself, unopened, as a :class:`~.containers.ContainerItem`."""
+    if split:
+        yield ContainerItem(source, str(path), max_bytes, text_column)
+        return
     name = Path(str(path))
     if _is_jsonl(name):
         yield from iter_jsonl(path, source, max_bytes)
@@ -232,6 +240,12 @@ def _iter_container(
         yield from iter_parquet(path, source, text_column, max_bytes)
     else:
         yield from iter_warc_items(path, source, max_bytes)
+
+
+def container_records(item: ContainerItem) -> Iterator[InputItem]:
+    """The records of a container handed over unopened (read here, as the driver's own
+    reading of it would give them)."""
+    return _iter_container(item.path, item.source, item.max_bytes, item.text_column)  # type: ignore[return-value]
 
 
 def count_inputs(
@@ -301,13 +315,18 @@ def _count_jsonl(path: Path) -> int:
 
 
 def _iter_dir(
-    root: Path, patterns: list[str], max_bytes: int, excluded: set[str], text_column: str = "text"
-) -> Iterator[InputItem]:
+    root: Path,
+    patterns: list[str],
+    max_bytes: int,
+    excluded: set[str],
+    text_column: str = "text",
+    split: bool = False,
+) -> Iterator[InputItem | ContainerItem]:
     for source, path in _list_dir(root, patterns, excluded):
         if source.endswith("/"):
             yield InputItem(source, error="unreadable:directory", format="folder")
         else:
-            yield from _iter_file(path, source, max_bytes, text_column)
+            yield from _iter_file(path, source, max_bytes, text_column, split)
 
 
 def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> Iterator[tuple[str, Path]]:
@@ -364,15 +383,32 @@ def iter_jsonl(
     JSON, or not UTF-8), ``bad_record:not_an_object``, ``bad_record:no_text`` (neither
     ``text`` nor ``html``) or ``bad_record:text_not_string`` (a number, list, null, ...).
     """
+    for item, _ in jsonl_items_from(path, source, max_bytes):
+        yield item
+
+
+def jsonl_items_from(
+    path: Path | str, source: str, max_bytes: int, at: tuple[int, int] = (0, 0)
+) -> Iterator[tuple[InputItem, tuple[int, int] | None]]:
+    """:func:`iter_jsonl`'s items from ``at`` = (byte offset of a line in the decompressed
+    stream, lines before it), each with its own such point (None for the error that ends
+    an unreadable file), where a reader can start a slice at that item."""
     gz = str(path).lower().endswith(".gz")
+    offset, lineno = at
     try:
         with open_input(str(path)) as raw, gzip.open(raw) if gz else raw as fh:
-            for lineno, line in enumerate(fh, start=1):
+            if offset:
+                fh.seek(offset)  # gzip: decompresses up to it (forward, in C)
+            for line in fh:
+                here = (offset, lineno)
+                offset += len(line)
+                lineno += 1
                 if not line.strip():
                     continue
-                yield _jsonl_item(line, f"{source}#L{lineno}", max_bytes)
+                yield _jsonl_item(line, f"{source}#L{lineno}", max_bytes), here
     except (OSError, EOFError) as exc:
-        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format="jsonl-record")
+        error = f"unreadable:{exc.__class__.__name__}"
+        yield InputItem(source, error=error, format="jsonl-record"), None
 
 
 def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
@@ -407,18 +443,27 @@ def _jsonl_item(line: bytes, fallback: str, max_bytes: int) -> InputItem:
 
 def iter_warc_items(path: Path | str, source: str, max_bytes: int) -> Iterator[InputItem]:
     """One item per record of a WARC file (see :mod:`lawrpt_corpus.extract.warc`)."""
+    for item, _ in warc_items_from(path, source, max_bytes):
+        yield item
+
+
+def warc_items_from(
+    path: Path | str, source: str, max_bytes: int, start: int = 0
+) -> Iterator[tuple[InputItem, int]]:
+    """:func:`iter_warc_items`' items from the record at byte ``start``, each with its
+    record's offset (-1 for the error of a file that cannot be opened)."""
     from ..extract.warc import iter_warc
 
     fmt = "warc-record"
     try:
         with open_input(str(path)) as fh:
-            for rec in iter_warc(fh, source, max_bytes):
+            for rec in iter_warc(fh, source, max_bytes, start):
                 if rec.payload is None:
-                    yield InputItem(
+                    item = InputItem(
                         rec.source, error=rec.reason, n_bytes=rec.n_bytes, format=fmt, url=rec.url
                     )
                 else:
-                    yield InputItem(
+                    item = InputItem(
                         rec.source,
                         data=rec.payload,
                         n_bytes=rec.n_bytes,
@@ -427,8 +472,9 @@ def iter_warc_items(path: Path | str, source: str, max_bytes: int) -> Iterator[I
                         charset=rec.charset,
                         payload=rec.payload_format,
                     )
+                yield item, rec.offset
     except OSError as exc:
-        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format=fmt)
+        yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format=fmt), -1
 
 
 def load_document(item: InputItem) -> Document:

@@ -80,6 +80,19 @@ def iter_parquet(
 ) -> Iterator[InputItem]:
     """One item per row of the parquet file ``path`` (a local path or a URL; ``source``: its
     name in sources)."""
+    return parquet_items_from(path, source, text_column, max_bytes)
+
+
+def parquet_items_from(
+    path: Path | str,
+    source: str,
+    text_column: str = DEFAULT_TEXT_COLUMN,
+    max_bytes: int = 64 * 1024 * 1024,
+    start: int = 0,
+) -> Iterator[InputItem]:
+    """:func:`iter_parquet`'s items from row ``start`` on: the footer says which row group
+    holds it; that group is read from its first row and the rows before ``start`` skipped
+    (decoded, not made into items)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -88,13 +101,29 @@ def iter_parquet(
     try:
         pf = pq.ParquetFile(open_input(str(path)) if is_url(path) else path)
         names = pf.schema_arrow.names
+        groups = None
+        skip = 0
+        if start:
+            first, row = 0, 0
+            meta = pf.metadata
+            while first < meta.num_row_groups and row + meta.row_group(first).num_rows <= start:
+                row += meta.row_group(first).num_rows
+                first += 1
+            groups, skip = list(range(first, meta.num_row_groups)), start - row
     except (OSError, pa.ArrowException) as exc:
         yield InputItem(source, error=f"unreadable:{exc.__class__.__name__}", format=PARQUET_FORMAT)
         return
     columns = [c for c in (text_column, "url", "id") if c in names]
-    row = 0
+    row = start
     try:
-        for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=columns or None):
+        for batch in pf.iter_batches(
+            batch_size=_BATCH_ROWS, row_groups=groups, columns=columns or None
+        ):
+            if skip:
+                if skip >= batch.num_rows:
+                    skip -= batch.num_rows
+                    continue
+                batch, skip = batch.slice(skip), 0
             rows = batch.to_pylist()
             for record in rows:
                 yield record_item(record, f"{source}#{row}", text_column, max_bytes)

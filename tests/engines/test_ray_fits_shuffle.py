@@ -1,0 +1,113 @@
+"""The plain-task shuffles of the cluster fits, run as functions (no Ray needed): how rows
+are cut into parts, how `Dedup` candidate keys are routed to the verification task owning
+their first document, and how pairs are cut into verification units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from lawrpt_corpus.dedup.step import Dedup
+from lawrpt_corpus.engines import ray_fits
+from lawrpt_corpus.engines.ray_fits import (
+    _TASK_BLOCKS,
+    _BlockMap,
+    _bucket_keys,
+    _bucket_route,
+    _later_in,
+    _pair_tasks,
+    _split_parts,
+)
+
+
+def _tagged(block: pa.Table, parts: int) -> pa.Table:
+    v = block.column("v").to_numpy()
+    return pa.table({"part": v % parts, "v": v})
+
+
+def test_rows_are_cut_by_part_and_a_part_without_rows_gets_none() -> None:
+    blocks = [pa.table({"v": np.array([5, 1, 8, 3], np.int64)}), pa.table({}), pa.table({"v": [7]})]
+    out = _split_parts(_tagged, (4,), 4, *blocks)
+    assert len(out) == 4
+    assert out[0].column("v").to_pylist() == [8]
+    assert out[1].column("v").to_pylist() == [5, 1]
+    assert out[2] is None
+    assert out[3].column("v").to_pylist() == [3, 7]  # blocks' order kept within a part
+    assert _split_parts(_tagged, (1,), 1, *blocks).num_rows == 5  # one part: not a tuple
+    assert _split_parts(_tagged, (2,), 2, pa.table({})) == (None, None)
+
+
+def _bands(seqs: list[list[int]]) -> pa.Table:
+    """One band, one bucket per list of member ``seq``."""
+    h = [k for k, members in enumerate(seqs) for _ in members]
+    idx = [q for members in seqs for q in members]
+    return pa.table(
+        {
+            "part": np.zeros(len(idx), np.int64),
+            "band": np.zeros(len(idx), np.int64),
+            "h": np.array(h, np.int64),
+            "idx": np.array(idx, np.int64),
+        }
+    )
+
+
+def test_candidate_keys_go_to_the_verification_task_of_their_first_document() -> None:
+    step, span = Dedup(bucket_window=2), 40
+    where = _BlockMap(np.array([9, 19, 29, 39]))  # 4 blocks of 10 documents
+    group = _bands([[1, 12, 25, 33], [18, 19, 38], [2, 3]])
+    routed = _bucket_route(step, span, where, 2, 2, group)  # tasks own blocks {0, 1}, {2, 3}
+    want = _bucket_keys(group, step, span)
+    assert sorted(np.concatenate(routed).tolist()) == want.tolist()
+    for task, keys in enumerate(routed):
+        assert set((where.pos_of(keys // span) // 2).tolist()) <= {task}
+    assert routed[0].size and routed[1].size
+    # a part's rows in pieces from several map tasks: the same keys, the same owners
+    pieced = _bucket_route(step, span, where, 2, 2, group.slice(4), None, group.slice(0, 4))
+    assert all(np.array_equal(x, y) for x, y in zip(pieced, routed, strict=True))
+
+
+def test_candidate_keys_are_routed_by_a_document_table_when_blocks_overlap() -> None:
+    step, span = Dedup(bucket_window=3), 10
+    seqs = np.arange(10, dtype=np.int64)
+    pos = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0, 1], np.int64)  # even / odd blocks
+    where = _BlockMap(np.array([8, 9]), seqs, pos)
+    routed = _bucket_route(step, span, where, 1, 2, _bands([[0, 1, 2, 3, 4, 5]]))
+    assert all((routed[0] // span) % 2 == 0) and all((routed[1] // span) % 2 == 1)
+    assert (
+        routed[0].size + routed[1].size == _bucket_keys(_bands([[0, 1, 2, 3, 4, 5]]), step, 10).size
+    )
+
+
+def test_pairs_are_cut_into_units_of_one_own_block_and_at_most_8_partners() -> None:
+    where = _BlockMap(np.arange(1, 21, dtype=np.int64) * 10 - 1)  # 20 blocks of 10
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 200, 500)
+    b = rng.integers(0, 200, 500)
+    keep = a < b
+    sa, sb = a[keep], b[keep]
+    units = _pair_tasks(where, sa, sb)
+    got = sorted(
+        (x, y) for _, xs, ys, _ in units for x, y in zip(xs.tolist(), ys.tolist(), strict=True)
+    )
+    assert got == sorted(zip(sa.tolist(), sb.tolist(), strict=True))  # every pair once
+    for own, xs, ys, partners in units:
+        assert len(partners) <= _TASK_BLOCKS and own not in partners
+        assert set(where.pos_of(xs).tolist()) == {own}
+        assert set(where.pos_of(ys).tolist()) <= {own, *partners}
+
+
+def test_later_copies_of_a_text_are_every_holder_after_the_first() -> None:
+    group = pa.table(
+        {"dh": np.array([7, 3, 7, 7, 3, 9], np.int64), "seq": np.array([4, 0, 1, 9, 5, 2])}
+    )
+    assert sorted(_later_in(group).column("seq").to_pylist()) == [4, 5, 9]
+
+
+def test_the_dedup_backend_of_the_cluster_fit_never_asks_for_candidate_keys() -> None:
+    cols = {"seq": np.array([2, 5], np.int64)}
+    pre = (np.array([2]), np.array([5]), np.array([1], np.int8), np.array([0.9]))
+    backend = ray_fits._RayDedup(cols, None, pre)  # type: ignore[arg-type]
+    assert backend.candidates(np.arange(2), 2).size == 0
+    known: dict[tuple[int, int], tuple[int, float]] = {}
+    backend.verify(np.empty(0, np.int64), np.empty(0, np.int64), known, True)
+    assert known == {(0, 1): (1, 0.9)} and backend.extra == 0
