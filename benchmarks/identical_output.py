@@ -21,26 +21,13 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from baseline_src import export_src  # this folder is sys.path[0]
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _export(rev: str, where: Path) -> Path:
-    """``src`` of ``rev`` under ``where`` (returns the src folder)."""
-    tar = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    path = where / "baseline.tar"
-    path.write_bytes(tar)
-    with tarfile.open(path) as tf:
-        tf.extractall(where, filter="data")
-    return where / "src"
 
 
 def _build(src: Path, inputs: Path, out: Path, workers: int) -> None:
@@ -106,7 +93,7 @@ def main() -> int:
             subprocess.run([*gen, "--out", str(corpus), "--seed", str(args.seed)], check=True)
         base = tmp / "baseline"
         base.mkdir(exist_ok=True)
-        old_src = _export(args.baseline, base)
+        old_src = export_src(args.baseline, base)
         old_out, new_out = tmp / "out-baseline", tmp / "out-current"
         _build(old_src, corpus / "raw", old_out, args.workers)
         _build(ROOT / "src", corpus / "raw", new_out, args.workers)

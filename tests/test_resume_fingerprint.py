@@ -99,3 +99,19 @@ def test_a_changed_parameter_also_makes_resume_reprocess(tmp_path: Path) -> None
     pipe.steps[-1].bucket_window = 8  # type: ignore[attr-defined]  # a Dedup parameter
     engine, _ = _run(pipe, inputs, spill, stop_early=True)
     assert engine.resumed == 0
+
+
+def test_a_changed_document_layout_makes_resume_reprocess(tmp_path: Path, monkeypatch) -> None:
+    """The spill rebuilds documents from their fields by position: chunks written with
+    another field layout (a field added by an upgrade) would shift values silently."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(3):
+        (inputs / f"r{i}.txt").write_text(f"{i}年度报告\n{BODY}", encoding="utf-8")
+    spill = tmp_path / "spill"
+    _run(default_pipeline(), inputs, spill, stop_early=True)
+    engine, _ = _run(default_pipeline(), inputs, spill, stop_early=True)
+    assert engine.resumed == 3
+    monkeypatch.setattr(Document, "__slots__", (*Document.__slots__, "added_field"))
+    engine, _ = _run(default_pipeline(), inputs, spill, stop_early=True)
+    assert engine.resumed == 0

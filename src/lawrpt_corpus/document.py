@@ -8,7 +8,9 @@ methods below, so that every removal and every in-place change leaves a trace:
   ``start`` in ``removed`` (:meth:`Document.log_removal` when there is no position);
 * :meth:`Document.record_edits` / :meth:`Document.record_change` — in-place changes
   (punctuation, width, script, repair) located as ``EditSpan(step, rule, start, end,
-  before, after)`` in ``edit_spans`` (at most :data:`EDIT_TRAIL_MAX` per document);
+  before, after)`` in ``edit_spans`` (at most :data:`EDIT_TRAIL_MAX` per document; held
+  in ``trail`` as one compact record per change call and built as tuples only when read:
+  a build never reads them, it only pickles them into the spill);
   :meth:`Document.log_edit` counts them per step and rule in ``edits`` (the summary);
 * :meth:`Document.flag` — an observation that changes nothing (``placeholder``,
   ``truncated``, ...);
@@ -176,8 +178,11 @@ class Document:
     width_profile: float | None = None  # typography: share of half-width marks at Han
     format: str | None = None  # what the input was: txt, html, pdf, docx, ofd, warc-record, ...
     extractor: str | None = None  # the extractor that produced ``text`` (None: decoded bytes)
-    # -- the located trail: in-place edits as spans (bounded), and the change-call counter
-    edit_spans: list[tuple[str, str, int, int, str, str, int]] = field(default_factory=list)
+    # -- the located trail: in-place edits as spans (bounded), and the change-call counter.
+    # ``trail`` holds one compact record per change call (see :data:`TrailRecord`); read it
+    # as spans through ``edit_spans`` / :meth:`edit_trail`, which build them on demand.
+    trail: list[TrailRecord] = field(default_factory=list)
+    edit_spans_kept: int = 0
     edit_spans_dropped: int = 0
     changes: int = 0
 
@@ -213,7 +218,7 @@ class Document:
             value = getattr(self, name)
             setattr(copy, name, value.copy())
         copy.edits = [Edit(e.step, e.rule, e.count) for e in self.edits]
-        copy.edit_spans = list(self.edit_spans)
+        copy.trail = list(self.trail)  # records are immutable tuples
         return copy
 
     @property
@@ -298,7 +303,33 @@ class Document:
         """How many more located edit spans the trail keeps (:data:`EDIT_TRAIL_MAX` per
         document). A step that finds its spans itself stops looking after this many (the
         rest are only counted: pass ``total`` to :meth:`record_edits`)."""
-        return max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
+        return max(EDIT_TRAIL_MAX - self.edit_spans_kept, 0)
+
+    @property
+    def edit_spans(self) -> list[tuple[str, str, int, int, str, str, int]]:
+        """The located edit spans as plain tuples ``(step, rule, start, end, before, after,
+        call)`` (:class:`EditSpan` field order), built from ``trail`` on each read (a new
+        list: changing it changes nothing; assign to replace the trail)."""
+        out: list[tuple[str, str, int, int, str, str, int]] = []
+        for record in self.trail:
+            out.extend(_spans_of(record))
+        return out
+
+    @edit_spans.setter
+    def edit_spans(self, spans: Iterable[tuple[str, str, int, int, str, str, int]]) -> None:
+        kept = tuple(spans)
+        self.trail = [("T", kept)] if kept else []
+        self.edit_spans_kept = len(kept)
+
+    def _room_for(self, n: int, total: int | None) -> int:
+        """Bookkeeping shared by the record methods: open a change call, count what the
+        bound drops of ``total`` (default ``n``) changes and return how many of the ``n``
+        located spans to keep (the rest of the room is taken by them)."""
+        self.changes += 1
+        k = min(n, max(EDIT_TRAIL_MAX - self.edit_spans_kept, 0))
+        self.edit_spans_dropped += (n if total is None else total) - k
+        self.edit_spans_kept += k
+        return k
 
     def record_edits(
         self,
@@ -314,14 +345,11 @@ class Document:
         ``edit_spans_dropped``. ``total``: how many spans the change has when the caller
         passes only the first ones (at least :meth:`trail_room` of them); default
         ``len(spans)``."""
-        self.changes += 1
-        call = self.changes
-        n = len(spans) if total is None else total
-        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
-        if len(spans) > room:
-            spans = spans[:room]
-        self.edit_spans_dropped += n - len(spans)
-        self.edit_spans.extend([(step, r, s, e, before[s:e], a, call) for s, e, a, r in spans])
+        k = self._room_for(len(spans), total)
+        if k:
+            starts, ends, afters, rules = zip(*spans[:k], strict=True)
+            befores = tuple(map(before.__getitem__, map(slice, starts, ends)))
+            self.trail.append(("S", step, self.changes, rules, starts, ends, befores, afters))
 
     def record_spans(
         self,
@@ -331,14 +359,10 @@ class Document:
     ) -> None:
         """:meth:`record_edits` for spans that carry their own text: ``(rule, start, end,
         before, after)``, offsets in the text the change was made on (one change call)."""
-        self.changes += 1
-        call = self.changes
-        n = len(spans) if total is None else total
-        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
-        if len(spans) > room:
-            spans = spans[:room]
-        self.edit_spans_dropped += n - len(spans)
-        self.edit_spans.extend([(step, r, s, e, b, a, call) for r, s, e, b, a in spans])
+        k = self._room_for(len(spans), total)
+        if k:
+            columns = zip(*spans[:k], strict=True)
+            self.trail.append(("S", step, self.changes, *columns))
 
     def record_chars(
         self, step: str, rule: str, at: list[int], before: str, after: str, total: int
@@ -346,15 +370,10 @@ class Document:
         """:meth:`record_spans` for one rule that replaced ``before`` (one character, or a
         short fixed string such as CRLF) by ``after`` at each offset of ``at`` (ascending;
         at least :meth:`trail_room` of the ``total`` replacements) — one change call, one
-        tuple per span."""
-        self.changes += 1
-        call = self.changes
-        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
-        if len(at) > room:
-            at = at[:room]
-        self.edit_spans_dropped += total - len(at)
-        width = len(before)
-        self.edit_spans.extend([(step, rule, i, i + width, before, after, call) for i in at])
+        record (the offsets) for all its spans."""
+        k = self._room_for(len(at), total)
+        if k:
+            self.trail.append(("C", step, self.changes, rule, tuple(at[:k]), before, after))
 
     def edit_trail(self) -> list[EditSpan]:
         """The located edit spans, as :class:`EditSpan` (named fields)."""
@@ -367,21 +386,40 @@ class Document:
         id (key ``""``: the default); or a function ``(before piece, after piece) -> rule``."""
         if before == after:
             return
-        room = max(EDIT_TRAIL_MAX - len(self.edit_spans), 0)
-        spans, total = _located(before, after, room)
-        self.edit_spans_dropped += total - len(spans)
+        spans, total = _located(before, after, self.trail_room())
         if isinstance(rule, dict):  # rule by the first character written, else the default
             table: dict[str, str] = rule
             default = table.get("", step)
-            self.record_edits(
-                step,
-                [(s, e, a, table.get(a[:1], default)) for s, e, a in spans],
-                before,
-            )
+            edits = [(s, e, a, table.get(a[:1], default)) for s, e, a in spans]
         elif callable(rule):
-            self.record_edits(step, [(s, e, a, rule(before[s:e], a)) for s, e, a in spans], before)
+            edits = [(s, e, a, rule(before[s:e], a)) for s, e, a in spans]
         else:
-            self.record_edits(step, [(s, e, a, rule) for s, e, a in spans], before)
+            edits = [(s, e, a, rule) for s, e, a in spans]
+        self.record_edits(step, edits, before, total)
+
+
+#: One change call's located spans, compact (what ``Document.trail`` holds and the spill
+#: pickles): ``("S", step, call, rules, starts, ends, befores, afters)`` — one column per
+#: field —, ``("C", step, call, rule, starts, before, after)`` — one rule writing the same
+#: replacement at each start —, or ``("T", spans)`` — spans assigned whole
+#: (``Document.edit_spans = ...``).
+TrailRecord = tuple[Any, ...]
+
+
+def _spans_of(record: TrailRecord) -> list[tuple[str, str, int, int, str, str, int]]:
+    """The spans of one trail record, as ``edit_spans`` tuples."""
+    kind = record[0]
+    if kind == "S":
+        _, step, call, rules, starts, ends, befores, afters = record
+        return [
+            (step, r, s, e, b, a, call)
+            for r, s, e, b, a in zip(rules, starts, ends, befores, afters, strict=True)
+        ]
+    if kind == "C":
+        _, step, call, rule, starts, before, after = record
+        width = len(before)
+        return [(step, rule, i, i + width, before, after, call) for i in starts]
+    return list(record[1])
 
 
 _document_fields = attrgetter(*Document.__slots__)  # the fields, in constructor order

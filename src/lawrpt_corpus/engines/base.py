@@ -219,8 +219,11 @@ class Engine:
         reuses the chunks an interrupted run with the same pipeline left, after checking
         that they came from the same inputs in the same order (by ``source``).
         """
+        # the pipeline, and the Document field layout the spill's pickles rebuild by
+        # position (a field added or renamed must not shift old chunks' values)
+        layout = {"document": list(Document.__slots__)}
         fingerprint = hashlib.sha256(
-            json.dumps(pipeline.describe(), sort_keys=True).encode()
+            json.dumps([pipeline.describe(), layout], sort_keys=True).encode()
         ).hexdigest()
         spill = Spill(spill_dir, chunk_size=chunk_size, resume=resume, fingerprint=fingerprint)
         try:
