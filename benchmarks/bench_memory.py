@@ -1,7 +1,7 @@
 """Memory of a build: the whole process tree, the driver, and every corpus step's state.
 
     PYTHONPATH=src python benchmarks/bench_memory.py CORPUS_DIR --sizes 3000 30000 \\
-        [--workers 2] [--project 1000000] [--json OUT.json]
+        [--workers 2] [--project 1000000] [--json OUT.json] [--pipeline default|dedup]
 
 For each size N, the first N files of ``CORPUS_DIR`` (a generated corpus,
 ``benchmarks/generate.py``; its ``raw/`` folder or the folder itself, files in path order,
@@ -24,7 +24,11 @@ share of the only size) and projected to ``--project`` documents as ``intercept 
 documents``: the driver's peak at that size is its documents-phase RSS, plus what the
 earlier corpus steps retain, plus the largest fit peak (or the final pass). tracemalloc's
 own bookkeeping inflates the driver's RSS during the fits, so the projection uses the traced
-figures, not that RSS. Figures: docs/performance.md ("Memory at 1M reports").
+figures, not that RSS. ``--pipeline dedup`` builds with read → decode → ``Dedup`` only (the
+default pipeline's Dedup parameters): the corpus step whose state grows with the corpus,
+measured at sizes the whole pipeline takes hours for on a shared box (its texts are not
+cleaned of boilerplate, so its shingle sets are, if anything, larger). Figures:
+docs/performance.md ("Memory at 1M reports").
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -57,7 +62,18 @@ def _own_memory(pid: int) -> int:
     return 0
 
 
-def child(inputs: str, out: str, workers: int) -> None:
+def _pipeline(name: str) -> Any:
+    """The pipeline ``--pipeline`` names: ``default``, or ``dedup`` (read → decode → Dedup
+    with the default pipeline's Dedup parameters)."""
+    from lawrpt_corpus import DecodeStep, Extract, Pipeline, default_pipeline
+
+    pipe = default_pipeline()
+    if name == "default":
+        return pipe
+    return Pipeline([Extract(), DecodeStep(), pipe.steps[-1]])
+
+
+def child(inputs: str, out: str, workers: int, pipeline: str = "default") -> None:
     import tracemalloc
 
     from lawrpt_corpus import build
@@ -77,14 +93,32 @@ def child(inputs: str, out: str, workers: int) -> None:
             tracemalloc.reset_peak()
         marks.append({"stage": stage, "t": time.time(), "current": traced[0], "peak": traced[1]})
 
-    res = build([inputs], out, workers=workers, overwrite=True, progress=progress)
+    pipe = _pipeline(pipeline)
+    res = build([inputs], out, pipeline=pipe, workers=workers, overwrite=True, progress=progress)
     cur, peak = tracemalloc.get_traced_memory()
     marks.append({"stage": "end", "t": time.time(), "current": cur, "peak": peak})
     tracemalloc.stop()
-    print(json.dumps({"inputs": res.counts["inputs"], "kept": res.counts["kept"], "marks": marks}))
+    dedup = {
+        k: v
+        for k, v in res.summary["corpus"].get("dedup", {}).items()
+        if k in ("lsh_candidate_pairs", "verified_pairs", "passes", "exact", "near", "contained")
+    }
+    print(
+        json.dumps(
+            {
+                "inputs": res.counts["inputs"],
+                "kept": res.counts["kept"],
+                "marks": marks,
+                "dedup": dedup,
+                "timings": res.summary.get("timings", {}),
+            }
+        )
+    )
 
 
-def run_size(corpus: Path, n: int, workers: int, tmp: Path) -> dict[str, Any]:
+def run_size(
+    corpus: Path, n: int, workers: int, tmp: Path, pipeline: str = "default"
+) -> dict[str, Any]:
     files = sorted(p for p in corpus.rglob("*") if p.is_file())[:n]
     inputs = tmp / f"inputs-{n}"
     shutil.rmtree(inputs, ignore_errors=True)
@@ -94,7 +128,10 @@ def run_size(corpus: Path, n: int, workers: int, tmp: Path) -> dict[str, Any]:
         link.symlink_to(p.resolve())
     out = tmp / f"out-{n}"
     cmd = [sys.executable, __file__, "-", "--child", str(inputs), str(out), str(workers)]
+    cmd += ["--pipeline", pipeline]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, start_new_session=True)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
     samples: list[tuple[float, int, int]] = []  # (time, tree PSS, driver PSS)
     stop = threading.Event()
 
@@ -106,6 +143,8 @@ def run_size(corpus: Path, n: int, workers: int, tmp: Path) -> dict[str, Any]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     stdout, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     stop.set()
     sampler.join()
     shutil.rmtree(out, ignore_errors=True)
@@ -132,6 +171,11 @@ def run_size(corpus: Path, n: int, workers: int, tmp: Path) -> dict[str, Any]:
         "tree_peak": max(s[1] for s in samples),
         "driver_peak_traced_run": max(s[2] for s in samples),
         "steps": steps,
+        "dedup": got.get("dedup", {}),
+        "timings": got.get("timings", {}),
+        "wall_s": wall,
+        # the build and its pool workers (RUSAGE_CHILDREN counts waited-for descendants)
+        "cpu_s": r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime,
     }
 
 
@@ -190,21 +234,23 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--project", type=int, default=1_000_000)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--pipeline", choices=("default", "dedup"), default="default")
     ap.add_argument("--child", nargs=3, metavar=("INPUTS", "OUT", "WORKERS"))
     args = ap.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]))
+        child(args.child[0], args.child[1], int(args.child[2]), args.pipeline)
         return 0
     corpus = args.corpus / "raw" if (args.corpus / "raw").is_dir() else args.corpus
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         for n in args.sizes:
-            r = run_size(corpus, n, args.workers, Path(tmp))
+            r = run_size(corpus, n, args.workers, Path(tmp), args.pipeline)
             results.append(r)
             print(
                 f"{r['inputs']:>9,} docs: tree peak {_mb(r['tree_peak_documents'])} in the "
                 f"per-document stage (driver {_mb(r['driver_peak_documents'])}), "
-                f"{_mb(r['tree_peak'])} overall (tracemalloc on in the fits)",
+                f"{_mb(r['tree_peak'])} overall (tracemalloc on in the fits); "
+                f"{r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} CPU s; dedup {r['dedup']}",
                 flush=True,
             )
             for name, s in r["steps"].items():

@@ -26,6 +26,7 @@ import sys
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import regex
@@ -329,8 +330,13 @@ def _end_to_end(items: list[Item]) -> None:
             d.text, d.seq = it.text, i
             step.prepare(d)
             docs.append(d)
-        rep = step.fit(docs).dup_rep
-        root = [int(rep[i]) if rep[i] >= 0 else i for i in range(len(items))]
+        state = step.fit(docs)  # it holds the merged documents only (seq = i here)
+
+        def root_of(i: int, state: Any = state) -> int:
+            k = state.index(i)
+            return int(state.seq[state.dup_rep[k]]) if k >= 0 and state.dup_rep[k] >= 0 else i
+
+        root = [root_of(i) for i in range(len(items))]
         pred, label = [], []
         for a, b in combinations(range(len(items)), 2):
             pred.append(root[a] == root[b])

@@ -221,6 +221,42 @@ def test_representative_is_the_most_complete_version_and_lists_merged_sources(se
     assert out[3].reason == out[0].reason  # an exact copy of a contained copy: same relation
 
 
+def test_state_holds_only_merged_documents_and_applies_as_the_full_state(seeds, monkeypatch):
+    """The kept state covers duplicates and their representatives only; every document,
+    merged or not, comes out of apply as it does with the state over every document."""
+    import copy
+
+    from lawrpt_corpus.dedup import step as step_module
+
+    base = seeds[2]
+    cut = base[: int(len(base) * 0.7)]
+    texts = [seeds[0], cut, seeds[1], base, seeds[3], base, seeds[4], cut]
+    docs = _docs(texts, [f"s{i}" for i in range(len(texts))])
+    docs[3].page = PageMeta(url="https://www.gov.cn/a.html")
+
+    def fitted(compact: bool) -> tuple[Dedup, list[Document]]:
+        if not compact:
+            monkeypatch.setattr(step_module, "_involved_only", lambda st: st)
+        step = Dedup()
+        ds = copy.deepcopy(docs)
+        for d in ds:
+            step.prepare(d)
+        step.fit(ds)
+        monkeypatch.undo()
+        return step, [step.apply(d) for d in ds]
+
+    compact, got = fitted(True)
+    full, want = fitted(False)
+    assert compact.state is not None and full.state is not None
+    assert full.state.seq.tolist() == list(range(len(texts)))
+    assert compact.state.seq.tolist() == [1, 3, 5, 7]  # the base report, its copy and cuts
+    assert compact.stats() == full.stats() and compact.stats()["documents"] == len(texts)
+    assert [d.status for d in got].count("duplicate") == 3
+    assert [(d.status, d.duplicate_of, d.reason, d.duplicates, d.page, d.text) for d in got] == [
+        (d.status, d.duplicate_of, d.reason, d.duplicates, d.page, d.text) for d in want
+    ]
+
+
 def test_same_bytes_twice_are_told_apart_by_seq_not_id(seeds):
     docs = _docs([seeds[0], seeds[0]], ["a", "a"])
     docs[1].raw_sha256 = docs[0].raw_sha256

@@ -378,7 +378,8 @@ def test_dedup_cluster_state_holds_only_documents_of_a_merge_decision(
         docs.append(doc)
     driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
     assert cluster.stats() == driver.stats() and driver.stats()["documents"] == len(docs)
-    assert driver.state.seq.size == len(docs)
+    # both hold only the documents of a merge (Dedup keeps no state for the others)
+    assert driver.state.seq.size <= len(docs) - 25
     assert cluster.state.seq.size <= len(docs) - 25
     got = [cluster.apply(d) for d in copy.deepcopy(docs)]
     want = [driver.apply(d) for d in copy.deepcopy(docs)]

@@ -73,7 +73,8 @@ import pyarrow.parquet as pq  # pyarrow opens a local parquet file in C++: no au
 _parquet_file = pq.ParquetFile.__init__
 
 def parquet_file(self, source, *args, **kwargs):
-    hook("open", (source,) if isinstance(source, (str, bytes)) else ())
+    if isinstance(source, (str, bytes, os.PathLike)):
+        hook("open", (os.fspath(source),))
     _parquet_file(self, source, *args, **kwargs)
 
 pq.ParquetFile.__init__ = parquet_file

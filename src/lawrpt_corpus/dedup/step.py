@@ -372,7 +372,7 @@ class Dedup(CorpusStep):
             carry_off=carry_off,
         )
         state.stats = self._make_stats(state)
-        return state
+        return _involved_only(state)
 
     def columns_row(
         self, doc: Document
@@ -471,14 +471,20 @@ class Dedup(CorpusStep):
     # -- near duplicates -------------------------------------------------------------------
     def band_hashes(self, sigs: np.ndarray) -> np.ndarray:
         """``(bands, len(sigs))`` uint64 bucket keys of signatures ``sigs`` (one row each)."""
-        mult = permutation_mixers(self.rows)
         out = np.empty((self.bands, sigs.shape[0]), dtype=np.uint64)
         for band in range(self.bands):
-            block = sigs[:, band * self.rows : (band + 1) * self.rows].astype(np.uint64)
-            h = (block * mult).sum(axis=1, dtype=np.uint64)
-            h ^= h >> np.uint64(31)
-            out[band] = h
+            out[band] = self.band_hash(sigs, band)
         return out
+
+    def band_hash(self, sigs: np.ndarray, band: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Row ``band`` of :meth:`band_hashes` (of ``sigs[rows]`` when ``rows`` is given),
+        computed without copying the other bands' columns."""
+        block = sigs[:, band * self.rows : (band + 1) * self.rows]
+        if rows is not None:
+            block = block[rows]
+        h = (block.astype(np.uint64) * permutation_mixers(self.rows)).sum(axis=1, dtype=np.uint64)
+        h ^= h >> np.uint64(31)
+        return h  # type: ignore[no-any-return]
 
     def bucket_pairs(self, buckets: np.ndarray, members: np.ndarray, n: int) -> list[np.ndarray]:
         """Candidate keys ``lo * n + hi`` of documents ``members`` sorted by bucket (equal
@@ -499,11 +505,12 @@ class Dedup(CorpusStep):
 
         Each band's pairs are merged into the sorted set as the band is done (one linear
         merge per band; re-sorting the whole set with ``np.unique`` every few bands took
-        66 s for the 11 M candidates of the 100k benchmark, this 2.3 s)."""
+        66 s for the 11 M candidates of the 100k benchmark, this 2.3 s). One band's hashes at
+        a time, from ``sigs`` as it is: no copy of ``sigs[idx]`` (``4·num_perm`` bytes per
+        document) nor of every band's hashes (``8·bands``) at once."""
         acc = np.empty(0, dtype=np.int64)
-        hashes = self.band_hashes(sigs[idx])
         for band in range(self.bands):
-            h = hashes[band]
+            h = self.band_hash(sigs, band, idx)
             order = np.argsort(h, kind="stable")
             keys = self.bucket_pairs(h[order], idx[order], n)
             if keys:
@@ -742,6 +749,40 @@ def _donors(
     carry_off = np.zeros(len(pages) + 1, dtype=np.int64)
     np.cumsum([len(p) for p in pages], out=carry_off[1:])
     return reps.astype(np.int64), b"".join(pages), carry_off
+
+
+def _involved_only(st: DedupState) -> DedupState:
+    """``st`` restricted to the documents a merge involves (duplicates and their
+    representatives), re-indexed; its ``stats`` as they are (computed on every document).
+
+    :meth:`Dedup.apply` leaves a document the state does not hold untouched, which is what
+    it does to a document that is neither a duplicate nor a representative: the output is
+    the same, and the state kept to the end of the build holds ~40 bytes plus a source per
+    *merged* document instead of per document (most documents are in no cluster)."""
+    dups = st.by_rep
+    keep = np.union1d(dups, st.by_rep_key)
+    if keep.size == st.seq.size:
+        return st
+    new = np.full(st.seq.size, -1, dtype=np.int64)
+    new[keep] = np.arange(keep.size)
+    rep = st.dup_rep[keep]
+    dup_rep = np.where(rep >= 0, new[np.maximum(rep, 0)], -1)
+    sources = [st.src_blob[st.src_off[i] : st.src_off[i + 1]] for i in keep.tolist()]
+    src_off = np.zeros(keep.size + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in sources], out=src_off[1:])
+    return replace(
+        st,
+        seq=st.seq[keep],
+        ids=st.ids[keep],
+        dup_rep=dup_rep,
+        dup_kind=st.dup_kind[keep],
+        dup_sim=st.dup_sim[keep],
+        by_rep=new[dups],
+        by_rep_key=new[st.by_rep_key],
+        src_blob=b"".join(sources),
+        src_off=src_off,
+        carry_idx=new[st.carry_idx],
+    )
 
 
 def _reason(kind: int, sim: float) -> str:
