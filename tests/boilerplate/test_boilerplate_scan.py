@@ -185,3 +185,28 @@ def test_line_verdicts_are_memoized_exactly_and_boundedly(monkeypatch: pytest.Mo
             for line in lines:
                 assert rule.matches_line(line) is rule._match_line(line), (rule.id, line)
             assert len(rule._verdicts) <= 5
+
+
+def test_inline_free_keys_are_memoized_exactly_and_boundedly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``without_inline`` with a memo (kept across documents) gives what it gives without."""
+    from lawrpt_corpus.boilerplate import _lines
+
+    monkeypatch.setattr(_lines, "MEMO_KEYS", 7)
+    rs = default_rules()
+    inline = rs.zone("inline")
+    memo = rs.inline_memo(inline)
+    assert rs.inline_memo(inline) is memo and rs.inline_memo(inline[:1]) is not memo
+    texts = _rule_texts()[:20]
+    texts.append("\n".join(x for r in inline for x in (*r.examples, *r.keep)))
+    for _ in range(2):
+        for text in texts:
+            lines = text.split("\n")
+            stripped = [ln.strip() for ln in lines]
+            ctx = _lines.DocLines(text, line_starts(lines), stripped, rs.literal_index)
+            for i in range(len(stripped)):
+                want = ctx.without_inline(i, inline)
+                assert ctx.without_inline(i, inline, memo) == want
+                assert ctx.without_inline(i, inline, memo) == want  # from the memo
+                assert len(memo) <= 7

@@ -8,7 +8,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
-import ahocorasick_rs
+from ._scan import Scanner, make_scanner
 
 
 @lru_cache(maxsize=1)
@@ -116,9 +116,11 @@ SHORT_LINE = 150
 
 
 class LiteralIndex:
-    """Every rule's ``literals`` in Aho-Corasick automata (built once per rule set).
+    """Every rule's ``literals`` in multi-literal scanners (built once per rule set): a
+    Hyperscan database when the ``hyperscan`` extra is installed, else an Aho-Corasick
+    automaton (:mod:`._scan`; ``engine`` forces one; both find the same occurrences).
 
-    ``lines(text, starts, views)`` finds, in one pass per automaton, all (overlapping)
+    ``lines(text, starts, views)`` finds, in one pass per scanner, all (overlapping)
     occurrences of every literal and returns, per rule (keyed by ``id(rule)``), the lines
     holding one. Line rules of at most :data:`SHORT_LINE` characters are searched in the
     view of the lines that short (a literal in a longer line cannot make them claim it);
@@ -126,7 +128,7 @@ class LiteralIndex:
     from here; a rule with ``needs`` can occur only if it has an entry.
     """
 
-    def __init__(self, rules: Sequence[Any]) -> None:
+    def __init__(self, rules: Sequence[Any], engine: str | None = None) -> None:
         self.by_literals: set[int] = set()
         self.gated: set[int] = set()
         #: rules searched only around the occurrences of their ``scan_literals``
@@ -169,23 +171,25 @@ class LiteralIndex:
                 if k == len(owners):
                     owners.append([])
                 owners[k].append(-id(rule))
-        # per literal: the rules wanting its lines, the rules wanting its offsets
-        self._automata = [
-            (
-                short,
-                ahocorasick_rs.AhoCorasick(
-                    list(index),
-                    matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
-                    implementation=ahocorasick_rs.Implementation.DFA,
-                ),
-                [
-                    (tuple(r for r in rids if r >= 0), tuple(-r for r in rids if r < 0))
-                    for rids in owners
-                ],
-            )
-            for short, (index, owners) in groups.items()
-            if index
-        ]
+        # per literal: the rules wanting its lines, the rules wanting its offsets; the
+        # scanner (``engine``: see ._scan.make_scanner) finds every literal's occurrences
+        self._automata: list[
+            tuple[bool, Scanner, list[tuple[tuple[int, ...], tuple[int, ...]]], frozenset[int]]
+        ] = []
+        for short, (index, owners) in groups.items():
+            if not index:
+                continue
+            split = [
+                (tuple(r for r in rids if r >= 0), tuple(-r for r in rids if r < 0))
+                for rids in owners
+            ]
+            char_ks = frozenset(k for k, (_, by_offset) in enumerate(split) if by_offset)
+            self._automata.append((short, make_scanner(list(index), engine), split, char_ks))
+
+    @property
+    def engine(self) -> str:
+        """The scanner in use: ``"hyperscan"``, ``"automaton"`` (or ``"none"``: no literal)."""
+        return self._automata[0][1].name if self._automata else "none"
 
     def lines(
         self, text: str, starts: Sequence[int], views: LineViews
@@ -195,36 +199,30 @@ class LiteralIndex:
         its ``scan_literals`` starts (ascending, distinct)."""
         found: dict[int, set[int]] = {}
         at_offsets: dict[int, list[int]] = {}
-        for short, automaton, owners in self._automata:
+        for short, automaton, owners, char_ks in self._automata:
             at: Sequence[int]
             if short:
                 haystack, at = views.view(0, SHORT_LINE)
             else:
                 haystack, at = text, starts
             # the occurrences by literal first: each literal's owners are visited once
-            by_lit: dict[int, list[int]] = {}
-            for k, start, _end in automaton.find_matches_as_indexes(haystack, overlapping=True):
-                got = by_lit.get(k)
-                if got is None:
-                    by_lit[k] = [start]
-                else:
-                    got.append(start)
-            for k, offs in by_lit.items():
+            by_lit, char_offs = automaton.find_lines(haystack, at, char_ks)
+            for k, lines in by_lit.items():
                 line_owners, offset_owners = owners[k]
-                if line_owners:
-                    lines = {bisect_right(at, o) - 1 for o in offs}
-                    for rid in line_owners:
-                        hit = found.get(rid)
-                        if hit is None:
-                            found[rid] = set(lines)
-                        else:
-                            hit |= lines
-                for rid in offset_owners:
-                    got = at_offsets.get(rid)
-                    if got is None:
-                        at_offsets[rid] = list(offs)
+                for rid in line_owners:
+                    hit = found.get(rid)
+                    if hit is None:
+                        found[rid] = set(lines)
                     else:
-                        got += offs
+                        hit |= lines
+                if offset_owners:
+                    offs = char_offs[k]
+                    for rid in offset_owners:
+                        got = at_offsets.get(rid)
+                        if got is None:
+                            at_offsets[rid] = list(offs)
+                        else:
+                            got += offs
         for rid, got in at_offsets.items():
             at_offsets[rid] = sorted(set(got))
         return found, at_offsets
@@ -264,6 +262,8 @@ def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int
 
 
 _LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
+#: How many lines' :meth:`DocLines.without_inline` results one memo keeps.
+MEMO_KEYS = 16384
 
 
 class DocLines:
@@ -308,12 +308,21 @@ class DocLines:
             return bool(offsets) and bool(literal_finditer(rule.pattern, text, offsets, rule.reach))
         return rule.pattern.search(text) is not None
 
-    def without_inline(self, i: int, rules: Sequence[Any]) -> str:
+    def without_inline(
+        self, i: int, rules: Sequence[Any], memo: dict[str, str] | None = None
+    ) -> str:
         """Line ``i`` (stripped) with the spans of the inline ``rules`` removed, one rule
         after another (``rule.pattern.sub("", line).strip()``). A rule searched around its
         literals is skipped on a line that holds none of them while no earlier rule has
-        changed the line: it cannot match there."""
+        changed the line: it cannot match there (the skip never changes the result, so the
+        result is a function of the line and ``rules`` alone). ``memo``: results by line
+        for these ``rules`` (kept across documents, at most :data:`MEMO_KEYS` lines)."""
         line = self.stripped[i]
+        if memo is not None:
+            got = memo.get(line)
+            if got is not None:
+                return got
+        key = line
         changed = False
         scanned = self.index.scanned
         for rule in rules:
@@ -330,6 +339,10 @@ class DocLines:
             cut = rule.pattern.sub("", line).strip()
             changed = changed or cut != line
             line = cut
+        if memo is not None:
+            if len(memo) >= MEMO_KEYS:
+                memo.clear()
+            memo[key] = line
         return line
 
     def possible(self, rule: Any) -> bool:

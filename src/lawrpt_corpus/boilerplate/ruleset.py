@@ -189,6 +189,7 @@ class RuleSet:
     _zones: dict[tuple[str, ...], tuple[Rule, ...]] = field(default_factory=dict, repr=False)
     _index: list[LiteralIndex] = field(default_factory=list, repr=False)
     _plans: list[ZonePlan] = field(default_factory=list, repr=False)
+    _inline_memos: dict[tuple[int, ...], dict[str, str]] = field(default_factory=dict, repr=False)
 
     def zone(self, *zones: str) -> tuple[Rule, ...]:
         """Removal rules of ``zones``, in order (memoized: the set is immutable)."""
@@ -221,6 +222,17 @@ class RuleSet:
             groups = (self.zone("line"), self.zone("head", "edge"), self.zone("tail", "edge"))
             self._plans.append(ZonePlan(groups, self.literal_index))
         return self._plans[0]
+
+    def inline_memo(self, rules: tuple[Rule, ...]) -> dict[str, str]:
+        """The memo of :meth:`._lines.DocLines.without_inline` for ``rules`` (some of this
+        set's inline rules; their ids are stable while the set lives)."""
+        key = tuple(id(r) for r in rules)
+        memo = self._inline_memos.get(key)
+        if memo is None:
+            if len(self._inline_memos) >= 64:
+                self._inline_memos.clear()
+            memo = self._inline_memos[key] = {}
+        return memo
 
     def by_id(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -173,7 +173,8 @@ class StripBoilerplate(DocumentStep):
                         removed_by[i] = line_rules[k]
                         break
         inline_rules = tuple(r for r in rs.zone("inline") if ctx.possible(r))
-        self._zone(stripped, removed_by, head, head_lines, self.head_lines, inline_rules, ctx)
+        memo = rs.inline_memo(inline_rules)
+        self._zone(stripped, removed_by, head, head_lines, self.head_lines, inline_rules, ctx, memo)
         self._zone(
             stripped,
             removed_by,
@@ -182,6 +183,7 @@ class StripBoilerplate(DocumentStep):
             self.tail_lines,
             inline_rules,
             ctx,
+            memo,
             forward=False,
         )
         # an anchored inline rule (【政策解读】 at a line start) is run only if some raw line
@@ -248,6 +250,7 @@ class StripBoilerplate(DocumentStep):
         size: int,
         inline_rules: tuple[Rule, ...],
         ctx: DocLines,
+        memo: dict[str, str] | None = None,
         *,
         forward: bool = True,
     ) -> None:
@@ -271,7 +274,7 @@ class StripBoilerplate(DocumentStep):
             s = stripped[i]
             if not s or removed_by[i] is not None:
                 continue
-            key = ctx.without_inline(i, inline_rules) if track else s
+            key = ctx.without_inline(i, inline_rules, memo) if track else s
             hit = None
             ks = may.get(i, ())
             if repeats and key in seen:
