@@ -22,7 +22,7 @@ from itertools import islice
 from ..document import Document
 from ..io.readers import InputItem
 from ..pipeline import Pipeline
-from .base import Engine, pickle_batch, process_item
+from .base import Engine, pickle_batch, process_item, tune_gc
 
 _PIPELINE: Pipeline | None = None
 
@@ -34,6 +34,8 @@ def _init_worker(pipeline: Pipeline) -> None:
     # line for the user) and shuts the pool down; workers printing their own
     # KeyboardInterrupt tracebacks would bury that line.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the pipeline's rule tables are walked by no collection (a worker lives for one build)
+    tune_gc()
 
 
 def _process_batch(items: list[InputItem | Document]) -> list[Document]:
