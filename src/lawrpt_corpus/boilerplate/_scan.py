@@ -120,6 +120,21 @@ def _collect(k: int, _start: int, end: int, _flags: int, hits: Any) -> None:
     hits.append((k, end))
 
 
+def _starts_by_literal(
+    hits: Sequence[tuple[int, int]], blen: Sequence[int]
+) -> dict[int, list[int]]:
+    """Literal index → byte starts of its hits (a hit is ``(literal, end)``; start = end −
+    the literal's byte length), in hit order."""
+    by_lit: dict[int, list[int]] = {}
+    for k, end in hits:
+        got = by_lit.get(k)
+        if got is None:
+            by_lit[k] = [end - blen[k]]
+        else:
+            got.append(end - blen[k])
+    return by_lit
+
+
 class HyperscanScanner:
     """All occurrences of ``literals`` with one Hyperscan literal database (UTF-8 bytes).
 
@@ -161,14 +176,7 @@ class HyperscanScanner:
         hits = self._scan(data)
         if not hits:
             return {}, {}
-        blen = self._blen
-        by_lit: dict[int, list[int]] = {}
-        for k, end in hits:
-            got = by_lit.get(k)
-            if got is None:
-                by_lit[k] = [end - blen[k]]
-            else:
-                got.append(end - blen[k])
+        by_lit = _starts_by_literal(hits, self._blen)
         ascii_only = len(data) == len(text)
         bstarts = starts if ascii_only else line_starts_of(data)
         lines = {k: {bisect_right(bstarts, b) - 1 for b in offs} for k, offs in by_lit.items()}
@@ -193,15 +201,9 @@ class HyperscanScanner:
         if not hits:
             return {}
         blen = self._blen
-        by_lit: dict[int, list[int]] = {}
         if len(data) == len(text):  # ASCII: bytes are characters
-            for k, end in hits:
-                got = by_lit.get(k)
-                if got is None:
-                    by_lit[k] = [end - blen[k]]
-                else:
-                    got.append(end - blen[k])
-            return by_lit
+            return _starts_by_literal(hits, blen)
+        by_lit: dict[int, list[int]] = {}
         # byte start → character offset: decode between consecutive distinct starts
         starts = sorted({end - blen[k] for k, end in hits})
         chars: dict[int, int] = {}
