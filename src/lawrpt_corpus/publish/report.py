@@ -52,39 +52,51 @@ def category(rule: str) -> str:
     return rule
 
 
-def write_report(staging_dir: Path, summary: dict[str, Any]) -> None:
+def write_report(
+    staging_dir: Path, summary: dict[str, Any], shards: tuple[Any, str] | None = None
+) -> None:
     """Write ``staging_dir/report.html`` for the build summarised by ``summary``.
 
-    ``staging_dir`` holds the finished ``data/`` and ``manifest/`` shards. Missing keys in
-    ``summary`` (a stage not built yet) give empty charts that say so, never an error.
+    ``staging_dir`` holds the finished ``data/`` and ``manifest/`` shards — or ``shards``,
+    ``(fsspec filesystem, folder)``, does (workers uploaded them to object storage). Missing
+    keys in ``summary`` (a stage not built yet) give empty charts that say so, never an error.
     """
     staging_dir = Path(staging_dir)
-    page = render(summary, read_aggregates(staging_dir))
+    page = render(summary, read_aggregates(staging_dir, shards))
     (staging_dir / "report.html").write_text(page, encoding="utf-8")
 
 
 # -- per-document aggregates from the shards ------------------------------------------------
-def read_aggregates(folder: Path) -> dict[str, Any]:
-    """Lengths and width profiles of kept documents; duplicate clusters from the manifest."""
+def _shard_files(folder: Path, shards: tuple[Any, str] | None, sub: str) -> list[str]:
+    if shards is None:
+        return [str(f) for f in sorted((folder / sub).glob("*.parquet"))]
+    fs, root = shards
+    return sorted(str(f) for f in fs.glob(f"{root}/{sub}/*.parquet"))
+
+
+def read_aggregates(folder: Path, shards: tuple[Any, str] | None = None) -> dict[str, Any]:
+    """Lengths and width profiles of kept documents; duplicate clusters from the manifest.
+    The shards are under ``folder``, or under ``shards`` = ``(fsspec filesystem, folder)``."""
     import pyarrow.parquet as pq
 
+    fs = shards[0] if shards is not None else None
     lengths: list[int] = []
     widths: list[float] = []
     sources: dict[str, str] = {}
-    for f in sorted((folder / "data").glob("*.parquet")):
-        names = pq.read_schema(f).names
+    for f in _shard_files(folder, shards, "data"):
+        names = pq.read_schema(f, filesystem=fs).names
         cols = [c for c in ("id", "source", "n_chars", "width_profile") if c in names]
-        t = pq.read_table(f, columns=cols)
+        t = pq.read_table(f, columns=cols, filesystem=fs)
         if "n_chars" in names:
             lengths.extend(v for v in t.column("n_chars").to_pylist() if v is not None)
         if "width_profile" in names:
             widths.extend(float(v) for v in t.column("width_profile").to_pylist() if v is not None)
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    manifests = [str(f) for f in sorted((folder / "manifest").glob("*.parquet"))]
+    manifests = _shard_files(folder, shards, "manifest")
     if manifests:
         import pyarrow.dataset as ds
 
-        manifest = ds.dataset(manifests, format="parquet")
+        manifest = ds.dataset(manifests, format="parquet", filesystem=fs)
         cols = ["source", "id", "reason"]
         dups = manifest.to_table(columns=cols, filter=ds.field("status") == "duplicate")
         for row in dups.to_pylist():
