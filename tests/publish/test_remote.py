@@ -181,6 +181,23 @@ def test_readers_refuse_a_prefix_whose_marker_is_missing_or_does_not_list_its_fi
         check_complete(url)
 
 
+def test_inspect_reads_a_complete_prefix_and_refuses_one_without_its_marker(
+    url: str, tmp_path: Path
+) -> None:
+    from lawrpt_corpus.inspect import InspectError, lookup_dataset
+
+    build([SEEDS], url, workers=1)
+    build([SEEDS], tmp_path / "local", workers=1)
+    key = lookup_dataset(tmp_path / "local", "000_42b881255f21474b.txt")["matched"][0]["source"]
+    there, here = lookup_dataset(url, key), lookup_dataset(tmp_path / "local", key)
+    assert there.pop("dataset") == url and here.pop("dataset") == str(tmp_path / "local")
+    assert there == here and there["row"] is not None
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.rm_file(f"{root}/{MARKER}")
+    with pytest.raises(InspectError, match=re.escape("has no _COMPLETE.json")):
+        lookup_dataset(url, key)
+
+
 def test_a_local_folder_is_complete_by_its_rename_and_checked_against_a_marker_if_it_has_one(
     tmp_path: Path, url: str
 ) -> None:

@@ -270,6 +270,7 @@ class RemoteDatasetWriter(DatasetWriter):
 
 def _sizes(fs: Any, prefix: str) -> dict[str, int]:
     """Relative path → size of every object under ``prefix`` (one recursive listing)."""
+    fs.invalidate_cache(prefix)  # written by other processes (workers): list afresh
     try:
         found = fs.find(prefix, detail=True)
     except FileNotFoundError:
