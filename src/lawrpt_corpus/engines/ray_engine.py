@@ -58,9 +58,10 @@ from ..io.fs import is_url, open_input
 from ..io.item import ContainerItem
 from ..io.readers import InputItem, container_records, load_document
 from ..pipeline import CorpusStep, Pipeline
+from ..publish.remote import write_shard_at
 from ..publish.schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 from ..publish.stats import BuildStats
-from ..publish.writer import ShardInfo, rows_table, write_shard
+from ..publish.writer import ShardInfo, rows_table
 from .base import Engine, _apply_all, process_item
 from .fits import RayContext, distributed_fit_of
 from .fits import register_distributed_fit as register_distributed_fit  # the public name
@@ -415,9 +416,10 @@ class RayEngine(Engine):
         self._start()
         windows: list[ray.data.Dataset] = []
         try:
-            staging = Path(writer.staging).resolve()
-            if self.ray_address:
-                self._check_workers_see(str(staging), "output folder", "write_in_workers=False")
+            # a local folder the workers share, or an object-storage URL (publish/remote.py)
+            staging = getattr(writer, "shard_root", None) or str(Path(writer.staging).resolve())
+            if self.ray_address and not is_url(staging):
+                self._check_workers_see(staging, "output folder", "write_in_workers=False")
             windows = self._process_and_fit(pipeline, inputs)
             t0 = time.perf_counter()
             data, manifest = _write_shards(
@@ -643,7 +645,7 @@ def _write_shard_task(
     import ray
 
     tables = [ray.get(ref).slice(start, stop - start) for ref, start, stop in pieces]
-    return write_shard(folder, prefix, index, n_shards, schema, tables, shard_rows)
+    return write_shard_at(folder, prefix, index, n_shards, schema, tables, shard_rows)
 
 
 def shard_pieces(counts: Sequence[int], shard_rows: int) -> list[list[tuple[int, int, int]]]:
@@ -669,7 +671,7 @@ def _write_shards(
     ray: Any,
     windows: list[ray.data.Dataset],
     steps: list[CorpusStep],
-    staging: Path,
+    staging: str,
     shard_rows: tuple[int, int],
     stats: Any,
     retries: int,
@@ -707,7 +709,7 @@ def _write_shards(
         plan = shard_pieces([n for _, n in parts], rows)
         refs = [
             write.remote(
-                str(staging / sub),
+                f"{staging}/{sub}",
                 prefix,
                 i,
                 len(plan),
