@@ -210,9 +210,9 @@ class RayEngine(Engine):
             self._ray.shutdown()
         self._started = False
 
-    def _dataset(self, blocks: _Blocks) -> ray.data.Dataset:
-        """A Ray Dataset over the processed blocks (no data through the driver)."""
-        ds = self._ray.data.from_arrow_refs(list(blocks.refs))
+    def _dataset(self, refs: list[Any]) -> ray.data.Dataset:
+        """A Ray Dataset over the blocks ``refs`` (no data through the driver)."""
+        ds = self._ray.data.from_arrow_refs(list(refs))
         ctx = ds.context  # a copy owned by this dataset: the caller's context is untouched
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = self.progress
@@ -496,7 +496,9 @@ class RayEngine(Engine):
             t0 = time.perf_counter()
             fit = distributed_fit_of(step) if on_cluster else None
             if fit is not None:
-                state = fit(self._kept_dataset(blocks, corpus[:i]), ctx)
+                kept = self._kept_blocks(blocks, corpus[:i])
+                state = fit(self._dataset(kept), replace(ctx, blocks=tuple(kept)))
+                del kept
                 if state is not None:
                     step.set_state(state)
                 self.fit_modes[step.name] = "cluster"
@@ -506,8 +508,13 @@ class RayEngine(Engine):
             self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
         return blocks
 
-    def _kept_dataset(self, blocks: _Blocks, before: list[CorpusStep]) -> ray.data.Dataset:
-        return _map_blocks(self._dataset(blocks), _kept_after_batch, before, self.task_retries)
+    def _kept_blocks(self, blocks: _Blocks, before: list[CorpusStep]) -> list[Any]:
+        """The kept documents as ``before`` leaves them: a plain Ray task per processed
+        block (its references, in input order; nothing comes back to the driver)."""
+        ray = self._ray
+        task = ray.remote(max_retries=self.task_retries)(_kept_after_batch)
+        before_ref = ray.put(before)
+        return [task.remote(ref, before_ref) for ref in blocks.refs]
 
     def _fit_on_cluster(self, blocks: _Blocks) -> bool:
         if not blocks.refs or self.cluster_fit is False:
