@@ -45,7 +45,6 @@ import logging
 import os
 import pickle
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -522,26 +521,6 @@ class RayEngine(Engine):
         if self.cluster_fit:
             return True
         return sum(blocks.docs) >= self.cluster_fit_min_docs
-
-
-def _map_blocks(
-    ds: ray.data.Dataset, fn: Callable[..., pa.Table], arg: Any, retries: int
-) -> ray.data.Dataset:
-    """``fn(block, arg)`` on every block, as Ray tasks retried at most ``retries`` times.
-
-    (Ray Data retries a task forever by default: a document that kills its worker would
-    hang the build.)
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
-        return ds.map_batches(
-            fn,
-            fn_args=(arg,),
-            batch_size=None,
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            max_retries=retries,
-        )
 
 
 # -- worker side ---------------------------------------------------------------------------
