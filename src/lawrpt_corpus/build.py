@@ -307,7 +307,7 @@ def build(
         report.write_report(writer.staging, summary)
         summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
         writer.write_text("README.md", card.render(meta, summary))
-        if meta.license == "other":
+        if meta["license"] == "other":
             writer.write_text(card.LICENSE_FILE, card.LICENSE_TEXT)
         writer.write_json("build.json", summary)
         writer.commit()

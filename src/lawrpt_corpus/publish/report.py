@@ -72,37 +72,59 @@ def read_aggregates(folder: Path) -> dict[str, Any]:
     widths: list[float] = []
     sources: dict[str, str] = {}
     for f in sorted((folder / "data").glob("*.parquet")):
-        names = pq.read_schema(f).names
-        cols = [c for c in ("id", "source", "n_chars", "width_profile") if c in names]
-        t = pq.read_table(f, columns=cols)
-        if "n_chars" in names:
-            lengths.extend(v for v in t.column("n_chars").to_pylist() if v is not None)
-        if "width_profile" in names:
-            widths.extend(float(v) for v in t.column("width_profile").to_pylist() if v is not None)
+        pf = pq.ParquetFile(f)  # not pq.read_table: see _manifest_rows
+        names = pf.schema_arrow.names
+        cols = [c for c in ("n_chars", "width_profile") if c in names]
+        if not cols:
+            continue
+        for batch in pf.iter_batches(columns=cols):
+            if "n_chars" in names:
+                lengths.extend(v for v in batch.column("n_chars").to_pylist() if v is not None)
+            if "width_profile" in names:
+                widths.extend(
+                    float(v) for v in batch.column("width_profile").to_pylist() if v is not None
+                )
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    manifests = [str(f) for f in sorted((folder / "manifest").glob("*.parquet"))]
-    if manifests:
-        import pyarrow.dataset as ds
-
-        manifest = ds.dataset(manifests, format="parquet")
-        cols = ["source", "id", "reason"]
-        dups = manifest.to_table(columns=cols, filter=ds.field("status") == "duplicate")
-        for row in dups.to_pylist():
-            if row["id"]:
-                members[row["id"]].append({"source": row["source"], "reason": row["reason"]})
-        if members:
-            kept = manifest.to_table(
-                columns=["source", "id"],
-                filter=(ds.field("status") == "kept") & ds.field("id").isin(list(members)),
-            )
-            for row in kept.to_pylist():
-                sources.setdefault(row["id"], row["source"])
+    manifests = sorted((folder / "manifest").glob("*.parquet"))
+    for row in _manifest_rows(manifests, ["source", "id", "reason"], "duplicate"):
+        if row["id"]:
+            members[row["id"]].append({"source": row["source"], "reason": row["reason"]})
+    if members:
+        for row in _manifest_rows(manifests, ["source", "id"], "kept", ids=list(members)):
+            sources.setdefault(row["id"], row["source"])
     clusters: list[dict[str, Any]] = [
         {"id": doc_id, "source": sources.get(doc_id), "members": sorted(m, key=_sim_key)}
         for doc_id, m in members.items()
     ]
     clusters.sort(key=lambda c: (-len(c["members"]), str(c["source"] or "")))
     return {"lengths": lengths, "widths": widths, "clusters": clusters}
+
+
+def _manifest_rows(
+    files: list[Path], columns: list[str], status: str, ids: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """``columns`` of the manifest rows whose ``status`` is ``status`` (and, with ``ids``,
+    whose ``id`` is one of them), in file order, one batch in memory at a time.
+
+    Read with ``ParquetFile`` and filtered in Python: ``pq.read_table`` and
+    ``pyarrow.dataset`` import ``pyarrow.compute`` and pandas (~1 s of every build's CPU),
+    and a filter's Python values go through ``pa.scalar``, which imports pandas too.
+    """
+    import pyarrow.parquet as pq
+
+    wanted = set(ids) if ids is not None else None
+    rows: list[dict[str, Any]] = []
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(columns=["status", *columns]):
+            statuses = batch.column("status").to_pylist()
+            if status not in statuses:
+                continue
+            values = [batch.column(c).to_pylist() for c in columns]
+            id_values = batch.column("id").to_pylist() if wanted is not None else None
+            for i, st in enumerate(statuses):
+                if st == status and (id_values is None or wanted is None or id_values[i] in wanted):
+                    rows.append({c: v[i] for c, v in zip(columns, values, strict=True)})
+    return rows
 
 
 def _sim_key(member: dict[str, Any]) -> tuple[float, str]:
