@@ -161,25 +161,66 @@ def test_sorted_unique_and_merge_unique_equal_numpy_unique():
         assert merged.dtype == a.dtype
 
 
-def test_lsh_candidates_are_the_sorted_unique_pairs_of_all_bands():
-    """The per-band merge gives exactly the set of every band's bucket pairs."""
-    from lawrpt_corpus.dedup.step import Dedup
-
-    rng = np.random.default_rng(3)
-    step = Dedup()
-    # few distinct values per column, so many documents share buckets in several bands
-    sigs = rng.integers(0, 3, size=(400, step.num_perm)).astype(np.uint32)
-    idx = np.arange(0, 400, 2)
-    n = sigs.shape[0]
-    got = step._candidates(sigs, idx, n)
+def _all_band_pairs(step, sigs, idx, n):
+    """The materialised reference: every band's bucket pairs as one set of keys."""
     hashes = step.band_hashes(sigs[idx])
     expected: set[int] = set()
     for band in range(step.bands):
         order = np.argsort(hashes[band], kind="stable")
         for keys in step.bucket_pairs(hashes[band][order], idx[order], n):
             expected.update(keys.tolist())
-    assert got.tolist() == sorted(expected)
-    assert got.size > 1000
+    return np.array(sorted(expected), dtype=np.int64)
+
+
+@pytest.mark.parametrize("window", [1, 3, 16])
+def test_streamed_lsh_candidates_count_every_distinct_pair_of_all_bands_once(window):
+    """candidate_pairs() never holds the set, yet counts exactly the distinct pairs of all
+    bands; with a margin that keeps every pair, it gives exactly those pairs."""
+    from lawrpt_corpus.dedup.step import Dedup
+
+    rng = np.random.default_rng(3)
+    step = Dedup(bucket_window=window, estimate_margin=2.0)
+    # few distinct values per column, so many documents share buckets in several bands
+    sigs = rng.integers(0, 3, size=(400, step.num_perm)).astype(np.uint32)
+    n_sh = np.full(400, 500, dtype=np.int64)
+    idx = np.arange(0, 400, 2)
+    n = sigs.shape[0]
+    expected = _all_band_pairs(step, sigs, idx, n)
+    got, count = step.candidate_pairs(sigs, n_sh, idx, n)
+    assert got.tolist() == expected.tolist()
+    assert count == expected.size > 100 * window
+
+
+def test_streamed_lsh_candidates_keep_the_pairs_the_estimate_filter_keeps():
+    from lawrpt_corpus.dedup.step import Dedup
+
+    rng = np.random.default_rng(5)
+    step = Dedup()
+    sigs = rng.integers(0, 3, size=(600, step.num_perm)).astype(np.uint32)
+    sigs[300:] = sigs[:300]  # near copies: a few values changed
+    sigs[300:, ::7] = rng.integers(0, 3, size=sigs[300:, ::7].shape)
+    n_sh = rng.integers(100, 3000, size=600)
+    idx = np.arange(600)
+    keys = _all_band_pairs(step, sigs, idx, 600)
+    lo, hi = step._estimate_filter(sigs, n_sh, keys // 600, keys % 600)
+    got, count = step.candidate_pairs(sigs, n_sh, idx, 600)
+    assert count == keys.size
+    assert got.tolist() == (lo * 600 + hi).tolist()
+    assert 0 < got.size < keys.size
+
+
+def test_one_huge_bucket_gives_window_pairs_per_document_once():
+    """10,000 documents with the same signature share a bucket in every band: each is
+    paired with its next bucket_window neighbours once (not once per band, not all pairs)."""
+    from lawrpt_corpus.dedup.step import Dedup
+
+    step = Dedup()
+    m, w = 10_000, step.bucket_window
+    sigs = np.tile(np.arange(step.num_perm, dtype=np.uint32), (m, 1))
+    n_sh = np.full(m, 1000, dtype=np.int64)
+    got, count = step.candidate_pairs(sigs, n_sh, np.arange(m), m)
+    assert count == got.size == w * m - w * (w + 1) // 2
+    assert np.all(np.diff(got) > 0) and np.all(got % m - got // m <= w)
 
 
 def test_compiled_minhash_kernel_equals_the_numpy_path():

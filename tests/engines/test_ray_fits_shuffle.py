@@ -107,7 +107,8 @@ def test_the_dedup_backend_of_the_cluster_fit_never_asks_for_candidate_keys() ->
     cols = {"seq": np.array([2, 5], np.int64)}
     pre = (np.array([2]), np.array([5]), np.array([1], np.int8), np.array([0.9]))
     backend = ray_fits._RayDedup(cols, None, pre)  # type: ignore[arg-type]
-    assert backend.candidates(np.arange(2), 2).size == 0
+    keys, count = backend.candidates(np.arange(2), 2)
+    assert keys.size == 0 and count == 0
     known: dict[tuple[int, int], tuple[int, float]] = {}
     backend.verify(np.empty(0, np.int64), np.empty(0, np.int64), known, True)
     assert known == {(0, 1): (1, 0.9)} and backend.extra == 0

@@ -12,7 +12,9 @@ Contract
      whose page gives ``url`` / ``published`` / ``attachments``, its :func:`page_bytes`);
   2. exact groups: equal key hash; the group's best document (rank below) stands for it;
   3. LSH banding (``bands × rows``) over the group leaders gives candidate pairs (buckets are
-     linked by a window of ``bucket_window`` neighbours, so a huge bucket costs O(size));
+     linked by a window of ``bucket_window`` neighbours, so a huge bucket costs O(size)),
+     streamed band by band: each distinct pair is counted and estimated once, never stored
+     with the others (:meth:`Dedup.candidate_pairs`);
   4. candidates whose signature estimate is far below both thresholds are dropped, the rest are
      **verified** on their real shingle sets (further passes over the documents, holding at most
      ``verify_budget`` shingles at once; the last batch's sets are kept for the star
@@ -58,7 +60,6 @@ from .signature import (
     comparison_key,
     key_codes,
     key_signature,
-    merge_unique,
     shingle_hashes,
     sorted_unique,
     year_contexts,
@@ -500,22 +501,83 @@ class Dedup(CorpusStep):
             keys.append(np.minimum(a, b) * n + np.maximum(a, b))
         return keys
 
-    def _candidates(self, sigs: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
-        """LSH candidate pairs among documents ``idx`` as sorted unique keys ``lo * n + hi``.
+    def candidate_pairs(
+        self, sigs: np.ndarray, n_sh: np.ndarray, idx: np.ndarray, n: int
+    ) -> tuple[np.ndarray, int]:
+        """The LSH candidate pairs among documents ``idx`` (sorted unique indices into the
+        rows of ``sigs`` / ``n_sh``) that :meth:`estimate_ok` keeps, as sorted unique keys
+        ``lo * n + hi``, and the count of *all* distinct candidate pairs (every band's
+        :meth:`bucket_pairs`, a pair found in several bands counted once).
 
-        Each band's pairs are merged into the sorted set as the band is done (one linear
-        merge per band; re-sorting the whole set with ``np.unique`` every few bands took
-        66 s for the 11 M candidates of the 100k benchmark, this 2.3 s). One band's hashes at
-        a time, from ``sigs`` as it is: no copy of ``sigs[idx]`` (``4·num_perm`` bytes per
-        document) nor of every band's hashes (``8·bands``) at once."""
-        acc = np.empty(0, dtype=np.int64)
+        Streamed, band by band and window distance by distance: the set of all candidates is
+        never held (it grows faster than the corpus: 40 → 96 pairs per document from 10k to
+        60k generated reports, ~24 bytes each at the old fit's peak). A pair found in band
+        ``k`` is *new* when no earlier band paired it: in band ``j`` two documents are
+        paired when they share a bucket and are at most ``bucket_window`` apart in the
+        band's stable order, which is checked from two small per-document columns per band
+        — the position in that order (int32) and the offset in the bucket, clipped at
+        ``bucket_window`` (uint8; the later document's offset ≥ the distance means the
+        earlier one is in its bucket): ``5 × bands`` bytes per document instead of a set of
+        pairs. Only new pairs are counted and go through the estimate filter, so every
+        distinct pair is counted and estimated exactly once, as when the set was
+        materialised. Memory: those columns, one band's hashes and order, and one distance's
+        pairs (≤ ``len(idx)``) — linear in the documents, whatever the bucket sizes (one
+        bucket of 10,000 near-identical documents gives 16 pairs per document in band 0 and
+        only already-seen pairs after it)."""
+        m = idx.size
+        window = self.bucket_window
+        empty = np.empty(0, dtype=np.int64)
+        if m < 2:
+            return empty, 0
+        # per document and band: position in the band's order << shift | clipped offset
+        shift = max(1, window.bit_length())
+        packed = np.empty((m, self.bands), dtype=np.int32 if m < 2 ** (31 - shift) else np.int64)
+        ranks = np.arange(m, dtype=np.int64)
+        kept: list[np.ndarray] = []
+        total = 0
         for band in range(self.bands):
             h = self.band_hash(sigs, band, idx)
             order = np.argsort(h, kind="stable")
-            keys = self.bucket_pairs(h[order], idx[order], n)
-            if keys:
-                acc = merge_unique(acc, np.concatenate(keys))
-        return acc
+            hs = h[order]
+            del h
+            start = np.ones(m, dtype=bool)
+            np.not_equal(hs[1:], hs[:-1], out=start[1:])
+            first = np.maximum.accumulate(np.where(start, ranks, 0))
+            packed[order, band] = ranks << shift | np.minimum(ranks - first, window)
+            del start, first
+            for d in range(1, min(window, m - 1) + 1):
+                same = np.flatnonzero(hs[d:] == hs[:-d])
+                if same.size == 0:
+                    break
+                a, b = self._unseen(packed, band, order[same], order[same + d], shift)
+                total += a.size
+                ga, gb = idx[a], idx[b]
+                lo, hi = self._estimate_filter(sigs, n_sh, np.minimum(ga, gb), np.maximum(ga, gb))
+                if lo.size:
+                    kept.append(lo * n + hi)
+        keys = np.sort(np.concatenate(kept)) if kept else empty
+        return keys, total
+
+    def _unseen(
+        self, packed: np.ndarray, band: int, a: np.ndarray, b: np.ndarray, shift: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs ``(a[i], b[i])`` (local document indices) that no band before ``band``
+        paired: in band ``j`` (``packed[:, j]``: position ``<< shift`` | offset in the bucket
+        clipped at ``bucket_window``) the later of the two is at most ``bucket_window``
+        after the earlier one and its offset reaches back to it."""
+        if band == 0 or a.size == 0:
+            return a, b
+        window, low = self.bucket_window, (1 << shift) - 1
+        fresh = np.empty(a.size, dtype=bool)
+        step = max(1, 2_000_000 // band)
+        for s in range(0, a.size, step):
+            pa, pb = packed[a[s : s + step], :band], packed[b[s : s + step], :band]
+            later = np.maximum(pa, pb)
+            dist = (later >> shift) - (np.minimum(pa, pb) >> shift)
+            del pa, pb
+            paired = (dist <= window) & ((later & low) >= dist)
+            fresh[s : s + step] = ~paired.any(axis=1)
+        return a[fresh], b[fresh]
 
     def _near(
         self, backend: DedupBackend, cols: dict[str, Any], leader: np.ndarray, rank: np.ndarray
@@ -526,8 +588,7 @@ class Dedup(CorpusStep):
         idx = np.flatnonzero((leader == np.arange(n)) & (n_sh >= self.min_shingles))
         if idx.size < 2:
             return {}
-        keys = backend.candidates(idx, n)
-        self._n_candidates = int(keys.size)
+        keys, self._n_candidates = backend.candidates(idx, n)
         known: dict[tuple[int, int], tuple[int, float]] = {}
         backend.verify(keys // n, keys % n, known, True)
         result = self._stars(backend, known, rank)
@@ -796,8 +857,11 @@ class DedupBackend(Protocol):
     """Where :meth:`Dedup.fit_columns` gets signatures and shingle sets from (the driver's
     replayable stream, or a cluster: engines/ray_fits.py)."""
 
-    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
-        """What :meth:`Dedup._candidates` gives for documents ``idx`` (sorted unique keys)."""
+    def candidates(self, idx: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+        """The LSH candidate pairs among documents ``idx`` as sorted unique keys
+        ``lo * n + hi`` — all of them, or only those :meth:`Dedup.estimate_ok` keeps
+        (:meth:`Dedup.candidate_pairs`), since ``verify`` applies the estimate filter to
+        them anyway — and the count of all distinct candidate pairs (``stats()``)."""
         ...
 
     def verify(
@@ -818,8 +882,8 @@ class _StreamBackend:
     def __init__(self, step: Dedup, docs: Iterable[Document], cols: dict[str, Any]):
         self.step, self.docs, self.cols = step, docs, cols
 
-    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
-        return self.step._candidates(self.cols["sig"], idx, n)
+    def candidates(self, idx: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+        return self.step.candidate_pairs(self.cols["sig"], self.cols["n_sh"], idx, n)
 
     def verify(
         self,

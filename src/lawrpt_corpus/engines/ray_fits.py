@@ -708,10 +708,10 @@ class _RayDedup:
         pos = np.minimum(np.searchsorted(mine, seq), mine.size - 1)
         return mine[pos] == seq, pos
 
-    def candidates(self, idx: np.ndarray, n: int) -> np.ndarray:
+    def candidates(self, idx: np.ndarray, n: int) -> tuple[np.ndarray, int]:
         """None: the candidates were verified on the cluster (``pre``); the fit's count of
         them is replaced by the cluster's (``stats()["lsh_candidate_pairs"]``)."""
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), 0
 
     def verify(
         self,
