@@ -296,17 +296,17 @@ class DocLines:
     def finditer(self, rule: Any, text: str) -> list[Any]:
         """The matches of ``rule.pattern.finditer(text)`` (``text``: the document's text
         this context was built on), searched only around the rule's literals when it has
-        ``scan_literals``."""
+        ``scan_literals``, else with ``rule.whole`` when it has one (the same matches)."""
         if id(rule) in self.index.scanned:
             return literal_finditer(rule.pattern, text, self.offsets.get(id(rule), ()), rule.reach)
-        return list(rule.pattern.finditer(text))
+        return list((rule.whole or rule.pattern).finditer(text))
 
     def search(self, rule: Any, text: str) -> bool:
         """Does ``rule.pattern.search(text)`` find anything (``text`` as in :meth:`finditer`)?"""
         if id(rule) in self.index.scanned:
             offsets = self.offsets.get(id(rule), ())
             return bool(offsets) and bool(literal_finditer(rule.pattern, text, offsets, rule.reach))
-        return rule.pattern.search(text) is not None
+        return (rule.whole or rule.pattern).search(text) is not None
 
     def without_inline(
         self, i: int, rules: Sequence[Any], memo: dict[str, str] | None = None

@@ -58,6 +58,7 @@ from .patterns import (
     nested_unbounded_repeat,
     required_literals,
     scan_reach,
+    whole_text_pattern,
 )
 
 #: Where a removal rule applies.
@@ -139,6 +140,10 @@ class Rule:
     #: (:func:`._lines.literal_finditer`), ``reach`` characters either side.
     scan_literals: tuple[str, ...] = ()
     reach: int = 0
+    #: ``inline`` and ``text`` rules without ``scan_literals``: the pattern a search of the
+    #: whole text runs, ``pattern`` or the same source compiled with ``regex`` where that
+    #: finds the same matches faster (:func:`.patterns.whole_text_pattern`); None: ``pattern``
+    whole: Any = None
     #: :meth:`matches_line` verdicts by line (chrome recurs from page to page; at most
     #: :data:`MEMO_LINES` lines, then the memo starts again)
     _verdicts: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
@@ -331,6 +336,9 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
     if repeat and zone != "head":
         raise _fail(source, rid, "repeat = true is only supported in the head zone")
     scan_literals, reach = _scan_params(compiled, zone, requires)
+    whole = None
+    if zone in ("inline", "text") and not scan_literals:
+        whole = whole_text_pattern(compiled)
     return Rule(
         id=rid,
         category=category,
@@ -355,6 +363,7 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         first=first_char_pattern(compiled) if zone in LINE_ZONES or zone == "inline" else None,
         scan_literals=scan_literals,
         reach=reach,
+        whole=whole if whole is not compiled else None,
     )
 
 

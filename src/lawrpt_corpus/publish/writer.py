@@ -13,11 +13,13 @@ reuses, and ``lock``, an OS file lock held while a build writes: a second build 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import operator
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ import pyarrow.parquet as pq
 from filelock import BaseFileLock
 
 from ..document import Document
+from ..io.fs import is_url
 from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 
 #: Rows per data shard (about 100-200 MB of parquet for 10 KB reports).
@@ -274,6 +277,9 @@ class ShardInfo:
     name: str
     download_size: int
     num_bytes: int
+    #: hex sha256 of the file, when the writer computed it (shards uploaded to object
+    #: storage: the completion marker lists it); empty otherwise
+    sha256: str = ""
 
 
 def write_shard(
@@ -351,8 +357,28 @@ def arrow_nbytes(path: Path) -> int:
     return sum(pf.read_row_group(i).nbytes for i in range(pf.metadata.num_row_groups))
 
 
+def is_remote(out: object) -> bool:
+    """Whether ``out`` is an object-storage (or other non-local) URL: a URL whose protocol
+    is not ``file``/``local`` (those are local paths, published by rename)."""
+    if not is_url(out):
+        return False
+    return str(out).split("://", 1)[0].lower() not in ("file", "local")
+
+
+def scratch_dir(url: str) -> Path:
+    """The local folder of an object-storage output (publish/remote.py): the checkpoint
+    spill, the lock, and the files the driver writes before the commit uploads them
+    (``$TMPDIR/lawrpt_corpus/out-<digest of the URL>``, so that a ``--resume`` on the same
+    machine finds it)."""
+    digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "lawrpt_corpus" / f"out-{digest}"
+
+
 def staging_dir(out: str | os.PathLike[str]) -> Path:
-    """The staging folder of ``out``: ``.<name>.partial`` beside it."""
+    """The staging folder of ``out``: ``.<name>.partial`` beside it; for an object-storage
+    URL, its local scratch folder (:func:`scratch_dir`)."""
+    if is_remote(out):
+        return scratch_dir(str(out))
     out = Path(out)
     return out.parent / f".{out.name}.partial"
 
