@@ -118,6 +118,26 @@ def test_random_lines_from_rule_vocabulary_are_identical() -> None:
     assert _same(docs) == []
 
 
+def test_random_lines_in_traditional_script_are_identical() -> None:
+    """The same vocabulary written in traditional characters: both the step and the plain
+    loop match rules on the simplified view of a line (相關链接 is 相关链接 to the rules)."""
+    import opencc
+
+    s2t = opencc.OpenCC("s2t.json")
+    rng = random.Random(13)
+    words = sorted({s2t.convert(w) for r in default_rules().rules for w in r.literals})
+    words += ["〖视频］", "：", "|", " ", "【", "】", "2024-03-28", "。", "法治", "報告"]
+    docs = []
+    for n in range(200):
+        lines = [
+            "".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            for _ in range(rng.randint(1, 10))
+        ]
+        lines.insert(rng.randint(0, len(lines)), "我局全面推进法治政府建设，取得明显成效。")
+        docs.append(Document(source=f"t{n}", raw_sha256="0" * 64, n_bytes=0, text="\n".join(lines)))
+    assert _same(docs) == []
+
+
 @pytest.mark.parametrize(
     ("pattern", "safe"),
     [

@@ -14,6 +14,7 @@ import bisect
 
 from lawrpt_corpus.boilerplate import StripBoilerplate
 from lawrpt_corpus.boilerplate._lines import line_starts, whole_line_spans
+from lawrpt_corpus.boilerplate._script import match_view
 from lawrpt_corpus.boilerplate.ruleset import Rule
 from lawrpt_corpus.boilerplate.strip import with_brackets
 from lawrpt_corpus.document import Document
@@ -29,28 +30,31 @@ class ReferenceStrip(StripBoilerplate):
         if not text:
             return doc, False
         rs = self.ruleset
+        # rules read the simplified view of traditional lines (same offsets), as the step
+        # does: what a rule matches is part of the step's meaning, not of its speed
+        view = match_view(text)
         for rule in rs.flags:
-            if rule.zone != "text" or rule.requires is not None or not rule.may_occur_in(text):
+            if rule.zone != "text" or rule.requires is not None or not rule.may_occur_in(view):
                 continue
-            if rule.pattern.search(text):
+            if rule.pattern.search(view):
                 doc.flag(rule.flag or rule.id)
 
         lines = text.split("\n")
         starts = line_starts(lines)
-        stripped = [ln.strip() for ln in lines]
+        stripped = [ln.strip() for ln in view.split("\n")]
         removed_by: list[Rule | None] = [None] * len(lines)
 
-        line_rules = _possible(rs.zone("line"), text)
+        line_rules = _possible(rs.zone("line"), view)
         for i, s in enumerate(stripped):
             if s:
                 removed_by[i] = _first_match(line_rules, s)
-        inline_rules = _possible(rs.zone("inline"), text)
-        head = _possible(rs.zone("head", "edge"), text)
+        inline_rules = _possible(rs.zone("inline"), view)
+        head = _possible(rs.zone("head", "edge"), view)
         self._zone(stripped, removed_by, head, self.head_lines, inline_rules, forward=True)
-        tail = _possible(rs.zone("tail", "edge"), text)
+        tail = _possible(rs.zone("tail", "edge"), view)
         self._zone(stripped, removed_by, tail, self.tail_lines, inline_rules, forward=False)
-        inline = _inline_spans(text, starts, stripped, removed_by, inline_rules)
-        _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), text))
+        inline = _inline_spans(view, starts, stripped, removed_by, inline_rules)
+        _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), view))
 
         marks = [r.id if r is not None else None for r in removed_by]
         marks, took_block = self.take_blocks(stripped, marks, inline)

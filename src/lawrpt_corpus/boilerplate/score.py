@@ -18,9 +18,10 @@ Where it applies (the contract):
   shorter), an attachment label or list (附件…, judged by the rules with their
   context), a numbered item or heading (1. 1.2023年… （1） 一、 （一 第一条 ① 一是),
   a statute citation (第十二条第二款, 第3条(a)项; not 第1页), running prose without
-  its end (20+ characters, mostly Han, or 12+ characters, Han with a clause mark ，、；
-  — the last line of a truncated page), an unnumbered heading of parallel clauses opening
-  with a heading verb (加强领导，完善制度: ``heading.clauses``), a
+  its end (20+ characters, mostly Han, or 12+ characters with a clause mark ，、； and
+  mostly Han among its letters and digits — the last line of a truncated page), an
+  unnumbered heading of parallel clauses opening with a heading verb
+  (加强领导，完善制度: ``heading.clauses``), a
   closing formula (专此报告 …), a date line or a title ending with a document-type word
   (the RepeatedLines protections, ``data/repeated.toml``) is never scored; nor is a line
   longer than ``max_len`` characters;
@@ -185,8 +186,14 @@ def not_scored(line: str, max_len: int = 200) -> bool:
         return True  # a lead-in (现将有关情况报告如下：), not a field label (索引号：)
     if len(line) >= 12:
         han = len(_HAN.findall(line)) / len(line)
-        if (han >= 0.85 and len(line) >= 20) or (han >= 0.6 and _CLAUSE.search(line)):
+        if han >= 0.85 and len(line) >= 20:
             return True  # running prose cut short (a truncated page's last line)
+        if _CLAUSE.search(line):
+            # Han share among letters, digits and Han (quotes and commas do not dilute it:
+            # 积极开展“AA”、“AAA”和谐劳动 is prose cut short)
+            wordy = len(_WORDY.findall(line)) + len(_DIGIT.findall(line))
+            if wordy and len(_HAN.findall(line)) / wordy >= 0.6:
+                return True
     if _ATTACHMENT.match(line) or _NUMBERED.match(line):
         return True  # 附件 labels, numbered items (1.2023年度…统计表): report structure
     if _CITATION.search(line):
