@@ -13,9 +13,11 @@ headline number a ``data-count`` attribute, so tools and tests can find them.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +85,9 @@ def read_aggregates(folder: Path, shards: tuple[Any, str] | None = None) -> dict
     widths: list[float] = []
     sources: dict[str, str] = {}
     for f in _shard_files(folder, shards, "data"):
-        pf = _parquet(f, fs)  # not pq.read_table: see _manifest_rows
-        names = pf.schema_arrow.names
-        cols = [c for c in ("n_chars", "width_profile") if c in names]
-        if not cols:
-            continue
-        for batch in pf.iter_batches(columns=cols):
+        # not pq.read_table: see _manifest_rows
+        for batch in _batches(f, fs, ("n_chars", "width_profile")):
+            names = batch.schema.names
             if "n_chars" in names:
                 lengths.extend(v for v in batch.column("n_chars").to_pylist() if v is not None)
             if "width_profile" in names:
@@ -111,11 +110,19 @@ def read_aggregates(folder: Path, shards: tuple[Any, str] | None = None) -> dict
     return {"lengths": lengths, "widths": widths, "clusters": clusters}
 
 
-def _parquet(path: str, fs: Any) -> Any:
-    """``path`` as a ``pq.ParquetFile``, opened through the fsspec filesystem ``fs`` if any."""
+def _batches(path: str, fs: Any, columns: Sequence[str]) -> Iterator[Any]:
+    """Record batches of those of ``columns`` that the parquet file ``path`` has (none when
+    it has none of them), read through the fsspec filesystem ``fs`` if any (the file is
+    closed when the batches are exhausted)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path if fs is None else fs.open(path, "rb"))
+    with contextlib.ExitStack() as stack:
+        source = path if fs is None else stack.enter_context(fs.open(path, "rb"))
+        pf = stack.enter_context(pq.ParquetFile(source))
+        names = pf.schema_arrow.names
+        cols = [c for c in columns if c in names]
+        if cols:
+            yield from pf.iter_batches(columns=cols)
 
 
 def _manifest_rows(
@@ -137,7 +144,7 @@ def _manifest_rows(
     wanted = set(ids) if ids is not None else None
     rows: list[dict[str, Any]] = []
     for f in files:
-        for batch in _parquet(f, fs).iter_batches(columns=["status", *columns]):
+        for batch in _batches(f, fs, ["status", *columns]):
             statuses = batch.column("status").to_pylist()
             if status not in statuses:
                 continue
