@@ -26,9 +26,7 @@ import copy
 import importlib
 import json
 import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections import Counter
@@ -39,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from baseline_src import export_src  # noqa: E402
 from tests.helpers.boilerplate_reference import ReferenceStrip  # noqa: E402
 
 from lawrpt_corpus import DecodeStep, Hygiene, ScriptNormalize, Typography  # noqa: E402
@@ -76,15 +75,7 @@ def load_baseline(rev: str, where: Path) -> Any:
         shutil.copytree(Path(rev) / "lawrpt_corpus", where / "lawrpt_baseline")
         sys.path.insert(0, str(where))
         return importlib.import_module("lawrpt_baseline.boilerplate").StripBoilerplate
-    tar = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src/lawrpt_corpus"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    tar_path = where / "baseline.tar"
-    tar_path.write_bytes(tar)
-    with tarfile.open(tar_path) as tf:
-        tf.extractall(where, filter="data")
+    export_src(rev, where)
     (where / "src" / "lawrpt_corpus").rename(where / "lawrpt_baseline")
     sys.path.insert(0, str(where))
     return importlib.import_module("lawrpt_baseline.boilerplate").StripBoilerplate

@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +34,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from baseline_src import export_src  # noqa: E402
 
 
 def seeds_bench() -> dict[str, Any]:
@@ -76,19 +76,10 @@ def seeds_bench() -> dict[str, Any]:
 
 def load_baseline(rev: str, where: Path) -> ModuleType:
     """The metadata step of git revision ``rev`` as package ``lawrpt_baseline``."""
-    members = [f"src/lawrpt_corpus/{m}" for m in ("document.py", "pipeline.py", "metadata", "text")]
-    tar = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, *members],
-        check=True,
-        capture_output=True,
-    ).stdout
-    tar_path = where / "baseline.tar"
-    tar_path.write_bytes(tar)
-    with tarfile.open(tar_path) as tf:
-        tf.extractall(where, filter="data")
+    export_src(rev, where)
     pkg = where / "lawrpt_baseline"
     (where / "src" / "lawrpt_corpus").rename(pkg)
-    (pkg / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")  # the step alone: not the package's public API
     sys.path.insert(0, str(where))
     return importlib.import_module("lawrpt_baseline.metadata.step")
 

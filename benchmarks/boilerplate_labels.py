@@ -18,7 +18,13 @@ Report lines that a boilerplate layer must never take, by kind:
 * ``numbered``: numbered list items (1. / （1） / ① / 一是 …) with short content;
 * ``table``: table rows as converters flatten them (cells separated by ``|``, tabs or
   spaces), including the statutory table of 政府信息公开年度报告;
-* ``short-heading``: the short section headings reports use (二、存在的问题 …).
+* ``short-heading``: the short section headings reports use (二、存在的问题 …);
+* ``clause-heading``: unnumbered headings of two or three parallel clauses
+  (加强领导，完善制度; 抓队伍,提高依法行政能力 — a seed's numbered heading without its
+  number; 法治引领，服务发展) — the shape of a site slogan with one comma
+  (维基百科,自由的百科全书), so the score layer must learn them as report text;
+* ``cut-line``: a seed sentence cut after its first clause and a bit of the next (the last
+  line of a truncated page: ``…法治建设工作，为人社系统``), 12–19 characters.
 
 Every line is written by this script from the seeds and the generator's own vocabularies
 (no web text). Columns: ``kind``, ``source`` (seed file or ``template``), ``text``.
@@ -232,8 +238,81 @@ def template_lines(rng: random.Random) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: verbs that open a report heading's clause, and what they act on (the generator's
+#: register: 法治政府建设 reports), for :func:`clause_headings`
+HEAD_VERBS = tuple(
+    (
+        "加强 完善 健全 强化 深化 推进 提升 优化 坚持 规范 严格 "
+        "创新 夯实 压实 落实 拓展 筑牢 狠抓 聚焦 突出"
+    ).split()
+)
+HEAD_OBJECTS = tuple(
+    (
+        "组织领导 制度建设 工作机制 执法监督 普法宣传 队伍建设 法治保障 "
+        "依法行政 行政执法 决策程序 基层治理 营商环境 矛盾化解 服务效能 "
+        "法治意识 责任落实 复议应诉 权力监督 政务公开 法治素养 领导 "
+        "制度 机制 监督 执法 普法 队伍 服务 保障 责任"
+    ).split()
+)
+#: four-character report phrases that pair into headings (法治引领，服务发展)
+HEAD_PHRASES = tuple(
+    (
+        "法治引领 服务发展 立足职能 主动作为 担当作为 依法履职 守正创新 "
+        "凝心聚力 提质增效 多措并举 系统推进 以学促干 示范引领 源头治理 "
+        "精准普法 规范执法 高位推动 统筹谋划 补齐短板 久久为功"
+    ).split()
+)
+SHORT_VERBS = ("抓", "促", "强", "优", "建", "严", "重", "实")
+SHORT_OBJECTS = ("队伍", "执法", "普法", "解纷", "服务", "监督", "制度", "学习", "落实", "基层")
+
+
+def clause_headings(rng: random.Random) -> list[tuple[str, str, str]]:
+    """Unnumbered headings of two or three parallel clauses (``clause-heading``)."""
+    rows: list[tuple[str, str, str]] = []
+    num = re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)")
+    for path in sorted(GOLDEN.glob("*.clean.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            line = line.strip()
+            m = num.match(line)
+            if m and len(line) <= 30 and re.search("[，,]", line) and not line.endswith("。"):
+                rows.append(("clause-heading", "template", line[m.end() :]))
+    seps = ("，", ",", "，", " ")
+    for i in range(60):
+        v1, v2, v3 = rng.sample(HEAD_VERBS, 3)
+        o1, o2, o3 = rng.sample(HEAD_OBJECTS, 3)
+        sep = seps[i % len(seps)]
+        parts = [v1 + o1, v2 + o2] + ([v3 + o3] if i % 5 == 4 else [])
+        rows.append(("clause-heading", "template", sep.join(parts)))
+    for i in range(30):
+        a, b = rng.sample(HEAD_PHRASES, 2)
+        rows.append(("clause-heading", "template", ("，" if i % 3 else ",").join((a, b))))
+    for i in range(30):
+        (v1, v2), (o1, o2) = rng.sample(SHORT_VERBS, 2), rng.sample(SHORT_OBJECTS, 2)
+        v, o = rng.choice(HEAD_VERBS), rng.choice(HEAD_OBJECTS)
+        tail = (v2 + o2) if i % 2 else (v + o)
+        rows.append(("clause-heading", "template", f"{v1}{o1}，{tail}"))
+    return rows
+
+
+def cut_lines() -> list[tuple[str, str, str]]:
+    """A seed sentence cut after its first clause mark and 4–9 more characters (the last
+    line of a truncated page, ``cut-line``): 12–19 characters, one clause mark."""
+    rows: list[tuple[str, str, str]] = []
+    for path in sorted(GOLDEN.glob("*.clean.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            for sent in _SENT.findall(line.strip()):
+                m = re.search("[，,、]", sent)
+                if not m or not 6 <= m.start() <= 12:
+                    continue
+                cut = sent[: m.end() + 4 + len(sent) % 6]
+                if 12 <= len(cut) <= 19 and not re.search("[。；！？]", cut):
+                    rows.append(("cut-line", "template", cut))
+    return rows
+
+
 def build() -> str:
     rows = seed_lines() + template_lines(random.Random(20261203))
+    rows += clause_headings(random.Random(18)) + cut_lines()
     seen: set[str] = set()
     out = [
         "# Hard keep-lines: report text that no boilerplate layer may remove.",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lawrpt_corpus import LocalEngine, default_pipeline
 from lawrpt_corpus.document import Document
 from lawrpt_corpus.io.readers import iter_inputs
@@ -88,28 +90,33 @@ def _by_pack(doc: Document) -> list[str]:
     return [r.text.strip() for r in doc.removed if r.rule.startswith("site.")]
 
 
-def test_a_changed_parameter_also_makes_resume_reprocess(tmp_path: Path) -> None:
+@pytest.fixture
+def checkpointed(tmp_path: Path) -> tuple[Path, Path]:
+    """Three reports (inputs folder) and a spill folder holding the first one's checkpoint,
+    left by a run of the default pipeline that stopped after one document."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     for i in range(3):
         (inputs / f"r{i}.txt").write_text(f"{i}年度报告\n{BODY}", encoding="utf-8")
     spill = tmp_path / "spill"
     _run(default_pipeline(), inputs, spill, stop_early=True)
+    return inputs, spill
+
+
+def test_a_changed_parameter_also_makes_resume_reprocess(checkpointed: tuple[Path, Path]) -> None:
+    inputs, spill = checkpointed
     pipe = default_pipeline()
     pipe.steps[-1].bucket_window = 8  # type: ignore[attr-defined]  # a Dedup parameter
     engine, _ = _run(pipe, inputs, spill, stop_early=True)
     assert engine.resumed == 0
 
 
-def test_a_changed_document_layout_makes_resume_reprocess(tmp_path: Path, monkeypatch) -> None:
+def test_a_changed_document_layout_makes_resume_reprocess(
+    checkpointed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The spill rebuilds documents from their fields by position: chunks written with
     another field layout (a field added by an upgrade) would shift values silently."""
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for i in range(3):
-        (inputs / f"r{i}.txt").write_text(f"{i}年度报告\n{BODY}", encoding="utf-8")
-    spill = tmp_path / "spill"
-    _run(default_pipeline(), inputs, spill, stop_early=True)
+    inputs, spill = checkpointed
     engine, _ = _run(default_pipeline(), inputs, spill, stop_early=True)
     assert engine.resumed == 3
     monkeypatch.setattr(Document, "__slots__", (*Document.__slots__, "added_field"))

@@ -80,7 +80,8 @@ def default_inputs() -> list[Path]:
 class BuildResult:
     """What a build wrote and its summary (the content of build.json)."""
 
-    out: Path
+    #: the dataset folder, or the object-storage URL (``s3://…``) it was published to
+    out: Path | str
     summary: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,6 +130,29 @@ def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
         raise BuildError(f"output {out} cannot be created: {probe} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise BuildError(f"output {out} is not writable")
+
+
+def _local_out(out: str | os.PathLike[str]) -> Path:
+    """``--out`` as a local path (``file:///x`` is the folder ``/x``)."""
+    if is_url(out):
+        from fsspec.core import url_to_fs
+
+        return Path(url_to_fs(str(out))[1])
+    return Path(out)
+
+
+def _check_remote_out(url: str, overwrite: bool, specs: Sequence[object]) -> tuple[Any, str]:
+    """Refuse an object-storage ``--out`` that holds an input, exists without
+    ``overwrite``, or cannot be reached or written (one line); its ``(filesystem, root)``."""
+    from .publish.remote import OutputError, check_remote_out
+
+    for spec in specs:
+        if isinstance(spec, str) and (spec.rstrip("/") + "/").startswith(url + "/"):
+            raise BuildError(f"output {url} holds the input {spec}; choose another --out")
+    try:
+        return check_remote_out(url, overwrite)
+    except OutputError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def _iter_specs(
@@ -203,7 +227,7 @@ def build(
     from .engines.local import LocalEngine
     from .publish import card, report
     from .publish.stats import BuildStats
-    from .publish.writer import DatasetWriter, OutputBusy, saved_chunks, staging_dir
+    from .publish.writer import DatasetWriter, OutputBusy, is_remote, saved_chunks, staging_dir
 
     specs: list[Path | HubDataset | str] = []  # str: a URL (docs/scaling.md)
     for given in inputs or default_inputs():
@@ -226,8 +250,13 @@ def build(
         card.check_license(license)
     except ValueError as exc:
         raise BuildError(str(exc)) from None
-    out = Path(out)
-    check_out(out, overwrite, paths)
+    remote = None  # (filesystem, root) of an object-storage output (publish/remote.py)
+    if is_remote(out):
+        remote = _check_remote_out(str(out).rstrip("/"), overwrite, specs)
+        out = str(out).rstrip("/")
+    else:
+        out = _local_out(out)
+        check_out(out, overwrite, paths)
     t_start = time.perf_counter()
     engine = engine or LocalEngine(workers)
     try:
@@ -239,7 +268,7 @@ def build(
                 specs,
                 glob,
                 max_bytes,
-                exclude=[out, staging_dir(out)],
+                exclude=[] if remote else [Path(out), staging_dir(out)],
                 text_column=text_column,
                 split_containers=engine.splits_containers,
             )
@@ -261,8 +290,16 @@ def build(
             out,
             n_saved,
         )
+    writer: DatasetWriter
     try:
-        writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
+        if remote is not None:
+            from .publish.remote import RemoteDatasetWriter
+
+            writer = RemoteDatasetWriter(
+                str(out), shard_rows=shard_rows, resume=resume, fs=remote[0], root=remote[1]
+            )
+        else:
+            writer = DatasetWriter(out, shard_rows=shard_rows, resume=resume)
     except OutputBusy as exc:
         raise BuildError(str(exc)) from None
     except OSError as exc:
@@ -304,10 +341,13 @@ def build(
             license=license,
         )
         summary["timings"]["publish"] = round(time.perf_counter() - t0, 4)
-        report.write_report(writer.staging, summary)
+        # the shards are in the staging folder, or (workers uploaded them) under the
+        # object-storage staging prefix
+        shards_at = getattr(writer, "shards_location", lambda: None)()
+        report.write_report(writer.staging, summary, shards=shards_at)
         summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
         writer.write_text("README.md", card.render(meta, summary))
-        if meta.license == "other":
+        if meta["license"] == "other":
             writer.write_text(card.LICENSE_FILE, card.LICENSE_TEXT)
         writer.write_json("build.json", summary)
         writer.commit()

@@ -321,7 +321,7 @@ def _run_build(args: argparse.Namespace) -> int:
             return 2
         except KeyboardInterrupt:
             progress.stop()
-            print(_interrupted(Path(args.out or DEFAULT_OUT)), file=sys.stderr)
+            print(_interrupted(args.out or DEFAULT_OUT), file=sys.stderr)
             return 130
         except OSError as exc:  # the output's disk or folder failed mid-build
             print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
@@ -343,7 +343,7 @@ def _run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _interrupted(out: Path) -> str:
+def _interrupted(out: str | Path) -> str:
     """The one line printed on Ctrl-C: what was kept and how to continue."""
     from .publish.writer import saved_chunks
 
@@ -468,6 +468,13 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "build":
         return _run_build(args)
     if args.command == "push":
+        if "://" in args.folder and not args.folder.startswith("file://"):
+            print(
+                f"error: push uploads a local folder; {args.folder} is on object storage: "
+                "copy the files its _COMPLETE.json lists to a folder and push that",
+                file=sys.stderr,
+            )
+            return 2
         if not Path(args.folder).is_dir():
             print(f"error: {args.folder} is not a folder", file=sys.stderr)
             return 2

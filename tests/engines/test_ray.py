@@ -156,6 +156,27 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
 
 @pytest.mark.ray
 @pytest.mark.slow
+def test_default_build_with_cluster_fits_runs_no_ray_data_map_in_the_driver(
+    ray_session: Any, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-document stage, the default corpus steps' cluster fits and the final pass are
+    plain Ray tasks: a Ray Data ``map_batches`` (whose executor polls in the driver) is never
+    started, and the rows are the local engine's."""
+    import ray.data
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a Ray Data map ran in the driver")
+
+    build_dataset([seeds_dir], tmp_path / "local", workers=1)
+    monkeypatch.setattr(ray.data.Dataset, "map_batches", refused)
+    engine = _engine(cluster_fit=True, block_rows=2, in_flight=1)
+    build_dataset([seeds_dir], tmp_path / "ray", engine=engine)
+    assert set(engine.fit_modes.values()) == {"cluster"}
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
 def test_every_input_format_on_ray_has_the_local_engine_rows(
     ray_session: Any, tmp_path: Path
 ) -> None:

@@ -73,7 +73,7 @@ def test_worker_node_killed_mid_build_gives_the_local_rows_or_one_line_error(
         busy = [
             p
             for p in cluster.worker_pids(1)
-            if Path(f"/proc/{p}/cmdline").read_bytes().startswith(b"ray::MapBatches")
+            if Path(f"/proc/{p}/cmdline").read_bytes().startswith(b"ray::_process_block")
         ]
         if busy:
             break

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import datasets
+import pyarrow as pa
 import pytest
 from huggingface_hub import DatasetCard
 
 from lawrpt_corpus import build
 from lawrpt_corpus.cli import main
+from lawrpt_corpus.publish import card
 from lawrpt_corpus.publish.report import figures, read_aggregates
 from lawrpt_corpus.publish.schema import DATA_SCHEMA, MANIFEST_SCHEMA
 
@@ -90,3 +93,89 @@ def test_width_chart_is_labelled_as_the_share_it_plots(seeds_build: Path) -> Non
     assert "half-width" in title and "full-width forms" not in title
     # the value is the width_profile column: 1.0 for the NFKC-folded seeds (half-width)
     assert sorted(agg["widths"])[-1] == pytest.approx(1.0)
+
+
+def _card_by_the_libraries(configs: list[card.Config], license: str, body: str) -> str:
+    """The card as ``huggingface_hub`` and ``datasets`` write it (how card.py did until
+    session 19): the oracle of the card's own writer."""
+    from datasets import DatasetInfo, Features, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
+    extra = {"license_name": card.LICENSE_NAME, "license_link": card.LICENSE_FILE}
+    default = configs[0]
+    data = DatasetCardData(
+        language=["zh"],
+        license=license,
+        pretty_name=card.PRETTY_NAME,
+        task_categories=["text-generation"],
+        size_categories=[card.size_category(default.num_examples)],
+        tags=["legal", "government", "chinese", "rule-of-law", "lawrpt_corpus"],
+        configs=[
+            {
+                "config_name": c.name,
+                **({"default": True} if c is default else {}),
+                "data_files": [{"split": "train", "path": list(c.files)}],
+            }
+            for c in configs
+        ],
+        **(extra if license == "other" else {}),
+    )
+    infos = DatasetInfosDict()
+    for c in configs:
+        splits = SplitDict()
+        splits.add(SplitInfo(name="train", num_bytes=c.num_bytes, num_examples=c.num_examples))
+        infos[c.name] = DatasetInfo(
+            features=Features.from_arrow_schema(c.schema),
+            splits=splits,
+            download_size=c.download_size,
+            dataset_size=c.num_bytes,
+        )
+    infos.to_dataset_card_data(data)
+    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}"))
+
+
+@pytest.mark.parametrize("license", ["other", "cc-by-4.0"])
+@pytest.mark.parametrize("n", [0, 5, 12_345, 2_000_000])
+def test_card_is_byte_for_byte_what_hub_and_datasets_write(
+    license: str, n: int, seeds_build: Path
+) -> None:
+    configs = card.default_configs(
+        ([f"data/train-{i:05d}-of-00002.parquet" for i in range(2)], n, 7 * n + 1, 3 * n + 2),
+        (["manifest/train-00000-of-00001.parquet"], n + 3, n + 9, n + 4),
+    )
+    summary = json.loads((seeds_build / "build.json").read_text(encoding="utf-8"))
+    ours = card.render(card.card_data(configs, license=license), summary)
+    body = ours.split("\n---\n\n", 1)[1]
+    assert ours == _card_by_the_libraries(configs, license, body)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        DATA_SCHEMA,
+        MANIFEST_SCHEMA,
+        pa.schema(
+            [
+                ("b", pa.bool_()),
+                ("f64", pa.float64()),
+                ("i8", pa.int8()),
+                ("u16", pa.uint16()),
+                ("ls", pa.large_string()),
+                ("nested", pa.list_(pa.list_(pa.int32()))),
+                ("s", pa.struct([("a", pa.string()), ("b", pa.list_(pa.string()))])),
+            ]
+        ),
+    ],
+)
+def test_features_are_what_datasets_writes_for_the_schema(schema: pa.Schema) -> None:
+    expected = datasets.Features.from_arrow_schema(schema)._to_yaml_list()
+    assert card.features_yaml(schema) == expected
+    assert datasets.Features._from_yaml_list(card.features_yaml(schema)) == (
+        datasets.Features.from_arrow_schema(schema)
+    )
+
+
+def test_an_arrow_type_the_card_cannot_declare_is_refused() -> None:
+    with pytest.raises(TypeError, match="no dataset-card feature"):
+        card.features_yaml(pa.schema([("m", pa.map_(pa.string(), pa.int32()))]))

@@ -19,7 +19,8 @@ Where it applies (the contract):
   context), a numbered item or heading (1. 1.2023年… （1） 一、 （一 第一条 ① 一是),
   a statute citation (第十二条第二款, 第3条(a)项; not 第1页), running prose without
   its end (20+ characters, mostly Han, or 12+ characters, Han with a clause mark ，、；
-  — the last line of a truncated page), a
+  — the last line of a truncated page), an unnumbered heading of parallel clauses opening
+  with a heading verb (加强领导，完善制度: ``heading.clauses``), a
   closing formula (专此报告 …), a date line or a title ending with a document-type word
   (the RepeatedLines protections, ``data/repeated.toml``) is never scored; nor is a line
   longer than ``max_len`` characters;
@@ -112,6 +113,7 @@ _PROTECTED_IDS = (
     "heading.ordinal",
     "heading.circled",
     "heading.shi",
+    "heading.clauses",
     "formula.closing",
     "date",
     "title",

@@ -29,11 +29,16 @@ class RayContext:
     """What a ``fit_distributed`` hook gets besides the dataset.
 
     ``workers``: CPUs of the cluster. ``block_rows``: documents per block used by the
-    engine (a sensible ``batch_size`` for ``map_batches``).
+    engine (a sensible ``batch_size`` for ``map_batches``). ``blocks``: the same kept
+    documents as ``docs``, as the object references of its blocks (Arrow tables ``seq``,
+    ``doc``) in input order, or None: a fit may run plain Ray tasks over them instead of a
+    Ray Data execution on ``docs`` (whose streaming executor runs in the driver, polling
+    while the tasks run).
     """
 
     workers: int
     block_rows: int
+    blocks: tuple[Any, ...] | None = None
 
     @staticmethod
     def documents(batch: pa.Table) -> list[Document]:

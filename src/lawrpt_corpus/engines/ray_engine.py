@@ -6,16 +6,18 @@ only when a :class:`RayEngine` starts.
 How a build runs (docs/scaling.md has the full story):
 
 1. **Per-document stage** — inputs are cut into windows (``window`` inputs or ``window_bytes``
-   of inline data, whichever comes first); each window becomes a Ray Dataset of Arrow blocks
-   (``seq``, pickled input) and runs through ``map_batches``: reading, every
+   of inline data, whichever comes first) and each window into blocks of Arrow rows
+   (``seq``, pickled input); a plain Ray task per block (at most ``4 × CPUs`` in flight,
+   waited on with ``ray.wait``) reads and processes them: every
    :class:`~lawrpt_corpus.pipeline.DocumentStep` and every corpus step's ``prepare`` happen in
    the Ray workers (:func:`~lawrpt_corpus.engines.base.process_item`, as in the local engine).
-   The processed documents are materialized in the cluster's object store (which spills to
-   disk when full): the object store is this engine's spill, not the driver.
+   The processed blocks stay in the cluster's object store (which spills to disk when full):
+   the object store is this engine's spill, not the driver. Only each block's document count
+   comes back to the driver, which keeps the blocks' object references in input order.
 2. **Corpus steps**, in order. A step with a ``fit_distributed(docs, ctx)`` method (or one
    registered with :func:`~lawrpt_corpus.engines.fits.register_distributed_fit`) is fitted
-   on the cluster: ``docs`` is a Ray Dataset of the kept documents as the earlier corpus
-   steps leave them (columns ``seq`` and ``doc`` = pickled
+   on the cluster: ``docs`` is a Ray Dataset (over the processed blocks' references) of the
+   kept documents as the earlier corpus steps leave them (columns ``seq`` and ``doc`` = pickled
    :class:`~lawrpt_corpus.document.Document`; earlier steps' ``apply`` runs in the workers).
    Any other step is fitted in the driver by ``fit()`` over a stream replayed block by block
    from the object store — the same stream the local engine gives.
@@ -43,7 +45,6 @@ import logging
 import os
 import pickle
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -58,9 +59,10 @@ from ..io.fs import is_url, open_input
 from ..io.item import ContainerItem
 from ..io.readers import InputItem, container_records, load_document
 from ..pipeline import CorpusStep, Pipeline
+from ..publish.remote import write_shard_at
 from ..publish.schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 from ..publish.stats import BuildStats
-from ..publish.writer import ShardInfo, rows_table, write_shard
+from ..publish.writer import ShardInfo, rows_table
 from .base import Engine, _apply_all, process_item
 from .fits import RayContext, distributed_fit_of
 from .fits import register_distributed_fit as register_distributed_fit  # the public name
@@ -116,8 +118,10 @@ class RayEngine(Engine):
     cluster there (True), always in the driver (False), or — default — on the cluster only
     for corpora of at least ``cluster_fit_min_docs`` inputs (a shuffle costs seconds of
     fixed overhead that a small corpus does not repay). ``task_retries``: retries of a
-    failed per-document task (a lost node, a killed worker) before its window is redone one
-    document per task, rejecting only a document whose task still dies. A Ray instance the
+    failed per-document task (a lost node, a killed worker) before its block is redone one
+    document per task, rejecting only a document whose task still dies. ``in_flight``: tasks
+    of the per-document stage and of the final pass submitted and not yet finished (default
+    ``4 × CPUs``; bounds the driver's pending tasks, not the object store). A Ray instance the
     engine starts is shut down when the run ends; one already running (``ray.init`` by the
     caller) is left.
     """
@@ -138,6 +142,7 @@ class RayEngine(Engine):
         cluster_fit: bool | None = None,
         cluster_fit_min_docs: int = 100_000,
         task_retries: int = 2,
+        in_flight: int | None = None,
         progress: bool = False,
     ):
         super().__init__()
@@ -145,6 +150,8 @@ class RayEngine(Engine):
             raise ValueError("workers must be at least 1")
         if block_rows < 1 or window < 1 or window_bytes < 1:
             raise ValueError("block_rows, window and window_bytes must be positive")
+        if in_flight is not None and in_flight < 1:
+            raise ValueError("in_flight must be at least 1")
         self.requested_workers = workers
         self.workers = workers or default_workers()
         self.ray_address = ray_address
@@ -157,6 +164,7 @@ class RayEngine(Engine):
         self.cluster_fit = cluster_fit
         self.cluster_fit_min_docs = cluster_fit_min_docs
         self.task_retries = task_retries
+        self.in_flight = in_flight
         self.progress = progress
         #: How each corpus step was fitted in the last run: ``"cluster"`` or ``"driver"``.
         self.fit_modes: dict[str, str] = {}
@@ -202,8 +210,9 @@ class RayEngine(Engine):
             self._ray.shutdown()
         self._started = False
 
-    def _new_dataset(self, blocks: list[pa.Table]) -> ray.data.Dataset:
-        ds = self._ray.data.from_arrow(blocks)
+    def _dataset(self, refs: list[Any]) -> ray.data.Dataset:
+        """A Ray Dataset over the blocks ``refs`` (no data through the driver)."""
+        ds = self._ray.data.from_arrow_refs(list(refs))
         ctx = ds.context  # a copy owned by this dataset: the caller's context is untouched
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = self.progress
@@ -290,9 +299,9 @@ class RayEngine(Engine):
                 f"node shares (or object storage, for inputs), or pass {instead}"
             )
 
-    def _blocks(self, rows: list[Row]) -> list[pa.Table]:
-        """Rows cut into blocks of about ``per_block`` documents (a container slice counts
-        its documents; it is never cut)."""
+    def _blocks(self, rows: list[Row]) -> list[list[Row]]:
+        """A window's rows cut into blocks of about ``per_block`` documents (a container
+        slice counts its documents; it is never cut)."""
         total = sum(n for _, _, n in rows)
         per_block = max(1, min(self.block_rows, -(-total // (self.workers * 2))))
         blocks = []
@@ -302,30 +311,68 @@ class RayEngine(Engine):
             chunk.append(row)
             docs += row[2]
             if docs >= per_block:
-                blocks.append(_rows_table(chunk))
+                blocks.append(chunk)
                 chunk, docs = [], 0
         if chunk:
-            blocks.append(_rows_table(chunk))
+            blocks.append(chunk)
         return blocks
 
-    def _map_window(self, pipeline: Pipeline, rows: list[Row]) -> ray.data.Dataset:
-        """Process one window on the cluster; the result is materialized in the object store."""
-        ds = _map_blocks(
-            self._new_dataset(self._blocks(rows)), _process_batch, pipeline, self.task_retries
-        )
-        try:
-            return ds.materialize()
-        except Exception:
-            # A task failed beyond its retries: a worker died (segfault, OOM kill) on some
-            # document. Redo the window one document per task, so only that one is rejected.
-            return self._new_dataset(self._isolate(pipeline, rows)).materialize()
+    def _limit(self) -> int:
+        return self.in_flight or max(4, 4 * self.workers)
 
-    def _isolate(self, pipeline: Pipeline, rows: list[Row]) -> list[pa.Table]:
+    def _process(self, pipeline: Pipeline, inputs: Iterable[Any]) -> _Blocks:
+        """The per-document stage: a plain Ray task per block, at most :meth:`_limit` in
+        flight; the processed blocks stay in the object store, in input order.
+
+        The driver submits the tasks and gets back each block's document count (a small
+        return value, inlined by Ray); a Ray Data execution would run its streaming
+        executor in the driver, polling while the tasks run. A block whose task fails
+        beyond its retries (a worker died on some document) is redone one document per
+        task, so only that document is rejected (:meth:`_isolate`)."""
         ray = self._ray
-        rows = [one for row in rows for one in _one_per_document(row)]
-        task = ray.remote(max_retries=0)(_process_batch)
+        task = ray.remote(num_returns=2, max_retries=self.task_retries)(_process_block)
         pipe_ref = ray.put(pipeline)
-        refs = [task.remote(self._blocks([row])[0], pipe_ref) for row in rows]
+        out = _Blocks()
+        pending: dict[Any, tuple[int, list[Row]]] = {}  # count ref -> (position, rows)
+        limit = self._limit()
+        done = 0
+
+        def collect(wait_for: int) -> int:
+            ready, _ = ray.wait(list(pending), num_returns=wait_for)
+            got = 0
+            for ref in ready:
+                pos, block = pending.pop(ref)
+                try:
+                    n = ray.get(ref)
+                except Exception:  # beyond its retries: redo it one document per task
+                    table = self._isolate(pipe_ref, block)
+                    out.refs[pos] = ray.put(table)
+                    n = table.num_rows
+                out.docs[pos] = n
+                got += n
+            return got
+
+        for rows in self._windows(inputs):
+            for block in self._blocks(rows):
+                while len(pending) >= limit:
+                    done += collect(1)
+                    self.on_progress("documents", done)
+                count, table = task.remote(_rows_table(block), pipe_ref)
+                pending[count] = (len(out.refs), block)
+                out.refs.append(table)
+                out.docs.append(0)
+        while pending:
+            done += collect(len(pending))
+            self.on_progress("documents", done)
+        return out
+
+    def _isolate(self, pipe_ref: Any, block: list[Row]) -> pa.Table:
+        """``block`` processed one document per task; a document whose task dies is
+        rejected with ``error:worker_died``."""
+        ray = self._ray
+        rows = [one for row in block for one in _one_per_document(row)]
+        task = ray.remote(num_returns=2, max_retries=0)(_process_block)
+        refs = [task.remote(_rows_table([row]), pipe_ref)[1] for row in rows]
         died = (
             ray.exceptions.WorkerCrashedError,
             ray.exceptions.OutOfMemoryError,
@@ -339,7 +386,7 @@ class RayEngine(Engine):
                 doc = _dead_doc(pickle.loads(blob))
                 doc.seq = seq
                 out.append(_docs_table([doc]))
-        return out
+        return pa.concat_tables(out)
 
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
@@ -347,8 +394,7 @@ class RayEngine(Engine):
         """The per-document stage alone, in input order (``seq`` set)."""
         self._start()
         try:
-            for rows in self._windows(inputs):
-                yield from _iter_docs([self._map_window(pipeline, rows)])
+            yield from _iter_docs(self._ray, self._process(pipeline, inputs))
         finally:
             self._stop()
 
@@ -370,17 +416,17 @@ class RayEngine(Engine):
         if resume:
             raise ValueError(RESUME_REFUSED)
         self._start()
-        windows: list[ray.data.Dataset] = []
+        blocks = _Blocks()
         try:
-            windows = self._process_and_fit(pipeline, inputs)
+            blocks = self._process_and_fit(pipeline, inputs)
             corpus = pipeline.corpus_steps
             t0 = time.perf_counter()
-            for n, doc in enumerate(_iter_docs(windows), start=1):
+            for n, doc in enumerate(_iter_docs(self._ray, blocks), start=1):
                 yield _apply_all(doc, corpus)
                 self.on_progress("write", n)
             self.timings["apply"] = time.perf_counter() - t0
         finally:
-            windows.clear()
+            blocks.clear()
             self._stop()
 
     def write_dataset(
@@ -413,97 +459,78 @@ class RayEngine(Engine):
         if resume:
             raise ValueError(RESUME_REFUSED)
         self._start()
-        windows: list[ray.data.Dataset] = []
+        blocks = _Blocks()
         try:
-            staging = Path(writer.staging).resolve()
-            if self.ray_address:
-                self._check_workers_see(str(staging), "output folder", "write_in_workers=False")
-            windows = self._process_and_fit(pipeline, inputs)
+            # a local folder the workers share, or an object-storage URL (publish/remote.py)
+            staging = getattr(writer, "shard_root", None) or str(Path(writer.staging).resolve())
+            if self.ray_address and not is_url(staging):
+                self._check_workers_see(staging, "output folder", "write_in_workers=False")
+            blocks = self._process_and_fit(pipeline, inputs)
             t0 = time.perf_counter()
             data, manifest = _write_shards(
                 self._ray,
-                windows,
+                blocks,
                 pipeline.corpus_steps,
                 staging,
                 (writer.data.shard_rows, writer.manifest.shard_rows),
                 stats,
                 self.task_retries,
                 self.on_progress,
+                self._limit(),
             )
-            windows.clear()
             self.timings["apply"] = time.perf_counter() - t0
             return writer.adopt_shards(data, manifest)  # type: ignore[no-any-return]
         finally:
-            windows.clear()
+            blocks.clear()
             self._stop()
 
-    def _process_and_fit(self, pipeline: Pipeline, inputs: Iterable[Any]) -> list[ray.data.Dataset]:
-        """The per-document stage (materialized windows) and every corpus step's fit."""
+    def _process_and_fit(self, pipeline: Pipeline, inputs: Iterable[Any]) -> _Blocks:
+        """The per-document stage (blocks in the object store) and every corpus step's fit."""
         self.fit_modes = {}
-        windows: list[ray.data.Dataset] = []
         t0 = time.perf_counter()
-        done = 0
-        for rows in self._windows(inputs):
-            windows.append(self._map_window(pipeline, rows))
-            done += len(rows)
-            self.on_progress("documents", done)
+        blocks = self._process(pipeline, inputs)
         self.timings["documents"] = time.perf_counter() - t0
         corpus = pipeline.corpus_steps
         ctx = RayContext(self.workers, self.block_rows)
-        on_cluster = self._fit_on_cluster(windows)
+        on_cluster = self._fit_on_cluster(blocks)
         for i, step in enumerate(corpus):
             t0 = time.perf_counter()
             fit = distributed_fit_of(step) if on_cluster else None
             if fit is not None:
-                state = fit(self._kept_dataset(windows, corpus[:i]), ctx)
+                kept = self._kept_blocks(blocks, corpus[:i])
+                state = fit(self._dataset(kept), replace(ctx, blocks=tuple(kept)))
+                del kept
                 if state is not None:
                     step.set_state(state)
                 self.fit_modes[step.name] = "cluster"
             else:
-                step.fit(_KeptStream(windows, corpus[:i]))
+                step.fit(_KeptStream(self._ray, blocks, corpus[:i]))
                 self.fit_modes[step.name] = "driver"
             self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
-        return windows
+        return blocks
 
-    def _kept_dataset(
-        self, windows: list[ray.data.Dataset], before: list[CorpusStep]
-    ) -> ray.data.Dataset:
-        ds = windows[0].union(*windows[1:]) if len(windows) > 1 else windows[0]
-        return _map_blocks(ds, _kept_after_batch, before, self.task_retries)
+    def _kept_blocks(self, blocks: _Blocks, before: list[CorpusStep]) -> list[Any]:
+        """The kept documents as ``before`` leaves them: a plain Ray task per processed
+        block (its references, in input order; nothing comes back to the driver)."""
+        ray = self._ray
+        task = ray.remote(max_retries=self.task_retries)(_kept_after_batch)
+        before_ref = ray.put(before)
+        return [task.remote(ref, before_ref) for ref in blocks.refs]
 
-    def _fit_on_cluster(self, windows: list[ray.data.Dataset]) -> bool:
-        if not windows or self.cluster_fit is False:
+    def _fit_on_cluster(self, blocks: _Blocks) -> bool:
+        if not blocks.refs or self.cluster_fit is False:
             return False
         if self.cluster_fit:
             return True
-        return sum(ds.count() for ds in windows) >= self.cluster_fit_min_docs
-
-
-def _map_blocks(
-    ds: ray.data.Dataset, fn: Callable[..., pa.Table], arg: Any, retries: int
-) -> ray.data.Dataset:
-    """``fn(block, arg)`` on every block, as Ray tasks retried at most ``retries`` times.
-
-    (Ray Data retries a task forever by default: a document that kills its worker would
-    hang the build.)
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
-        return ds.map_batches(
-            fn,
-            fn_args=(arg,),
-            batch_size=None,
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            max_retries=retries,
-        )
+        return sum(blocks.docs) >= self.cluster_fit_min_docs
 
 
 # -- worker side ---------------------------------------------------------------------------
-def _process_batch(batch: pa.Table, pipeline: Pipeline) -> pa.Table:
+def _process_block(batch: pa.Table, pipeline: Pipeline) -> tuple[int, pa.Table]:
     """Ray task: read and process each input of ``batch`` (columns ``seq``, ``item``); a
     container slice is read here (:func:`read_slice`) and its records numbered from its
-    ``seq``."""
+    ``seq``. Returns the number of documents (the driver's only figure) and their table
+    (``seq``, ``kept``, ``doc``), which stays in the object store."""
     docs = []
     for seq, blob in zip(
         batch.column("seq").to_pylist(), batch.column("item").to_pylist(), strict=True
@@ -515,7 +542,22 @@ def _process_batch(batch: pa.Table, pipeline: Pipeline) -> pa.Table:
             doc.seq = seq + k  # as the base engine does: after processing, from the position
             doc.raw = None
             docs.append(doc)
-    return _docs_table(docs)
+    return len(docs), _docs_table(docs)
+
+
+class _Blocks:
+    """The per-document stage's output: object references of the processed blocks (tables
+    ``seq``, ``kept``, ``doc``) in input order, and each block's document count. About
+    0.1 KB per block in the driver, no document."""
+
+    def __init__(self) -> None:
+        self.refs: list[Any] = []
+        self.docs: list[int] = []
+
+    def clear(self) -> None:
+        """Drop the references (the object store frees the blocks no task still uses)."""
+        self.refs.clear()
+        self.docs.clear()
 
 
 #: One row of a window: (position of its first document, pickled input, its documents).
@@ -643,7 +685,7 @@ def _write_shard_task(
     import ray
 
     tables = [ray.get(ref).slice(start, stop - start) for ref, start, stop in pieces]
-    return write_shard(folder, prefix, index, n_shards, schema, tables, shard_rows)
+    return write_shard_at(folder, prefix, index, n_shards, schema, tables, shard_rows)
 
 
 def shard_pieces(counts: Sequence[int], shard_rows: int) -> list[list[tuple[int, int, int]]]:
@@ -667,38 +709,48 @@ def shard_pieces(counts: Sequence[int], shard_rows: int) -> list[list[tuple[int,
 
 def _write_shards(
     ray: Any,
-    windows: list[ray.data.Dataset],
+    blocks: _Blocks,
     steps: list[CorpusStep],
-    staging: Path,
+    staging: str,
     shard_rows: tuple[int, int],
     stats: Any,
     retries: int,
     on_progress: Callable[[str, int], None],
+    limit: int = 8,
 ) -> tuple[list[ShardInfo], list[ShardInfo]]:
-    """The final pass on the workers (see :meth:`RayEngine.write_dataset`)."""
+    """The final pass on the workers (see :meth:`RayEngine.write_dataset`): an apply task
+    per block, at most ``limit`` unfinished, their summaries taken in block order; the
+    processed blocks' references are dropped as their apply tasks are submitted."""
     apply = ray.remote(num_returns=3, max_retries=retries)(_apply_block)
     write = ray.remote(max_retries=retries)(_write_shard_task)
     steps_ref = ray.put(steps)
     data_parts: list[tuple[Any, int]] = []  # (row table ref, rows) per block, in order
     manifest_parts: list[tuple[Any, int]] = []
     expected = 0
-    for ds in windows:
-        launched = [
-            apply.remote(block, steps_ref)
-            for bundle in ds.iter_internal_ref_bundles()
-            for block in bundle.block_refs
-        ]
-        for summary_ref, data_ref, manifest_ref in launched:
-            first, n_docs, n_kept, part = ray.get(summary_ref)
-            if n_docs and first != expected:
-                raise RuntimeError(
-                    f"ray engine: document {first} arrived where {expected} was expected"
-                )
-            expected += n_docs
-            stats.merge(part)
-            data_parts.append((data_ref, n_kept))
-            manifest_parts.append((manifest_ref, n_docs))
-            on_progress("write", expected)
+    launched: deque[Any] = deque()
+
+    def take() -> None:
+        nonlocal expected
+        summary_ref, data_ref, manifest_ref = launched.popleft()
+        first, n_docs, n_kept, part = ray.get(summary_ref)
+        if n_docs and first != expected:
+            raise RuntimeError(
+                f"ray engine: document {first} arrived where {expected} was expected"
+            )
+        expected += n_docs
+        stats.merge(part)
+        data_parts.append((data_ref, n_kept))
+        manifest_parts.append((manifest_ref, n_docs))
+        on_progress("write", expected)
+
+    refs = blocks.refs
+    for i, ref in enumerate(refs):
+        launched.append(apply.remote(ref, steps_ref))
+        refs[i] = None  # the task holds its block now (and Ray its lineage)
+        if len(launched) >= limit:
+            take()
+    while launched:
+        take()
     out: list[list[ShardInfo]] = []
     for parts, sub, prefix, schema, rows in (
         (data_parts, "data", "train", DATA_SCHEMA, shard_rows[0]),
@@ -707,7 +759,7 @@ def _write_shards(
         plan = shard_pieces([n for _, n in parts], rows)
         refs = [
             write.remote(
-                str(staging / sub),
+                f"{staging}/{sub}",
                 prefix,
                 i,
                 len(plan),
@@ -722,29 +774,29 @@ def _write_shards(
 
 
 # -- driver side ---------------------------------------------------------------------------
-def _iter_docs(windows: list[ray.data.Dataset]) -> Iterator[Document]:
-    """Every document of ``windows``, in input order, one block in the driver at a time."""
+def _iter_docs(ray: Any, blocks: _Blocks) -> Iterator[Document]:
+    """Every document of ``blocks``, in input order, one block in the driver at a time."""
     expected: int | None = None
-    for ds in windows:
-        for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=2):
-            for doc in RayContext.documents(batch):
-                if expected is not None and doc.seq != expected:
-                    raise RuntimeError(
-                        f"ray engine: document {doc.seq} arrived where {expected} was expected"
-                    )
-                expected = doc.seq + 1
-                yield doc
+    for ref in blocks.refs:
+        for doc in RayContext.documents(ray.get(ref)):
+            if expected is not None and doc.seq != expected:
+                raise RuntimeError(
+                    f"ray engine: document {doc.seq} arrived where {expected} was expected"
+                )
+            expected = doc.seq + 1
+            yield doc
 
 
 class _KeptStream:
     """Kept documents as ``before`` leaves them, replayed from the object store; re-iterable."""
 
-    def __init__(self, windows: list[ray.data.Dataset], before: list[CorpusStep]):
-        self.windows = windows
+    def __init__(self, ray: Any, blocks: _Blocks, before: list[CorpusStep]):
+        self.ray = ray
+        self.blocks = blocks
         self.before = before
 
     def __iter__(self) -> Iterator[Document]:
-        for doc in _iter_docs(self.windows):
+        for doc in _iter_docs(self.ray, self.blocks):
             if doc.kept:
                 doc = _apply_all(doc, self.before)
                 if doc.kept:

@@ -78,11 +78,47 @@ def _partitions(rows: int, workers: int) -> int:
     return p
 
 
-def _map(ds: Any, fn: Callable[..., pa.Table], *args: Any) -> Any:
-    return ds.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
+class _Mapped:
+    """``fn(block, *args)`` of every block of ``RayContext.blocks``, run as plain Ray tasks
+    (submitted at once): the output blocks' references in input order, and their row
+    counts (fetched only by :meth:`count`). Offers what the fits use of a materialized
+    Ray Dataset: ``materialize``, ``count``, ``to_arrow_refs``."""
+
+    def __init__(self, blocks: tuple[Any, ...], fn: Callable[..., pa.Table], args: Any):
+        ray = _ray()
+        task = ray.remote(num_returns=2)(_map_rows)
+        args_ref = ray.put(args)  # once, not once per task
+        got = [task.remote(fn, args_ref, block) for block in blocks]
+        self.counts = [c for c, _ in got]
+        self.refs = [t for _, t in got]
+
+    def materialize(self) -> _Mapped:
+        return self
+
+    def count(self) -> int:
+        return int(sum(_ray().get(self.counts)))
+
+    def to_arrow_refs(self) -> list[Any]:
+        return list(self.refs)
+
+
+def _map_rows(fn: Callable[..., pa.Table], args: tuple[Any, ...], block: pa.Table) -> Any:
+    """Ray task: ``fn(block, *args)`` and its row count."""
+    table = fn(block, *args)
+    return table.num_rows, table
+
+
+def _map(docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any) -> Any:
+    """``fn(block, *args)`` of every block of the kept documents: plain tasks over
+    ``ctx.blocks`` when the engine gives them, else a Ray Data map of ``docs``."""
+    if ctx.blocks is not None:
+        return _Mapped(ctx.blocks, fn, args)
+    return docs.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
 
 
 def _tables(ds: Any) -> list[pa.Table]:
+    if isinstance(ds, _Mapped):
+        return [t for t in _ray().get(ds.refs) if t.num_rows]
     return [b for b in ds.iter_batches(batch_size=None, batch_format="pyarrow") if b.num_rows]
 
 
@@ -735,7 +771,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     """
     ray = _ray()
     light = _params_only(step)
-    feats = _map(docs, _dedup_rows, light).materialize()
+    feats = _map(docs, ctx, _dedup_rows, light).materialize()
     verifier = _SeqVerifier(step, light, feats, ctx.workers)
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
@@ -905,7 +941,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     """
     ray = _ray()
     light = _params_only(step)
-    feats = _map(docs, _line_rows, light).materialize()
+    feats = _map(docs, ctx, _line_rows, light).materialize()
     n_docs = feats.count()
     skip = _later_copies(feats, n_docs, ctx.workers)
     parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
@@ -925,7 +961,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     samples: dict[int, str] = {}
     if candidates:
         wanted = ray.put((frozenset(candidates), np.unique(np.array(list(first.values())))))
-        for t in _tables(_map(docs, _line_samples, light, wanted)):
+        for t in _tables(_map(docs, ctx, _line_samples, light, wanted)):
             for hh, q, text in zip(
                 t.column("h").to_numpy().view(np.uint64).tolist(),
                 t.column("seq").to_pylist(),
@@ -1100,7 +1136,7 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     """
     ray = _ray()
     light = _params_only(step)
-    feats = _map(docs, _template_rows, light).materialize()
+    feats = _map(docs, ctx, _template_rows, light).materialize()
     n_docs = feats.count()
     skip = _later_copies(feats, n_docs, ctx.workers)
     lines: set[int] = set()
@@ -1128,7 +1164,7 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     if counts:
         wanted = ray.put(frozenset(counts))
         parts = _partitions(len(counts) * step.min_reports * 4, ctx.workers)
-        holders = _map(docs, _template_holders, light, wanted, parts).to_arrow_refs()
+        holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
         for t in _shuffled(holders, _as_is, (), parts, _unrelated_holders, (light,), ctx.workers):
             for h, n, sample, has in zip(
                 t.column("h").to_numpy().view(np.uint64).tolist(),

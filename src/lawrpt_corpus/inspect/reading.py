@@ -98,18 +98,55 @@ def _similarity(status: str, reason: str | None) -> tuple[str | None, float | No
         return kind, None
 
 
-def _read(folder: Path, sub: str, key_filter: Any) -> list[dict[str, Any]]:
+class _Shards:
+    """The parquet files of a dataset: a local folder's, or those the completion marker of
+    an object-storage prefix lists (publish/remote.py; refused when it is not complete)."""
+
+    def __init__(self, out: str | Path):
+        from ..publish.writer import is_remote
+
+        self.fs: Any = None
+        self.listed: list[str] | None = None
+        if is_remote(out):
+            from ..publish.remote import check_complete, out_filesystem
+
+            try:  # IncompleteDataset, OutputError: one line each
+                marker = check_complete(str(out))
+                self.fs, self.root = out_filesystem(str(out))
+            except Exception as exc:
+                raise InspectError(str(exc)) from None
+            self.listed = [f["path"] for f in marker["files"]]
+            self.name = str(out)
+        else:
+            self.folder = Path(out)
+            self.name = str(self.folder)
+            if not (self.folder / "manifest").is_dir():
+                raise InspectError(f"{self.folder} is not a dataset folder (no manifest/)")
+
+    def files(self, sub: str) -> list[str]:
+        if self.listed is None:
+            return [str(f) for f in sorted((self.folder / sub).glob("*.parquet"))]
+        return [
+            f"{self.root}/{p}"
+            for p in sorted(self.listed)
+            if p.startswith(sub + "/") and p.endswith(".parquet")
+        ]
+
+
+def _read(shards: _Shards, sub: str, key_filter: Any) -> list[dict[str, Any]]:
     import pyarrow.dataset as ds
 
-    files = sorted((folder / sub).glob("*.parquet"))
+    files = shards.files(sub)
     if not files:
         return []
-    table = ds.dataset([str(f) for f in files], format="parquet").to_table(filter=key_filter)
-    return list(table.to_pylist())
+    dataset = ds.dataset(files, format="parquet", filesystem=shards.fs)
+    return list(dataset.to_table(filter=key_filter).to_pylist())
 
 
 def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
-    """Find ``key`` (a document id, a raw sha256, or a source) in the dataset folder ``out``.
+    """Find ``key`` (a document id, a raw sha256, or a source) in the dataset folder ``out``
+    (or an object-storage prefix a build published, ``s3://…``: only if its completion
+    marker is there and lists its files).
 
     Returns the data row of the kept document the input became (or was merged into), all
     manifest rows merged into it with their similarity, and its removals grouped by rule.
@@ -118,9 +155,7 @@ def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
     """
     import pyarrow.dataset as ds
 
-    folder = Path(out)
-    if not (folder / "manifest").is_dir():
-        raise InspectError(f"{folder} is not a dataset folder (no manifest/)")
+    folder = _Shards(out)
     import pyarrow.compute as pc
 
     f = ds.field
@@ -135,7 +170,7 @@ def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
     if doc_id is None and any(r["id"] == key for r in by_input):
         doc_id = key
     if doc_id is None and not matched:
-        raise InspectError(f"no input with id, sha256 or source {key!r} in {folder}")
+        raise InspectError(f"no input with id, sha256 or source {key!r} in {folder.name}")
     row = None
     members: list[dict[str, Any]] = []
     if doc_id is not None:
@@ -157,7 +192,7 @@ def lookup_dataset(out: str | Path, key: str) -> dict[str, Any]:
         agg["chars"] += len(r["text"])
     return {
         "schema_version": SCHEMA_VERSION,
-        "dataset": str(folder),
+        "dataset": folder.name,
         "key": key,
         "matched": matched,
         "id": doc_id,

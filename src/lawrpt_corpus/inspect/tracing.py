@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..defaults import default_pipeline
-from ..document import METADATA_FIELDS, Document, located_changes
+from ..document import METADATA_FIELDS, Document, EditSpan, located_changes
 from ..engines.local import LocalEngine
 from ..io.readers import iter_inputs
 from ..pipeline import Observer, Pipeline, apply_corpus_steps
@@ -25,16 +25,17 @@ def _edit_counts(doc: Document) -> dict[tuple[str, str], int]:
 _Change = tuple[int, int, str, str, bool]
 
 
-def _calls(before: Document, after: Document) -> list[list[_Change]]:
-    """What the step did, from the trail it recorded: its change calls in order, each a
-    list of changes located in the text that call saw."""
+def _calls(before: Document, after: Document, new_spans: list[EditSpan]) -> list[list[_Change]]:
+    """What the step did, from the trail it recorded (``new_spans``: the edit spans it
+    added): its change calls in order, each a list of changes located in the text that call
+    saw."""
     by_call: dict[int, list[_Change]] = {}
     for r in after.removed[len(before.removed) :]:
         if r.start >= 0:
             by_call.setdefault(r.call, []).append(
                 (r.start, r.start + len(r.text), "", r.rule, True)
             )
-    for e in after.edit_trail()[len(before.edit_spans) :]:
+    for e in new_spans:
         by_call.setdefault(e.call, []).append((e.start, e.end, e.after, e.rule, False))
     return [sorted(by_call[c]) for c in sorted(by_call)]
 
@@ -65,18 +66,21 @@ def _step_record(step: Any, kind: str, before: Document, after: Document) -> dic
     removals = [
         removal_record(r.rule, r.text, r.start) for r in after.removed[len(before.removed) :]
     ]
+    # the spans this step added: the trail only grows, and the first ``edit_spans_kept`` of
+    # it are the spans recorded before the step
+    new_spans = after.edit_trail()[before.edit_spans_kept :]
     spans = [
         {"rule": e.rule, "start": e.start, "end": e.end, "before": e.before, "after": e.after}
-        for e in after.edit_trail()[len(before.edit_spans) :]
+        for e in new_spans
     ]
-    calls = _calls(before, after)
+    calls = _calls(before, after, new_spans)
     # the text before the step, rebuilt by undoing its calls from the end: equal to the
     # text the step was given when the trail explains the whole change
     olds = {(r.call, r.start): r.text for r in after.removed[len(before.removed) :]}
-    olds.update({(e.call, e.start): e.before for e in after.edit_trail()[len(before.edit_spans) :]})
+    olds.update({(e.call, e.start): e.before for e in new_spans})
     call_ids = sorted(
         {r.call for r in after.removed[len(before.removed) :] if r.start >= 0}
-        | {e.call for e in after.edit_trail()[len(before.edit_spans) :]}
+        | {e.call for e in new_spans}
     )
     start_text = after.text
     for cid, changes in zip(reversed(call_ids), reversed(calls), strict=True):

@@ -1,8 +1,11 @@
 """The dataset card (README.md of the dataset folder): YAML front matter + prose.
 
 The front matter declares both configs with explicit ``data_files``, the features of each
-(written by ``datasets`` from the Arrow schema) and split sizes that match the files, so
-``datasets.load_dataset(folder)`` and the Hub read exactly what was written.
+(as ``datasets`` writes them for the Arrow schema) and split sizes that match the files, so
+``datasets.load_dataset(folder)`` and the Hub read exactly what was written. Written with
+our own code and PyYAML, byte for byte what ``huggingface_hub``'s ``DatasetCard`` and
+``datasets``' ``DatasetInfosDict`` give (tests/publish/test_card.py compares them):
+importing those two libraries was about a second of every build.
 """
 
 from __future__ import annotations
@@ -10,14 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
 from .schema import DATA_SCHEMA, MANIFEST_SCHEMA
-
-if TYPE_CHECKING:
-    from huggingface_hub import DatasetCardData
 
 #: The licence of the default card: the texts are the issuing bodies' publications, so no
 #: single open licence can be claimed for them (see :data:`LICENSE_TEXT`).
@@ -70,32 +70,69 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def card_data(configs: Sequence[Config], license: str = LICENSE) -> DatasetCardData:
-    """The card's YAML as ``huggingface_hub.DatasetCardData``.
+#: Arrow type names whose ``datasets`` dtype differs (``Value`` dtypes, ``datasets.features``).
+_DTYPE_NAMES = {"float": "float32", "double": "float64", "halffloat": "float16"}
 
-    ``configs`` and ``data_files`` name each config's files explicitly; ``dataset_info`` is
-    written by ``datasets`` itself (``DatasetInfosDict.to_dataset_card_data``, features from
-    ``Features.from_arrow_schema``), so ``load_dataset`` reads back exactly the declared
-    features and split sizes. ``license: other`` comes with ``license_name`` and
-    ``license_link`` (the folder's ``LICENSE.md``), as the Hub asks.
+
+def _feature(t: pa.DataType) -> dict[str, Any]:
+    """One Arrow type as a ``datasets`` feature in YAML form (``Features._to_yaml_list``).
+
+    Values are ``{"dtype": name}``; lists ``{"list": inner}`` with the inner value's dtype
+    name, or its fields when it is a struct; structs ``{"struct": [fields]}``. ``TypeError``
+    for types the dataset contract does not use (maps, dictionaries, fixed-size lists, ...)
+    rather than a guess ``load_dataset`` could read differently.
     """
-    from datasets import DatasetInfo, Features, SplitDict, SplitInfo
-    from datasets.info import DatasetInfosDict
-    from huggingface_hub import DatasetCardData
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        inner = _feature(t.value_type)
+        if list(inner) == ["dtype"]:
+            return {"list": inner["dtype"]}
+        if list(inner) == ["struct"]:
+            return {"list": inner["struct"]}
+        return {"list": inner}
+    if pa.types.is_struct(t):
+        return {"struct": [{"name": f.name, **_feature(f.type)} for f in t]}
+    if (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+    ):
+        name = str(t)
+        return {"dtype": _DTYPE_NAMES.get(name, name)}
+    raise TypeError(f"no dataset-card feature for Arrow type {t}")
 
+
+def features_yaml(schema: pa.Schema) -> list[dict[str, Any]]:
+    """The ``features`` list of a config in the card's ``dataset_info``, as ``datasets``
+    (4 and later) writes it for ``Features.from_arrow_schema(schema)``: one
+    ``{"name": column, ...}`` per column, in order (tests compare it with ``datasets``)."""
+    return [{"name": f.name, **_feature(f.type)} for f in schema]
+
+
+def card_data(configs: Sequence[Config], license: str = LICENSE) -> dict[str, Any]:
+    """The card's YAML front matter, as a dict in the order it is written.
+
+    The keys and their order are those of ``huggingface_hub.DatasetCardData`` filled with
+    the same values; ``configs`` and ``data_files`` name each config's files explicitly;
+    ``dataset_info`` lists the configs by name, each with its features
+    (:func:`features_yaml`) and split sizes, as ``datasets``'
+    ``DatasetInfosDict.to_dataset_card_data`` writes them, so ``load_dataset`` reads back
+    exactly the declared features and sizes. ``license: other`` comes with
+    ``license_name`` and ``license_link`` (the folder's ``LICENSE.md``), as the Hub asks.
+    Built with our own code: importing ``datasets`` and ``huggingface_hub`` for it cost
+    about a second of every build (tests check the result against both libraries).
+    """
     check_license(license)
-    extra: dict[str, Any] = {}
-    if license == "other":
-        extra = {"license_name": LICENSE_NAME, "license_link": LICENSE_FILE}
     default = configs[0]
-    data = DatasetCardData(
-        language=["zh"],
-        license=license,
-        pretty_name=PRETTY_NAME,
-        task_categories=["text-generation"],
-        size_categories=[size_category(default.num_examples)],
-        tags=["legal", "government", "chinese", "rule-of-law", "lawrpt_corpus"],
-        configs=[
+    data: dict[str, Any] = {
+        "language": ["zh"],
+        "license": license,
+        "size_categories": [size_category(default.num_examples)],
+        "task_categories": ["text-generation"],
+        "pretty_name": PRETTY_NAME,
+        "tags": ["legal", "government", "chinese", "rule-of-law", "lawrpt_corpus"],
+        "configs": [
             {
                 "config_name": c.name,
                 **({"default": True} if c is default else {}),
@@ -103,25 +140,37 @@ def card_data(configs: Sequence[Config], license: str = LICENSE) -> DatasetCardD
             }
             for c in configs
         ],
-        **extra,
-    )
-    infos = DatasetInfosDict()
-    for c in configs:
-        splits = SplitDict()
-        splits.add(SplitInfo(name="train", num_bytes=c.num_bytes, num_examples=c.num_examples))
-        infos[c.name] = DatasetInfo(
-            features=Features.from_arrow_schema(c.schema),
-            splits=splits,
-            download_size=c.download_size,
-            dataset_size=c.num_bytes,
-        )
-    infos.to_dataset_card_data(data)
+    }
+    if license == "other":
+        data["license_name"] = LICENSE_NAME
+        data["license_link"] = LICENSE_FILE
+    infos = {
+        c.name: {
+            "features": features_yaml(c.schema),
+            "splits": [{"name": "train", "num_bytes": c.num_bytes, "num_examples": c.num_examples}],
+            "download_size": c.download_size,
+            "dataset_size": c.num_bytes,
+        }
+        for c in configs
+    }
+    if len(infos) == 1:
+        ((name, info),) = infos.items()
+        data["dataset_info"] = info if name == "default" else {"config_name": name, **info}
+    else:
+        data["dataset_info"] = [{"config_name": n, **infos[n]} for n in sorted(infos)]
     return data
 
 
 def front_matter(configs: Sequence[Config], license: str = LICENSE) -> dict[str, Any]:
     """The card's YAML front matter as a plain dict (what :func:`card_data` declares)."""
-    return card_data(configs, license).to_dict()
+    return card_data(configs, license)
+
+
+def to_yaml(data: dict[str, Any]) -> str:
+    """``data`` as the card's YAML block, as ``huggingface_hub`` dumps card data."""
+    import yaml
+
+    return str(yaml.dump(data, sort_keys=False, allow_unicode=True)).strip()
 
 
 def default_configs(
@@ -176,14 +225,13 @@ def _removals(counts: dict[str, int], chars: dict[str, int], limit: int = 40) ->
     return "\n".join(lines)
 
 
-def render(data: DatasetCardData, summary: dict[str, Any]) -> str:
+def render(data: dict[str, Any], summary: dict[str, Any]) -> str:
     """The whole card (README.md): ``data`` from :func:`card_data`, ``summary`` the
-    build.json content. Links only to files of the dataset folder."""
-    from huggingface_hub import DatasetCard
-
+    build.json content. Links only to files of the dataset folder. The same text as
+    ``str(huggingface_hub.DatasetCard(...))`` of it (tests check), without importing it."""
     counts = summary["counts"]
     steps = summary["pipeline"]
-    license = data.license
+    license = data["license"]
     step_lines = []
     for i, step in enumerate(steps, 1):
         params = ", ".join(f"`{k}={v}`" for k, v in step["params"].items()) or "no parameters"
@@ -258,4 +306,4 @@ def render(data: DatasetCardData, summary: dict[str, Any]) -> str:
         ),
     ]
     body = "\n".join(parts)
-    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}"))
+    return f"---\n{to_yaml(data)}\n---\n\n{body}"

@@ -52,57 +52,101 @@ def category(rule: str) -> str:
     return rule
 
 
-def write_report(staging_dir: Path, summary: dict[str, Any]) -> None:
+def write_report(
+    staging_dir: Path, summary: dict[str, Any], shards: tuple[Any, str] | None = None
+) -> None:
     """Write ``staging_dir/report.html`` for the build summarised by ``summary``.
 
-    ``staging_dir`` holds the finished ``data/`` and ``manifest/`` shards. Missing keys in
-    ``summary`` (a stage not built yet) give empty charts that say so, never an error.
+    ``staging_dir`` holds the finished ``data/`` and ``manifest/`` shards — or ``shards``,
+    ``(fsspec filesystem, folder)``, does (workers uploaded them to object storage). Missing
+    keys in ``summary`` (a stage not built yet) give empty charts that say so, never an error.
     """
     staging_dir = Path(staging_dir)
-    page = render(summary, read_aggregates(staging_dir))
+    page = render(summary, read_aggregates(staging_dir, shards))
     (staging_dir / "report.html").write_text(page, encoding="utf-8")
 
 
 # -- per-document aggregates from the shards ------------------------------------------------
-def read_aggregates(folder: Path) -> dict[str, Any]:
-    """Lengths and width profiles of kept documents; duplicate clusters from the manifest."""
-    import pyarrow.parquet as pq
+def _shard_files(folder: Path, shards: tuple[Any, str] | None, sub: str) -> list[str]:
+    if shards is None:
+        return [str(f) for f in sorted((folder / sub).glob("*.parquet"))]
+    fs, root = shards
+    return sorted(str(f) for f in fs.glob(f"{root}/{sub}/*.parquet"))
 
+
+def read_aggregates(folder: Path, shards: tuple[Any, str] | None = None) -> dict[str, Any]:
+    """Lengths and width profiles of kept documents; duplicate clusters from the manifest.
+    The shards are under ``folder``, or under ``shards`` = ``(fsspec filesystem, folder)``."""
+
+    fs = shards[0] if shards is not None else None
     lengths: list[int] = []
     widths: list[float] = []
     sources: dict[str, str] = {}
-    for f in sorted((folder / "data").glob("*.parquet")):
-        names = pq.read_schema(f).names
-        cols = [c for c in ("id", "source", "n_chars", "width_profile") if c in names]
-        t = pq.read_table(f, columns=cols)
-        if "n_chars" in names:
-            lengths.extend(v for v in t.column("n_chars").to_pylist() if v is not None)
-        if "width_profile" in names:
-            widths.extend(float(v) for v in t.column("width_profile").to_pylist() if v is not None)
+    for f in _shard_files(folder, shards, "data"):
+        pf = _parquet(f, fs)  # not pq.read_table: see _manifest_rows
+        names = pf.schema_arrow.names
+        cols = [c for c in ("n_chars", "width_profile") if c in names]
+        if not cols:
+            continue
+        for batch in pf.iter_batches(columns=cols):
+            if "n_chars" in names:
+                lengths.extend(v for v in batch.column("n_chars").to_pylist() if v is not None)
+            if "width_profile" in names:
+                widths.extend(
+                    float(v) for v in batch.column("width_profile").to_pylist() if v is not None
+                )
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    manifests = [str(f) for f in sorted((folder / "manifest").glob("*.parquet"))]
-    if manifests:
-        import pyarrow.dataset as ds
-
-        manifest = ds.dataset(manifests, format="parquet")
-        cols = ["source", "id", "reason"]
-        dups = manifest.to_table(columns=cols, filter=ds.field("status") == "duplicate")
-        for row in dups.to_pylist():
-            if row["id"]:
-                members[row["id"]].append({"source": row["source"], "reason": row["reason"]})
-        if members:
-            kept = manifest.to_table(
-                columns=["source", "id"],
-                filter=(ds.field("status") == "kept") & ds.field("id").isin(list(members)),
-            )
-            for row in kept.to_pylist():
-                sources.setdefault(row["id"], row["source"])
+    manifests = _shard_files(folder, shards, "manifest")
+    for row in _manifest_rows(manifests, fs, ["source", "id", "reason"], "duplicate"):
+        if row["id"]:
+            members[row["id"]].append({"source": row["source"], "reason": row["reason"]})
+    if members:
+        for row in _manifest_rows(manifests, fs, ["source", "id"], "kept", ids=list(members)):
+            sources.setdefault(row["id"], row["source"])
     clusters: list[dict[str, Any]] = [
         {"id": doc_id, "source": sources.get(doc_id), "members": sorted(m, key=_sim_key)}
         for doc_id, m in members.items()
     ]
     clusters.sort(key=lambda c: (-len(c["members"]), str(c["source"] or "")))
     return {"lengths": lengths, "widths": widths, "clusters": clusters}
+
+
+def _parquet(path: str, fs: Any) -> Any:
+    """``path`` as a ``pq.ParquetFile``, opened through the fsspec filesystem ``fs`` if any."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path if fs is None else fs.open(path, "rb"))
+
+
+def _manifest_rows(
+    files: list[str],
+    fs: Any,
+    columns: list[str],
+    status: str,
+    ids: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """``columns`` of the manifest rows whose ``status`` is ``status`` (and, with ``ids``,
+    whose ``id`` is one of them), in file order, one batch in memory at a time (``fs``: the
+    fsspec filesystem the files are on, or None for local paths).
+
+    Read with ``ParquetFile`` and filtered in Python: ``pq.read_table`` and
+    ``pyarrow.dataset`` import ``pyarrow.compute`` and pandas (~1 s of every build's CPU),
+    and a filter's Python values go through ``pa.scalar``, which imports pandas too.
+    """
+
+    wanted = set(ids) if ids is not None else None
+    rows: list[dict[str, Any]] = []
+    for f in files:
+        for batch in _parquet(f, fs).iter_batches(columns=["status", *columns]):
+            statuses = batch.column("status").to_pylist()
+            if status not in statuses:
+                continue
+            values = [batch.column(c).to_pylist() for c in columns]
+            id_values = batch.column("id").to_pylist() if wanted is not None else None
+            for i, st in enumerate(statuses):
+                if st == status and (id_values is None or wanted is None or id_values[i] in wanted):
+                    rows.append({c: v[i] for c, v in zip(columns, values, strict=True)})
+    return rows
 
 
 def _sim_key(member: dict[str, Any]) -> tuple[float, str]:

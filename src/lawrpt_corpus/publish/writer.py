@@ -13,9 +13,13 @@ reuses, and ``lock``, an OS file lock held while a build writes: a second build 
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import json
+import operator
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +30,7 @@ import pyarrow.parquet as pq
 from filelock import BaseFileLock
 
 from ..document import Document
+from ..io.fs import is_url
 from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 
 #: Rows per data shard (about 100-200 MB of parquet for 10 KB reports).
@@ -65,10 +70,137 @@ def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     return writer
 
 
-def _batch(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
-    """Rows → a record batch, column by column (``Table.from_pylist`` imports pandas)."""
-    arrays = [pa.array([row[f.name] for row in rows], type=f.type) for f in schema]
+#: Rows a :class:`DatasetWriter` config converts with :func:`column` (from buffers) before
+#: it turns to ``pa.array``. Built from buffers, a row costs ~0.02 ms more CPU than with
+#: ``pa.array`` (measured on generated reports: 0.063 vs 0.045 ms per data row), but the first
+#: ``pa.array`` call imports pandas (~0.5 s): below ~25,000 rows the buffers are cheaper, and
+#: past this bound a build never pays more than about that import twice over.
+BUFFER_ROWS = 20_000
+
+
+def _batch(rows: list[dict[str, Any]], schema: pa.Schema, buffers: bool = False) -> pa.RecordBatch:
+    """Rows → a record batch, column by column: ``pa.array``, or with ``buffers`` :func:`column`
+    (the same arrays, without importing pandas; ``Table.from_pylist`` would also import it)."""
+    if buffers:
+        arrays = [column([row[f.name] for row in rows], f.type) for f in schema]
+    else:
+        arrays = [pa.array([row[f.name] for row in rows], type=f.type) for f in schema]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def column(values: list[Any], type: pa.DataType) -> pa.Array:
+    """``pa.array(values, type=type)``, built from buffers where it can be.
+
+    ``pa.array`` on a Python list asks pyarrow's pandas shim whether the list is a pandas
+    object, which imports pandas (~0.5 s of CPU, once per process) although no build uses
+    it; and it converts a list of structs dict by dict. This builds the strings, integers,
+    floats, lists and structs of the dataset's schemas from their buffers
+    (``pa.Array.from_buffers``): the same array (``equals``, tested on random columns), so
+    the same parquet bytes. Anything else — another type, a value of an unexpected Python
+    type, string data past 2 GiB in one batch — goes to ``pa.array``, which converts it or
+    raises as it always did.
+    """
+    try:
+        built = _from_buffers(values, type)
+    except _Fallback:
+        built = None
+    return built if built is not None else pa.array(values, type=type)
+
+
+class _Fallback(Exception):
+    """A column :func:`_from_buffers` leaves to ``pa.array``."""
+
+
+_NONE = type(None)
+
+
+def _validity(values: list[Any], nulls: int) -> pa.Buffer | None:
+    """The validity bitmap of ``values`` (``nulls`` of them None); None when no nulls."""
+    if not nulls:
+        return None
+    import numpy as np
+
+    present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return pa.py_buffer(np.packbits(present, bitorder="little").tobytes())
+
+
+def _offsets(lengths: list[int]) -> pa.Buffer:
+    """int32 offsets (n + 1) from n lengths; :class:`_Fallback` past int32."""
+    import numpy as np
+
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] > 2**31 - 1:
+        raise _Fallback
+    return pa.py_buffer(offsets.astype(np.int32).tobytes())
+
+
+_NUMBERS = {
+    pa.int32(): (int, "int32"),
+    pa.int64(): (int, "int64"),
+    pa.float32(): (float, "float32"),
+    pa.float64(): (float, "float64"),
+}
+
+
+def _from_buffers(values: list[Any], t: pa.DataType) -> pa.Array | None:
+    n = len(values)
+    types = set(map(type, values))  # exact types: a bool is no int here, a tuple no list
+    nulls = values.count(None) if _NONE in types else 0
+    types.discard(_NONE)
+    if pa.types.is_string(t):
+        if not types <= {str}:
+            raise _Fallback
+        data = (
+            [b"" if v is None else v.encode("utf-8") for v in values]
+            if nulls
+            else list(map(str.encode, values))  # UTF-8
+        )
+        buffers = [
+            _validity(values, nulls),
+            _offsets(list(map(len, data))),
+            pa.py_buffer(b"".join(data)),
+        ]
+        return pa.Array.from_buffers(t, n, buffers, null_count=nulls)
+    number = _NUMBERS.get(t)
+    if number is not None:
+        import numpy as np
+
+        kind, dtype = number
+        if not types <= {kind}:
+            raise _Fallback
+        zero = kind()
+        try:
+            arr = np.array(
+                [zero if v is None else v for v in values] if nulls else values, dtype=dtype
+            )
+        except OverflowError:
+            raise _Fallback from None
+        buffers = [_validity(values, nulls), pa.py_buffer(arr.tobytes())]
+        return pa.Array.from_buffers(t, n, buffers, null_count=nulls)
+    if pa.types.is_list(t):
+        if not types <= {list}:
+            raise _Fallback
+        present = [v for v in values if v is not None] if nulls else values
+        lengths = [0 if v is None else len(v) for v in values] if nulls else list(map(len, values))
+        child = column(list(itertools.chain.from_iterable(present)), t.value_type)
+        buffers = [_validity(values, nulls), _offsets(lengths)]
+        return pa.Array.from_buffers(t, n, buffers, null_count=nulls, children=[child])
+    if pa.types.is_struct(t):
+        if not types <= {dict}:
+            raise _Fallback
+        if nulls:
+            fields = [[None if v is None else v.get(f.name) for v in values] for f in t]
+        else:
+            try:  # every struct a dict with every field: as rows are written
+                fields = [list(map(operator.itemgetter(f.name), values)) for f in t]
+            except KeyError:  # a field missing from a dict is a null, as pa.array reads it
+                fields = [[v.get(f.name) for v in values] for f in t]
+        children = [column(vals, f.type) for vals, f in zip(fields, t, strict=True)]
+        return pa.Array.from_buffers(
+            t, n, [_validity(values, nulls)], null_count=nulls, children=children
+        )
+    return None
 
 
 class _ShardedParquet:
@@ -84,6 +216,7 @@ class _ShardedParquet:
         self._writer: pq.ParquetWriter | None = None
         self._in_shard = 0
         self._buffer: list[dict[str, Any]] = []
+        self._converted = 0  # rows turned into Arrow so far (see BUFFER_ROWS)
         #: set by :meth:`close`: Arrow bytes as ``datasets`` counts them, and file bytes
         self.num_bytes = 0
         self.download_size = 0
@@ -104,7 +237,9 @@ class _ShardedParquet:
                 self._in_shard = 0
             room = self.shard_rows - self._in_shard
             chunk, self._buffer = self._buffer[:room], self._buffer[room:]
-            self._writer.write_batch(_batch(chunk, self.schema))
+            batch = _batch(chunk, self.schema, buffers=self._converted < BUFFER_ROWS)
+            self._converted += len(chunk)
+            self._writer.write_batch(batch)
             self._in_shard += len(chunk)
             if self._in_shard >= self.shard_rows:
                 self._writer.close()
@@ -142,6 +277,9 @@ class ShardInfo:
     name: str
     download_size: int
     num_bytes: int
+    #: hex sha256 of the file, when the writer computed it (shards uploaded to object
+    #: storage: the completion marker lists it); empty otherwise
+    sha256: str = ""
 
 
 def write_shard(
@@ -219,8 +357,28 @@ def arrow_nbytes(path: Path) -> int:
     return sum(pf.read_row_group(i).nbytes for i in range(pf.metadata.num_row_groups))
 
 
+def is_remote(out: object) -> bool:
+    """Whether ``out`` is an object-storage (or other non-local) URL: a URL whose protocol
+    is not ``file``/``local`` (those are local paths, published by rename)."""
+    if not is_url(out):
+        return False
+    return str(out).split("://", 1)[0].lower() not in ("file", "local")
+
+
+def scratch_dir(url: str) -> Path:
+    """The local folder of an object-storage output (publish/remote.py): the checkpoint
+    spill, the lock, and the files the driver writes before the commit uploads them
+    (``$TMPDIR/lawrpt_corpus/out-<digest of the URL>``, so that a ``--resume`` on the same
+    machine finds it)."""
+    digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "lawrpt_corpus" / f"out-{digest}"
+
+
 def staging_dir(out: str | os.PathLike[str]) -> Path:
-    """The staging folder of ``out``: ``.<name>.partial`` beside it."""
+    """The staging folder of ``out``: ``.<name>.partial`` beside it; for an object-storage
+    URL, its local scratch folder (:func:`scratch_dir`)."""
+    if is_remote(out):
+        return scratch_dir(str(out))
     out = Path(out)
     return out.parent / f".{out.name}.partial"
 
