@@ -231,3 +231,29 @@ def test_the_ray_engine_on_two_raylets_writes_the_local_shards_to_s3(
         mp.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint, "key": "t", "secret": "t"})
         _same_as_local(f"{BUCKET}/ray", local, card=False)
         check_complete(url, verify=True)
+
+
+@pytest.mark.ray
+def test_cluster_workers_that_cannot_write_to_the_store_stop_the_build_in_one_line(
+    endpoint: str, tmp_path: Path
+) -> None:
+    """The driver has credentials, the nodes do not: a worker's probe fails before any
+    processing, the build exits with status 1 and one line, and nothing is published."""
+    pytest.importorskip("ray")
+    no_keys = {k: v for k, v in _env(endpoint).items() if not k.startswith("FSSPEC_S3_K")}
+    no_keys = {k: v for k, v in no_keys.items() if k != "FSSPEC_S3_SECRET"}
+    env = {"PYTHONPATH": str(ROOT / "src"), "HOME": "/nonexistent", **no_keys}
+    url = f"s3://{BUCKET}/nokeys"
+    with LocalRayCluster(nodes=2, cpus=1, object_store=300 << 20, env=env) as cluster:
+        cmd = [sys.executable, "-m", "lawrpt_corpus", "build", "-q", str(SEEDS), "--out", url]
+        cmd += ["--engine", "ray", "--ray-address", cluster.address]
+        driver_env = {**cluster.driver_env(), **_env(endpoint)}
+        done = subprocess.run(cmd, env=driver_env, capture_output=True, text=True)
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 1 and len(lines) == 1, done.stderr[-3000:]
+    assert "the Ray workers cannot write to s3://" in lines[0] and "credentials" in lines[0]
+    import fsspec.config
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint, "key": "t", "secret": "t"})
+        assert not _objects(f"{BUCKET}/nokeys")

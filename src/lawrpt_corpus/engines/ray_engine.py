@@ -59,7 +59,7 @@ from ..io.fs import is_url, open_input
 from ..io.item import ContainerItem
 from ..io.readers import InputItem, container_records, load_document
 from ..pipeline import CorpusStep, Pipeline
-from ..publish.remote import write_shard_at
+from ..publish.remote import store_problem, write_shard_at
 from ..publish.schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 from ..publish.stats import BuildStats
 from ..publish.writer import ShardInfo, rows_table
@@ -465,6 +465,10 @@ class RayEngine(Engine):
             staging = getattr(writer, "shard_root", None) or str(Path(writer.staging).resolve())
             if self.ray_address and not is_url(staging):
                 self._check_workers_see(staging, "output folder", "write_in_workers=False")
+            elif self.ray_address:  # object storage: can a worker write there?
+                probe = self._ray.remote(max_retries=0)(store_problem).remote(staging)
+                if (why := self._ray.get(probe)) is not None:
+                    raise OSError(f"the Ray workers cannot write to {staging} ({why})")
             blocks = self._process_and_fit(pipeline, inputs)
             t0 = time.perf_counter()
             data, manifest = _write_shards(

@@ -101,6 +101,20 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
+def store_problem(url: str) -> str | None:
+    """Why this process cannot write under ``url`` (one line), or None: a probe object is
+    written under ``<url>/.staging/`` and deleted (run in a cluster worker before the shards
+    are written there, so a node without credentials stops the build at once)."""
+    try:
+        fs, root = out_filesystem(url)
+        probe = f"{root}/probe-{uuid.uuid4().hex}"
+        fs.pipe_file(probe, b"")
+        fs.rm_file(probe)
+    except Exception as exc:
+        return _one_line(exc)
+    return None
+
+
 def check_remote_out(url: str, overwrite: bool) -> tuple[Any, str]:
     """Refuse an object-storage output that exists (a completion marker is there) unless
     ``overwrite``, or that cannot be reached or written: the store is asked once for the
