@@ -343,8 +343,7 @@ def build(
         summary["timings"]["publish"] = round(time.perf_counter() - t0, 4)
         # the shards are in the staging folder, or (workers uploaded them) under the
         # object-storage staging prefix
-        shards_at = getattr(writer, "shards_location", lambda: None)()
-        report.write_report(writer.staging, summary, shards=shards_at)
+        report.write_report(writer.staging, summary, shards=writer.shards_location())
         summary["timings"]["total"] = round(time.perf_counter() - t_start, 4)
         writer.write_text("README.md", card.render(meta, summary))
         if meta["license"] == "other":

@@ -462,7 +462,7 @@ class RayEngine(Engine):
         blocks = _Blocks()
         try:
             # a local folder the workers share, or an object-storage URL (publish/remote.py)
-            staging = getattr(writer, "shard_root", None) or str(Path(writer.staging).resolve())
+            staging = writer.shard_root or str(Path(writer.staging).resolve())
             if self.ray_address and not is_url(staging):
                 self._check_workers_see(staging, "output folder", "write_in_workers=False")
             elif self.ray_address:  # object storage: can a worker write there?

@@ -456,6 +456,10 @@ class DatasetWriter:
     :func:`acquire_output_lock`) from construction to :meth:`commit` or :meth:`abort`.
     """
 
+    #: where an engine's workers write the shards when not in :attr:`staging` (a URL: the
+    #: object-storage writer's staging prefix, publish/remote.py); None: the staging folder
+    shard_root: str | None = None
+
     def __init__(
         self,
         out: str | os.PathLike[str],
@@ -521,6 +525,11 @@ class DatasetWriter:
 
     def write_json(self, name: str, obj: Any) -> None:
         self.write_text(name, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+    def shards_location(self) -> tuple[Any, str] | None:
+        """Where the report reads the shards when they are not in :attr:`staging`:
+        ``(fsspec filesystem, folder)``; None for this writer (they are)."""
+        return None
 
     def commit(self) -> Path:
         """Atomically replace ``out`` with the staged folder."""
