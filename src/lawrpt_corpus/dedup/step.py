@@ -514,11 +514,11 @@ class Dedup(CorpusStep):
         60k generated reports, ~24 bytes each at the old fit's peak). A pair found in band
         ``k`` is *new* when no earlier band paired it: in band ``j`` two documents are
         paired when they share a bucket and are at most ``bucket_window`` apart in the
-        band's stable order, which is checked from two small per-document columns per band
-        — the position in that order (int32) and the offset in the bucket, clipped at
-        ``bucket_window`` (uint8; the later document's offset ≥ the distance means the
-        earlier one is in its bucket): ``5 × bands`` bytes per document instead of a set of
-        pairs. Only new pairs are counted and go through the estimate filter, so every
+        band's stable order, which is checked from one packed value per document and band
+        — the position in that order, shifted, with the offset in the bucket clipped at
+        ``bucket_window`` in the low bits (the later document's offset ≥ the distance means
+        the earlier one is in its bucket): one int32 (int64 past ~2^26 documents), so
+        ``4 × bands`` bytes per document instead of a set of pairs. Only new pairs are counted and go through the estimate filter, so every
         distinct pair is counted and estimated exactly once, as when the set was
         materialised. Memory: those columns, one band's hashes and order, and one distance's
         pairs (≤ ``len(idx)``) — linear in the documents, whatever the bucket sizes (one
