@@ -10,6 +10,7 @@ importing those two libraries was about a second of every build.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,21 +75,39 @@ def size_category(n: int) -> str:
 _DTYPE_NAMES = {"float": "float32", "double": "float64", "halffloat": "float16"}
 
 
+@functools.lru_cache(maxsize=1)
+def _list_key() -> str:
+    """How the installed ``datasets`` names a list of values in YAML: ``list`` (4 and
+    later: ``List``), ``sequence`` before 4 (``Sequence``; a list of structs is ``list``
+    in both). Read from the package's metadata, without importing it: the card declares
+    the features the reader's ``datasets`` infers from the shards, as it did when the card
+    was built with ``datasets`` itself."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        major = int(version("datasets").split(".", 1)[0])
+    except (PackageNotFoundError, ValueError):
+        return "list"
+    return "list" if major >= 4 else "sequence"
+
+
 def _feature(t: pa.DataType) -> dict[str, Any]:
     """One Arrow type as a ``datasets`` feature in YAML form (``Features._to_yaml_list``).
 
-    Values are ``{"dtype": name}``; lists ``{"list": inner}`` with the inner value's dtype
-    name, or its fields when it is a struct; structs ``{"struct": [fields]}``. ``TypeError``
+    Values are ``{"dtype": name}``; lists ``{"list": inner}`` (``{"sequence": inner}`` with
+    ``datasets`` < 4, :func:`_list_key`) with the inner value's dtype name, or its fields
+    when it is a struct (always ``list``); structs ``{"struct": [fields]}``. ``TypeError``
     for types the dataset contract does not use (maps, dictionaries, fixed-size lists, ...)
     rather than a guess ``load_dataset`` could read differently.
     """
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         inner = _feature(t.value_type)
-        if list(inner) == ["dtype"]:
-            return {"list": inner["dtype"]}
         if list(inner) == ["struct"]:
             return {"list": inner["struct"]}
-        return {"list": inner}
+        key = _list_key()
+        if list(inner) == ["dtype"]:
+            return {key: inner["dtype"]}
+        return {key: inner}
     if pa.types.is_struct(t):
         return {"struct": [{"name": f.name, **_feature(f.type)} for f in t]}
     if (
@@ -104,8 +123,8 @@ def _feature(t: pa.DataType) -> dict[str, Any]:
 
 
 def features_yaml(schema: pa.Schema) -> list[dict[str, Any]]:
-    """The ``features`` list of a config in the card's ``dataset_info``, as ``datasets``
-    (4 and later) writes it for ``Features.from_arrow_schema(schema)``: one
+    """The ``features`` list of a config in the card's ``dataset_info``, as the installed
+    ``datasets`` writes it for ``Features.from_arrow_schema(schema)``: one
     ``{"name": column, ...}`` per column, in order (tests compare it with ``datasets``)."""
     return [{"name": f.name, **_feature(f.type)} for f in schema]
 
