@@ -170,10 +170,18 @@ def _from_buffers(values: list[Any], t: pa.DataType) -> pa.Array | None:
         if not types <= {kind}:
             raise _Fallback
         zero = kind()
+        filled = [zero if v is None else v for v in values] if nulls else values
         try:
-            arr = np.array(
-                [zero if v is None else v for v in values] if nulls else values, dtype=dtype
-            )
+            if kind is int:
+                # int64 first, then the range: numpy < 2 wraps an out-of-range int32
+                # silently (a warning), where pa.array raises; past int64 both raise
+                arr = np.array(filled, dtype=np.int64)
+                info = np.iinfo(dtype)
+                if arr.size and (arr.min() < info.min or arr.max() > info.max):
+                    raise _Fallback
+                arr = arr.astype(dtype)
+            else:
+                arr = np.array(filled, dtype=dtype)
         except OverflowError:
             raise _Fallback from None
         buffers = [_validity(values, nulls), pa.py_buffer(arr.tobytes())]
