@@ -518,9 +518,10 @@ class Dedup(CorpusStep):
         — the position in that order, shifted, with the offset in the bucket clipped at
         ``bucket_window`` in the low bits (the later document's offset ≥ the distance means
         the earlier one is in its bucket): one int32 (int64 past ~2^26 documents), so
-        ``4 × bands`` bytes per document instead of a set of pairs. Only new pairs are counted and go through the estimate filter, so every
-        distinct pair is counted and estimated exactly once, as when the set was
-        materialised. Memory: those columns, one band's hashes and order, and one distance's
+        ``4 × bands`` bytes per document instead of a set of pairs. Only new pairs are
+        counted and go through the estimate filter, so every distinct pair is counted and
+        estimated exactly once, as when the set was materialised. Memory: that column, one
+        band's hashes and order, and one distance's
         pairs (≤ ``len(idx)``) — linear in the documents, whatever the bucket sizes (one
         bucket of 10,000 near-identical documents gives 16 pairs per document in band 0 and
         only already-seen pairs after it)."""
