@@ -15,6 +15,8 @@ from lawrpt_corpus.boilerplate._lines import LineViews, LiteralIndex, line_start
 from lawrpt_corpus.boilerplate.patterns import compile_pattern, required_literals, scan_reach
 from lawrpt_corpus.document import Document
 
+from ..helpers.boilerplate_texts import rule_texts
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -95,21 +97,7 @@ def test_literal_search_equals_the_whole_text_scan_on_built_texts(source: str) -
 
 
 def _rule_texts() -> list[str]:
-    rules = default_rules().rules
-    lines = []
-    for p in sorted((ROOT / "seeds").glob("*.txt")):
-        lines += p.read_text(encoding="utf-8").split("\n")[:40]
-    examples = [x for r in rules for x in (*r.examples, *r.keep)]
-    rnd = random.Random(11)
-    texts = []
-    for _ in range(300):
-        parts = rnd.sample(lines, 3) + rnd.sample(examples, 3)
-        rnd.shuffle(parts)
-        glue = rnd.choice(["\n", "", "\n  ", "。", " "])
-        texts.append(glue.join(parts))
-    texts.append("\n".join(examples))
-    texts.append("".join(examples))
-    return texts
+    return rule_texts(11)
 
 
 def test_every_shipped_scanned_rule_finds_what_the_whole_text_scan_finds() -> None:

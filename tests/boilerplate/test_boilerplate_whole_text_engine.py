@@ -20,6 +20,8 @@ from lawrpt_corpus.boilerplate.patterns import (
 )
 from lawrpt_corpus.document import Document
 
+from ..helpers.boilerplate_texts import rule_texts
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -77,19 +79,7 @@ def _alphabet_texts(source: str, n: int) -> list[str]:
 
 
 def _rule_texts() -> list[str]:
-    rules = default_rules().rules
-    lines = []
-    for p in sorted((ROOT / "seeds").glob("*.txt")):
-        lines += p.read_text(encoding="utf-8").split("\n")[:40]
-    examples = [x for r in rules for x in (*r.examples, *r.keep)]
-    rnd = random.Random(7)
-    texts = []
-    for _ in range(300):
-        parts = rnd.sample(lines, 3) + rnd.sample(examples, 3)
-        rnd.shuffle(parts)
-        texts.append(rnd.choice(["\n", "", "\n  ", "。", " "]).join(parts))
-    texts += ["\n".join(examples), "".join(examples), " ".join(examples)]
-    return texts
+    return rule_texts(7, ("\n", "", " "))
 
 
 def test_every_shipped_rule_given_the_regex_module_finds_what_re_finds() -> None:
