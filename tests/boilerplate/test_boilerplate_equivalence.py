@@ -104,18 +104,27 @@ def test_every_rule_example_and_keep_line_anywhere_in_a_page_is_identical() -> N
 
 def test_random_lines_from_rule_vocabulary_are_identical() -> None:
     """Short lines shuffled from the rules' own literals, separators and report words."""
-    rng = random.Random(11)
     words = sorted({w for r in default_rules().rules for w in r.literals})
     words += ["：", ":", "|", " ", "【", "】", "2024-03-28", "123456", "。", "法治", "报告", "附件"]
+    assert _same(_vocabulary_pages(words, random.Random(11), 300, 8, 12, "r")) == []
+
+
+def _vocabulary_pages(
+    words: list[str], rng: random.Random, n: int, per_line: int, per_page: int, tag: str
+) -> list[Document]:
+    """``n`` pages of 1–``per_page`` lines, each of 1–``per_line`` random ``words``, with one
+    report sentence inserted at a random place."""
     docs = []
-    for n in range(300):
+    for k in range(n):
         lines = [
-            "".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
-            for _ in range(rng.randint(1, 12))
+            "".join(rng.choice(words) for _ in range(rng.randint(1, per_line)))
+            for _ in range(rng.randint(1, per_page))
         ]
         lines.insert(rng.randint(0, len(lines)), "我局全面推进法治政府建设，取得明显成效。")
-        docs.append(Document(source=f"r{n}", raw_sha256="0" * 64, n_bytes=0, text="\n".join(lines)))
-    assert _same(docs) == []
+        docs.append(
+            Document(source=f"{tag}{k}", raw_sha256="0" * 64, n_bytes=0, text="\n".join(lines))
+        )
+    return docs
 
 
 def test_random_lines_in_traditional_script_are_identical() -> None:
@@ -124,18 +133,9 @@ def test_random_lines_in_traditional_script_are_identical() -> None:
     import opencc
 
     s2t = opencc.OpenCC("s2t.json")
-    rng = random.Random(13)
     words = sorted({s2t.convert(w) for r in default_rules().rules for w in r.literals})
     words += ["〖视频］", "：", "|", " ", "【", "】", "2024-03-28", "。", "法治", "報告"]
-    docs = []
-    for n in range(200):
-        lines = [
-            "".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
-            for _ in range(rng.randint(1, 10))
-        ]
-        lines.insert(rng.randint(0, len(lines)), "我局全面推进法治政府建设，取得明显成效。")
-        docs.append(Document(source=f"t{n}", raw_sha256="0" * 64, n_bytes=0, text="\n".join(lines)))
-    assert _same(docs) == []
+    assert _same(_vocabulary_pages(words, random.Random(13), 200, 6, 10, "t")) == []
 
 
 @pytest.mark.parametrize(
