@@ -20,7 +20,10 @@ holds the documents), runs the registered ``Templates`` cluster fit and records:
   per document, and a digest of it (the two revisions must give the same);
 * the driver's CPU seconds of the fit (``time.process_time``).
 
-Phases: this tree's fit calls ``ray_templates._phase``; the baseline's are marked by
+This tree is measured twice: as the engine runs it (the fit coordinated by a task on the
+cluster: the driver waits for the state) and coordinated in the driver
+(``ray_templates.COORDINATE_ON_CLUSTER = False``: what the coordinating process holds,
+phase by phase; ``ray_templates._phase`` marks them). The baseline's phases are marked by
 wrapping its functions (``_later_copies``, ``_shuffled``, ``Templates.fit_result``).
 Prints one JSON object.
 """
@@ -138,7 +141,7 @@ def prepare(n: int, out: Path) -> None:
             )
 
 
-def child(n: int, blocks_file: str, src: str) -> dict[str, Any]:
+def child(n: int, blocks_file: str, src: str, in_driver: bool) -> dict[str, Any]:
     sys.path.insert(0, src)
     os.environ["PYTHONPATH"] = src
     import gc
@@ -180,6 +183,7 @@ def child(n: int, blocks_file: str, src: str) -> dict[str, Any]:
         from lawrpt_corpus.engines import ray_templates  # this tree
 
         ray_templates._phase = sampler.mark
+        ray_templates.COORDINATE_ON_CLUSTER = not in_driver
     except ImportError:  # the baseline: phases by the functions it calls
         shuffled = ray_fits._shuffled
         calls = [0]
@@ -242,6 +246,7 @@ def main() -> None:
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--prep", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--blocks", help=argparse.SUPPRESS)
+    ap.add_argument("--in-driver", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--src", default=str(ROOT / "src"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -249,9 +254,10 @@ def main() -> None:
         prepare(args.prep, Path(args.out))
         return
     if args.child:
-        Path(args.out).write_text(json.dumps(child(args.child, args.blocks, args.src)))
+        got = child(args.child, args.blocks, args.src, args.in_driver)
+        Path(args.out).write_text(json.dumps(got))
         return
-    srcs = {"this": str(ROOT / "src")}
+    srcs = {"this, coordinated in the driver": str(ROOT / "src"), "this": str(ROOT / "src")}
     if args.baseline:
         base = Path(tempfile.mkdtemp(prefix="bench-templates-base-"))
         archive = subprocess.run(
@@ -270,7 +276,7 @@ def main() -> None:
         for name, src in srcs.items():
             out = Path(tempfile.mkstemp(suffix=".json")[1])
             cmd = [sys.executable, __file__, "--child", str(n), "--src", src, "--out", str(out)]
-            cmd += ["--blocks", str(blocks)]
+            cmd += ["--blocks", str(blocks)] + (["--in-driver"] if "driver" in name else [])
             subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONPATH=src))
             run = {"revision": name, **json.loads(out.read_text())}
             print(json.dumps(run), file=sys.stderr, flush=True)
