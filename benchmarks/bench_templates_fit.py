@@ -22,7 +22,7 @@ holds the documents), runs the registered ``Templates`` cluster fit and records:
 
 This tree is measured twice: as the engine runs it (the fit coordinated by a task on the
 cluster: the driver waits for the state) and coordinated in the driver
-(``ray_templates.COORDINATE_ON_CLUSTER = False``: what the coordinating process holds,
+(``ray_fits.COORDINATE_ON_CLUSTER = False``: what the coordinating process holds,
 phase by phase; ``ray_templates._phase`` marks them). The baseline's phases are marked by
 wrapping its functions (``_later_copies``, ``_shuffled``, ``Templates.fit_result``).
 Prints one JSON object.
@@ -183,7 +183,7 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool) -> dict[str, Any]
         from lawrpt_corpus.engines import ray_templates  # this tree
 
         ray_templates._phase = sampler.mark
-        ray_templates.COORDINATE_ON_CLUSTER = not in_driver
+        ray_fits.COORDINATE_ON_CLUSTER = not in_driver
     except ImportError:  # the baseline: phases by the functions it calls
         shuffled = ray_fits._shuffled
         calls = [0]

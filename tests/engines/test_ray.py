@@ -339,17 +339,21 @@ def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
 
 @pytest.mark.ray
 @pytest.mark.slow
+@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
 def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
-    ray_session: Any, seed_texts: dict[str, str]
+    ray_session: Any, seed_texts: dict[str, str], blocks: bool
 ) -> None:
+    """With the blocks (the engine's case) each fit is coordinated by a task on the
+    cluster."""
     docs = _small_corpus(seed_texts)
-    driver, cluster = _fit_both(ray_session, lambda: RepeatedLines(remove_min_docs=5), docs)
+    make = lambda: RepeatedLines(remove_min_docs=5)  # noqa: E731
+    driver, cluster = _fit_both(ray_session, make, docs, blocks)
     assert cluster.stats() == driver.stats() and driver.stats()["removed_lines_total"] >= 1
     import copy
 
     docs = [driver.apply(d) for d in docs]
     assert [d.text for d in docs] == [cluster.apply(d).text for d in copy.deepcopy(docs)]
-    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
+    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs, blocks)
     stats = driver.stats()
     assert cluster.stats() == stats
     assert stats["exact"] >= 10 and stats["near"] + stats["contained"] >= 5

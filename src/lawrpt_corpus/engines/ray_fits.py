@@ -71,6 +71,36 @@ def _params_only(step: Any) -> Any:
     )
 
 
+#: Coordinate a cluster fit by a task on the cluster when the engine gives the blocks
+#: (:func:`coordinated`); False: in the driver (benchmarks/bench_templates_fit.py measures both).
+COORDINATE_ON_CLUSTER = True
+
+
+def coordinated(fit: Callable[[Any, Any, RayContext], Any]) -> Callable[..., Any]:
+    """``fit(step, docs, ctx)`` run by one task on the cluster (``num_cpus=0``: it only
+    submits tasks and waits) when ``ctx.blocks`` is given (the engine's case), which returns
+    the state to the driver; else in the driver.
+
+    Why: Ray keeps a task's return value under 100 KB (``max_direct_call_object_size``) in
+    the memory of the process that *owns* it — the one that submitted the task. A fit
+    submitted from the driver makes the driver own every per-block table and every shuffle
+    piece (map tasks × parts; the pieces shrink as the corpus grows, so more of them fall
+    under the limit): the driver grew by the bytes shuffled (``Templates``: ~2 KB per
+    document at 30,000 documents). The coordinating task owns them instead, and they are
+    freed when it ends. A lost coordinator is retried (its fit starts again)."""
+
+    def run(step: Any, docs: Any, ctx: RayContext) -> Any:
+        if ctx.blocks is None or not COORDINATE_ON_CLUSTER:
+            return fit(step, docs, ctx)
+        ray = _ray()
+        task = ray.remote(fit).options(num_cpus=0, max_retries=2)
+        return ray.get(task.remote(step, None, ctx))
+
+    run.__name__ = run.__qualname__ = getattr(fit, "__name__", "fit")
+    run.__doc__ = fit.__doc__
+    return run
+
+
 def _partitions(rows: int, workers: int) -> int:
     """A power of two ≥ 2·workers with about ``_GROUP_ROWS`` rows per partition."""
     p = 1
@@ -978,8 +1008,9 @@ def register() -> None:
     """Fit ``ExactDedup``, ``Dedup``, ``RepeatedLines`` and ``Templates`` on the cluster
     (``RayEngine``'s cluster fits)."""
     register_distributed_fit(ExactDedup, fit_exact_dedup)
-    register_distributed_fit(Dedup, fit_dedup)
-    register_distributed_fit(RepeatedLines, fit_repeated_lines)
+    # coordinated by a task on the cluster: the driver owns none of their objects
+    register_distributed_fit(Dedup, coordinated(fit_dedup))
+    register_distributed_fit(RepeatedLines, coordinated(fit_repeated_lines))
     from .ray_templates import fit_templates  # it imports this module's shuffle helpers
 
-    register_distributed_fit(Templates, fit_templates)
+    register_distributed_fit(Templates, coordinated(fit_templates))

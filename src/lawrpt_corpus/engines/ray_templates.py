@@ -23,8 +23,9 @@ What the driver holds is bounded by the templates *kept*, not by the documents:
 5. **Coordinator**: takes the parts' states as they finish (``ray.wait``) and merges each
    into one (``Templates.merge_results``: union of strict hashes, top report rows): at any
    time it holds the strict hashes found so far, ≤ ``report_top`` rows and the references
-   of the unfinished parts. The coordinator is a task on the cluster (:func:`fit_templates`:
-   it owns the intermediate objects); the driver waits for its one result, the state.
+   of the unfinished parts. The coordinator is a task on the cluster
+   (:func:`.ray_fits.coordinated`: it owns the intermediate objects; Ray keeps those under
+   100 KB in their owner's memory); the driver waits for its one result, the state.
 
 No per-document verdict exists: ``apply`` (in the final pass tasks) reads the state and
 each document's own features. The state equals ``fit()``'s (tests/engines/test_ray.py);
@@ -257,32 +258,10 @@ def _strict_part(
     return step.fit_result(line_cands, all_spans, counts, unrelated, samples, 0, 0, 0)
 
 
-#: Run the fit's coordination in a task on the cluster (when the engine gives the blocks);
-#: False: in the driver (benchmarks/bench_templates_fit.py measures both).
-COORDINATE_ON_CLUSTER = True
-
-
 def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
-    """``Templates.fit`` on the cluster (the module docstring: the phases).
-
-    With the kept documents' blocks (``ctx.blocks``, the engine's case) the whole fit is
-    coordinated by one task on the cluster (``num_cpus=0``: it only submits tasks and
-    waits), which returns the state: every intermediate object is then *owned* by that
-    task's worker, not the driver. That matters because Ray keeps a task's return value
-    under 100 KB (``max_direct_call_object_size``) in its owner's own memory: the shuffles'
-    pieces (map tasks × parts, smaller as the corpus grows) and the per-block tables would
-    grow the owner by the bytes shuffled — 2.4 KB per document in the driver at 30,000
-    documents before. A lost coordinator is retried (the fit starts again)."""
-    ray = _ray()
-    if ctx.blocks is not None and COORDINATE_ON_CLUSTER:
-        coordinate = ray.remote(_fit).options(num_cpus=0, max_retries=2)
-        return ray.get(coordinate.remote(_params_only(step), None, ctx))  # type: ignore[no-any-return]
-    return _fit(step, docs, ctx)
-
-
-def _fit(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
-    """The fit's coordination: submits the tasks and merges the parts' states (in the
-    driver, or in a task: :func:`fit_templates`)."""
+    """``Templates.fit`` on the cluster (the module docstring: the phases). Registered as
+    ``ray_fits.coordinated(fit_templates)``: with the engine's blocks, a task on the
+    cluster runs this and owns every intermediate object; the driver gets the state."""
     ray = _ray()
     light = _params_only(step)
     _phase("features")
@@ -312,7 +291,7 @@ def _fit(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
     del pieces, holders, candidates
     _phase("merge")
     while pending:  # the parts' states as they finish, merged at once
-        ready, pending = ray.wait(pending, num_returns=min(len(pending), 4), timeout=None)
+        ready, pending = ray.wait(pending, num_returns=1)
         got = [s for s in ray.get(ready) if s is not None]
         merged = light.merge_results((merged, *got))
     _phase("done")
