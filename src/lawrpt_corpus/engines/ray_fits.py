@@ -28,7 +28,6 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
-from ..boilerplate.templates import Templates
 from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
@@ -1005,12 +1004,9 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
 
 
 def register() -> None:
-    """Fit ``ExactDedup``, ``Dedup``, ``RepeatedLines`` and ``Templates`` on the cluster
-    (``RayEngine``'s cluster fits)."""
+    """Fit ``ExactDedup``, ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s
+    cluster fits; ``Templates``: :func:`.ray_templates.register`)."""
     register_distributed_fit(ExactDedup, fit_exact_dedup)
     # coordinated by a task on the cluster: the driver owns none of their objects
     register_distributed_fit(Dedup, coordinated(fit_dedup))
     register_distributed_fit(RepeatedLines, coordinated(fit_repeated_lines))
-    from .ray_templates import fit_templates  # it imports this module's shuffle helpers
-
-    register_distributed_fit(Templates, coordinated(fit_templates))

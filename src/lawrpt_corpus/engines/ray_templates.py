@@ -1,5 +1,5 @@
 """The cluster fit of :class:`~lawrpt_corpus.boilerplate.Templates` for the Ray engine
-(registered by :func:`.ray_fits.register`; the step's module never imports Ray).
+(:func:`register`, called by the engine; the step's module never imports Ray).
 
 What the driver holds is bounded by the templates *kept*, not by the documents:
 
@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.templates import Templates, TemplatesState
-from .fits import RayContext
+from .fits import RayContext, register_distributed_fit
 from .ray_fits import (
     _LINES_PER_DOC,
     _as_is,
@@ -58,6 +58,7 @@ from .ray_fits import (
     _reduce_with,
     _shuffle_map,
     _u64_as_i64,
+    coordinated,
 )
 
 #: kinds of a template-hash row: a template line in the body / near an edge, a span window
@@ -296,3 +297,9 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
         merged = light.merge_results((merged, *got))
     _phase("done")
     return light.merge_results((merged,), n_docs, n_distinct, 0)
+
+
+def register() -> None:
+    """Fit ``Templates`` on the cluster (``RayEngine``'s cluster fits), coordinated by a
+    task (:func:`.ray_fits.coordinated`)."""
+    register_distributed_fit(Templates, coordinated(fit_templates))
