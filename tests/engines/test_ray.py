@@ -297,8 +297,9 @@ def _docs_dataset(ray: Any, docs: list[Document]) -> Any:
     return ray.data.from_arrow([table.slice(i, 7) for i in range(0, max(1, len(docs)), 7)])
 
 
-def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
-    """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
+def _fit_both(ray: Any, make: Any, docs: list[Document], blocks: bool = False) -> tuple[Any, Any]:
+    """``make()`` fitted in the driver and by its registered cluster fit on ``docs``
+    (``blocks``: given the blocks' references too, as the engine gives them)."""
     import copy
 
     from lawrpt_corpus.engines import ray_engine  # noqa: F401  (registers the built-in fits)
@@ -310,7 +311,9 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     driver.fit(copy.deepcopy(docs))
     fit = distributed_fit_of(cluster)
     assert fit is not None
-    state = fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    ds = _docs_dataset(ray, docs)
+    refs = tuple(ds.to_arrow_refs()) if blocks else None
+    state = fit(ds, RayContext(workers=2, block_rows=7, blocks=refs))
     assert state is not None and type(state) is type(driver.state)  # a state, not a mutation
     cluster.set_state(state)
     return driver, cluster
@@ -342,17 +345,21 @@ def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
 
 @pytest.mark.ray
 @pytest.mark.slow
+@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
 def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
-    ray_session: Any, seed_texts: dict[str, str]
+    ray_session: Any, seed_texts: dict[str, str], blocks: bool
 ) -> None:
+    """With the blocks (the engine's case) each fit is coordinated by a task on the
+    cluster."""
     docs = _small_corpus(seed_texts)
-    driver, cluster = _fit_both(ray_session, lambda: RepeatedLines(remove_min_docs=5), docs)
+    make = lambda: RepeatedLines(remove_min_docs=5)  # noqa: E731
+    driver, cluster = _fit_both(ray_session, make, docs, blocks)
     assert cluster.stats() == driver.stats() and driver.stats()["removed_lines_total"] >= 1
     import copy
 
     docs = [driver.apply(d) for d in docs]
     assert [d.text for d in docs] == [cluster.apply(d).text for d in copy.deepcopy(docs)]
-    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
+    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs, blocks)
     stats = driver.stats()
     assert cluster.stats() == stats
     assert stats["exact"] >= 10 and stats["near"] + stats["contained"] >= 5
@@ -415,17 +422,21 @@ def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray
 
 @pytest.mark.ray
 @pytest.mark.slow
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
 def test_templates_cluster_fit_equals_the_driver_fit(
-    ray_session: Any, seed_texts: dict[str, str]
+    ray_session: Any, seed_texts: dict[str, str], blocks: bool
 ) -> None:
-    """Same candidates, unrelated-holder counts, samples and report; same removals."""
+    """Same candidates, unrelated-holder counts, samples and report; same removals. With
+    the blocks (the engine's case) the fit is coordinated by a task on the cluster."""
     import copy
 
     docs = _small_corpus(seed_texts)
     for k, doc in enumerate(docs):  # a templated line (numbers vary) on unrelated reports
         line = f"【本网讯】记者{k % 7 + 1}月{k % 28 + 1}日从市政府获悉，点击查看原文"
         doc.text = f"{doc.text}\n{line}"
-    driver, cluster = _fit_both(ray_session, lambda: Templates(min_reports=3), docs)
+    make = lambda: Templates(min_reports=3)  # noqa: E731
+    driver, cluster = _fit_both(ray_session, make, docs, blocks)
     stats = driver.stats()
     assert cluster.stats() == stats
     assert stats["templates_removed"] >= 1 and stats["documents"] == len(docs)

@@ -179,6 +179,9 @@ def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
     want = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
     assert summary["counts"] == want["counts"] and summary["counts"]["inputs"] == n_inputs
     assert summary["distributions"] == want["distributions"]
+    # the corpus steps' states as fitted on the cluster: the local fit's (Templates: its
+    # parts merged in the driver as they finish)
+    assert summary["corpus"] == want["corpus"] and summary["corpus"]["templates"]["documents"]
     assert not list(tmp_path.glob(".ray.partial*"))  # committed: no staging folder left
 
     # ship-bytes mode: the driver reads every input (the hook sees it) and writes; same bytes

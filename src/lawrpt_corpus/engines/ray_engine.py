@@ -895,9 +895,13 @@ class _KeptStream:
 
 
 def _register_builtin() -> None:
-    from . import ray_fits  # ExactDedup, Dedup and RepeatedLines (their modules never import Ray)
+    from . import (
+        ray_fits,  # ExactDedup, Dedup and RepeatedLines (their modules never import Ray)
+        ray_templates,  # Templates (it uses ray_fits' shuffle helpers)
+    )
 
     ray_fits.register()
+    ray_templates.register()
 
 
 _register_builtin()
