@@ -422,7 +422,6 @@ def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray
 
 @pytest.mark.ray
 @pytest.mark.slow
-
 @pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
 def test_templates_cluster_fit_equals_the_driver_fit(
     ray_session: Any, seed_texts: dict[str, str], blocks: bool
