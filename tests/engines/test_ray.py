@@ -448,7 +448,6 @@ def test_templates_cluster_fit_equals_the_driver_fit(
 
 @pytest.mark.ray
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the cluster fit does not run the bare-name passes yet")
 @pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
 def test_templates_cluster_fit_finds_the_bare_names_the_driver_fit_finds(
     ray_session: Any, blocks: bool

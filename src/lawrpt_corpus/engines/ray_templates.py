@@ -27,6 +27,18 @@ What the driver holds is bounded by the templates *kept*, not by the documents:
    (:func:`.ray_fits.coordinated`: it owns the intermediate objects; Ray keeps those under
    100 KB in their owner's memory); the driver waits for its one result, the state.
 
+6. **Bare names** (``span.bare``, when ``Templates.bare``; ``fit()``'s two bare passes):
+   pass 1, a task per block counts the 4-grams / bigrams of its *distinct* texts (the later
+   copies of step 2 skipped, as ``fit()`` counts each text once) and returns the non-zero
+   buckets; a chain of tasks adds them into one ``BareCounts`` (fixed size, ~36 MB at the
+   default ``bare_bits``; it stays in the object store, at most two alive). Pass 2, a task
+   per block finds each distinct text's candidates given the tables (``bare_candidates``)
+   and emits (token, ``seq``, sketch, occurrences, glued), shuffled on a stable hash of the
+   token: a reducer takes each token's holders in input order (``bare_unrelated``'s greedy
+   choice, its glued share) and returns ``fit_result`` with only ``bare``; the coordinator
+   merges those states with the others. Sums of per-text counts and a per-token greedy in
+   ``seq`` order: exactly ``fit()``'s result.
+
 No per-document verdict exists: ``apply`` (in the final pass tasks) reads the state and
 each document's own features. The state equals ``fit()``'s (tests/engines/test_ray.py);
 counts are exact — no pruning (``stats()["pruned"]`` is 0; ``fit()`` prunes only beyond
@@ -35,12 +47,13 @@ counts are exact — no pruning (``stats()["pruned"]`` is 0; ``fit()`` prunes on
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ..boilerplate.templates import Templates, TemplatesState
+from ..boilerplate.templates import BareCounts, Templates, TemplatesState, paragraph_lines, related
 from .fits import RayContext, register_distributed_fit
 from .ray_fits import (
     _LINES_PER_DOC,
@@ -63,6 +76,8 @@ from .ray_fits import (
 
 #: kinds of a template-hash row: a template line in the body / near an edge, a span window
 _BODY, _EDGE, _SPAN = 0, 1, 2
+#: blocks' bucket tables added per link of the bare-name pass-1 fold
+_BARE_FOLD = 8
 
 
 def _phase(name: str) -> None:
@@ -259,6 +274,152 @@ def _strict_part(
     return step.fit_result(line_cands, all_spans, counts, unrelated, samples, 0, 0, 0)
 
 
+# -- the bare-name layer (span.bare): Templates.fit()'s bare passes on the cluster ---------
+def _bare_count_rows(batch: pa.Table, step: Templates, skip: Any) -> pa.Table:
+    """Ray task, pass 1 of the bare-name layer over one block: the non-zero buckets
+    (``kind`` 4: a 4-gram with its ``df`` and ``tf``; 2: a bigram with its ``tf``) of the
+    ``BareCounts`` of the block's distinct texts (``skip``: sorted ``seq`` of the later
+    copies of a text, as ``fit()`` counts only a text's first occurrence). The tables of
+    the blocks add up to ``fit()``'s: each text adds its own counts."""
+    skip = _got(skip)
+    counts = step.bare_tables()
+    for doc in RayContext.documents(batch):
+        if _is_later(doc.seq, skip):
+            continue
+        counts.count(paragraph_lines(doc.text, step.bare_line_chars))
+    b4 = np.flatnonzero(counts.tf4)  # a bucket a text holds has df4 and tf4 >= 1
+    b2 = np.flatnonzero(counts.tf2)
+    return pa.table(
+        {
+            "kind": np.concatenate([np.full(b4.size, 4, np.int8), np.full(b2.size, 2, np.int8)]),
+            "b": np.concatenate([b4, b2]).astype(np.int64),
+            "df": np.concatenate([counts.df4[b4], np.zeros(b2.size, np.uint32)]),
+            "tf": np.concatenate([counts.tf4[b4], counts.tf2[b2]]),
+        }
+    )
+
+
+def _is_later(seq: int, skip: np.ndarray) -> bool:
+    i = int(np.searchsorted(skip, seq))
+    return i < skip.size and int(skip[i]) == seq
+
+
+def _bare_sum(
+    step: Templates, acc: BareCounts | None, *tables: pa.Table | None
+) -> tuple[BareCounts, bool]:
+    """Ray task, one link of the pass-1 fold: ``acc`` (empty tables when None) plus the
+    blocks' bucket rows (:func:`_bare_count_rows`), and whether a 4-gram bucket is in
+    ``bare_min_reports`` texts already (else pass 2 finds nothing: ``bare_unrelated``)."""
+    out = step.bare_tables()
+    if acc is not None:
+        out.add(acc)  # a copy: an object fetched from the store is read-only
+    for t in tables:
+        if t is None or not t.num_rows:
+            continue
+        kind = t.column("kind").to_numpy()
+        b = t.column("b").to_numpy()
+        four = kind == 4
+        out.df4[b[four]] += t.column("df").to_numpy()[four]  # buckets unique per table
+        out.tf4[b[four]] += t.column("tf").to_numpy()[four]
+        out.tf2[b[~four]] += t.column("tf").to_numpy()[~four]
+    return out, bool((out.df4 >= step.bare_min_reports).any())
+
+
+def _bare_holders(batch: pa.Table, step: Templates, counts: Any, skip: Any, parts: int) -> pa.Table:
+    """Ray task, pass 2 of the bare-name layer over one block: (part, token, seq, sketch,
+    occurrences, glued occurrences) of each bare-name candidate each distinct text holds
+    (``Templates.bare_candidates`` given the corpus tables ``counts``); ``part`` from a
+    stable hash of the token."""
+    counts, skip = _got(counts), _got(skip)
+    part, token, seqs, sketches, n_all, n_glued = [], [], [], [], [], []  # type: ignore[var-annotated]
+    for doc in RayContext.documents(batch):
+        if _is_later(doc.seq, skip):
+            continue
+        found = step.bare_candidates(doc, counts)
+        if not found:
+            continue
+        sk = step.features(doc)[4]
+        every: dict[str, list[int]] = {}
+        for t, glued in found:
+            c = every.setdefault(t, [0, 0])
+            c[0] += 1
+            c[1] += glued
+        for t in sorted(every):
+            raw = t.encode("utf-8", "surrogatepass")
+            part.append(zlib.crc32(raw) % parts)
+            token.append(raw)
+            seqs.append(doc.seq)
+            sketches.append(sk)
+            n_all.append(every[t][0])
+            n_glued.append(every[t][1])
+    return pa.table(
+        {
+            "part": pa.array(part, pa.int64()),
+            "token": pa.array(token, pa.binary()),
+            "seq": pa.array(seqs, pa.int64()),
+            "sketch": pa.array(sketches, pa.binary()),
+            "all": pa.array(n_all, pa.int64()),
+            "glued": pa.array(n_glued, pa.int64()),
+        }
+    )
+
+
+def _bare_part(group: pa.Table, step: Templates) -> TemplatesState:
+    """Ray task, the reduce side of the bare holders' shuffle for one part: per token, its
+    holders in input order — ``Templates.bare_unrelated``'s greedy choice of mutually
+    unrelated holders, its glued share — and the step's verdict on them
+    (``Templates.fit_result`` with only ``bare``)."""
+    group = group.sort_by([("token", "ascending"), ("seq", "ascending")])
+    tokens = group.column("token").to_pylist()
+    sketches = group.column("sketch").to_pylist()
+    n_all = group.column("all").to_pylist()
+    n_glued = group.column("glued").to_pylist()
+    k = step.bare_min_reports
+    bare: dict[str, tuple[int, int]] = {}
+    i = 0
+    while i < len(tokens):
+        j, got, seen_all, seen_glued = i, [], 0, 0  # type: ignore[var-annotated]
+        while j < len(tokens) and tokens[j] == tokens[i]:
+            seen_all += n_all[j]
+            seen_glued += n_glued[j]
+            if len(got) < k and all(
+                not related(sketches[j], other, step.sketch_size, step.relate_jaccard)
+                for other in got
+            ):
+                got.append(sketches[j])
+            j += 1
+        unrelated = len(got) if seen_glued >= step.bare_glued_share * seen_all else 0
+        bare[tokens[i].decode("utf-8", "surrogatepass")] = (j - i, unrelated)
+        i = j
+    return step.fit_result(set(), set(), {}, {}, {}, 0, 0, 0, bare)
+
+
+def _bare_counts_ref(light: Templates, docs: Any, ctx: RayContext, skip: Any) -> tuple[Any, Any]:
+    """Pass 1 on the cluster: per-block bucket rows, folded into one ``BareCounts`` by a
+    chain of tasks (``_TASK_BLOCKS`` blocks per link: at most two dense tables alive);
+    the references of the tables and of whether pass 2 can find anything."""
+    ray = _ray()
+    refs = _map(docs, ctx, _bare_count_rows, light, skip).to_arrow_refs()
+    fold = ray.remote(_bare_sum).options(num_returns=2)
+    acc, any_ref = None, None
+    for i in range(0, max(1, len(refs)), _BARE_FOLD):
+        acc, any_ref = fold.remote(light, acc, *refs[i : i + _BARE_FOLD])
+    return acc, any_ref
+
+
+def _bare_states(
+    light: Templates, docs: Any, ctx: RayContext, counts: Any, skip: Any, n_docs: int
+) -> list[Any]:
+    """Pass 2 on the cluster: the candidates of each block's distinct texts, shuffled on
+    the token; the references of the parts' ``TemplatesState`` (None for an empty part)."""
+    ray = _ray()
+    parts = _partitions(n_docs, ctx.workers)
+    holders = _map(docs, ctx, _bare_holders, light, counts, skip, parts).to_arrow_refs()
+    pieces = _shuffle_map(holders, _as_is, (), parts, _per_task(len(holders), ctx.workers))
+    reduce = ray.remote(_reduce_with)
+    return [reduce.remote(_bare_part, (light,), *p) for p in pieces]
+
+
 def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
     """``Templates.fit`` on the cluster (the module docstring: the phases). Registered as
     ``ray_fits.coordinated(fit_templates)``: with the engine's blocks, a task on the
@@ -282,14 +443,22 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     candidates = [reduce.remote(_count_templates, (light,), *p) for p in pieces]
     wanted, n_wanted = ray.remote(_candidate_hashes).options(num_returns=2).remote(*candidates)
     n_distinct = n_docs - n_later
-    if not ray.get(n_wanted):
-        return light.merge_results((), n_docs, n_distinct, 0)
-    _phase("holders")
-    holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
-    pieces = _shuffle_map(holders, _as_is, (), parts, _per_task(len(holders), ctx.workers))
-    strict_part = ray.remote(_strict_part)
-    pending = [strict_part.remote(light, candidates[p], *pieces[p]) for p in range(parts)]
-    del pieces, holders, candidates
+    bare_counts = _bare_counts_ref(light, docs, ctx, skip) if light.bare else None
+    pending: list[Any] = []
+    if ray.get(n_wanted):
+        _phase("holders")
+        holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
+        pieces = _shuffle_map(holders, _as_is, (), parts, _per_task(len(holders), ctx.workers))
+        strict_part = ray.remote(_strict_part)
+        pending = [strict_part.remote(light, candidates[p], *pieces[p]) for p in range(parts)]
+        del pieces, holders
+    del candidates
+    if bare_counts is not None:
+        _phase("bare")
+        counts, any_ref = bare_counts
+        if ray.get(any_ref):
+            pending += _bare_states(light, docs, ctx, counts, skip, n_docs)
+        del counts, bare_counts
     _phase("merge")
     while pending:  # the parts' states as they finish, merged at once
         ready, pending = ray.wait(pending, num_returns=1)
