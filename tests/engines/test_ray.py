@@ -483,6 +483,35 @@ def test_templates_cluster_fit_finds_the_bare_names_the_driver_fit_finds(
 
 @pytest.mark.ray
 @pytest.mark.slow
+def test_bare_names_cut_by_a_ray_build_with_the_cluster_fit_are_the_local_builds(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    """End to end: a build on Ray fitting ``Templates`` on the cluster writes the local
+    build's rows on a corpus where ``span.bare`` fires (the name is gone from every text)."""
+    from ..boilerplate.test_boilerplate_templates import _bare_glued
+
+    name = "蓝鲸小酱ovix"
+    _, docs = _bare_glued(24, name, seed=61)
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, doc in enumerate(docs):
+        (src / f"r{i:02d}.txt").write_text(doc.text, encoding="utf-8")
+    (src / "copy.txt").write_text(docs[0].text, encoding="utf-8")
+
+    def pipeline() -> Pipeline:
+        return Pipeline([DecodeStep(), Templates()])
+
+    engine = _engine(cluster_fit=True, block_rows=5)
+    build_dataset([src], tmp_path / "ray", pipeline=pipeline(), engine=engine)
+    build_dataset([src], tmp_path / "local", pipeline=pipeline(), workers=1)
+    assert engine.fit_modes == {"templates": "cluster"}
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+    rows = _rows(tmp_path / "ray", "data")
+    assert len(rows) == 25 and not any(name in r["text"] for r in rows)
+
+
+@pytest.mark.ray
+@pytest.mark.slow
 def test_dedup_cluster_state_holds_only_documents_of_a_merge_decision(
     ray_session: Any, seed_texts: dict[str, str]
 ) -> None:
