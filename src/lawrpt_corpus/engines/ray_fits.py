@@ -54,15 +54,6 @@ def _got(value: Any) -> Any:
     return ray.get(value) if isinstance(value, ray.ObjectRef) else value
 
 
-def _sort_shuffle(ds: Any) -> None:
-    try:
-        from ray.data.context import ShuffleStrategy
-    except ImportError:  # older Ray: the sort-based shuffle is the only one
-        return
-    # a sort-based shuffle by tasks: no aggregator actors to start (docs/performance.md)
-    ds.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-
-
 def _params_only(step: Any) -> Any:
     """A fresh copy of ``step`` with its parameters and no fitted state (what tasks get)."""
     return type(step)(
@@ -250,11 +241,16 @@ def _per_task(blocks: int, workers: int) -> int:
 
 
 # -- ExactDedup: the worked example -------------------------------------------------------
-def _exact_keys(batch: pa.Table) -> pa.Table:
+def _exact_rows(batch: pa.Table, parts: int) -> pa.Table:
+    """Ray task: (coarse part of the text hash, text hash, ``seq``, id, source) of each
+    document."""
     docs = RayContext.documents(batch)
+    keys = [d.features[TEXT_SHA1] for d in docs]
+    head = np.frombuffer(b"".join(k[:8] for k in keys), dtype=np.int64)
     return pa.table(
         {
-            "key": pa.array([d.features[TEXT_SHA1].hex() for d in docs], pa.string()),
+            "part": _part(head, parts),
+            "key": pa.array(keys, pa.binary()),
             "seq": pa.array([d.seq for d in docs], pa.int64()),
             "id": pa.array([d.id for d in docs], pa.string()),
             "source": pa.array([d.source for d in docs], pa.string()),
@@ -262,36 +258,51 @@ def _exact_keys(batch: pa.Table) -> pa.Table:
     )
 
 
-def _exact_group(group: pa.Table) -> pa.Table:
-    """One text hash: every member after the first (by ``seq``) with its representative."""
-    group = group.sort_by("seq")
-    rest = group.slice(1)
-    rep = group.column("id")[0].as_py() if group.num_rows else None
+def _exact_later(group: pa.Table) -> pa.Table:
+    """Ray task, per coarse part: every document after the first (by ``seq``) of each text
+    hash, with the first one's id (``seq``, ``rep``, ``source``)."""
+    group = group.sort_by([("key", "ascending"), ("seq", "ascending")])
+    keys = group.column("key").to_pylist()
+    later = np.array([i > 0 and keys[i] == keys[i - 1] for i in range(len(keys))], dtype=bool)
+    first = np.maximum.accumulate(np.where(later, 0, np.arange(len(keys))))
+    rows = pa.array(np.flatnonzero(later))
     return pa.table(
         {
-            "seq": rest.column("seq"),
-            "rep": pa.array([rep] * rest.num_rows, pa.string()),
-            "source": rest.column("source"),
+            "seq": group.column("seq").take(rows),
+            "rep": group.column("id").take(pa.array(first[later])),
+            "source": group.column("source").take(rows),
         }
     )
 
 
+def _block_refs(docs: Any, ctx: RayContext) -> list[Any]:
+    """The kept documents' blocks: ``ctx.blocks`` when the engine gives them (nothing
+    built), else the blocks of the dataset ``docs``."""
+    if ctx.blocks is not None:
+        return list(ctx.blocks)
+    return list(docs.materialize().to_arrow_refs())
+
+
 def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> ExactDedupState:
-    """ExactDedup.fit on the cluster: group by text hash; only duplicates reach the driver."""
-    _sort_shuffle(docs)
-    keys = docs.map_batches(_exact_keys, batch_size=None, batch_format="pyarrow")
-    dups = keys.groupby("key").map_groups(_exact_group, batch_format="pyarrow")
+    """``ExactDedup.fit`` on the cluster, in plain Ray tasks: a shuffle on a coarse part of
+    the text hash brings every copy of a text to one task, which returns each later copy
+    (by ``seq``) with the first one's id; only those rows reach the driver, which orders
+    them by ``seq`` — the ``(seq, rep, source)`` rows ``fit()`` collects from the stream,
+    so the same :class:`ExactDedupState`."""
+    refs = _block_refs(docs, ctx)
     rows: list[tuple[int, str, str]] = []
-    for batch in dups.iter_batches(batch_size=None, batch_format="pyarrow"):
-        assert isinstance(batch, pa.Table)
-        rows.extend(
-            zip(
-                batch.column("seq").to_pylist(),
-                batch.column("rep").to_pylist(),
-                batch.column("source").to_pylist(),
-                strict=True,
+    if refs:
+        # the documents of a block are unknown here: size on the blocks (≤ block_rows each)
+        parts = _partitions(len(refs) * ctx.block_rows, ctx.workers)
+        for t in _shuffled(refs, _exact_rows, (parts,), parts, _exact_later, (), ctx.workers):
+            rows.extend(
+                zip(
+                    t.column("seq").to_pylist(),
+                    t.column("rep").to_pylist(),
+                    t.column("source").to_pylist(),
+                    strict=True,
+                )
             )
-        )
     rows.sort()  # input order, as fit() sees the stream
     return ExactDedupState.from_rows(rows)
 
