@@ -26,7 +26,15 @@ from pathlib import Path
 from baseline_src import baseline_src  # this folder is sys.path[0]
 
 HERE = Path(__file__).resolve().parent
-HEAVY = ("pandas", "datasets", "huggingface_hub", "pyarrow.dataset", "pyarrow.compute", "plotly")
+HEAVY = (
+    "pandas",
+    "datasets",
+    "huggingface_hub",
+    "pyarrow.dataset",
+    "pyarrow.compute",
+    "plotly",
+    "numba",
+)
 
 
 def build_cpu(src: Path, inputs: list[str], out: Path, workers: int) -> float:

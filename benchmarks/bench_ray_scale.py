@@ -13,15 +13,24 @@ ships the bytes through the driver instead) — and records:
 * the driver process's CPU seconds and peak RSS (``wait4`` rusage of that process alone);
 * the driver's retained state of each corpus step after its fit (pickled bytes of
   ``step.state``, per document) and the driver's peak-RSS growth during each fit;
-* the cluster's CPU seconds (every process of this cluster: raylets, object stores, workers,
-  GCS; sampled before and after, living processes) and the workers' throughput
+* the cluster's CPU seconds: every process of this cluster (GCS, raylets, object stores,
+  agents, and their descendants, the workers) sampled every half second from /proc while
+  the build runs, each process's own user + system time from its first to its last sample —
+  workers that exit during the build included (``tests.helpers.ray_cluster.ClusterCpu``;
+  the raylets ignore ``SIGCHLD``, so an exited worker's CPU never reaches a parent's
+  ``cutime``, which is what the figure missed before); and the workers' throughput
   (documents / wall second of the per-document stage, and cluster CPU ms per document);
 * object-store bytes: the processed documents (``size_bytes`` of each materialized window)
   and every dataset a cluster fit materializes; bytes shuffled: the map-side pieces of
   every shuffle of a cluster fit (``ray_fits._shuffle_map``: plain-task shuffles; sized by a
   task, not fetched);
 * that the output (data and manifest shards, row for row) is identical to the local engine's
-  (``--check``, default on; a 1-worker local build per size).
+  (``--check``, default on; a 1-worker local build per size, or ``--local DIR``: a local
+  build of ``--corpus`` made beforehand by the same revision's pipeline).
+
+``--corpus DIR`` builds an existing benchmarks/generate.py corpus (``DIR/raw``,
+``DIR/corpus.json``) of ``--docs`` documents instead of generating one (the 100,000-document
+run of docs/scaling.md).
 
 Prints one JSON object; ``--json PATH`` also writes it. The numbers of docs/scaling.md
 ("Measured on a local multi-raylet cluster") come from this script.
@@ -216,6 +225,18 @@ def drive(args: argparse.Namespace) -> None:
 
 
 # -- the benchmark -------------------------------------------------------------------------
+def _revision() -> str:
+    """The checkout's commit (``+dirty`` when tracked files differ from it)."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode:
+        return "unknown (not a git checkout)"
+    dirty = subprocess.run(
+        [*git, "diff", "--quiet", "HEAD", "--", "src", "benchmarks"], capture_output=True
+    )
+    return head.stdout.strip() + ("+dirty" if dirty.returncode else "")
+
+
 def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Run ``cmd``; its CPU seconds and peak RSS (MB), measured for that process alone."""
     proc = subprocess.Popen(cmd, env=env)
@@ -256,7 +277,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate
-    from tests.helpers.ray_cluster import LocalRayCluster, cpu_seconds
+    from tests.helpers.ray_cluster import ClusterCpu, LocalRayCluster, cpu_seconds
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ray-scale-", dir=args.tmp))
     src = str(ROOT / "src")
@@ -265,6 +286,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "nodes": args.nodes,
         "cpus_per_node": args.cpus,
         "read_in_driver": args.read_in_driver,
+        "revision": _revision(),
         "load_before": os.getloadavg(),
         "runs": [],
     }
@@ -275,7 +297,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         denv = cluster.driver_env()
         for n in args.docs:
             gen = tmp / f"gen{n}"
-            summary = generate(n, gen, seed=0)
+            if args.corpus:  # an existing corpus: never removed
+                gen = Path(args.corpus)
+                summary = json.loads((gen / "corpus.json").read_text())
+            else:
+                summary = generate(n, gen, seed=0)
             raw = gen / "raw"
             run: dict[str, Any] = {"docs": n, "input_MB": round(summary["bytes"] / 1e6, 1)}
             report = tmp / f"report{n}.json"
@@ -284,9 +310,13 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             cmd += ["--inputs", str(raw), "--out", str(out), "--report", str(report)]
             if args.read_in_driver:
                 cmd.append("--read-in-driver")
-            ccpu0 = cpu_seconds(cluster.pids())
-            dcpu, drss = run_child(cmd, denv)
-            ccpu = cpu_seconds(cluster.pids()) - ccpu0
+            living0 = cpu_seconds(cluster.pids())
+            sampler = ClusterCpu(cluster.pids).start()
+            try:
+                dcpu, drss = run_child(cmd, denv)
+            finally:
+                ccpu = sampler.stop()
+            living = cpu_seconds(cluster.pids()) - living0  # the old figure, for comparison
             got = json.loads(report.read_text())
             docs_s = got["timings"].get("documents", 0.0)
             run.update(
@@ -296,6 +326,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                     "driver_cpu_ms_per_doc": round(1000 * dcpu / n, 3),
                     "cluster_cpu_s": round(ccpu, 1),
                     "cluster_cpu_ms_per_doc": round(1000 * ccpu / n, 2),
+                    "cluster_processes_seen": len(sampler.last),
+                    "cluster_cpu_s_by_kind": {k: round(v, 1) for k, v in sampler.by_kind().items()},
+                    "cluster_cpu_s_living_and_cutime": round(living, 1),
                     "workers_docs_per_wall_s": round(n / docs_s, 1) if docs_s else None,
                     "state_bytes_per_doc": {
                         k: round(v / n, 1) for k, v in got["state_bytes"].items()
@@ -311,7 +344,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                     },
                 }
             )
-            if args.check and n <= args.check_max:
+            if args.local:  # a local build made beforehand
+                run["identical_to_local"] = same_output(out, Path(args.local))
+            elif args.check and n <= args.check_max:
                 lcmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(raw)]
                 lcmd += ["--out", str(tmp / f"local{n}"), "--workers", "1"]
                 lcpu, lrss = run_child(lcmd, env)
@@ -320,7 +355,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             result["runs"].append(run)
             print(json.dumps(run), file=sys.stderr, flush=True)
             if not args.keep:
-                subprocess.run(["rm", "-rf", str(gen), str(out), str(tmp / f"local{n}")])
+                mine = [] if args.corpus else [str(gen)]
+                subprocess.run(["rm", "-rf", *mine, str(out), str(tmp / f"local{n}")])
     result["load_after"] = os.getloadavg()
     return result
 
@@ -337,6 +373,8 @@ def main() -> None:
         "--check-max", type=int, default=10**9, help="check identity only up to this size"
     )
     ap.add_argument("--keep", action="store_true", help="keep corpora and outputs")
+    ap.add_argument("--corpus", default=None, help="an existing generate.py corpus folder")
+    ap.add_argument("--local", default=None, help="a local build of --corpus to compare with")
     ap.add_argument("--tmp", default=None, help="scratch folder (default: the system's)")
     ap.add_argument("--json", default=None)
     # the driver process (internal)
@@ -346,6 +384,8 @@ def main() -> None:
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--report", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if (args.corpus or args.local) and len(args.docs) != 1:
+        ap.error("--corpus and --local take one --docs value (the corpus's size)")
     if args.drive:
         drive(args)
         return

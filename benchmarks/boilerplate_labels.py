@@ -262,6 +262,15 @@ HEAD_PHRASES = tuple(
         "精准普法 规范执法 高位推动 统筹谋划 补齐短板 久久为功"
     ).split()
 )
+#: more report phrases without a heading verb (#18, fourth round), paired apart from
+#: HEAD_PHRASES so that the rows drawn from those stay as they were
+HEAD_PHRASES_MORE = tuple(
+    (
+        "法治护航 改革赋能 数字赋能 党建引领 为民服务 公正司法 执法为民 "
+        "基层基础 源头预防 协同联动 制度先行 品牌创建 文化铸魂 创新驱动 "
+        "科学立法 全民守法 依法决策 阳光执法 共建共治 重点突破"
+    ).split()
+)
 SHORT_VERBS = ("抓", "促", "强", "优", "建", "严", "重", "实")
 SHORT_OBJECTS = ("队伍", "执法", "普法", "解纷", "服务", "监督", "制度", "学习", "落实", "基层")
 
@@ -291,6 +300,12 @@ def clause_headings(rng: random.Random) -> list[tuple[str, str, str]]:
         v, o = rng.choice(HEAD_VERBS), rng.choice(HEAD_OBJECTS)
         tail = (v2 + o2) if i % 2 else (v + o)
         rows.append(("clause-heading", "template", f"{v1}{o1}，{tail}"))
+    more = random.Random(20)
+    for i in range(40):
+        # phrase pairs and triples without a verb, with every separator a page may carry
+        k = 3 if i % 4 == 3 else 2
+        parts = more.sample(HEAD_PHRASES_MORE + HEAD_PHRASES, k)
+        rows.append(("clause-heading", "template", ("，", ",", "、", " ")[i % 4].join(parts)))
     return rows
 
 

@@ -4,7 +4,7 @@
 [--engine local|ray]``
 
 Generates ``-n`` raw reports (benchmarks/generate.py), starts moto's S3 server
-(``moto[server]``, the test extra) on a free local port, and runs ``python -m lawrpt_corpus
+(from the test extra) on a free local port, and runs ``python -m lawrpt_corpus
 build`` twice: to a local folder, and to ``s3://…`` (configured through ``FSSPEC_S3_*``, as a
 user would), with the same engine and worker count. Then compares every file of the local
 folder with its object (README.md, LICENSE.md and every parquet shard byte for byte;

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -207,3 +208,49 @@ def test_runner_measures_build_floor_and_every_pipeline_stage_at_tiny_size(
     )
     assert again.returncode == 0
     assert again.stdout.strip() == proc.stdout.strip()
+
+
+_BURNER = r"""
+import os, signal, sys, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # as a raylet: exited children reaped unseen
+ready, go = sys.argv[1], sys.argv[2]
+if os.fork() == 0:
+    while time.process_time() < 0.3:  # a worker's CPU, then idle until told to exit
+        pass
+    open(ready, "w").close()
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    os._exit(0)
+while True:
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_cluster_cpu_counts_a_worker_that_exited_unreaped_by_its_parent(tmp_path: Path) -> None:
+    """The Ray harness's CPU sampler keeps the CPU of a child that exits while its parent
+    ignores SIGCHLD (no ``cutime`` reaches the parent): the figure the old accounting lost."""
+    from tests.helpers.ray_cluster import ClusterCpu, cpu_seconds
+
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    parent = subprocess.Popen([sys.executable, "-c", _BURNER, str(ready), str(go)])
+    try:
+
+        def tree() -> list[int]:
+            kids = Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()
+            return [parent.pid, *map(int, kids)]
+
+        sampler = ClusterCpu(tree, interval=3600.0).start()  # samples only when asked
+        living0 = cpu_seconds(tree())
+        while not ready.exists():  # the child burns its CPU
+            time.sleep(0.01)
+        sampler.sample()  # the child, idle: its CPU so far
+        go.touch()
+        while len(tree()) > 1:  # gone, reaped by the kernel
+            time.sleep(0.01)
+        assert sampler.stop() >= 0.3
+        assert sampler.by_kind().keys() == {"other"}
+        assert cpu_seconds(tree()) - living0 < 0.2  # exited unreaped: lost to /proc's cutime
+    finally:
+        parent.kill()
+        parent.wait()

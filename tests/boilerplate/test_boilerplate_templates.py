@@ -17,6 +17,7 @@ from lawrpt_corpus.boilerplate.templates import (
     RULE_SPAN,
     RULE_TEMPLATE,
     Templates,
+    TemplatesState,
     related,
     sketch,
     template_of,
@@ -390,3 +391,32 @@ def test_templates_and_spans_give_the_same_rows_for_one_and_two_workers(tmp_path
     assert ra == rb
     removed = [json_rule for r in ra for json_rule in (r.get("removed") or [])]
     assert removed  # the layers did work: the rows are equal with removals in them
+
+
+def test_fit_results_of_disjoint_parts_merge_into_the_whole_fit_result_in_any_order() -> None:
+    """The cluster fit's reduction: ``fit_result`` per part of the candidates, merged as
+    the parts arrive, is the ``fit_result`` of all candidates (strict hashes, counts,
+    report rows cut to ``report_top``) whatever the order of arrival."""
+    rng = random.Random(5)
+    step = Templates(min_reports=3, report_top=7)
+    line_cands = set(rng.sample(range(1, 10**6), 40))
+    all_spans = set(rng.sample(range(10**6, 2 * 10**6), 30))
+    counts = {h: rng.randrange(3, 60) for h in (*line_cands, *all_spans)}
+    unrelated = {h: rng.randrange(0, 4) for h in counts}
+    samples = {h: f"样本{h % 997}" for h in counts}  # distinct texts: no exact rank ties
+    whole = step.fit_result(line_cands, all_spans, counts, unrelated, samples, 90, 80, 0)
+    assert whole.strict and whole.strict_spans and len(whole.report["candidates"]) == 7
+
+    def part(p: int) -> TemplatesState:
+        mine = {h for h in counts if h % 4 == p}
+        sub = {h: counts[h] for h in mine}
+        lines, spans = line_cands & mine, all_spans & mine
+        return step.fit_result(lines, spans, sub, unrelated, samples, 0, 0, 0)
+
+    parts = [part(p) for p in range(4)]
+    for order in ([0, 1, 2, 3], [3, 1, 0, 2]):
+        merged = step.merge_results(())
+        for p in order:  # one at a time, as the driver merges the parts as they finish
+            merged = step.merge_results((merged, parts[p]))
+        assert step.merge_results((merged,), 90, 80, 0) == whole
+    assert step.merge_results((), 0, 0, 0) == step.fit_result(set(), set(), {}, {}, {}, 0, 0, 0)

@@ -335,3 +335,28 @@ def _flat_perms(perms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from lawrpt_corpus.dedup.signature import _flat
 
     return (*_flat(perms), np.full(perms, np.iinfo(np.uint64).max, dtype=np.uint64))
+
+
+def test_the_first_calls_of_a_process_take_the_numpy_path_then_the_kernel_loads(monkeypatch):
+    """numba is imported only after ``WARMUP`` calls (a small build never pays its ~0.6 s
+    import); the signatures before and after are the same."""
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import key_signature
+
+    codes = _key_code_samples()[7]  # 3000 random code points
+    want = _numpy_key_signature(codes, 5, 128, 0)
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_kernel", None)
+    monkeypatch.setattr(_kernels, "_sig", None)
+    monkeypatch.setattr(_kernels, "_calls", 0)
+    # a report's signature on the numpy path is two calls (shingle_minhash, minhash_min)
+    monkeypatch.setattr(_kernels, "WARMUP", 4)
+    monkeypatch.delenv("LAWRPT_NO_NUMBA", raising=False)
+    loads = []
+    real_load = _kernels._load
+    monkeypatch.setattr(_kernels, "_load", lambda: loads.append(1) or real_load())
+    for call in range(5):
+        count, sig = key_signature(codes, 5, 128, 0)
+        assert count == want[0] and sig is not None and np.array_equal(sig, want[1])
+        assert len(loads) == (0 if call < 2 else 1)  # loaded once, at the fifth call
+    assert _kernels._tried

@@ -156,19 +156,24 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_default_build_with_cluster_fits_runs_no_ray_data_map_in_the_driver(
+def test_default_build_with_cluster_fits_builds_no_ray_dataset_and_runs_no_ray_data_map(
     ray_session: Any, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The per-document stage, the default corpus steps' cluster fits and the final pass are
     plain Ray tasks: a Ray Data ``map_batches`` (whose executor polls in the driver) is never
-    started, and the rows are the local engine's."""
+    started, not even a Ray Dataset is built (the fits' ``docs`` is built on first use, and
+    no built-in fit uses it), and the rows are the local engine's."""
     import ray.data
 
     def refused(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a Ray Data map ran in the driver")
 
+    def no_dataset(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a Ray Dataset was built")
+
     build_dataset([seeds_dir], tmp_path / "local", workers=1)
     monkeypatch.setattr(ray.data.Dataset, "map_batches", refused)
+    monkeypatch.setattr(ray.data, "from_arrow_refs", no_dataset)
     engine = _engine(cluster_fit=True, block_rows=2, in_flight=1)
     build_dataset([seeds_dir], tmp_path / "ray", engine=engine)
     assert set(engine.fit_modes.values()) == {"cluster"}
@@ -292,10 +297,12 @@ def _docs_dataset(ray: Any, docs: list[Document]) -> Any:
     return ray.data.from_arrow([table.slice(i, 7) for i in range(0, max(1, len(docs)), 7)])
 
 
-def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
-    """``make()`` fitted in the driver and by its registered cluster fit on ``docs``."""
+def _fit_both(ray: Any, make: Any, docs: list[Document], blocks: bool = False) -> tuple[Any, Any]:
+    """``make()`` fitted in the driver and by its registered cluster fit on ``docs``
+    (``blocks``: given the blocks' references too, as the engine gives them)."""
     import copy
 
+    from lawrpt_corpus.engines import ray_engine  # noqa: F401  (registers the built-in fits)
     from lawrpt_corpus.engines.fits import RayContext, distributed_fit_of
 
     driver, cluster = make(), make()
@@ -304,7 +311,9 @@ def _fit_both(ray: Any, make: Any, docs: list[Document]) -> tuple[Any, Any]:
     driver.fit(copy.deepcopy(docs))
     fit = distributed_fit_of(cluster)
     assert fit is not None
-    state = fit(_docs_dataset(ray, docs), RayContext(workers=2, block_rows=7))
+    ds = _docs_dataset(ray, docs)
+    refs = tuple(ds.to_arrow_refs()) if blocks else None
+    state = fit(ds, RayContext(workers=2, block_rows=7, blocks=refs))
     assert state is not None and type(state) is type(driver.state)  # a state, not a mutation
     cluster.set_state(state)
     return driver, cluster
@@ -336,17 +345,21 @@ def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
 
 @pytest.mark.ray
 @pytest.mark.slow
+@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
 def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
-    ray_session: Any, seed_texts: dict[str, str]
+    ray_session: Any, seed_texts: dict[str, str], blocks: bool
 ) -> None:
+    """With the blocks (the engine's case) each fit is coordinated by a task on the
+    cluster."""
     docs = _small_corpus(seed_texts)
-    driver, cluster = _fit_both(ray_session, lambda: RepeatedLines(remove_min_docs=5), docs)
+    make = lambda: RepeatedLines(remove_min_docs=5)  # noqa: E731
+    driver, cluster = _fit_both(ray_session, make, docs, blocks)
     assert cluster.stats() == driver.stats() and driver.stats()["removed_lines_total"] >= 1
     import copy
 
     docs = [driver.apply(d) for d in docs]
     assert [d.text for d in docs] == [cluster.apply(d).text for d in copy.deepcopy(docs)]
-    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs)
+    driver, cluster = _fit_both(ray_session, lambda: Dedup(min_shingles=20), docs, blocks)
     stats = driver.stats()
     assert cluster.stats() == stats
     assert stats["exact"] >= 10 and stats["near"] + stats["contained"] >= 5
@@ -359,17 +372,70 @@ def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_templates_cluster_fit_equals_the_driver_fit(
+def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray_data(
     ray_session: Any, seed_texts: dict[str, str]
 ) -> None:
-    """Same candidates, unrelated-holder counts, samples and report; same removals."""
+    """The plain-task shuffle on the text hash gives the ``ExactDedupState`` of ``fit()``
+    (every later copy → the first copy's id; each first copy → its copies' sources in input
+    order), both over the engine's blocks (``ctx.blocks``: the dataset is never touched) and
+    over a Ray Dataset (a caller without blocks)."""
+    import copy
+
+    import pyarrow as pa
+
+    from lawrpt_corpus.engines.fits import RayContext, distributed_fit_of
+
+    docs = _small_corpus(seed_texts)
+    for k in range(12):  # later exact copies of the first twelve, some twice
+        copy_ = Document(f"copy{k}.txt", format(100 + k, "016x"), 0)
+        copy_.text, copy_.seq = docs[k % 7].text, len(docs)
+        docs.append(copy_)
+    driver, cluster = _fit_both(ray_session, ExactDedup, docs)
+    assert driver.state is not None and len(driver.state.rep) >= 16
+    assert len(driver.state.members) >= 6
+    assert cluster.state == driver.state
+    assert list(cluster.state.rep) == sorted(cluster.state.rep)  # input order
+
+    class Untouchable:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the dataset was used ({name})")
+
+    import pickle
+
+    table = pa.table(
+        {
+            "seq": pa.array([d.seq for d in docs], pa.int64()),
+            "doc": pa.array([pickle.dumps(d) for d in docs], pa.binary()),
+        }
+    )
+    blocks = tuple(ray_session.put(table.slice(i, 5)) for i in range(0, len(docs), 5))
+    fit = distributed_fit_of(ExactDedup())
+    assert fit is not None
+    state = fit(Untouchable(), RayContext(workers=2, block_rows=5, blocks=blocks))
+    assert state == driver.state
+    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
+    want = [driver.apply(d) for d in copy.deepcopy(docs)]
+    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
+        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
+    ]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
+def test_templates_cluster_fit_equals_the_driver_fit(
+    ray_session: Any, seed_texts: dict[str, str], blocks: bool
+) -> None:
+    """Same candidates, unrelated-holder counts, samples and report; same removals. With
+    the blocks (the engine's case) the fit is coordinated by a task on the cluster."""
     import copy
 
     docs = _small_corpus(seed_texts)
     for k, doc in enumerate(docs):  # a templated line (numbers vary) on unrelated reports
         line = f"【本网讯】记者{k % 7 + 1}月{k % 28 + 1}日从市政府获悉，点击查看原文"
         doc.text = f"{doc.text}\n{line}"
-    driver, cluster = _fit_both(ray_session, lambda: Templates(min_reports=3), docs)
+    make = lambda: Templates(min_reports=3)  # noqa: E731
+    driver, cluster = _fit_both(ray_session, make, docs, blocks)
     stats = driver.stats()
     assert cluster.stats() == stats
     assert stats["templates_removed"] >= 1 and stats["documents"] == len(docs)
@@ -548,6 +614,41 @@ def test_cli_engine_ray_builds_the_seeds(ray_session: Any, tmp_path: Path, seeds
     out = tmp_path / "o"
     assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 0
     assert json.loads((out / "build.json").read_text(encoding="utf-8"))["engine"] == "ray"
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.parametrize("blind_to", ["input", "output folder"])
+def test_cli_build_on_a_cluster_whose_node_cannot_see_a_path_is_one_line_naming_it(
+    ray_session: Any, tmp_path: Path, seeds_dir: Path, capsys, monkeypatch, blind_to: str
+) -> None:
+    """A node whose workers cannot see the first input (or the output's staging folder)
+    stops the build before any processing: status 2 (a user error), one line naming that
+    node and the path, no traceback, nothing written. The per-node probe is faked at its
+    seam (every node of a one-machine cluster sees the same files); that it runs on every
+    node is tested on a real two-raylet cluster (test_ray_cluster_io.py)."""
+    from lawrpt_corpus.engines import ray_engine
+
+    seeds = str(seeds_dir.resolve())
+    asked: list[str] = []
+
+    def on_every_node(self: Any, fn: Any, arg: str) -> list[tuple[str, Any]]:
+        asked.append(arg)
+        blind = arg.startswith(seeds) if blind_to == "input" else not arg.startswith(seeds)
+        return [("10.0.0.7 (ab12cd34)", not blind), ("10.0.0.8 (ef56ab78)", True)]
+
+    monkeypatch.setattr(ray_engine.RayEngine, "_on_every_node", on_every_node)
+    out = tmp_path / "o"
+    args = ["build", seeds, "--engine", "ray", "--ray-address", "auto", "--out", str(out), "-q"]
+    assert main(args) == 2  # Ray is initialised (the session's): the address is not dialled
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1, err
+    assert err[0].startswith(
+        f"error: the Ray workers on node 10.0.0.7 (ab12cd34) cannot see the {blind_to} "
+    )
+    assert "10.0.0.8" not in err[0]
+    assert ("read_in_driver=True" if blind_to == "input" else "write_in_workers=False") in err[0]
+    assert asked and not out.exists()
 
 
 # -- without Ray ---------------------------------------------------------------------------

@@ -179,9 +179,64 @@ def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
     want = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
     assert summary["counts"] == want["counts"] and summary["counts"]["inputs"] == n_inputs
     assert summary["distributions"] == want["distributions"]
+    # the corpus steps' states as fitted on the cluster: the local fit's (Templates: its
+    # parts merged in the driver as they finish)
+    assert summary["corpus"] == want["corpus"] and summary["corpus"]["templates"]["documents"]
     assert not list(tmp_path.glob(".ray.partial*"))  # committed: no staging folder left
 
     # ship-bytes mode: the driver reads every input (the hook sees it) and writes; same bytes
     shipped = _drive(ray_cluster, src, tmp_path / "ship", "driver", tmp_path)
     assert len(set(shipped["opened"])) == n_files
     assert _digests(tmp_path / "ship") == local
+
+
+_PROBE = r"""
+import json, os, sys
+import ray
+from lawrpt_corpus.build import BuildError
+from lawrpt_corpus.engines.ray_engine import RayEngine
+
+address, seen, record = sys.argv[1:4]
+engine = RayEngine(ray_address=address, ship_code=False)
+engine._start()
+
+def where(path):
+    return ray.get_runtime_context().get_node_id(), os.path.exists(path)
+
+answers = engine._on_every_node(where, seen)
+try:
+    engine._check_workers_see(seen + ".missing", "input", "read_in_driver=True")
+    error = None
+except BuildError as exc:
+    error = str(exc)
+nodes = sorted(n["NodeID"] for n in ray.nodes() if n["Alive"])
+engine._stop()
+with open(record, "w") as fh:
+    json.dump({"answers": answers, "nodes": nodes, "error": error}, fh)
+"""
+
+
+def test_path_probe_runs_on_every_node_and_names_those_that_cannot_see_it(
+    ray_cluster: LocalRayCluster, tmp_path: Path
+) -> None:
+    """The check that the workers see an input (or the output's staging folder) runs one task
+    pinned to each alive node, and its one-line error names every node that answered no."""
+    seen = tmp_path / "seen.txt"
+    seen.write_text("x", encoding="utf-8")
+    record = tmp_path / "probe.json"
+    env = {**ray_cluster.driver_env(), "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, ray_cluster.address, str(seen), str(record)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    got = json.loads(record.read_text())
+    assert len(got["nodes"]) == 2
+    assert sorted(node for _, (node, _) in got["answers"]) == got["nodes"]  # one task per node
+    assert all(ok for _, (_, ok) in got["answers"])
+    names = [name for name, _ in got["answers"]]
+    assert got["error"].startswith(f"the Ray workers on nodes {names[0]}, {names[1]} cannot see")
+    assert f"the input {seen}.missing:" in got["error"]

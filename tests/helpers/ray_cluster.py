@@ -20,7 +20,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +71,11 @@ def pids_with(marker: str) -> list[int]:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds of the living processes ``pids`` and of their children
-    that have exited (``cutime``/``cstime``: a raylet's finished workers), from /proc."""
+    that have exited and were waited for (``cutime``/``cstime``), from /proc.
+
+    Misses a raylet's exited workers: the raylet ignores ``SIGCHLD`` (``SigIgn`` in
+    /proc/<raylet>/status), so the kernel reaps them and their CPU reaches no ``cutime``.
+    :class:`ClusterCpu` samples the processes until they exit instead."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -80,6 +86,96 @@ def cpu_seconds(pids: list[int]) -> float:
         rest = stat[stat.rindex(")") + 2 :].split()
         total += sum(int(x) for x in rest[11:15]) / tick  # utime, stime, cutime, cstime
     return total
+
+
+def _own_cpu(pid: int) -> tuple[int, float] | None:
+    """``(start time in ticks, user + system CPU seconds)`` of process ``pid`` itself (not
+    its children), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = stat[stat.rindex(")") + 2 :].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(rest[19]), (int(rest[11]) + int(rest[12])) / tick  # starttime; utime + stime
+
+
+class ClusterCpu:
+    """The CPU seconds a cluster's processes spend between :meth:`start` and :meth:`stop`,
+    workers that exit meanwhile included.
+
+    A thread lists the cluster's processes (``pids()``: raylets, GCS, object stores, agents
+    and every descendant — the workers) every ``interval`` seconds and keeps each process's
+    own user + system CPU (keyed by pid and start time: a reused pid is another process).
+    The figure is the sum over every process seen of its last sample minus its first one
+    (0 for a process born after :meth:`start`). What it misses: the CPU a process spends
+    after its last sample before it exits (Ray ends idle workers, which spend almost none
+    then) and processes that live less than ``interval``. ``cutime`` is not used: the
+    raylets ignore ``SIGCHLD``, so their exited workers' CPU reaches no parent, and where a
+    parent does wait, adding it would count the child twice."""
+
+    def __init__(self, pids: Callable[[], list[int]], interval: float = 0.5):
+        self.pids = pids
+        self.interval = interval
+        self.first: dict[tuple[int, int], float] = {}
+        self.last: dict[tuple[int, int], float] = {}
+        self.kind: dict[tuple[int, int], str] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sample(self) -> None:
+        for pid in self.pids():
+            got = _own_cpu(pid)
+            if got is None:
+                continue
+            key = (pid, got[0])
+            if key not in self.first:
+                self.first[key] = got[1] if self._thread is None else 0.0
+                self.kind[key] = _kind(pid)
+            self.last[key] = got[1]
+        self.samples += 1
+
+    def start(self) -> ClusterCpu:
+        self.sample()  # the baseline: the processes living now count from here
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> float:
+        """Stop sampling (after one last sample); the CPU seconds spent since :meth:`start`."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample()
+        return self.seconds()
+
+    def seconds(self) -> float:
+        return sum(cpu - self.first[key] for key, cpu in self.last.items())
+
+    def by_kind(self) -> dict[str, float]:
+        """:meth:`seconds` split into ``workers``, ``raylets``, ``gcs`` and ``other``
+        (agents, log monitor, object-store helpers)."""
+        out: dict[str, float] = {}
+        for key, cpu in self.last.items():
+            out[self.kind[key]] = out.get(self.kind[key], 0.0) + cpu - self.first[key]
+        return out
+
+
+def _kind(pid: int) -> str:
+    cmd = _cmdline(pid)
+    first = os.path.basename(cmd.split(" ", 1)[0])
+    if cmd.startswith("ray::") or "default_worker.py" in cmd:
+        return "workers"
+    if first == "raylet":
+        return "raylets"
+    if first == "gcs_server":
+        return "gcs"
+    return "other"
 
 
 @dataclass

@@ -89,7 +89,7 @@ def test_width_chart_is_labelled_as_the_share_it_plots(seeds_build: Path) -> Non
     summary = json.loads((seeds_build / "build.json").read_text(encoding="utf-8"))
     agg = read_aggregates(seeds_build)
     fig = figures(summary, agg)["width"]
-    title = fig.layout.title.text
+    title = fig["layout"]["title"]["text"]
     assert "half-width" in title and "full-width forms" not in title
     # the value is the width_profile column: 1.0 for the NFKC-folded seeds (half-width)
     assert sorted(agg["widths"])[-1] == pytest.approx(1.0)

@@ -18,6 +18,7 @@ import pytest
 from lawrpt_corpus import build
 from lawrpt_corpus.publish.report import CHARTS, render, repeated_lines, write_report
 
+from ..helpers import report_cases
 from ..helpers.browser import Browser, find_chromium
 from ..helpers.demo_steps import demo_pipeline, make_corpus
 
@@ -63,21 +64,56 @@ def test_report_stays_small_with_the_partial_plotly_bundle(demo_build: Path) -> 
     assert digest == "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba"
     assert digest in (PLOTLY_JS.parent / "plotly-basic.PROVENANCE.md").read_text("utf-8")
     figs = figures(_summary(demo_build), read_aggregates(demo_build))
-    assert {t.type for fig in figs.values() for t in fig.data} <= BUNDLE_TRACES
+    assert {t["type"] for fig in figs.values() for t in fig["data"]} <= BUNDLE_TRACES
 
 
 def test_a_chart_the_bundle_cannot_draw_is_refused() -> None:
-    import plotly.graph_objects as go
-
     from lawrpt_corpus.publish import report
 
     real = report.figures
+    funnel = {"data": [{"type": "funnel", "x": [1], "y": ["a"]}], "layout": {}}
     try:
-        report.figures = lambda summary, agg: {"funnel": go.Figure(go.Funnel(x=[1], y=["a"]))}
+        report.figures = lambda summary, agg: {"funnel": funnel}
         with pytest.raises(ValueError, match="funnel"):
             render({}, {"lengths": [], "widths": [], "clusters": []})
     finally:
         report.figures = real
+
+
+@pytest.mark.parametrize("case", sorted(report_cases.cases()))
+def test_charts_are_the_figures_plotly_built_before(case: str) -> None:
+    """The figure dicts written directly are, parsed, the figures that
+    ``plotly.graph_objects`` built and ``plotly.io.to_html`` wrote (commit bfb02f8; golden
+    file), for summaries that take every branch of every chart."""
+    golden = json.loads(report_cases.GOLDEN.read_text(encoding="utf-8"))[case]
+    page = render(*report_cases.cases()[case])
+    assert report_cases.chart_payloads(page) == golden
+    assert list(golden) == [f"chart-{name}" for name in CHARTS]
+
+
+def test_chart_div_is_what_plotly_io_writes_for_the_validated_figure() -> None:
+    """Each chart is a valid plotly figure (plotly validates every property) and its
+    ``<div>`` is the one ``plotly.io.to_html`` writes for it, up to JSON key order."""
+    import plotly.io as pio
+
+    from lawrpt_corpus.publish.report import chart_div, figures, styled
+
+    for summary, agg in report_cases.cases().values():
+        for name, fig in figures(summary, agg).items():
+            fig = styled(fig)
+            ours = chart_div(fig, f"chart-{name}")
+            theirs = pio.to_html(
+                fig,
+                validate=True,
+                full_html=False,
+                include_plotlyjs=False,
+                div_id=f"chart-{name}",
+                default_height=380,
+                config={"displayModeBar": False, "responsive": True},
+            )
+            assert report_cases.chart_payloads(ours) == report_cases.chart_payloads(theirs)
+            shell = re.compile(r"Plotly\.newPlot\(.*\)", re.S)
+            assert shell.sub("", ours) == shell.sub("", theirs)
 
 
 def test_funnel_and_removal_numbers_equal_build_json(demo_build: Path) -> None:

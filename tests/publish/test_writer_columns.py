@@ -101,3 +101,31 @@ def test_shards_are_the_same_bytes_from_buffers_or_pa_array(
             p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))
         }
     assert len(files["bound"]) >= 3 and files["bound"] == files["pa.array"]
+
+
+@pytest.mark.parametrize("buffers", [True, False])
+def test_removed_and_edits_from_the_records_equal_the_dict_rows(buffers: bool) -> None:
+    """The writer's rows hold the documents' own Removal/Edit lists
+    (``data_row(doc, records=True)``); their columns are the arrays ``pa.array`` builds
+    from ``data_row``'s dicts — offsets, values, a start of -1 as null — on either path."""
+    from lawrpt_corpus.document import Document, Edit, Removal
+    from lawrpt_corpus.publish.schema import data_row
+    from lawrpt_corpus.publish.writer import _batch
+
+    rnd = random.Random(3)
+    docs = []
+    for i in range(40):
+        doc = Document(f"s{i}", f"{i:064x}", 10, text=rnd.choice(_TEXTS))
+        doc.removed = [
+            Removal(rnd.choice(["chrome.nav", "规则"]), rnd.choice(_TEXTS), rnd.choice([-1, 0, 7]))
+            for _ in range(rnd.randrange(4))
+        ]
+        doc.edits = [Edit("typography", "width", rnd.randrange(1, 9)) for _ in range(i % 3)]
+        docs.append(doc)
+    for part in (docs, [d for d in docs if all(r.start >= 0 for r in d.removed)], docs[:0]):
+        got = _batch([data_row(d, records=True) for d in part], DATA_SCHEMA, buffers=buffers)
+        rows = [data_row(d) for d in part]
+        for name in ("removed", "edits"):
+            want = pa.array([r[name] for r in rows], type=DATA_SCHEMA.field(name).type)
+            got[name].validate(full=True)
+            assert got[name].equals(want), name

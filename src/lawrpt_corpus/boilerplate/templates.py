@@ -325,6 +325,12 @@ def related(a: bytes, b: bytes, size: int, jaccard: float) -> bool:
     return both >= jaccard * len(union)
 
 
+def _report_rank(row: dict[str, Any]) -> tuple[bool, int, str]:
+    """The order of the report's candidate rows: strict first, then by documents (most
+    first), then by text."""
+    return (not row["strict"], -int(row["documents"]), str(row["text"]))
+
+
 def _pack(values: Iterable[int]) -> bytes:
     return array("Q", sorted(set(values))).tobytes()
 
@@ -534,10 +540,12 @@ class Templates(CorpusStep):
         pruned: int,
     ) -> TemplatesState:
         """The state from the fit's findings (shared by :meth:`fit` and the cluster fit,
-        engines/ray_fits.py): the template candidates ``line_cands`` and span-window
+        engines/ray_templates.py): the template candidates ``line_cands`` and span-window
         candidates ``all_spans``, their document counts (``counts``; a hash that is both
         gives its window count), the number of mutually unrelated holders found per
-        candidate (``unrelated``, at most ``min_reports``) and a sample text per candidate."""
+        candidate (``unrelated``, at most ``min_reports``) and a sample text per candidate.
+        The cluster fit calls it once per shuffle part and joins the parts' states with
+        :meth:`merge_results`."""
         k = self.min_reports
         reps = unrelated
         strict = frozenset(h for h in line_cands if reps.get(h, 0) >= k)
@@ -554,16 +562,56 @@ class Templates(CorpusStep):
             for h in counts
             if h in line_cands or h in strict_spans
         ]
-        rows.sort(key=lambda r: (not r["strict"], -int(r["documents"]), str(r["text"])))
+        rows.sort(key=_report_rank)
+        return self._state(strict, strict_spans, len(line_cands), rows, n_docs, n_distinct, pruned)
+
+    def merge_results(
+        self,
+        parts: Iterable[TemplatesState],
+        n_docs: int = 0,
+        n_distinct: int = 0,
+        pruned: int = 0,
+    ) -> TemplatesState:
+        """One state from the states :meth:`fit_result` gives for *disjoint* sets of
+        candidates (the cluster fit's shuffle parts: every candidate hash in one part):
+        the union of the strict hashes, the sum of the template candidates, the report's
+        top ``report_top`` rows of all parts. The rows are ranked as :meth:`fit_result`
+        ranks them, ties broken by layer and unrelated count, so the result does not depend
+        on the order of ``parts`` (rows equal in every field are interchangeable); merging
+        merged states gives the same state (the driver merges parts as they arrive)."""
+        strict: set[int] = set()
+        strict_spans: set[int] = set()
+        n_lines = 0
+        rows: list[dict[str, Any]] = []
+        for part in parts:
+            strict |= part.strict
+            strict_spans |= part.strict_spans
+            n_lines += int(part.report.get("template_candidates", 0))
+            rows.extend(part.report.get("candidates", ()))
+        rows.sort(key=lambda r: (*_report_rank(r), str(r["layer"]), int(r["unrelated"])))
+        return self._state(
+            frozenset(strict), frozenset(strict_spans), n_lines, rows, n_docs, n_distinct, pruned
+        )
+
+    def _state(
+        self,
+        strict: frozenset[int],
+        strict_spans: frozenset[int],
+        n_line_cands: int,
+        rows: list[dict[str, Any]],
+        n_docs: int,
+        n_distinct: int,
+        pruned: int,
+    ) -> TemplatesState:
         report = {
             "documents": n_docs,
             "distinct_documents": n_distinct,
-            "template_candidates": len(line_cands),
+            "template_candidates": n_line_cands,
             "templates_removed": len(strict),
             "span_windows_strict": len(strict_spans),
             "pruned": pruned,
             "thresholds": {
-                "min_reports": k,
+                "min_reports": self.min_reports,
                 "edge_share": self.edge_share,
                 "relate_jaccard": self.relate_jaccard,
             },

@@ -10,9 +10,17 @@ Why: the numpy broadcast materialises a ``num_perm × shingles`` uint64 block (~
 report at 128 permutations) and walks it three times; with two workers sharing the memory
 bus that made it the largest single cost of a build (docs/performance.md). The loop here
 keeps the shingles of one report in L1 cache: 0.19 ms instead of 0.40 ms per report alone.
-The first call in a process compiles the loop (~1 s), cached on disk by numba afterwards,
+The first use in a process compiles the loop (~1 s), cached on disk by numba afterwards,
 and checks it on a few values against Python integers; a numba that cannot compile or cache
 here (no writable cache folder, say) means the numpy path, never an error.
+
+Importing numba and loading the cached loops costs ~0.58 s of CPU per process, and the
+kernel saves ~0.57 ms per report (0.19 instead of 0.75 ms for ``key_signature``): a
+process pays it back after ~1,000 reports. So the first :data:`WARMUP` calls of a process
+take the numpy path (same values) and numba is imported at the next one: a small build
+(the five seed reports, a few hundred reports per worker) never imports it, a large one
+pays ~0.07 s more per process (~128 reports on the numpy path). :func:`available` (an
+explicit question) imports it at once.
 """
 
 from __future__ import annotations
@@ -25,6 +33,11 @@ import numpy as np
 _kernel: Any = None
 _sig: Any = None
 _tried = False
+#: Calls of :func:`minhash_min` / :func:`shingle_minhash` a process makes on the numpy
+#: path before it imports numba (see the module docstring); a report's signature on the
+#: numpy path is two calls, so ~128 reports.
+WARMUP = 256
+_calls = 0
 # the shingle hash constants (signature.py), as numpy scalars so numba keeps them uint64
 _M64 = np.uint64(0x100000001B3)
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -154,10 +167,21 @@ def available() -> bool:
     return (_kernel if _tried else _load()) is not None
 
 
+def _ready() -> Any:
+    """The kernel once it is loaded; None for the first :data:`WARMUP` calls of a process
+    (numba not imported yet) and when it is not available."""
+    global _calls
+    if _tried:
+        return _kernel
+    _calls += 1
+    return None if _calls <= WARMUP else _load()
+
+
 def minhash_min(x: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> bool:
     """``out[i] = min(out[i], min_j (a[i]·x[j] + b[i]) mod 2⁶⁴)`` for uint64 1-D arrays;
-    False (nothing done) when the kernel is not available."""
-    kernel = _kernel if _tried else _load()
+    False (nothing done) when the kernel is not available or not loaded yet (the first
+    :data:`WARMUP` calls of a process)."""
+    kernel = _ready()
     if kernel is None:
         return False
     kernel(x, a, b, out)
@@ -168,7 +192,8 @@ def shingle_minhash(cp: np.ndarray, n: int, a: np.ndarray, b: np.ndarray, out: n
     """For the key code points ``cp`` (uint32): the number of distinct ``n``-gram hashes
     of :func:`.signature.shingle_hashes`, and ``out[i] = min(out[i], min_x (a[i]·x +
     b[i]) mod 2⁶⁴)`` over their top 32 bits ``x`` (uint64 arrays) — in one compiled pass,
-    no sort; -1 (nothing done) when the kernel is not available."""
-    if (_kernel if _tried else _load()) is None or _sig is None:
+    no sort; -1 (nothing done) when the kernel is not available or not loaded yet (the
+    first :data:`WARMUP` calls of a process)."""
+    if _ready() is None or _sig is None:
         return -1
     return int(_sig(cp, n, a, b, out))

@@ -7,9 +7,12 @@ importing each other.
 
 A cluster fit is ``fit(step, docs, ctx) -> state``: ``docs`` is a Ray Dataset of the kept
 documents (columns ``seq`` and ``doc`` = pickled :class:`~lawrpt_corpus.document.Document`),
-``ctx`` a :class:`RayContext`. It returns the state object ``step.fit(docs)`` would (the
-engine installs it with ``step.set_state``); it never writes the step's fields. (A hook that
-returns None is taken to have updated the step itself.)
+``ctx`` a :class:`RayContext`. (The Ray engine hands ``docs`` as a stand-in that builds the
+dataset on first use and forwards everything to it — ``isinstance(docs, ray.data.Dataset)``
+is false; a fit that runs plain tasks over ``ctx.blocks`` never builds it.) It returns the
+state object ``step.fit(docs)`` would (the engine installs it with ``step.set_state``); it
+never writes the step's fields. (A hook that returns None is taken to have updated the step
+itself.)
 """
 
 from __future__ import annotations

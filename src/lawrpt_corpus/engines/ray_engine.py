@@ -18,12 +18,14 @@ How a build runs (docs/scaling.md has the full story):
    registered with :func:`~lawrpt_corpus.engines.fits.register_distributed_fit`) is fitted
    on the cluster: ``docs`` is a Ray Dataset (over the processed blocks' references) of the
    kept documents as the earlier corpus steps leave them (columns ``seq`` and ``doc`` = pickled
-   :class:`~lawrpt_corpus.document.Document`; earlier steps' ``apply`` runs in the workers).
+   :class:`~lawrpt_corpus.document.Document`; earlier steps' ``apply`` runs in the workers),
+   built only when the fit first uses it (the built-in fits run plain tasks over
+   ``ctx.blocks``, the same blocks' references, and never do).
    Any other step is fitted in the driver by ``fit()`` over a stream replayed block by block
    from the object store — the same stream the local engine gives.
-   :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a groupby on the text
-   hash; only duplicates reach the driver); ``Dedup`` and ``RepeatedLines`` too
-   (:mod:`~lawrpt_corpus.engines.ray_fits`).
+   :class:`~lawrpt_corpus.dedup.ExactDedup` is fitted on the cluster (a plain-task shuffle on
+   the text hash; only duplicates reach the driver); ``Dedup``, ``RepeatedLines`` and
+   ``Templates`` too (:mod:`~lawrpt_corpus.engines.ray_fits`).
 3. **Final pass, on the workers** (:meth:`RayEngine.write_dataset`, what ``build`` uses) —
    the fitted corpus steps are shipped to the workers; a task per block applies them and
    keeps the block's data and manifest rows in the object store; the driver adds up the
@@ -48,6 +50,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,11 +110,12 @@ class RayEngine(Engine):
     ``read_in_driver``: read input files in the driver and ship their bytes (for clusters
     without a shared filesystem or object storage); default False: the driver only lists
     the inputs and each worker opens its own (local paths, made absolute, or fsspec URLs —
-    ``s3://``, ``gs://``, ``file://``; on a cluster, a worker that cannot see the first
-    local input stops the build with a message). ``write_in_workers``: the final pass
-    (apply of the corpus steps) and the writing of every shard run on the workers, into the
-    output's staging folder, which must be on a filesystem they share (checked on a
-    cluster); default True. False: documents stream back to the driver, which writes.
+    ``s3://``, ``gs://``, ``file://``; on a cluster, every node is asked whether it sees
+    the first local input: one that does not stops the build in one line naming it).
+    ``write_in_workers``: the final pass (apply of the corpus steps) and the writing of
+    every shard run on the workers, into the output's staging folder, which must be on a
+    filesystem they share (checked on every node of a cluster); default True. False:
+    documents stream back to the driver, which writes.
     ``ship_code``: send this package to the cluster's workers (``runtime_env.py_modules``)
     when connecting to ``ray_address`` (default True; set False when the workers have
     lawrpt_corpus installed). ``cluster_fit``: fit corpus steps that can be fitted on the
@@ -289,15 +293,57 @@ class RayEngine(Engine):
                 yield from self._ray.get(ref)
 
     def _check_workers_see(self, path: str, what: str, instead: str) -> None:
-        """Stop with a message when a worker of the cluster cannot see ``path`` (an input,
-        the output's staging folder): without this, every input would be rejected as
-        unreadable, or the shards lost on the workers' disks."""
-        seen = self._ray.get(self._ray.remote(max_retries=0)(os.path.exists).remote(path))
-        if not seen:
-            raise RuntimeError(
-                f"the Ray workers cannot see the {what} {path}: put it on a filesystem every "
-                f"node shares (or object storage, for inputs), or pass {instead}"
+        """Stop the build (:class:`~lawrpt_corpus.build.BuildError`, one line) when the
+        workers of some node cannot see ``path`` (an input, the output's staging folder),
+        naming those nodes: without this, every input read there would be rejected as
+        unreadable, or the shards written there lost on that node's disk. Every alive node
+        that runs tasks is asked (:meth:`_on_every_node`)."""
+        from ..build import BuildError
+
+        blind = [name for name, seen in self._on_every_node(os.path.exists, path) if not seen]
+        if blind:
+            raise BuildError(
+                f"the Ray workers on {_nodes(blind)} cannot see the {what} {path}: put it on "
+                f"a filesystem every node shares (or object storage, for inputs), or pass "
+                f"{instead}"
             )
+
+    def _check_workers_write(self, url: str) -> None:
+        """Stop the build (``OSError``, one line) when the workers of some node cannot write
+        under the object-storage ``url`` (:func:`store_problem` on every node), naming them."""
+        failed = [(name, why) for name, why in self._on_every_node(store_problem, url) if why]
+        if failed:
+            raise OSError(
+                f"the Ray workers cannot write to {url} ({failed[0][1]}) on "
+                f"{_nodes([name for name, _ in failed])}"
+            )
+
+    def _on_every_node(self, fn: Callable[[str], Any], arg: str) -> list[tuple[str, Any]]:
+        """``fn(arg)`` run once on every alive node with CPUs (one task per node, pinned to
+        it by node-affinity scheduling; ``num_cpus=0``, so busy workers do not delay it):
+        ``(node name, result)`` of each node that answered, in Ray's node order. A node that
+        died before answering is left out (the build's task retries deal with it)."""
+        ray = self._ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        task = ray.remote(num_cpus=0, max_retries=0)(fn)
+        nodes = [
+            n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0
+        ]
+        refs = [
+            task.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)
+            ).remote(arg)
+            for n in nodes
+        ]
+        out = []
+        for node, ref in zip(nodes, refs, strict=True):
+            try:
+                got = ray.get(ref)
+            except ray.exceptions.RayError:
+                continue
+            out.append((f"{node.get('NodeManagerAddress', '?')} ({node['NodeID'][:8]})", got))
+        return out
 
     def _blocks(self, rows: list[Row]) -> list[list[Row]]:
         """A window's rows cut into blocks of about ``per_block`` documents (a container
@@ -466,9 +512,7 @@ class RayEngine(Engine):
             if self.ray_address and not is_url(staging):
                 self._check_workers_see(staging, "output folder", "write_in_workers=False")
             elif self.ray_address:  # object storage: can a worker write there?
-                probe = self._ray.remote(max_retries=0)(store_problem).remote(staging)
-                if (why := self._ray.get(probe)) is not None:
-                    raise OSError(f"the Ray workers cannot write to {staging} ({why})")
+                self._check_workers_write(staging)
             blocks = self._process_and_fit(pipeline, inputs)
             t0 = time.perf_counter()
             data, manifest = _write_shards(
@@ -502,7 +546,9 @@ class RayEngine(Engine):
             fit = distributed_fit_of(step) if on_cluster else None
             if fit is not None:
                 kept = self._kept_blocks(blocks, corpus[:i])
-                state = fit(self._dataset(kept), replace(ctx, blocks=tuple(kept)))
+                docs = _LazyDataset(partial(self._dataset, kept))
+                state = fit(docs, replace(ctx, blocks=tuple(kept)))
+                del docs
                 del kept
                 if state is not None:
                     step.set_state(state)
@@ -549,6 +595,41 @@ def _process_block(batch: pa.Table, pipeline: Pipeline) -> tuple[int, pa.Table]:
     return len(docs), _docs_table(docs)
 
 
+class _LazyDataset:
+    """The Ray Dataset a cluster fit gets as ``docs``, built on first use: the built-in fits
+    run plain tasks over ``RayContext.blocks`` and never touch it, so a default build
+    creates no Ray Dataset (``from_arrow_refs`` starts a metadata task per block); a custom
+    ``fit_distributed`` hook that uses it gets the real dataset (every attribute, ``len``
+    and iteration are forwarded)."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self._make: Callable[[], Any] | None = make
+        self._ds: Any = None
+
+    def dataset(self) -> Any:
+        """The dataset (built now if it was not yet)."""
+        if self._make is not None:
+            self._ds, self._make = self._make(), None
+        return self._ds
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_make", "_ds"):
+            raise AttributeError(name)
+        return getattr(self.dataset(), name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.dataset())
+
+    def __len__(self) -> int:
+        return len(self.dataset())
+
+    def __bool__(self) -> bool:
+        return bool(self.dataset())
+
+    def __repr__(self) -> str:
+        return repr(self.dataset()) if self._make is None else "<Ray Dataset, not built yet>"
+
+
 class _Blocks:
     """The per-document stage's output: object references of the processed blocks (tables
     ``seq``, ``kept``, ``doc``) in input order, and each block's document count. About
@@ -566,6 +647,12 @@ class _Blocks:
 
 #: One row of a window: (position of its first document, pickled input, its documents).
 Row = tuple[int, bytes, int]
+
+
+def _nodes(names: list[str]) -> str:
+    """``node a`` / ``nodes a, b`` (the first 5, then how many more)."""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"node{'s' if len(names) > 1 else ''} {shown}"
 
 
 def _rows_table(rows: list[Row]) -> pa.Table:
@@ -808,9 +895,13 @@ class _KeptStream:
 
 
 def _register_builtin() -> None:
-    from . import ray_fits  # ExactDedup, Dedup and RepeatedLines (their modules never import Ray)
+    from . import (
+        ray_fits,  # ExactDedup, Dedup and RepeatedLines (their modules never import Ray)
+        ray_templates,  # Templates (it uses ray_fits' shuffle helpers)
+    )
 
     ray_fits.register()
+    ray_templates.register()
 
 
 _register_builtin()

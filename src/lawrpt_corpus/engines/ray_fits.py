@@ -9,7 +9,8 @@ the heavy phases on the cluster. Each leaves the step in the state its ``fit()``
 (tests/engines/test_ray.py compares ``stats()`` and every output row); the documented
 differences are ``Dedup.stats()["passes"]`` (here: 1 + verification rounds on the cluster) and
 ``RepeatedLines`` never pruning its counter (its ``fit()`` prunes only beyond ``max_entries``
-distinct lines, then counts are lower bounds; here they are exact).
+distinct lines, then counts are lower bounds; here they are exact). The cluster fit of
+``Templates`` is in :mod:`.ray_templates` (it uses this module's shuffle helpers).
 
 Shuffles group on a *coarse* key (a hash modulo a partition count sized to the data), so a
 group holds many buckets / lines and is processed with numpy in one call: Ray's per-group
@@ -27,7 +28,6 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
-from ..boilerplate.templates import Templates, TemplatesState
 from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
@@ -54,20 +54,41 @@ def _got(value: Any) -> Any:
     return ray.get(value) if isinstance(value, ray.ObjectRef) else value
 
 
-def _sort_shuffle(ds: Any) -> None:
-    try:
-        from ray.data.context import ShuffleStrategy
-    except ImportError:  # older Ray: the sort-based shuffle is the only one
-        return
-    # a sort-based shuffle by tasks: no aggregator actors to start (docs/performance.md)
-    ds.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-
-
 def _params_only(step: Any) -> Any:
     """A fresh copy of ``step`` with its parameters and no fitted state (what tasks get)."""
     return type(step)(
         **{f.name: getattr(step, f.name) for f in fields(step) if f.init and f.name[0] != "_"}
     )
+
+
+#: Coordinate a cluster fit by a task on the cluster when the engine gives the blocks
+#: (:func:`coordinated`); False: in the driver (benchmarks/bench_templates_fit.py measures both).
+COORDINATE_ON_CLUSTER = True
+
+
+def coordinated(fit: Callable[[Any, Any, RayContext], Any]) -> Callable[..., Any]:
+    """``fit(step, docs, ctx)`` run by one task on the cluster (``num_cpus=0``: it only
+    submits tasks and waits) when ``ctx.blocks`` is given (the engine's case), which returns
+    the state to the driver; else in the driver.
+
+    Why: Ray keeps a task's return value under 100 KB (``max_direct_call_object_size``) in
+    the memory of the process that *owns* it — the one that submitted the task. A fit
+    submitted from the driver makes the driver own every per-block table and every shuffle
+    piece (map tasks × parts; the pieces shrink as the corpus grows, so more of them fall
+    under the limit): the driver grew by the bytes shuffled (``Templates``: ~2 KB per
+    document at 30,000 documents). The coordinating task owns them instead, and they are
+    freed when it ends. A lost coordinator is retried (its fit starts again)."""
+
+    def run(step: Any, docs: Any, ctx: RayContext) -> Any:
+        if ctx.blocks is None or not COORDINATE_ON_CLUSTER:
+            return fit(step, docs, ctx)
+        ray = _ray()
+        task = ray.remote(fit).options(num_cpus=0, max_retries=2)
+        return ray.get(task.remote(step, None, ctx))
+
+    run.__name__ = run.__qualname__ = getattr(fit, "__name__", "fit")
+    run.__doc__ = fit.__doc__
+    return run
 
 
 def _partitions(rows: int, workers: int) -> int:
@@ -220,11 +241,16 @@ def _per_task(blocks: int, workers: int) -> int:
 
 
 # -- ExactDedup: the worked example -------------------------------------------------------
-def _exact_keys(batch: pa.Table) -> pa.Table:
+def _exact_rows(batch: pa.Table, parts: int) -> pa.Table:
+    """Ray task: (coarse part of the text hash, text hash, ``seq``, id, source) of each
+    document."""
     docs = RayContext.documents(batch)
+    keys = [d.features[TEXT_SHA1] for d in docs]
+    head = np.frombuffer(b"".join(k[:8] for k in keys), dtype=np.int64)
     return pa.table(
         {
-            "key": pa.array([d.features[TEXT_SHA1].hex() for d in docs], pa.string()),
+            "part": _part(head, parts),
+            "key": pa.array(keys, pa.binary()),
             "seq": pa.array([d.seq for d in docs], pa.int64()),
             "id": pa.array([d.id for d in docs], pa.string()),
             "source": pa.array([d.source for d in docs], pa.string()),
@@ -232,36 +258,51 @@ def _exact_keys(batch: pa.Table) -> pa.Table:
     )
 
 
-def _exact_group(group: pa.Table) -> pa.Table:
-    """One text hash: every member after the first (by ``seq``) with its representative."""
-    group = group.sort_by("seq")
-    rest = group.slice(1)
-    rep = group.column("id")[0].as_py() if group.num_rows else None
+def _exact_later(group: pa.Table) -> pa.Table:
+    """Ray task, per coarse part: every document after the first (by ``seq``) of each text
+    hash, with the first one's id (``seq``, ``rep``, ``source``)."""
+    group = group.sort_by([("key", "ascending"), ("seq", "ascending")])
+    keys = group.column("key").to_pylist()
+    later = np.array([i > 0 and keys[i] == keys[i - 1] for i in range(len(keys))], dtype=bool)
+    first = np.maximum.accumulate(np.where(later, 0, np.arange(len(keys))))
+    rows = pa.array(np.flatnonzero(later))
     return pa.table(
         {
-            "seq": rest.column("seq"),
-            "rep": pa.array([rep] * rest.num_rows, pa.string()),
-            "source": rest.column("source"),
+            "seq": group.column("seq").take(rows),
+            "rep": group.column("id").take(pa.array(first[later])),
+            "source": group.column("source").take(rows),
         }
     )
 
 
+def _block_refs(docs: Any, ctx: RayContext) -> list[Any]:
+    """The kept documents' blocks: ``ctx.blocks`` when the engine gives them (nothing
+    built), else the blocks of the dataset ``docs``."""
+    if ctx.blocks is not None:
+        return list(ctx.blocks)
+    return list(docs.materialize().to_arrow_refs())
+
+
 def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> ExactDedupState:
-    """ExactDedup.fit on the cluster: group by text hash; only duplicates reach the driver."""
-    _sort_shuffle(docs)
-    keys = docs.map_batches(_exact_keys, batch_size=None, batch_format="pyarrow")
-    dups = keys.groupby("key").map_groups(_exact_group, batch_format="pyarrow")
+    """``ExactDedup.fit`` on the cluster, in plain Ray tasks: a shuffle on a coarse part of
+    the text hash brings every copy of a text to one task, which returns each later copy
+    (by ``seq``) with the first one's id; only those rows reach the driver, which orders
+    them by ``seq`` — the ``(seq, rep, source)`` rows ``fit()`` collects from the stream,
+    so the same :class:`ExactDedupState`."""
+    refs = _block_refs(docs, ctx)
     rows: list[tuple[int, str, str]] = []
-    for batch in dups.iter_batches(batch_size=None, batch_format="pyarrow"):
-        assert isinstance(batch, pa.Table)
-        rows.extend(
-            zip(
-                batch.column("seq").to_pylist(),
-                batch.column("rep").to_pylist(),
-                batch.column("source").to_pylist(),
-                strict=True,
+    if refs:
+        # the documents of a block are unknown here: size on the blocks (≤ block_rows each)
+        parts = _partitions(len(refs) * ctx.block_rows, ctx.workers)
+        for t in _shuffled(refs, _exact_rows, (parts,), parts, _exact_later, (), ctx.workers):
+            rows.extend(
+                zip(
+                    t.column("seq").to_pylist(),
+                    t.column("rep").to_pylist(),
+                    t.column("source").to_pylist(),
+                    strict=True,
+                )
             )
-        )
     rows.sort()  # input order, as fit() sees the stream
     return ExactDedupState.from_rows(rows)
 
@@ -973,217 +1014,10 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     return step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
 
 
-# -- Templates -----------------------------------------------------------------------------
-#: kinds of a template-hash row: a template line in the body / near an edge, a span window
-_BODY, _EDGE, _SPAN = 0, 1, 2
-
-
-def _template_rows(batch: pa.Table, step: Templates) -> pa.Table:
-    """Ray task: each document's text hash, packed template hashes (edge, body), span-window
-    hashes and sketch (``Templates.prepare``'s features)."""
-    seq, key, edge, body, span, sk = [], [], [], [], [], []
-    for doc in RayContext.documents(batch):
-        k, e, b, sp, sketch = step.features(doc)
-        seq.append(doc.seq)
-        key.append(k)
-        edge.append(e.tobytes())
-        body.append(b.tobytes())
-        span.append(sp.tobytes())
-        sk.append(sketch)
-    return pa.table(
-        {
-            "seq": pa.array(seq, pa.int64()),
-            "dh": _u64_as_i64(key),
-            "edge": pa.array(edge, pa.binary()),
-            "body": pa.array(body, pa.binary()),
-            "span": pa.array(span, pa.binary()),
-            "sketch": pa.array(sk, pa.binary()),
-        }
-    )
-
-
-def _explode_templates(batch: pa.Table, skip: Any, parts: int) -> pa.Table:
-    """Ray task: (part, hash, kind, seq) of each template / window hash of each distinct
-    document (``skip``: sorted ``seq`` of the later copies of a text)."""
-    skip = _got(skip)
-    seq = batch.column("seq").to_numpy()
-    keep = np.flatnonzero(~np.isin(seq, skip))
-    hs, kinds = [], []
-    for col, kind in (("edge", _EDGE), ("body", _BODY), ("span", _SPAN)):
-        for blob in batch.column(col).take(pa.array(keep)).to_pylist():
-            arr = np.frombuffer(blob, dtype=np.int64)
-            hs.append(arr)
-            kinds.append(np.full(arr.size, kind, dtype=np.int8))
-    h = np.concatenate(hs) if hs else np.empty(0, dtype=np.int64)
-    return pa.table(
-        {
-            "part": _part(h, parts),
-            "h": h,
-            "kind": np.concatenate(kinds) if kinds else np.empty(0, dtype=np.int8),
-        }
-    )
-
-
-def _count_templates(group: pa.Table, step: Templates) -> pa.Table:
-    """Ray task: the candidates of one coarse group — template hashes in ≥ ``min_reports``
-    distinct texts, ``edge_share`` of them near an edge; window hashes in ≥ ``min_reports``
-    — with their counts (``Templates.fit``'s first pass)."""
-    h = group.column("h").to_numpy()
-    kind = group.column("kind").to_numpy()
-    out = {"h": [], "line": [], "span": [], "count": []}  # type: dict[str, list[Any]]
-    for is_span in (False, True):
-        sel = kind == _SPAN if is_span else kind != _SPAN
-        hh, kk = h[sel], kind[sel]
-        order = np.argsort(hh, kind="stable")
-        hh, kk = hh[order], kk[order]
-        start = np.ones(hh.size, dtype=bool)
-        start[1:] = hh[1:] != hh[:-1]
-        starts = np.flatnonzero(start)
-        counts = np.diff(np.append(starts, hh.size))
-        if is_span:
-            ok = counts >= step.min_reports
-        else:
-            edges = np.add.reduceat((kk == _EDGE).astype(np.int64), starts) if hh.size else counts
-            ok = (counts >= step.min_reports) & (edges >= step.edge_share * counts)
-        out["h"].append(hh[starts][ok])
-        out["line"].append(np.full(int(ok.sum()), not is_span))
-        out["span"].append(np.full(int(ok.sum()), is_span))
-        out["count"].append(counts[ok].astype(np.int64))
-    return pa.table({k: np.concatenate(v) for k, v in out.items()})
-
-
-def _template_holders(batch: pa.Table, step: Templates, wanted: Any, parts: int) -> pa.Table:
-    """Ray task: (part, hash, seq, sketch, sample) of each candidate hash each document
-    holds (every document, later copies included, as the fit's second pass reads them):
-    ``sample`` is the document's line or window for the hash, ``found`` whether it has one
-    (its text may have changed since ``prepare``)."""
-    wanted = _got(wanted)
-    hs, seqs, sketches, samples, found = [], [], [], [], []
-    for doc in RayContext.documents(batch):
-        _, e, body, sp, sk = step.features(doc)
-        held = list(dict.fromkeys(h for h in (*e, *body, *sp) if h in wanted))
-        if not held:
-            continue
-        texts = step.texts(doc, set(held))
-        for h in held:
-            hs.append(h)
-            seqs.append(doc.seq)
-            sketches.append(sk)
-            text = texts.get(h)
-            samples.append((text or "").encode("utf-8", "surrogatepass"))
-            found.append(text is not None)
-    hashes = _u64_as_i64(hs)
-    return pa.table(
-        {
-            "part": _part(hashes, parts),
-            "h": hashes,
-            "seq": pa.array(seqs, pa.int64()),
-            "sketch": pa.array(sketches, pa.binary()),
-            "sample": pa.array(samples, pa.binary()),
-            "found": pa.array(found, pa.bool_()),
-        }
-    )
-
-
-def _unrelated_holders(group: pa.Table, step: Templates) -> pa.Table:
-    """Ray task: per candidate hash of one coarse group, the number of mutually unrelated
-    holders (``Templates.keep_unrelated`` over its holders in input order) and the sample
-    of its first holder that has one."""
-    group = group.sort_by([("h", "ascending"), ("seq", "ascending")])
-    h = group.column("h").to_numpy()
-    sketches = group.column("sketch").to_pylist()
-    samples = group.column("sample").to_pylist()
-    found = group.column("found").to_pylist()
-    out_h, out_n, out_s, out_f = [], [], [], []
-    i = 0
-    while i < h.size:
-        j = i
-        got: list[bytes] = []
-        sample, has = b"", False
-        while j < h.size and h[j] == h[i]:
-            step.keep_unrelated(got, sketches[j])
-            if not has and found[j]:
-                sample, has = samples[j], True
-            j += 1
-        out_h.append(int(h[i]))
-        out_n.append(len(got))
-        out_s.append(sample)
-        out_f.append(has)
-        i = j
-    return pa.table(
-        {
-            "h": pa.array(out_h, pa.int64()),
-            "unrelated": pa.array(out_n, pa.int64()),
-            "sample": pa.array(out_s, pa.binary()),
-            "found": pa.array(out_f, pa.bool_()),
-        }
-    )
-
-
-def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
-    """``Templates.fit`` on the cluster.
-
-    Workers emit each document's text hash, template / window hashes and sketch
-    (materialized once). The driver reads (``seq``, text hash), 16 B per document, to skip
-    the later copies of a text (counted once, as ``fit()`` does). Pass 1: workers explode
-    (hash, kind) rows of the distinct documents; a shuffle on the hash counts each and keeps
-    the candidates (only those come back). Pass 2: workers emit (hash, ``seq``, sketch,
-    sample) for each candidate a document holds; a shuffle on the hash runs, per candidate,
-    the fit's greedy choice of mutually unrelated holders in input order and takes the
-    first holder's sample; the counts of unrelated holders and the samples come back.
-    Counts are exact: no pruning (``stats()["pruned"]`` is 0; ``fit()`` prunes only beyond
-    ``max_entries`` distinct hashes).
-    """
-    ray = _ray()
-    light = _params_only(step)
-    feats = _map(docs, ctx, _template_rows, light).materialize()
-    n_docs = feats.count()
-    skip = _later_copies(feats, n_docs, ctx.workers)
-    lines: set[int] = set()
-    spans: set[int] = set()
-    counts: dict[int, int] = {}
-    if n_docs:
-        parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
-        refs = feats.to_arrow_refs()
-        eargs = (ray.put(skip), parts)
-        for t in _shuffled(
-            refs, _explode_templates, eargs, parts, _count_templates, (light,), ctx.workers
-        ):
-            hh = t.column("h").to_numpy().view(np.uint64).tolist()
-            for h, is_line, n in zip(
-                hh, t.column("line").to_pylist(), t.column("count").to_pylist(), strict=True
-            ):
-                if is_line:
-                    lines.add(h)
-                    counts.setdefault(h, n)  # a window count of the same hash wins
-                else:
-                    spans.add(h)
-                    counts[h] = n
-    unrelated: dict[int, int] = {}
-    samples: dict[int, str] = {}
-    if counts:
-        wanted = ray.put(frozenset(counts))
-        parts = _partitions(len(counts) * step.min_reports * 4, ctx.workers)
-        holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
-        for t in _shuffled(holders, _as_is, (), parts, _unrelated_holders, (light,), ctx.workers):
-            for h, n, sample, has in zip(
-                t.column("h").to_numpy().view(np.uint64).tolist(),
-                t.column("unrelated").to_pylist(),
-                t.column("sample").to_pylist(),
-                t.column("found").to_pylist(),
-                strict=True,
-            ):
-                unrelated[h] = n
-                if has:
-                    samples[h] = sample.decode("utf-8", "surrogatepass")
-    n_distinct = n_docs - int(skip.size)
-    return step.fit_result(lines, spans, counts, unrelated, samples, n_docs, n_distinct, 0)
-
-
 def register() -> None:
-    """Fit ``ExactDedup``, ``Dedup``, ``RepeatedLines`` and ``Templates`` on the cluster
-    (``RayEngine``'s cluster fits)."""
+    """Fit ``ExactDedup``, ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s
+    cluster fits; ``Templates``: :func:`.ray_templates.register`)."""
     register_distributed_fit(ExactDedup, fit_exact_dedup)
-    register_distributed_fit(Dedup, fit_dedup)
-    register_distributed_fit(RepeatedLines, fit_repeated_lines)
-    register_distributed_fit(Templates, fit_templates)
+    # coordinated by a task on the cluster: the driver owns none of their objects
+    register_distributed_fit(Dedup, coordinated(fit_dedup))
+    register_distributed_fit(RepeatedLines, coordinated(fit_repeated_lines))

@@ -2,9 +2,10 @@
 
 Written by :func:`write_report` into the dataset folder from the build summary (the
 content of build.json) plus per-document columns read back from the staged parquet
-shards (lengths, width profiles, duplicate clusters from the manifest). Charts are plotly
-figures; plotly.js (its 1.2 MB "basic" bundle: bar, pie, scatter) is inlined once in the
-page, so it works offline (no CDN, no network).
+shards (lengths, width profiles, duplicate clusters from the manifest). Charts are plotly.js
+figures written as figure dicts (the Python plotly package is not imported); plotly.js (its
+1.2 MB "basic" bundle: bar, pie, scatter) is inlined once in the page, so it works offline
+(no CDN, no network).
 Every count shown comes from build.json or from the shards written by the same build.
 
 Each chart has a stable element id (``chart-<name>``, see :data:`CHARTS`) and every
@@ -220,76 +221,137 @@ def _short(label: Any) -> str:
     return text if len(text) <= _LABEL else text[: _LABEL - 1] + "…"
 
 
-def _empty(fig: Any, message: str) -> Any:
-    fig.add_annotation(
-        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font_size=14
+# -- figures as plotly.js figure dicts -------------------------------------------------------
+# Each chart is the ``{"data": [...], "layout": {...}}`` that plotly's ``Figure.to_dict()``
+# gave for the same figure built with ``plotly.graph_objects`` (until session 20), written
+# directly: the graph objects validated every property on every update (~0.45 s of a build's
+# CPU, and ~0.3 s of importing their classes) for a few bar charts. tests/publish pins the
+# parsed figures equal to the plotly-built ones of a fixed set of summaries (golden file).
+Fig = dict[str, Any]
+
+
+def _fig(title: str | None = None) -> Fig:
+    layout: dict[str, Any] = {}
+    if title is not None:
+        layout["title"] = {"text": title}
+    return {"data": [], "layout": layout}
+
+
+def _axes(fig: Fig, letter: str) -> list[dict[str, Any]]:
+    """The layout's ``xaxis*`` / ``yaxis*`` objects, as plotly's ``update_xaxes`` selects
+    them: every one the layout has, or a new ``xaxis`` / ``yaxis`` when it has none."""
+    layout = fig["layout"]
+    names = [k for k in layout if k == f"{letter}axis" or k.startswith(f"{letter}axis")]
+    if not names:
+        layout[f"{letter}axis"] = {}
+        names = [f"{letter}axis"]
+    names.sort(key=lambda k: int(k[5:] or 1))
+    return [layout[k] for k in names]
+
+
+def _update_axes(fig: Fig, letter: str, **props: Any) -> None:
+    for axis in _axes(fig, letter):
+        axis.update(props)
+
+
+def _empty(fig: Fig, message: str) -> Fig:
+    fig["layout"].setdefault("annotations", []).append(
+        {
+            "font": {"size": 14},
+            "showarrow": False,
+            "text": message,
+            "x": 0.5,
+            "xref": "paper",
+            "y": 0.5,
+            "yref": "paper",
+        }
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    _update_axes(fig, "x", visible=False)
+    _update_axes(fig, "y", visible=False)
     return fig
 
 
-def _bars(counts: dict[str, Any], title: str, empty: str, horizontal: bool = True) -> Any:
-    """Bars of the largest counts (horizontal), or of every label in label order (vertical)."""
-    import plotly.graph_objects as go
+def _texts(values: list[Any]) -> list[str]:
+    """A ``text`` array as plotly stores it: every value a string."""
+    return [str(v) for v in values]
 
+
+def _bars(counts: dict[str, Any], title: str, empty: str, horizontal: bool = True) -> Fig:
+    """Bars of the largest counts (horizontal), or of every label in label order (vertical)."""
     if horizontal:
         items = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:_TOP]
     else:
         items = sorted(counts.items(), key=lambda kv: str(kv[0]))
-    fig = go.Figure(layout_title_text=title)
+    fig = _fig(title)
     if not items:
         return _empty(fig, empty)
     labels = [_short(k) for k, _ in items]
     values = [v for _, v in items]
+    bar = {"text": _texts(values), "textposition": "auto", "type": "bar"}
     if horizontal:
-        fig.add_bar(y=labels, x=values, orientation="h", text=values, textposition="auto")
-        fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+        fig["data"].append({"orientation": "h", "x": values, "y": labels, **bar})
+        _update_axes(fig, "y", autorange="reversed", automargin=True, type="category")
     else:
-        fig.add_bar(x=labels, y=values, text=values, textposition="auto")
-        fig.update_xaxes(type="category")
+        fig["data"].append({"x": labels, "y": values, **bar})
+        _update_axes(fig, "x", type="category")
     return fig
 
 
-def _funnel(c: dict[str, Any], decoded: int) -> Any:
+def _funnel(c: dict[str, Any], decoded: int) -> Fig:
     """The funnel as centred horizontal bars (a plain bar trace: the page's plotly.js bundle
     has bar, pie and scatter only), each labelled with its count and share of the inputs."""
-    import plotly.graph_objects as go
-
     stages = ["inputs", "decoded", "kept + duplicate", "kept"]
     values = [c.get("inputs", 0), decoded, c.get("kept", 0) + c.get("duplicates", 0)]
     values.append(c.get("kept", 0))
     first = values[0] or 1
     labels = [f"{v:,} ({100 * v / first:.0f}%)" for v in values]
-    fig = go.Figure(
-        go.Bar(
-            y=stages,
-            x=values,
-            base=[-v / 2 for v in values],
-            orientation="h",
-            text=labels,
-            textposition="inside",
-            insidetextanchor="middle",
-            hovertext=labels,
-            hoverinfo="y+text",
-        ),
-        layout_title_text="inputs → decoded → kept (rejected and duplicates fall out)",
+    fig = _fig("inputs → decoded → kept (rejected and duplicates fall out)")
+    fig["data"].append(
+        {
+            "base": [-v / 2 for v in values],
+            "hoverinfo": "y+text",
+            "hovertext": labels,
+            "insidetextanchor": "middle",
+            "orientation": "h",
+            "text": labels,
+            "textposition": "inside",
+            "x": values,
+            "y": stages,
+            "type": "bar",
+        }
     )
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(visible=False)
+    _update_axes(fig, "y", autorange="reversed", type="category")
+    _update_axes(fig, "x", visible=False)
     return fig
 
 
-def _removals(c: dict[str, Any]) -> Any:
-    from plotly.subplots import make_subplots
-
+def _removals(c: dict[str, Any]) -> Fig:
     counts = c.get("removals_by_rule") or {}
     chars = c.get("removed_chars_by_rule") or {}
     rules = sorted(counts, key=lambda r: (-counts[r], r))[:_TOP]
-    fig = make_subplots(
-        rows=1, cols=2, shared_yaxes=True, subplot_titles=("removals", "characters removed")
-    )
-    fig.update_layout(title_text="removals by rule", showlegend=True)
+    # plotly's make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=...)
+    title = {"font": {"size": 16}, "showarrow": False, "xanchor": "center", "xref": "paper"}
+    title |= {"y": 1.0, "yanchor": "bottom", "yref": "paper"}
+    fig: Fig = {
+        "data": [],
+        "layout": {
+            "xaxis": {"anchor": "y", "domain": [0.0, 0.45]},
+            "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
+            "xaxis2": {"anchor": "y2", "domain": [0.55, 1.0]},
+            "yaxis2": {
+                "anchor": "x2",
+                "domain": [0.0, 1.0],
+                "matches": "y",
+                "showticklabels": False,
+            },
+            "annotations": [
+                {**title, "text": "removals", "x": 0.225},
+                {**title, "text": "characters removed", "x": 0.775},
+            ],
+            "title": {"text": "removals by rule"},
+            "showlegend": True,
+        },
+    }
     if not rules:
         return _empty(fig, "no removals in this build")
     by_cat: dict[str, list[str]] = defaultdict(list)
@@ -297,50 +359,54 @@ def _removals(c: dict[str, Any]) -> Any:
         by_cat[category(r)].append(r)
     for k, (cat, rs) in enumerate(sorted(by_cat.items())):
         labels = [_short(r) for r in rs]
-        colour = _PALETTE[k % len(_PALETTE)]
-        fig.add_bar(
-            y=labels, x=[counts[r] for r in rs], orientation="h", name=cat, legendgroup=cat,
-            marker_color=colour, row=1, col=1,
-        )  # fmt: skip
-        fig.add_bar(
-            y=labels, x=[chars.get(r, 0) for r in rs], orientation="h", name=cat,
-            legendgroup=cat, showlegend=False, marker_color=colour, row=1, col=2,
-        )  # fmt: skip
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=[_short(r) for r in rules], autorange="reversed"
+        common = {"legendgroup": cat, "marker": {"color": _PALETTE[k % len(_PALETTE)]}}
+        common |= {"name": cat, "orientation": "h"}
+        fig["data"].append(
+            {**common, "x": [counts[r] for r in rs], "y": labels, "type": "bar"}
+            | {"xaxis": "x", "yaxis": "y"}
+        )
+        fig["data"].append(
+            {**common, "showlegend": False, "x": [chars.get(r, 0) for r in rs], "y": labels}
+            | {"type": "bar", "xaxis": "x2", "yaxis": "y2"}
+        )
+    _update_axes(
+        fig,
+        "y",
+        categoryorder="array",
+        categoryarray=[_short(r) for r in rules],
+        autorange="reversed",
     )
-    fig.update_yaxes(automargin=True)
+    _update_axes(fig, "y", automargin=True)
     return fig
 
 
-def _categories(c: dict[str, Any]) -> Any:
-    import plotly.graph_objects as go
-
+def _categories(c: dict[str, Any]) -> Fig:
     counts: Counter[str] = Counter()
     chars: Counter[str] = Counter()
     for rule, n in (c.get("removals_by_rule") or {}).items():
         counts[category(rule)] += n
     for rule, n in (c.get("removed_chars_by_rule") or {}).items():
         chars[category(rule)] += n
-    fig = go.Figure(layout_title_text="removals by category")
+    fig = _fig("removals by category")
     if not counts:
         return _empty(fig, "no removals in this build")
     cats = sorted(counts, key=lambda k: (-counts[k], k))
-    fig.add_bar(x=cats, y=[counts[k] for k in cats], name="removals", offsetgroup="1")
-    fig.add_bar(x=cats, y=[chars[k] for k in cats], name="characters", yaxis="y2", offsetgroup="2")
-    fig.update_layout(
-        barmode="group",
-        yaxis={"title": "removals"},
-        yaxis2={"title": "characters", "overlaying": "y", "side": "right"},
-    )
+    fig["data"] += [
+        {"name": "removals", "offsetgroup": "1", "x": cats, "y": [counts[k] for k in cats]}
+        | {"type": "bar"},
+        {"name": "characters", "offsetgroup": "2", "x": cats, "y": [chars[k] for k in cats]}
+        | {"yaxis": "y2", "type": "bar"},
+    ]
+    fig["layout"]["barmode"] = "group"
+    fig["layout"]["yaxis"] = {"title": {"text": "removals"}}
+    fig["layout"]["yaxis2"] = {"title": {"text": "characters"}, "overlaying": "y", "side": "right"}
     return fig
 
 
-def _histogram(values: list[float], title: str, xtitle: str, empty: str) -> Any:
+def _histogram(values: list[float], title: str, xtitle: str, empty: str) -> Fig:
     import numpy as np
-    import plotly.graph_objects as go
 
-    fig = go.Figure(layout_title_text=title)
+    fig = _fig(title)
     if not values:
         return _empty(fig, empty)
     arr = np.asarray(values, dtype=float)
@@ -353,40 +419,46 @@ def _histogram(values: list[float], title: str, xtitle: str, empty: str) -> Any:
     hover = [
         f"{a:,.4g} – {b:,.4g}: {n}" for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True)
     ]
-    fig.add_bar(x=centers, y=counts.tolist(), width=widths, hovertext=hover, hoverinfo="text")
-    fig.update_layout(xaxis_title=xtitle, yaxis_title="documents", bargap=0.02)
+    fig["data"].append(
+        {"hoverinfo": "text", "hovertext": hover, "width": widths, "x": centers}
+        | {"y": counts.tolist(), "type": "bar"}
+    )
+    fig["layout"]["xaxis"] = {"title": {"text": xtitle}}
+    fig["layout"]["yaxis"] = {"title": {"text": "documents"}}
+    fig["layout"]["bargap"] = 0.02
     return fig
 
 
-def _clusters(clusters: list[dict[str, Any]]) -> Any:
-    import plotly.graph_objects as go
-
-    fig = go.Figure(layout_title_text="largest duplicate clusters (inputs merged)")
+def _clusters(clusters: list[dict[str, Any]]) -> Fig:
+    fig = _fig("largest duplicate clusters (inputs merged)")
     top = clusters[:_TOP]
     if not top:
         return _empty(fig, "no duplicates in this build")
     labels = [_short(c["source"] or c["id"]) for c in top]
     sizes = [len(c["members"]) + 1 for c in top]
-    fig.add_bar(y=labels, x=sizes, orientation="h", text=sizes, textposition="auto")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title_text="inputs in cluster (kept + duplicates)")
+    fig["data"].append(
+        {"orientation": "h", "text": _texts(sizes), "textposition": "auto", "x": sizes}
+        | {"y": labels, "type": "bar"}
+    )
+    _update_axes(fig, "y", autorange="reversed", automargin=True)
+    _update_axes(fig, "x", title={"text": "inputs in cluster (kept + duplicates)"})
     return fig
 
 
-def _timings(t: dict[str, Any]) -> Any:
-    import plotly.graph_objects as go
-
+def _timings(t: dict[str, Any]) -> Fig:
     stages = {k: v for k, v in t.items() if k != "total"}
     title = "time per stage (s)"
     if "total" in t:
         title += f" — total {t['total']:.2f} s"
-    fig = go.Figure(layout_title_text=title)
+    fig = _fig(title)
     if not stages:
         return _empty(fig, "no timings recorded")
-    fig.add_bar(
-        y=list(stages), x=list(stages.values()), orientation="h", text=list(stages.values())
+    values = list(stages.values())
+    fig["data"].append(
+        {"orientation": "h", "text": _texts(values), "x": values, "y": list(stages)}
+        | {"type": "bar"}
     )
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    _update_axes(fig, "y", autorange="reversed", automargin=True)
     return fig
 
 
@@ -509,40 +581,63 @@ PLOTLY_JS = Path(__file__).with_name("assets") / "plotly-basic.min.js"
 BUNDLE_TRACES = frozenset({"bar", "pie", "scatter"})
 
 
+def styled(fig: Fig) -> Fig:
+    """``fig`` (changed in place) with the page's style: plotly's "none" template (no
+    template to copy per figure; the few styles that matter are set here instead), the
+    palette, the font, white backgrounds, light grid lines on every axis."""
+    fig["layout"].update(
+        template={"data": {"scatter": [{"type": "scatter"}]}},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 50, "b": 30},
+        colorway=list(_PALETTE),
+        font={"family": _FONT, "size": 12, "color": "#2a3f5f"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    grid = {"gridcolor": "#ebf0f8", "zerolinecolor": "#d0d7e2", "automargin": True}
+    _update_axes(fig, "x", **grid)
+    _update_axes(fig, "y", **grid)
+    return fig
+
+
+def _json(value: Any) -> str:
+    """JSON as plotly.io writes figures into a page: compact, ASCII, and ``<``, ``>``, ``/``
+    escaped (a string cannot close the script element)."""
+    out = json.dumps(value, separators=(",", ":"))
+    for unsafe, safe in (("<", "\\u003c"), (">", "\\u003e"), ("/", "\\u002f")):
+        out = out.replace(unsafe, safe)
+    return out
+
+
+def chart_div(fig: Fig, div_id: str) -> str:
+    """The chart's ``<div>`` and ``Plotly.newPlot`` script, as ``plotly.io.to_html(fig,
+    full_html=False, include_plotlyjs=False, div_id=div_id, config=...)`` writes them for a
+    figure whose layout has a ``height`` (the page's plotly.js draws it)."""
+    config = json.dumps({"displayModeBar": False, "responsive": True})
+    height = f"{fig['layout']['height']}px"
+    return (
+        f'<div style="height:{height}; width:100%;">{" " * 28}'
+        f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+        f"{' ' * 12}<script>{' ' * 16}window.PLOTLYENV=window.PLOTLYENV || {{}};{' ' * 32}"
+        f'if (document.getElementById("{div_id}")) {{{" " * 20}Plotly.newPlot({" " * 24}'
+        f'"{div_id}",{" " * 24}{_json(fig["data"])},{" " * 24}{_json(fig["layout"])},'
+        f"{' ' * 24}{config}{' ' * 20}){' ' * 16}}};{' ' * 12}</script>{' ' * 8}</div>"
+    )
+
+
 def render(summary: dict[str, Any], agg: dict[str, Any]) -> str:
     """The whole page as a string (deterministic for the same inputs)."""
-    import plotly.io as pio
-
     c = summary.get("counts") or {}
     dist = summary.get("distributions") or {}
     decoded = sum((dist.get("encoding") or {}).values())
     figs = figures(summary, agg)
     div: dict[str, str] = {}
     for name, fig in figs.items():
-        missing = {t.type for t in fig.data} - BUNDLE_TRACES
+        missing = {t["type"] for t in fig["data"]} - BUNDLE_TRACES
         if missing:  # would render as an empty chart: a bug, not bad input
             raise ValueError(f"chart {name}: trace types {sorted(missing)} not in the bundle")
-        fig.update_layout(
-            # "none": no template to copy and validate per figure (plotly's templates cost
-            # ~0.2 s each); the few styles that matter are set here instead.
-            template="none",
-            height=380,
-            margin={"l": 10, "r": 10, "t": 50, "b": 30},
-            colorway=_PALETTE,
-            font={"family": _FONT, "size": 12, "color": "#2a3f5f"},
-            paper_bgcolor="white",
-            plot_bgcolor="white",
-        )
-        fig.update_xaxes(gridcolor="#ebf0f8", zerolinecolor="#d0d7e2", automargin=True)
-        fig.update_yaxes(gridcolor="#ebf0f8", zerolinecolor="#d0d7e2", automargin=True)
-        div[name] = pio.to_html(
-            fig,
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=f"chart-{name}",
-            default_height=380,
-            config={"displayModeBar": False, "responsive": True},
-        )
+        styled(fig)
+        div[name] = chart_div(fig, f"chart-{name}")
 
     def charts(*names: str) -> str:
         # auto-fill, not auto-fit: each chart is drawn as soon as its script is parsed, so

@@ -80,8 +80,13 @@ def _format(doc: Document) -> str:
     return format_of_name(doc.source) or "txt"
 
 
-def data_row(doc: Document) -> dict[str, Any]:
-    """The dataset row of a kept document."""
+def data_row(doc: Document, records: bool = False) -> dict[str, Any]:
+    """The dataset row of a kept document.
+
+    ``records``: ``removed`` and ``edits`` are the document's own :class:`Removal` and
+    :class:`Edit` lists instead of a dict per record, for the writer, which builds their
+    columns from the records in one pass per batch (``publish.writer.column``: the same
+    arrays)."""
     meta = doc.meta
     page = doc.page
     year = meta.get("year")
@@ -103,7 +108,9 @@ def data_row(doc: Document) -> dict[str, Any]:
         "sections": list(doc.sections),
         "script": doc.script or "simplified",
         "flags": list(doc.flags),
-        "removed": [
+        "removed": doc.removed
+        if records
+        else [
             {"rule": r.rule, "text": r.text, "start": r.start if r.start >= 0 else None}
             for r in doc.removed
         ],
@@ -112,7 +119,9 @@ def data_row(doc: Document) -> dict[str, Any]:
         "county": meta.get("county"),
         "decode_rule": doc.decode_rule,
         "width_profile": float(width) if width is not None else None,
-        "edits": [{"step": e.step, "rule": e.rule, "count": e.count} for e in doc.edits],
+        "edits": doc.edits
+        if records
+        else [{"step": e.step, "rule": e.rule, "count": e.count} for e in doc.edits],
         "format": _format(doc),
         "url": page.url if page else None,
         "published": page.published if page else None,

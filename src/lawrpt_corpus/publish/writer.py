@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import BaseFileLock
 
-from ..document import Document
+from ..document import Document, Edit, Removal
 from ..io.fs import is_url
 from .schema import DATA_SCHEMA, MANIFEST_SCHEMA, data_row, manifest_row
 
@@ -81,11 +81,35 @@ BUFFER_ROWS = 20_000
 def _batch(rows: list[dict[str, Any]], schema: pa.Schema, buffers: bool = False) -> pa.RecordBatch:
     """Rows → a record batch, column by column: ``pa.array``, or with ``buffers`` :func:`column`
     (the same arrays, without importing pandas; ``Table.from_pylist`` would also import it)."""
-    if buffers:
-        arrays = [column([row[f.name] for row in rows], f.type) for f in schema]
-    else:
-        arrays = [pa.array([row[f.name] for row in rows], type=f.type) for f in schema]
+    arrays = []
+    for f in schema:
+        values = [row[f.name] for row in rows]
+        # the removed/edits records (data_row(doc, records=True)) only column() takes
+        build = column if buffers or f.name in _RECORD_COLUMNS else pa.array
+        arrays.append(build(values, type=f.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _removal_fields(records: list[Removal]) -> dict[str, list[Any]]:
+    starts = list(map(operator.attrgetter("start"), records))
+    return {
+        "rule": list(map(operator.attrgetter("rule"), records)),
+        "text": list(map(operator.attrgetter("text"), records)),
+        "start": starts if min(starts, default=0) >= 0 else [s if s >= 0 else None for s in starts],
+    }
+
+
+def _edit_fields(records: list[Edit]) -> dict[str, list[Any]]:
+    return {
+        name: list(map(operator.attrgetter(name), records)) for name in ("step", "rule", "count")
+    }
+
+
+#: Record classes a struct column takes as they are (``data_row(doc, records=True)``): the
+#: struct's fields of a batch of them, column by column — the values ``data_row``'s dicts
+#: hold, without a dict per record.
+_RECORDS: dict[type, Any] = {Removal: _removal_fields, Edit: _edit_fields}
+_RECORD_COLUMNS = frozenset({"removed", "edits"})
 
 
 def column(values: list[Any], type: pa.DataType) -> pa.Array:
@@ -195,6 +219,13 @@ def _from_buffers(values: list[Any], t: pa.DataType) -> pa.Array | None:
         buffers = [_validity(values, nulls), _offsets(lengths)]
         return pa.Array.from_buffers(t, n, buffers, null_count=nulls, children=[child])
     if pa.types.is_struct(t):
+        record = _RECORDS.get(next(iter(types))) if len(types) == 1 and not nulls else None
+        if record is not None:
+            got = record(values)
+            if set(got) != {f.name for f in t}:
+                raise _Fallback
+            children = [column(got[f.name], f.type) for f in t]
+            return pa.Array.from_buffers(t, n, [None], null_count=0, children=children)
         if not types <= {dict}:
             raise _Fallback
         if nulls:
@@ -353,8 +384,9 @@ def shard_row_groups(n_rows: int, shard_rows: int, first: bool) -> list[int]:
 
 
 def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """Rows (``data_row`` / ``manifest_row`` dicts) → a table of ``schema``."""
-    return pa.Table.from_batches([_batch(rows, schema)], schema=schema)
+    """Rows (``data_row`` / ``manifest_row`` dicts) → a table of ``schema``, built from
+    buffers (:func:`column`: no pandas import in a worker that builds a few tables)."""
+    return pa.Table.from_batches([_batch(rows, schema, buffers=True)], schema=schema)
 
 
 def arrow_nbytes(path: Path) -> int:
@@ -504,7 +536,7 @@ class DatasetWriter:
     def write(self, doc: Document) -> None:
         self.manifest.write(manifest_row(doc))
         if doc.kept:
-            self.data.write(data_row(doc))
+            self.data.write(data_row(doc, records=True))
 
     def finish_shards(self) -> tuple[Sequence[str], Sequence[str]]:
         return self.data.close(), self.manifest.close()

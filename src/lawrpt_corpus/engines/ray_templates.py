@@ -1,0 +1,305 @@
+"""The cluster fit of :class:`~lawrpt_corpus.boilerplate.Templates` for the Ray engine
+(:func:`register`, called by the engine; the step's module never imports Ray).
+
+What the driver holds is bounded by the templates *kept*, not by the documents:
+
+1. **Features** (a task per block, materialized once in the object store): each document's
+   text hash, template hashes (edge / body), span-window hashes and sketch
+   (``Templates.features``).
+2. **Later copies of a text** (a shuffle on the text hash): their sorted ``seq`` stay in the
+   object store (one array, read by the tasks of step 3); the driver gets their *number*.
+3. **Counting** (a shuffle on the template / window hash): each reducer counts the distinct
+   texts holding each hash of its part and keeps the *candidates* (``fit()``'s first pass:
+   ≥ ``min_reports`` texts, ``edge_share`` of them near an edge for a template line). The
+   candidate tables stay in the object store; a task joins their hashes into one sorted
+   array (in the object store too) for step 4.
+4. **Holders** (a task per block): (hash, ``seq``, sketch, sample) of each candidate a
+   document holds, shuffled on the hash *into the same parts as step 3*, so reducer ``p``
+   gets part ``p``'s candidate table and its holders: it runs ``fit()``'s second pass
+   (``Templates.keep_unrelated`` over the holders in input order, the first holder's
+   sample) and the step's own verdict (``Templates.fit_result`` on the part). It returns a
+   ``TemplatesState``: the strict template and window hashes of the part and its report
+   rows (≤ ``report_top``).
+5. **Coordinator**: takes the parts' states as they finish (``ray.wait``) and merges each
+   into one (``Templates.merge_results``: union of strict hashes, top report rows): at any
+   time it holds the strict hashes found so far, ≤ ``report_top`` rows and the references
+   of the unfinished parts. The coordinator is a task on the cluster
+   (:func:`.ray_fits.coordinated`: it owns the intermediate objects; Ray keeps those under
+   100 KB in their owner's memory); the driver waits for its one result, the state.
+
+No per-document verdict exists: ``apply`` (in the final pass tasks) reads the state and
+each document's own features. The state equals ``fit()``'s (tests/engines/test_ray.py);
+counts are exact — no pruning (``stats()["pruned"]`` is 0; ``fit()`` prunes only beyond
+``max_entries`` distinct hashes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..boilerplate.templates import Templates, TemplatesState
+from .fits import RayContext, register_distributed_fit
+from .ray_fits import (
+    _LINES_PER_DOC,
+    _as_is,
+    _concat,
+    _dh_rows,
+    _got,
+    _later_in,
+    _map,
+    _params_only,
+    _part,
+    _partitions,
+    _per_task,
+    _ray,
+    _reduce_with,
+    _shuffle_map,
+    _u64_as_i64,
+    coordinated,
+)
+
+#: kinds of a template-hash row: a template line in the body / near an edge, a span window
+_BODY, _EDGE, _SPAN = 0, 1, 2
+
+
+def _phase(name: str) -> None:
+    """Called at the start of each driver phase of :func:`fit_templates` (a no-op; a
+    benchmark replaces it to measure the driver by phase: benchmarks/bench_templates_fit.py)."""
+
+
+def _template_rows(batch: pa.Table, step: Templates) -> pa.Table:
+    """Ray task: each document's text hash, packed template hashes (edge, body), span-window
+    hashes and sketch (``Templates.prepare``'s features)."""
+    seq, key, edge, body, span, sk = [], [], [], [], [], []
+    for doc in RayContext.documents(batch):
+        k, e, b, sp, sketch = step.features(doc)
+        seq.append(doc.seq)
+        key.append(k)
+        edge.append(e.tobytes())
+        body.append(b.tobytes())
+        span.append(sp.tobytes())
+        sk.append(sketch)
+    return pa.table(
+        {
+            "seq": pa.array(seq, pa.int64()),
+            "dh": _u64_as_i64(key),
+            "edge": pa.array(edge, pa.binary()),
+            "body": pa.array(body, pa.binary()),
+            "span": pa.array(span, pa.binary()),
+            "sketch": pa.array(sk, pa.binary()),
+        }
+    )
+
+
+def _sorted_seqs(*tables: pa.Table | None) -> tuple[np.ndarray, int]:
+    """Ray task: the sorted ``seq`` column of ``tables`` (the later copies of a text, one
+    table per part of the text-hash shuffle) and its length."""
+    got = [t.column("seq").to_numpy() for t in tables if t is not None and t.num_rows]
+    seqs = np.sort(np.concatenate(got)) if got else np.empty(0, dtype=np.int64)
+    return seqs.astype(np.int64, copy=False), int(seqs.size)
+
+
+def _later_copies_ref(refs: list[Any], n_docs: int, workers: int) -> tuple[Any, int]:
+    """The sorted ``seq`` of every document whose text hash an earlier document has, as a
+    reference (it stays in the object store), and how many there are: a shuffle on the text
+    hash whose results a task joins."""
+    ray = _ray()
+    parts = _partitions(n_docs, workers)
+    pieces = _shuffle_map(refs, _dh_rows, (parts,), parts, _per_task(len(refs), workers))
+    reduce = ray.remote(_reduce_with)
+    later = [reduce.remote(_later_in, (), *p) for p in pieces]
+    seqs, size = ray.remote(_sorted_seqs).options(num_returns=2).remote(*later)
+    return seqs, int(ray.get(size))
+
+
+def _explode_templates(batch: pa.Table, skip: Any, parts: int) -> pa.Table:
+    """Ray task: (part, hash, kind) of each template / window hash of each distinct
+    document (``skip``: sorted ``seq`` of the later copies of a text)."""
+    skip = _got(skip)
+    seq = batch.column("seq").to_numpy()
+    keep = np.flatnonzero(~np.isin(seq, skip))
+    hs, kinds = [], []
+    for col, kind in (("edge", _EDGE), ("body", _BODY), ("span", _SPAN)):
+        for blob in batch.column(col).take(pa.array(keep)).to_pylist():
+            arr = np.frombuffer(blob, dtype=np.int64)
+            hs.append(arr)
+            kinds.append(np.full(arr.size, kind, dtype=np.int8))
+    h = np.concatenate(hs) if hs else np.empty(0, dtype=np.int64)
+    return pa.table(
+        {
+            "part": _part(h, parts),
+            "h": h,
+            "kind": np.concatenate(kinds) if kinds else np.empty(0, dtype=np.int8),
+        }
+    )
+
+
+def _count_templates(group: pa.Table, step: Templates) -> pa.Table:
+    """Ray task: the candidates of one coarse group — template hashes in ≥ ``min_reports``
+    distinct texts, ``edge_share`` of them near an edge; window hashes in ≥ ``min_reports``
+    — with their counts (``Templates.fit``'s first pass). Template rows first, then
+    window rows, each by hash."""
+    h = group.column("h").to_numpy()
+    kind = group.column("kind").to_numpy()
+    out = {"h": [], "line": [], "count": []}  # type: dict[str, list[Any]]
+    for is_span in (False, True):
+        sel = kind == _SPAN if is_span else kind != _SPAN
+        hh, kk = h[sel], kind[sel]
+        order = np.argsort(hh, kind="stable")
+        hh, kk = hh[order], kk[order]
+        start = np.ones(hh.size, dtype=bool)
+        start[1:] = hh[1:] != hh[:-1]
+        starts = np.flatnonzero(start)
+        counts = np.diff(np.append(starts, hh.size))
+        if is_span:
+            ok = counts >= step.min_reports
+        else:
+            edges = np.add.reduceat((kk == _EDGE).astype(np.int64), starts) if hh.size else counts
+            ok = (counts >= step.min_reports) & (edges >= step.edge_share * counts)
+        out["h"].append(hh[starts][ok])
+        out["line"].append(np.full(int(ok.sum()), not is_span))
+        out["count"].append(counts[ok].astype(np.int64))
+    return pa.table({k: np.concatenate(v) for k, v in out.items()})
+
+
+def _candidate_hashes(*tables: pa.Table | None) -> tuple[np.ndarray, int]:
+    """Ray task: every candidate hash of the counting parts (int64 view), sorted and
+    unique, and how many there are."""
+    got = [t.column("h").to_numpy() for t in tables if t is not None and t.num_rows]
+    h = np.unique(np.concatenate(got)) if got else np.empty(0, dtype=np.int64)
+    return h, int(h.size)
+
+
+def _template_holders(batch: pa.Table, step: Templates, wanted: Any, parts: int) -> pa.Table:
+    """Ray task: (part, hash, seq, sketch, sample) of each candidate hash each document
+    holds (``wanted``: the sorted candidate hashes; every document, later copies included,
+    as the fit's second pass reads them): ``sample`` is the document's line or window for
+    the hash, ``found`` whether it has one (its text may have changed since ``prepare``)."""
+    wanted = _got(wanted)
+    hs, seqs, sketches, samples, found = [], [], [], [], []
+    for doc in RayContext.documents(batch):
+        _, e, body, sp, sk = step.features(doc)
+        mine = np.concatenate([np.frombuffer(a, dtype=np.int64) for a in (e, body, sp)])
+        if not mine.size or not wanted.size:
+            continue
+        pos = np.minimum(np.searchsorted(wanted, mine), wanted.size - 1)
+        hits = mine[wanted[pos] == mine].view(np.uint64).tolist()
+        if not hits:
+            continue
+        held = list(dict.fromkeys(hits))  # in the order fit()'s second pass meets them
+        texts = step.texts(doc, set(held))
+        for h in held:
+            hs.append(h)
+            seqs.append(doc.seq)
+            sketches.append(sk)
+            text = texts.get(h)
+            samples.append((text or "").encode("utf-8", "surrogatepass"))
+            found.append(text is not None)
+    hashes = _u64_as_i64(hs)
+    return pa.table(
+        {
+            "part": _part(hashes, parts),
+            "h": hashes,
+            "seq": pa.array(seqs, pa.int64()),
+            "sketch": pa.array(sketches, pa.binary()),
+            "sample": pa.array(samples, pa.binary()),
+            "found": pa.array(found, pa.bool_()),
+        }
+    )
+
+
+def _strict_part(
+    step: Templates, candidates: pa.Table | None, *pieces: pa.Table | None
+) -> TemplatesState | None:
+    """Ray task, the reduce side of the holders' shuffle for one part: ``fit()``'s second
+    pass over the part's holders (per candidate, ``Templates.keep_unrelated`` over its
+    holders in input order; the sample of its first holder that has one) and the step's
+    verdict on the part's ``candidates`` (``Templates.fit_result``: strict hashes, report
+    rows). None when the part has no candidate."""
+    if candidates is None or not candidates.num_rows:
+        return None
+    line_cands: set[int] = set()
+    all_spans: set[int] = set()
+    counts: dict[int, int] = {}
+    for h, is_line, n in zip(
+        candidates.column("h").to_numpy().view(np.uint64).tolist(),
+        candidates.column("line").to_pylist(),
+        candidates.column("count").to_pylist(),
+        strict=True,
+    ):
+        if is_line:
+            line_cands.add(h)
+            counts.setdefault(h, n)  # a window count of the same hash wins
+        else:
+            all_spans.add(h)
+            counts[h] = n
+    unrelated: dict[int, int] = {}
+    samples: dict[int, str] = {}
+    holders = _concat(pieces)
+    if holders is not None:
+        holders = holders.sort_by([("h", "ascending"), ("seq", "ascending")])
+        h = holders.column("h").to_numpy().view(np.uint64)
+        sketches = holders.column("sketch").to_pylist()
+        texts = holders.column("sample").to_pylist()
+        found = holders.column("found").to_pylist()
+        i = 0
+        while i < h.size:
+            key, j = int(h[i]), i
+            got: list[bytes] = []
+            while j < h.size and h[j] == h[i]:
+                step.keep_unrelated(got, sketches[j])
+                if key not in samples and found[j]:
+                    samples[key] = texts[j].decode("utf-8", "surrogatepass")
+                j += 1
+            unrelated[key] = len(got)
+            i = j
+    return step.fit_result(line_cands, all_spans, counts, unrelated, samples, 0, 0, 0)
+
+
+def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
+    """``Templates.fit`` on the cluster (the module docstring: the phases). Registered as
+    ``ray_fits.coordinated(fit_templates)``: with the engine's blocks, a task on the
+    cluster runs this and owns every intermediate object; the driver gets the state."""
+    ray = _ray()
+    light = _params_only(step)
+    _phase("features")
+    feats = _map(docs, ctx, _template_rows, light).materialize()
+    n_docs = feats.count()
+    merged = light.merge_results((), n_docs, n_docs, 0)
+    if not n_docs:
+        return merged
+    _phase("later_copies")
+    refs = feats.to_arrow_refs()
+    skip, n_later = _later_copies_ref(refs, n_docs, ctx.workers)
+    _phase("count")
+    parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
+    per_task = _per_task(len(refs), ctx.workers)
+    pieces = _shuffle_map(refs, _explode_templates, (skip, parts), parts, per_task)
+    reduce = ray.remote(_reduce_with)
+    candidates = [reduce.remote(_count_templates, (light,), *p) for p in pieces]
+    wanted, n_wanted = ray.remote(_candidate_hashes).options(num_returns=2).remote(*candidates)
+    n_distinct = n_docs - n_later
+    if not ray.get(n_wanted):
+        return light.merge_results((), n_docs, n_distinct, 0)
+    _phase("holders")
+    holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
+    pieces = _shuffle_map(holders, _as_is, (), parts, _per_task(len(holders), ctx.workers))
+    strict_part = ray.remote(_strict_part)
+    pending = [strict_part.remote(light, candidates[p], *pieces[p]) for p in range(parts)]
+    del pieces, holders, candidates
+    _phase("merge")
+    while pending:  # the parts' states as they finish, merged at once
+        ready, pending = ray.wait(pending, num_returns=1)
+        got = [s for s in ray.get(ready) if s is not None]
+        merged = light.merge_results((merged, *got))
+    _phase("done")
+    return light.merge_results((merged,), n_docs, n_distinct, 0)
+
+
+def register() -> None:
+    """Fit ``Templates`` on the cluster (``RayEngine``'s cluster fits), coordinated by a
+    task (:func:`.ray_fits.coordinated`)."""
+    register_distributed_fit(Templates, coordinated(fit_templates))
