@@ -485,7 +485,7 @@ class DocLines:
 
     def candidates(self, rule: Any) -> list[int]:
         """The lines ``rule`` may claim (a superset, ascending), cheapest evidence first:
-        its literals (one automaton pass for all rules), the first character of the line
+        its literals (one literal scan for all rules), the first character of the line
         (``^``-anchored rules), a regex scan of its length view, else every line. Lines
         outside the rule's length bounds are left out."""
         rid = id(rule)
