@@ -282,6 +282,8 @@ def main() -> None:
             print(json.dumps(run), file=sys.stderr, flush=True)
             runs.append(run)
         blocks.unlink()
+    if args.baseline:
+        subprocess.run(["rm", "-rf", str(Path(srcs[args.baseline]).parent)], check=False)
     print(json.dumps({"runs": runs}, indent=1))
 
 

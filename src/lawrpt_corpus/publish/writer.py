@@ -71,11 +71,15 @@ def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
 
 
 #: Rows a :class:`DatasetWriter` config converts with :func:`column` (from buffers) before
-#: it turns to ``pa.array``. Built from buffers, a row costs ~0.02 ms more CPU than with
-#: ``pa.array`` (measured on generated reports: 0.063 vs 0.045 ms per data row), but the first
-#: ``pa.array`` call imports pandas (~0.5 s): below ~25,000 rows the buffers are cheaper, and
-#: past this bound a build never pays more than about that import twice over.
-BUFFER_ROWS = 20_000
+#: it turns to ``pa.array``: every row. Session 19 bounded it at 20,000, on a measurement
+#: that timed ``pa.array`` second on texts whose UTF-8 form CPython had cached during the
+#: first conversion. Timed fairly (freshly unpickled texts, alternating order, min of 6,
+#: 2,401 data rows of generated reports, pandas already imported), a data row costs 0.0757 ms
+#: from buffers and 0.0877 ms with ``pa.array``; a manifest row 0.0079 vs 0.0061 ms, a
+#: difference the ~0.5 s pandas import (``pa.array``'s first call) outweighs below ~280,000
+#: rows, and the data rows' saving outweighs above. Kept as a bound so tests can move the
+#: switch (the ``pa.array`` path stays the fallback of :func:`column`).
+BUFFER_ROWS = 1 << 62
 
 
 def _batch(rows: list[dict[str, Any]], schema: pa.Schema, buffers: bool = False) -> pa.RecordBatch:
