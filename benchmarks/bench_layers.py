@@ -8,7 +8,7 @@ boilerplate step once, then times, in one process, each layer on the same texts:
 
 * ``rules``: :class:`StripBoilerplate` with ``blocks=False``;
 * ``rules+blocks``: the same with the block layer (the difference is the block layer);
-* ``templates`` / ``spans``: :class:`Templates` with only that layer on, split into
+* ``templates`` / ``spans`` / ``bare``: :class:`Templates` with only that layer on, split into
   ``prepare`` (workers), ``fit`` (driver) and ``apply``.
 
 Half of the reports get a 15-line licence block at the end and one inline watermark, so the
@@ -110,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = [(k, v - base) for k, v in rows]
     stripped = [StripBoilerplate()(copy.deepcopy(d)) for d in docs]
     removed: dict[str, int] = {}
-    for label, kw in (("templates", {"spans": False}), ("spans", {"templates": False})):
+    layers: tuple[tuple[str, dict[str, bool]], ...] = (
+        ("templates", {"spans": False, "bare": False}),
+        ("spans", {"templates": False, "bare": False}),
+        ("bare", {"templates": False, "spans": False}),
+    )
+    for label, kw in layers:
         step = Templates(**kw)
         work = [copy.deepcopy(d) for d in stripped]
         t0 = time.process_time()

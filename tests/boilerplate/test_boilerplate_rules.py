@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import pickle
 import time
 from pathlib import Path
@@ -13,10 +12,9 @@ from lawrpt_corpus.boilerplate import StripBoilerplate, default_rules
 from lawrpt_corpus.boilerplate.patterns import nested_unbounded_repeat
 from lawrpt_corpus.boilerplate.ruleset import PACKAGE_PACKS, Rule
 from lawrpt_corpus.document import Document
+from tests.helpers.adversarial import MB, adversarial_lines, scanned_patterns
 
 RULES = default_rules().rules
-MB = 1 << 20
-_META = set("\\^$.|?*+()[]{}")
 
 
 def _claims(rule: Rule, line: str) -> bool:
@@ -43,22 +41,6 @@ def test_rule_claims_its_examples_and_leaves_its_keep_lines(rule: Rule) -> None:
         assert not _claims(rule, line), f"{rule.id} must leave {line!r}"
 
 
-def _adversarial_lines(rule: Rule) -> list[str]:
-    """1 MB lines without a newline built from what the pattern loops over."""
-    source = rule.pattern.pattern + (rule.unless.pattern if rule.unless is not None else "")
-    alphabet = sorted({c for c in source if c not in _META and not c.isspace()} | {" ", "1"})
-    lines = [
-        "".join(itertools.islice(itertools.cycle(alphabet), MB)),
-        ("".join(c * 997 for c in alphabet) * (MB // (997 * len(alphabet)) + 1))[:MB],
-        "法" * MB,
-        "?" * MB,
-    ]
-    for example in rule.examples[:2]:
-        near_miss = example[:-1] or example
-        lines.append((near_miss * (MB // len(near_miss) + 1))[:MB])
-    return lines
-
-
 def test_no_shipped_pattern_nests_unbounded_repeats() -> None:
     """The static guard the loader applies to every rule file (user files included)."""
     for rule in RULES:
@@ -74,11 +56,8 @@ def test_rule_scans_a_1mb_adversarial_line_in_well_under_a_second(rule: Rule) ->
     CPU time, not wall time, so a loaded machine does not make the test flaky; a pattern
     that backtracks on long runs takes minutes, not a second.
     """
-    patterns = [rule.pattern] + ([rule.unless] if rule.unless is not None else [])
-    if rule.whole is not None:  # the regex-module compile its whole-text searches run
-        patterns.append(rule.whole)
-    for line in _adversarial_lines(rule):
-        for pattern in patterns:
+    for line in adversarial_lines(rule):
+        for _name, pattern in scanned_patterns(rule):
             t0 = time.process_time()
             for _ in pattern.finditer(line):
                 pass

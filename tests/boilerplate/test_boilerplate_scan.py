@@ -10,9 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from lawrpt_corpus.boilerplate import StripBoilerplate, default_rules
+from lawrpt_corpus.boilerplate import StripBoilerplate, _lines, default_rules
 from lawrpt_corpus.boilerplate._lines import LineViews, LiteralIndex, line_starts, literal_finditer
-from lawrpt_corpus.boilerplate.patterns import compile_pattern, required_literals, scan_reach
+from lawrpt_corpus.boilerplate.patterns import (
+    compile_pattern,
+    line_local,
+    required_chars,
+    required_literals,
+    scan_reach,
+)
+from lawrpt_corpus.boilerplate.ruleset import compile_packs
 from lawrpt_corpus.document import Document
 
 from ..helpers.boilerplate_texts import rule_texts
@@ -198,3 +205,117 @@ def test_inline_free_keys_are_memoized_exactly_and_boundedly(
                 assert ctx.without_inline(i, inline, memo) == want
                 assert ctx.without_inline(i, inline, memo) == want  # from the memo
                 assert len(memo) <= 7
+
+
+# -- one scan for every rule; inline rules searched line by line -------------------------
+def _pack(source: str, needs: str) -> str:
+    """A pack of one inline rule; ``needs``: its one-character literals (the chars of
+    which every match holds one: with them the rule is gated, so they are scanned)."""
+    listed = ", ".join(f'"{c}"' for c in needs)
+    return (
+        'category = "site"\n\n[[rule]]\nid = "site.x"\nzone = "inline"\n'
+        f"pattern = '''{source}'''\nneeds = [{listed}]\ndescription = \"A built rule.\"\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"[─━┼]{3,}|[|│](?:[ \t]{0,8}[|│]){2,}",
+        r"[|│][ab]{0,3}$",
+        r"^[|│]{2,}",
+        r"\b[|│][ab]?",
+        r"(?:[|│]|─)[ab]?",
+    ],
+)
+def test_a_line_local_rule_searched_line_by_line_finds_what_the_whole_text_scan_finds(
+    source: str,
+) -> None:
+    rs = compile_packs((("mine.toml", _pack(source, "─━┼|│")),))
+    rule = rs.by_id("site.x")
+    assert id(rule) in rs.literal_index.line_local, source
+    rnd = random.Random(zlib.crc32(source.encode()))
+    pieces = ["|", "│", "─", "━━━", "┼", "a", "b", "x", "xx", " ", "\t", "法治", "\n", "|\n|"]
+    for text in _texts(rnd, pieces, 400):
+        lines = text.split("\n")
+        ctx = _lines.DocLines(
+            text, line_starts(lines), [s.strip() for s in lines], rs.literal_index
+        )
+        want = [(m.span(), m.group()) for m in rule.pattern.finditer(text)]
+        assert [(m.span(), m.group()) for m in ctx.finditer(rule, text)] == want, (source, text)
+        assert ctx.search(rule, text) == bool(want)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"[|│]\s{0,3}[|│]",  # \s takes a line break
+        r"[|│][^x]{2}",  # so does a negated class
+        r"[|│]{2}(?=a)",  # a lookaround may read the next line
+        r"(?<=a)[|│]{2}",
+        r"\A[|│]{2}",
+        r"[|│]{2}.",  # any: assumed to take anything
+        r"([|│])\1",  # a back-reference
+    ],
+)
+def test_patterns_that_could_read_past_their_line_are_not_line_local(source: str) -> None:
+    assert not line_local(compile_pattern(source))
+
+
+def test_required_chars_are_in_every_match_of_every_shipped_rule() -> None:
+    texts = _rule_texts()
+    checked = 0
+    for rule in default_rules().rules:
+        chars = required_chars(rule.pattern)
+        if not chars:
+            continue
+        checked += 1
+        for text in texts:
+            for m in rule.pattern.finditer(text):
+                assert set(m.group()) & chars, (rule.id, m.group())
+    assert checked
+    assert required_chars(compile_pattern(r"a?[bc]")) == frozenset()  # may start empty
+    assert required_chars(compile_pattern(r"(?:[bc]{1,2}|d)e")) == frozenset("bcd")
+    assert required_chars(compile_pattern("[^b]x")) == frozenset()
+
+
+def test_every_shipped_line_local_rule_finds_what_the_whole_text_scan_finds() -> None:
+    rs = default_rules()
+    rules = [r for r in rs.rules if id(r) in rs.literal_index.line_local]
+    assert rules  # structure.table-border-run, today
+    texts = [*_rule_texts(), "┼──┼\n|  |  |\n│ a │ b │\n", "──\n─\n━━━━ x\n"]
+    for text in texts:
+        lines = text.split("\n")
+        ctx = _lines.DocLines(
+            text, line_starts(lines), [s.strip() for s in lines], rs.literal_index
+        )
+        for rule in rules:
+            want = [m.span() for m in rule.pattern.finditer(text)]
+            assert [m.span() for m in ctx.finditer(rule, text)] == want, (rule.id, text)
+
+
+def test_the_one_scan_gives_every_gated_rule_the_lines_holding_its_literals() -> None:
+    """Line rules get at least the lines (in their length window) whose stripped text holds
+    one of their literals, found by one scan of the text (or, for a short line rule's
+    one-character literal, by the short lines' character class); other gated rules every
+    line of the text holding one."""
+    rs = default_rules()
+    index = rs.literal_index
+    line_zones = ("line", "head", "tail", "edge", "last")
+    texts = [*_rule_texts(), "中\n" + "中" * 200 + "\n  第一页  \n" + "大" * 151]
+    for text in texts:
+        lines = text.split("\n")
+        stripped = [s.strip() for s in lines]
+        found, _ = index.lines(text, line_starts(lines), LineViews(stripped))
+        for rule in rs.rules:
+            if id(rule) not in index.gated:
+                continue
+            if rule.zone in line_zones and rule.action == "remove":
+                want = {
+                    i
+                    for i, s in enumerate(stripped)
+                    if rule.min_len <= len(s) <= rule.max_len and any(x in s for x in rule.literals)
+                }
+            else:
+                want = {i for i, s in enumerate(lines) if any(x in s for x in rule.literals)}
+            assert want <= found.get(id(rule), set()), (rule.id, text)

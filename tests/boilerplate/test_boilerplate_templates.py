@@ -14,6 +14,8 @@ from types import ModuleType
 import pytest
 
 from lawrpt_corpus.boilerplate.templates import (
+    RULE_BARE,
+    RULE_NEAR,
     RULE_SPAN,
     RULE_TEMPLATE,
     Templates,
@@ -253,6 +255,77 @@ def test_an_seo_entry_watermark_with_no_domain_is_cut_but_shared_entry_prose_sta
     assert sum(prose in d.text for d in out) == sum(prose in d.text for d in docs) > 0
 
 
+def test_near_duplicate_template_lines_of_unrelated_reports_are_one_template() -> None:
+    # a footer whose site word changes from report to report (one character each time):
+    # no exact template reaches 5 unrelated reports, the near-duplicate band keys do
+    names = "蓝白灰黑红金银青紫橙"
+    reps = _reports(30, seed=71)
+    docs = []
+    for i, rep in enumerate(reps):
+        footer = f"本文由{names[i % 10]}鲸文库用户上传分享"
+        docs.append(_doc(i, "\n".join([*rep.content, footer]), rep))  # type: ignore[attr-defined]
+    exact = _run(Templates(near=False, blocks=False), [_doc(d.seq, d.text) for d in docs])
+    assert not any(r.rule.startswith("template") for d in exact for r in d.removed)
+    out = _run(Templates(blocks=False), docs)
+    for rep, doc in zip(reps, out, strict=True):
+        assert doc.text == "\n".join(rep.content)  # type: ignore[attr-defined]
+        assert [r.rule for r in doc.removed] == [RULE_NEAR]
+
+
+def _bare_glued(n: int, name: str, seed: int) -> tuple[list[object], list[Document]]:
+    """``n`` unrelated reports with ``name`` glued into one long paragraph each, after a
+    comma or in the middle of a clause, as mirror sites glue an account name."""
+    rng = random.Random(seed)
+    reps = _reports(n, seed=seed)
+    docs = []
+    for i, rep in enumerate(reps):
+        lines = list(rep.content)  # type: ignore[attr-defined]
+        k = rng.choice([j for j, ln in enumerate(lines) if len(ln) > 80])
+        ln = lines[k]
+        marks = [m + 1 for m in range(10, len(ln) - 10) if ln[m] == "，"]
+        cut = rng.choice(marks) if marks and i % 2 else rng.randrange(20, len(ln) - 20)
+        lines[k] = ln[:cut] + name + ln[cut:]
+        docs.append(_doc(i, "\n".join(lines), rep))
+    return reps, docs
+
+
+def test_a_bare_name_glued_into_unrelated_reports_is_cut_and_the_sentence_rejoins() -> None:
+    # no domain, no account or promotional word: only the corpus says it is not prose
+    name = "蓝鲸小酱ovix"
+    reps, docs = _bare_glued(24, name, seed=61)
+    out = _run(Templates(), docs)
+    for rep, doc in zip(reps, out, strict=True):
+        assert doc.text == "\n".join(rep.content)  # type: ignore[attr-defined]
+        assert [(r.rule, r.text) for r in doc.removed] == [(RULE_BARE, name)]
+    for name in ("后端小肥猫", "夜雨听风阁"):  # Han only
+        reps, docs = _bare_glued(24, name, seed=62)
+        assert all(name not in d.text for d in _run(Templates(), docs))
+
+
+def test_a_bare_name_in_fewer_than_k_unrelated_reports_stays() -> None:
+    name = "后端小肥猫"
+    k = Templates().bare_min_reports
+    _, docs = _bare_glued(k - 1, name, seed=63)
+    docs += [_doc(100 + i, "\n".join(r.content)) for i, r in enumerate(_reports(20, seed=64))]  # type: ignore[attr-defined]
+    out = _run(Templates(), docs)
+    assert sum(name in d.text for d in out) == k - 1
+    assert not any(r.rule == RULE_BARE for d in out for r in d.removed)
+
+
+def test_bare_names_layer_can_be_switched_off_and_report_words_are_never_bare_names() -> None:
+    name = "后端小肥猫"
+    _, docs = _bare_glued(24, name, seed=65)
+    out = _run(Templates(bare=False), docs)
+    assert all(name in d.text for d in out)
+    # 60 unrelated reports of the generator: their words recur everywhere, at varied places
+    # (法治建设, 人力资源, 中华人民共和国 …); none is a bare name
+    docs = [_doc(i, "\n".join(r.content), r) for i, r in enumerate(_reports(60, seed=66))]  # type: ignore[attr-defined]
+    step = Templates(bare_min_reports=3)
+    out = _run(step, docs)
+    assert not any(r.rule == RULE_BARE for d in out for r in d.removed)
+    assert step.stats()["bare_names_strict"] == 0
+
+
 def test_report_prose_with_site_words_survives_when_shared() -> None:
     shared = "同时利用局门户网站和微信公众号及时发布政策解读、执法信息等内容，"
     reps = _reports(30, seed=41)
@@ -301,7 +374,7 @@ def test_fit_is_deterministic_and_stats_name_the_layers() -> None:
     assert sorted(out_a) == sorted(out_b)
     stats = a.stats()
     assert stats["span_windows_strict"] > 0
-    assert {row["layer"] for row in stats["candidates"]} <= {"template", "span"}
+    assert {row["layer"] for row in stats["candidates"]} <= {"template", "span", "bare"}
 
 
 @pytest.mark.slow

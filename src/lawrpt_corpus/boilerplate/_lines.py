@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
@@ -9,6 +10,7 @@ from itertools import accumulate
 from typing import Any
 
 from ._scan import Scanner, make_scanner
+from .patterns import line_local, required_chars
 
 
 @lru_cache(maxsize=1)
@@ -110,33 +112,50 @@ class LineViews:
                 return found
 
 
-#: Line rules no longer than this get their literals from the view of the lines of at most
-#: this length (a tenth of the text), not from the whole text.
+#: Line rules no longer than this find their one-character literals in the view of the
+#: lines of at most this length, not in the whole text (see :class:`LiteralIndex`).
 SHORT_LINE = 150
 
 
 class LiteralIndex:
-    """Every rule's ``literals`` in multi-literal scanners (built once per rule set): a
+    """Every rule's literals in ONE multi-literal scanner (built once per rule set): a
     Hyperscan database when the ``hyperscan`` extra is installed, else an Aho-Corasick
     automaton (:mod:`._scan`; ``engine`` forces one; both find the same occurrences).
 
-    ``lines(text, starts, views)`` finds, in one pass per scanner, all (overlapping)
-    occurrences of every literal and returns, per rule (keyed by ``id(rule)``), the lines
-    holding one. Line rules of at most :data:`SHORT_LINE` characters are searched in the
-    view of the lines that short (a literal in a longer line cannot make them claim it);
-    all other rules in the whole text. Rules in ``by_literals`` take their line candidates
-    from here; a rule with ``needs`` can occur only if it has an entry.
+    Compiled once, as tables indexed by literal id ``k`` (a literal shared by several rules
+    has one id): :attr:`line_owners` ``[k]``, the rules a line holding literal ``k`` may
+    concern (their ``literals``: ``needs``, or what every match holds), and
+    :attr:`offset_owners` ``[k]``, the rules searched around its occurrences (their
+    ``scan_literals``). :meth:`scan` runs the scanner once over the whole text and returns
+    the lines of each literal id that occurs, and the offsets the searched-around rules
+    need; :class:`ZonePlan` turns literal ids into candidate rules by indexing.
+
+    Why one scan over the text is exact for every rule: a line rule claims one stripped
+    line, a substring of its line of the text, so a literal in the stripped line is found in
+    that line of the text; the scan may also report a literal that overlaps the stripped
+    whitespace, or a line outside the rule's length window: candidates are a superset (each
+    is still checked with :meth:`Rule.matches_line`, lines outside the window are dropped
+    by length), and a rule judged possible is only a rule that is tried.
+
+    One exception, for speed: a one-character literal that only line rules of at most
+    :data:`SHORT_LINE` characters hold (中, 第, 完) is not given to the scanner, which would
+    report it all over the body's long lines (~45 of ~110 hits per generated report), but
+    found by one character-class ``finditer`` over the view of the lines that short: such
+    a rule claims only a line that short, so nothing it could claim is missed.
     """
 
     def __init__(self, rules: Sequence[Any], engine: str | None = None) -> None:
+        #: line rules whose candidate lines are the lines holding one of their literals
         self.by_literals: set[int] = set()
+        #: rules that can match only where one of their literals occurs
         self.gated: set[int] = set()
         #: rules searched only around the occurrences of their ``scan_literals``
         self.scanned: set[int] = set()
-        groups: dict[bool, tuple[dict[str, int], list[list[int]]]] = {
-            True: ({}, []),
-            False: ({}, []),
-        }
+        # by literal: rid → None (ordered sets) of the gated rules holding it, of the
+        # scanned rules holding it
+        owners: dict[str, dict[int, None]] = {}
+        by_offset: dict[str, dict[int, None]] = {}
+        short_rules: set[int] = set()
         for rule in rules:
             lits = rule.literals
             if not lits:
@@ -154,77 +173,150 @@ class LiteralIndex:
                 continue
             # a flag or inline rule (or a line rule with needs) runs only if a literal occurs
             self.gated.add(id(rule))
-            index, owners = groups[line_rule and rule.max_len <= SHORT_LINE]
+            if line_rule and rule.max_len <= SHORT_LINE:
+                short_rules.add(id(rule))
             for lit in lits:
-                k = index.setdefault(lit, len(index))
-                if k == len(owners):
-                    owners.append([])
-                owners[k].append(id(rule))
+                owners.setdefault(lit, {})[id(rule)] = None
+                by_offset.setdefault(lit, {})
         for rule in rules:
             if not rule.scan_literals:
                 continue
-            # where the occurrences are (a negative owner): the rule is searched around them
+            # where the occurrences are: the rule is searched around them
             self.scanned.add(id(rule))
-            index, owners = groups[False]
             for lit in rule.scan_literals:
-                k = index.setdefault(lit, len(index))
-                if k == len(owners):
-                    owners.append([])
-                owners[k].append(-id(rule))
-        # per literal: the rules wanting its lines, the rules wanting its offsets; the
-        # scanner (``engine``: see ._scan.make_scanner) finds every literal's occurrences
-        self._automata: list[
-            tuple[bool, Scanner, list[tuple[tuple[int, ...], tuple[int, ...]]], frozenset[int]]
-        ] = []
-        for short, (index, owners) in groups.items():
-            if not index:
+                owners.setdefault(lit, {})
+                by_offset.setdefault(lit, {})[id(rule)] = None
+        # one character wanted only in short lines (中, 第, 完 of short line rules): found by
+        # one character-class search of the short lines' view, not by the scanner, which
+        # would report every one of them in the body's long lines (~45 of ~110 hits a report)
+        chars = [
+            lit
+            for lit, rids in owners.items()
+            if len(lit) == 1 and not by_offset[lit] and rids and rids.keys() <= short_rules
+        ]
+        in_class = set(chars)
+        # the other literals wanted only in short lines: the automaton finds them in the
+        # short lines' view (its cost grows with the hits it groups in Python); Hyperscan,
+        # whose scans cost more to start than its hits, finds them with the rest
+        short_multi = [
+            lit
+            for lit, rids in owners.items()
+            if lit not in in_class and not by_offset[lit] and rids and rids.keys() <= short_rules
+        ]
+        in_short = set(short_multi)
+        order = [lit for lit in owners if lit not in in_class and lit not in in_short]
+        n_main = len(order)
+        order += short_multi + chars
+        k_of = {lit: k for k, lit in enumerate(order)}
+        #: literal id → the gated rules holding it; literal id → the scanned rules holding it
+        self.line_owners: tuple[tuple[int, ...], ...] = tuple(tuple(owners[x]) for x in order)
+        self.offset_owners: tuple[tuple[int, ...], ...] = tuple(tuple(by_offset[x]) for x in order)
+        #: id(rule) → the literal ids of its ``literals`` (the gated rules)
+        self.rule_ks: dict[int, tuple[int, ...]] = {
+            id(r): tuple(dict.fromkeys(k_of[x] for x in r.literals))
+            for r in rules
+            if id(r) in self.gated
+        }
+        self._char_ks = frozenset(k for k, x in enumerate(order) if by_offset[x])
+        n_scanned = n_main + len(short_multi)
+        self._scanner: Scanner | None = (
+            make_scanner(order[:n_scanned], engine) if n_scanned else None
+        )
+        #: the automaton's second pass: the short-line literals over the short lines' view
+        #: (their literal ids start at ``_short_from``)
+        self._short_scanner: Scanner | None = None
+        self._short_from = n_main
+        if short_multi and self._scanner is not None and self._scanner.name == "automaton":
+            self._scanner = make_scanner(order[:n_main], "automaton") if n_main else None
+            self._short_scanner = make_scanner(short_multi, "automaton")
+        #: the short-line characters' class and their literal ids
+        self._short_class = (
+            re.compile("[" + "".join(re.escape(c) for c in chars) + "]") if chars else None
+        )
+        self._short_k = {c: k_of[c] for c in chars}
+        #: ``inline`` / ``text`` rules whose every match lies in one line and holds one of
+        #: some characters the scanner finds (:func:`..patterns.line_local`,
+        #: :func:`..patterns.required_chars`): id(rule) → those characters' literal ids;
+        #: such a rule is searched only in the lines holding one
+        self.line_local: dict[int, tuple[int, ...]] = {}
+        for rule in rules:
+            if (
+                rule.zone not in ("inline", "text")
+                or rule.requires is not None
+                or rule.scan_literals
+                or rule.whole is not None
+                or not line_local(rule.pattern)
+            ):
                 continue
-            split = [
-                (tuple(r for r in rids if r >= 0), tuple(-r for r in rids if r < 0))
-                for rids in owners
-            ]
-            char_ks = frozenset(k for k, (_, by_offset) in enumerate(split) if by_offset)
-            self._automata.append((short, make_scanner(list(index), engine), split, char_ks))
+            req = required_chars(rule.pattern)
+            if req and all(c in k_of and c not in in_class for c in req):
+                self.line_local[id(rule)] = tuple(sorted(k_of[c] for c in req))
+
+    def __len__(self) -> int:
+        """How many distinct literals the index looks for (scanner and character class)."""
+        return len(self.line_owners)
 
     @property
     def engine(self) -> str:
         """The scanner in use: ``"hyperscan"``, ``"automaton"`` (or ``"none"``: no literal)."""
-        return self._automata[0][1].name if self._automata else "none"
+        return self._scanner.name if self._scanner is not None else "none"
+
+    def scan(
+        self, text: str, starts: Sequence[int], views: LineViews
+    ) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
+        """One scan of ``text`` (``starts``: its lines' offsets; ``views``: its stripped
+        lines): literal id → indexes of the lines holding an occurrence (only the literals
+        that occur; the short-line characters only in lines of at most
+        :data:`SHORT_LINE` characters), and, for the :attr:`scanned` rules with an
+        occurrence, ``id(rule)`` → the offsets in ``text`` where one of its
+        ``scan_literals`` starts (ascending, distinct)."""
+        hits: dict[int, set[int]]
+        char_offs: dict[int, list[int]]
+        if self._scanner is None:
+            hits, char_offs = {}, {}
+        else:
+            hits, char_offs = self._scanner.find_lines(text, starts, self._char_ks)
+        if self._short_scanner is not None:
+            short, at = views.view(0, SHORT_LINE)
+            found, _ = self._short_scanner.find_lines(short, at, frozenset())
+            base = self._short_from
+            for k, in_lines in found.items():
+                hits[k + base] = in_lines
+        if self._short_class is not None:
+            short, at = views.view(0, SHORT_LINE)
+            short_k = self._short_k
+            for m in self._short_class.finditer(short):
+                k = short_k[m.group()]
+                i = bisect_right(at, m.start()) - 1
+                lines = hits.get(k)
+                if lines is None:
+                    hits[k] = {i}
+                else:
+                    lines.add(i)
+        at_offsets: dict[int, list[int]] = {}
+        offset_owners = self.offset_owners
+        for k, offs in char_offs.items():
+            for rid in offset_owners[k]:
+                got = at_offsets.get(rid)
+                if got is None:
+                    at_offsets[rid] = list(offs)
+                else:
+                    got += offs
+        for rid, offs in at_offsets.items():
+            at_offsets[rid] = sorted(set(offs))
+        return hits, at_offsets
 
     def lines(
         self, text: str, starts: Sequence[int], views: LineViews
     ) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
-        """``id(rule)`` → indexes of the lines that hold one of the rule's literals, and,
-        for the :attr:`scanned` rules, ``id(rule)`` → the offsets in ``text`` where one of
-        its ``scan_literals`` starts (ascending, distinct)."""
+        """:meth:`scan` by rule: ``id(rule)`` → indexes of the lines that hold one of the
+        rule's literals (the :attr:`gated` rules that occur), and the offsets as in
+        :meth:`scan`."""
+        hits, at_offsets = self.scan(text, starts, views)
         found: dict[int, set[int]] = {}
-        at_offsets: dict[int, list[int]] = {}
-        for short, automaton, owners, char_ks in self._automata:
-            at: Sequence[int]
-            if short:
-                haystack, at = views.view(0, SHORT_LINE)
-            else:
-                haystack, at = text, starts
-            # the occurrences by literal first: each literal's owners are visited once
-            by_lit, char_offs = automaton.find_lines(haystack, at, char_ks)
-            for k, lines in by_lit.items():
-                line_owners, offset_owners = owners[k]
-                for rid in line_owners:
-                    hit = found.get(rid)
-                    if hit is None:
-                        found[rid] = set(lines)
-                    else:
-                        hit |= lines
-                if offset_owners:
-                    offs = char_offs[k]
-                    for rid in offset_owners:
-                        got = at_offsets.get(rid)
-                        if got is None:
-                            at_offsets[rid] = list(offs)
-                        else:
-                            got += offs
-        for rid, got in at_offsets.items():
-            at_offsets[rid] = sorted(set(got))
+        for k, lines in hits.items():
+            for rid in self.line_owners[k]:
+                found.setdefault(rid, set()).update(lines)
         return found, at_offsets
 
 
@@ -272,8 +364,9 @@ class DocLines:
     __slots__ = (
         "_cache",
         "_firsts",
+        "_present",
         "_scan_lines",
-        "by_rule",
+        "hits",
         "index",
         "lens",
         "offsets",
@@ -289,7 +382,9 @@ class DocLines:
         self.index = index
         self.views = LineViews(stripped)
         self.lens = self.views.lens
-        self.by_rule, self.offsets = index.lines(text, starts, self.views)
+        #: literal id → the lines holding it; scanned rule → its literals' offsets
+        self.hits, self.offsets = index.scan(text, starts, self.views)
+        self._present: set[int] | None = None
         self._firsts: str | None = None
         self._cache: dict[int, list[int]] = {}
 
@@ -299,6 +394,9 @@ class DocLines:
         ``scan_literals``, else with ``rule.whole`` when it has one (the same matches)."""
         if id(rule) in self.index.scanned:
             return literal_finditer(rule.pattern, text, self.offsets.get(id(rule), ()), rule.reach)
+        ks = self.index.line_local.get(id(rule))
+        if ks is not None:
+            return self._in_lines(rule.pattern, text, ks, all_matches=True)
         return list((rule.whole or rule.pattern).finditer(text))
 
     def search(self, rule: Any, text: str) -> bool:
@@ -306,7 +404,29 @@ class DocLines:
         if id(rule) in self.index.scanned:
             offsets = self.offsets.get(id(rule), ())
             return bool(offsets) and bool(literal_finditer(rule.pattern, text, offsets, rule.reach))
+        ks = self.index.line_local.get(id(rule))
+        if ks is not None:
+            return bool(self._in_lines(rule.pattern, text, ks, all_matches=False))
         return (rule.whole or rule.pattern).search(text) is not None
+
+    def _in_lines(self, pattern: Any, text: str, ks: Sequence[int], all_matches: bool) -> list[Any]:
+        """``pattern.finditer(text)`` (or its first match) for a :attr:`LiteralIndex.line_local`
+        rule: searched line by line (``finditer(text, start, end)``), only in the lines
+        holding one of the literal ids ``ks``, in order: a match lies in one line, holds one
+        of those characters, and is judged on its line alone, so these are the same matches."""
+        hits = self.hits
+        lines = sorted({i for k in ks for i in hits.get(k, ())})
+        starts, n, last = self.starts, len(text), len(self.starts) - 1
+        out: list[Any] = []
+        for i in lines:
+            end = starts[i + 1] - 1 if i < last else n
+            if all_matches:
+                out += pattern.finditer(text, starts[i], end)
+            else:
+                m = pattern.search(text, starts[i], end)
+                if m is not None:
+                    return [m]
+        return out
 
     def without_inline(
         self, i: int, rules: Sequence[Any], memo: dict[str, str] | None = None
@@ -348,13 +468,24 @@ class DocLines:
     def possible(self, rule: Any) -> bool:
         """False when the rule cannot match: its literals (``needs``, or those every match
         holds) are all absent from the text (from its lines in its length window, for a
-        line rule)."""
+        line rule: :meth:`candidates` is empty)."""
         rid = id(rule)
-        return rid not in self.index.gated or rid in self.by_rule
+        if rid not in self.index.gated:
+            return True
+        if rid in self.index.by_literals:
+            # a line rule: a literal in a line of its length window (the scan reports
+            # literals in every line; a repeat rule judged possible costs every head line
+            # its inline-free key)
+            return bool(self.candidates(rule))
+        present = self._present
+        if present is None:
+            owners = self.index.line_owners
+            present = self._present = {r for k in self.hits for r in owners[k]}
+        return rid in present
 
     def candidates(self, rule: Any) -> list[int]:
         """The lines ``rule`` may claim (a superset, ascending), cheapest evidence first:
-        its literals (one automaton pass for all rules), the first character of the line
+        its literals (one literal scan for all rules), the first character of the line
         (``^``-anchored rules), a regex scan of its length view, else every line. Lines
         outside the rule's length bounds are left out."""
         rid = id(rule)
@@ -363,7 +494,9 @@ class DocLines:
             return found
         lo, hi, lens = rule.min_len, rule.max_len, self.lens
         if rid in self.index.by_literals:
-            found = [i for i in sorted(self.by_rule.get(rid, ())) if lo <= lens[i] <= hi]
+            hits = self.hits
+            lines = {i for k in self.index.rule_ks[rid] for i in hits.get(k, ())}
+            found = [i for i in sorted(lines) if lo <= lens[i] <= hi]
         elif rule.first is not None:
             if self._firsts is None:
                 self._firsts = "".join([s[:1] or "\n" for s in self.stripped])
@@ -386,25 +519,29 @@ class DocLines:
         Lines no rule may claim have no entry."""
         outs: list[dict[int, list[int]]] = [{} for _ in plan.groups]
         lens = self.lens
-        targets = plan.lit_targets
-        for rid, lines in self.by_rule.items():
-            target = targets.get(rid)
-            if target is None:
-                continue
-            lo, hi, where = target
-            for i in lines:
-                if lo <= lens[i] <= hi:
-                    for g, k in where:
-                        out = outs[g]
+        table = plan.lit_table
+        # literal id → (min_len, max_len, group, position) of the rules it is a candidate
+        # for: indexing, no per-rule pass; a line found by two literals of one rule gets the
+        # position twice (made distinct below)
+        for k, lines in self.hits.items():
+            for lo, hi, g, pos in table[k]:
+                out = outs[g]
+                for i in lines:
+                    if lo <= lens[i] <= hi:
                         hit = out.get(i)
                         if hit is None:
-                            out[i] = [k]
+                            out[i] = [pos]
                         else:
-                            hit.append(k)
+                            hit.append(pos)
         if plan.first_rules:
+            # the first-character test per distinct first character (a memo kept by the
+            # plan), then only the lines whose first character lets some rule through
             memo = plan.first_memo
-            for i, s in enumerate(self.stripped):
-                c = s[:1] or "\n"
+            if self._firsts is None:
+                self._firsts = "".join([s[:1] or "\n" for s in self.stripped])
+            firsts = self._firsts
+            live: set[str] = set()
+            for c in set(firsts):
                 passing = memo.get(c)
                 if passing is None:
                     passing = tuple(
@@ -413,7 +550,10 @@ class DocLines:
                         if r.first.match(c)
                     )
                     memo[c] = passing
-                for lo, hi, where in passing:
+                if passing:
+                    live.add(c)
+            for i in [i for i, c in enumerate(firsts) if c in live] if live else ():
+                for lo, hi, where in memo[firsts[i]]:
                     if lo <= lens[i] <= hi:
                         for g, k in where:
                             out = outs[g]
@@ -434,9 +574,9 @@ class DocLines:
                     else:
                         hit.append(k)
         for out in outs:
-            for ks in out.values():
+            for i, ks in out.items():
                 if len(ks) > 1:
-                    ks.sort()
+                    out[i] = sorted(set(ks))
         return outs
 
     def raw_first_possible(self, rule: Any, lines: Sequence[str]) -> bool:
@@ -452,7 +592,7 @@ class ZonePlan:
     set). ``groups`` are rule tuples (e.g. the ``line`` rules, the ``head``/``edge`` rules,
     the ``tail``/``edge`` rules); a rule in several groups is looked up once."""
 
-    __slots__ = ("first_memo", "first_rules", "groups", "lit_targets", "other")
+    __slots__ = ("first_memo", "first_rules", "groups", "lit_table", "other")
 
     def __init__(self, groups: Sequence[Sequence[Any]], index: LiteralIndex) -> None:
         self.groups = tuple(tuple(g) for g in groups)
@@ -464,8 +604,9 @@ class ZonePlan:
                     continue
                 where.setdefault(id(rule), []).append((g, k))
                 rules[id(rule)] = rule
-        #: rules whose literals give their lines: id → (min_len, max_len, [(group, pos)])
-        self.lit_targets: dict[int, tuple[int, int, tuple[tuple[int, int], ...]]] = {}
+        #: by literal id of ``index``: ``(min_len, max_len, group, position)`` of each rule
+        #: (of those whose literals give their lines) that a line holding it may concern
+        table: list[list[tuple[int, int, int, int]]] = [[] for _ in range(len(index))]
         #: ``^``-anchored rules tested on each line's first character
         self.first_rules: list[tuple[Any, tuple[tuple[int, int], ...]]] = []
         #: the rest (scanned, or tried on every line); ``repeat`` rules are not here
@@ -475,8 +616,12 @@ class ZonePlan:
         for rid, rule in rules.items():
             at = tuple(where[rid])
             if rid in index.by_literals:
-                self.lit_targets[rid] = (rule.min_len, rule.max_len, at)
+                for k in index.rule_ks[rid]:
+                    table[k] += [(rule.min_len, rule.max_len, g, pos) for g, pos in at]
             elif rule.first is not None:
                 self.first_rules.append((rule, at))
             else:
                 self.other.append((rule, at))
+        self.lit_table: tuple[tuple[tuple[int, int, int, int], ...], ...] = tuple(
+            tuple(t) for t in table
+        )

@@ -4,23 +4,27 @@
 occurs (all occurrences, overlapping ones included), as **character** offsets. Two engines
 give exactly the same answer:
 
-* ``hyperscan`` — a Hyperscan/Vectorscan literal database (``pip install
+* ``hyperscan`` — a Hyperscan/Vectorscan database (``pip install
   "lawrpt_corpus[hyperscan]"``: the ``hyperscan`` wheels bundle Vectorscan), scanned over
-  the text's UTF-8 bytes. Used when the module imports, unless the environment variable
-  ``LAWRPT_NO_HYPERSCAN=1`` is set (read when a rule set's index is built).
+  the text's UTF-32 code units. Used when the module imports, unless the environment
+  variable ``LAWRPT_NO_HYPERSCAN=1`` is set (read when a rule set's index is built).
 * ``automaton`` — the pure-Python-installable fallback (``ahocorasick-rs``, a DFA over the
   characters), the default when the extra is absent.
 
-Why the byte scan is exact: UTF-8 is self-synchronizing, so the bytes of a literal (valid
-UTF-8, no lone surrogate) occur in the bytes of a text exactly where the literal occurs in
-the text, starting on a character boundary. A match's start is its end minus the
-literal's byte length (literal mode reports ends; no start-of-match tracking needed), then
-mapped back to a character offset by decoding the bytes between consecutive starts (one
-pass over the text in total). Lone surrogates (a page decoded with ``surrogateescape``, a
-mangled JSON escape): the text is encoded with ``surrogatepass`` (three bytes each, never
-part of a valid literal's bytes); the automaton cannot take them at all, so it scans the
-runs between them (no literal holds a lone surrogate, so no occurrence spans one). Before
-this module the automaton raised ``UnicodeEncodeError`` on such a text.
+Why the UTF-32 scan is exact: every character is four bytes, so the bytes of a literal
+occur at a byte offset divisible by four exactly where the literal occurs in the text, at
+a character offset of a quarter of it; an occurrence of the bytes at another offset
+straddles characters and is dropped. A match's start is its end minus four times the
+literal's length (no start-of-match tracking needed). The literals go to Hyperscan as
+patterns with every byte escaped (``\\xHH``): the binding's literal mode reads them as
+C strings and would cut them at the first NUL byte, which UTF-32 is full of. Lone
+surrogates (a page decoded with ``surrogateescape``, a mangled JSON escape): the text is
+encoded with ``surrogatepass`` (four bytes each, never part of a literal); the automaton
+cannot take them at all, so it scans the runs between them (no literal holds a lone
+surrogate, so no occurrence spans one). Before session 18 the automaton raised
+``UnicodeEncodeError`` on such a text. (Sessions 18–19 scanned UTF-8 bytes, which needed
+the bytes' line starts and a decode per mapped offset: ~25 µs of a report's ~170 µs
+prefilter.)
 
 Both return ``{literal index: [character offsets, ascending]}``; tests run every
 boilerplate test with each engine and compare the two on built texts.
@@ -32,8 +36,8 @@ import os
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Container, Sequence
-from itertools import accumulate
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import ahocorasick_rs
@@ -89,7 +93,7 @@ class AutomatonScanner:
         return found
 
     def find_lines(
-        self, text: str, starts: Sequence[int], char_ks: Container[int]
+        self, text: str, starts: Sequence[int], char_ks: AbstractSet[int]
     ) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
         """Literal index → the lines holding an occurrence (``starts``: each line's offset in
         ``text``), and, for the literals in ``char_ks``, their character offsets."""
@@ -111,32 +115,26 @@ class AutomatonScanner:
         return by_lit
 
 
-def line_starts_of(data: bytes) -> list[int]:
-    """Offset of each line of ``data`` (split at ``\\n``), plus the end + 1."""
-    return list(accumulate([len(ln) + 1 for ln in data.split(b"\n")], initial=0))
-
-
 def _collect(k: int, _start: int, end: int, _flags: int, hits: Any) -> None:
     hits.append((k, end))
 
 
-def _starts_by_literal(
-    hits: Sequence[tuple[int, int]], blen: Sequence[int]
-) -> dict[int, list[int]]:
-    """Literal index → byte starts of its hits (a hit is ``(literal, end)``; start = end −
-    the literal's byte length), in hit order."""
-    by_lit: dict[int, list[int]] = {}
-    for k, end in hits:
-        got = by_lit.get(k)
-        if got is None:
-            by_lit[k] = [end - blen[k]]
-        else:
-            got.append(end - blen[k])
-    return by_lit
+def _escaped(lit: str) -> bytes:
+    """A Hyperscan pattern matching exactly the UTF-32-LE bytes of ``lit`` (every byte
+    escaped: the bytes hold NULs, which the binding's literal mode would cut at)."""
+    return b"".join(b"\\x%02x" % b for b in lit.encode("utf-32-le", "surrogatepass"))
 
 
 class HyperscanScanner:
-    """All occurrences of ``literals`` with one Hyperscan literal database (UTF-8 bytes).
+    """All occurrences of ``literals`` with one Hyperscan database over the text's UTF-32
+    code units (little-endian: four bytes per character).
+
+    Why UTF-32: a character offset is the byte offset divided by four, so neither byte line
+    starts nor any decoding is needed to map a hit to its line and offset. The bytes of a
+    literal occur at a byte offset divisible by four exactly where the literal occurs (at a
+    quarter of it); a hit at another offset straddles characters and is dropped (its end,
+    the start plus four times the literal's length, is then not divisible by four either).
+    Lone surrogates are encoded with ``surrogatepass`` (four bytes, never a literal's).
 
     Raises ``ImportError`` without the module and ``ValueError`` for a literal Hyperscan
     cannot take (an empty one); :func:`make_scanner` then falls back to the automaton.
@@ -147,73 +145,53 @@ class HyperscanScanner:
     def __init__(self, literals: Sequence[str]) -> None:
         import hyperscan
 
-        raw = [lit.encode("utf-8", "surrogatepass") for lit in literals]
-        if not raw or not all(raw):
+        if not literals or not all(literals):
             raise ValueError("hyperscan: empty literal")
-        self._blen = [len(b) for b in raw]
+        raw = [_escaped(lit) for lit in literals]
+        self._len = [len(lit) for lit in literals]
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=raw, ids=list(range(len(raw))), elements=len(raw), literal=True)
+        db.compile(expressions=raw, ids=list(range(len(raw))), elements=len(raw), flags=0)
         self._db = db
         self._hs = hyperscan
         self._local = threading.local()  # one scratch per thread (a scratch is not shared)
 
-    def _scan(self, data: bytes) -> list[tuple[int, int]]:
-        """``(literal index, end byte)`` of every occurrence in ``data``."""
+    def _scan(self, text: str) -> list[tuple[int, int]]:
+        """``(literal index, character start)`` of every occurrence in ``text``, in the
+        order Hyperscan reports them (by end)."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = self._hs.Scratch(self._db)
         hits: list[tuple[int, int]] = []
+        data = text.encode("utf-32-le", "surrogatepass")
         self._db.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
-        return hits
+        n = self._len
+        return [(k, (end >> 2) - n[k]) for k, end in hits if not end & 3]
 
     def find_lines(
-        self, text: str, starts: Sequence[int], char_ks: Container[int]
+        self, text: str, starts: Sequence[int], char_ks: AbstractSet[int]
     ) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
-        """As :meth:`AutomatonScanner.find_lines`. Lines are found from byte offsets (the
-        line starts of the UTF-8 bytes, from one ``split``); only the occurrences of
-        ``char_ks`` are mapped to characters, by decoding their line up to them."""
-        data = text.encode("utf-8", "surrogatepass")
-        hits = self._scan(data)
-        if not hits:
-            return {}, {}
-        by_lit = _starts_by_literal(hits, self._blen)
-        ascii_only = len(data) == len(text)
-        bstarts = starts if ascii_only else line_starts_of(data)
-        lines = {k: {bisect_right(bstarts, b) - 1 for b in offs} for k, offs in by_lit.items()}
+        """As :meth:`AutomatonScanner.find_lines` (one pass over the hits)."""
+        lines: dict[int, set[int]] = {}
         chars: dict[int, list[int]] = {}
-        for k, offs in by_lit.items():
-            if k not in char_ks:
-                continue
-            if ascii_only:
-                chars[k] = offs
-                continue
-            out = []
-            for b in offs:
-                i = bisect_right(bstarts, b) - 1
-                out.append(starts[i] + len(data[bstarts[i] : b].decode("utf-8", "surrogatepass")))
-            chars[k] = out
+        for k, c in self._scan(text):
+            i = bisect_right(starts, c) - 1
+            got = lines.get(k)
+            if got is None:
+                lines[k] = {i}
+            else:
+                got.add(i)
+            if k in char_ks:
+                offs = chars.get(k)
+                if offs is None:
+                    chars[k] = [c]
+                else:
+                    offs.append(c)
         return lines, chars
 
     def find(self, text: str) -> dict[int, list[int]]:
         """Literal index → character offsets of its occurrences in ``text``, ascending."""
-        data = text.encode("utf-8", "surrogatepass")
-        hits = self._scan(data)
-        if not hits:
-            return {}
-        blen = self._blen
-        if len(data) == len(text):  # ASCII: bytes are characters
-            return _starts_by_literal(hits, blen)
         by_lit: dict[int, list[int]] = {}
-        # byte start → character offset: decode between consecutive distinct starts
-        starts = sorted({end - blen[k] for k, end in hits})
-        chars: dict[int, int] = {}
-        bpos = cpos = 0
-        for b in starts:
-            cpos += len(data[bpos:b].decode("utf-8", "surrogatepass"))
-            bpos = b
-            chars[b] = cpos
-        for k, end in hits:
-            c = chars[end - blen[k]]
+        for k, c in self._scan(text):
             got = by_lit.get(k)
             if got is None:
                 by_lit[k] = [c]

@@ -170,6 +170,118 @@ def _may_take_newline(items: Any) -> bool:
     return False
 
 
+def line_local(pattern: Any) -> bool:
+    """Does every match of ``pattern`` lie inside one line, judged on that line alone?
+
+    True for a ``re`` pattern that can consume no ``\\n`` (:func:`_may_take_newline`), has
+    no lookaround, and whose anchors are line anchors (``^``/``$`` with MULTILINE, ``\\b``,
+    ``\\B``; not ``\\A``/``\\Z``, nor ``^``/``$`` without MULTILINE). Then
+    ``finditer`` over the whole text yields exactly the matches of ``finditer(text, s, e)``
+    over each line ``text[s:e]`` in turn: an attempt at a position of a line reads only
+    that line's characters and fails where it would need the line break, which the line's
+    end (``endpos``) stands for (``$`` and ``\\b`` see an end there, as before a break).
+    Anything else, and ``regex``-module patterns, answer False.
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return False
+    if not isinstance(pattern, re.Pattern):
+        return False
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return False
+    multiline = bool(pattern.flags & re.MULTILINE)
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            name = str(op)
+            if name in ("ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS"):
+                return False
+            if name == "AT":
+                at = str(av)
+                if at in ("AT_BEGINNING_STRING", "AT_END_STRING"):
+                    return False
+                if at in ("AT_BEGINNING", "AT_END") and not multiline:
+                    return False
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                if not walk(av[2]):
+                    return False
+            elif name == "SUBPATTERN":
+                if not walk(av[-1]):
+                    return False
+            elif name == "ATOMIC_GROUP":
+                if not walk(av):
+                    return False
+            elif name == "BRANCH":
+                if not all(walk(b) for b in av[1]):
+                    return False
+        return True
+
+    return not _may_take_newline(parsed.data) and walk(parsed.data)
+
+
+def _required_chars(items: Any) -> set[str] | None:
+    """Characters of which every match of the parsed sequence ``items`` holds one: those
+    of its first element that must consume one (a literal, a class of literals and ranges
+    of at most 256 characters, a group or alternation of such, repeated at least once);
+    None when unknown (an element that may match empty comes first, a negated class, a
+    category, ignore-case)."""
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            return {chr(av)}
+        if name == "IN":
+            chars: set[str] = set()
+            for iop, iav in av:
+                iname = str(iop)
+                if iname == "LITERAL":
+                    chars.add(chr(iav))
+                elif iname == "RANGE" and iav[1] - iav[0] < 256:
+                    chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
+                else:
+                    return None
+            return chars
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if av[0] < 1:
+                return None
+            return _required_chars(av[2])
+        if name == "SUBPATTERN":
+            if av[1] or av[2]:  # scoped flags (ignore-case…)
+                return None
+            return _required_chars(av[-1])
+        if name == "BRANCH":
+            found: set[str] = set()
+            for branch in av[1]:
+                got = _required_chars(branch)
+                if got is None:
+                    return None
+                found |= got
+            return found
+        if name == "AT":
+            continue  # an anchor consumes nothing: the next element decides
+        return None
+    return None
+
+
+def required_chars(pattern: Any) -> frozenset[str]:
+    """Characters of which every match of ``pattern`` (a ``re`` pattern, not ignore-case)
+    holds one, from its first consuming element (``[─━]{3,}|[|│]…`` gives the two classes'
+    characters); empty when unknown."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return frozenset()
+    if not isinstance(pattern, re.Pattern) or pattern.flags & re.IGNORECASE:
+        return frozenset()
+    try:
+        got = _required_chars(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return frozenset()
+    return frozenset(got or ())
+
+
 def line_scan_safe(pattern: Any) -> bool:
     """May ``pattern`` be searched over lines joined by ``\\n`` to find the lines it matches?
 

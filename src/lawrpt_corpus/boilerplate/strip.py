@@ -150,7 +150,7 @@ class StripBoilerplate(DocumentStep):
         vlines = view.split("\n") if view is not text else lines
         stripped = [ln.strip() for ln in vlines]
         removed_by: list[Rule | None] = [None] * len(lines)
-        # one automaton pass finds every rule's literals: which rules can occur at all, and
+        # one literal scan finds every rule's literals: which rules can occur at all, and
         # on which lines (see _lines.DocLines for the other, per-rule, prefilters)
         ctx = DocLines(view, starts, stripped, rs.literal_index)
         for rule in rs.flags:

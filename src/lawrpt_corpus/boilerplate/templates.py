@@ -1,6 +1,6 @@
 """``Templates``: corpus layers for noise no rule names — templated lines and inline spam spans.
 
-Two layers, each switchable, each with its own rule id, plus the block layer after them:
+Three layers, each switchable, each with its own rule id, plus the block layer after them:
 
 ``template.line`` (``templates=True``)
     A line is reduced to its *template*: the document's own title, agency and places (as
@@ -32,6 +32,20 @@ Two layers, each switchable, each with its own rule id, plus the block layer aft
     ``利用微信公众号转发法律法规、国家政策…`` shared by many reports stays. The cut is widened
     to its brackets (``【…】``, ``（…）``) or by one of the two punctuation marks around it:
     the two halves of the sentence rejoin. A span is at least ``span_chars`` characters.
+``span.bare`` (``bare=True``)
+    A *bare name* — a short token glued into paragraphs with no site-like evidence (an
+    account or brand name without a domain) — is found by the corpus alone
+    (:func:`bare_runs`): pass 1 counts, per distinct text, the character 4-grams and bigrams
+    of its paragraph lines (≥ ``bare_line_chars``) in fixed-size tables
+    (:class:`BareCounts`); a candidate is a run of 4-grams in ≥ ``bare_min_reports`` texts,
+    inside a line and bounded by rarer 4-grams on both sides (it sits at varied places),
+    ``bare_min_chars``–``bare_max_chars`` long, *closed* (none of its bigrams is used
+    elsewhere in the corpus: a word of report prose shares them with other words) and
+    *glued in* at ≥ ``bare_glued_share`` of its occurrences (the pair of characters around
+    it is more common than the pairs it makes with them: an insertion breaks a common pair,
+    a word of the sentence does not). Pass 2 keeps a candidate found in
+    ``bare_min_reports`` mutually unrelated reports; :meth:`apply` cuts it from every
+    paragraph line and the two halves rejoin.
 ``block.*`` (``blocks=True``)
     The short fragments between and around the lines removed here (:mod:`.blocks`).
 
@@ -77,6 +91,8 @@ from .repeated import line_hash, normalize_line, text_hash
 
 RULE_TEMPLATE = "template.line"
 RULE_SPAN = "span.inline"
+RULE_BARE = "span.bare"
+RULE_NEAR = "template.near"
 _F_EDGE = "templates.edge"
 _F_BODY = "templates.body"
 _F_SPAN = "templates.spans"
@@ -120,6 +136,8 @@ _GOV = re.compile(r"\.gov(?:\.cn)?(?![a-z])|gov\.cn", re.IGNORECASE)
 _CLAUSE = re.compile(r"[，,、；;。：:]")
 _OPEN = {"【": "】", "（": "）", "(": ")", "[": "]", "〔": "〕", "〖": "〗", "「": "」", "［": "］"}
 _PUNCT = frozenset("，,、；;：:。.！!？?—-|｜/ \u3000")
+#: what a bare name never starts or ends with (its run is trimmed of it)
+_PUNCT_ALL = _PUNCT | frozenset("“”‘’\"'（）()【】[]《》〔〕「」…·\t")
 #: the most evidence places looked at per line (bounds the cost of an adversarial line)
 _MAX_EVIDENCE = 16
 #: the most span windows a document contributes to the fit (its features stay ≤ ~32 KB
@@ -283,6 +301,57 @@ def template_of(line: str, slots: Sequence[str] = ()) -> str:
     return _ZEROS.sub("0", normalize_line(line))
 
 
+#: near-duplicate template lines: MinHash over the character bigrams of a template, in
+#: ``_NEAR_BANDS`` bands of ``_NEAR_ROWS`` hashes: two templates with Jaccard 0.7 (one
+#: character of 13 changed) share a band with probability 0.83, with 0.5: 0.41, with 0.3: 0.10
+_NEAR_BANDS = 4
+_NEAR_ROWS = 3
+_NEAR_SALT = np.uint64(0x2545F4914F6CDD1D)
+
+
+def _near_coefficients() -> tuple[np.ndarray, np.ndarray]:
+    """Fixed odd multipliers and offsets of the MinHash permutations (a 64-bit LCG from a
+    constant seed: the same on every machine)."""
+    x = 0x9E3779B97F4A7C15
+    mul, add = [], []
+    for _ in range(_NEAR_BANDS * _NEAR_ROWS):
+        x = (x * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        mul.append(x | 1)
+        x = (x * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        add.append(x)
+    return np.array(mul, dtype=np.uint64)[:, None], np.array(add, dtype=np.uint64)[:, None]
+
+
+_NEAR_MUL, _NEAR_ADD = _near_coefficients()
+
+#: How many distinct templates :func:`near_keys` remembers (per process).
+NEAR_KEYS_MEMO = 65536
+
+
+@functools.lru_cache(maxsize=NEAR_KEYS_MEMO)
+def near_keys(template: str) -> tuple[int, ...]:
+    """The band keys of a template string (see ``_NEAR_BANDS``): lines whose templates
+    differ by a few characters share one of them. A pure function of the template,
+    memoized (chrome templates recur from report to report)."""
+    c = np.frombuffer(template.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    c = c.astype(np.uint64)
+    h = c[:-1] * _FNV
+    h += c[1:]
+    v = h[None, :] * _NEAR_MUL + _NEAR_ADD
+    v ^= v >> _S29
+    v *= _MIX
+    v ^= v >> _S32
+    mins = v.min(axis=1).reshape(_NEAR_BANDS, _NEAR_ROWS)
+    keys = mins[:, 0].copy()
+    for j in range(1, _NEAR_ROWS):
+        keys *= _FNV
+        keys += mins[:, j]
+    keys ^= keys >> _S29
+    keys *= _MIX
+    keys ^= _NEAR_SALT + np.arange(_NEAR_BANDS, dtype=np.uint64)
+    return tuple(int(k) for k in keys.tolist())
+
+
 def sketch(text: str, size: int) -> bytes:
     """The ``size`` smallest distinct hashes of the character 5-grams of ``text``'s Han,
     Latin and digit characters (uint64, sorted, packed): a bottom-k sketch for Jaccard."""
@@ -341,6 +410,187 @@ def _unpack(data: bytes) -> array[int]:
     return out
 
 
+#: the gram length of the bare-name layer and its bigram salt
+_BARE_N = 4
+_BARE_SALT2 = np.uint64(0x5851F42D4C957F2D)
+
+
+def _line_codes(line: str) -> np.ndarray:
+    return np.frombuffer(line.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.uint64
+    )
+
+
+def _gram_buckets(codes: np.ndarray, n: int, bits: int, salt: np.uint64) -> np.ndarray:
+    """The bucket (``bits`` bits) of every character ``n``-gram of ``codes``, in order."""
+    m = codes.size - n + 1
+    h = codes[:m] ^ salt
+    for j in range(1, n):
+        h *= _FNV
+        h += codes[j : j + m]
+    h ^= h >> _S29
+    h *= _MIX
+    h ^= h >> _S32
+    h >>= np.uint64(64 - bits)
+    return h.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Grams:
+    """A document's paragraph lines joined by line breaks, as codes, with the bucket of
+    every 4-gram and bigram and whether it crosses a line break."""
+
+    text: str
+    codes: np.ndarray
+    b4: np.ndarray
+    b2: np.ndarray
+    cross4: np.ndarray
+    cross2: np.ndarray
+
+
+def _grams(lines: Sequence[str], bits4: int, bits2: int) -> _Grams | None:
+    text = "\n".join(lines)
+    c = _line_codes(text)
+    if c.size < _BARE_N:
+        return None
+    b4 = _gram_buckets(c, _BARE_N, bits4, _Z)
+    b2 = _gram_buckets(c, 2, bits2, _BARE_SALT2)
+    breaks = np.concatenate(([0], np.cumsum(c == 10)))
+    cross4 = breaks[_BARE_N:] != breaks[:-_BARE_N]
+    cross2 = breaks[2:] != breaks[:-2]
+    return _Grams(text, c, b4, b2, cross4, cross2)
+
+
+def paragraph_lines(text: str, min_chars: int) -> list[str]:
+    """The stripped lines of ``text`` with at least ``min_chars`` characters: the paragraphs
+    the bare-name layer looks inside."""
+    return [s for s in (ln.strip() for ln in text.split("\n")) if len(s) >= min_chars]
+
+
+@dataclass
+class BareCounts:
+    """The bare-name layer's corpus tables (pass 1): per 4-gram bucket, the distinct texts
+    holding it (``df4``) and its occurrences (``tf4``); per bigram bucket, its occurrences
+    (``tf2``) — over the paragraph lines of each distinct text. Tables of different
+    workers add up (:meth:`add`)."""
+
+    df4: np.ndarray
+    tf4: np.ndarray
+    tf2: np.ndarray
+
+    @classmethod
+    def empty(cls, bits4: int, bits2: int) -> BareCounts:
+        z = np.zeros
+        return cls(z(1 << bits4, np.uint32), z(1 << bits4, np.uint32), z(1 << bits2, np.uint32))
+
+    def count(self, lines: Sequence[str]) -> None:
+        """Add one distinct text's paragraph ``lines``."""
+        g = _grams(lines, *self.bits())
+        if g is None:
+            return
+        u4, n4 = _counted(g.b4[~g.cross4])
+        self.df4[u4] += 1
+        self.tf4[u4] += n4
+        u2, n2 = _counted(g.b2[~g.cross2])
+        self.tf2[u2] += n2
+
+    def bits(self) -> tuple[int, int]:
+        return int(self.df4.size).bit_length() - 1, int(self.tf2.size).bit_length() - 1
+
+    def add(self, other: BareCounts) -> None:
+        self.df4 += other.df4
+        self.tf4 += other.tf4
+        self.tf2 += other.tf2
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values and how often each occurs (``np.unique(return_counts=True)`` by
+    one sort and a mask)."""
+    if not values.size:
+        return values, values.astype(np.uint32)
+    v = np.sort(values)
+    first = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+    return v[first], np.diff(np.append(first, v.size)).astype(np.uint32)
+
+
+_Z = np.uint64(0)
+
+
+def bare_runs(
+    lines: Sequence[str],
+    counts: BareCounts,
+    k: int,
+    min_chars: int,
+    max_chars: int,
+    slots: Sequence[str] = (),
+) -> list[tuple[str, bool]]:
+    """The bare-name candidates of a document's paragraph ``lines`` given the corpus tables,
+    each with whether this occurrence looks *glued in*.
+
+    A candidate is a maximal run of 4-grams each in ≥ ``k`` distinct texts, inside the line
+    and bounded on both sides by a 4-gram in fewer (the text around it varies),
+    ``min_chars``–``max_chars`` characters once trimmed of punctuation, holding a Han
+    character or letter, and *closed*: each of its bigrams occurs hardly more often in the
+    corpus than the run itself. An occurrence is *glued in* when the bigram the text would
+    have without it (the character before + the character after) is more common in the
+    corpus than both bigrams it makes at its two ends: a name glued into a sentence breaks
+    a common pair of characters and makes two rare ones; a word of report prose (法治建设
+    in 推进法治建设工作) makes common pairs with its neighbours, and its removal a rare one.
+    Never a document's own name (metadata slots) nor a formula of report prose."""
+    bits4, bits2 = counts.bits()
+    g = _grams(lines, bits4, bits2)
+    if g is None:
+        return []
+    n = _BARE_N
+    rec = (counts.df4[g.b4] >= k) & ~g.cross4
+    if not rec.any():
+        return []
+    edge = np.diff(np.concatenate(([0], rec.view(np.int8), [0])))
+    first = np.flatnonzero(edge == 1)
+    last = np.flatnonzero(edge == -1) + (n - 1)  # the run's characters: first .. last-1
+    # inside its line (not touching its start or end) and not too long even untrimmed
+    # of the punctuation around it (trimming only shortens it)
+    c = g.codes
+    ok = (first > 0) & (last < c.size) & (last - first >= max(min_chars, n))
+    first, last = first[ok], last[ok]
+    ok = (c[first - 1] != 10) & (c[last] != 10) & (last - first <= max_chars + 8)
+    line = g.text
+    lo: list[int] = []
+    hi: list[int] = []
+    for a, b in zip(first[ok].tolist(), last[ok].tolist(), strict=True):
+        while a < b and line[a] in _PUNCT_ALL:
+            a += 1
+        while b > a and line[b - 1] in _PUNCT_ALL:
+            b -= 1
+        if max(min_chars, n) <= b - a <= max_chars:
+            lo.append(a)
+            hi.append(b)
+    if not lo:
+        return []
+    # closed: the rarest 4-gram of the run vs its most used bigram, for every run at once
+    tf4 = counts.tf4[g.b4]
+    tf2 = counts.tf2[g.b2]
+    starts = np.array(lo, dtype=np.int64)
+    ends = np.array(hi, dtype=np.int64)
+    own = np.minimum.reduceat(tf4, np.stack([starts, ends - n + 1], axis=1).ravel())[::2]
+    big = np.maximum.reduceat(tf2, np.stack([starts, ends - 1], axis=1).ravel())[::2]
+    out: list[tuple[str, bool]] = []
+    for a, b, o, m in zip(lo, hi, own.tolist(), big.tolist(), strict=True):
+        if m > o + max(1, o // 4):
+            continue  # a bigram of it is used elsewhere: a word of the corpus's prose
+        token = line[a:b]
+        if not any(ch.isalpha() for ch in token):
+            continue
+        if any(token in sl or sl in token for sl in slots):
+            continue
+        if any(p.search(token) for _, p in prose_formulas()):
+            continue
+        joined = _gram_buckets(g.codes[[a - 1, b]], 2, bits2, _BARE_SALT2)
+        glued = int(counts.tf2[joined[0]]) > max(int(tf2[a - 1]), int(tf2[b - 1]))
+        out.append((token, glued))
+    return out
+
+
 @dataclass(frozen=True)
 class TemplatesState:
     """What :meth:`Templates.fit` learned: the template hashes to remove (``strict``), the
@@ -349,6 +599,8 @@ class TemplatesState:
     strict: frozenset[int] = frozenset()
     strict_spans: frozenset[int] = frozenset()
     report: dict[str, Any] = field(default_factory=dict)
+    #: the bare names to cut from paragraphs (sorted)
+    bare: tuple[str, ...] = ()
 
 
 @dataclass
@@ -356,7 +608,7 @@ class Templates(CorpusStep):
     """Templated repeated lines and inline spam spans across unrelated reports."""
 
     name = "templates"
-    version = "1.0"
+    version = "1.1"
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/templates.toml"),
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
@@ -375,6 +627,18 @@ class Templates(CorpusStep):
     span_reach: int = 24
     sketch_size: int = 16
     relate_jaccard: float = 0.5
+    #: bare-name inline watermarks (``span.bare``): on, the unrelated reports a name must be
+    #: glued into (higher than ``min_reports``: there is no site-like evidence), the shortest
+    #: paragraph looked inside, the name's length bounds, the count tables' sizes (bits)
+    near: bool = True
+    near_min_chars: int = 10
+    bare: bool = True
+    bare_min_reports: int = 6
+    bare_line_chars: int = 40
+    bare_min_chars: int = 4
+    bare_max_chars: int = 24
+    bare_bits: int = 22
+    bare_glued_share: float = 0.8
     max_entries: int = 2_000_000
     report_top: int = 100
     block_params: BlockParams = field(default_factory=BlockParams)
@@ -384,6 +648,10 @@ class Templates(CorpusStep):
     def __post_init__(self) -> None:
         if self.min_reports < 2:
             raise ValueError("templates: min_reports must be >= 2")
+        if self.bare_min_reports < 2 or not 4 <= self.bare_min_chars <= self.bare_max_chars:
+            raise ValueError("templates: bare_min_reports >= 2, 4 <= bare_min_chars <= max")
+        if not 12 <= self.bare_bits <= 26:
+            raise ValueError("templates: bare_bits in [12, 26]")
         if self.span_chars < 4 or self.sketch_size < 4:
             raise ValueError("templates: span_chars and sketch_size must be >= 4")
         if not 0.0 < self.relate_jaccard <= 1.0 or not 0.0 <= self.edge_share <= 1.0:
@@ -405,6 +673,26 @@ class Templates(CorpusStep):
         if len(norm.replace(_SLOT, "").replace(_URL_SLOT, "")) < self.min_chars:
             return None
         return line_hash(norm)
+
+    def line_keys(self, line: str, slots: Sequence[str]) -> tuple[int, ...]:
+        """The template hash of a stripped line followed by its near-duplicate band keys
+        (templates of ≥ ``near_min_chars`` characters, ``near=True``); empty when the line
+        is never a template. A line counts, and is removed, under each of its keys."""
+        n = len(line)
+        if not self.min_chars <= n <= self.max_chars:
+            return ()
+        if n >= self.prose_chars and line[-1] in _SENTENCE_END:
+            return ()
+        if line[-1] in _SENTENCE_END and ("，" in line or "、" in line or "," in line):
+            return ()  # a sentence with clauses: report prose, however short
+        if _never_template(line):
+            return ()
+        norm = template_of(line, slots)
+        if len(norm.replace(_SLOT, "").replace(_URL_SLOT, "")) < self.min_chars:
+            return ()
+        if self.near and len(norm) >= self.near_min_chars:
+            return (line_hash(norm), *near_keys(norm))
+        return (line_hash(norm),)
 
     def _evidence(self, line: str, active: Any) -> list[tuple[int, int, bool]]:
         """``(start, end, strong)`` of the site-like evidence in ``line``, ascending; a URL
@@ -458,9 +746,9 @@ class Templates(CorpusStep):
             if not ln:
                 continue
             k += 1
-            h = self.line_template(ln, slots) if self.templates else None
-            if h is not None:
-                (edge if k < self.edge_lines or k >= n - self.edge_lines else body).append(h)
+            keys = self.line_keys(ln, slots) if self.templates else ()
+            if keys:
+                (edge if k < self.edge_lines or k >= n - self.edge_lines else body).extend(keys)
             elif (
                 active is not None
                 and len(ln) > self.span_chars
@@ -495,12 +783,15 @@ class Templates(CorpusStep):
         windows: Counter[int] = Counter()
         seen: set[int] = set()
         n_docs = pruned = 0
+        bare_counts = self.bare_tables() if self.bare else None
         for doc in docs:
             n_docs += 1
             key, e, body, spans, _ = self._features(doc)
             if key in seen:
                 continue
             seen.add(key)
+            if bare_counts is not None:
+                bare_counts.count(paragraph_lines(doc.text, self.bare_line_chars))
             total.update(e)
             total.update(body)
             windows.update(spans)
@@ -522,8 +813,10 @@ class Templates(CorpusStep):
         del total, edge, windows
         reps, samples = self._unrelated(docs, line_cands, all_spans) if counts else ({}, {})
         unrelated = {h: len(got) for h, got in reps.items()}
+        bare = self.bare_unrelated(docs, bare_counts) if bare_counts is not None else {}
+        del bare_counts
         state = self.fit_result(
-            line_cands, all_spans, counts, unrelated, samples, n_docs, n_distinct, pruned
+            line_cands, all_spans, counts, unrelated, samples, n_docs, n_distinct, pruned, bare
         )
         self.set_state(state)
         return state
@@ -538,14 +831,16 @@ class Templates(CorpusStep):
         n_docs: int,
         n_distinct: int,
         pruned: int,
+        bare: dict[str, tuple[int, int]] | None = None,
     ) -> TemplatesState:
         """The state from the fit's findings (shared by :meth:`fit` and the cluster fit,
         engines/ray_templates.py): the template candidates ``line_cands`` and span-window
         candidates ``all_spans``, their document counts (``counts``; a hash that is both
         gives its window count), the number of mutually unrelated holders found per
-        candidate (``unrelated``, at most ``min_reports``) and a sample text per candidate.
-        The cluster fit calls it once per shuffle part and joins the parts' states with
-        :meth:`merge_results`."""
+        candidate (``unrelated``, at most ``min_reports``) and a sample text per candidate;
+        ``bare``: per bare-name candidate, the distinct texts holding it and its mutually
+        unrelated holders (at most ``bare_min_reports``). The cluster fit calls it once per
+        shuffle part and joins the parts' states with :meth:`merge_results`."""
         k = self.min_reports
         reps = unrelated
         strict = frozenset(h for h in line_cands if reps.get(h, 0) >= k)
@@ -562,8 +857,23 @@ class Templates(CorpusStep):
             for h in counts
             if h in line_cands or h in strict_spans
         ]
+        bare = bare or {}
+        strict_bare = tuple(sorted(t for t, (_, u) in bare.items() if u >= self.bare_min_reports))
+        rows.extend(
+            {
+                "text": t,
+                "layer": "bare",
+                "documents": d,
+                "unrelated": u,
+                "strict": u >= self.bare_min_reports,
+            }
+            for t, (d, u) in bare.items()
+            if u >= 2
+        )
         rows.sort(key=_report_rank)
-        return self._state(strict, strict_spans, len(line_cands), rows, n_docs, n_distinct, pruned)
+        return self._state(
+            strict, strict_spans, len(line_cands), rows, n_docs, n_distinct, pruned, strict_bare
+        )
 
     def merge_results(
         self,
@@ -581,16 +891,25 @@ class Templates(CorpusStep):
         merged states gives the same state (the driver merges parts as they arrive)."""
         strict: set[int] = set()
         strict_spans: set[int] = set()
+        bare: set[str] = set()
         n_lines = 0
         rows: list[dict[str, Any]] = []
         for part in parts:
             strict |= part.strict
             strict_spans |= part.strict_spans
+            bare.update(part.bare)
             n_lines += int(part.report.get("template_candidates", 0))
             rows.extend(part.report.get("candidates", ()))
         rows.sort(key=lambda r: (*_report_rank(r), str(r["layer"]), int(r["unrelated"])))
         return self._state(
-            frozenset(strict), frozenset(strict_spans), n_lines, rows, n_docs, n_distinct, pruned
+            frozenset(strict),
+            frozenset(strict_spans),
+            n_lines,
+            rows,
+            n_docs,
+            n_distinct,
+            pruned,
+            tuple(sorted(bare)),
         )
 
     def _state(
@@ -602,6 +921,7 @@ class Templates(CorpusStep):
         n_docs: int,
         n_distinct: int,
         pruned: int,
+        strict_bare: tuple[str, ...] = (),
     ) -> TemplatesState:
         report = {
             "documents": n_docs,
@@ -609,15 +929,17 @@ class Templates(CorpusStep):
             "template_candidates": n_line_cands,
             "templates_removed": len(strict),
             "span_windows_strict": len(strict_spans),
+            "bare_names_strict": len(strict_bare),
             "pruned": pruned,
             "thresholds": {
                 "min_reports": self.min_reports,
                 "edge_share": self.edge_share,
                 "relate_jaccard": self.relate_jaccard,
+                "bare_min_reports": self.bare_min_reports,
             },
             "candidates": rows[: self.report_top],
         }
-        return TemplatesState(strict, strict_spans, report)
+        return TemplatesState(strict, strict_spans, report, strict_bare)
 
     def _unrelated(
         self, docs: Iterable[Document], lines: set[int], spans: set[int]
@@ -647,6 +969,63 @@ class Templates(CorpusStep):
         ):
             got.append(sk)
 
+    def _bits2(self) -> int:
+        return min(20, self.bare_bits)
+
+    def bare_tables(self) -> BareCounts:
+        """Empty pass-1 tables of the bare-name layer (fill with ``BareCounts.count`` on
+        ``paragraph_lines(text, bare_line_chars)`` of each distinct text)."""
+        return BareCounts.empty(self.bare_bits, self._bits2())
+
+    def bare_candidates(self, doc: Document, counts: BareCounts) -> list[tuple[str, bool]]:
+        """``doc``'s bare-name candidate occurrences (name, glued in) given the tables."""
+        lines = paragraph_lines(doc.text, self.bare_line_chars)
+        if not lines:
+            return []
+        return bare_runs(
+            lines,
+            counts,
+            self.bare_min_reports,
+            self.bare_min_chars,
+            self.bare_max_chars,
+            slots_of(doc),
+        )
+
+    def bare_unrelated(
+        self, docs: Iterable[Document], counts: BareCounts
+    ) -> dict[str, tuple[int, int]]:
+        """Pass 2 of the bare-name layer: per candidate, the distinct texts holding it and
+        its mutually unrelated holders (greedy, in input order, like the other layers); a
+        candidate is kept only when ≥ ``bare_glued_share`` of its occurrences are glued in
+        (otherwise it reads as a word of the surrounding prose: its unrelated count is 0)."""
+        if not (counts.df4 >= self.bare_min_reports).any():
+            return {}
+        reps: dict[str, list[bytes]] = {}
+        texts: Counter[str] = Counter()
+        seen_glued: Counter[str] = Counter()
+        seen_all: Counter[str] = Counter()
+        seen: set[int] = set()
+        for doc in docs:
+            key, _, _, _, sk = self._features(doc)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = self.bare_candidates(doc, counts)
+            for token, glued in found:
+                seen_all[token] += 1
+                seen_glued[token] += glued
+            for token in sorted({t for t, _ in found}):
+                texts[token] += 1
+                got = reps.setdefault(token, [])
+                if len(got) < self.bare_min_reports and all(
+                    not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
+                ):
+                    got.append(sk)
+        return {
+            t: (texts[t], len(got) if seen_glued[t] >= self.bare_glued_share * seen_all[t] else 0)
+            for t, got in reps.items()
+        }
+
     def features(self, doc: Document) -> tuple[int, array[int], array[int], array[int], bytes]:
         """``doc``'s text hash, template hashes near an edge and in the body, span-window
         hashes and sketch (from :meth:`prepare`, computed now if missing)."""
@@ -665,10 +1044,11 @@ class Templates(CorpusStep):
             s = ln.strip()
             if not s:
                 continue
-            h = self.line_template(s, slots) if self.templates else None
-            if h is not None:
-                if h in wanted:
-                    out.setdefault(h, s)
+            keys = self.line_keys(s, slots) if self.templates else ()
+            if keys:
+                for h in keys:
+                    if h in wanted:
+                        out.setdefault(h, s)
             elif active is not None and len(s) > self.span_chars:
                 ev = self._evidence(s, active)
                 for start, wh in self._windows(s, ev) if ev else ():
@@ -680,10 +1060,12 @@ class Templates(CorpusStep):
         features = [doc.features.pop(f, None) for f in (_F_EDGE, _F_BODY, _F_SPAN, _F_SKETCH)]
         text_hash = doc.features.pop(_F_DOC, None)
         state = self.state
-        if state is None or not (state.strict or state.strict_spans) or not doc.text:
+        if state is None or not (state.strict or state.strict_spans or state.bare) or not doc.text:
             return doc
         strict, strict_spans = state.strict, state.strict_spans
-        if None not in features and text_hash == line_hash(doc.text):
+        bare = _bare_automaton(state.bare) if state.bare and self.bare else None
+        bare_hit = bare is not None and bool(bare.find_matches_as_indexes(doc.text))
+        if None not in features and text_hash == line_hash(doc.text) and not bare_hit:
             e, body, sp = (_unpack(f) for f in features[:3])
             if strict.isdisjoint(e) and strict.isdisjoint(body) and strict_spans.isdisjoint(sp):
                 return doc
@@ -692,18 +1074,28 @@ class Templates(CorpusStep):
         stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
         cuts: dict[int, list[tuple[int, int]]] = {}
+        bare_cuts: set[tuple[int, int, int]] = set()  # (line, start, end) of a bare name
         active = active_evidence(doc.text) if strict_spans else None
         for i, s in enumerate(stripped):
-            h = self.line_template(s, slots) if s and self.templates else None
-            if h is not None:
-                marks.append(RULE_TEMPLATE if h in strict else None)
+            keys = self.line_keys(s, slots) if s and self.templates else ()
+            if keys:
+                if keys[0] in strict:
+                    marks.append(RULE_TEMPLATE)
+                else:
+                    marks.append(RULE_NEAR if any(h in strict for h in keys[1:]) else None)
                 continue
             marks.append(None)
+            found = []
             if active is not None and len(s) > self.span_chars:
                 found = self._span_cuts(s, active, strict_spans)
-                if found:
-                    off = len(lines[i]) - len(lines[i].lstrip())
-                    cuts[i] = [(a + off, b + off) for a, b in found]
+            off = len(lines[i]) - len(lines[i].lstrip())
+            if bare_hit and len(s) >= self.bare_line_chars:
+                names = _bare_cuts(s, bare)
+                if names:
+                    found = _disjoint(found + names)
+                    bare_cuts.update((i, a + off, b + off) for a, b in names)
+            if found:
+                cuts[i] = [(a + off, b + off) for a, b in found]
         for i, found in list(cuts.items()):
             rest = lines[i]
             for a, b in reversed(found):
@@ -722,7 +1114,10 @@ class Templates(CorpusStep):
         spans = whole_line_spans(lines, starts, marks)
         carry_gaps(doc.features, lines, marks)
         for i, found in cuts.items():
-            spans.extend((starts[i] + a, starts[i] + b, RULE_SPAN) for a, b in found)
+            spans.extend(
+                (starts[i] + a, starts[i] + b, RULE_BARE if (i, a, b) in bare_cuts else RULE_SPAN)
+                for a, b in found
+            )
         doc.remove_spans(spans)
         if not doc.text.strip():
             doc.reject("boilerplate-only")
@@ -817,3 +1212,15 @@ def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((a, b))
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _bare_automaton(names: tuple[str, ...]) -> Any:
+    return ahocorasick_rs.AhoCorasick(list(names), implementation=ahocorasick_rs.Implementation.DFA)
+
+
+def _bare_cuts(line: str, automaton: Any) -> list[tuple[int, int]]:
+    """The cuts of the bare names found in one stripped paragraph line (widened like a
+    span's, so the two halves of the sentence rejoin)."""
+    out = [_widen(line, a, b) for _, a, b in automaton.find_matches_as_indexes(line)]
+    return [(a, b) for a, b in out if b > a]
