@@ -286,9 +286,10 @@ def _block_refs(docs: Any, ctx: RayContext) -> list[Any]:
 def fit_exact_dedup(step: ExactDedup, docs: Any, ctx: RayContext) -> ExactDedupState:
     """``ExactDedup.fit`` on the cluster, in plain Ray tasks: a shuffle on a coarse part of
     the text hash brings every copy of a text to one task, which returns each later copy
-    (by ``seq``) with the first one's id; only those rows reach the driver, which orders
-    them by ``seq`` — the ``(seq, rep, source)`` rows ``fit()`` collects from the stream,
-    so the same :class:`ExactDedupState`."""
+    (by ``seq``) with the first one's id; only those rows reach the fit (run by a
+    coordinating task on the engine's cluster: :func:`coordinated`), which orders them by
+    ``seq`` — the ``(seq, rep, source)`` rows ``fit()`` collects from the stream, so the
+    same :class:`ExactDedupState`, which alone reaches the driver."""
     refs = _block_refs(docs, ctx)
     rows: list[tuple[int, str, str]] = []
     if refs:
@@ -1017,7 +1018,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
 def register() -> None:
     """Fit ``ExactDedup``, ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s
     cluster fits; ``Templates``: :func:`.ray_templates.register`)."""
-    register_distributed_fit(ExactDedup, fit_exact_dedup)
     # coordinated by a task on the cluster: the driver owns none of their objects
+    register_distributed_fit(ExactDedup, coordinated(fit_exact_dedup))
     register_distributed_fit(Dedup, coordinated(fit_dedup))
     register_distributed_fit(RepeatedLines, coordinated(fit_repeated_lines))
