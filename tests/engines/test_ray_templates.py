@@ -93,3 +93,23 @@ def test_blocks_bare_tables_add_up_to_the_fit_tables_and_parts_give_its_verdicts
     expected = step.fit_result(set(), set(), {}, {}, {}, 0, 0, 0, bare)
     assert step.merge_results(states) == step.merge_results([expected])
     assert "蓝鲸小酱ovix" in expected.bare and "夜雨听风阁" not in expected.bare
+
+
+def test_a_text_in_two_layers_ranks_the_same_in_the_whole_and_the_merged_report() -> None:
+    """A site's name as a template line (its own part of the template shuffle) and glued in
+    as a bare name (a part of the token shuffle), both strict in as many documents: the
+    merged report lists the two rows in ``fit_result``'s order."""
+    step = Templates(min_reports=5)
+    name = "蓝鲸小酱ovix"
+    h = 12345
+    bare = {name: (6, step.bare_min_reports)}
+    args = ({h}, set(), {h: 6}, {h: 5}, {h: name})
+    whole = step.fit_result(*args, 9, 9, 0, bare)
+    rows = whole.report["candidates"]
+    assert [r["layer"] for r in rows] == ["bare", "template"]
+    parts = [
+        step.fit_result(*args, 0, 0, 0),
+        step.fit_result(set(), set(), {}, {}, {}, 0, 0, 0, bare),
+    ]
+    for order in (parts, parts[::-1]):
+        assert step.merge_results(order, 9, 9, 0) == whole

@@ -400,6 +400,14 @@ def _report_rank(row: dict[str, Any]) -> tuple[bool, int, str]:
     return (not row["strict"], -int(row["documents"]), str(row["text"]))
 
 
+def _report_order(row: dict[str, Any]) -> tuple[bool, int, str, str, int]:
+    """:func:`_report_rank`, ties (the same text in two layers: a site's name as a template
+    line and glued in as a bare name) broken by layer and unrelated count: one order for
+    :meth:`Templates.fit_result` and :meth:`Templates.merge_results`, so that the cluster
+    fit's merged report is ``fit()``'s."""
+    return (*_report_rank(row), str(row["layer"]), int(row["unrelated"]))
+
+
 def _pack(values: Iterable[int]) -> bytes:
     return array("Q", sorted(set(values))).tobytes()
 
@@ -870,7 +878,7 @@ class Templates(CorpusStep):
             for t, (d, u) in bare.items()
             if u >= 2
         )
-        rows.sort(key=_report_rank)
+        rows.sort(key=_report_order)
         return self._state(
             strict, strict_spans, len(line_cands), rows, n_docs, n_distinct, pruned, strict_bare
         )
@@ -900,7 +908,7 @@ class Templates(CorpusStep):
             bare.update(part.bare)
             n_lines += int(part.report.get("template_candidates", 0))
             rows.extend(part.report.get("candidates", ()))
-        rows.sort(key=lambda r: (*_report_rank(r), str(r["layer"]), int(r["unrelated"])))
+        rows.sort(key=_report_order)
         return self._state(
             frozenset(strict),
             frozenset(strict_spans),
