@@ -215,7 +215,7 @@ import os, signal, sys, time
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # as a raylet: exited children reaped unseen
 ready, go = sys.argv[1], sys.argv[2]
 if os.fork() == 0:
-    while time.process_time() < 0.3:  # a worker's CPU, then idle until told to exit
+    while time.process_time() < 0.4:  # a worker's CPU, then idle until told to exit
         pass
     open(ready, "w").close()
     while not os.path.exists(go):
