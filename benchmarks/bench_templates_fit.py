@@ -108,6 +108,7 @@ def prepare(n: int, out: Path) -> None:
 
     from lawrpt_corpus import LocalEngine, default_pipeline
     from lawrpt_corpus.boilerplate import RepeatedLines, Templates
+    from lawrpt_corpus.dedup import ExactDedup
     from lawrpt_corpus.engines.base import _apply_all
     from lawrpt_corpus.io.readers import iter_inputs
 
@@ -126,6 +127,9 @@ def prepare(n: int, out: Path) -> None:
         assert isinstance(step, RepeatedLines), step
         step.fit(docs)
     docs = [d for d in (_apply_all(d, steps[:i]) for d in docs) if d.kept]
+    exact = ExactDedup()  # not in the default pipeline: its feature, for --fits exact
+    for d in docs:
+        exact.prepare(d)
     schema = pa.schema([("seq", pa.int64()), ("doc", pa.binary())])
     with pa.OSFile(str(out), "wb") as f, pa.ipc.new_stream(f, schema) as w:
         for j in range(0, len(docs), 64):
@@ -141,7 +145,26 @@ def prepare(n: int, out: Path) -> None:
             )
 
 
-def child(n: int, blocks_file: str, src: str, in_driver: bool) -> dict[str, Any]:
+#: --fits: the corpus step each name fits (all on the same blocks: the kept documents after
+#: ``RepeatedLines``, with ``ExactDedup``'s feature)
+FITS = {
+    "templates": ("boilerplate", "Templates"),
+    "repeated": ("boilerplate", "RepeatedLines"),
+    "dedup": ("dedup", "Dedup"),
+    "exact": ("dedup", "ExactDedup"),
+}
+
+
+def _state_digest(state: Any) -> str:
+    if hasattr(state, "strict_spans"):  # Templates: sets, canonical order
+        canon = json.dumps(
+            [sorted(state.strict), sorted(state.strict_spans), state.report], sort_keys=True
+        )
+        return hashlib.sha1(canon.encode()).hexdigest()[:16]
+    return hashlib.sha1(pickle.dumps(state, pickle.HIGHEST_PROTOCOL)).hexdigest()[:16]
+
+
+def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) -> dict[str, Any]:
     sys.path.insert(0, src)
     os.environ["PYTHONPATH"] = src
     import gc
@@ -164,7 +187,12 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool) -> dict[str, Any]
             n_kept += batch.num_rows
     blocks = tuple(refs)
     gc.collect()
-    step = next(s for s in default_pipeline().corpus_steps if isinstance(s, Templates))
+    import importlib
+
+    module, cls_name = FITS[fit_name]
+    cls = getattr(importlib.import_module(f"lawrpt_corpus.{module}"), cls_name)
+    step = next((s for s in default_pipeline().corpus_steps if isinstance(s, cls)), None)
+    step = cls() if step is None else step
     fit = distributed_fit_of(step)
     assert fit is not None
     sampler = Sampler()
@@ -218,11 +246,10 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool) -> dict[str, Any]
         sampler.mark("after")
     ray.get = get
     pickled = pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
-    canon = json.dumps(
-        [sorted(state.strict), sorted(state.strict_spans), state.report], sort_keys=True
-    )
     mb = 1 << 20
+    peak = max(sampler.peaks.values()) - rss0
     return {
+        "fit": fit_name,
         "docs": n,
         "kept": n_kept,
         "fit_driver_cpu_s": round(cpu, 2),
@@ -231,11 +258,9 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool) -> dict[str, Any]
             p: round((sampler.peaks[p] - rss0) / mb, 1) for p in sampler.order
         },
         "fetched": {p: {"objects": c, "bytes": b} for p, (c, b) in fetched.items()},
+        "rss_peak_above_start_B_per_doc": round(peak / n, 1),
         "state_bytes_per_doc": round(len(pickled) / n, 2),
-        "strict": len(state.strict),
-        "strict_spans": len(state.strict_spans),
-        "template_candidates": state.report.get("template_candidates"),
-        "state_digest": hashlib.sha1(canon.encode()).hexdigest()[:16],
+        "state_digest": _state_digest(state),
     }
 
 
@@ -243,21 +268,32 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, nargs="+", default=[3000])
     ap.add_argument("--baseline", help="a git revision to measure too (its src)")
+    ap.add_argument(
+        "--fits", nargs="+", choices=sorted(FITS), default=["templates"], help="fits to measure"
+    )
+    ap.add_argument(
+        "--coordinator-only",
+        action="store_true",
+        help="measure only the coordinated-in-the-driver runs (what the coordinator holds)",
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--prep", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--blocks", help=argparse.SUPPRESS)
     ap.add_argument("--in-driver", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--src", default=str(ROOT / "src"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--fit", default="templates", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.prep:
         prepare(args.prep, Path(args.out))
         return
     if args.child:
-        got = child(args.child, args.blocks, args.src, args.in_driver)
+        got = child(args.child, args.blocks, args.src, args.in_driver, args.fit)
         Path(args.out).write_text(json.dumps(got))
         return
     srcs = {"this, coordinated in the driver": str(ROOT / "src"), "this": str(ROOT / "src")}
+    if args.coordinator_only:
+        del srcs["this"]
     if args.baseline:
         base = Path(tempfile.mkdtemp(prefix="bench-templates-base-"))
         archive = subprocess.run(
@@ -266,24 +302,27 @@ def main() -> None:
             capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        srcs = {args.baseline: str(base / "src"), **srcs}
+        name = args.baseline + (", coordinated in the driver" if args.coordinator_only else "")
+        srcs = {name: str(base / "src"), **srcs}
     runs = []
     for n in args.docs:
         blocks = Path(tempfile.mkstemp(suffix=".arrow")[1])
         here = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
         cmd = [sys.executable, __file__, "--prep", str(n), "--out", str(blocks)]
         subprocess.run(cmd, check=True, env=here)
-        for name, src in srcs.items():
-            out = Path(tempfile.mkstemp(suffix=".json")[1])
-            cmd = [sys.executable, __file__, "--child", str(n), "--src", src, "--out", str(out)]
-            cmd += ["--blocks", str(blocks)] + (["--in-driver"] if "driver" in name else [])
-            subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONPATH=src))
-            run = {"revision": name, **json.loads(out.read_text())}
-            print(json.dumps(run), file=sys.stderr, flush=True)
-            runs.append(run)
+        for fit_name in args.fits:
+            for name, src in srcs.items():
+                out = Path(tempfile.mkstemp(suffix=".json")[1])
+                cmd = [sys.executable, __file__, "--child", str(n), "--src", src]
+                cmd += ["--out", str(out), "--blocks", str(blocks), "--fit", fit_name]
+                cmd += ["--in-driver"] if "driver" in name else []
+                subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONPATH=src))
+                run = {"revision": name, **json.loads(out.read_text())}
+                print(json.dumps(run), file=sys.stderr, flush=True)
+                runs.append(run)
         blocks.unlink()
     if args.baseline:
-        subprocess.run(["rm", "-rf", str(Path(srcs[args.baseline]).parent)], check=False)
+        subprocess.run(["rm", "-rf", str(base)], check=False)
     print(json.dumps({"runs": runs}, indent=1))
 
 

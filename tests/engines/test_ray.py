@@ -370,6 +370,38 @@ def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
     ]
 
 
+def _mod3(block: Any, parts: int) -> Any:
+    import pyarrow as pa
+
+    v = block.column("v").to_numpy()
+    return pa.table({"part": v % parts, "v": v})
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_shuffle_pieces_are_put_by_the_map_tasks_and_only_references_come_back(
+    ray_session: Any,
+) -> None:
+    """The submitter of a shuffle's map tasks (the fit's coordinator) gets a reference per
+    non-empty piece, never the piece (Ray would inline a small one into its heap); the
+    reducers' ``_concat`` reads them back in task order."""
+    import numpy as np
+    import pyarrow as pa
+
+    from lawrpt_corpus.engines import ray_fits
+
+    ray = ray_session
+    values = [[0, 3, 6], [1, 4], [9, 12, 7]]  # part 2 gets nothing
+    blocks = [ray.put(pa.table({"v": np.array(v, np.int64)})) for v in values]
+    pieces = ray_fits._shuffle_map(blocks, _mod3, (3,), 3, 1)
+    got = [ray.get(part) for part in pieces]
+    assert all(isinstance(g, ray.ObjectRef) for part in got[:2] for g in part if g is not None)
+    assert got[2] == [None, None, None]
+    assert ray_fits._concat(tuple(got[0])).column("v").to_pylist() == [0, 3, 6, 9, 12]
+    assert ray_fits._concat(tuple(got[1])).column("v").to_pylist() == [1, 4, 7]
+    assert ray_fits._concat(tuple(got[2])) is None
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray_data(
