@@ -1,6 +1,14 @@
-"""The ``Templates`` cluster fit's driver, phase by phase: RSS and bytes fetched.
+"""A cluster fit's coordinator (``Templates`` phase by phase): RSS and bytes fetched.
 
     PYTHONPATH=src python benchmarks/bench_templates_fit.py --docs 3000 10000 --baseline bfb02f8
+    PYTHONPATH=src python benchmarks/bench_templates_fit.py --docs 3000 10000 \
+        --fits templates repeated dedup exact --coordinator-only --baseline HEAD
+
+``--fits`` picks the cluster fits measured (all on the same blocks, which carry
+``ExactDedup``'s feature too); ``--coordinator-only`` runs each revision coordinated in the
+driver only — what the fit's coordinating task holds on the cluster (the same code, run by
+the measuring process so that its RSS can be sampled); ``rss_peak_above_start_B_per_doc``
+is the whole fit's peak, per document.
 
 For each size a process generates the corpus (benchmarks/generate.py), runs the default
 pipeline's document steps and every corpus step's ``prepare`` (local engine), fits and
