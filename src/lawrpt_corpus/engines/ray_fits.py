@@ -164,6 +164,19 @@ def _map_rows(fn: Callable[..., pa.Table], args: tuple[Any, ...], block: pa.Tabl
     return table.num_rows, _ray().put(table)
 
 
+def _gathered(task: Any, calls: list[tuple[Any, ...]], workers: int = 1) -> list[Any]:
+    """``task.remote(*args)`` for each ``args`` of ``calls``, their values in order, with at
+    most max(``_MAP_WINDOW``, 8 × ``workers``) tasks submitted and unread at a time (Ray
+    keeps ~10 KB per task in the submitter while its result is referenced: see
+    :class:`_Mapped`)."""
+    ray = _ray()
+    window = max(_MAP_WINDOW, 8 * workers)
+    out: list[Any] = []
+    for i in range(0, len(calls), window):
+        out += ray.get([task.remote(*args) for args in calls[i : i + window]])
+    return out
+
+
 def _map(docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any) -> Any:
     """``fn(block, *args)`` of every block of the kept documents: plain tasks over
     ``ctx.blocks`` when the engine gives them, else a Ray Data map of ``docs``."""
@@ -531,7 +544,7 @@ def _columns_of(refs: list[Any], seqs: np.ndarray) -> dict[str, Any]:
     ray = _ray()
     task = ray.remote(_rows_of)
     ref = ray.put(seqs)
-    tables = ray.get([task.remote(b, ref, _DEDUP_COLUMNS) for b in refs])
+    tables = _gathered(task, [(b, ref, _DEDUP_COLUMNS) for b in refs])
     return _dedup_columns([t for t in tables if t.num_rows])
 
 
@@ -701,7 +714,7 @@ class _SeqVerifier:
         self.ray = _ray()
         self.step, self.light, self.workers = step, light, workers
         refs = feats.to_arrow_refs()
-        ranges = self.ray.get([self.ray.remote(_seq_bounds).remote(r) for r in refs])
+        ranges = _gathered(self.ray.remote(_seq_bounds), [(r,) for r in refs], workers)
         self.documents = sum(rows for rows, _, _ in ranges)
         self.span = max([last for rows, _, last in ranges if rows], default=-1) + 1
         keep = sorted((ranges[k][2], k) for k, (rows, _, _) in enumerate(ranges) if rows)
@@ -714,7 +727,7 @@ class _SeqVerifier:
         if np.any(first[1:] <= last[:-1]):
             # ranges overlap (blocks not cut in input order): a table of every document
             # (16 B each) instead
-            got = self.ray.get([self.ray.remote(_seqs_of).remote(r) for r in self.refs])
+            got = _gathered(self.ray.remote(_seqs_of), [(r,) for r in self.refs], workers)
             seqs = np.concatenate(got) if got else np.empty(0, np.int64)
             owner = np.concatenate([np.full(g.size, k, np.int64) for k, g in enumerate(got)])
             order = np.argsort(seqs, kind="stable")
