@@ -410,6 +410,36 @@ def test_shuffle_pieces_are_put_by_the_map_tasks_and_only_references_come_back(
     assert ray_fits._concat(tuple(got[2])) is None
 
 
+def _doubled(block: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.table({"v": [2 * v for v in block.column("v").to_pylist()]})
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_block_maps_run_in_a_window_and_keep_input_order_counts_and_tables(
+    ray_session: Any,
+) -> None:
+    """``_Mapped`` with a window of 2 over 7 blocks (one empty): every block's table, put by
+    its task, in input order, and the row count; ``_gathered`` keeps the calls' order."""
+    import pyarrow as pa
+
+    from lawrpt_corpus.engines import ray_fits
+
+    ray = ray_session
+    values = [[1, 2], [3], [], [4, 5, 6], [7], [8, 9], [10]]
+    blocks = tuple(ray.put(pa.table({"v": pa.array(v, pa.int64())})) for v in values)
+    mapped = ray_fits._Mapped(blocks, _doubled, (), 2)
+    assert mapped.count() == 10
+    refs = mapped.to_arrow_refs()
+    assert all(isinstance(r, ray.ObjectRef) for r in refs)
+    got = [t.column("v").to_pylist() for t in ray.get(refs)]
+    assert got == [[2 * v for v in vs] for vs in values]
+    task = ray.remote(lambda x: x * 3)
+    assert ray_fits._gathered(task, [(i,) for i in range(150)]) == [3 * i for i in range(150)]
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray_data(

@@ -111,14 +111,15 @@ class _Mapped:
     the output blocks' references in input order and their row counts. Offers what the fits
     use of a materialized Ray Dataset: ``materialize``, ``count``, ``to_arrow_refs``.
 
-    Bounded in the submitter (the fit's coordinator), whatever the number of blocks: each
+    In the submitter (the fit's coordinator) it holds per block one reference and a count,
+    never the block's table, and ≤ ``window`` tasks: each
     task puts its table into the object store itself (``ray.put``: owned by the task's
     worker) and returns the reference — a table under 100 KB returned as the task's value
     would sit in the submitter's heap — and at most ``window`` tasks are unfinished at a
     time, each dropped once its count and reference are read: Ray keeps ~10 KB per task
     in the submitter while the task's results are referenced (measured: 1,000 trivial tasks
-    alive 10.6 MB, the same 1,000 submitted 50 at a time 0.0 MB). What stays per block is
-    one borrowed reference and a count. Construction waits for every task."""
+    alive 10.6 MB, the same 1,000 submitted 50 at a time 0.0 MB). Construction waits for
+    every task."""
 
     def __init__(
         self, blocks: tuple[Any, ...], fn: Callable[..., pa.Table], args: Any, window: int
