@@ -251,6 +251,20 @@ class LiteralIndex:
             req = required_chars(rule.pattern)
             if req and all(c in k_of and c not in in_class for c in req):
                 self.line_local[id(rule)] = tuple(sorted(k_of[c] for c in req))
+        #: ``inline`` / ``text`` rules that nothing above gates but whose every match
+        #: consumes one of some characters (``Rule.gate_chars``): id(rule) → those
+        #: characters; such a rule is searched only in a text holding one, around their
+        #: occurrences when its reach is bounded (:meth:`DocLines.finditer`)
+        self.char_gated: dict[int, str] = {
+            id(rule): rule.gate_chars
+            for rule in rules
+            if rule.gate_chars
+            and rule.zone in ("inline", "text")
+            and rule.requires is None
+            and id(rule) not in self.gated
+            and id(rule) not in self.scanned
+            and id(rule) not in self.line_local
+        }
 
     def __len__(self) -> int:
         """How many distinct literals the index looks for (scanner and character class)."""
@@ -320,7 +334,36 @@ class LiteralIndex:
         return found, at_offsets
 
 
-def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int) -> list[Any]:
+#: :func:`char_offsets` gives up past this many occurrences plus one per this many
+#: characters of the text: a search around each costs ~1 µs of Python, a whole-text
+#: search ~7 ns per character
+CHAR_OFFSETS_BASE = 32
+CHAR_OFFSETS_PER = 128
+
+
+def char_offsets(text: str, chars: str) -> list[int] | None:
+    """Where the characters ``chars`` occur in ``text`` (ascending; empty: none does), or
+    None when they occur more than ``CHAR_OFFSETS_BASE + len(text) // CHAR_OFFSETS_PER``
+    times (then a whole-text search is cheaper than one per occurrence). One ``str.find``
+    per occurrence and one per absent character: no per-character Python loop."""
+    cap = CHAR_OFFSETS_BASE + len(text) // CHAR_OFFSETS_PER
+    found: list[int] = []
+    find = text.find
+    for c in chars:
+        i = find(c)
+        while i >= 0:
+            found.append(i)
+            if len(found) > cap:
+                return None
+            i = find(c, i + 1)
+    if len(chars) > 1:
+        found.sort()
+    return found
+
+
+def literal_finditer(
+    pattern: Any, text: str, offsets: Sequence[int], reach: int, first: bool = False
+) -> list[Any]:
     """Exactly the matches of ``pattern.finditer(text)``, found by searching only around
     ``offsets``, given (what :func:`..patterns.required_literals` and
     :func:`..patterns.scan_reach` establish for the rule) that every match holds a literal
@@ -335,7 +378,8 @@ def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int
     sees the text before the search's start), so a match it finds starting at or before
     ``p`` is the one ``finditer`` finds; one starting after ``p`` was judged on a cut text
     and is ignored (the next occurrence's search finds it again, uncut). Matches are never
-    empty (each holds a literal), so ``pos`` always advances.
+    empty (each holds a literal), so ``pos`` always advances. ``first``: stop at the first
+    match (a ``search``).
     """
     out: list[Any] = []
     n = len(text)
@@ -349,6 +393,8 @@ def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int
             pos = p + 1
             continue
         out.append(m)
+        if first:
+            return out
         pos = m.end()
     return out
 
@@ -397,6 +443,11 @@ class DocLines:
         ks = self.index.line_local.get(id(rule))
         if ks is not None:
             return self._in_lines(rule.pattern, text, ks, all_matches=True)
+        chars = self.index.char_gated.get(id(rule))
+        if chars is not None:
+            offsets = char_offsets(text, chars)
+            if offsets is not None and (rule.reach or not offsets):
+                return literal_finditer(rule.pattern, text, offsets, rule.reach)
         return list((rule.whole or rule.pattern).finditer(text))
 
     def search(self, rule: Any, text: str) -> bool:
@@ -407,6 +458,13 @@ class DocLines:
         ks = self.index.line_local.get(id(rule))
         if ks is not None:
             return bool(self._in_lines(rule.pattern, text, ks, all_matches=False))
+        chars = self.index.char_gated.get(id(rule))
+        if chars is not None:
+            at = char_offsets(text, chars)
+            if at is not None and (rule.reach or not at):
+                return bool(at) and bool(
+                    literal_finditer(rule.pattern, text, at, rule.reach, first=True)
+                )
         return (rule.whole or rule.pattern).search(text) is not None
 
     def _in_lines(self, pattern: Any, text: str, ks: Sequence[int], all_matches: bool) -> list[Any]:
