@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import Any
 
 from ._scan import Scanner, make_scanner
-from .patterns import line_local, required_chars
+from .patterns import line_local, required_chars, required_literals
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +111,10 @@ class LineViews:
             if pos > end:
                 return found
 
+
+#: :attr:`LiteralIndex.line_literals` holds a rule's literals only if it has this many or
+#: fewer (one ``in`` test per literal per line).
+LINE_LITERALS = 8
 
 #: Line rules no longer than this find their one-character literals in the view of the
 #: lines of at most this length, not in the whole text (see :class:`LiteralIndex`).
@@ -251,6 +255,17 @@ class LiteralIndex:
             req = required_chars(rule.pattern)
             if req and all(c in k_of and c not in in_class for c in req):
                 self.line_local[id(rule)] = tuple(sorted(k_of[c] for c in req))
+        #: ``inline`` rules neither scanned nor line-local: id(rule) → literals (at most
+        #: :data:`LINE_LITERALS`) one of which every match holds, derived from the pattern
+        #: (:func:`..patterns.required_literals`, never ``needs``): a line holding none is
+        #: left alone by :meth:`DocLines.without_inline` without a ``sub``
+        self.line_literals: dict[int, tuple[str, ...]] = {}
+        for rule in rules:
+            if rule.zone != "inline" or id(rule) in self.scanned or id(rule) in self.line_local:
+                continue
+            derived = required_literals(rule.pattern)
+            if derived and len(derived) <= LINE_LITERALS:
+                self.line_literals[id(rule)] = derived
         #: ``inline`` / ``text`` rules that nothing above gates but whose every match
         #: consumes one of some characters (``Rule.gate_chars``): id(rule) → those
         #: characters; such a rule is searched only in a text holding one, around their
@@ -491,10 +506,13 @@ class DocLines:
     ) -> str:
         """Line ``i`` (stripped) with the spans of the inline ``rules`` removed, one rule
         after another (``rule.pattern.sub("", line).strip()``). A rule searched around its
-        literals is skipped on a line that holds none of them while no earlier rule has
-        changed the line: it cannot match there (the skip never changes the result, so the
-        result is a function of the line and ``rules`` alone). ``memo``: results by line
-        for these ``rules`` (kept across documents, at most :data:`MEMO_KEYS` lines)."""
+        literals (or a line-local rule: around the characters every match holds) is skipped
+        on a line of the text that holds none of them while no earlier rule has changed the
+        line; any other rule with :attr:`LiteralIndex.line_literals` is skipped on a line
+        (as it is now) holding none of those. It cannot match there (the skip never changes
+        the result, so the result is a function of the line and ``rules`` alone). ``memo``:
+        results by line for these ``rules`` (kept across documents, at most
+        :data:`MEMO_KEYS` lines)."""
         line = self.stripped[i]
         if memo is not None:
             got = memo.get(line)
@@ -502,17 +520,19 @@ class DocLines:
                 return got
         key = line
         changed = False
-        scanned = self.index.scanned
+        index = self.index
         for rule in rules:
-            if not changed and id(rule) in scanned:
-                lines = self._scan_lines.get(id(rule))
+            rid = id(rule)
+            if not changed and (rid in index.scanned or rid in index.line_local):
+                lines = self._scan_lines.get(rid)
                 if lines is None:
-                    starts = self.starts
-                    lines = {
-                        bisect_right(starts, off) - 1 for off in self.offsets.get(id(rule), ())
-                    }
-                    self._scan_lines[id(rule)] = lines
+                    lines = self._rule_lines(rule)
+                    self._scan_lines[rid] = lines
                 if i not in lines:
+                    continue
+            else:
+                lits = index.line_literals.get(rid)
+                if lits is not None and not any(lit in line for lit in lits):
                     continue
             cut = rule.pattern.sub("", line).strip()
             changed = changed or cut != line
@@ -522,6 +542,15 @@ class DocLines:
                 memo.clear()
             memo[key] = line
         return line
+
+    def _rule_lines(self, rule: Any) -> set[int]:
+        """The lines of the text holding an occurrence of one of a scanned rule's
+        ``scan_literals``, or of a :attr:`LiteralIndex.line_local` rule's characters."""
+        if id(rule) in self.index.scanned:
+            starts = self.starts
+            return {bisect_right(starts, off) - 1 for off in self.offsets.get(id(rule), ())}
+        hits = self.hits
+        return {i for k in self.index.line_local[id(rule)] for i in hits.get(k, ())}
 
     def possible(self, rule: Any) -> bool:
         """False when the rule cannot match: its literals (``needs``, or those every match
