@@ -297,6 +297,18 @@ def _docs_dataset(ray: Any, docs: list[Document]) -> Any:
     return ray.data.from_arrow([table.slice(i, 7) for i in range(0, max(1, len(docs)), 7)])
 
 
+def _assert_same_verdicts(driver: Any, cluster: Any, docs: list[Document]) -> None:
+    """The driver-fitted and the cluster-fitted dedup step give every document (a copy
+    each) the same status, duplicate_of, reason and duplicates."""
+    import copy
+
+    def verdicts(step: Any) -> list[tuple[Any, ...]]:
+        done = [step.apply(d) for d in copy.deepcopy(docs)]
+        return [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in done]
+
+    assert verdicts(cluster) == verdicts(driver)
+
+
 def _fit_both(ray: Any, make: Any, docs: list[Document], blocks: bool = False) -> tuple[Any, Any]:
     """``make()`` fitted in the driver and by its registered cluster fit on ``docs``
     (``blocks``: given the blocks' references too, as the engine gives them)."""
@@ -363,11 +375,7 @@ def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
     stats = driver.stats()
     assert cluster.stats() == stats
     assert stats["exact"] >= 10 and stats["near"] + stats["contained"] >= 5
-    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
-    want = [driver.apply(d) for d in copy.deepcopy(docs)]
-    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
-        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
-    ]
+    _assert_same_verdicts(driver, cluster, docs)
 
 
 @pytest.mark.ray
@@ -379,7 +387,6 @@ def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray
     (every later copy → the first copy's id; each first copy → its copies' sources in input
     order), both over the engine's blocks (``ctx.blocks``: the dataset is never touched) and
     over a Ray Dataset (a caller without blocks)."""
-    import copy
 
     import pyarrow as pa
 
@@ -413,11 +420,7 @@ def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray
     assert fit is not None
     state = fit(Untouchable(), RayContext(workers=2, block_rows=5, blocks=blocks))
     assert state == driver.state
-    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
-    want = [driver.apply(d) for d in copy.deepcopy(docs)]
-    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
-        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
-    ]
+    _assert_same_verdicts(driver, cluster, docs)
 
 
 @pytest.mark.ray
@@ -517,7 +520,6 @@ def test_dedup_cluster_state_holds_only_documents_of_a_merge_decision(
 ) -> None:
     """Documents in no exact group and no LSH candidate pair never reach the driver: the
     cluster fit's state covers the rest only, with the same stats and the same output."""
-    import copy
 
     docs = _small_corpus(seed_texts)
     rng = random.Random(7)
@@ -532,11 +534,7 @@ def test_dedup_cluster_state_holds_only_documents_of_a_merge_decision(
     # both hold only the documents of a merge (Dedup keeps no state for the others)
     assert driver.state.seq.size <= len(docs) - 25
     assert cluster.state.seq.size <= len(docs) - 25
-    got = [cluster.apply(d) for d in copy.deepcopy(docs)]
-    want = [driver.apply(d) for d in copy.deepcopy(docs)]
-    assert [(d.status, d.duplicate_of, d.reason, d.duplicates) for d in got] == [
-        (d.status, d.duplicate_of, d.reason, d.duplicates) for d in want
-    ]
+    _assert_same_verdicts(driver, cluster, docs)
 
 
 @pytest.mark.ray
