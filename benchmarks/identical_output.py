@@ -1,14 +1,15 @@
 """Same inputs, two revisions: are the built datasets byte-identical?
 
-``PYTHONPATH=src python benchmarks/identical_output.py --baseline REV [-n 2000] [--workers 1]``
+``PYTHONPATH=src python benchmarks/identical_output.py --baseline REV [-n 2000] [--workers 1]
+[--engine ray]``
 
 Generates ``-n`` raw reports (benchmarks/generate.py: UTF-8, GB18030, Big5, UTF-16, with
 chrome, noise, mojibake, masks, duplicates), exports ``src`` of git revision ``REV`` with
 ``git archive``, and runs ``python -m lawrpt_corpus build`` once with that tree and once with
-this one (same interpreter, same worker count). Then every parquet file of the two output
-folders (data shards and manifest) is compared: first byte for byte, and where the bytes
-differ, table by table (schema, row count, each column), so that the report says which
-column of which rows changed. build.json and the card carry timings and are not compared.
+this one (same interpreter, same worker count, same ``--engine``). Then every parquet file
+of the two output folders (data shards and manifest) is compared: first byte for byte, and
+where the bytes differ, table by table (schema, row count, each column), so that the report
+says which column of which rows changed. build.json and the card carry timings and are not compared.
 
 The oracle for speed work: an optimisation must leave every byte as it was. Exit status 1
 when anything differs.
@@ -30,10 +31,12 @@ from baseline_src import export_src  # this folder is sys.path[0]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _build(src: Path, inputs: Path, out: Path, workers: int) -> None:
+def _build(src: Path, inputs: Path, out: Path, workers: int, engine: str = "local") -> None:
     env = {**os.environ, "PYTHONPATH": str(src)}
     cmd = [sys.executable, "-m", "lawrpt_corpus", "build", str(inputs), "--out", str(out)]
     cmd += ["--workers", str(workers), "--overwrite", "--quiet"]
+    if engine != "local":
+        cmd += ["--engine", engine]
     subprocess.run(cmd, check=True, env=env, cwd=str(out.parent))
 
 
@@ -81,6 +84,7 @@ def main() -> int:
     ap.add_argument("--baseline", required=True, help="git revision to compare with")
     ap.add_argument("-n", type=int, default=2000, help="generated reports")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--engine", choices=("local", "ray"), default="local", help="both builds")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", help="keep the corpus and both outputs in this folder")
     args = ap.parse_args()
@@ -95,13 +99,14 @@ def main() -> int:
         base.mkdir(exist_ok=True)
         old_src = export_src(args.baseline, base)
         old_out, new_out = tmp / "out-baseline", tmp / "out-current"
-        _build(old_src, corpus / "raw", old_out, args.workers)
-        _build(ROOT / "src", corpus / "raw", new_out, args.workers)
+        _build(old_src, corpus / "raw", old_out, args.workers, args.engine)
+        _build(ROOT / "src", corpus / "raw", new_out, args.workers, args.engine)
         res = compare(old_out, new_out)
     out = {
         "baseline": args.baseline,
         "docs": args.n,
         "workers": args.workers,
+        "engine": args.engine,
         "parquet_files": res["files"],
         "identical_files": len(res["identical"]),
         "differ": res["differ"],

@@ -319,3 +319,49 @@ def test_the_one_scan_gives_every_gated_rule_the_lines_holding_its_literals() ->
             else:
                 want = {i for i, s in enumerate(lines) if any(x in s for x in rule.literals)}
             assert want <= found.get(id(rule), set()), (rule.id, text)
+
+
+def _plain_without_inline(line: str, rules: tuple[object, ...]) -> str:
+    for rule in rules:
+        line = rule.pattern.sub("", line).strip()  # type: ignore[attr-defined]
+    return line
+
+
+def test_inline_free_keys_skip_only_lines_a_rule_cannot_change() -> None:
+    """``without_inline`` skips a rule on a line without its scanned literals, its line-local
+    characters or its derived ``line_literals``: the key is the plain chain of ``sub``s."""
+    rs = default_rules()
+    index = rs.literal_index
+    inline = rs.zone("inline")
+    # the shipped rules exercise every kind of skip
+    assert any(id(r) in index.line_literals for r in inline)
+    assert any(id(r) in index.line_local for r in inline)
+    assert any(id(r) in index.scanned for r in inline)
+    texts = [*_rule_texts(), "a ! b # c\n|  |  |\n来自 www.x.com 共三页\n##paidbegin## 正文 ( ā )"]
+    for text in texts:
+        lines = text.split("\n")
+        stripped = [ln.strip() for ln in lines]
+        ctx = _lines.DocLines(text, line_starts(lines), stripped, index)
+        for i, s in enumerate(stripped):
+            assert ctx.without_inline(i, inline) == _plain_without_inline(s, inline), (text, i)
+
+
+def test_line_literals_are_derived_from_the_pattern_never_from_needs() -> None:
+    pack = (
+        'category = "site"\n\n[[rule]]\nid = "site.hash"\nzone = "inline"\n'
+        "pattern = '''(?<=[a-z])#{1,3}[0-9]{0,4}'''\nneeds = [\"#\", \"@\"]\n"
+        'description = "A built rule."\n\n[[rule]]\nid = "site.any"\nzone = "inline"\n'
+        "pattern = '''(?<=[a-z])[#@][0-9]?'''\nneeds = [\"##\"]\n"
+        'description = "Needs that its matches need not hold."\n'
+    )
+    rs = compile_packs((("mine.toml", pack),))
+    index = rs.literal_index
+    assert index.line_literals[id(rs.by_id("site.hash"))] == ("#",)
+    assert index.line_literals[id(rs.by_id("site.any"))] == ("#", "@")  # not needs' "##"
+    inline = rs.zone("inline")
+    for text in ["a#12 b##x\nc@@ d#@", "x@@\n##", "a#\nb@#", "法治\n政府"]:
+        lines = text.split("\n")
+        stripped = [ln.strip() for ln in lines]
+        ctx = _lines.DocLines(text, line_starts(lines), stripped, index)
+        for i, s in enumerate(stripped):
+            assert ctx.without_inline(i, inline) == _plain_without_inline(s, inline), (text, i)

@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import Any
 
 from ._scan import Scanner, make_scanner
-from .patterns import line_local, required_chars
+from .patterns import line_local, required_chars, required_literals
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +111,10 @@ class LineViews:
             if pos > end:
                 return found
 
+
+#: :attr:`LiteralIndex.line_literals` holds a rule's literals only if it has this many or
+#: fewer (one ``in`` test per literal per line).
+LINE_LITERALS = 8
 
 #: Line rules no longer than this find their one-character literals in the view of the
 #: lines of at most this length, not in the whole text (see :class:`LiteralIndex`).
@@ -251,6 +255,31 @@ class LiteralIndex:
             req = required_chars(rule.pattern)
             if req and all(c in k_of and c not in in_class for c in req):
                 self.line_local[id(rule)] = tuple(sorted(k_of[c] for c in req))
+        #: ``inline`` rules neither scanned nor line-local: id(rule) → literals (at most
+        #: :data:`LINE_LITERALS`) one of which every match holds, derived from the pattern
+        #: (:func:`..patterns.required_literals`, never ``needs``): a line holding none is
+        #: left alone by :meth:`DocLines.without_inline` without a ``sub``
+        self.line_literals: dict[int, tuple[str, ...]] = {}
+        for rule in rules:
+            if rule.zone != "inline" or id(rule) in self.scanned or id(rule) in self.line_local:
+                continue
+            derived = required_literals(rule.pattern)
+            if derived and len(derived) <= LINE_LITERALS:
+                self.line_literals[id(rule)] = derived
+        #: ``inline`` / ``text`` rules that nothing above gates but whose every match
+        #: consumes one of some characters (``Rule.gate_chars``): id(rule) → those
+        #: characters; such a rule is searched only in a text holding one, around their
+        #: occurrences when its reach is bounded (:meth:`DocLines.finditer`)
+        self.char_gated: dict[int, str] = {
+            id(rule): rule.gate_chars
+            for rule in rules
+            if rule.gate_chars
+            and rule.zone in ("inline", "text")
+            and rule.requires is None
+            and id(rule) not in self.gated
+            and id(rule) not in self.scanned
+            and id(rule) not in self.line_local
+        }
 
     def __len__(self) -> int:
         """How many distinct literals the index looks for (scanner and character class)."""
@@ -320,7 +349,36 @@ class LiteralIndex:
         return found, at_offsets
 
 
-def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int) -> list[Any]:
+#: :func:`char_offsets` gives up past this many occurrences plus one per this many
+#: characters of the text: a search around each costs ~1 µs of Python, a whole-text
+#: search ~7 ns per character
+CHAR_OFFSETS_BASE = 32
+CHAR_OFFSETS_PER = 128
+
+
+def char_offsets(text: str, chars: str) -> list[int] | None:
+    """Where the characters ``chars`` occur in ``text`` (ascending; empty: none does), or
+    None when they occur more than ``CHAR_OFFSETS_BASE + len(text) // CHAR_OFFSETS_PER``
+    times (then a whole-text search is cheaper than one per occurrence). One ``str.find``
+    per occurrence and one per absent character: no per-character Python loop."""
+    cap = CHAR_OFFSETS_BASE + len(text) // CHAR_OFFSETS_PER
+    found: list[int] = []
+    find = text.find
+    for c in chars:
+        i = find(c)
+        while i >= 0:
+            found.append(i)
+            if len(found) > cap:
+                return None
+            i = find(c, i + 1)
+    if len(chars) > 1:
+        found.sort()
+    return found
+
+
+def literal_finditer(
+    pattern: Any, text: str, offsets: Sequence[int], reach: int, first: bool = False
+) -> list[Any]:
     """Exactly the matches of ``pattern.finditer(text)``, found by searching only around
     ``offsets``, given (what :func:`..patterns.required_literals` and
     :func:`..patterns.scan_reach` establish for the rule) that every match holds a literal
@@ -335,7 +393,8 @@ def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int
     sees the text before the search's start), so a match it finds starting at or before
     ``p`` is the one ``finditer`` finds; one starting after ``p`` was judged on a cut text
     and is ignored (the next occurrence's search finds it again, uncut). Matches are never
-    empty (each holds a literal), so ``pos`` always advances.
+    empty (each holds a literal), so ``pos`` always advances. ``first``: stop at the first
+    match (a ``search``).
     """
     out: list[Any] = []
     n = len(text)
@@ -349,6 +408,8 @@ def literal_finditer(pattern: Any, text: str, offsets: Sequence[int], reach: int
             pos = p + 1
             continue
         out.append(m)
+        if first:
+            return out
         pos = m.end()
     return out
 
@@ -397,6 +458,11 @@ class DocLines:
         ks = self.index.line_local.get(id(rule))
         if ks is not None:
             return self._in_lines(rule.pattern, text, ks, all_matches=True)
+        chars = self.index.char_gated.get(id(rule))
+        if chars is not None:
+            offsets = char_offsets(text, chars)
+            if offsets is not None and (rule.reach or not offsets):
+                return literal_finditer(rule.pattern, text, offsets, rule.reach)
         return list((rule.whole or rule.pattern).finditer(text))
 
     def search(self, rule: Any, text: str) -> bool:
@@ -407,6 +473,13 @@ class DocLines:
         ks = self.index.line_local.get(id(rule))
         if ks is not None:
             return bool(self._in_lines(rule.pattern, text, ks, all_matches=False))
+        chars = self.index.char_gated.get(id(rule))
+        if chars is not None:
+            at = char_offsets(text, chars)
+            if at is not None and (rule.reach or not at):
+                return bool(at) and bool(
+                    literal_finditer(rule.pattern, text, at, rule.reach, first=True)
+                )
         return (rule.whole or rule.pattern).search(text) is not None
 
     def _in_lines(self, pattern: Any, text: str, ks: Sequence[int], all_matches: bool) -> list[Any]:
@@ -433,10 +506,13 @@ class DocLines:
     ) -> str:
         """Line ``i`` (stripped) with the spans of the inline ``rules`` removed, one rule
         after another (``rule.pattern.sub("", line).strip()``). A rule searched around its
-        literals is skipped on a line that holds none of them while no earlier rule has
-        changed the line: it cannot match there (the skip never changes the result, so the
-        result is a function of the line and ``rules`` alone). ``memo``: results by line
-        for these ``rules`` (kept across documents, at most :data:`MEMO_KEYS` lines)."""
+        literals (or a line-local rule: around the characters every match holds) is skipped
+        on a line of the text that holds none of them while no earlier rule has changed the
+        line; any other rule with :attr:`LiteralIndex.line_literals` is skipped on a line
+        (as it is now) holding none of those. It cannot match there (the skip never changes
+        the result, so the result is a function of the line and ``rules`` alone). ``memo``:
+        results by line for these ``rules`` (kept across documents, at most
+        :data:`MEMO_KEYS` lines)."""
         line = self.stripped[i]
         if memo is not None:
             got = memo.get(line)
@@ -444,17 +520,19 @@ class DocLines:
                 return got
         key = line
         changed = False
-        scanned = self.index.scanned
+        index = self.index
         for rule in rules:
-            if not changed and id(rule) in scanned:
-                lines = self._scan_lines.get(id(rule))
+            rid = id(rule)
+            if not changed and (rid in index.scanned or rid in index.line_local):
+                lines = self._scan_lines.get(rid)
                 if lines is None:
-                    starts = self.starts
-                    lines = {
-                        bisect_right(starts, off) - 1 for off in self.offsets.get(id(rule), ())
-                    }
-                    self._scan_lines[id(rule)] = lines
+                    lines = self._rule_lines(rule)
+                    self._scan_lines[rid] = lines
                 if i not in lines:
+                    continue
+            else:
+                lits = index.line_literals.get(rid)
+                if lits is not None and not any(lit in line for lit in lits):
                     continue
             cut = rule.pattern.sub("", line).strip()
             changed = changed or cut != line
@@ -464,6 +542,15 @@ class DocLines:
                 memo.clear()
             memo[key] = line
         return line
+
+    def _rule_lines(self, rule: Any) -> set[int]:
+        """The lines of the text holding an occurrence of one of a scanned rule's
+        ``scan_literals``, or of a :attr:`LiteralIndex.line_local` rule's characters."""
+        if id(rule) in self.index.scanned:
+            starts = self.starts
+            return {bisect_right(starts, off) - 1 for off in self.offsets.get(id(rule), ())}
+        hits = self.hits
+        return {i for k in self.index.line_local[id(rule)] for i in hits.get(k, ())}
 
     def possible(self, rule: Any) -> bool:
         """False when the rule cannot match: its literals (``needs``, or those every match

@@ -30,7 +30,7 @@ from typing import Any
 
 import regex
 
-from ..text.chars import HAN
+from ..text.chars import COMMON_PUNCT, HAN
 
 #: ``\p{Han}`` for ``re``: ``Script=Han``, as the ``regex`` fallback reads it.
 _HAN_RANGE = HAN
@@ -280,6 +280,92 @@ def required_chars(pattern: Any) -> frozenset[str]:
     except Exception:
         return frozenset()
     return frozenset(got or ())
+
+
+#: Characters as frequent in report text as its words: Han, digits, whitespace and the
+#: common Chinese punctuation (:data:`..text.chars.COMMON_PUNCT`). :func:`gate_chars`
+#: prefers a set without them.
+_COMMON_CHAR = re.compile(f"[{HAN}0-9０-９\\s{COMMON_PUNCT}]")
+#: :func:`gate_chars` gives up on a set larger than this (a test per character).
+GATE_MAX_CHARS = 16
+
+
+def _gate_rank(chars: frozenset[str]) -> tuple[int, int]:
+    """How costly a gate on ``chars`` is: (how many common characters it holds, its size)."""
+    return (sum(1 for c in chars if _COMMON_CHAR.match(c)), len(chars))
+
+
+def _char_sets(items: Any) -> list[frozenset[str]]:
+    """Sets of characters, every match of the parsed sequence ``items`` consuming one of
+    each: one per element that must consume a character from a small explicit set (a
+    literal, a class of literals and ranges, a group or a repeat of at least one of such),
+    and per alternation the union of each branch's best set (:func:`_gate_rank`). What
+    lookarounds read is not consumed and gives none."""
+    out: list[frozenset[str]] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(frozenset(chr(av)))
+        elif name == "IN":
+            chars: set[str] = set()
+            for iop, iav in av:
+                iname = str(iop)
+                if iname == "LITERAL":
+                    chars.add(chr(iav))
+                elif iname == "RANGE" and iav[1] - iav[0] < GATE_MAX_CHARS:
+                    chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
+                else:  # a negated class, a category, a wide range
+                    chars.clear()
+                    break
+            if chars:
+                out.append(frozenset(chars))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if av[0] >= 1:
+                out += _char_sets(av[2])
+        elif name == "SUBPATTERN":
+            if not (av[1] or av[2]):  # no scoped flags (ignore-case…)
+                out += _char_sets(av[-1])
+        elif name == "ATOMIC_GROUP":
+            out += _char_sets(av)
+        elif name == "BRANCH":
+            union: set[str] = set()
+            for branch in av[1]:
+                sets = _char_sets(branch)
+                if not sets:
+                    union.clear()
+                    break
+                best: frozenset[str] = min(sets, key=_gate_rank)
+                union |= best
+            if union:
+                out.append(frozenset(union))
+    return out
+
+
+def gate_chars(pattern: Any) -> frozenset[str]:
+    """Characters of which every match of ``pattern`` (a ``re`` pattern, not ignore-case)
+    consumes one, chosen among the sets the pattern guarantees (:func:`_char_sets`) for
+    being cheap to test: no common character if possible (Han, digits, whitespace, Chinese
+    punctuation, which nearly every report holds), then the fewest. Empty when none is
+    known or the best has more than :data:`GATE_MAX_CHARS`.
+
+    ``flag.placeholder-year`` (``[2xXＸ×](?<!…)(?:(?<=2)0(?:[xXＸ×*＊]{2}|[0-9][xXＸ×])\\s{0,4}年
+    |(?<=[xXＸ×])(?:…))``) gives ``x X Ｘ × * ＊``, not its first class (``2`` is in most
+    reports) nor ``年 日``. The choice only decides speed: every candidate set is
+    necessary (a text without any of its characters has no match)."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return frozenset()
+    if not isinstance(pattern, re.Pattern) or pattern.flags & re.IGNORECASE:
+        return frozenset()
+    try:
+        sets = _char_sets(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return frozenset()
+    if not sets:
+        return frozenset()
+    best = min(sets, key=_gate_rank)
+    return best if len(best) <= GATE_MAX_CHARS else frozenset()
 
 
 def line_scan_safe(pattern: Any) -> bool:

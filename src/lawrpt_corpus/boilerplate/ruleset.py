@@ -54,6 +54,7 @@ from ._lines import LiteralIndex, ZonePlan
 from .patterns import (
     compile_pattern,
     first_char_pattern,
+    gate_chars,
     line_scan_safe,
     nested_unbounded_repeat,
     required_literals,
@@ -139,7 +140,14 @@ class Rule:
     #: the whole text. With them, the rule is searched only around their occurrences
     #: (:func:`._lines.literal_finditer`), ``reach`` characters either side.
     scan_literals: tuple[str, ...] = ()
+    #: how far the engine looks right of a match's start (:func:`.patterns.scan_reach`):
+    #: rules with ``scan_literals`` or ``gate_chars`` (0: unbounded or not needed)
     reach: int = 0
+    #: ``inline`` and ``text`` rules without ``scan_literals``: characters of which every
+    #: match consumes one (:func:`.patterns.gate_chars`; empty: none known). A rule that
+    #: nothing else gates is searched only in a text holding one, around their occurrences
+    #: (:attr:`._lines.LiteralIndex.char_gated`)
+    gate_chars: str = ""
     #: ``inline`` and ``text`` rules without ``scan_literals``: the pattern a search of the
     #: whole text runs, ``pattern`` or the same source compiled with ``regex`` where that
     #: finds the same matches faster (:func:`.patterns.whole_text_pattern`); None: ``pattern``
@@ -337,8 +345,12 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         raise _fail(source, rid, "repeat = true is only supported in the head zone")
     scan_literals, reach = _scan_params(compiled, zone, requires)
     whole = None
+    gate = ""
     if zone in ("inline", "text") and not scan_literals:
         whole = whole_text_pattern(compiled)
+        if requires is None:
+            gate = "".join(sorted(gate_chars(compiled)))
+            reach = (scan_reach(compiled) or 0) if gate else 0
     return Rule(
         id=rid,
         category=category,
@@ -363,6 +375,7 @@ def _compile_rule(raw: Any, default_category: str | None, source: str) -> Rule:
         first=first_char_pattern(compiled) if zone in LINE_ZONES or zone == "inline" else None,
         scan_literals=scan_literals,
         reach=reach,
+        gate_chars=gate,
         whole=whole if whole is not compiled else None,
     )
 

@@ -757,7 +757,9 @@ def _apply_block(block: pa.Table, steps: list[CorpusStep]) -> tuple[Any, pa.Tabl
         doc = _apply_all(doc, steps)
         manifest.append(manifest_row(doc))
         if doc.kept:
-            data.append(data_row(doc))
+            # the Removal / Edit records as they are: rows_table builds their columns field
+            # by field (publish.writer.column), as the local writer does; the same arrays
+            data.append(data_row(doc, records=True))
         stats.add(doc)
     summary = (first, len(manifest), len(data), stats)
     return summary, rows_table(data, DATA_SCHEMA), rows_table(manifest, MANIFEST_SCHEMA)
