@@ -20,6 +20,7 @@ call costs tens of microseconds, too much for one call per bucket.
 from __future__ import annotations
 
 import pickle
+import sys
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -259,8 +260,12 @@ def _stored(value: Any) -> Any:
 
 def _resolved(values: tuple[Any, ...]) -> list[Any]:
     """``values`` with each object reference (a piece :func:`_stored` by a map task)
-    replaced by its object, fetched in one ``ray.get``; other values as they are."""
-    ray = _ray()
+    replaced by its object, fetched in one ``ray.get``; other values as they are. Without
+    Ray imported no value can be a reference, so the tables pass through and Ray is not
+    imported (the routing helpers run on plain tables in tests and without the extra)."""
+    ray = sys.modules.get("ray")
+    if ray is None:
+        return list(values)
     at = [i for i, v in enumerate(values) if isinstance(v, ray.ObjectRef)]
     out = list(values)
     if at:
