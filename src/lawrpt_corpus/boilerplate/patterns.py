@@ -36,6 +36,29 @@ from ..text.chars import COMMON_PUNCT, HAN
 _HAN_RANGE = HAN
 
 
+def _sre_parser() -> Any:
+    """The standard library's ``re`` parser module (``re._parser``), or None where this
+    Python has none under that name."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return None
+    return _parser
+
+
+def _parsed(pattern: Any) -> Any:
+    """The parse tree (``re._parser.SubPattern``) of a compiled ``re`` pattern; None for a
+    ``regex``-module pattern or anything else, when the parser is unavailable, or when the
+    pattern does not parse again. Every analysis below reads this tree."""
+    parser = _sre_parser()
+    if parser is None or not isinstance(pattern, re.Pattern):
+        return None
+    try:
+        return parser.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return None
+
+
 def _han_for_re(source: str) -> str:
     """Replace ``\\p{Han}`` by the CJK ranges (a class of its own outside ``[...]``)."""
     out: list[str] = []
@@ -76,10 +99,10 @@ def nested_unbounded_repeat(pattern: Any) -> bool:
     """
     try:
         from re import _constants as sre_constants  # type: ignore[attr-defined]
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - other Python versions
         return False
-    if not isinstance(pattern, re.Pattern):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return False
     repeats = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
 
@@ -103,7 +126,7 @@ def nested_unbounded_repeat(pattern: Any) -> bool:
                     return True
         return False
 
-    return walk(sre_parse.parse(pattern.pattern, pattern.flags).data, False)
+    return walk(parsed.data, False)
 
 
 _NEWLINE_CATEGORIES = frozenset(
@@ -182,15 +205,8 @@ def line_local(pattern: Any) -> bool:
     end (``endpos``) stands for (``$`` and ``\\b`` see an end there, as before a break).
     Anything else, and ``regex``-module patterns, answer False.
     """
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return False
-    if not isinstance(pattern, re.Pattern):
-        return False
-    try:
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-    except Exception:
+    parsed = _parsed(pattern)
+    if parsed is None:
         return False
     multiline = bool(pattern.flags & re.MULTILINE)
 
@@ -269,14 +285,11 @@ def required_chars(pattern: Any) -> frozenset[str]:
     """Characters of which every match of ``pattern`` (a ``re`` pattern, not ignore-case)
     holds one, from its first consuming element (``[─━]{3,}|[|│]…`` gives the two classes'
     characters); empty when unknown."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return frozenset()
-    if not isinstance(pattern, re.Pattern) or pattern.flags & re.IGNORECASE:
+    parsed = _parsed(pattern)
+    if parsed is None or pattern.flags & re.IGNORECASE:
         return frozenset()
     try:
-        got = _required_chars(sre_parse.parse(pattern.pattern, pattern.flags).data)
+        got = _required_chars(parsed.data)
     except Exception:
         return frozenset()
     return frozenset(got or ())
@@ -352,14 +365,11 @@ def gate_chars(pattern: Any) -> frozenset[str]:
     |(?<=[xXＸ×])(?:…))``) gives ``x X Ｘ × * ＊``, not its first class (``2`` is in most
     reports) nor ``年 日``. The choice only decides speed: every candidate set is
     necessary (a text without any of its characters has no match)."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return frozenset()
-    if not isinstance(pattern, re.Pattern) or pattern.flags & re.IGNORECASE:
+    parsed = _parsed(pattern)
+    if parsed is None or pattern.flags & re.IGNORECASE:
         return frozenset()
     try:
-        sets = _char_sets(sre_parse.parse(pattern.pattern, pattern.flags).data)
+        sets = _char_sets(parsed.data)
     except Exception:
         return frozenset()
     if not sets:
@@ -379,11 +389,8 @@ def line_scan_safe(pattern: Any) -> bool:
     fine, ``(?![^x]{2})`` is not). Anything else is answered False: the step then tries the
     rule on every line, as before. ``regex``-module patterns are not inspected (False).
     """
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return False
-    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.MULTILINE:
+    parsed = _parsed(pattern)
+    if parsed is None or not pattern.flags & re.MULTILINE:
         return False
 
     def walk(items: Any) -> bool:
@@ -415,7 +422,7 @@ def line_scan_safe(pattern: Any) -> bool:
         return True
 
     try:
-        return walk(sre_parse.parse(pattern.pattern, pattern.flags).data)
+        return walk(parsed.data)
     except Exception:
         return False
 
@@ -552,17 +559,14 @@ def required_literals(pattern: Any) -> tuple[str, ...]:
     of such; a repeat counts only if it must occur. Empty when nothing is certain
     (IGNORECASE, scoped flags, a ``regex``-module pattern, a branch without a literal).
     """
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return ()
-    if not isinstance(pattern, re.Pattern):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return ()
     # under IGNORECASE a cased character matches its other cases: only caseless
     # characters (Han, digits, punctuation) make literals then
     caseless = bool(pattern.flags & re.IGNORECASE)
     try:
-        found = _seq_literals(sre_parse.parse(pattern.pattern, pattern.flags).data, caseless)[1]
+        found = _seq_literals(parsed.data, caseless)[1]
     except Exception:
         return ()
     if not found or any("\n" in x for x in found):
@@ -666,14 +670,11 @@ def first_char_pattern(pattern: Any) -> Any:
     ``^[【\\[]?(?:分享到|分享)`` gives ``[【\\[]|分``. None when the pattern is not anchored
     that way or a first element is too broad to name (``[^\\n]``, ``.``).
     """
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return None
-    if not isinstance(pattern, re.Pattern) or not pattern.flags & re.MULTILINE:
+    parsed = _parsed(pattern)
+    if parsed is None or not pattern.flags & re.MULTILINE:
         return None
     try:
-        atoms = _anchored_atoms(sre_parse.parse(pattern.pattern, pattern.flags).data)
+        atoms = _anchored_atoms(parsed.data)
     except Exception:
         return None
     if not atoms or any(a.startswith("[^") for a in atoms):
@@ -686,16 +687,10 @@ def scan_reach(pattern: Any) -> int | None:
     pattern's longest match, plus every lookaround's longest body, plus one character
     (``$``, ``\\b`` peek at the next one). None when unbounded or unknown (a repeat without
     an upper bound, a back-reference, a ``regex``-module pattern)."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
-    if not isinstance(pattern, re.Pattern):
-        return None
-    try:
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-    except Exception:
-        return None
+    sre_parse = _sre_parser()
     limit = sre_parse.MAXWIDTH if hasattr(sre_parse, "MAXWIDTH") else sre_parse.MAXREPEAT
 
     def walk(items: Any) -> int | None:
@@ -781,17 +776,12 @@ def engine_neutral(pattern: Any) -> bool:
     leftmost-first backtracking matcher over code points (tested on every shipped rule
     that qualifies, and on generated texts).
     """
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return False
     if not isinstance(pattern, re.Pattern) or pattern.flags & (re.IGNORECASE | re.ASCII):
         return False
     if _REGEX_ONLY_SYNTAX.search(pattern.pattern):
         return False
-    try:
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-    except Exception:
+    parsed = _parsed(pattern)
+    if parsed is None:
         return False
 
     def walk(items: Any) -> bool:
@@ -828,12 +818,10 @@ def whole_text_pattern(pattern: Any) -> Any:
     ``(?<![!-~])(?=…)``: 0.44 → 0.01 ms per 5,000-character report)."""
     if not engine_neutral(pattern):
         return pattern
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-
-        first = sre_parse.parse(pattern.pattern, pattern.flags).data
-    except Exception:  # pragma: no cover - engine_neutral parsed it already
+    parsed = _parsed(pattern)
+    if parsed is None:  # pragma: no cover - engine_neutral parsed it already
         return pattern
+    first = parsed.data
     if not first or str(first[0][0]) not in ("ASSERT", "ASSERT_NOT"):
         return pattern
     try:
