@@ -249,16 +249,7 @@ def _required_chars(items: Any) -> set[str] | None:
         if name == "LITERAL":
             return {chr(av)}
         if name == "IN":
-            chars: set[str] = set()
-            for iop, iav in av:
-                iname = str(iop)
-                if iname == "LITERAL":
-                    chars.add(chr(iav))
-                elif iname == "RANGE" and iav[1] - iav[0] < 256:
-                    chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
-                else:
-                    return None
-            return chars
+            return _class_chars(av, widest=256, most=None)
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             if av[0] < 1:
                 return None
@@ -320,16 +311,7 @@ def _char_sets(items: Any) -> list[frozenset[str]]:
         if name == "LITERAL":
             out.append(frozenset(chr(av)))
         elif name == "IN":
-            chars: set[str] = set()
-            for iop, iav in av:
-                iname = str(iop)
-                if iname == "LITERAL":
-                    chars.add(chr(iav))
-                elif iname == "RANGE" and iav[1] - iav[0] < GATE_MAX_CHARS:
-                    chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
-                else:  # a negated class, a category, a wide range
-                    chars.clear()
-                    break
+            chars = _class_chars(av, widest=GATE_MAX_CHARS, most=None)
             if chars:
                 out.append(frozenset(chars))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
@@ -437,18 +419,21 @@ def _iscased(code: int) -> bool:
     return bool(_sre.unicode_iscased(code))
 
 
-def _class_chars(items: Any) -> list[str] | None:
-    """The characters of a small positive class ``[…]``, or None."""
-    out: list[str] = []
+def _class_chars(items: Any, widest: int = 16, most: int | None = 16) -> set[str] | None:
+    """The characters a parsed positive class (``[…]``) matches: its literals and its
+    ranges of fewer than ``widest`` code points, at most ``most`` in all (None: no cap);
+    None for anything else in it (a negation, a category such as ``\\d``, a wider range)
+    or more characters than ``most``."""
+    chars: set[str] = set()
     for op, av in items:
         name = str(op)
         if name == "LITERAL":
-            out.append(chr(av))
-        elif name == "RANGE" and av[1] - av[0] < 16:
-            out.extend(chr(c) for c in range(av[0], av[1] + 1))
+            chars.add(chr(av))
+        elif name == "RANGE" and av[1] - av[0] < widest:
+            chars.update(chr(c) for c in range(av[0], av[1] + 1))
         else:
             return None
-    return out if len(out) <= 16 else None
+    return chars if most is None or len(chars) <= most else None
 
 
 def _literal_score(lits: set[str]) -> tuple[int, int]:
