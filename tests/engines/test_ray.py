@@ -402,12 +402,64 @@ def test_shuffle_pieces_are_put_by_the_map_tasks_and_only_references_come_back(
     values = [[0, 3, 6], [1, 4], [9, 12, 7]]  # part 2 gets nothing
     blocks = [ray.put(pa.table({"v": np.array(v, np.int64)})) for v in values]
     pieces = ray_fits._shuffle_map(blocks, _mod3, (3,), 3, 1)
-    got = [ray.get(part) for part in pieces]
-    assert all(isinstance(g, ray.ObjectRef) for part in got[:2] for g in part if g is not None)
+    assert pieces.cuts == [0, 1, 2, 3]  # a group per part: 3 parts < the window
+    got = [ray.get(group) for group in pieces.merged]
+    assert all(isinstance(g, ray.ObjectRef) for group in got[:2] for g in group if g is not None)
     assert got[2] == [None, None, None]
-    assert ray_fits._concat(tuple(got[0])).column("v").to_pylist() == [0, 3, 6, 9, 12]
-    assert ray_fits._concat(tuple(got[1])).column("v").to_pylist() == [1, 4, 7]
-    assert ray_fits._concat(tuple(got[2])) is None
+    merged = [ray_fits._merged_pieces(*group) for group in got]
+    assert merged[0][0].column("v").to_pylist() == [0, 3, 6, 9, 12]
+    assert merged[1][0].column("v").to_pylist() == [1, 4, 7]
+    assert merged[2] is None
+
+
+def _tagged_rows(group: Any, tag: str) -> Any:
+    return group.append_column("tag", [[tag] * group.num_rows])
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_windowed_shuffle_holds_at_most_the_window_and_gives_each_part_its_rows_in_order(
+    ray_session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shuffle of 120 map tasks into 16 parts with a window of 8: at most 8 map tasks
+    unmerged and ≤ W × G + G × (R − 1) × levels objects referenced at once (counted by the
+    shuffle's watch hook, not timed; all at once would be 120 tasks, 120 × 16 objects),
+    and each part's rows are those a per-(map task, part) shuffle gives: every row of the
+    part, in block order, through merges of 30 rounds on 3 levels."""
+    import math
+
+    import numpy as np
+    import pyarrow as pa
+
+    from lawrpt_corpus.engines import ray_fits
+
+    ray = ray_session
+    monkeypatch.setattr(ray_fits, "_MAP_WINDOW", 8)
+    rng = np.random.default_rng(7)
+    values = [rng.integers(0, 1000, int(rng.integers(0, 6))) for _ in range(120)]
+    blocks = [ray.put(pa.table({"v": pa.array(v, pa.int64())})) for v in values]
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setattr(ray_fits, "_watch", lambda maps, objs: seen.append((maps, objs)))
+    parts, window = 16, 8
+    pieces = ray_fits._shuffle_map(blocks, _mod3, (parts,), parts, 1, workers=1)
+    groups, size = window // 4, window // 2
+    assert pieces.cuts == [0, 8, 16]
+    levels = math.ceil(math.log(120 / size, size))
+    assert seen and max(m for m, _ in seen) <= window
+    assert max(o for _, o in seen) <= window * groups + groups * (size - 1) * levels
+    assert max(len(m) for m in pieces.merged) <= (size - 1) * levels
+    got = ray_fits._reduced(pieces, _tagged_rows, ("x",))
+    assert len(got) == parts
+    every = np.concatenate(values)
+    for p, table in enumerate(got):
+        want = every[every % parts == p].tolist()
+        assert (table.column("v").to_pylist() if table is not None else []) == want
+        assert table is None or set(table.column("tag").to_pylist()) == {"x"}
+    # the same tables through _shuffled (non-empty parts, in part order)
+    tables = ray_fits._shuffled(blocks, _mod3, (parts,), parts, _tagged_rows, ("x",), 1)
+    assert [t.column("v").to_pylist() for t in tables] == [
+        t.column("v").to_pylist() for t in got if t is not None
+    ]
 
 
 def _doubled(block: Any) -> Any:

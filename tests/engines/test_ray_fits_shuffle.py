@@ -51,19 +51,30 @@ def _bands(seqs: list[list[int]]) -> pa.Table:
     )
 
 
+def _owned(routed: pa.Table, tasks: int) -> list[np.ndarray]:
+    """A routing table's keys, by the verification task owning them."""
+    part, key = routed.column("part").to_numpy(), routed.column("key").to_numpy()
+    return [key[part == t] for t in range(tasks)]
+
+
 def test_candidate_keys_go_to_the_verification_task_of_their_first_document() -> None:
     step, span = Dedup(bucket_window=2), 40
     where = _BlockMap(np.array([9, 19, 29, 39]))  # 4 blocks of 10 documents
     group = _bands([[1, 12, 25, 33], [18, 19, 38], [2, 3]])
-    routed = _bucket_route(step, span, where, 2, 2, group)  # tasks own blocks {0, 1}, {2, 3}
+    routed = _bucket_route(group, step, span, where, 2)  # tasks own blocks {0, 1}, {2, 3}
     want = _bucket_keys(group, step, span)
-    assert sorted(np.concatenate(routed).tolist()) == want.tolist()
-    for task, keys in enumerate(routed):
+    assert sorted(routed.column("key").to_pylist()) == want.tolist()
+    part = routed.column("part").to_numpy()
+    assert np.all(np.diff(part) >= 0)  # in owner order: the map side of the next shuffle
+    owned = _owned(routed, 2)
+    for task, keys in enumerate(owned):
         assert set((where.pos_of(keys // span) // 2).tolist()) <= {task}
-    assert routed[0].size and routed[1].size
-    # a part's rows in pieces from several map tasks: the same keys, the same owners
-    pieced = _bucket_route(step, span, where, 2, 2, group.slice(4), None, group.slice(0, 4))
-    assert all(np.array_equal(x, y) for x, y in zip(pieced, routed, strict=True))
+    assert owned[0].size and owned[1].size
+    # cut by _split_parts as the routing shuffle's map side: the same keys, the same owners
+    cut = _split_parts(ray_fits._as_is, (), 2, routed)
+    assert all(
+        np.array_equal(c.column("key").to_numpy(), k) for c, k in zip(cut, owned, strict=True)
+    )
 
 
 def test_candidate_keys_are_routed_by_a_document_table_when_blocks_overlap() -> None:
@@ -71,7 +82,7 @@ def test_candidate_keys_are_routed_by_a_document_table_when_blocks_overlap() -> 
     seqs = np.arange(10, dtype=np.int64)
     pos = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0, 1], np.int64)  # even / odd blocks
     where = _BlockMap(np.array([8, 9]), seqs, pos)
-    routed = _bucket_route(step, span, where, 1, 2, _bands([[0, 1, 2, 3, 4, 5]]))
+    routed = _owned(_bucket_route(_bands([[0, 1, 2, 3, 4, 5]]), step, span, where, 1), 2)
     assert all((routed[0] // span) % 2 == 0) and all((routed[1] // span) % 2 == 1)
     assert (
         routed[0].size + routed[1].size == _bucket_keys(_bands([[0, 1, 2, 3, 4, 5]]), step, 10).size

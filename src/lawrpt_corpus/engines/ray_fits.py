@@ -212,8 +212,9 @@ def _split_parts(
 ) -> Any:
     """Ray task, the map side of a plain-task shuffle: ``fn(block, *args)`` (a table with a
     ``part`` column) of each non-empty block, cut into ``parts`` tables by ``part`` (one
-    return value each; ``None`` for a part no row went to)."""
-    tables = [fn(b, *args) for b in blocks if b.num_rows]
+    return value each; ``None`` for a part no row went to). A block may be a reference
+    (:func:`_stored` by the task that made it)."""
+    tables = [fn(b, *args) for b in _resolved(blocks) if b is not None and b.num_rows]
     tables = [t for t in tables if t.num_rows]
     if not tables:
         out: list[pa.Table | None] = [None] * parts
@@ -283,27 +284,181 @@ def _concat(pieces: tuple[Any, ...]) -> pa.Table | None:
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
+def _window(workers: int) -> int:
+    """Tasks of one kind unfinished at a time in the coordinator: max(``_MAP_WINDOW``,
+    8 × CPUs)."""
+    return max(_MAP_WINDOW, 8 * workers)
+
+
+#: called by :func:`_shuffle_map` each time what the coordinator holds changes, with (map
+#: tasks submitted and not yet merged, shuffle objects referenced); a test pins the bound
+#: through it (tests/engines/test_ray.py)
+_watch: Callable[[int, int], None] | None = None
+
+
+def _cuts(parts: int, groups: int) -> list[int]:
+    """The parts of each of ``groups`` groups: ``[cuts[g], cuts[g + 1])``."""
+    return [g * parts // groups for g in range(groups + 1)]
+
+
+def _split_groups(
+    fn: Callable[..., pa.Table], args: tuple[Any, ...], cuts: list[int], *blocks: Any
+) -> Any:
+    """Ray task, the map side of a windowed shuffle: :func:`_split_parts` of the blocks,
+    its pieces gathered by group of parts (``cuts``): one return value per group, the list
+    of its parts' pieces (None for a part no row went to), or None when no row went to the
+    group."""
+    parts, groups = cuts[-1], len(cuts) - 1
+    got = _split_parts(fn, args, parts, *blocks)
+    pieces = [got] if parts == 1 else list(got)
+    out = []
+    for g in range(groups):
+        mine = pieces[cuts[g] : cuts[g + 1]]
+        out.append(None if all(p is None for p in mine) else mine)
+    return out[0] if groups == 1 else tuple(out)
+
+
+def _merged_pieces(*groups: Any) -> list[pa.Table | None] | None:
+    """Ray task (and the reducers' first step): one group's piece lists (from map tasks
+    or earlier merges, references or lists; None: nothing in the group) merged part by
+    part, in their order: a list of one table per part (None for a part without rows), or
+    None when every part is empty."""
+    lists = [g for g in _resolved(groups) if g is not None]
+    if not lists:
+        return None
+    out = [_concat(tuple(g[i] for g in lists)) for i in range(len(lists[0]))]
+    return None if all(t is None for t in out) else out
+
+
+def _reduce_group(fn: Callable[..., Any], args: tuple[Any, ...], *groups: Any) -> list[Any]:
+    """Ray task, the reduce side of a windowed shuffle for one group of parts:
+    ``fn(rows, *args)`` of each part's rows (its pieces merged in map-task order), None for a
+    part without rows — a list in part order (empty when no row went to the group)."""
+    merged = _merged_pieces(*groups)
+    args = tuple(_resolved(args))  # references among the arguments (Ray resolves only
+    # a task's own arguments, not those nested in a tuple)
+    return [] if merged is None else [None if t is None else fn(t, *args) for t in merged]
+
+
+def _reduce_group_rows(fn: Callable[..., pa.Table], args: tuple[Any, ...], *groups: Any) -> Any:
+    """Ray task: :func:`_reduce_group`'s tables concatenated (None when there is none): the
+    input block of a further shuffle."""
+    return _concat(tuple(_reduce_group(fn, args, *groups)))
+
+
+class _Pieces:
+    """The map side of a windowed shuffle, finished: for each group ``g`` of parts
+    (``[cuts[g], cuts[g + 1])``), the references of its merged piece lists in map-task
+    order (``merged[g]``), for :func:`_reduce_group`."""
+
+    def __init__(self, cuts: list[int], merged: list[list[Any]]):
+        self.cuts, self.merged = cuts, merged
+
+    @property
+    def groups(self) -> int:
+        return len(self.cuts) - 1
+
+
 def _shuffle_map(
-    refs: list[Any], fn: Callable[..., pa.Table], args: tuple[Any, ...], parts: int, per_task: int
-) -> list[list[Any]]:
-    """Start the map side of a plain-task shuffle over the blocks ``refs`` (``per_task``
-    blocks per task): the references of each part's pieces, ``[part][task]``. Plain Ray
-    tasks, not a Ray Data execution: no executor polling in the driver."""
+    refs: list[Any],
+    fn: Callable[..., pa.Table],
+    args: tuple[Any, ...],
+    parts: int,
+    per_task: int,
+    workers: int = 1,
+) -> _Pieces:
+    """The map side of a plain-task shuffle over the blocks ``refs`` (``per_task`` blocks
+    per map task), run in a window: what the coordinator holds is bounded by the window
+    ``W`` = :func:`_window` (``workers``), not by the corpus.
+
+    The parts are cut into ``G`` = min(``parts``, W / 4) contiguous groups; a map task
+    returns one object per group (:func:`_split_groups`: the list of the group's pieces,
+    put into the object store by the task). Map tasks run in rounds of ``R`` = W / 2; after
+    a round is submitted, the previous round's merges are read, so ≤ 2R = W map tasks are
+    unfinished (or finished and not yet merged) at a time, and ≤ W × G of their return
+    objects are referenced. When there is more than one round, each round's returns are
+    merged per group by one task (:func:`_merged_pieces`, put by the task: one reference per
+    (round, group)), and every ``R`` merged references of a group at one level are merged
+    again into one at the next level (a log-structured merge: a piece is copied once per
+    level, ⌈log_R(rounds)⌉ levels — 1 up to R rounds, 2 up to R² rounds), so ≤ G × (R − 1)
+    × levels merged references are held. With one round the map tasks' returns are kept as
+    they are (no merge: ≤ R × G references). The reducers (one per group, :func:`_reduce_group`:
+    G ≤ W / 4 tasks) read a group's references in map-task order, so each part's rows are
+    in the order of the blocks, as with one reference per (map task, part).
+
+    Before (session 21): every map task submitted at once with ``parts`` returns each —
+    (blocks / ``per_task``) × ``parts`` references, both proportional to the corpus. Plain
+    Ray tasks, not a Ray Data execution: no executor polling in the driver."""
     ray = _ray()
-    task = ray.remote(_storing).options(num_returns=parts)
-    pieces: list[list[Any]] = [[] for _ in range(parts)]
-    for i in range(0, len(refs), per_task):
-        got = task.remote(_split_parts, fn, args, parts, *refs[i : i + per_task])
-        for p, ref in enumerate([got] if parts == 1 else got):
-            pieces[p].append(ref)
-    return pieces
+    window = _window(workers)
+    groups = max(1, min(parts, window // 4))
+    cuts = _cuts(parts, groups)
+    size = max(1, window // 2)  # map tasks per round
+    calls = [refs[i : i + per_task] for i in range(0, len(refs), per_task)]
+    task = ray.remote(_storing).options(num_returns=groups)
+    merge = ray.remote(_storing)
+    levels: list[list[list[Any]]] = [[] for _ in range(groups)]  # [group][level]: references
+    held = [0]  # merged references held
+
+    def watch(maps: int, returns: int) -> None:
+        if _watch is not None:
+            _watch(maps, returns + held[0])
+
+    def keep(g: int, level: int, ref: Any) -> None:
+        """Hold ``ref`` at ``level`` of group ``g``, merging a full level into the next."""
+        while True:
+            while len(levels[g]) <= level:
+                levels[g].append([])
+            levels[g][level].append(ref)
+            held[0] += 1
+            if len(levels[g][level]) < size:
+                return
+            full, levels[g][level] = levels[g][level], []
+            ref = ray.get(merge.remote(_merged_pieces, *full))
+            held[0] -= len(full)
+            level += 1
+            if ref is None:
+                return
+
+    if len(calls) <= size:  # one round: the map tasks' returns, unmerged
+        outs = [task.remote(_split_groups, fn, args, cuts, *c) for c in calls]
+        watch(len(outs), len(outs) * groups)
+        merged = [[o if groups == 1 else o[g] for o in outs] for g in range(groups)]
+        return _Pieces(cuts, merged)
+    prev: tuple[int, list[Any]] = (0, [])  # the previous round: its map tasks, its merges
+    for r in range(0, len(calls), size):
+        outs = [task.remote(_split_groups, fn, args, cuts, *c) for c in calls[r : r + size]]
+        cur = [
+            merge.remote(_merged_pieces, *[o if groups == 1 else o[g] for o in outs])
+            for g in range(groups)
+        ]
+        watch(prev[0] + len(outs), (prev[0] + len(outs)) * groups)
+        del outs
+        for g, ref in enumerate(ray.get(prev[1])):
+            if ref is not None:
+                keep(g, 0, ref)
+        prev = (len(calls[r : r + size]), cur)
+    for g, ref in enumerate(ray.get(prev[1])):
+        if ref is not None:
+            keep(g, 0, ref)
+    watch(0, 0)
+    # the oldest pieces are at the highest level
+    return _Pieces(cuts, [[x for lv in reversed(ls) for x in lv] for ls in levels])
 
 
-def _reduce_with(fn: Callable[..., Any], args: tuple[Any, ...], *pieces: pa.Table | None) -> Any:
-    """Ray task, the reduce side of a plain-task shuffle: ``fn(group, *args)`` of one part's
-    pieces concatenated (None when no row went to the part)."""
-    group = _concat(pieces)
-    return None if group is None else fn(group, *args)
+def _reduced(pieces: _Pieces, fn: Callable[..., Any], args: tuple[Any, ...]) -> list[Any]:
+    """``fn(rows, *args)`` of each part of a windowed shuffle's ``pieces`` (None for a part
+    without rows), in part order: one :func:`_reduce_group` task per group (≤ W / 4 tasks,
+    read as they finish)."""
+    ray = _ray()
+    task = ray.remote(_reduce_group)
+    pending = {task.remote(fn, args, *m): g for g, m in enumerate(pieces.merged)}
+    out: list[list[Any]] = [[] for _ in range(pieces.groups)]
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        g = pending.pop(ready[0])
+        out[g] = ray.get(ready[0])
+    return [v for got in out for v in got]
 
 
 def _shuffled(
@@ -318,11 +473,9 @@ def _shuffled(
     """A shuffle in plain Ray tasks (what ``groupby("part").map_groups`` does, without a Ray
     Data execution whose executor polls in the driver): ``explode(block, *eargs)`` of each
     block of ``refs`` (a table with a ``part`` column), then ``reduce(group, *rargs)`` of
-    each part; the non-empty results, in part order."""
-    ray = _ray()
-    pieces = _shuffle_map(refs, explode, eargs, parts, _per_task(len(refs), workers))
-    task = ray.remote(_reduce_with)
-    got = ray.get([task.remote(reduce, rargs, *p) for p in pieces])
+    each part; the non-empty results, in part order. Windowed: :func:`_shuffle_map`."""
+    pieces = _shuffle_map(refs, explode, eargs, parts, _per_task(len(refs), workers), workers)
+    got = _reduced(pieces, reduce, rargs)
     return [t for t in got if t is not None and t.num_rows]
 
 
@@ -524,15 +677,6 @@ def _exact_members(group: pa.Table) -> pa.Table:
     return pa.table({"seq": seq[member].astype(np.int64)})
 
 
-def _exact_reduce(*pieces: pa.Table | None) -> np.ndarray:
-    """Ray task, the reduce side of the exact-key shuffle: :func:`_exact_members` of one
-    coarse part's pieces, as an array of ``seq``."""
-    group = _concat(pieces)
-    if group is None:
-        return np.empty(0, dtype=np.int64)
-    return _exact_members(group).column("seq").to_numpy()  # type: ignore[no-any-return]
-
-
 def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
     """Ray task: columns ``names`` of the rows of ``block`` whose ``seq`` is in ``wanted``
     (sorted)."""
@@ -586,34 +730,30 @@ class _BlockMap:
 
 
 def _bucket_route(
-    step: Dedup, span: int, where: _BlockMap, group_blocks: int, groups: int, *pieces: Any
-) -> Any:
-    """Ray task, the reduce side of the LSH shuffle: the candidate keys of one coarse part's
-    buckets, cut by the verification task that owns each pair (the group of ``group_blocks``
-    blocks holding its first document): one return value per verification task. The keys
-    go from here to the verification tasks through the object store, never to the driver."""
-    group = _concat(pieces)
-    keys = np.empty(0, dtype=np.int64) if group is None else _bucket_keys(group, step, span)
+    group: pa.Table, step: Dedup, span: int, where: _BlockMap, group_blocks: int
+) -> pa.Table:
+    """Ray task, the reduce side of the LSH shuffle for one coarse part: the candidate keys
+    of its buckets, each with the verification task that owns it (``part``: the group of
+    ``group_blocks`` blocks holding its first document), in that order — the map side of
+    the shuffle that takes the keys to the verification tasks through the object store,
+    never to the driver."""
+    keys = _bucket_keys(group, step, span)
     owner = where.pos_of(keys // span) // group_blocks
     order = np.argsort(owner, kind="stable")
-    keys, owner = keys[order], owner[order]
-    cut = np.searchsorted(owner, np.arange(groups + 1)).tolist()
-    out = [keys[cut[g] : cut[g + 1]] for g in range(groups)]
-    return out[0] if groups == 1 else tuple(out)
+    return pa.table({"part": owner[order].astype(np.int64), "key": keys[order]})
 
 
 def _verify_group(
-    step: Dedup, span: int, where: _BlockMap, refs: list[Any], *pieces: Any
+    rows: pa.Table, step: Dedup, span: int, where: _BlockMap, refs: list[Any]
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Ray task: the candidate pairs of one verification task (its pieces from every bucket
-    task: the pairs whose first document is in its blocks) made unique, then the signature
-    estimate filter and ``Dedup.compare`` of each kept pair, one own block with at most
-    ``_TASK_BLOCKS`` partner blocks at a time (``refs``: the column blocks by position).
-    Returns (candidate pairs, ``seq`` a, ``seq`` b, kind, similarity) — only the pairs the
-    estimate keeps come back to the driver."""
+    """Ray task: the candidate pairs of one verification task (``rows``: its keys from
+    every bucket task: the pairs whose first document is in its blocks) made unique, then
+    the signature estimate filter and ``Dedup.compare`` of each kept pair, one own block
+    with at most ``_TASK_BLOCKS`` partner blocks at a time (``refs``: the column blocks by
+    position). Returns (candidate pairs, ``seq`` a, ``seq`` b, kind, similarity) — only the
+    pairs the estimate keeps come back to the driver."""
     ray = _ray()
-    parts = [p for p in _resolved(pieces) if p.size]
-    keys = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+    keys = sorted_unique(rows.column("key").to_numpy().astype(np.int64))
     results = []
     for own, sa, sb, others in _pair_tasks(where, keys // span, keys % span):
         own_table = ray.get(refs[own])
@@ -756,22 +896,17 @@ class _SeqVerifier:
         nb = len(self.refs)
         per = _per_task(nb, self.workers)
         groups = max(1, -(-nb // per))
-        pieces = _shuffle_map(
-            self.refs, _band_rows, (self.light, ray.put(copies), parts), parts, per
-        )
-        route = ray.remote(_storing).options(num_returns=groups)
-        routed: list[list[Any]] = [[] for _ in range(groups)]
-        for part in pieces:
-            args = (self.step_ref, self.span, self.where_ref, per, groups, *part)
-            got = route.remote(_bucket_route, *args)
-            for g, ref in enumerate([got] if groups == 1 else got):
-                routed[g].append(ref)
+        args = (self.light, ray.put(copies), parts)
+        pieces = _shuffle_map(self.refs, _band_rows, args, parts, per, self.workers)
+        # the bucket tasks' keys, routed to their verification tasks by a second shuffle
+        route = ray.remote(_storing)
+        rargs = (self.step_ref, self.span, self.where_ref, per)
+        keys = [route.remote(_reduce_group_rows, _bucket_route, rargs, *m) for m in pieces.merged]
         del pieces
-        verify = ray.remote(_verify_group)
-        refs = ray.put(self.refs)
-        found = ray.get(
-            [verify.remote(self.step_ref, self.span, self.where_ref, refs, *r) for r in routed]
-        )
+        routed = _shuffle_map(keys, _as_is, (), groups, 1, self.workers)
+        del keys
+        vargs = (self.step_ref, self.span, self.where_ref, ray.put(self.refs))
+        found = [f for f in _reduced(routed, _verify_group, vargs) if f is not None]
         n_keys = sum(f[0] for f in found)
         if n_keys:
             self.step.passes += 1
@@ -788,8 +923,8 @@ class _SeqVerifier:
         ray = self.ray
         self.step.passes += 1
         task = ray.remote(_verify_pairs)
-        futures = [
-            task.remote(
+        calls = [
+            (
                 self.step_ref,
                 self.refs[own],
                 [self.refs[k] for k in others],
@@ -799,7 +934,7 @@ class _SeqVerifier:
             )
             for own, x, y, others in _pair_tasks(self.where, sa, sb)
         ]
-        return _joined(ray.get(futures))
+        return _joined(_gathered(task, calls, self.workers))
 
 
 def _seqs_of(block: pa.Table) -> np.ndarray:
@@ -908,21 +1043,17 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     document, same ``stats()``: the counts of documents, candidate and verified pairs are
     the corpus's).
     """
-    ray = _ray()
     light = _params_only(step)
     feats = _map(docs, ctx, _dedup_rows, light).materialize()
     verifier = _SeqVerifier(step, light, feats, ctx.workers)
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
         raise ValueError("dedup: too many inputs for 64-bit candidate keys")
-    per = _per_task(len(verifier.refs), ctx.workers)
     exact = copies = np.empty(0, dtype=np.int64)
     if n_docs > 1:
         parts = _partitions(n_docs, ctx.workers)
-        pieces = _shuffle_map(verifier.refs, _hash_rows, (parts,), parts, per)
-        reduce = ray.remote(_exact_reduce)
-        got = ray.get([reduce.remote(*p) for p in pieces])
-        exact = np.sort(np.concatenate(got)).astype(np.int64)
+        got = _shuffled(verifier.refs, _hash_rows, (parts,), parts, _exact_members, (), ctx.workers)
+        exact = np.sort(_column(got, "seq", np.int64))
     if exact.size:
         sub = _columns_of(verifier.refs, exact)
         # the driver fit's rank (Dedup._fit_columns), compared within exact groups only

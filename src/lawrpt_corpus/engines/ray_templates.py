@@ -68,9 +68,11 @@ from .ray_fits import (
     _partitions,
     _per_task,
     _ray,
-    _reduce_with,
+    _reduce_group,
+    _resolved,
     _shuffle_map,
     _u64_as_i64,
+    _window,
     coordinated,
 )
 
@@ -109,9 +111,11 @@ def _template_rows(batch: pa.Table, step: Templates) -> pa.Table:
     )
 
 
-def _sorted_seqs(*tables: pa.Table | None) -> tuple[np.ndarray, int]:
-    """Ray task: the sorted ``seq`` column of ``tables`` (the later copies of a text, one
-    table per part of the text-hash shuffle) and its length."""
+def _sorted_seqs(*groups: list[pa.Table | None]) -> tuple[np.ndarray, int]:
+    """Ray task: the sorted ``seq`` column of the tables of ``groups`` (the later copies of
+    a text: a list per group of parts of the text-hash shuffle, a table per part) and its
+    length."""
+    tables = [t for group in groups for t in group]
     got = [t.column("seq").to_numpy() for t in tables if t is not None and t.num_rows]
     seqs = np.sort(np.concatenate(got)) if got else np.empty(0, dtype=np.int64)
     return seqs.astype(np.int64, copy=False), int(seqs.size)
@@ -123,9 +127,10 @@ def _later_copies_ref(refs: list[Any], n_docs: int, workers: int) -> tuple[Any, 
     hash whose results a task joins."""
     ray = _ray()
     parts = _partitions(n_docs, workers)
-    pieces = _shuffle_map(refs, _dh_rows, (parts,), parts, _per_task(len(refs), workers))
-    reduce = ray.remote(_reduce_with)
-    later = [reduce.remote(_later_in, (), *p) for p in pieces]
+    per_task = _per_task(len(refs), workers)
+    pieces = _shuffle_map(refs, _dh_rows, (parts,), parts, per_task, workers)
+    reduce = ray.remote(_reduce_group)
+    later = [reduce.remote(_later_in, (), *m) for m in pieces.merged]  # ≤ W / 4 tasks
     seqs, size = ray.remote(_sorted_seqs).options(num_returns=2).remote(*later)
     return seqs, int(ray.get(size))
 
@@ -180,9 +185,10 @@ def _count_templates(group: pa.Table, step: Templates) -> pa.Table:
     return pa.table({k: np.concatenate(v) for k, v in out.items()})
 
 
-def _candidate_hashes(*tables: pa.Table | None) -> tuple[np.ndarray, int]:
-    """Ray task: every candidate hash of the counting parts (int64 view), sorted and
-    unique, and how many there are."""
+def _candidate_hashes(*groups: list[pa.Table | None]) -> tuple[np.ndarray, int]:
+    """Ray task: every candidate hash of the counting parts (a list of tables per group of
+    parts; int64 view), sorted and unique, and how many there are."""
+    tables = [t for group in groups for t in group]
     got = [t.column("h").to_numpy() for t in tables if t is not None and t.num_rows]
     h = np.unique(np.concatenate(got)) if got else np.empty(0, dtype=np.int64)
     return h, int(h.size)
@@ -272,6 +278,22 @@ def _strict_part(
             unrelated[key] = len(got)
             i = j
     return step.fit_result(line_cands, all_spans, counts, unrelated, samples, 0, 0, 0)
+
+
+def _strict_group(
+    step: Templates, candidates: list[pa.Table | None], *groups: Any
+) -> list[TemplatesState]:
+    """Ray task, the reduce side of the holders' shuffle for one group of parts: the
+    :func:`_strict_part` of each part of the group that has candidates (``candidates``:
+    the counting reducer's tables of the same group, one per part; ``groups``: the group's
+    merged holder pieces, :func:`.ray_fits._shuffle_map`)."""
+    merged = [g for g in _resolved(groups) if g is not None]
+    out = []
+    for i, cands in enumerate(candidates):
+        state = _strict_part(step, cands, *(g[i] for g in merged))
+        if state is not None:
+            out.append(state)
+    return out
 
 
 # -- the bare-name layer (span.bare): Templates.fit()'s bare passes on the cluster ---------
@@ -402,8 +424,13 @@ def _bare_counts_ref(light: Templates, docs: Any, ctx: RayContext, skip: Any) ->
     refs = _map(docs, ctx, _bare_count_rows, light, skip).to_arrow_refs()
     fold = ray.remote(_bare_sum).options(num_returns=2)
     acc, any_ref = None, None
+    links: list[Any] = []  # the unfinished links of the chain: ≤ the window
     for i in range(0, max(1, len(refs)), _BARE_FOLD):
         acc, any_ref = fold.remote(light, acc, *refs[i : i + _BARE_FOLD])
+        links.append(any_ref)
+        if len(links) >= _window(ctx.workers):
+            ray.wait(links[:1], num_returns=1, fetch_local=False)
+            del links[0]
     return acc, any_ref
 
 
@@ -415,9 +442,10 @@ def _bare_states(
     ray = _ray()
     parts = _partitions(n_docs, ctx.workers)
     holders = _map(docs, ctx, _bare_holders, light, counts, skip, parts).to_arrow_refs()
-    pieces = _shuffle_map(holders, _as_is, (), parts, _per_task(len(holders), ctx.workers))
-    reduce = ray.remote(_reduce_with)
-    return [reduce.remote(_bare_part, (light,), *p) for p in pieces]
+    per_task = _per_task(len(holders), ctx.workers)
+    pieces = _shuffle_map(holders, _as_is, (), parts, per_task, ctx.workers)
+    reduce = ray.remote(_reduce_group)
+    return [reduce.remote(_bare_part, (light,), *m) for m in pieces.merged]  # ≤ W / 4
 
 
 def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState:
@@ -438,9 +466,11 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     _phase("count")
     parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
     per_task = _per_task(len(refs), ctx.workers)
-    pieces = _shuffle_map(refs, _explode_templates, (skip, parts), parts, per_task)
-    reduce = ray.remote(_reduce_with)
-    candidates = [reduce.remote(_count_templates, (light,), *p) for p in pieces]
+    pieces = _shuffle_map(refs, _explode_templates, (skip, parts), parts, per_task, ctx.workers)
+    reduce = ray.remote(_reduce_group)
+    # one reducer per group of parts (≤ W / 4): a list of candidate tables, one per part
+    candidates = [reduce.remote(_count_templates, (light,), *m) for m in pieces.merged]
+    del pieces
     wanted, n_wanted = ray.remote(_candidate_hashes).options(num_returns=2).remote(*candidates)
     n_distinct = n_docs - n_later
     bare_counts = _bare_counts_ref(light, docs, ctx, skip) if light.bare else None
@@ -448,9 +478,12 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     if ray.get(n_wanted):
         _phase("holders")
         holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
-        pieces = _shuffle_map(holders, _as_is, (), parts, _per_task(len(holders), ctx.workers))
-        strict_part = ray.remote(_strict_part)
-        pending = [strict_part.remote(light, candidates[p], *pieces[p]) for p in range(parts)]
+        per_holders = _per_task(len(holders), ctx.workers)
+        pieces = _shuffle_map(holders, _as_is, (), parts, per_holders, ctx.workers)
+        strict = ray.remote(_strict_group)  # the same groups of parts as the counting
+        pending = [
+            strict.remote(light, c, *m) for c, m in zip(candidates, pieces.merged, strict=True)
+        ]
         del pieces, holders
     del candidates
     if bare_counts is not None:
@@ -462,7 +495,7 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     _phase("merge")
     while pending:  # the parts' states as they finish, merged at once
         ready, pending = ray.wait(pending, num_returns=1)
-        got = [s for s in ray.get(ready) if s is not None]
+        got = [s for s in ray.get(ready)[0] if s is not None]  # a group's states
         merged = light.merge_results((merged, *got))
     _phase("done")
     return light.merge_results((merged,), n_docs, n_distinct, 0)
