@@ -26,7 +26,10 @@ holds the documents), runs the registered ``Templates`` cluster fit and records:
   bytes: Arrow tables' ``nbytes``, numpy arrays' ``nbytes``, else the pickled size);
 * ``state_bytes``: the pickled fitted state (kept in the driver until the final pass),
   per document, and a digest of it (the two revisions must give the same);
-* the driver's CPU seconds of the fit (``time.process_time``).
+* the driver's CPU seconds of the fit (``time.process_time``);
+* ``object_refs_peak``: the most object references the measuring process held at once
+  (Ray's reference table, sampled every ≥ 20 ms: the blocks it put, plus — coordinated in
+  the driver — the fit's shuffle pieces, merged pieces and task results).
 
 This tree is measured twice: as the engine runs it (the fit coordinated by a task on the
 cluster: the driver waits for the state) and coordinated in the driver
@@ -63,9 +66,12 @@ def _rss() -> int:
 class Sampler:
     """Peak RSS per phase, sampled by a thread; ``mark(name)`` starts a phase."""
 
-    def __init__(self) -> None:
+    def __init__(self, refs: Any = None) -> None:
         self.phase = "setup"
         self.peaks: dict[str, int] = {}
+        #: ``refs()``: the object references this process holds (sampled less often: it
+        #: copies Ray's reference table), and its peak
+        self.refs, self.refs_peak = refs, 0
         self.order: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -77,9 +83,14 @@ class Sampler:
         self.peaks[name] = max(self.peaks.get(name, 0), _rss())
 
     def _run(self) -> None:
+        next_refs = 0.0
         while not self._stop.wait(0.005):
             p = self.phase
             self.peaks[p] = max(self.peaks.get(p, 0), _rss())
+            if self.refs is not None and time.monotonic() >= next_refs:
+                t = time.monotonic()
+                self.refs_peak = max(self.refs_peak, self.refs())
+                next_refs = time.monotonic() + max(0.02, 4 * (time.monotonic() - t))
 
     def __enter__(self) -> Sampler:
         self._thread.start()
@@ -203,7 +214,8 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) ->
     step = cls() if step is None else step
     fit = distributed_fit_of(step)
     assert fit is not None
-    sampler = Sampler()
+    core = ray._private.worker.global_worker.core_worker
+    sampler = Sampler(lambda: len(core.get_all_reference_counts()))
     fetched: dict[str, list[int]] = {}
     get = ray.get
 
@@ -267,6 +279,7 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) ->
         },
         "fetched": {p: {"objects": c, "bytes": b} for p, (c, b) in fetched.items()},
         "rss_peak_above_start_B_per_doc": round(peak / n, 1),
+        "object_refs_peak": sampler.refs_peak,
         "state_bytes_per_doc": round(len(pickled) / n, 2),
         "state_digest": _state_digest(state),
     }

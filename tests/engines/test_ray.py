@@ -331,6 +331,16 @@ def _fit_both(ray: Any, make: Any, docs: list[Document], blocks: bool = False) -
     return driver, cluster
 
 
+def _small_window(monkeypatch: pytest.MonkeyPatch, blocks: bool | str) -> None:
+    """``blocks == "window"``: the shuffles in a window of 4 (rounds of 2 map tasks, merged
+    per round and across rounds), coordinated in this process so that the window applies."""
+    if blocks == "window":
+        from lawrpt_corpus.engines import ray_fits
+
+        monkeypatch.setattr(ray_fits, "_window", lambda workers: 4)
+        monkeypatch.setattr(ray_fits, "COORDINATE_ON_CLUSTER", False)
+
+
 def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
     """Every kind of duplicate of each seed, and a site footer line on 24 documents."""
     rng = random.Random(4)
@@ -357,12 +367,18 @@ def _small_corpus(seed_texts: dict[str, str]) -> list[Document]:
 
 @pytest.mark.ray
 @pytest.mark.slow
-@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
+@pytest.mark.parametrize(
+    "blocks", [False, True, "window"], ids=["ray-data", "blocks-coordinator-task", "window-of-4"]
+)
 def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
-    ray_session: Any, seed_texts: dict[str, str], blocks: bool
+    ray_session: Any,
+    seed_texts: dict[str, str],
+    blocks: bool | str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the blocks (the engine's case) each fit is coordinated by a task on the
     cluster."""
+    _small_window(monkeypatch, blocks)
     docs = _small_corpus(seed_texts)
     make = lambda: RepeatedLines(remove_min_docs=5)  # noqa: E731
     driver, cluster = _fit_both(ray_session, make, docs, blocks)
@@ -539,12 +555,18 @@ def test_exact_dedup_cluster_fit_gives_the_driver_fits_state_with_or_without_ray
 
 @pytest.mark.ray
 @pytest.mark.slow
-@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
+@pytest.mark.parametrize(
+    "blocks", [False, True, "window"], ids=["ray-data", "blocks-coordinator-task", "window-of-4"]
+)
 def test_templates_cluster_fit_equals_the_driver_fit(
-    ray_session: Any, seed_texts: dict[str, str], blocks: bool
+    ray_session: Any,
+    seed_texts: dict[str, str],
+    blocks: bool | str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Same candidates, unrelated-holder counts, samples and report; same removals. With
     the blocks (the engine's case) the fit is coordinated by a task on the cluster."""
+    _small_window(monkeypatch, blocks)
     import copy
 
     docs = _small_corpus(seed_texts)
@@ -565,14 +587,19 @@ def test_templates_cluster_fit_equals_the_driver_fit(
 
 @pytest.mark.ray
 @pytest.mark.slow
-@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
+@pytest.mark.parametrize(
+    "blocks", [False, True, "window"], ids=["ray-data", "blocks-coordinator-task", "window-of-4"]
+)
 def test_templates_cluster_fit_finds_the_bare_names_the_driver_fit_finds(
-    ray_session: Any, blocks: bool
+    ray_session: Any,
+    blocks: bool | str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The bare-name layer (``span.bare``) on the cluster: the same ``TemplatesState`` as
     ``fit()`` (strict bare names, report rows) and the same cuts, on unrelated reports with
     a name glued in (recall3's corpus) plus later exact copies of some of them (counted
     once, as ``fit()`` counts distinct texts) and a name in too few reports."""
+    _small_window(monkeypatch, blocks)
     import copy
 
     from ..boilerplate.test_boilerplate_templates import _bare_glued
