@@ -460,7 +460,7 @@ def test_windowed_shuffle_holds_at_most_the_window_and_gives_each_part_its_rows_
     pieces = ray_fits._shuffle_map(blocks, _mod3, (parts,), parts, 1, workers=1)
     groups, size = window // 4, window // 2
     assert pieces.cuts == [0, 8, 16]
-    levels = math.ceil(math.log(120 / size, size))
+    levels = math.floor(math.log(120 / size, size)) + 1  # 30 rounds: 3 levels
     assert seen and max(m for m, _ in seen) <= window
     assert max(o for _, o in seen) <= window * groups + groups * (size - 1) * levels
     assert max(len(m) for m in pieces.merged) <= (size - 1) * levels

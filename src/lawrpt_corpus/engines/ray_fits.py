@@ -14,7 +14,9 @@ distinct lines, then counts are lower bounds; here they are exact). The cluster 
 
 Shuffles group on a *coarse* key (a hash modulo a partition count sized to the data), so a
 group holds many buckets / lines and is processed with numpy in one call: Ray's per-group
-call costs tens of microseconds, too much for one call per bucket.
+call costs tens of microseconds, too much for one call per bucket. They run in a window
+(:func:`_shuffle_map`): what the coordinating task holds is bounded by the window of tasks
+(max(``_MAP_WINDOW``, 8 × CPUs)), not by the corpus.
 """
 
 from __future__ import annotations
@@ -380,7 +382,7 @@ def _shuffle_map(
     merged per group by one task (:func:`_merged_pieces`, put by the task: one reference per
     (round, group)), and every ``R`` merged references of a group at one level are merged
     again into one at the next level (a log-structured merge: a piece is copied once per
-    level, ⌈log_R(rounds)⌉ levels — 1 up to R rounds, 2 up to R² rounds), so ≤ G × (R − 1)
+    level, ⌊log_R(rounds)⌋ + 1 levels — 1 below R rounds, 2 below R²), so ≤ G × (R − 1)
     × levels merged references are held. With one round the map tasks' returns are kept as
     they are (no merge: ≤ R × G references). The reducers (one per group, :func:`_reduce_group`:
     G ≤ W / 4 tasks) read a group's references in map-task order, so each part's rows are

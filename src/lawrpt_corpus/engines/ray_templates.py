@@ -14,12 +14,13 @@ What the driver holds is bounded by the templates *kept*, not by the documents:
    candidate tables stay in the object store; a task joins their hashes into one sorted
    array (in the object store too) for step 4.
 4. **Holders** (a task per block): (hash, ``seq``, sketch, sample) of each candidate a
-   document holds, shuffled on the hash *into the same parts as step 3*, so reducer ``p``
-   gets part ``p``'s candidate table and its holders: it runs ``fit()``'s second pass
+   document holds, shuffled on the hash *into the same parts (and groups of parts) as step
+   3*, so the reducer of a group gets its parts' candidate tables and holders and, per
+   part, runs ``fit()``'s second pass
    (``Templates.keep_unrelated`` over the holders in input order, the first holder's
    sample) and the step's own verdict (``Templates.fit_result`` on the part). It returns a
-   ``TemplatesState``: the strict template and window hashes of the part and its report
-   rows (≤ ``report_top``).
+   ``TemplatesState`` per part with candidates: the strict template and window hashes of
+   the part and its report rows (≤ ``report_top``).
 5. **Coordinator**: takes the parts' states as they finish (``ray.wait``) and merges each
    into one (``Templates.merge_results``: union of strict hashes, top report rows): at any
    time it holds the strict hashes found so far, ≤ ``report_top`` rows and the references
