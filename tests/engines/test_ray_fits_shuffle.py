@@ -15,7 +15,10 @@ from lawrpt_corpus.engines.ray_fits import (
     _bucket_keys,
     _bucket_route,
     _later_in,
+    _merged_pieces,
     _pair_tasks,
+    _reduce_group,
+    _split_groups,
     _split_parts,
 )
 
@@ -35,6 +38,30 @@ def test_rows_are_cut_by_part_and_a_part_without_rows_gets_none() -> None:
     assert out[3].column("v").to_pylist() == [3, 7]  # blocks' order kept within a part
     assert _split_parts(_tagged, (1,), 1, *blocks).num_rows == 5  # one part: not a tuple
     assert _split_parts(_tagged, (2,), 2, pa.table({})) == (None, None)
+
+
+def test_groups_of_parts_merged_across_rounds_give_each_part_its_rows_in_block_order() -> None:
+    """The windowed shuffle's functions on plain tables: map tasks' pieces by group of parts,
+    merged per round and again across rounds, reduced per part — the rows a per-(task,
+    part) shuffle gives each part, in block order."""
+    rng = np.random.default_rng(5)
+    blocks = [pa.table({"v": rng.integers(0, 100, int(rng.integers(0, 7)))}) for _ in range(9)]
+    cuts = [0, 2, 5, 6]  # 6 parts in groups {0, 1}, {2, 3, 4}, {5}
+    maps = [_split_groups(_tagged, (6,), cuts, b) for b in blocks]  # a map task per block
+    assert all(len(m) == 3 for m in maps)
+    assert all(g is None or len(g) == cuts[i + 1] - cuts[i] for m in maps for i, g in enumerate(m))
+    # rounds of 3 map tasks merged per group, then the three rounds merged again
+    rounds = [
+        [_merged_pieces(*(m[g] for m in maps[r : r + 3])) for g in range(3)] for r in (0, 3, 6)
+    ]
+    merged = [_merged_pieces(*(rd[g] for rd in rounds)) for g in range(3)]
+    every = np.concatenate([b.column("v").to_numpy() for b in blocks])
+    for g in range(3):
+        got = _reduce_group(lambda t, k: [*t.column("v").to_pylist(), k], ("end",), merged[g])
+        for i, p in enumerate(range(cuts[g], cuts[g + 1])):
+            want = every[every % 6 == p].tolist()
+            assert got[i] == ([*want, "end"] if want else None)
+    assert _merged_pieces(None, None) is None and _reduce_group(len, (), None) == []
 
 
 def _bands(seqs: list[list[int]]) -> pa.Table:
