@@ -26,6 +26,30 @@ def test_label_set_has_real_strings_of_30_sites_and_3000_lines() -> None:
     assert {"signature-date", "attachment", "numbered", "table", "short-heading"} <= kinds
 
 
+def _fifth_round_sites() -> set[str]:
+    text = (loso.DATA / "sites.tsv").read_text(encoding="utf-8")
+    block = text.split("# Added in #18's fifth round", 1)[1]
+    return {ln.split("\t")[1] for ln in block.splitlines() if "\t" in ln and ln[0] != "#"}
+
+
+def test_fifth_round_sites_are_the_odd_half_of_the_host_split_and_new() -> None:
+    # session 22 split the hosts with the collector of a separate frozen test set: this
+    # file takes only hosts whose sha1 starts with an odd byte, the other set the even ones
+    import hashlib
+
+    def host(site: str) -> str:
+        h = site.lower()
+        for prefix in ("m.", "www."):
+            h = h.removeprefix(prefix)
+        return h
+
+    new = _fifth_round_sites()
+    assert len(new) >= 30
+    assert all(hashlib.sha1(host(s).encode()).digest()[0] % 2 == 1 for s in new)
+    earlier = {s.site for s in loso.load_sites() if s.site not in new}
+    assert not new & earlier, "a fifth-round site is an earlier sites.tsv site"
+
+
 def test_keep_lines_file_is_what_the_script_writes() -> None:
     assert boilerplate_labels.main(["--check"]) == 0
 
