@@ -133,12 +133,16 @@ def _resubmitted(cluster: LocalRayCluster) -> dict[str, int]:
     return dict(sorted(found.items()))
 
 
-#: When to lose the node, by the titles of the cluster's workers: ``shuffle``: the first
-#: cluster fit's (``RepeatedLines``) shuffle runs — the fit's per-block feature tables, put
-#: by its map workers on both nodes, are referenced by its coordinator and read by its
-#: tasks; ``dedup``: the last fit's coordinator has started (its tasks read the kept blocks,
-#: some of them on the lost node).
-_KILL_WHEN = {"shuffle": {"ray::_storing", "ray::_reduce_with"}, "dedup": {"ray::fit_dedup"}}
+#: When to lose the node, by the titles of the cluster's workers (``ray::<function>``): a
+#: fit's coordinating task, and one of its tasks. ``shuffle``: the first cluster fit's
+#: (``RepeatedLines``) shuffle runs — its per-block feature tables, put by its map workers
+#: on both nodes, are referenced by its coordinator and read by its tasks; ``dedup``: the
+#: last fit maps its blocks or shuffles (it reads the kept blocks, some of them on the lost
+#: node, and its map workers put their tables).
+_KILL_WHEN = {
+    "shuffle": ("ray::fit_repeated_lines", {"ray::_storing", "ray::_reduce_with"}),
+    "dedup": ("ray::fit_dedup", {"ray::_map_rows", "ray::_storing", "ray::_exact_reduce"}),
+}
 
 
 @pytest.mark.parametrize("when", sorted(_KILL_WHEN))
@@ -166,7 +170,8 @@ def test_worker_node_killed_during_a_cluster_fit_gives_the_local_rows(
     while driver.poll() is None and time.monotonic() < deadline:
         titles = set(_task_titles(cluster).values())
         seen |= titles
-        if titles & _KILL_WHEN[when]:
+        fit, tasks = _KILL_WHEN[when]
+        if fit in titles and titles & tasks:
             break
         time.sleep(0.02)
     assert driver.poll() is None, f"the build ended before the node could be killed: {seen}"
