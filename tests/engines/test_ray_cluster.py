@@ -1,6 +1,7 @@
 """The Ray engine on a real local multi-process cluster (``ray start --head`` + one more
 raylet, tests/helpers/ray_cluster.py), driven by the CLI with ``--ray-address`` in a separate
-process: the same dataset as the local engine, and a worker node lost mid-build.
+process: the same dataset as the local engine, and a worker node lost mid-build (in the
+per-document stage, and during a cluster fit).
 
 Slow (each test starts its own cluster); they never touch another Ray instance of the machine.
 """
