@@ -327,14 +327,20 @@ def _run_build(args: argparse.Namespace) -> int:
             print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
             return 1
         except Exception as exc:
-            if engine is None or not type(exc).__module__.startswith("ray."):
+            if engine is None:
                 raise
-            # the Ray cluster gave up (lost head node, lineage lost beyond retries): one
-            # line; nothing was published (the output appears only when complete)
-            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            from .engines.ray_engine import cluster_failure
+
+            what = cluster_failure(exc)
+            if what is None:  # a bug of ours (also when raised in a Ray task): traceback
+                raise
+            # the Ray cluster gave up (lost head node, a node lost beyond the retries): one
+            # line; nothing was published (the output appears only when complete) and the
+            # staging folder is removed (a Ray build keeps no checkpoint)
             print(
-                f"error: the Ray cluster failed mid-build ({type(exc).__name__}: {first}); "
-                "nothing was written — run the same command again",
+                f"error: the Ray cluster failed mid-build ({what}); nothing was written — "
+                "check the cluster's nodes (ray status) and run the same command again "
+                "(a Ray build starts from the beginning)",
                 file=sys.stderr,
             )
             return 1

@@ -478,6 +478,50 @@ def test_windowed_shuffle_holds_at_most_the_window_and_gives_each_part_its_rows_
     ]
 
 
+def _crash_once(marker: str) -> int:
+    """Ray task: its worker dies (as on a lost node) the first time, then it returns 7."""
+    if not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(1)
+    return 7
+
+
+def _fit_whose_task_dies(marker: str, docs: Any, ctx: Any) -> int:
+    """A cluster fit (``step`` = a marker path) whose task dies beyond its retries (none)
+    on the first attempt: the coordinator sees ``WorkerCrashedError``."""
+    import ray
+
+    return int(ray.get(ray.remote(max_retries=0)(_crash_once).remote(marker)))
+
+
+def _fit_with_a_bug(log: str, docs: Any, ctx: Any) -> int:
+    with open(log, "a") as fh:
+        fh.write("attempt\n")
+    raise KeyError("a bug")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_a_coordinated_fit_is_started_again_when_its_task_dies_but_not_on_a_bug(
+    ray_session: Any, tmp_path: Path
+) -> None:
+    """A task of a fit that died beyond its retries (a worker or node lost) reaches the
+    coordinator as ``WorkerCrashedError``, an exception of the fit's code for Ray: only
+    ``coordinated``'s ``retry_exceptions`` restarts the fit (with ``ObjectLostError`` alone
+    listed, the fit failed). A bug fails at once, without a second attempt."""
+    from lawrpt_corpus.engines import ray_fits
+    from lawrpt_corpus.engines.fits import RayContext
+
+    ctx = RayContext(2, 64, blocks=())  # blocks given: coordinated by a task on the cluster
+    marker = tmp_path / "died"
+    assert ray_fits.coordinated(_fit_whose_task_dies)(str(marker), None, ctx) == 7
+    assert marker.exists()  # the first attempt's task did die
+    log = tmp_path / "attempts"
+    with pytest.raises(KeyError):
+        ray_fits.coordinated(_fit_with_a_bug)(str(log), None, ctx)
+    assert log.read_text().splitlines() == ["attempt"]
+
+
 def _doubled(block: Any) -> Any:
     import pyarrow as pa
 
@@ -891,6 +935,49 @@ def test_ray_cluster_failure_mid_build_is_one_line_and_writes_nothing(
     assert len(err) == 1 and err[0].startswith("error: the Ray cluster failed mid-build")
     assert "ObjectLostError: Failed to retrieve object 00ff." in err[0]
     assert not out.exists()
+
+
+def test_a_node_lost_under_a_fit_task_is_one_line_naming_rays_error(
+    tmp_path: Path, monkeypatch, capsys, seeds_dir
+) -> None:
+    """A fit's coordinator that got ``OwnerDiedError`` from one of its tasks (a worker node
+    lost beyond the fit's retries) reaches the driver wrapped in a ``RayTaskError``: the one
+    line names the Ray error, not the wrapper's traceback."""
+    ray = pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    lost = ray.exceptions.OwnerDiedError("00ff", b"", "")
+
+    def write_dataset(self: Any, *a: Any, **k: Any) -> Any:
+        inner = ray.exceptions.RayTaskError("_storing", "Traceback: …", lost)
+        inner = inner.as_instanceof_cause()  # RayTaskError(OwnerDiedError), as Ray raises it
+        raise ray.exceptions.RayTaskError("fit_templates", "Traceback: …", inner)
+
+    monkeypatch.setattr(ray_engine.RayEngine, "write_dataset", write_dataset)
+    out = tmp_path / "o"
+    assert main(["build", str(seeds_dir), "--engine", "ray", "--out", str(out), "-q"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("error: the Ray cluster failed mid-build (OwnerDiedError: ")
+    assert "Failed to retrieve object 00ff." in err[0] and "run the same command" in err[0]
+    assert "Traceback" not in err[0] and not out.exists()
+
+
+def test_a_bug_raised_inside_a_ray_task_keeps_its_traceback(
+    tmp_path: Path, monkeypatch, seeds_dir
+) -> None:
+    """Our exception raised in a Ray task arrives as ``RayTaskError(KeyError)``, a class of
+    ``ray.exceptions``: still a bug (traceback), not "the cluster failed, run it again"."""
+    ray = pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    def write_dataset(self: Any, *a: Any, **k: Any) -> Any:
+        bug = ray.exceptions.RayTaskError("fit_dedup", "Traceback: …", KeyError("a bug"))
+        raise bug.as_instanceof_cause()
+
+    monkeypatch.setattr(ray_engine.RayEngine, "write_dataset", write_dataset)
+    with pytest.raises(KeyError):
+        main(["build", str(seeds_dir), "--engine", "ray", "--out", str(tmp_path / "o"), "-q"])
 
 
 def test_a_bug_under_the_ray_engine_still_raises(tmp_path: Path, monkeypatch, seeds_dir) -> None:

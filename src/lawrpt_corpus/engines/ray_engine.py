@@ -46,6 +46,7 @@ import hashlib
 import logging
 import os
 import pickle
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -84,6 +85,30 @@ RESUME_REFUSED = (
 )
 
 INSTALL_HINT = 'the ray engine needs the optional extra: pip install "lawrpt_corpus[ray]"'
+
+
+def cluster_failure(exc: BaseException) -> str | None:
+    """``"<Ray's error>: <its first sentence>"`` when ``exc`` is a failure of the Ray cluster
+    itself — a node, worker or object lost beyond Ray's retries and the fits'
+    (:func:`~lawrpt_corpus.engines.ray_fits.coordinated`) — else None.
+
+    An exception raised by our code in a task reaches the driver as a ``RayTaskError``
+    wrapping it (a class of ``ray.exceptions`` too, e.g. ``RayTaskError(KeyError)``): that
+    is a bug, not the cluster, so None (the caller keeps its traceback). A Ray error a task
+    only passed on (the fit's coordinator got ``OwnerDiedError`` from one of its tasks) is
+    unwrapped: its own name and message are what happened."""
+    errors = sys.modules.get("ray.exceptions")
+    while errors is not None and isinstance(exc, errors.RayTaskError):
+        cause = getattr(exc, "cause", None)
+        if not isinstance(cause, BaseException) or cause is exc:
+            break
+        exc = cause
+    if not type(exc).__module__.startswith("ray."):
+        return None
+    first = (str(exc).strip().splitlines() or [""])[0]
+    head, cut, _ = first.partition(". ")  # Ray's hints follow the first sentence
+    first = (head + "." if cut else head)[:200]
+    return f"{type(exc).__name__}: {first}"
 
 
 class RayUnavailable(ImportError):

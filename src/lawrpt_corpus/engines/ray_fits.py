@@ -83,22 +83,47 @@ def coordinated(fit: Callable[[Any, Any, RayContext], Any]) -> Callable[..., Any
     under the limit): the driver grew by the bytes shuffled (``Templates``: ~2 KB per
     document at 30,000 documents). The coordinating task owns them instead, and they are
     freed when it ends. Since session 21 the shuffle pieces are put into the object store by
-    the map tasks themselves (:func:`_stored`), so the coordinator holds a reference per
-    piece, not the bytes shuffled. A lost coordinator is retried (its fit starts again), and
-    so is a fit that lost a piece with the worker that put it (``ObjectLostError``)."""
+    the map tasks themselves (:func:`_stored`), so the coordinator holds references, not the
+    bytes shuffled; since session 22 a bounded number of them (:func:`_shuffle_map`).
+
+    A lost node or worker restarts the fit from the blocks (which the driver owns: Ray
+    rebuilds the lost ones from their lineage), at most ``_FIT_RETRIES`` times: the
+    coordinator's own worker or node dying is retried by Ray (``max_retries``); a failure
+    the coordinator *sees* — an object put by a task whose worker died (``OwnerDiedError``,
+    an ``ObjectLostError``), a task of the fit that failed beyond its own retries on a dead
+    worker or node — is an exception raised by the fit's code, retried only when listed in
+    ``retry_exceptions`` (:func:`_lost`). Any other exception (a bug) is not retried.
+    Tested by killing a worker node during a fit (tests/engines/test_ray_cluster.py)."""
 
     def run(step: Any, docs: Any, ctx: RayContext) -> Any:
         if ctx.blocks is None or not COORDINATE_ON_CLUSTER:
             return fit(step, docs, ctx)
         ray = _ray()
-        # a piece put by a task (``_stored``) is lost with its worker: start the fit again
-        lost = [ray.exceptions.ObjectLostError]
-        task = ray.remote(fit).options(num_cpus=0, max_retries=2, retry_exceptions=lost)
+        task = ray.remote(fit).options(
+            num_cpus=0, max_retries=_FIT_RETRIES, retry_exceptions=_lost()
+        )
         return ray.get(task.remote(step, None, ctx))
 
     run.__name__ = run.__qualname__ = getattr(fit, "__name__", "fit")
     run.__doc__ = fit.__doc__
     return run
+
+
+#: Attempts of a coordinated fit after its first one (a lost node or worker: :func:`coordinated`)
+_FIT_RETRIES = 2
+
+
+def _lost() -> list[type[BaseException]]:
+    """The exceptions a fit's coordinator sees when a node or worker of the cluster is lost
+    (not a bug): retried by :func:`coordinated`. ``ObjectLostError`` covers
+    ``OwnerDiedError`` (an object put by a dead worker: :func:`_stored`, :class:`_Mapped`)
+    and ``ObjectReconstructionFailedError`` (lineage gave up); ``WorkerCrashedError`` and
+    ``NodeDiedError`` come from a task of the fit that died beyond its own retries. Checked
+    on Ray 2.60: a subtask's ``WorkerCrashedError`` raised in a task with only
+    ``ObjectLostError`` listed fails that task at once, while the task's own worker dying is
+    retried by ``max_retries`` whatever the list."""
+    errors = _ray().exceptions
+    return [errors.ObjectLostError, errors.WorkerCrashedError, errors.NodeDiedError]
 
 
 def _partitions(rows: int, workers: int) -> int:
