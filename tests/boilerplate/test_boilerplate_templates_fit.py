@@ -186,3 +186,21 @@ def test_local_engine_lends_its_workers_to_a_pooled_fit_and_the_build_is_the_sam
     ra = rows(a)
     assert ra == rows(b)
     assert any(r["rule"] == "span.bare" for row in ra for r in row["removed"])  # type: ignore[attr-defined]
+
+
+def test_runs_are_trimmed_of_punctuation_as_the_character_loop_trims_them() -> None:
+    rng = random.Random(9)
+    alphabet = "法治建设ab1，。（）“”《》… \t·【】-/" + "\U00020000"
+    for _ in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40)))
+        codes = tm._line_codes(text)
+        runs = [(a, rng.randrange(a + 1, len(text) + 1)) for a in range(len(text))]
+        a = np.array([r[0] for r in runs], dtype=np.int64)
+        b = np.array([r[1] for r in runs], dtype=np.int64)
+        lo, hi = tm._trimmed(codes, a, b)
+        for (x, y), got in zip(runs, zip(lo.tolist(), hi.tolist(), strict=True), strict=True):
+            while x < y and text[x] in tm._PUNCT_ALL:
+                x += 1
+            while y > x and text[y - 1] in tm._PUNCT_ALL:
+                y -= 1
+            assert got == (x, y), (text, x, y)

@@ -62,6 +62,11 @@ candidate (counted ≥ ``min_reports`` times) and keeps, per candidate, the sket
 ``min_reports`` mutually unrelated holders: a candidate with ``min_reports`` of them is
 strict. State kept per document: nothing; per candidate: at most ``min_reports`` sketches.
 Cost per document: one pass of bounded patterns per line, one numpy sketch, the hashes.
+The bare-name layer's two passes ride on the same two reads of the stream: pass 1 adds each
+distinct text's grams to the tables in batches (no sort per text), pass 2 finds each
+distinct text's runs — in the local engine's worker processes when it lends them
+(``fit(docs, pool=...)``, :class:`~lawrpt_corpus.pipeline.TaskPool`), the greedy choice of
+unrelated holders staying in the driver, in input order.
 """
 
 from __future__ import annotations
@@ -553,6 +558,25 @@ def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _Z = np.uint64(0)
 
 
+#: every code point → whether it is in ``_PUNCT_ALL`` (what a bare name is trimmed of)
+_PUNCT_TABLE = np.zeros(0x110000, dtype=bool)
+_PUNCT_TABLE[[ord(ch) for ch in _PUNCT_ALL]] = True
+
+
+def _trimmed(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs ``[a, b)`` of ``codes`` (``a < b``) with the ``_PUNCT_ALL`` characters at
+    their two ends dropped (``while codes[a] in P: a += 1``, then the same from ``b``):
+    the next and the previous non-punctuation position of every character, by running
+    minimum / maximum."""
+    is_p = _PUNCT_TABLE[codes]
+    pos = np.arange(codes.size)
+    nxt = np.minimum.accumulate(np.where(is_p, codes.size, pos)[::-1])[::-1]
+    prv = np.maximum.accumulate(np.where(is_p, -1, pos))
+    lo = np.minimum(nxt[a], b)
+    hi = np.maximum(prv[b - 1] + 1, lo)
+    return lo, hi
+
+
 def bare_runs(
     lines: Sequence[str],
     counts: BareCounts,
@@ -592,16 +616,15 @@ def bare_runs(
     first, last = first[ok], last[ok]
     ok = (c[first - 1] != 10) & (c[last] != 10) & (last - first <= max_chars + 8)
     line = g.text
-    lo: list[int] = []
-    hi: list[int] = []
-    for a, b in zip(first[ok].tolist(), last[ok].tolist(), strict=True):
-        while a < b and line[a] in _PUNCT_ALL:
-            a += 1
-        while b > a and line[b - 1] in _PUNCT_ALL:
-            b -= 1
-        if max(min_chars, n) <= b - a <= max_chars:
-            lo.append(a)
-            hi.append(b)
+    first, last = first[ok], last[ok]
+    if not first.size:
+        return []
+    # each run trimmed of the punctuation at its ends (_PUNCT_ALL), all runs at once
+    lo_a, hi_a = _trimmed(c, first, last)
+    width = hi_a - lo_a
+    ok = (width >= max(min_chars, n)) & (width <= max_chars)
+    lo: list[int] = lo_a[ok].tolist()
+    hi: list[int] = hi_a[ok].tolist()
     if not lo:
         return []
     # closed: the rarest 4-gram of the run vs its most used bigram, for every run at once
