@@ -108,6 +108,7 @@ def test_a_fit_with_worker_processes_gives_the_state_of_the_fit_without(
 ) -> None:
     # batches of 4 distinct texts: the pool gets many tasks (the first batch stays here)
     monkeypatch.setattr(tm, "_BARE_BATCH", 4)
+    monkeypatch.setattr(tm, "_POOL_AFTER", 1)
     docs = _corpus_with_bare_names()
     plain = Templates().fit(docs)
     assert plain.bare == ("蓝鲸小酱ovix",)  # the layer found something to agree on
@@ -133,6 +134,19 @@ def test_edge_corpora_fit_the_same_with_and_without_a_pool(texts: list[str]) -> 
     assert _state_key(pooled) == _state_key(plain)
     assert plain.report["documents"] == len(texts)
     assert plain.bare == ()
+
+
+class _RefusingPool:
+    workers = 2
+
+    def map(self, *args: object, **kwargs: object) -> object:
+        raise AssertionError("a small corpus started the pool")
+
+
+def test_a_corpus_of_few_batches_never_starts_the_pool() -> None:
+    docs = _corpus_with_bare_names()  # 30 texts: one batch, below _POOL_AFTER
+    plain = Templates().fit(docs)
+    assert _state_key(Templates().fit(docs, pool=_RefusingPool())) == _state_key(plain)
 
 
 def test_the_merged_second_pass_equals_the_separate_passes() -> None:
@@ -161,6 +175,7 @@ def test_local_engine_lends_its_workers_to_a_pooled_fit_and_the_build_is_the_sam
     from lawrpt_corpus import LocalEngine, build
 
     monkeypatch.setattr(tm, "_BARE_BATCH", 4)
+    monkeypatch.setattr(tm, "_POOL_AFTER", 1)
     calls: list[int] = []
     real_map = ProcessTaskPool.map
 

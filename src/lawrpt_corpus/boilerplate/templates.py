@@ -81,7 +81,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, ClassVar
 
 import ahocorasick_rs
@@ -653,6 +653,9 @@ def bare_runs(
 
 #: distinct texts per batch of the bare-name pass 2 (one task when a pool runs them)
 _BARE_BATCH = 128
+#: pass-2 batches done in the driver before a pool takes the rest (3,072 distinct texts:
+#: a pool cost a 3,000-report build more than it saved, docs/performance.md, session 22)
+_POOL_AFTER = 24
 #: distinct texts per batch of pass 1 (one ``bincount`` over the tables each: 128 → 256
 #: texts saved ~20 % of the pass; ~20 MB of buckets alive at once)
 _BARE_COUNT_BATCH = 256
@@ -1018,12 +1021,15 @@ class Templates(CorpusStep):
         assert counts is not None
         greedy = _BareGreedy(self)
         batches = read()
-        # the first batch here: a corpus of one batch never starts the pool's processes
-        for batch in islice(batches, 1 if pool is not None else None):
+        # the first batches here: starting the pool has a fixed cost (processes, the tables
+        # sent), paid only when this many batches of distinct texts went before
+        for batch in islice(batches, _POOL_AFTER if pool is not None else None):
             for got in _bare_found_task((self, counts), batch):
                 greedy.add(*got)
-        if pool is not None:
-            for found in pool.map(_bare_found_task, batches, (_params_copy(self), counts)):
+        more = next(batches, None) if pool is not None else None
+        if pool is not None and more is not None:
+            todo = chain((more,), batches)
+            for found in pool.map(_bare_found_task, todo, (_params_copy(self), counts)):
                 for got in found:
                     greedy.add(*got)
         return reps, samples, greedy.result()
