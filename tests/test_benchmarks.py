@@ -254,3 +254,16 @@ def test_cluster_cpu_counts_a_worker_that_exited_unreaped_by_its_parent(tmp_path
     finally:
         parent.kill()
         parent.wait()
+
+
+@pytest.mark.slow
+def test_local_templates_fit_bench_gives_one_state_with_and_without_the_pool(
+    tmp_path: Path,
+) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [sys.executable, str(BENCH / "bench_templates_local_fit.py"), "--docs", "40"]
+    got = subprocess.run([*cmd, "--rounds", "1"], check=True, capture_output=True, env=env)
+    runs = json.loads(got.stdout)["runs"]
+    assert [r["revision"] for r in runs] == ["this, one worker", "this, pool of 2"]
+    assert len({r["state_digest"] for r in runs}) == 1
+    assert all(r["docs"] > 0 and r["driver_cpu_s"] >= 0 for r in runs)

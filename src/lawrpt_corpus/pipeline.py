@@ -28,11 +28,11 @@ every earlier corpus step left them).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from .document import Document
 
@@ -90,6 +90,36 @@ class DocumentStep(Step):
         raise NotImplementedError
 
 
+class TaskPool(Protocol):
+    """Worker processes a corpus step's ``fit`` may hand pure work to (the local engine
+    gives one to a step whose ``pooled_fit`` is true, when it runs more than one worker).
+
+    ``map(fn, items, shared)`` yields ``fn(shared, item)`` for each item, **in the order of
+    ``items``**, pulling ``items`` lazily with a bounded number in flight (the caller's
+    generator keeps running while the workers compute). ``fn`` is a module-level function;
+    ``shared`` is sent to each worker once per call. The results are what a loop in the
+    caller's process gives (:class:`SerialPool`), so a fit's state cannot depend on it."""
+
+    workers: int
+
+    def map(
+        self, fn: Callable[[Any, Any], Any], items: Iterable[Any], shared: Any = None
+    ) -> Iterator[Any]: ...
+
+
+class SerialPool:
+    """:class:`TaskPool` in this process: ``fn(shared, item)`` in a loop (the reference a
+    process pool must equal; for tests and one-worker runs)."""
+
+    workers = 1
+
+    def map(
+        self, fn: Callable[[Any, Any], Any], items: Iterable[Any], shared: Any = None
+    ) -> Iterator[Any]:
+        for item in items:
+            yield fn(shared, item)
+
+
 class CorpusStep(Step):
     """A step that needs the whole corpus (repeated lines, deduplication).
 
@@ -100,6 +130,9 @@ class CorpusStep(Step):
     #: What :meth:`fit` learned (None until fitted). Dataclass steps declare it as
     #: ``field(default=None, init=False, repr=False, compare=False)``.
     state: Any = None
+    #: Whether :meth:`fit` takes ``pool=`` (a :class:`TaskPool`): the local engine then
+    #: passes its worker processes for the fit's pure per-document work (same state).
+    pooled_fit: ClassVar[bool] = False
 
     def prepare(self, doc: Document) -> None:
         """Per-document work done in the workers before :meth:`fit` (default: none)."""

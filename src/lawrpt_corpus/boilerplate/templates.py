@@ -62,10 +62,16 @@ candidate (counted ≥ ``min_reports`` times) and keeps, per candidate, the sket
 ``min_reports`` mutually unrelated holders: a candidate with ``min_reports`` of them is
 strict. State kept per document: nothing; per candidate: at most ``min_reports`` sketches.
 Cost per document: one pass of bounded patterns per line, one numpy sketch, the hashes.
+The bare-name layer's two passes ride on the same two reads of the stream: pass 1 adds each
+distinct text's grams to the tables in batches (no sort per text), pass 2 finds each
+distinct text's runs — in the local engine's worker processes when it lends them
+(``fit(docs, pool=...)``, :class:`~lawrpt_corpus.pipeline.TaskPool`), the greedy choice of
+unrelated holders staying in the driver, in input order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -75,14 +81,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from itertools import chain, islice
+from typing import Any, ClassVar
 
 import ahocorasick_rs
 import numpy as np
 import regex
 
 from ..document import Document
-from ..pipeline import CorpusStep
+from ..pipeline import CorpusStep, TaskPool
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from ._lines import line_starts, split_stripped, whole_line_spans
 from .blocks import BlockParams, absorb, carry_gaps, gaps_for
@@ -440,7 +447,7 @@ def _gram_buckets(codes: np.ndarray, n: int, bits: int, salt: np.uint64) -> np.n
     h *= _MIX
     h ^= h >> _S32
     h >>= np.uint64(64 - bits)
-    return h.astype(np.int64)
+    return h.view(np.int64)  # < 2**bits: the same values, no copy
 
 
 @dataclass(frozen=True)
@@ -463,9 +470,11 @@ def _grams(lines: Sequence[str], bits4: int, bits2: int) -> _Grams | None:
         return None
     b4 = _gram_buckets(c, _BARE_N, bits4, _Z)
     b2 = _gram_buckets(c, 2, bits2, _BARE_SALT2)
-    breaks = np.concatenate(([0], np.cumsum(c == 10)))
-    cross4 = breaks[_BARE_N:] != breaks[:-_BARE_N]
-    cross2 = breaks[2:] != breaks[:-2]
+    # a gram crosses a line break when one of its characters is one (bool ORs of shifted
+    # masks: cheaper than comparing a running count of breaks)
+    nl = c == 10
+    cross2 = nl[:-1] | nl[1:]
+    cross4 = cross2[:-2] | cross2[2:]  # _BARE_N == 4: characters i, i+1 | i+2, i+3
     return _Grams(text, c, b4, b2, cross4, cross2)
 
 
@@ -493,14 +502,29 @@ class BareCounts:
 
     def count(self, lines: Sequence[str]) -> None:
         """Add one distinct text's paragraph ``lines``."""
-        g = _grams(lines, *self.bits())
-        if g is None:
-            return
-        u4, n4 = _counted(g.b4[~g.cross4])
-        self.df4[u4] += 1
-        self.tf4[u4] += n4
-        u2, n2 = _counted(g.b2[~g.cross2])
-        self.tf2[u2] += n2
+        self.count_many((lines,))
+
+    def count_many(self, texts: Iterable[Sequence[str]]) -> None:
+        """Add distinct texts, each given as its paragraph lines: the same tables as
+        :meth:`count` on each in turn (sums of per-text counts), computed without a sort per
+        text. ``df4``: a fancy-index ``+= 1`` adds one per *distinct* bucket of a text (with
+        repeated indices numpy writes ``old + 1`` once per index); ``tf4``/``tf2``: one
+        ``bincount`` over the buckets of the batch (or one sort when the batch is small
+        next to the table)."""
+        bits = self.bits()
+        four: list[np.ndarray] = []
+        two: list[np.ndarray] = []
+        for lines in texts:
+            g = _grams(lines, *bits)
+            if g is None:
+                continue
+            b4 = g.b4[~g.cross4]
+            self.df4[b4] += 1
+            four.append(b4)
+            two.append(g.b2[~g.cross2])
+        if four:
+            _add_counts(self.tf4, np.concatenate(four))
+            _add_counts(self.tf2, np.concatenate(two))
 
     def bits(self) -> tuple[int, int]:
         return int(self.df4.size).bit_length() - 1, int(self.tf2.size).bit_length() - 1
@@ -509,6 +533,16 @@ class BareCounts:
         self.df4 += other.df4
         self.tf4 += other.tf4
         self.tf2 += other.tf2
+
+
+def _add_counts(table: np.ndarray, values: np.ndarray) -> None:
+    """``table[v] += 1`` for every element ``v`` of ``values`` (repeats counted): one
+    ``bincount`` over the whole table when ``values`` is large next to it, else one sort."""
+    if values.size * 8 >= table.size:
+        np.add(table, np.bincount(values, minlength=table.size), out=table, casting="unsafe")
+    elif values.size:
+        u, n = _counted(values)
+        table[u] += n
 
 
 def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -522,6 +556,25 @@ def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _Z = np.uint64(0)
+
+
+#: every code point → whether it is in ``_PUNCT_ALL`` (what a bare name is trimmed of)
+_PUNCT_TABLE = np.zeros(0x110000, dtype=bool)
+_PUNCT_TABLE[[ord(ch) for ch in _PUNCT_ALL]] = True
+
+
+def _trimmed(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs ``[a, b)`` of ``codes`` (``a < b``) with the ``_PUNCT_ALL`` characters at
+    their two ends dropped (``while codes[a] in P: a += 1``, then the same from ``b``):
+    the next and the previous non-punctuation position of every character, by running
+    minimum / maximum."""
+    is_p = _PUNCT_TABLE[codes]
+    pos = np.arange(codes.size)
+    nxt = np.minimum.accumulate(np.where(is_p, codes.size, pos)[::-1])[::-1]
+    prv = np.maximum.accumulate(np.where(is_p, -1, pos))
+    lo = np.minimum(nxt[a], b)
+    hi = np.maximum(prv[b - 1] + 1, lo)
+    return lo, hi
 
 
 def bare_runs(
@@ -563,16 +616,15 @@ def bare_runs(
     first, last = first[ok], last[ok]
     ok = (c[first - 1] != 10) & (c[last] != 10) & (last - first <= max_chars + 8)
     line = g.text
-    lo: list[int] = []
-    hi: list[int] = []
-    for a, b in zip(first[ok].tolist(), last[ok].tolist(), strict=True):
-        while a < b and line[a] in _PUNCT_ALL:
-            a += 1
-        while b > a and line[b - 1] in _PUNCT_ALL:
-            b -= 1
-        if max(min_chars, n) <= b - a <= max_chars:
-            lo.append(a)
-            hi.append(b)
+    first, last = first[ok], last[ok]
+    if not first.size:
+        return []
+    # each run trimmed of the punctuation at its ends (_PUNCT_ALL), all runs at once
+    lo_a, hi_a = _trimmed(c, first, last)
+    width = hi_a - lo_a
+    ok = (width >= max(min_chars, n)) & (width <= max_chars)
+    lo: list[int] = lo_a[ok].tolist()
+    hi: list[int] = hi_a[ok].tolist()
     if not lo:
         return []
     # closed: the rarest 4-gram of the run vs its most used bigram, for every run at once
@@ -597,6 +649,65 @@ def bare_runs(
         glued = int(counts.tf2[joined[0]]) > max(int(tf2[a - 1]), int(tf2[b - 1]))
         out.append((token, glued))
     return out
+
+
+#: distinct texts per batch of the bare-name pass 2 (one task when a pool runs them)
+_BARE_BATCH = 128
+#: pass-2 batches done in the driver before a pool takes the rest (3,072 distinct texts:
+#: a pool cost a 3,000-report build more than it saved, docs/performance.md, session 22)
+_POOL_AFTER = 24
+#: distinct texts per batch of pass 1 (one ``bincount`` over the tables each: 128 → 256
+#: texts saved ~20 % of the pass; ~20 MB of buckets alive at once)
+_BARE_COUNT_BATCH = 256
+
+
+def _bare_found_task(
+    shared: tuple[Templates, BareCounts], items: list[tuple[str, tuple[str, ...], bytes]]
+) -> list[tuple[bytes, list[tuple[str, bool]]]]:
+    """Pass 2 of the bare-name layer over a batch of distinct texts (a pool task): each
+    text's sketch and candidate occurrences (``Templates.bare_found``) given the tables."""
+    step, counts = shared
+    return [(sk, step.bare_found(text, slots, counts)) for text, slots, sk in items]
+
+
+def _params_copy(step: Templates) -> Templates:
+    """``step``'s parameters without its state (what a pool task needs of it)."""
+    return dataclasses.replace(step)
+
+
+class _BareGreedy:
+    """:meth:`Templates.bare_unrelated`'s bookkeeping: fed each distinct text's sketch and
+    candidate occurrences in input order."""
+
+    def __init__(self, step: Templates):
+        self.step = step
+        self.reps: dict[str, list[bytes]] = {}
+        self.texts: Counter[str] = Counter()
+        self.seen_glued: Counter[str] = Counter()
+        self.seen_all: Counter[str] = Counter()
+
+    def add(self, sk: bytes, found: list[tuple[str, bool]]) -> None:
+        step = self.step
+        for token, glued in found:
+            self.seen_all[token] += 1
+            self.seen_glued[token] += glued
+        for token in sorted({t for t, _ in found}):
+            self.texts[token] += 1
+            got = self.reps.setdefault(token, [])
+            if len(got) < step.bare_min_reports and all(
+                not related(sk, other, step.sketch_size, step.relate_jaccard) for other in got
+            ):
+                got.append(sk)
+
+    def result(self) -> dict[str, tuple[int, int]]:
+        share = self.step.bare_glued_share
+        return {
+            t: (
+                self.texts[t],
+                len(got) if self.seen_glued[t] >= share * self.seen_all[t] else 0,
+            )
+            for t, got in self.reps.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -652,6 +763,7 @@ class Templates(CorpusStep):
     block_params: BlockParams = field(default_factory=BlockParams)
 
     state: TemplatesState | None = field(default=None, init=False, repr=False, compare=False)
+    pooled_fit: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if self.min_reports < 2:
@@ -785,32 +897,48 @@ class Templates(CorpusStep):
         )
 
     # -- corpus ------------------------------------------------------------------------------
-    def fit(self, docs: Iterable[Document]) -> TemplatesState:
+    def fit(self, docs: Iterable[Document], pool: TaskPool | None = None) -> TemplatesState:
+        """Two passes over ``docs`` (see the module docstring). ``pool``: worker processes
+        for the bare-name layer's pass 2 (each distinct text's runs given the tables), fed
+        while the driver reads the stream; the state is the same with or without one."""
         total: Counter[int] = Counter()
         edge: Counter[int] = Counter()
         windows: Counter[int] = Counter()
         seen: set[int] = set()
         n_docs = pruned = 0
         bare_counts = self.bare_tables() if self.bare else None
-        for doc in docs:
-            n_docs += 1
-            key, e, body, spans, _ = self._features(doc)
-            if key in seen:
-                continue
-            seen.add(key)
-            if bare_counts is not None:
-                bare_counts.count(paragraph_lines(doc.text, self.bare_line_chars))
-            total.update(e)
-            total.update(body)
-            windows.update(spans)
-            edge.update(e)
-            if len(total) + len(windows) > self.max_entries:
-                pruned += 1
-                total = Counter({h: c for h, c in total.items() if c > 1})
-                edge = Counter({h: c for h, c in edge.items() if h in total})
-                windows = Counter({h: c for h, c in windows.items() if c > 1})
+
+        def first_pass() -> Iterator[list[str]]:
+            """The counters of every distinct text; yields the texts in batches (the
+            bare-name tables' input)."""
+            nonlocal total, edge, windows, n_docs, pruned
+            batch: list[str] = []
+            for doc in docs:
+                n_docs += 1
+                key, e, body, spans, _ = self._features(doc)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if bare_counts is not None:
+                    batch.append(doc.text)
+                    if len(batch) >= _BARE_COUNT_BATCH:
+                        yield batch
+                        batch = []
+                total.update(e)
+                total.update(body)
+                windows.update(spans)
+                edge.update(e)
+                if len(total) + len(windows) > self.max_entries:
+                    pruned += 1
+                    total = Counter({h: c for h, c in total.items() if c > 1})
+                    edge = Counter({h: c for h, c in edge.items() if h in total})
+                    windows = Counter({h: c for h, c in windows.items() if c > 1})
+            if batch:
+                yield batch
+
+        self._count_bare(bare_counts, first_pass())
         n_distinct = len(seen)
-        del seen
+        seen.clear()
         k = self.min_reports
         line_cands = {
             h for h, c in total.items() if c >= k and edge.get(h, 0) >= self.edge_share * c
@@ -819,15 +947,92 @@ class Templates(CorpusStep):
         counts = {h: total[h] for h in line_cands}
         counts.update((h, windows[h]) for h in all_spans)
         del total, edge, windows
-        reps, samples = self._unrelated(docs, line_cands, all_spans) if counts else ({}, {})
+        # the second pass: the template/window candidates' unrelated holders and the
+        # bare-name runs, in one read of the stream
+        reps, samples, bare = self._second_pass(
+            docs, line_cands, all_spans, bare_counts, pool, lines=bool(counts)
+        )
         unrelated = {h: len(got) for h, got in reps.items()}
-        bare = self.bare_unrelated(docs, bare_counts) if bare_counts is not None else {}
-        del bare_counts
+        bare_counts = None
         state = self.fit_result(
             line_cands, all_spans, counts, unrelated, samples, n_docs, n_distinct, pruned, bare
         )
         self.set_state(state)
         return state
+
+    def _count_bare(self, counts: BareCounts | None, batches: Iterable[list[str]]) -> None:
+        """Run ``batches`` (the first pass's generator) to its end, adding each batch of
+        distinct texts to ``counts``. In this process even with a pool: a worker's partial
+        tables are as large as the texts' grams, and sending them back cost more than
+        counting here (docs/performance.md, session 22)."""
+        n = self.bare_line_chars
+        for batch in batches:
+            if counts is not None:
+                counts.count_many(paragraph_lines(t, n) for t in batch)
+
+    def _second_pass(
+        self,
+        docs: Iterable[Document],
+        line_cands: set[int],
+        all_spans: set[int],
+        counts: BareCounts | None,
+        pool: TaskPool | None,
+        lines: bool = True,
+    ) -> tuple[dict[int, list[bytes]], dict[int, str], dict[str, tuple[int, int]]]:
+        """One read of ``docs``: per template/window candidate, the sketches of up to
+        ``min_reports`` mutually unrelated holders and a sample text (when ``lines``);
+        per bare-name candidate, :meth:`bare_unrelated`'s verdict (when ``counts`` can give
+        one: some 4-gram in ``bare_min_reports`` texts)."""
+        bare = counts is not None and bool((counts.df4 >= self.bare_min_reports).any())
+        reps: dict[int, list[bytes]] = {}
+        samples: dict[int, str] = {}
+        if not lines and not bare:
+            return reps, samples, {}
+        wanted = line_cands | all_spans
+
+        def read() -> Iterator[list[tuple[str, tuple[str, ...], bytes]]]:
+            """The template side per document; yields the distinct texts for the bare
+            runs (text, slots, sketch), in batches, in input order."""
+            seen: set[int] = set()
+            batch: list[tuple[str, tuple[str, ...], bytes]] = []
+            for doc in docs:
+                key, e, body, sp, sk = self._features(doc)
+                if lines:
+                    held = [h for h in (*e, *body, *sp) if h in wanted]
+                    if held:
+                        for h in held:
+                            self.keep_unrelated(reps.setdefault(h, []), sk)
+                        missing = [h for h in held if h not in samples]
+                        if missing:
+                            samples.update(self._texts(doc, set(missing)))
+                if bare and key not in seen:
+                    seen.add(key)
+                    batch.append((doc.text, slots_of(doc), sk))
+                    if len(batch) >= _BARE_BATCH:
+                        yield batch
+                        batch = []
+            if batch:
+                yield batch
+
+        if not bare:
+            for _ in read():
+                pass
+            return reps, samples, {}
+        assert counts is not None
+        greedy = _BareGreedy(self)
+        batches = read()
+        # the first batches here: starting the pool has a fixed cost (processes, the tables
+        # sent), paid only when this many batches of distinct texts went before
+        for batch in islice(batches, _POOL_AFTER if pool is not None else None):
+            for got in _bare_found_task((self, counts), batch):
+                greedy.add(*got)
+        more = next(batches, None) if pool is not None else None
+        if pool is not None and more is not None:
+            todo = chain((more,), batches)
+            for found in pool.map(_bare_found_task, todo, (_params_copy(self), counts)):
+                for got in found:
+                    greedy.add(*got)
+        return reps, samples, greedy.result()
 
     def fit_result(
         self,
@@ -954,19 +1159,7 @@ class Templates(CorpusStep):
     ) -> tuple[dict[int, list[bytes]], dict[int, str]]:
         """Per candidate, the sketches of up to ``min_reports`` mutually unrelated holders;
         a sample text per line candidate (and per strict span window, its window)."""
-        reps: dict[int, list[bytes]] = {}
-        samples: dict[int, str] = {}
-        wanted = lines | spans
-        for doc in docs:
-            _, e, body, sp, sk = self._features(doc)
-            held = [h for h in (*e, *body, *sp) if h in wanted]
-            if not held:
-                continue
-            for h in held:
-                self.keep_unrelated(reps.setdefault(h, []), sk)
-            missing = [h for h in held if h not in samples]
-            if missing:
-                samples.update(self._texts(doc, set(missing)))
+        reps, samples, _ = self._second_pass(docs, lines, spans, None, None)
         return reps, samples
 
     def keep_unrelated(self, got: list[bytes], sk: bytes) -> None:
@@ -987,16 +1180,17 @@ class Templates(CorpusStep):
 
     def bare_candidates(self, doc: Document, counts: BareCounts) -> list[tuple[str, bool]]:
         """``doc``'s bare-name candidate occurrences (name, glued in) given the tables."""
-        lines = paragraph_lines(doc.text, self.bare_line_chars)
+        return self.bare_found(doc.text, slots_of(doc), counts)
+
+    def bare_found(
+        self, text: str, slots: Sequence[str], counts: BareCounts
+    ) -> list[tuple[str, bool]]:
+        """:meth:`bare_candidates` of a text given its document's ``slots_of``."""
+        lines = paragraph_lines(text, self.bare_line_chars)
         if not lines:
             return []
         return bare_runs(
-            lines,
-            counts,
-            self.bare_min_reports,
-            self.bare_min_chars,
-            self.bare_max_chars,
-            slots_of(doc),
+            lines, counts, self.bare_min_reports, self.bare_min_chars, self.bare_max_chars, slots
         )
 
     def bare_unrelated(
@@ -1006,33 +1200,7 @@ class Templates(CorpusStep):
         its mutually unrelated holders (greedy, in input order, like the other layers); a
         candidate is kept only when ≥ ``bare_glued_share`` of its occurrences are glued in
         (otherwise it reads as a word of the surrounding prose: its unrelated count is 0)."""
-        if not (counts.df4 >= self.bare_min_reports).any():
-            return {}
-        reps: dict[str, list[bytes]] = {}
-        texts: Counter[str] = Counter()
-        seen_glued: Counter[str] = Counter()
-        seen_all: Counter[str] = Counter()
-        seen: set[int] = set()
-        for doc in docs:
-            key, _, _, _, sk = self._features(doc)
-            if key in seen:
-                continue
-            seen.add(key)
-            found = self.bare_candidates(doc, counts)
-            for token, glued in found:
-                seen_all[token] += 1
-                seen_glued[token] += glued
-            for token in sorted({t for t, _ in found}):
-                texts[token] += 1
-                got = reps.setdefault(token, [])
-                if len(got) < self.bare_min_reports and all(
-                    not related(sk, other, self.sketch_size, self.relate_jaccard) for other in got
-                ):
-                    got.append(sk)
-        return {
-            t: (texts[t], len(got) if seen_glued[t] >= self.bare_glued_share * seen_all[t] else 0)
-            for t, got in reps.items()
-        }
+        return self._second_pass(docs, set(), set(), counts, None, lines=False)[2]
 
     def features(self, doc: Document) -> tuple[int, array[int], array[int], array[int], bytes]:
         """``doc``'s text hash, template hashes near an edge and in the body, span-window

@@ -252,7 +252,7 @@ class Engine:
             for i, step in enumerate(corpus):
                 t0 = time.perf_counter()
                 report(f"fit:{step.name}", 0)
-                step.fit(replay.kept(i))
+                self.fit_step(step, replay.kept(i))
                 self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             for n, doc in enumerate(replay.stream(len(corpus), keep=False), start=1):
@@ -266,6 +266,12 @@ class Engine:
             raise
         _remove_replay(spill)
         spill.cleanup()
+
+    def fit_step(self, step: CorpusStep, docs: Iterable[Document]) -> Any:
+        """Fit one corpus step over the kept documents (the driver's ``step.fit``; an
+        engine with worker processes may lend them to a step whose ``pooled_fit`` is
+        true). The state is the same either way."""
+        return step.fit(docs)
 
     def write_dataset(
         self,

@@ -14,17 +14,20 @@ import os
 import pickle
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
+from typing import Any
 
 from ..document import Document
 from ..io.readers import InputItem
-from ..pipeline import Pipeline
+from ..pipeline import CorpusStep, Pipeline
 from .base import Engine, pickle_batch, process_item, tune_gc
 
 _PIPELINE: Pipeline | None = None
+#: what a :class:`ProcessTaskPool` call sent to this worker (its ``shared``)
+_SHARED: Any = None
 
 
 def _init_worker(pipeline: Pipeline) -> None:
@@ -50,6 +53,59 @@ def _process_pickled(items: list[InputItem | Document], first_seq: int) -> bytes
     return pickle_batch(docs)
 
 
+def _init_pool_worker(shared: Any) -> None:
+    global _SHARED
+    _SHARED = shared
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as _init_worker: the driver handles it
+    tune_gc()
+
+
+def _pool_task(fn: Callable[[Any, Any], Any], item: Any) -> Any:
+    return fn(_SHARED, item)
+
+
+class ProcessTaskPool:
+    """A :class:`~lawrpt_corpus.pipeline.TaskPool` of ``workers`` processes: each
+    :meth:`map` call starts a pool whose workers get ``shared`` once (initializer), keeps
+    ``workers * in_flight`` items in flight and yields the results in item order. If a
+    worker dies, the items in flight and the rest are computed in this process (same
+    results: ``fn`` is pure)."""
+
+    def __init__(self, workers: int, in_flight: int = 4):
+        self.workers = workers
+        self.in_flight = in_flight
+
+    def map(
+        self, fn: Callable[[Any, Any], Any], items: Iterable[Any], shared: Any = None
+    ) -> Iterator[Any]:
+        it = iter(items)
+        pool = ProcessPoolExecutor(self.workers, initializer=_init_pool_worker, initargs=(shared,))
+        pending: deque[tuple[Any, Future[Any]]] = deque()
+        limit = self.workers * self.in_flight
+        try:
+            while True:
+                while len(pending) < limit:
+                    batch = list(islice(it, 1))
+                    if not batch:
+                        break
+                    pending.append((batch[0], pool.submit(_pool_task, fn, batch[0])))
+                if not pending:
+                    return
+                item, future = pending.popleft()
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    rest = [item, *(i for i, _ in pending)]
+                    pending.clear()
+                    for i in rest:
+                        yield fn(shared, i)
+                    for i in it:
+                        yield fn(shared, i)
+                    return
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -71,6 +127,14 @@ class LocalEngine(Engine):
         self.workers = workers or default_workers()
         self.batch_size = batch_size
         self.in_flight = in_flight
+
+    def fit_step(self, step: CorpusStep, docs: Iterable[Document]) -> Any:
+        """``step.fit(docs)``; with more than one worker, a step whose ``pooled_fit`` is
+        true gets ``pool=`` (:class:`ProcessTaskPool`): its pure per-document work runs
+        in worker processes while the driver reads the stream. The same state."""
+        if self.workers > 1 and step.pooled_fit:
+            return step.fit(docs, pool=ProcessTaskPool(self.workers))  # type: ignore[call-arg]
+        return step.fit(docs)
 
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]

@@ -306,10 +306,11 @@ def _bare_count_rows(batch: pa.Table, step: Templates, skip: Any) -> pa.Table:
     the blocks add up to ``fit()``'s: each text adds its own counts."""
     skip = _got(skip)
     counts = step.bare_tables()
-    for doc in RayContext.documents(batch):
-        if _is_later(doc.seq, skip):
-            continue
-        counts.count(paragraph_lines(doc.text, step.bare_line_chars))
+    counts.count_many(
+        paragraph_lines(doc.text, step.bare_line_chars)
+        for doc in RayContext.documents(batch)
+        if not _is_later(doc.seq, skip)
+    )
     b4 = np.flatnonzero(counts.tf4)  # a bucket a text holds has df4 and tf4 >= 1
     b2 = np.flatnonzero(counts.tf2)
     return pa.table(
