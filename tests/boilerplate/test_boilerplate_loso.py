@@ -162,6 +162,50 @@ def test_third_test_set_is_real_strings_of_25_sites_in_neither_file_all_untouche
     assert {loso.heldout_part(s.site, "sites_heldout2.tsv") for s in third} == {"untouched"}
 
 
+def test_fourth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
+    import hashlib
+    from urllib.parse import urlsplit
+
+    fourth = loso.load_sites(loso.DATA / "sites_heldout3.tsv")
+    earlier = (
+        loso.load_sites()
+        + loso.load_sites(loso.DATA / "sites_heldout.tsv")
+        + loso.load_sites(loso.DATA / "sites_heldout2.tsv")
+    )
+    assert len(fourth) >= 120
+    sites = {s.site for s in fourth}
+    assert len(sites) >= 30
+    assert not sites & {s.site for s in earlier}
+    assert not {loso.fold(s.text) for s in fourth} & {loso.fold(s.text) for s in earlier}
+    assert all(s.text and s.text == s.text.strip() for s in fourth)
+    assert {s.category for s in fourth} <= {
+        "advertising",
+        "chrome",
+        "copyright",
+        "paywall",
+        "structure",
+        "watermark",
+        "widget",
+    }
+    assert {s.position for s in fourth} <= {"head", "tail", "inline", "body"}
+
+    def host(url: str) -> str:
+        h = (urlsplit(url).hostname or "").lower()
+        for prefix in ("m.", "www."):
+            h = h.removeprefix(prefix)
+        return h
+
+    # every string's site is its page's host, and the hosts are the even half of the
+    # session-22 split (the odd half went to the training collection at the same time)
+    assert all(s.url.startswith("http") and host(s.url) == s.site for s in fourth)
+    assert all(hashlib.sha1(site.encode()).digest()[0] % 2 == 0 for site in sites)
+    # a site of an earlier file is not in it under another name either (fx361.com is fx361.cc)
+    assert not {host(s.url) for s in fourth} & (
+        {host(s.url) for s in earlier} | {s.site for s in earlier}
+    )
+    assert {loso.heldout_part(s.site, "sites_heldout3.tsv") for s in fourth} == {"untouched"}
+
+
 def test_heldout_run_trains_on_tune_part_never_on_fold_or_untouched_strings() -> None:
     from train_boilerplate_score import train
 
