@@ -111,6 +111,25 @@ def test_tail_block_goes_whole_but_signature_and_date_stay() -> None:
         assert out[i] == RULE_TAIL, lines[i]
 
 
+def test_a_closing_request_inside_a_tail_block_stays() -> None:
+    """A report's closing request to its superior (以上报告，请审阅。) is report text: a
+    body string removed above it and chrome below it do not make it a fragment of the
+    tail block (found in session 22's first run of the fourth test set: the one body line
+    lost)."""
+    for closing in ("以上报告，请审阅。", "以上报告,妥否,请批示。", "以上是我局工作情况，请予审议。"):
+        assert kind(closing) == KEEP, closing
+        lines = [
+            (BODY, None),
+            ("相关推荐", R),
+            (closing, None),
+            ("南昌县司法局", None),
+            ("2024年1月15日", None),
+            ("打印本页", R),
+            ("关闭窗口", R),
+        ]
+        assert _absorb(lines)[2] is None, closing
+
+
 def test_tail_block_needs_enough_removed_lines_and_share() -> None:
     lines = [(BODY, None), ("追究法律责任", None), ("违者将依据", None), ("打印本页", R)]
     assert _absorb(lines) == [None, None, None, R]  # one removed line: nothing taken
