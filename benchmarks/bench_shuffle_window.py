@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from baseline_src import baseline_src  # this folder is sys.path[0]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -102,13 +104,7 @@ def main() -> None:
     base = None
     if args.baseline:
         base = Path(tempfile.mkdtemp(prefix="bench-shuffle-base-"))
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.baseline, "src"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        srcs = {args.baseline: str(base / "src"), **srcs}
+        srcs = {args.baseline: str(baseline_src(args.baseline, base)), **srcs}
     runs = []
     for name, src in srcs.items():
         out = Path(tempfile.mkstemp(suffix=".json")[1])

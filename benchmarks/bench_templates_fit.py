@@ -54,6 +54,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from baseline_src import baseline_src  # this folder is sys.path[0]
+
 ROOT = Path(__file__).resolve().parent.parent
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -317,14 +319,8 @@ def main() -> None:
         del srcs["this"]
     if args.baseline:
         base = Path(tempfile.mkdtemp(prefix="bench-templates-base-"))
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.baseline, "src"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
         name = args.baseline + (", coordinated in the driver" if args.coordinator_only else "")
-        srcs = {name: str(base / "src"), **srcs}
+        srcs = {name: str(baseline_src(args.baseline, base)), **srcs}
     runs = []
     for n in args.docs:
         blocks = Path(tempfile.mkstemp(suffix=".arrow")[1])

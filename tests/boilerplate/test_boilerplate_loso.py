@@ -14,6 +14,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import boilerplate_labels  # noqa: E402
 import boilerplate_loso as loso  # noqa: E402
 
+#: the categories of the site-string files (tests/data/boilerplate/README.md)
+CATEGORIES = {"advertising", "chrome", "copyright", "paywall", "structure", "watermark", "widget"}
+
 
 def test_label_set_has_real_strings_of_30_sites_and_3000_lines() -> None:
     sites = loso.load_sites()
@@ -115,15 +118,7 @@ def test_small_leave_one_site_out_run_reports_recall_and_body_loss(use_score: bo
     assert single["noise"] > 50 and single["body_lines"] > 100
     assert 0.0 < single["recall"] <= corpus["recall"] <= 1.0
     assert corpus["body_lost_share"] <= 0.001
-    assert set(single["per_category"]) <= {
-        "advertising",
-        "chrome",
-        "copyright",
-        "paywall",
-        "structure",
-        "watermark",
-        "widget",
-    }
+    assert set(single["per_category"]) <= CATEGORIES
     if use_score:
         assert res["trained_per_fold"]
 
@@ -178,15 +173,7 @@ def test_fourth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_unto
     assert not sites & {s.site for s in earlier}
     assert not {loso.fold(s.text) for s in fourth} & {loso.fold(s.text) for s in earlier}
     assert all(s.text and s.text == s.text.strip() for s in fourth)
-    assert {s.category for s in fourth} <= {
-        "advertising",
-        "chrome",
-        "copyright",
-        "paywall",
-        "structure",
-        "watermark",
-        "widget",
-    }
+    assert {s.category for s in fourth} <= CATEGORIES
     assert {s.position for s in fourth} <= {"head", "tail", "inline", "body"}
 
     def host(url: str) -> str:
