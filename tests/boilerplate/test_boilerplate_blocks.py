@@ -116,7 +116,8 @@ def test_a_closing_request_inside_a_tail_block_stays() -> None:
     body string removed above it and chrome below it do not make it a fragment of the
     tail block (found in session 22's first run of the fourth test set: the one body line
     lost)."""
-    for closing in ("以上报告，请审阅。", "以上报告,妥否,请批示。", "以上是我局工作情况，请予审议。"):
+    closings = ("以上报告，请审阅。", "以上报告,妥否,请批示。", "以上是我局工作情况，请予审议。")
+    for closing in closings:
         assert kind(closing) == KEEP, closing
         lines = [
             (BODY, None),
