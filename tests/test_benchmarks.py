@@ -267,3 +267,18 @@ def test_local_templates_fit_bench_gives_one_state_with_and_without_the_pool(
     assert [r["revision"] for r in runs] == ["this, one worker", "this, pool of 2"]
     assert len({r["state_digest"] for r in runs}) == 1
     assert all(r["docs"] > 0 and r["driver_cpu_s"] >= 0 for r in runs)
+
+
+@pytest.mark.slow
+def test_final_pass_bench_reports_both_trees_for_every_round(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    seeds = str(ROOT / "seeds")
+    cmd = [sys.executable, str(BENCH / "bench_final_pass.py"), seeds, "--rounds", "1"]
+    got = subprocess.run(
+        [*cmd, "--baseline", str(ROOT / "src")], check=True, capture_output=True, env=env
+    ).stdout.decode()
+    rows = [line.split() for line in got.splitlines() if line.startswith("1 ")]
+    assert [r[1] for r in rows] == ["baseline", "this"]
+    for r in rows:  # final wall, final driver CPU, build wall, driver CPU, workers CPU
+        figures = [float(x) for x in r[-5:]]
+        assert figures[2] > 0 and figures[3] > 0 and all(x >= 0 for x in figures)
