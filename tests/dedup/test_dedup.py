@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lawrpt_corpus import Dedup, LocalEngine, build, default_pipeline
+from lawrpt_corpus.dedup.pairs import VerifiedPairs
 from lawrpt_corpus.dedup.signature import comparison_key, minhash, shingle_hashes
 from lawrpt_corpus.dedup.step import page_bytes, page_from_bytes
 from lawrpt_corpus.document import Document, PageMeta, Removal
@@ -343,7 +344,7 @@ def test_star_round_pairs_among_just_verified_documents_need_no_new_pass(seeds):
             Replay.passes += 1
             return iter(docs)
 
-    known: dict[tuple[int, int], tuple[int, float]] = {}
+    known = VerifiedPairs(len(docs))
     step._verify(Replay(), cols["n_sh"], [(0, 1), (1, 2)], known)
     step._verify(Replay(), cols["n_sh"], [(0, 2)], known)
     assert Replay.passes == 1

@@ -56,6 +56,7 @@ import numpy as np
 
 from ..document import Document, PageMeta
 from ..pipeline import CorpusStep
+from .pairs import VerifiedPairs
 from .signature import (
     comparison_key,
     key_codes,
@@ -590,7 +591,7 @@ class Dedup(CorpusStep):
         if idx.size < 2:
             return {}
         keys, self._n_candidates = backend.candidates(idx, n)
-        known: dict[tuple[int, int], tuple[int, float]] = {}
+        known = VerifiedPairs(n)
         backend.verify(keys // n, keys % n, known, True)
         result = self._stars(backend, known, rank)
         self._n_verified = len(known)  # every verified pair once (candidates are unique)
@@ -599,7 +600,7 @@ class Dedup(CorpusStep):
     def _stars(
         self,
         backend: DedupBackend,
-        known: dict[tuple[int, int], tuple[int, float]],
+        known: VerifiedPairs,
         rank: np.ndarray,
     ) -> dict[int, tuple[int, int, float]]:
         """Union-find over the verified merges in ``known``, each component split into stars."""
@@ -613,11 +614,12 @@ class Dedup(CorpusStep):
                 parent[x], x = root, parent[x]
             return root
 
-        for (a, b), (kind, _) in known.items():
-            if kind:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+        # the merged pairs in key order, not the order they were verified in: the components
+        # do not depend on it (each root is its component's smallest member)
+        for a, b in zip(*(x.tolist() for x in known.merged()), strict=True):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
         comps: dict[int, list[int]] = {}
         for x in sorted(parent):
             comps.setdefault(find(x), []).append(x)
@@ -702,7 +704,7 @@ class Dedup(CorpusStep):
         docs: Iterable[Document],
         n_sh: np.ndarray,
         pairs: list[tuple[int, int]],
-        known: dict[tuple[int, int], tuple[int, float]],
+        known: VerifiedPairs,
     ) -> None:
         """Real Jaccard / containment of ``pairs``; batches hold ≤ ``verify_budget`` shingles.
 
@@ -869,7 +871,7 @@ class DedupBackend(Protocol):
         self,
         lo: np.ndarray,
         hi: np.ndarray,
-        known: dict[tuple[int, int], tuple[int, float]],
+        known: VerifiedPairs,
         estimate: bool,
     ) -> None:
         """Put :meth:`Dedup.compare` of every pair ``(lo[i], hi[i])`` into ``known``; with
@@ -890,7 +892,7 @@ class _StreamBackend:
         self,
         lo: np.ndarray,
         hi: np.ndarray,
-        known: dict[tuple[int, int], tuple[int, float]],
+        known: VerifiedPairs,
         estimate: bool,
     ) -> None:
         n_sh = self.cols["n_sh"]

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
 from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
+from ..dedup.pairs import VerifiedPairs
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
 from .fits import RayContext, register_distributed_fit
@@ -1018,33 +1019,23 @@ class _RayDedup:
         self,
         lo: np.ndarray,
         hi: np.ndarray,
-        known: dict[tuple[int, int], tuple[int, float]],
+        known: VerifiedPairs,
         estimate: bool,
     ) -> None:
         seq = self.cols["seq"]
         if self.first and estimate:  # the candidates: verified already
             self.first = False
             sa, sb, kinds, sims = self.pre
+            self.pre = _joined([])  # used once: not kept through the star rounds
             in_a, ia = self._inside(sa)
             in_b, ib = self._inside(sb)
             both = in_a & in_b
-            for x, y, kind, sim in zip(
-                ia[both].tolist(),
-                ib[both].tolist(),
-                kinds[both].tolist(),
-                sims[both].tolist(),
-                strict=True,
-            ):
-                known[(x, y)] = (kind, sim)
+            known.add(ia[both], ib[both], kinds[both], sims[both])
             return
         if lo.size == 0:
             return
         sa, sb, kinds, sims = self.verifier.run(seq[lo], seq[hi], estimate)
-        ia, ib = np.searchsorted(seq, sa), np.searchsorted(seq, sb)
-        for x, y, kind, sim in zip(
-            ia.tolist(), ib.tolist(), kinds.tolist(), sims.tolist(), strict=True
-        ):
-            known[(x, y)] = (kind, sim)
+        known.add(np.searchsorted(seq, sa), np.searchsorted(seq, sb), kinds, sims)
 
 
 def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
@@ -1100,6 +1091,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
     cols = _columns_of(verifier.refs, involved.astype(np.int64))
     backend = _RayDedup(cols, verifier, pre)
+    del pre, merged, involved  # the backend holds the pairs until their first use
     passes = step.passes
     state = step.fit_columns(cols, backend, documents=n_docs)
     # fit_columns restarts ``passes`` at 1 and counts the star rounds; the candidates'
