@@ -299,6 +299,10 @@ def main() -> None:
         action="store_true",
         help="measure only the coordinated-in-the-driver runs (what the coordinator holds)",
     )
+    ap.add_argument(
+        "--blocks-dir",
+        help="keep each size's prepared blocks here (blocks-N.arrow) and reuse them if present",
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--prep", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--blocks", help=argparse.SUPPRESS)
@@ -323,10 +327,14 @@ def main() -> None:
         srcs = {name: str(baseline_src(args.baseline, base)), **srcs}
     runs = []
     for n in args.docs:
-        blocks = Path(tempfile.mkstemp(suffix=".arrow")[1])
-        here = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        cmd = [sys.executable, __file__, "--prep", str(n), "--out", str(blocks)]
-        subprocess.run(cmd, check=True, env=here)
+        if args.blocks_dir:
+            blocks = Path(args.blocks_dir) / f"blocks-{n}.arrow"
+        else:
+            blocks = Path(tempfile.mkstemp(suffix=".arrow")[1])
+        if not args.blocks_dir or not blocks.exists():
+            here = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+            cmd = [sys.executable, __file__, "--prep", str(n), "--out", str(blocks)]
+            subprocess.run(cmd, check=True, env=here)
         for fit_name in args.fits:
             for name, src in srcs.items():
                 out = Path(tempfile.mkstemp(suffix=".json")[1])
@@ -337,7 +345,8 @@ def main() -> None:
                 run = {"revision": name, **json.loads(out.read_text())}
                 print(json.dumps(run), file=sys.stderr, flush=True)
                 runs.append(run)
-        blocks.unlink()
+        if not args.blocks_dir:
+            blocks.unlink()
     if args.baseline:
         subprocess.run(["rm", "-rf", str(base)], check=False)
     print(json.dumps({"runs": runs}, indent=1))
