@@ -51,7 +51,7 @@ def _pairs_bytes(known: Any) -> int:
     return int(known.nbytes)
 
 
-def child(n: int, blocks_file: str, src: str) -> dict[str, Any]:
+def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
     sys.path.insert(0, src)
     os.environ["PYTHONPATH"] = src
     import gc
@@ -79,6 +79,26 @@ def child(n: int, blocks_file: str, src: str) -> dict[str, Any]:
     ray_fits.COORDINATE_ON_CLUSTER = False
     sampler = Sampler()
     info: dict[str, Any] = {"columns": []}
+    if trace:  # the Python heap's peak per phase, and its largest lines at each phase's end
+        import tracemalloc
+
+        traced: dict[str, Any] = {}
+        info["python_heap"] = traced
+        mark = sampler.mark
+
+        def traced_mark(name: str) -> None:
+            if tracemalloc.is_tracing():
+                _, peak = tracemalloc.get_traced_memory()
+                top = tracemalloc.take_snapshot().statistics("lineno")[:6]
+                traced[sampler.phase] = {
+                    "peak_MB": round(peak / (1 << 20), 2),
+                    "top_at_end": [f"{s.traceback[0]} {s.size >> 10} KB" for s in top],
+                }
+                tracemalloc.reset_peak()
+            mark(name)
+
+        sampler.mark = traced_mark  # type: ignore[method-assign]
+        tracemalloc.start()
 
     verifier_cls = ray_fits._SeqVerifier
 
@@ -103,9 +123,9 @@ def child(n: int, blocks_file: str, src: str) -> dict[str, Any]:
     ray_fits._SeqVerifier = Verifier
     columns_of = ray_fits._columns_of
 
-    def counted_columns(refs_: Any, seqs: Any) -> Any:
+    def counted_columns(refs_: Any, seqs: Any, *names: Any) -> Any:
         sampler.mark(f"columns_{len(info['columns']) + 1}")
-        cols = columns_of(refs_, seqs)
+        cols = columns_of(refs_, seqs, *names)
         size = sum(v.nbytes if hasattr(v, "nbytes") else len(v) for v in cols.values())
         info["columns"].append({"docs": int(seqs.size), "bytes": int(size)})
         return cols
@@ -142,6 +162,8 @@ def child(n: int, blocks_file: str, src: str) -> dict[str, Any]:
         state = fit(None, ctx)
         cpu = time.process_time() - cpu
         sampler.mark("after")
+    if trace:
+        tracemalloc.stop()
     mb = 1 << 20
     peak = max(sampler.peaks.values()) - rss0
     return {
@@ -161,13 +183,18 @@ def main() -> None:
     ap.add_argument("--docs", type=int, nargs="+", default=[10000])
     ap.add_argument("--baseline", help="a git revision to measure too (its src)")
     ap.add_argument("--blocks-dir", help="prepared blocks (blocks-N.arrow), kept and reused")
+    ap.add_argument(
+        "--trace",
+        action="store_true",
+        help="tracemalloc: the Python heap's peak per phase and its largest lines (slower)",
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--blocks", help=argparse.SUPPRESS)
     ap.add_argument("--src", default=str(ROOT / "src"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        Path(args.out).write_text(json.dumps(child(args.child, args.blocks, args.src)))
+        Path(args.out).write_text(json.dumps(child(args.child, args.blocks, args.src, args.trace)))
         return
     srcs = {"this": str(ROOT / "src")}
     if args.baseline:
@@ -194,7 +221,9 @@ def main() -> None:
         for name, src in srcs.items():
             out = Path(tempfile.mkstemp(suffix=".json")[1])
             cmd = [sys.executable, __file__, "--child", str(n), "--src", src]
-            cmd += ["--out", str(out), "--blocks", str(blocks)]
+            cmd += ["--out", str(out), "--blocks", str(blocks)] + (
+                ["--trace"] if args.trace else []
+            )
             subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONPATH=src))
             run = {"revision": name, **json.loads(out.read_text())}
             out.unlink()

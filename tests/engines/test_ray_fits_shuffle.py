@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from lawrpt_corpus.dedup.pairs import VerifiedPairs
 from lawrpt_corpus.dedup.step import Dedup
 from lawrpt_corpus.engines import ray_fits
 from lawrpt_corpus.engines.ray_fits import (
@@ -147,6 +148,69 @@ def test_the_dedup_backend_of_the_cluster_fit_never_asks_for_candidate_keys() ->
     backend = ray_fits._RayDedup(cols, None, pre)  # type: ignore[arg-type]
     keys, count = backend.candidates(np.arange(2), 2)
     assert keys.size == 0 and count == 0
-    known: dict[tuple[int, int], tuple[int, float]] = {}
+    known = VerifiedPairs(2)
     backend.verify(np.empty(0, np.int64), np.empty(0, np.int64), known, True)
-    assert known == {(0, 1): (1, 0.9)} and backend.extra == 0
+    assert list(known.items()) == [((0, 1), (1, 0.9))] and backend.extra == 0
+    assert backend.pre[0].size == 0  # the pre-verified pairs are not kept once used
+
+
+def _feature_block(rows: list[tuple[int, bytes, bytes]]) -> pa.Table:
+    """A block of `Dedup` feature rows: (seq, source, page); the rest derived from seq."""
+    seq = [r[0] for r in rows]
+    return pa.table(
+        {
+            "seq": pa.array(seq, pa.int64()),
+            "id": pa.array([(q * 0x9E3779B97F4A7C15) % 2**64 for q in seq], pa.uint64()),
+            "n_chars": pa.array([q * 3 for q in seq], pa.int64()),
+            "n_removed": pa.array([q % 4 for q in seq], pa.int64()),
+            "n_sh": pa.array([q * 2 for q in seq], pa.int64()),
+            "n_content": pa.array([q * 5 for q in seq], pa.int64()),
+            "hash": pa.array([q.to_bytes(8, "little") * 2 for q in seq], pa.binary(16)),
+            "source": pa.array([r[1] for r in rows], pa.binary()),
+            "n_noise": pa.array([q % 2 for q in seq], pa.int64()),
+            "page": pa.array([r[2] for r in rows], pa.binary()),
+        }
+    )
+
+
+def _columns_by_python(tables: list[pa.Table]) -> dict[str, object]:
+    """What the columns are, value by value (the per-document Python way)."""
+    rows = sorted((r for t in tables for r in t.to_pylist()), key=lambda r: r["seq"])
+    out: dict[str, object] = {"seq": [r["seq"] for r in rows], "id": [r["id"] for r in rows]}
+    for name in ("n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
+        out[name] = [r[name] for r in rows]
+    out["hash"] = b"".join(r["hash"] for r in rows)
+    for name, blob in (("source", "src"), ("page", "page")):
+        out[f"{blob}_blob"] = b"".join(r[name] for r in rows)
+        out[f"{blob}_off"] = np.cumsum([0] + [len(r[name]) for r in rows]).tolist()
+    return out
+
+
+def test_dedup_columns_from_arrow_buffers_equal_the_values_in_seq_order() -> None:
+    """The columns of a merge's documents come from the Arrow buffers (no Python object per
+    document): the same values, in ``seq`` order, as reading them one by one — blocks out
+    of order, sliced, empty sources and pages, non-ASCII bytes."""
+    a = _feature_block([(7, "汉字".encode(), b""), (2, b"b", b"\x00page")])
+    b = _feature_block([(0, b"", b""), (9, b"x" * 300, b"p"), (4, b"\xff\xfe", b"")]).slice(1)
+    c = _feature_block([(1, b"one", b"")])
+    tables = [a, b, c]
+    got = ray_fits._dedup_columns(tables)
+    want = _columns_by_python(tables)
+    assert got["seq"].dtype == np.int64 and got["id"].dtype == np.uint64
+    for name in ("seq", "id", "n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
+        assert got[name].tolist() == want[name], name
+    assert got["hash"].shape == (5, 2) and got["hash"].tobytes() == want["hash"]
+    for name in ("src_blob", "page_blob"):
+        assert got[name] == want[name]
+    for name in ("src_off", "page_off"):
+        assert got[name].dtype == np.int64 and got[name].tolist() == want[name]
+    rank = ray_fits._dedup_columns([t.select(ray_fits._RANK_COLUMNS) for t in tables])
+    assert set(rank) == {"seq", "n_chars", "n_removed", "n_content", "n_noise", "hash"}
+    assert rank["hash"].tobytes() == want["hash"]
+
+
+def test_dedup_columns_of_no_rows_are_empty() -> None:
+    got = ray_fits._dedup_columns([])
+    assert got["seq"].size == 0 and got["hash"].shape == (0, 2)
+    assert got["src_blob"] == b"" and got["src_off"].tolist() == [0]
+    assert got["page_blob"] == b"" and got["page_off"].tolist() == [0]

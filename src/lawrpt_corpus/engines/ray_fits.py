@@ -598,6 +598,8 @@ _DEDUP_COLUMNS = [
     "n_noise",
     "page",
 ]
+#: what the exact groups' ranking reads (``Dedup._fit_columns``' rank, and the key hash)
+_RANK_COLUMNS = ["seq", "n_chars", "n_removed", "n_content", "n_noise", "hash"]
 
 
 def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
@@ -624,27 +626,43 @@ def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
     return pa.table(table)
 
 
+def _blob(column: Any) -> tuple[bytes, np.ndarray]:
+    """A binary column's values as one blob and ``int64`` offsets (no Python object per
+    value)."""
+    arr = column.combine_chunks().cast(pa.large_binary()) if len(column) else None
+    if arr is None:
+        return b"", np.zeros(1, dtype=np.int64)
+    _, offsets, data = arr.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    blob = b"" if data is None else data.to_pybytes()[int(off[0]) : int(off[-1])]
+    return blob, off - off[0]
+
+
 def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
-    """The columns ``Dedup._collect`` gives (no signatures), in ``seq`` order."""
-    seq = _column(tables, "seq", np.int64)
+    """The columns ``Dedup._collect`` gives (no signatures), in ``seq`` order — those of
+    ``tables`` (``hash``, ``source`` and ``page`` may be absent). Read from the Arrow buffers:
+    no Python object per document."""
+    names = [n for n in _DEDUP_COLUMNS if not tables or n in tables[0].column_names]
+    table = pa.concat_tables(tables) if tables else pa.table({"seq": pa.array([], pa.int64())})
+    seq = table.column("seq").to_numpy().astype(np.int64)
     order = np.argsort(seq, kind="stable")
-    hashes = b"".join(b for t in tables for b in t.column("hash").to_pylist())
-    sources = [s for t in tables for s in t.column("source").to_pylist()]
-    sources = [sources[i] for i in order.tolist()]
-    off = np.zeros(len(sources) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in sources], out=off[1:])
-    cols: dict[str, Any] = {"seq": seq[order], "id": _column(tables, "id", np.uint64)[order]}
-    for name in ("n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
-        cols[name] = _column(tables, name, np.int64)[order]
-    cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)[order]
-    cols["src_blob"] = b"".join(sources)
-    cols["src_off"] = off
-    pages = [p for t in tables for p in t.column("page").to_pylist()]
-    pages = [pages[i] for i in order.tolist()]
-    page_off = np.zeros(len(pages) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in pages], out=page_off[1:])
-    cols["page_blob"] = b"".join(pages)
-    cols["page_off"] = page_off
+    table = table.take(pa.array(order))
+    cols: dict[str, Any] = {"seq": seq[order]}
+    for name in ("id", "n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
+        if name in names:
+            dtype = np.uint64 if name == "id" else np.int64
+            cols[name] = _column([table], name, dtype) if tables else np.empty(0, dtype)
+    if "hash" in names:
+        hashes, _ = _blob(table.column("hash").cast(pa.binary())) if tables else (b"", None)
+        cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)
+    if "source" in names:
+        cols["src_blob"], cols["src_off"] = (
+            _blob(table.column("source")) if tables else (b"", np.zeros(1, np.int64))
+        )
+    if "page" in names:
+        cols["page_blob"], cols["page_off"] = (
+            _blob(table.column("page")) if tables else (b"", np.zeros(1, np.int64))
+        )
     return cols
 
 
@@ -716,13 +734,15 @@ def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
     return block.select(names).take(pa.array(np.flatnonzero(wanted[pos] == seq)))
 
 
-def _columns_of(refs: list[Any], seqs: np.ndarray) -> dict[str, Any]:
-    """The ``Dedup`` columns (no signatures) of the documents ``seqs`` (sorted) of the
-    materialized feature blocks ``refs``, read by plain Ray tasks."""
+def _columns_of(
+    refs: list[Any], seqs: np.ndarray, names: list[str] = _DEDUP_COLUMNS
+) -> dict[str, Any]:
+    """The ``Dedup`` columns ``names`` (no signatures) of the documents ``seqs`` (sorted) of
+    the materialized feature blocks ``refs``, read by plain Ray tasks."""
     ray = _ray()
     task = ray.remote(_rows_of)
     ref = ray.put(seqs)
-    tables = _gathered(task, [(b, ref, _DEDUP_COLUMNS) for b in refs])
+    tables = _gathered(task, [(b, ref, names) for b in refs])
     return _dedup_columns([t for t in tables if t.num_rows])
 
 
@@ -1073,7 +1093,8 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
         got = _shuffled(verifier.refs, _hash_rows, (parts,), parts, _exact_members, (), ctx.workers)
         exact = np.sort(_column(got, "seq", np.int64))
     if exact.size:
-        sub = _columns_of(verifier.refs, exact)
+        # the rank's columns and the hash only: not the sources and pages
+        sub = _columns_of(verifier.refs, exact, _RANK_COLUMNS)
         # the driver fit's rank (Dedup._fit_columns), compared within exact groups only
         order = np.lexsort(
             (sub["seq"], sub["n_removed"], -sub["n_chars"], -sub["n_content"], sub["n_noise"])
