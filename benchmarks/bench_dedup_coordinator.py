@@ -123,9 +123,9 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
     ray_fits._SeqVerifier = Verifier
     columns_of = ray_fits._columns_of
 
-    def counted_columns(refs_: Any, seqs: Any, *names: Any) -> Any:
+    def counted_columns(refs_: Any, seqs: Any, *rest: Any) -> Any:
         sampler.mark(f"columns_{len(info['columns']) + 1}")
-        cols = columns_of(refs_, seqs, *names)
+        cols = columns_of(refs_, seqs, *rest)
         size = sum(v.nbytes if hasattr(v, "nbytes") else len(v) for v in cols.values())
         info["columns"].append({"docs": int(seqs.size), "bytes": int(size)})
         return cols

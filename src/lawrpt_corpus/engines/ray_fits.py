@@ -734,16 +734,30 @@ def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
     return block.select(names).take(pa.array(np.flatnonzero(wanted[pos] == seq)))
 
 
+def _rows_of_blocks(wanted: Any, names: list[str], *blocks: pa.Table) -> pa.Table:
+    """Ray task: :func:`_rows_of` of each of ``blocks``, as one table."""
+    tables = [t for t in (_rows_of(b, wanted, names) for b in blocks) if t.num_rows]
+    return pa.concat_tables(tables) if tables else pa.table({})
+
+
 def _columns_of(
-    refs: list[Any], seqs: np.ndarray, names: list[str] = _DEDUP_COLUMNS
+    refs: list[Any], seqs: np.ndarray, where: _BlockMap, names: list[str] = _DEDUP_COLUMNS
 ) -> dict[str, Any]:
     """The ``Dedup`` columns ``names`` (no signatures) of the documents ``seqs`` (sorted) of
-    the materialized feature blocks ``refs``, read by plain Ray tasks."""
+    the materialized feature blocks ``refs`` (by position: ``where``), read by plain Ray
+    tasks: only the blocks that hold one of ``seqs``, ``_TASK_BLOCKS`` blocks a task (each
+    task's result sits in the submitter's heap, and Ray's bookkeeping of a task costs the
+    submitter more than the few rows most blocks give: docs/scaling.md, "Session 22: what
+    ``Dedup``'s coordinator holds")."""
     ray = _ray()
-    task = ray.remote(_rows_of)
+    task = ray.remote(_rows_of_blocks)
     ref = ray.put(seqs)
-    tables = _gathered(task, [(b, ref, names) for b in refs])
-    return _dedup_columns([t for t in tables if t.num_rows])
+    holding = np.unique(where.pos_of(seqs)).tolist() if seqs.size else []
+    calls = [
+        (ref, names, *[refs[k] for k in holding[i : i + _TASK_BLOCKS]])
+        for i in range(0, len(holding), _TASK_BLOCKS)
+    ]
+    return _dedup_columns([t for t in _gathered(task, calls) if t.num_rows])
 
 
 def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> np.ndarray:
@@ -1094,7 +1108,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
         exact = np.sort(_column(got, "seq", np.int64))
     if exact.size:
         # the rank's columns and the hash only: not the sources and pages
-        sub = _columns_of(verifier.refs, exact, _RANK_COLUMNS)
+        sub = _columns_of(verifier.refs, exact, verifier.where, _RANK_COLUMNS)
         # the driver fit's rank (Dedup._fit_columns), compared within exact groups only
         order = np.lexsort(
             (sub["seq"], sub["n_removed"], -sub["n_chars"], -sub["n_content"], sub["n_noise"])
@@ -1110,7 +1124,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
         n_keys, pre = verifier.candidates(copies, _partitions(n_docs * step.bands, ctx.workers))
     merged = pre[2] != 0
     involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
-    cols = _columns_of(verifier.refs, involved.astype(np.int64))
+    cols = _columns_of(verifier.refs, involved.astype(np.int64), verifier.where)
     backend = _RayDedup(cols, verifier, pre)
     del pre, merged, involved  # the backend holds the pairs until their first use
     passes = step.passes
