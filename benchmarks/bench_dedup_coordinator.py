@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from baseline_src import baseline_src  # noqa: E402
 from bench_templates_fit import Sampler, _rss, _state_digest  # noqa: E402
 
 
@@ -181,7 +182,9 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, nargs="+", default=[10000])
-    ap.add_argument("--baseline", help="a git revision to measure too (its src)")
+    ap.add_argument(
+        "--baseline", help="a git revision (its src) or another tree's src folder to measure too"
+    )
     ap.add_argument("--blocks-dir", help="prepared blocks (blocks-N.arrow), kept and reused")
     ap.add_argument(
         "--trace",
@@ -199,13 +202,7 @@ def main() -> None:
     srcs = {"this": str(ROOT / "src")}
     if args.baseline:
         base = Path(tempfile.mkdtemp(prefix="bench-dedup-base-"))
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.baseline, "src"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        srcs = {args.baseline: str(base / "src"), **srcs}
+        srcs = {args.baseline: str(baseline_src(args.baseline, base)), **srcs}
     bench = str(ROOT / "benchmarks" / "bench_templates_fit.py")
     runs = []
     for n in args.docs:
