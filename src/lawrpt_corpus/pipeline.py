@@ -120,6 +120,15 @@ class SerialPool:
             yield fn(shared, item)
 
 
+def params_only(step: Any) -> Any:
+    """A fresh copy of the dataclass ``step`` with its parameters (the ``init`` fields not
+    starting with ``_``) and no fitted state: what a task or a worker process is sent of a
+    corpus step."""
+    return type(step)(
+        **{f.name: getattr(step, f.name) for f in fields(step) if f.init and f.name[0] != "_"}
+    )
+
+
 class CorpusStep(Step):
     """A step that needs the whole corpus (repeated lines, deduplication).
 

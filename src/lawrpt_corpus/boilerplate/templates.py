@@ -71,7 +71,6 @@ unrelated holders staying in the driver, in input order.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import tomllib
@@ -89,7 +88,7 @@ import numpy as np
 import regex
 
 from ..document import Document
-from ..pipeline import CorpusStep, TaskPool
+from ..pipeline import CorpusStep, TaskPool, params_only
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from ._lines import line_starts, split_stripped, whole_line_spans
 from .blocks import BlockParams, absorb, carry_gaps, gaps_for
@@ -670,11 +669,6 @@ def _bare_found_task(
     return [(sk, step.bare_found(text, slots, counts)) for text, slots, sk in items]
 
 
-def _params_copy(step: Templates) -> Templates:
-    """``step``'s parameters without its state (what a pool task needs of it)."""
-    return dataclasses.replace(step)
-
-
 class _BareGreedy:
     """:meth:`Templates.bare_unrelated`'s bookkeeping: fed each distinct text's sketch and
     candidate occurrences in input order."""
@@ -1029,7 +1023,7 @@ class Templates(CorpusStep):
         more = next(batches, None) if pool is not None else None
         if pool is not None and more is not None:
             todo = chain((more,), batches)
-            for found in pool.map(_bare_found_task, todo, (_params_copy(self), counts)):
+            for found in pool.map(_bare_found_task, todo, (params_only(self), counts)):
                 for got in found:
                     greedy.add(*got)
         return reps, samples, greedy.result()

@@ -24,7 +24,6 @@ from __future__ import annotations
 import pickle
 import sys
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.pairs import VerifiedPairs
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
+from ..pipeline import params_only
 from .fits import RayContext, register_distributed_fit
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -58,13 +58,6 @@ def _got(value: Any) -> Any:
     """``value``, fetched from the object store when it is a reference."""
     ray = _ray()
     return ray.get(value) if isinstance(value, ray.ObjectRef) else value
-
-
-def _params_only(step: Any) -> Any:
-    """A fresh copy of ``step`` with its parameters and no fitted state (what tasks get)."""
-    return type(step)(
-        **{f.name: getattr(step, f.name) for f in fields(step) if f.init and f.name[0] != "_"}
-    )
 
 
 #: Coordinate a cluster fit by a task on the cluster when the engine gives the blocks
@@ -1095,7 +1088,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     document, same ``stats()``: the counts of documents, candidate and verified pairs are
     the corpus's).
     """
-    light = _params_only(step)
+    light = params_only(step)
     feats = _map(docs, ctx, _dedup_rows, light).materialize()
     verifier = _SeqVerifier(step, light, feats, ctx.workers)
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
@@ -1264,7 +1257,7 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     Counts are exact: no pruning (``stats()["pruned"]`` is 0).
     """
     ray = _ray()
-    light = _params_only(step)
+    light = params_only(step)
     feats = _map(docs, ctx, _line_rows, light).materialize()
     n_docs = feats.count()
     skip = _later_copies(feats, n_docs, ctx.workers)

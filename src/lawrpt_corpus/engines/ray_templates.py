@@ -55,6 +55,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.templates import BareCounts, Templates, TemplatesState, paragraph_lines, related
+from ..pipeline import params_only
 from .fits import RayContext, register_distributed_fit
 from .ray_fits import (
     _LINES_PER_DOC,
@@ -64,7 +65,6 @@ from .ray_fits import (
     _got,
     _later_in,
     _map,
-    _params_only,
     _part,
     _partitions,
     _per_task,
@@ -455,7 +455,7 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     ``ray_fits.coordinated(fit_templates)``: with the engine's blocks, a task on the
     cluster runs this and owns every intermediate object; the driver gets the state."""
     ray = _ray()
-    light = _params_only(step)
+    light = params_only(step)
     _phase("features")
     feats = _map(docs, ctx, _template_rows, light).materialize()
     n_docs = feats.count()
