@@ -193,6 +193,39 @@ def test_fourth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_unto
     assert {loso.heldout_part(s.site, "sites_heldout3.tsv") for s in fourth} == {"untouched"}
 
 
+def test_fifth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
+    # session 23's frozen set: the even half of that session's sha1 host split, collected while
+    # the training collection took the odd half; no host (site column or page URL) and no
+    # folded string of the four earlier files is in it
+    import hashlib
+    from urllib.parse import urlsplit
+
+    fifth = loso.load_sites(loso.DATA / "sites_heldout4.tsv")
+    earlier_files = ("sites.tsv", "sites_heldout.tsv", "sites_heldout2.tsv", "sites_heldout3.tsv")
+    earlier = [s for name in earlier_files for s in loso.load_sites(loso.DATA / name)]
+    assert len(fifth) >= 120
+    sites = {s.site for s in fifth}
+    assert len(sites) >= 30
+    assert all(s.text and s.text == s.text.strip() for s in fifth)
+    assert {s.category for s in fifth} <= CATEGORIES
+    assert {s.position for s in fifth} <= {"head", "tail", "inline", "body"}
+
+    def host(url: str) -> str:
+        h = (urlsplit(url).hostname or "").lower()
+        for prefix in ("m.", "www."):
+            h = h.removeprefix(prefix)
+        return h
+
+    assert all(s.url.startswith("http") and host(s.url) == s.site for s in fifth)
+    assert all(hashlib.sha1(site.encode()).digest()[0] % 2 == 0 for site in sites)
+    earlier_hosts = {host(s.url) for s in earlier} | {s.site for s in earlier}
+    assert not sites & earlier_hosts
+    assert not {host(s.url) for s in fifth} & earlier_hosts
+    assert not {loso.fold(s.text) for s in fifth} & {loso.fold(s.text) for s in earlier}
+    assert "sites_heldout4.tsv" in loso.ALL_UNTOUCHED
+    assert {loso.heldout_part(s.site, "sites_heldout4.tsv") for s in fifth} == {"untouched"}
+
+
 def test_heldout_run_trains_on_tune_part_never_on_fold_or_untouched_strings() -> None:
     from train_boilerplate_score import train
 
