@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .boilerplate import RepeatedLines, StripBoilerplate, Templates
+from .boilerplate import RepeatedLines, SiteRepeat, StripBoilerplate, Templates
 from .decode import DecodeStep
 from .dedup import Dedup
 from .extract import Extract
@@ -36,6 +36,7 @@ def default_pipeline(rules: Sequence[str | os.PathLike[str]] = ()) -> Pipeline:
             ExtractMetadata(),
             RepeatedLines(),
             Templates(),
+            SiteRepeat(),  # lines one host repeats on its own pages (page URLs only)
             Dedup(fold_script=False),  # ScriptNormalize/ScriptRecheck already converted
         ]
     )
