@@ -151,7 +151,7 @@ class SiteRepeat(CorpusStep):
     min_fraction: float = 0.05
     max_holders: int = 10
     sentence_outside: int = 2
-    min_chars: int = 2
+    min_chars: int = 4
     max_chars: int = 200
     edge_lines: int = 10
     edge_share: float = 0.8
