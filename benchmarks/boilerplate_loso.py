@@ -33,7 +33,10 @@ Method (group k-fold by site):
 * the whole per-document pipeline runs on each page (decode → … → boilerplate →
   metadata), then the corpus steps (RepeatedLines, and any other non-dedup corpus step of
   the default pipeline) over the fold's corpus; ``single`` figures are the same pages
-  without the corpus steps (one document, no corpus evidence).
+  without the corpus steps (one document, no corpus evidence); ``with_corpus_urls`` runs
+  the same corpus steps again on the same documents, each given its page URL
+  (``https://<site>/<n>.html``; undressed pages on one shared host), so the layers that
+  group pages by host (``SiteRepeat``) are measured too (``--no-urls`` skips it).
 
 ``--heldout FILE`` evaluates a separate site file (a second test set, e.g.
 ``sites_heldout.tsv``): its sites dress the pages, dealt to the same ``--folds`` (only to vary
@@ -354,9 +357,43 @@ def product_steps(score: Any = None, *, use_score: bool = True) -> tuple[list[An
     return doc_steps, corpus
 
 
-def run_pages(pages: Sequence[Page], doc_steps: Sequence[Any], corpus_steps: Sequence[Any]):
-    from lawrpt_corpus.document import Document
-    from lawrpt_corpus.pipeline import prepare_corpus_steps, run_document_steps
+#: the host of the pages of a fold that no site dressed (undressed reports and the reports
+#: carrying hard keep-lines): one site serving unrelated reports, for the URL column
+PLAIN_HOST = "reports.example.gov.cn"
+
+
+def page_url(page: Page, i: int) -> str:
+    """The URL a page of the harness is served at: ``https://<site>/<i>.html`` (undressed
+    pages on :data:`PLAIN_HOST`)."""
+    return f"https://{page.site or PLAIN_HOST}/{i}.html"
+
+
+def _run_corpus(docs: list[Any], corpus_steps: Sequence[Any]) -> list[Any]:
+    from lawrpt_corpus.pipeline import prepare_corpus_steps
+
+    for d in docs:
+        prepare_corpus_steps(corpus_steps, d)
+    for step in corpus_steps:
+        kept = [d for d in docs if d.kept]
+        step.fit(kept)
+        docs = [step.apply(d) if d.kept else d for d in docs]
+    return docs
+
+
+def run_pages(
+    pages: Sequence[Page],
+    doc_steps: Sequence[Any],
+    corpus_steps: Sequence[Any],
+    urls: bool = False,
+):
+    """``(one document, with the corpus, with the corpus and page URLs, t_doc, t_corpus,
+    t_corpus_urls)``: snapshots of every page after the per-document steps, after the
+    corpus steps, and after fresh corpus steps on the same documents given their page URL
+    (:func:`page_url`; None unless ``urls``)."""
+    import pickle
+
+    from lawrpt_corpus.document import Document, PageMeta
+    from lawrpt_corpus.pipeline import params_only, run_document_steps
 
     t0 = time.perf_counter()
     docs = []
@@ -366,16 +403,22 @@ def run_pages(pages: Sequence[Page], doc_steps: Sequence[Any], corpus_steps: Seq
         docs.append(doc)
     t_doc = time.perf_counter() - t0
     single = [_snapshot(d) for d in docs]
+    hosted = None
+    if urls and corpus_steps:
+        hosted = pickle.loads(pickle.dumps(docs))  # the same documents, before the corpus
+        for i, (p, d) in enumerate(zip(pages, hosted, strict=True)):
+            d.page = PageMeta(url=page_url(p, i))
     t0 = time.perf_counter()
     if corpus_steps:
-        for d in docs:
-            prepare_corpus_steps(corpus_steps, d)
-        for step in corpus_steps:
-            kept = [d for d in docs if d.kept]
-            step.fit(kept)
-            docs = [step.apply(d) if d.kept else d for d in docs]
+        docs = _run_corpus(docs, corpus_steps)
     t_corpus = time.perf_counter() - t0
-    return single, [_snapshot(d) for d in docs], t_doc, t_corpus
+    t0 = time.perf_counter()
+    with_urls = None
+    if hosted is not None:
+        fresh = [params_only(s) for s in corpus_steps]
+        with_urls = [_snapshot(d) for d in _run_corpus(hosted, fresh)]
+    t_urls = time.perf_counter() - t0
+    return single, [_snapshot(d) for d in docs], with_urls, t_doc, t_corpus, t_urls
 
 
 def _snapshot(doc: Any) -> tuple[bool, str, list[tuple[str, str]]]:
@@ -555,14 +598,15 @@ def evaluate(
     hard_per_page: int = 10,
     all_seeds: bool = True,
     heldout: Path | None = None,
+    urls: bool = True,
 ) -> dict[str, Any]:
     train_sites = load_sites()
     sites = load_sites(heldout) if heldout else train_sites
     groups = site_groups(sites)
     folds = make_folds(sites, k)
-    total_single, total_corpus = Tally(), Tally()
+    total_single, total_corpus, total_urls = Tally(), Tally(), Tally()
     parts: dict[str, tuple[Tally, Tally]] = defaultdict(lambda: (Tally(), Tally()))
-    timing = {"pages": 0, "doc_s": 0.0, "corpus_s": 0.0, "train_s": 0.0}
+    timing = {"pages": 0, "doc_s": 0.0, "corpus_s": 0.0, "corpus_urls_s": 0.0, "train_s": 0.0}
     per_fold = []
     for f, fold_groups in enumerate(folds[: max_folds or k]):
         rng = random.Random(seed * 7919 + f)
@@ -615,14 +659,20 @@ def evaluate(
             b = bodies[(len(pages) if all_seeds else i) % len(bodies)]
             pages.append(with_hard_lines(b, hard[j : j + hard_per_page], i))
         doc_steps, corpus_steps = product_steps(model, use_score=use_score)
-        single, corpus, t_doc, t_corpus = run_pages(pages, doc_steps, corpus_steps)
+        single, corpus, hosted, t_doc, t_corpus, t_urls = run_pages(
+            pages, doc_steps, corpus_steps, urls=urls
+        )
         timing["pages"] += len(pages)
         timing["doc_s"] += t_doc
         timing["corpus_s"] += t_corpus
-        ts, tc = Tally(), Tally()
-        for p, s1, s2 in zip(pages, single, corpus, strict=True):
+        timing["corpus_urls_s"] += t_urls
+        ts, tc, tu = Tally(), Tally(), Tally()
+        for i, (p, s1, s2) in enumerate(zip(pages, single, corpus, strict=True)):
             for tally, snap in ((ts, s1), (tc, s2), (total_single, s1), (total_corpus, s2)):
                 judge(p, snap, tally)
+            if hosted is not None:
+                judge(p, hosted[i], tu)
+                judge(p, hosted[i], total_urls)
             if heldout and p.site:
                 ps, pc = parts[heldout_part(p.site, heldout.name)]
                 judge(p, s1, ps)
@@ -639,6 +689,15 @@ def evaluate(
                 "corpus": {
                     k2: v for k2, v in tc.as_dict().items() if k2 in ("recall", "body_lost")
                 },
+                **(
+                    {
+                        "corpus_urls": {
+                            k2: v for k2, v in tu.as_dict().items() if k2 in ("recall", "body_lost")
+                        }
+                    }
+                    if urls
+                    else {}
+                ),
             }
         )
     return {
@@ -658,6 +717,7 @@ def evaluate(
         "trained_per_fold": trainer is not None and use_score,
         "single_document": _hide_untouched(total_single.as_dict(), heldout),
         "with_corpus": _hide_untouched(total_corpus.as_dict(), heldout),
+        **({"with_corpus_urls": _hide_untouched(total_urls.as_dict(), heldout)} if urls else {}),
         "per_fold": per_fold,
         "timing": timing,
     }
@@ -681,7 +741,9 @@ def _short(d: dict[str, Any], part: str) -> dict[str, Any]:
 
 def _print(res: dict[str, Any]) -> None:
     print("test set:", res["test_set"])
-    for mode in ("single_document", "with_corpus"):
+    for mode in ("single_document", "with_corpus", "with_corpus_urls"):
+        if mode not in res:
+            continue
         r = res[mode]
         print(
             f"[{mode}] noise recall {r['recall']} ({r['caught']}/{r['noise']}), "
@@ -709,10 +771,11 @@ def _print(res: dict[str, Any]) -> None:
     print("missed (top; on a second test set its tune part only):")
     for text, n in missed:
         print(f"    {n:3d}  {text[:70]}")
-    if res["with_corpus"]["lost_top"]:
-        print("body lines lost (top):")
-        for text, n in res["with_corpus"]["lost_top"]:
-            print(f"    {n:3d}  {text}")
+    for mode in ("with_corpus", "with_corpus_urls"):
+        if mode in res and res[mode]["lost_top"]:
+            print(f"body lines lost (top, {mode}):")
+            for text, n in res[mode]["lost_top"]:
+                print(f"    {n:3d}  {text}")
     print(
         "timing:", {k: round(v, 2) if isinstance(v, float) else v for k, v in res["timing"].items()}
     )
@@ -747,6 +810,12 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="evaluate this site file (a second test set) with score models trained on all "
         "of sites.tsv",
     )
+    ap.add_argument(
+        "--no-urls",
+        action="store_true",
+        help="skip the third column (the corpus steps again with each page given its site's "
+        "URL, https://<site>/<n>.html: the site-repeat layer)",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(list(argv) if argv is not None else None)
     trainer = None
@@ -765,6 +834,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         use_score=not args.no_score,
         all_seeds=args.bodies == "all",
         heldout=args.heldout.resolve() if args.heldout else None,
+        urls=not args.no_urls,
     )
     res["bodies"] = args.bodies
     _print(res)

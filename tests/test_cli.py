@@ -79,3 +79,34 @@ def test_default_output_is_replaced_so_the_quick_start_can_be_rerun(
     assert main(["build", str(seeds_dir / "000_42b881255f21474b.txt"), "-q", "-w", "1"]) == 0
     summary = json.loads((tmp_path / "build" / "lawrpt-corpus" / "build.json").read_text("utf-8"))
     assert summary["counts"]["inputs"] == 1
+
+
+def test_no_site_repeat_keeps_the_lines_a_site_repeats_on_its_own_pages(tmp_path: Path) -> None:
+    src = tmp_path / "pages.jsonl"
+    own = "专题栏目 | 政务公开 | 互动交流"  # a site's own line that no rule names
+    reports = [
+        "2021年，我局扎实推进依法行政，全年办理行政复议案件十二件，依法公开政府信息四百余条。",
+        "今年以来，本委健全重大行政决策程序，组织法治培训六次，培训执法人员三百余人次。",
+        "本年度，市场监管部门开展双随机抽查，检查市场主体九百户，立案查处违法案件八十起。",
+        "我办聚焦营商环境，清理规范性文件五十件，废止九件，修改十四件，群众满意度持续提升。",
+    ]
+    with src.open("w", encoding="utf-8") as fh:
+        for i, body in enumerate(reports):
+            rec = {"text": f"{own}\n{body}", "url": f"https://www.example.gov.cn/{i}.html"}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def texts(*flags: str) -> list[str]:
+        out = tmp_path / ("out" + "".join(flags))
+        assert main(["build", str(src), "--out", str(out), "--workers", "1", "-q", *flags]) == 0
+        steps = json.loads((out / "build.json").read_text(encoding="utf-8"))["pipeline"]
+        assert ("site-repeat" in [s["name"] for s in steps]) is not bool(flags)
+        import pyarrow.parquet as pq
+
+        return [
+            t
+            for f in sorted((out / "data").glob("*.parquet"))
+            for t in pq.read_table(f)["text"].to_pylist()
+        ]
+
+    assert all(own not in t for t in texts())
+    assert all(t.startswith(own) for t in texts("--no-site-repeat"))

@@ -159,15 +159,29 @@ def test_bare_name_layer_is_linear_on_megabyte_documents() -> None:
     _assert_corpus_step_linear(step, texts)
 
 
-def _assert_corpus_step_linear(step: Any, texts: list[str]) -> None:
+def test_site_repeat_layer_is_linear_on_megabyte_documents() -> None:
+    """Distinct 1 MB pages of one host (a different first line each): every short line
+    recurs on every page, so the layer counts, verifies and removes megabytes of lines."""
+    from lawrpt_corpus.boilerplate.site import SiteRepeat
+
+    texts = [f"第{k}份\n{t}" for k, t in enumerate(_layer_documents() * 3)]
+    step = SiteRepeat(relate_jaccard=1.0)
+    _assert_corpus_step_linear(step, texts, url="https://www.example.gov.cn/")
+    assert step.stats()["removed_lines_total"] > 0  # it did remove lines
+
+
+def _assert_corpus_step_linear(step: Any, texts: list[str], url: str | None = None) -> None:
     """prepare every text, fit the corpus, apply: within 10 CPU s per document (the 1 MB
-    documents' bound)."""
-    from lawrpt_corpus.document import Document
+    documents' bound); ``url``: each document's page URL (``url`` + its number)."""
+    from lawrpt_corpus.document import Document, PageMeta
 
     docs = [
         Document(source=f"{i}", raw_sha256="0" * 64, n_bytes=0, text=t, seq=i)
         for i, t in enumerate(texts)
     ]
+    if url is not None:
+        for i, d in enumerate(docs):
+            d.page = PageMeta(url=f"{url}{i}")
     t0 = time.process_time()
     for d in docs:
         step.prepare(d)

@@ -10,7 +10,7 @@ The whole public API::
 Steps, in the default order (each one small object; docs/architecture.md shows how to
 write your own): ``Extract`` → ``DecodeStep`` → ``Hygiene`` → ``Typography`` →
 ``ScriptNormalize`` → ``StripBoilerplate`` → ``ScriptRecheck`` → ``ExtractMetadata`` →
-``RepeatedLines`` → ``Templates`` → ``Dedup``.
+``RepeatedLines`` → ``Templates`` → ``SiteRepeat`` → ``Dedup``.
 Engines: ``LocalEngine`` (default), ``RayEngine`` (``pip install "lawrpt_corpus[ray]"``).
 """
 
@@ -27,7 +27,7 @@ from ._version import __version__
 from .build import BuildError, BuildResult, build
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
-    from .boilerplate import RepeatedLines, StripBoilerplate, Templates
+    from .boilerplate import RepeatedLines, SiteRepeat, StripBoilerplate, Templates
     from .datasets_map import CleanBatch
     from .decode import DecodeStep
     from .dedup import Dedup, ExactDedup
@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
 #: stage, pyarrow and numpy); the first use of a name imports its module (PEP 562).
 _LAZY = {
     "RepeatedLines": ".boilerplate",
+    "SiteRepeat": ".boilerplate",
     "StripBoilerplate": ".boilerplate",
     "Templates": ".boilerplate",
     "CleanBatch": ".datasets_map",
@@ -110,6 +111,7 @@ __all__ = [
     "RepeatedLines",
     "ScriptNormalize",
     "ScriptRecheck",
+    "SiteRepeat",
     "Step",
     "StripBoilerplate",
     "Templates",

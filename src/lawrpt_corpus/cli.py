@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         help="extra boilerplate rule pack (TOML, see docs/boilerplate.md); repeatable",
     )
     b.add_argument(
+        "--no-site-repeat",
+        action="store_true",
+        help="keep the lines one site repeats on its own pages (the site-repeat layer groups "
+        "pages by the host of their URL: JSONL records with a url, WARC records; see "
+        "docs/boilerplate.md)",
+    )
+    b.add_argument(
         "--license",
         default=DEFAULT_LICENSE,
         metavar="ID",
@@ -226,7 +233,7 @@ def _run_build(args: argparse.Namespace) -> int:
     from .defaults import default_pipeline
 
     try:
-        pipeline = default_pipeline(rules=args.rules)
+        pipeline = default_pipeline(rules=args.rules, site_repeat=not args.no_site_repeat)
     except (OSError, ValueError) as exc:
         print(f"error: --rules: {exc}", file=sys.stderr)
         return 2

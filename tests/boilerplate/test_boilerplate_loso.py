@@ -121,6 +121,25 @@ def test_small_leave_one_site_out_run_reports_recall_and_body_loss(use_score: bo
     assert set(single["per_category"]) <= CATEGORIES
     if use_score:
         assert res["trained_per_fold"]
+    # the third column: the same pages given their site's URL (the site-repeat layer), on
+    # the same documents, so the first two columns are what they were without it
+    urls = res["with_corpus_urls"]
+    assert urls["noise"] == corpus["noise"] and urls["body_lines"] == corpus["body_lines"]
+    assert corpus["recall"] <= urls["recall"] and urls["body_lost_share"] <= 0.001
+    assert "corpus_urls" in res["per_fold"][0]
+
+
+def test_pages_are_served_at_their_sites_url() -> None:
+    body = loso.bodies_of_all_seeds(0, 1)[0]
+    site = loso.load_sites()[0]
+    page = loso.dress(body, [site], 0, loso.random.Random(0))
+    assert loso.page_url(page, 7) == f"https://{site.site}/7.html"
+    undressed = loso.dress(body, [], 0, loso.random.Random(0))
+    assert loso.page_url(undressed, 3) == f"https://{loso.PLAIN_HOST}/3.html"
+    no_urls = loso.evaluate(
+        k=5, docs_per_site=1, clean_docs=0, generated=1, max_folds=1, urls=False
+    )
+    assert "with_corpus_urls" not in no_urls
 
 
 def test_default_bodies_are_unrelated_reports_one_per_page() -> None:

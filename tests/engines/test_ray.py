@@ -31,6 +31,7 @@ from lawrpt_corpus import (
     ExactDedup,
     Pipeline,
     RepeatedLines,
+    SiteRepeat,
     Templates,
 )
 from lawrpt_corpus import build as build_dataset
@@ -150,6 +151,7 @@ def test_seed_build_on_ray_has_the_local_engine_rows(
     assert engine.fit_modes == {
         "repeated-lines": "driver",
         "templates": "driver",
+        "site-repeat": "driver",
         "dedup": "driver",
     }
 
@@ -265,6 +267,42 @@ def test_thousands_of_documents_fitted_on_the_cluster_identical_to_local(
     assert sum(status.values()) == len(_rows(tmp_path / "local", "manifest"))
     data = _rows(tmp_path / "ray", "data")
     assert sum(len(r["duplicates"]) for r in data) == status["duplicate"]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_site_repeat_fitted_on_the_cluster_removes_what_the_local_build_removes(
+    ray_session: Any, tmp_path: Path, seed_texts: dict[str, str]
+) -> None:
+    # pages of two hosts, each with its own line on every page (no rule names them), and
+    # copies of one report on a third host: the coordinating task runs SiteRepeat's fit()
+    src = tmp_path / "pages.jsonl"
+    texts = list(seed_texts.values())
+    with src.open("w", encoding="utf-8") as fh:
+        for i in range(12):
+            host = ("a.example.cn", "b.example.cn", "c.example.cn")[i % 3]
+            own = {
+                "a.example.cn": "专题栏目 | 政务公开 | 互动交流",
+                "b.example.cn": "本栏目文章由县司法局法制股负责维护",
+            }
+            body = texts[0] if host == "c.example.cn" else texts[i % len(texts)]
+            lines = [own.get(host, "本页为转载内容汇总页面"), body, f"第{i}号页面尾注栏目"]
+            rec = {"text": "\n".join(lines), "url": f"https://{host}/{i}.html"}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    def pipeline() -> Pipeline:
+        return Pipeline([DecodeStep(), SiteRepeat()])
+
+    engine = _engine(cluster_fit=True, block_rows=3)
+    build_dataset([src], tmp_path / "ray", pipeline=pipeline(), engine=engine)
+    build_dataset([src], tmp_path / "local", pipeline=pipeline(), workers=1)
+    _assert_same_dataset(tmp_path / "ray", tmp_path / "local")
+    assert engine.fit_modes == {"site-repeat": "cluster"}
+    ray_stats = json.loads((tmp_path / "ray" / "build.json").read_text(encoding="utf-8"))
+    local_stats = json.loads((tmp_path / "local" / "build.json").read_text(encoding="utf-8"))
+    assert ray_stats["corpus"] == local_stats["corpus"]
+    rules = [x["rule"] for r in _rows(tmp_path / "ray", "data") for x in r["removed"]]
+    assert rules.count("site-repeat") >= 8  # the two hosts' own lines, on every page
 
 
 @pytest.mark.ray

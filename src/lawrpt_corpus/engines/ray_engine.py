@@ -923,7 +923,7 @@ class _KeptStream:
 
 def _register_builtin() -> None:
     from . import (
-        ray_fits,  # ExactDedup, Dedup and RepeatedLines (their modules never import Ray)
+        ray_fits,  # ExactDedup, Dedup, RepeatedLines, SiteRepeat (their modules never import Ray)
         ray_templates,  # Templates (it uses ray_fits' shuffle helpers)
     )
 

@@ -1,5 +1,6 @@
 """Cluster fits of the built-in corpus steps, :class:`~lawrpt_corpus.dedup.ExactDedup`,
-:class:`~lawrpt_corpus.dedup.Dedup` and :class:`~lawrpt_corpus.boilerplate.RepeatedLines`,
+:class:`~lawrpt_corpus.dedup.Dedup`, :class:`~lawrpt_corpus.boilerplate.RepeatedLines` and
+:class:`~lawrpt_corpus.boilerplate.SiteRepeat` (its own ``fit()`` in the coordinating task),
 for the Ray engine (registered in :mod:`~lawrpt_corpus.engines.fits`; this module never
 imports the engine).
 
@@ -23,17 +24,19 @@ from __future__ import annotations
 
 import pickle
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
+from ..boilerplate.site import SiteRepeat, SiteRepeatState
 from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.pairs import VerifiedPairs
 from ..dedup.signature import sorted_unique
 from ..dedup.step import Dedup, DedupState
+from ..document import Document
 from ..pipeline import params_only
 from .fits import RayContext, register_distributed_fit
 
@@ -1290,10 +1293,49 @@ def fit_repeated_lines(step: RepeatedLines, docs: Any, ctx: RayContext) -> Repea
     return step.fit_counts(candidates, edge_of, samples, n_docs, n_docs - int(skip.size), 0)
 
 
+# -- SiteRepeat ----------------------------------------------------------------------------
+class _BlockDocs:
+    """The documents of ``blocks`` (Arrow tables ``seq``, ``doc``), in input order, one block
+    fetched at a time; re-iterable (each pass fetches the blocks again)."""
+
+    def __init__(self, blocks: tuple[Any, ...]):
+        self.blocks = blocks
+
+    def __iter__(self) -> Iterator[Document]:
+        ray = _ray()
+        for ref in self.blocks:
+            yield from RayContext.documents(ray.get(ref))
+
+
+class _DatasetDocs:
+    """The documents of a ``docs`` dataset, in order (when the engine gives no blocks)."""
+
+    def __init__(self, docs: Any, rows: int):
+        self.docs, self.rows = docs, rows
+
+    def __iter__(self) -> Iterator[Document]:
+        for batch in self.docs.iter_batches(batch_size=self.rows, batch_format="pyarrow"):
+            yield from RayContext.documents(batch)
+
+
+def fit_site_repeat(step: SiteRepeat, docs: Any, ctx: RayContext) -> SiteRepeatState:
+    """``SiteRepeat.fit`` itself, run by the coordinating task (:func:`coordinated`) over
+    the kept blocks in input order: the state is ``fit()``'s by construction, and no document
+    passes through the driver. Not parallel (the fit is two streaming passes of cheap
+    per-document work over features the workers computed in ``prepare``); a shuffle by host
+    is the follow-up if it ever weighs."""
+    stream = (
+        _BlockDocs(ctx.blocks) if ctx.blocks is not None else _DatasetDocs(docs, ctx.block_rows)
+    )
+    state: SiteRepeatState = params_only(step).fit(stream)
+    return state
+
+
 def register() -> None:
-    """Fit ``ExactDedup``, ``Dedup`` and ``RepeatedLines`` on the cluster (``RayEngine``'s
-    cluster fits; ``Templates``: :func:`.ray_templates.register`)."""
+    """Fit ``ExactDedup``, ``Dedup``, ``RepeatedLines`` and ``SiteRepeat`` on the cluster
+    (``RayEngine``'s cluster fits; ``Templates``: :func:`.ray_templates.register`)."""
     # coordinated by a task on the cluster: the driver owns none of their objects
     register_distributed_fit(ExactDedup, coordinated(fit_exact_dedup))
     register_distributed_fit(Dedup, coordinated(fit_dedup))
     register_distributed_fit(RepeatedLines, coordinated(fit_repeated_lines))
+    register_distributed_fit(SiteRepeat, coordinated(fit_site_repeat))

@@ -91,7 +91,8 @@ def render_trace(result: dict[str, Any], console: Any) -> None:
     if not result["corpus_applied"] and status == "kept":
         console.print(
             Text(
-                "corpus steps (repeated lines, templates, deduplication) were not applied: "
+                "corpus steps (repeated lines, templates, same-site lines, deduplication) "
+                "were not applied: "
                 "pass --corpus INPUT... to apply them as a build of INPUT would.",
                 style="dim",
             )
