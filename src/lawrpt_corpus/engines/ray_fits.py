@@ -133,27 +133,45 @@ class _Mapped:
     the output blocks' references in input order and their row counts. Offers what the fits
     use of a materialized Ray Dataset: ``materialize``, ``count``, ``to_arrow_refs``.
 
-    In the submitter (the fit's coordinator) it holds per block one reference and a count,
-    never the block's table, and ≤ ``window`` tasks: each
+    In the submitter (the fit's coordinator) it holds per output block one reference and a
+    count, never the block's table, and ≤ ``window`` tasks: each
     task puts its table into the object store itself (``ray.put``: owned by the task's
     worker) and returns the reference — a table under 100 KB returned as the task's value
     would sit in the submitter's heap — and at most ``window`` tasks are unfinished at a
     time, each dropped once its count and reference are read: Ray keeps ~10 KB per task
     in the submitter while the task's results are referenced (measured: 1,000 trivial tasks
     alive 10.6 MB, the same 1,000 submitted 50 at a time 0.0 MB). Construction waits for
-    every task."""
+    every task.
+
+    ``per_task`` > 1 (session 23): one task maps ``per_task`` consecutive input blocks and
+    puts one table (their outputs concatenated in input order) — fewer, larger output
+    blocks, so fewer tasks here and in every later round over them (Ray's native memory of
+    each task round in the submitter grows with the tasks, not with the rows).
+    ``bounds``: the tasks return each output block's (rows, first ``seq``, last ``seq``)
+    with its count (``bounds``; ``None`` without), which ``Dedup``'s block map needs — no
+    separate task round for them."""
 
     def __init__(
-        self, blocks: tuple[Any, ...], fn: Callable[..., pa.Table], args: Any, window: int
+        self,
+        blocks: tuple[Any, ...],
+        fn: Callable[..., pa.Table],
+        args: Any,
+        window: int,
+        per_task: int = 1,
+        bounds: bool = False,
     ):
         ray = _ray()
         task = ray.remote(num_returns=2)(_map_rows)
         args_ref = ray.put(args)  # once, not once per task
-        self.counts: list[int] = [0] * len(blocks)
-        self.refs: list[Any] = [None] * len(blocks)
+        calls = [blocks[i : i + per_task] for i in range(0, len(blocks), per_task)]
+        self.counts: list[int] = [0] * len(calls)
+        self.refs: list[Any] = [None] * len(calls)
+        self.bounds: list[tuple[int, int, int]] | None = (
+            [(0, 0, -1)] * len(calls) if bounds else None
+        )
         pending: dict[Any, tuple[int, Any]] = {}
-        for i, block in enumerate(blocks):
-            count, table = task.remote(fn, args_ref, block)
+        for i, call in enumerate(calls):
+            count, table = task.remote(fn, args_ref, bounds, *call)
             pending[count] = (i, table)
             if len(pending) >= window:
                 self._collect(pending, max(1, window // 2))
@@ -167,6 +185,9 @@ class _Mapped:
         outer = [pending.pop(c) for c in ready]
         got = ray.get(ready + [t for _, t in outer])
         for (i, _), count, ref in zip(outer, got[: len(ready)], got[len(ready) :], strict=True):
+            if self.bounds is not None:
+                self.bounds[i] = count
+                count = count[0]
             self.counts[i], self.refs[i] = int(count), ref
 
     def materialize(self) -> _Mapped:
@@ -176,15 +197,20 @@ class _Mapped:
         return sum(self.counts)
 
     def to_arrow_refs(self) -> list[Any]:
-        """A reference per block, resolving to its table (put by the map task)."""
+        """A reference per output block, resolving to its table (put by the map task)."""
         return list(self.refs)
 
 
-def _map_rows(fn: Callable[..., pa.Table], args: tuple[Any, ...], block: pa.Table) -> Any:
-    """Ray task: ``fn(block, *args)``'s row count, and the table put into the object store
-    by this worker (its reference: see :class:`_Mapped`)."""
-    table = fn(block, *args)
-    return table.num_rows, _ray().put(table)
+def _map_rows(
+    fn: Callable[..., pa.Table], args: tuple[Any, ...], bounds: bool, *blocks: pa.Table
+) -> Any:
+    """Ray task: ``fn(block, *args)`` of each of ``blocks``, concatenated in their order;
+    its row count (with ``bounds``: (rows, first ``seq``, last ``seq``), :func:`_seq_bounds`)
+    and the table put into the object store by this worker (its reference: see
+    :class:`_Mapped`)."""
+    tables = [fn(block, *args) for block in blocks]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    return (_seq_bounds(table) if bounds else table.num_rows), _ray().put(table)
 
 
 def _gathered(task: Any, calls: list[tuple[Any, ...]], workers: int = 1) -> list[Any]:
@@ -198,6 +224,20 @@ def _gathered(task: Any, calls: list[tuple[Any, ...]], workers: int = 1) -> list
     for i in range(0, len(calls), window):
         out += ray.get([task.remote(*args) for args in calls[i : i + window]])
     return out
+
+
+#: input blocks' documents one ``Dedup`` feature block holds, at most (:func:`_fit_blocks`)
+_FIT_BLOCK_ROWS = 512
+
+
+def _fit_blocks(blocks: int, ctx: RayContext) -> int:
+    """Input blocks per feature-map task of the ``Dedup`` fit (each task's output is one
+    feature block): as many as make ≤ ``_FIT_BLOCK_ROWS`` documents (8 blocks of the
+    default 64), while ≥ 4 tasks per CPU are left when the blocks allow it. Every later
+    round of the fit (shuffle maps, column reads, verification units) runs over the
+    feature blocks, so it takes ~8× fewer tasks at the default ``block_rows``."""
+    most = max(1, _FIT_BLOCK_ROWS // max(1, ctx.block_rows))
+    return max(1, min(most, blocks // (4 * max(1, ctx.workers))))
 
 
 def _map(docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any) -> Any:
@@ -915,7 +955,9 @@ class _SeqVerifier:
         self.ray = _ray()
         self.step, self.light, self.workers = step, light, workers
         refs = feats.to_arrow_refs()
-        ranges = _gathered(self.ray.remote(_seq_bounds), [(r,) for r in refs], workers)
+        ranges = getattr(feats, "bounds", None)  # returned by the feature map's tasks
+        if ranges is None:  # a Ray Dataset's blocks: one task per block
+            ranges = _gathered(self.ray.remote(_seq_bounds), [(r,) for r in refs], workers)
         self.documents = sum(rows for rows, _, _ in ranges)
         self.span = max([last for rows, _, last in ranges if rows], default=-1) + 1
         keep = sorted((ranges[k][2], k) for k, (rows, _, _) in enumerate(ranges) if rows)
@@ -1089,7 +1131,11 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     the corpus's).
     """
     light = params_only(step)
-    feats = _map(docs, ctx, _dedup_rows, light).materialize()
+    if ctx.blocks is not None:  # fewer, larger feature blocks, their bounds returned too
+        per = _fit_blocks(len(ctx.blocks), ctx)
+        feats = _Mapped(ctx.blocks, _dedup_rows, (light,), _window(ctx.workers), per, True)
+    else:
+        feats = _map(docs, ctx, _dedup_rows, light).materialize()
     verifier = _SeqVerifier(step, light, feats, ctx.workers)
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
