@@ -79,3 +79,30 @@ def test_default_output_is_replaced_so_the_quick_start_can_be_rerun(
     assert main(["build", str(seeds_dir / "000_42b881255f21474b.txt"), "-q", "-w", "1"]) == 0
     summary = json.loads((tmp_path / "build" / "lawrpt-corpus" / "build.json").read_text("utf-8"))
     assert summary["counts"]["inputs"] == 1
+
+
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_ctrl_c_before_any_chunk_says_what_the_engine_keeps(
+    tmp_path: Path, monkeypatch, capsys, seeds_dir, engine: str
+) -> None:
+    """Ctrl-C during a build: exit 130 and one line. The local engine had not saved a
+    checkpoint chunk yet; a Ray build never checkpoints, so its line says that (not "before
+    the first checkpoint") and offers no ``--resume``."""
+    if engine == "ray":
+        pytest.importorskip("ray")
+    from lawrpt_corpus import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build", interrupted)
+    out = tmp_path / "out"
+    code = main(["build", str(seeds_dir), "--out", str(out), "--engine", engine, "-q"])
+    assert code == 130
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1
+    if engine == "ray":
+        assert "keeps no checkpoint" in lines[0] and "run the same command again" in lines[0]
+        assert "--resume" not in lines[0] and "first checkpoint" not in lines[0]
+    else:
+        assert lines[0] == "interrupted before the first checkpoint; nothing was written"
