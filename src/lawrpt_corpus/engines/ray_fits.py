@@ -143,10 +143,10 @@ class _Mapped:
     alive 10.6 MB, the same 1,000 submitted 50 at a time 0.0 MB). Construction waits for
     every task.
 
-    ``per_task`` > 1 (session 23): one task maps ``per_task`` consecutive input blocks and
-    puts one table (their outputs concatenated in input order) — fewer, larger output
-    blocks, so fewer tasks here and in every later round over them (Ray's native memory of
-    each task round in the submitter grows with the tasks, not with the rows).
+    ``per_task`` > 1 (session 23): one task maps ``per_task`` consecutive input blocks as
+    one batch and puts one table — fewer, larger output blocks, so fewer tasks here and in
+    every later round over them (Ray's native memory of each task round in the submitter
+    grows with the tasks, not with the rows).
     ``bounds``: the tasks return each output block's (rows, first ``seq``, last ``seq``)
     with its count (``bounds``; ``None`` without), which ``Dedup``'s block map needs — no
     separate task round for them."""
@@ -204,12 +204,13 @@ class _Mapped:
 def _map_rows(
     fn: Callable[..., pa.Table], args: tuple[Any, ...], bounds: bool, *blocks: pa.Table
 ) -> Any:
-    """Ray task: ``fn(block, *args)`` of each of ``blocks``, concatenated in their order;
-    its row count (with ``bounds``: (rows, first ``seq``, last ``seq``), :func:`_seq_bounds`)
-    and the table put into the object store by this worker (its reference: see
-    :class:`_Mapped`)."""
-    tables = [fn(block, *args) for block in blocks]
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    """Ray task: ``fn(batch, *args)`` of ``blocks`` concatenated in their order (one larger
+    batch, as a larger ``block_rows`` would give: every map function is defined on a batch
+    of any size); its row count (with ``bounds``: (rows, first ``seq``, last ``seq``),
+    :func:`_seq_bounds`) and the table put into the object store by this worker (its
+    reference: see :class:`_Mapped`)."""
+    batch = blocks[0] if len(blocks) == 1 else pa.concat_tables(blocks, promote_options="default")
+    table = fn(batch, *args)
     return (_seq_bounds(table) if bounds else table.num_rows), _ray().put(table)
 
 
@@ -226,25 +227,29 @@ def _gathered(task: Any, calls: list[tuple[Any, ...]], workers: int = 1) -> list
     return out
 
 
-#: input blocks' documents one ``Dedup`` feature block holds, at most (:func:`_fit_blocks`)
+#: documents one cluster fit's map task takes at most (:func:`_fit_blocks`)
 _FIT_BLOCK_ROWS = 512
 
 
 def _fit_blocks(blocks: int, ctx: RayContext) -> int:
-    """Input blocks per feature-map task of the ``Dedup`` fit (each task's output is one
-    feature block): as many as make ≤ ``_FIT_BLOCK_ROWS`` documents (8 blocks of the
-    default 64), while ≥ 4 tasks per CPU are left when the blocks allow it. Every later
-    round of the fit (shuffle maps, column reads, verification units) runs over the
-    feature blocks, so it takes ~8× fewer tasks at the default ``block_rows``."""
+    """Input blocks per map task of a cluster fit (:func:`_map`; each task's output is one
+    block): as many as make ≤ ``_FIT_BLOCK_ROWS`` documents (8 blocks of the default 64),
+    while ≥ 4 tasks per CPU are left when the blocks allow it. Every later round of a fit
+    over its feature blocks (shuffle maps, ``Dedup``'s column reads and verification
+    units) takes ~8× fewer tasks too at the default ``block_rows`` (session 23)."""
     most = max(1, _FIT_BLOCK_ROWS // max(1, ctx.block_rows))
     return max(1, min(most, blocks // (4 * max(1, ctx.workers))))
 
 
-def _map(docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any) -> Any:
-    """``fn(block, *args)`` of every block of the kept documents: plain tasks over
-    ``ctx.blocks`` when the engine gives them, else a Ray Data map of ``docs``."""
+def _map(
+    docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any, bounds: bool = False
+) -> Any:
+    """``fn(batch, *args)`` of the kept documents: plain tasks over ``ctx.blocks`` when the
+    engine gives them (:func:`_fit_blocks` of them per task and output block; ``bounds``:
+    see :class:`_Mapped`), else a Ray Data map of each block of ``docs``."""
     if ctx.blocks is not None:
-        return _Mapped(ctx.blocks, fn, args, max(_MAP_WINDOW, 8 * ctx.workers))
+        per = _fit_blocks(len(ctx.blocks), ctx)
+        return _Mapped(ctx.blocks, fn, args, _window(ctx.workers), per, bounds)
     return docs.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
 
 
@@ -1131,11 +1136,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     the corpus's).
     """
     light = params_only(step)
-    if ctx.blocks is not None:  # fewer, larger feature blocks, their bounds returned too
-        per = _fit_blocks(len(ctx.blocks), ctx)
-        feats = _Mapped(ctx.blocks, _dedup_rows, (light,), _window(ctx.workers), per, True)
-    else:
-        feats = _map(docs, ctx, _dedup_rows, light).materialize()
+    feats = _map(docs, ctx, _dedup_rows, light, bounds=True).materialize()
     verifier = _SeqVerifier(step, light, feats, ctx.workers)
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
