@@ -209,6 +209,30 @@ def test_dedup_columns_from_arrow_buffers_equal_the_values_in_seq_order() -> Non
     assert rank["hash"].tobytes() == want["hash"]
 
 
+def test_dedup_columns_of_blocks_in_seq_order_are_read_without_reordering_the_same() -> None:
+    """Blocks in input order (the engine's case: no reordering, each column copied once
+    from the chunks): sliced blocks, a block of several chunks, a large_binary source and
+    an empty block give the values a one-by-one read gives."""
+    a = _feature_block([(0, b"zero", b""), (1, "一".encode(), b"pg"), (2, b"", b"")]).slice(1)
+    two = pa.concat_tables(
+        [_feature_block([(5, b"five", b"")]), _feature_block([(6, b"\xff" * 200, b"q")])]
+    )
+    assert two.column("source").num_chunks == 2
+    wide = _feature_block([(8, b"eight", b"p8"), (9, b"nine", b"")])
+    wide = wide.set_column(7, "source", wide.column("source").cast(pa.large_binary()))
+    tables = [a, two, a.slice(0, 0), wide.slice(0, 1)]
+    got = ray_fits._dedup_columns(tables)
+    want = _columns_by_python([a, two, _feature_block([(8, b"eight", b"p8")])])
+    assert got["seq"].tolist() == [1, 2, 5, 6, 8]
+    for name in ("seq", "id", "n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
+        assert got[name].tolist() == want[name], name
+    assert got["hash"].tobytes() == want["hash"]
+    for name in ("src_blob", "page_blob"):
+        assert got[name] == want[name]
+    for name in ("src_off", "page_off"):
+        assert got[name].dtype == np.int64 and got[name].tolist() == want[name]
+
+
 def test_dedup_columns_of_no_rows_are_empty() -> None:
     got = ray_fits._dedup_columns([])
     assert got["seq"].size == 0 and got["hash"].shape == (0, 2)

@@ -664,43 +664,75 @@ def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
     return pa.table(table)
 
 
-def _blob(column: Any) -> tuple[bytes, np.ndarray]:
-    """A binary column's values as one blob and ``int64`` offsets (no Python object per
-    value)."""
-    arr = column.combine_chunks().cast(pa.large_binary()) if len(column) else None
-    if arr is None:
-        return b"", np.zeros(1, dtype=np.int64)
-    _, offsets, data = arr.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    blob = b"" if data is None else data.to_pybytes()[int(off[0]) : int(off[-1])]
-    return blob, off - off[0]
+def _blob(chunks: list[Any]) -> tuple[bytes, np.ndarray]:
+    """Binary values (the chunks of ``binary``, ``large_binary`` or ``fixed_size_binary``
+    columns, in order; sliced chunks read at their offset) as one blob and ``int64``
+    offsets: their data buffers joined into one ``bytes`` — no Python object per value,
+    and no Arrow copy (combine, cast) before it."""
+    parts: list[Any] = []
+    offs = [np.zeros(1, dtype=np.int64)]
+    base = 0
+    for c in chunks:
+        if not len(c):
+            continue
+        if pa.types.is_fixed_size_binary(c.type):
+            width = c.type.byte_width
+            data, first = c.buffers()[1], c.offset * width
+            off = np.arange(1, len(c) + 1, dtype=np.int64) * width
+            parts.append(memoryview(data)[first : first + len(c) * width])
+        else:
+            wide = pa.types.is_large_binary(c.type) or pa.types.is_large_string(c.type)
+            raw = np.frombuffer(c.buffers()[1], dtype=np.int64 if wide else np.int32)
+            off = raw[c.offset : c.offset + len(c) + 1].astype(np.int64)
+            data = c.buffers()[2]
+            if data is not None:
+                parts.append(memoryview(data)[int(off[0]) : int(off[-1])])
+            off = off[1:] - off[0]
+        offs.append(off + base)
+        base += int(off[-1])
+    return b"".join(parts), np.concatenate(offs)
+
+
+def _chunks(tables: list[pa.Table], name: str, order: np.ndarray | None) -> list[Any]:
+    """Column ``name`` of ``tables`` as a list of chunks, in order; with ``order``: taken
+    in that order (rows of the concatenation), one chunk."""
+    chunks = [c for t in tables for c in t.column(name).chunks]
+    if order is None:
+        return chunks
+    return pa.chunked_array(chunks, type=tables[0].schema.field(name).type).take(order).chunks
 
 
 def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
     """The columns ``Dedup._collect`` gives (no signatures), in ``seq`` order — those of
     ``tables`` (``hash``, ``source`` and ``page`` may be absent). Read from the Arrow buffers:
-    no Python object per document."""
+    no Python object per document. The column-read tasks give their rows in ``seq`` order
+    already when the blocks are in input order (the engine's): then nothing is reordered —
+    each column is copied once, from the tables into its array or blob; else they are taken
+    in ``seq`` order first (session 22's whole-table ``take`` and casts cost the
+    coordinator ~5× the columns' bytes)."""
+    tables = [t for t in tables if t.num_rows]
     names = [n for n in _DEDUP_COLUMNS if not tables or n in tables[0].column_names]
-    table = pa.concat_tables(tables) if tables else pa.table({"seq": pa.array([], pa.int64())})
-    seq = table.column("seq").to_numpy().astype(np.int64)
-    order = np.argsort(seq, kind="stable")
-    table = table.take(pa.array(order))
-    cols: dict[str, Any] = {"seq": seq[order]}
+    if tables:
+        seq = np.concatenate([t.column("seq").to_numpy() for t in tables]).astype(np.int64)
+    else:
+        seq = np.empty(0, dtype=np.int64)
+    order = None
+    if seq.size > 1 and not bool(np.all(seq[1:] > seq[:-1])):
+        order = np.argsort(seq, kind="stable")
+        seq = seq[order]
+    cols: dict[str, Any] = {"seq": seq}
     for name in ("id", "n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
         if name in names:
             dtype = np.uint64 if name == "id" else np.int64
-            cols[name] = _column([table], name, dtype) if tables else np.empty(0, dtype)
+            got = [t.column(name).to_numpy() for t in tables]
+            arr = np.concatenate(got).astype(dtype, copy=False) if got else np.empty(0, dtype)
+            cols[name] = arr if order is None else arr[order]
     if "hash" in names:
-        hashes, _ = _blob(table.column("hash").cast(pa.binary())) if tables else (b"", None)
+        hashes, _ = _blob(_chunks(tables, "hash", order))
         cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)
-    if "source" in names:
-        cols["src_blob"], cols["src_off"] = (
-            _blob(table.column("source")) if tables else (b"", np.zeros(1, np.int64))
-        )
-    if "page" in names:
-        cols["page_blob"], cols["page_off"] = (
-            _blob(table.column("page")) if tables else (b"", np.zeros(1, np.int64))
-        )
+    for name, key in (("source", "src"), ("page", "page")):
+        if name in names:
+            cols[f"{key}_blob"], cols[f"{key}_off"] = _blob(_chunks(tables, name, order))
     return cols
 
 
