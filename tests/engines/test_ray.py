@@ -334,12 +334,14 @@ def _fit_both(ray: Any, make: Any, docs: list[Document], blocks: bool = False) -
 def _small_window(monkeypatch: pytest.MonkeyPatch, blocks: bool | str) -> None:
     """``blocks == "window"``: the shuffles in a window of 4 (rounds of 2 map tasks, merged
     per round and across rounds), coordinated in this process so that the window applies;
-    ``Dedup``'s feature blocks of 4 input blocks each (the last one shorter)."""
+    the fits' map tasks of 4 input blocks each (the last one shorter), ≤ 2 of them (and of
+    the gathered calls) at a time."""
     if blocks == "window":
         from lawrpt_corpus.engines import ray_fits
 
         monkeypatch.setattr(ray_fits, "_window", lambda workers: 4)
         monkeypatch.setattr(ray_fits, "_fit_blocks", lambda blocks, ctx: 4)
+        monkeypatch.setattr(ray_fits, "_task_window", lambda workers: 2)
         monkeypatch.setattr(ray_fits, "COORDINATE_ON_CLUSTER", False)
 
 

@@ -216,11 +216,11 @@ def _map_rows(
 
 def _gathered(task: Any, calls: list[tuple[Any, ...]], workers: int = 1) -> list[Any]:
     """``task.remote(*args)`` for each ``args`` of ``calls``, their values in order, with at
-    most max(``_MAP_WINDOW``, 8 × ``workers``) tasks submitted and unread at a time (Ray
-    keeps ~10 KB per task in the submitter while its result is referenced: see
-    :class:`_Mapped`)."""
+    most :func:`_task_window` (``workers``) tasks submitted and unread at a time (Ray
+    keeps tens of KB per task in the submitter while it is alive or its result is
+    referenced: see :class:`_Mapped`)."""
     ray = _ray()
-    window = max(_MAP_WINDOW, 8 * workers)
+    window = _task_window(workers)
     out: list[Any] = []
     for i in range(0, len(calls), window):
         out += ray.get([task.remote(*args) for args in calls[i : i + window]])
@@ -249,7 +249,7 @@ def _map(
     see :class:`_Mapped`), else a Ray Data map of each block of ``docs``."""
     if ctx.blocks is not None:
         per = _fit_blocks(len(ctx.blocks), ctx)
-        return _Mapped(ctx.blocks, fn, args, _window(ctx.workers), per, bounds)
+        return _Mapped(ctx.blocks, fn, args, _task_window(ctx.workers), per, bounds)
     return docs.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
 
 
@@ -348,6 +348,17 @@ def _concat(pieces: tuple[Any, ...]) -> pa.Table | None:
     if not tables:
         return None
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def _task_window(workers: int) -> int:
+    """Per-block map tasks (:class:`_Mapped`) and gathered calls (:func:`_gathered`)
+    unfinished or unread at a time: max(``_MAP_WINDOW`` / 4, 4 × CPUs) — 4 per CPU, the
+    tasks per CPU :func:`_fit_blocks` leaves. Each costs the submitter ~75 KB while alive
+    (measured session 23: 20 tasks of the feature map +1.6 MB, 59 tasks +4.5 MB, whatever
+    the task did), so with a window of 64 the feature map alone grew the coordinator
+    until the corpus filled the window (~33,000 documents in tasks of 512) — growth a
+    10,000 → 30,000 measurement took for per-document growth (session 23)."""
+    return max(_MAP_WINDOW // 4, 4 * workers)
 
 
 def _window(workers: int) -> int:
