@@ -272,7 +272,7 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) ->
         ray_fits._later_copies = marked_later
         Templates.fit_result = marked_result  # type: ignore[method-assign]
     ctx = RayContext(workers=2, block_rows=64, blocks=blocks)
-    rss0 = _rss()
+    rss0, anon0 = _rss(), _rss_anon()
     with sampler:
         sampler.mark("features")
         cpu = time.process_time()
@@ -294,6 +294,8 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) ->
         },
         "fetched": {p: {"objects": c, "bytes": b} for p, (c, b) in fetched.items()},
         "rss_peak_above_start_B_per_doc": round(peak / n, 1),
+        # the process's own pages (resident − shared: not the object store's pages it maps)
+        "anon_peak_above_start_MB": round((max(sampler.anon.values()) - anon0) / mb, 1),
         "object_refs_peak": sampler.refs_peak,
         "state_bytes_per_doc": round(len(pickled) / n, 2),
         "state_digest": _state_digest(state),
