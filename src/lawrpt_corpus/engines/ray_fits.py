@@ -16,7 +16,9 @@ Shuffles group on a *coarse* key (a hash modulo a partition count sized to the d
 group holds many buckets / lines and is processed with numpy in one call: Ray's per-group
 call costs tens of microseconds, too much for one call per bucket. They run in a window
 (:func:`_shuffle_map`): what the coordinating task holds is bounded by the window of tasks
-(max(``_MAP_WINDOW``, 8 × CPUs)), not by the corpus.
+(max(``_MAP_WINDOW``, 8 × CPUs)), not by the corpus. The fits' maps take ≤ 512 documents'
+worth of the engine's blocks per task (:func:`_fit_blocks`) and run ≤ max(16, 4 × CPUs)
+tasks at a time (:func:`_task_window`).
 """
 
 from __future__ import annotations
