@@ -649,8 +649,9 @@ _DEDUP_COLUMNS = [
     "n_noise",
     "page",
 ]
-#: what the exact groups' ranking reads (``Dedup._fit_columns``' rank, and the key hash)
-_RANK_COLUMNS = ["seq", "n_chars", "n_removed", "n_content", "n_noise", "hash"]
+#: the columns of ``Dedup._fit_columns``' rank besides ``seq`` (the exact groups' ranking
+#: in the key-hash shuffle reads them: :func:`_exact_members`)
+_RANK_COLUMNS = ["n_chars", "n_removed", "n_content", "n_noise"]
 
 
 def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
@@ -780,30 +781,43 @@ def _band_rows(batch: pa.Table, step: Dedup, skip: Any, parts: int) -> pa.Table:
 
 
 def _hash_rows(batch: pa.Table, parts: int) -> pa.Table:
-    """Ray task: (coarse part, exact key hash as two int64, ``seq``) of each document."""
+    """Ray task: (coarse part, exact key hash as two int64, ``seq``, the rank's columns) of
+    each document."""
     h = np.frombuffer(b"".join(batch.column("hash").to_pylist()), dtype=np.int64).reshape(-1, 2)
+    rank = {name: batch.column(name).to_numpy() for name in _RANK_COLUMNS}
     return pa.table(
         {
             "part": _part(h[:, 0].copy(), parts),
             "h0": h[:, 0].copy(),
             "h1": h[:, 1].copy(),
             "seq": batch.column("seq").to_numpy(),
+            **rank,
         }
     )
 
 
 def _exact_members(group: pa.Table) -> pa.Table:
     """Ray task: the ``seq`` of every document of one coarse group whose exact key hash
-    another document has too."""
+    another document has too, and whether it is a ``copy``: not its hash's best-ranked
+    document by the driver fit's rank (``Dedup._fit_columns``: fewest mirror marks, most
+    content characters, longest cleaned text, fewest removals, lowest ``seq``). Every
+    document of a hash is in its part, so the choice is the fit's (session 23: before, the
+    coordinator read the members' rank columns — a task round and ~56 B per member —
+    and ranked them itself)."""
     h0, h1 = group.column("h0").to_numpy(), group.column("h1").to_numpy()
     seq = group.column("seq").to_numpy()
-    order = np.lexsort((h1, h0))
+    col = {name: group.column(name).to_numpy() for name in _RANK_COLUMNS}
+    order = np.lexsort(
+        (seq, col["n_removed"], -col["n_chars"], -col["n_content"], col["n_noise"], h1, h0)
+    )
     h0, h1, seq = h0[order], h1[order], seq[order]
     same = (h0[1:] == h0[:-1]) & (h1[1:] == h1[:-1])
     member = np.zeros(seq.size, dtype=bool)
     member[1:] |= same
     member[:-1] |= same
-    return pa.table({"seq": seq[member].astype(np.int64)})
+    copy = np.zeros(seq.size, dtype=bool)
+    copy[1:] = same  # after the best-ranked document of its hash
+    return pa.table({"seq": seq[member].astype(np.int64), "copy": copy[member]})
 
 
 def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
@@ -1163,9 +1177,9 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     Workers emit each document's compact columns, signature and comparison key
     (materialized once; the only Ray Data execution — the rest are plain Ray tasks, whose
     waits cost the driver no executor polling). Exact groups: a shuffle on the key hash
-    finds the documents whose text another document shares (only their ``seq`` come
-    back); the driver reads their columns and ranks each group (its leader stays in LSH,
-    the rest are exact copies). LSH: tasks explode (band, bucket hash, ``seq``) rows of the
+    finds the documents whose text another document shares and ranks each group by the
+    fit's rank (its leader stays in LSH, the rest are exact copies): only their ``seq`` and
+    whether each is a copy come back. LSH: tasks explode (band, bucket hash, ``seq``) rows of the
     other documents with enough shingles; a shuffle on a coarse part of the hash brings
     each bucket to one task, which pairs its members within ``bucket_window`` (the driver
     fit's rule) and hands each candidate key to the verification task owning its first
@@ -1190,19 +1204,12 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     if n_docs > 1:
         parts = _partitions(n_docs, ctx.workers)
         got = _shuffled(verifier.refs, _hash_rows, (parts,), parts, _exact_members, (), ctx.workers)
-        exact = np.sort(_column(got, "seq", np.int64))
-    if exact.size:
-        # the rank's columns and the hash only: not the sources and pages
-        sub = _columns_of(verifier.refs, exact, verifier.where, _RANK_COLUMNS)
-        # the driver fit's rank (Dedup._fit_columns), compared within exact groups only
-        order = np.lexsort(
-            (sub["seq"], sub["n_removed"], -sub["n_chars"], -sub["n_content"], sub["n_noise"])
-        )
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        leader = Dedup._exact_groups(sub["hash"], rank)
-        copies = sub["seq"][leader != np.arange(leader.size)]
-        del sub
+        # the exact groups' members and, ranked by the reducers, the copies among them
+        seqs = _column(got, "seq", np.int64)
+        order = np.argsort(seqs, kind="stable")
+        exact = seqs[order]
+        copies = exact[_column(got, "copy", bool)[order]]
+        del got, seqs, order
     step.passes = 1
     n_keys, pre = 0, _joined([])
     if n_docs - copies.size > 1:
