@@ -11,6 +11,8 @@ itself (``ray_fits.COORDINATE_ON_CLUSTER = False``: the coordinating task's code
 its functions to mark phases and to measure, as they are made:
 
 * ``peak_MB``: peak RSS above the fit's start in each phase (sampled every 5 ms);
+  ``anon_peak_MB``: the same of the process's own pages (resident − shared: without the
+  object store's shared-memory pages it maps while it reads an object);
 * ``pre``: the pairs the signature estimate kept (the cluster's verification result);
 * ``columns``: the columns read for the exact groups and for the documents of a merge;
 * ``known``: the verified pairs kept until the stars are split — their bytes (a dict's:
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from baseline_src import baseline_src  # noqa: E402
-from bench_templates_fit import Sampler, _rss, _state_digest  # noqa: E402
+from bench_templates_fit import Sampler, _rss, _rss_anon, _state_digest  # noqa: E402
 
 
 def _pairs_bytes(known: Any) -> int:
@@ -156,7 +158,7 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
     Dedup.fit_columns = marked_fit_columns  # type: ignore[method-assign]
     Dedup._stars = measured_stars  # type: ignore[method-assign]
     ctx = RayContext(workers=2, block_rows=64, blocks=tuple(refs))
-    rss0 = _rss()
+    rss0, anon0 = _rss(), _rss_anon()
     with sampler:
         sampler.mark("features")
         cpu = time.process_time()
@@ -172,6 +174,9 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
         "fit_cpu_s": round(cpu, 2),
         "peak_MB": {p: round((sampler.peaks[p] - rss0) / mb, 1) for p in sampler.order},
         "peak_B_per_doc": round(peak / n, 1),
+        # the process's own pages (resident − shared: not the object store's pages it maps)
+        "anon_peak_MB": {p: round((sampler.anon[p] - anon0) / mb, 1) for p in sampler.order},
+        "anon_peak_B_per_doc": round((max(sampler.anon.values()) - anon0) / n, 1),
         **info,
         "state_docs": int(state.seq.size),
         "state_bytes": len(pickle.dumps(state, pickle.HIGHEST_PROTOCOL)),

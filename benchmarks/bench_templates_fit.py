@@ -65,12 +65,23 @@ def _rss() -> int:
         return int(f.read().split()[1]) * _PAGE
 
 
+def _rss_anon() -> int:
+    """Resident memory that is the process's own (resident − shared pages): without the
+    pages of Ray's object store (shared memory) that the process maps when it reads an
+    object, which belong to the store and go with the object."""
+    with open("/proc/self/statm") as f:
+        fields = f.read().split()
+    return (int(fields[1]) - int(fields[2])) * _PAGE
+
+
 class Sampler:
     """Peak RSS per phase, sampled by a thread; ``mark(name)`` starts a phase."""
 
     def __init__(self, refs: Any = None) -> None:
         self.phase = "setup"
         self.peaks: dict[str, int] = {}
+        #: the same of :func:`_rss_anon` (the process's own pages, not the object store's)
+        self.anon: dict[str, int] = {}
         #: ``refs()``: the object references this process holds (sampled less often: it
         #: copies Ray's reference table), and its peak
         self.refs, self.refs_peak = refs, 0
@@ -83,12 +94,14 @@ class Sampler:
         if name not in self.order:
             self.order.append(name)
         self.peaks[name] = max(self.peaks.get(name, 0), _rss())
+        self.anon[name] = max(self.anon.get(name, 0), _rss_anon())
 
     def _run(self) -> None:
         next_refs = 0.0
         while not self._stop.wait(0.005):
             p = self.phase
             self.peaks[p] = max(self.peaks.get(p, 0), _rss())
+            self.anon[p] = max(self.anon.get(p, 0), _rss_anon())
             if self.refs is not None and time.monotonic() >= next_refs:
                 t = time.monotonic()
                 self.refs_peak = max(self.refs_peak, self.refs())
@@ -259,7 +272,7 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) ->
         ray_fits._later_copies = marked_later
         Templates.fit_result = marked_result  # type: ignore[method-assign]
     ctx = RayContext(workers=2, block_rows=64, blocks=blocks)
-    rss0 = _rss()
+    rss0, anon0 = _rss(), _rss_anon()
     with sampler:
         sampler.mark("features")
         cpu = time.process_time()
@@ -281,6 +294,8 @@ def child(n: int, blocks_file: str, src: str, in_driver: bool, fit_name: str) ->
         },
         "fetched": {p: {"objects": c, "bytes": b} for p, (c, b) in fetched.items()},
         "rss_peak_above_start_B_per_doc": round(peak / n, 1),
+        # the process's own pages (resident − shared: not the object store's pages it maps)
+        "anon_peak_above_start_MB": round((max(sampler.anon.values()) - anon0) / mb, 1),
         "object_refs_peak": sampler.refs_peak,
         "state_bytes_per_doc": round(len(pickled) / n, 2),
         "state_digest": _state_digest(state),

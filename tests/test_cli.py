@@ -110,3 +110,30 @@ def test_no_site_repeat_keeps_the_lines_a_site_repeats_on_its_own_pages(tmp_path
 
     assert all(own not in t for t in texts())
     assert all(t.startswith(own) for t in texts("--no-site-repeat"))
+
+
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_ctrl_c_before_any_chunk_says_what_the_engine_keeps(
+    tmp_path: Path, monkeypatch, capsys, seeds_dir, engine: str
+) -> None:
+    """Ctrl-C during a build: exit 130 and one line. The local engine had not saved a
+    checkpoint chunk yet; a Ray build never checkpoints, so its line says that (not "before
+    the first checkpoint") and offers no ``--resume``."""
+    if engine == "ray":
+        pytest.importorskip("ray")
+    from lawrpt_corpus import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build", interrupted)
+    out = tmp_path / "out"
+    code = main(["build", str(seeds_dir), "--out", str(out), "--engine", engine, "-q"])
+    assert code == 130
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1
+    if engine == "ray":
+        assert "keeps no checkpoint" in lines[0] and "run the same command again" in lines[0]
+        assert "--resume" not in lines[0] and "first checkpoint" not in lines[0]
+    else:
+        assert lines[0] == "interrupted before the first checkpoint; nothing was written"

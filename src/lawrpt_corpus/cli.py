@@ -328,7 +328,7 @@ def _run_build(args: argparse.Namespace) -> int:
             return 2
         except KeyboardInterrupt:
             progress.stop()
-            print(_interrupted(args.out or DEFAULT_OUT), file=sys.stderr)
+            print(_interrupted(args.out or DEFAULT_OUT, engine is not None), file=sys.stderr)
             return 130
         except OSError as exc:  # the output's disk or folder failed mid-build
             print(f"error: writing {args.out or DEFAULT_OUT}: {exc}", file=sys.stderr)
@@ -356,10 +356,17 @@ def _run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _interrupted(out: str | Path) -> str:
-    """The one line printed on Ctrl-C: what was kept and how to continue."""
+def _interrupted(out: str | Path, ray: bool = False) -> str:
+    """The one line printed on Ctrl-C: what was kept and how to continue. A Ray build
+    (``ray``) keeps no checkpoint at all (``--resume`` is for the local engine): it says so,
+    not "before the first checkpoint", which promised one."""
     from .publish.writer import saved_chunks
 
+    if ray:
+        return (
+            "interrupted; nothing was written — a Ray build keeps no checkpoint: run the "
+            "same command again to build from the beginning"
+        )
     n = saved_chunks(out)
     if n:
         return (

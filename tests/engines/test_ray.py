@@ -371,11 +371,15 @@ def _fit_both(ray: Any, make: Any, docs: list[Document], blocks: bool = False) -
 
 def _small_window(monkeypatch: pytest.MonkeyPatch, blocks: bool | str) -> None:
     """``blocks == "window"``: the shuffles in a window of 4 (rounds of 2 map tasks, merged
-    per round and across rounds), coordinated in this process so that the window applies."""
+    per round and across rounds), coordinated in this process so that the window applies;
+    the fits' map tasks of 4 input blocks each (the last one shorter), ≤ 2 of them (and of
+    the gathered calls) at a time."""
     if blocks == "window":
         from lawrpt_corpus.engines import ray_fits
 
         monkeypatch.setattr(ray_fits, "_window", lambda workers: 4)
+        monkeypatch.setattr(ray_fits, "_fit_blocks", lambda blocks, ctx: 4)
+        monkeypatch.setattr(ray_fits, "_task_window", lambda workers: 2)
         monkeypatch.setattr(ray_fits, "COORDINATE_ON_CLUSTER", False)
 
 
@@ -588,6 +592,36 @@ def test_block_maps_run_in_a_window_and_keep_input_order_counts_and_tables(
     assert got == [[2 * v for v in vs] for vs in values]
     task = ray.remote(lambda x: x * 3)
     assert ray_fits._gathered(task, [(i,) for i in range(150)]) == [3 * i for i in range(150)]
+
+
+def _seq_doubled(block: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.table({"seq": pa.array(block.column("v").to_pylist(), pa.int64())})
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_block_maps_of_several_blocks_per_task_concatenate_them_and_return_their_seq_bounds(
+    ray_session: Any,
+) -> None:
+    """``_Mapped`` with 3 input blocks per task (7 blocks: 3 tasks, the last of one block;
+    an output block of empty inputs only): one table per task, its inputs' outputs in input
+    order, and each output block's (rows, first ``seq``, last ``seq``) returned with it —
+    the bounds ``Dedup``'s block map needs, without a task round of their own."""
+    import pyarrow as pa
+
+    from lawrpt_corpus.engines import ray_fits
+
+    ray = ray_session
+    values = [[1, 2], [3], [5], [], [], [], [9, 12]]
+    blocks = tuple(ray.put(pa.table({"v": pa.array(v, pa.int64())})) for v in values)
+    mapped = ray_fits._Mapped(blocks, _seq_doubled, (), 2, per_task=3, bounds=True)
+    assert mapped.counts == [4, 0, 2] and mapped.count() == 6
+    got = [t.column("seq").to_pylist() for t in ray.get(mapped.to_arrow_refs())]
+    assert got == [[1, 2, 3, 5], [], [9, 12]]
+    assert mapped.bounds == [(4, 1, 5), (0, 0, -1), (2, 9, 12)]
+    assert ray_fits._Mapped(blocks, _seq_doubled, (), 2).bounds is None
 
 
 @pytest.mark.ray

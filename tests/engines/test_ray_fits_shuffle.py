@@ -204,9 +204,70 @@ def test_dedup_columns_from_arrow_buffers_equal_the_values_in_seq_order() -> Non
         assert got[name] == want[name]
     for name in ("src_off", "page_off"):
         assert got[name].dtype == np.int64 and got[name].tolist() == want[name]
-    rank = ray_fits._dedup_columns([t.select(ray_fits._RANK_COLUMNS) for t in tables])
+    names = ["seq", *ray_fits._RANK_COLUMNS, "hash"]
+    rank = ray_fits._dedup_columns([t.select(names) for t in tables])
     assert set(rank) == {"seq", "n_chars", "n_removed", "n_content", "n_noise", "hash"}
     assert rank["hash"].tobytes() == want["hash"]
+
+
+def test_dedup_columns_of_blocks_in_seq_order_are_read_without_reordering_the_same() -> None:
+    """Blocks in input order (the engine's case: no reordering, each column copied once
+    from the chunks): sliced blocks, a block of several chunks, a large_binary source and
+    an empty block give the values a one-by-one read gives."""
+    a = _feature_block([(0, b"zero", b""), (1, "一".encode(), b"pg"), (2, b"", b"")]).slice(1)
+    two = pa.concat_tables(
+        [_feature_block([(5, b"five", b"")]), _feature_block([(6, b"\xff" * 200, b"q")])]
+    )
+    assert two.column("source").num_chunks == 2
+    wide = _feature_block([(8, b"eight", b"p8"), (9, b"nine", b"")])
+    wide = wide.set_column(7, "source", wide.column("source").cast(pa.large_binary()))
+    tables = [a, two, a.slice(0, 0), wide.slice(0, 1)]
+    got = ray_fits._dedup_columns(tables)
+    want = _columns_by_python([a, two, _feature_block([(8, b"eight", b"p8")])])
+    assert got["seq"].tolist() == [1, 2, 5, 6, 8]
+    for name in ("seq", "id", "n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
+        assert got[name].tolist() == want[name], name
+    assert got["hash"].tobytes() == want["hash"]
+    for name in ("src_blob", "page_blob"):
+        assert got[name] == want[name]
+    for name in ("src_off", "page_off"):
+        assert got[name].dtype == np.int64 and got[name].tolist() == want[name]
+
+
+def test_exact_groups_are_ranked_by_the_key_hash_reducer_as_the_fit_ranks_them() -> None:
+    """The key-hash shuffle's reducer gives every member of an exact group (a hash held by
+    ≥ 2 documents) and marks as copies all but the best-ranked one of each hash — the
+    leader ``Dedup._exact_groups`` picks by the fit's rank (mirror marks, content
+    characters, cleaned length, removals, ``seq``), each rank column deciding somewhere."""
+    rng = np.random.default_rng(5)
+    n = 400
+    seq = rng.permutation(n).astype(np.int64) * 3
+    h0 = rng.integers(0, 40, n).astype(np.int64)  # ~10 documents per hash
+    h1 = (h0 * 7) % 5
+    cols = {
+        "n_noise": rng.integers(0, 2, n),
+        "n_content": rng.integers(0, 3, n),
+        "n_chars": rng.integers(0, 3, n),
+        "n_removed": rng.integers(0, 3, n),
+    }
+    group = pa.table({"h0": h0, "h1": h1, "seq": seq, **cols})
+    got = ray_fits._exact_members(group)
+    order = np.lexsort(
+        (seq, cols["n_removed"], -cols["n_chars"], -cols["n_content"], cols["n_noise"])
+    )
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    leader = Dedup._exact_groups(np.stack([h0, h1], axis=1), rank)
+    _, inverse, counts = np.unique(
+        np.stack([h0, h1], axis=1), axis=0, return_inverse=True, return_counts=True
+    )
+    member = counts[inverse.ravel()] > 1
+    copy = leader != np.arange(n)
+    assert sorted(got.column("seq").to_pylist()) == sorted(seq[member].tolist())
+    got_copy = dict(zip(got.column("seq").to_pylist(), got.column("copy").to_pylist(), strict=True))
+    want_copy = dict(zip(seq[member].tolist(), copy[member].tolist(), strict=True))
+    assert got_copy == want_copy
+    assert 0 < copy.sum() < member.sum()
 
 
 def test_dedup_columns_of_no_rows_are_empty() -> None:

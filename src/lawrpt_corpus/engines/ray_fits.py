@@ -17,7 +17,9 @@ Shuffles group on a *coarse* key (a hash modulo a partition count sized to the d
 group holds many buckets / lines and is processed with numpy in one call: Ray's per-group
 call costs tens of microseconds, too much for one call per bucket. They run in a window
 (:func:`_shuffle_map`): what the coordinating task holds is bounded by the window of tasks
-(max(``_MAP_WINDOW``, 8 × CPUs)), not by the corpus.
+(max(``_MAP_WINDOW``, 8 × CPUs)), not by the corpus. The fits' maps take ≤ 512 documents'
+worth of the engine's blocks per task (:func:`_fit_blocks`) and run ≤ max(16, 4 × CPUs)
+tasks at a time (:func:`_task_window`).
 """
 
 from __future__ import annotations
@@ -136,27 +138,45 @@ class _Mapped:
     the output blocks' references in input order and their row counts. Offers what the fits
     use of a materialized Ray Dataset: ``materialize``, ``count``, ``to_arrow_refs``.
 
-    In the submitter (the fit's coordinator) it holds per block one reference and a count,
-    never the block's table, and ≤ ``window`` tasks: each
+    In the submitter (the fit's coordinator) it holds per output block one reference and a
+    count, never the block's table, and ≤ ``window`` tasks: each
     task puts its table into the object store itself (``ray.put``: owned by the task's
     worker) and returns the reference — a table under 100 KB returned as the task's value
     would sit in the submitter's heap — and at most ``window`` tasks are unfinished at a
     time, each dropped once its count and reference are read: Ray keeps ~10 KB per task
     in the submitter while the task's results are referenced (measured: 1,000 trivial tasks
     alive 10.6 MB, the same 1,000 submitted 50 at a time 0.0 MB). Construction waits for
-    every task."""
+    every task.
+
+    ``per_task`` > 1 (session 23): one task maps ``per_task`` consecutive input blocks as
+    one batch and puts one table — fewer, larger output blocks, so fewer tasks here and in
+    every later round over them (Ray's native memory of each task round in the submitter
+    grows with the tasks, not with the rows).
+    ``bounds``: the tasks return each output block's (rows, first ``seq``, last ``seq``)
+    with its count (``bounds``; ``None`` without), which ``Dedup``'s block map needs — no
+    separate task round for them."""
 
     def __init__(
-        self, blocks: tuple[Any, ...], fn: Callable[..., pa.Table], args: Any, window: int
+        self,
+        blocks: tuple[Any, ...],
+        fn: Callable[..., pa.Table],
+        args: Any,
+        window: int,
+        per_task: int = 1,
+        bounds: bool = False,
     ):
         ray = _ray()
         task = ray.remote(num_returns=2)(_map_rows)
         args_ref = ray.put(args)  # once, not once per task
-        self.counts: list[int] = [0] * len(blocks)
-        self.refs: list[Any] = [None] * len(blocks)
+        calls = [blocks[i : i + per_task] for i in range(0, len(blocks), per_task)]
+        self.counts: list[int] = [0] * len(calls)
+        self.refs: list[Any] = [None] * len(calls)
+        self.bounds: list[tuple[int, int, int]] | None = (
+            [(0, 0, -1)] * len(calls) if bounds else None
+        )
         pending: dict[Any, tuple[int, Any]] = {}
-        for i, block in enumerate(blocks):
-            count, table = task.remote(fn, args_ref, block)
+        for i, call in enumerate(calls):
+            count, table = task.remote(fn, args_ref, bounds, *call)
             pending[count] = (i, table)
             if len(pending) >= window:
                 self._collect(pending, max(1, window // 2))
@@ -170,6 +190,9 @@ class _Mapped:
         outer = [pending.pop(c) for c in ready]
         got = ray.get(ready + [t for _, t in outer])
         for (i, _), count, ref in zip(outer, got[: len(ready)], got[len(ready) :], strict=True):
+            if self.bounds is not None:
+                self.bounds[i] = count
+                count = count[0]
             self.counts[i], self.refs[i] = int(count), ref
 
     def materialize(self) -> _Mapped:
@@ -179,35 +202,59 @@ class _Mapped:
         return sum(self.counts)
 
     def to_arrow_refs(self) -> list[Any]:
-        """A reference per block, resolving to its table (put by the map task)."""
+        """A reference per output block, resolving to its table (put by the map task)."""
         return list(self.refs)
 
 
-def _map_rows(fn: Callable[..., pa.Table], args: tuple[Any, ...], block: pa.Table) -> Any:
-    """Ray task: ``fn(block, *args)``'s row count, and the table put into the object store
-    by this worker (its reference: see :class:`_Mapped`)."""
-    table = fn(block, *args)
-    return table.num_rows, _ray().put(table)
+def _map_rows(
+    fn: Callable[..., pa.Table], args: tuple[Any, ...], bounds: bool, *blocks: pa.Table
+) -> Any:
+    """Ray task: ``fn(batch, *args)`` of ``blocks`` concatenated in their order (one larger
+    batch, as a larger ``block_rows`` would give: every map function is defined on a batch
+    of any size); its row count (with ``bounds``: (rows, first ``seq``, last ``seq``),
+    :func:`_seq_bounds`) and the table put into the object store by this worker (its
+    reference: see :class:`_Mapped`)."""
+    batch = blocks[0] if len(blocks) == 1 else pa.concat_tables(blocks, promote_options="default")
+    table = fn(batch, *args)
+    return (_seq_bounds(table) if bounds else table.num_rows), _ray().put(table)
 
 
 def _gathered(task: Any, calls: list[tuple[Any, ...]], workers: int = 1) -> list[Any]:
     """``task.remote(*args)`` for each ``args`` of ``calls``, their values in order, with at
-    most max(``_MAP_WINDOW``, 8 × ``workers``) tasks submitted and unread at a time (Ray
-    keeps ~10 KB per task in the submitter while its result is referenced: see
-    :class:`_Mapped`)."""
+    most :func:`_task_window` (``workers``) tasks submitted and unread at a time (Ray
+    keeps tens of KB per task in the submitter while it is alive or its result is
+    referenced: see :class:`_Mapped`)."""
     ray = _ray()
-    window = max(_MAP_WINDOW, 8 * workers)
+    window = _task_window(workers)
     out: list[Any] = []
     for i in range(0, len(calls), window):
         out += ray.get([task.remote(*args) for args in calls[i : i + window]])
     return out
 
 
-def _map(docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any) -> Any:
-    """``fn(block, *args)`` of every block of the kept documents: plain tasks over
-    ``ctx.blocks`` when the engine gives them, else a Ray Data map of ``docs``."""
+#: documents one cluster fit's map task takes at most (:func:`_fit_blocks`)
+_FIT_BLOCK_ROWS = 512
+
+
+def _fit_blocks(blocks: int, ctx: RayContext) -> int:
+    """Input blocks per map task of a cluster fit (:func:`_map`; each task's output is one
+    block): as many as make ≤ ``_FIT_BLOCK_ROWS`` documents (8 blocks of the default 64),
+    while ≥ 4 tasks per CPU are left when the blocks allow it. Every later round of a fit
+    over its feature blocks (shuffle maps, ``Dedup``'s column reads and verification
+    units) takes ~8× fewer tasks too at the default ``block_rows`` (session 23)."""
+    most = max(1, _FIT_BLOCK_ROWS // max(1, ctx.block_rows))
+    return max(1, min(most, blocks // (4 * max(1, ctx.workers))))
+
+
+def _map(
+    docs: Any, ctx: RayContext, fn: Callable[..., pa.Table], *args: Any, bounds: bool = False
+) -> Any:
+    """``fn(batch, *args)`` of the kept documents: plain tasks over ``ctx.blocks`` when the
+    engine gives them (:func:`_fit_blocks` of them per task and output block; ``bounds``:
+    see :class:`_Mapped`), else a Ray Data map of each block of ``docs``."""
     if ctx.blocks is not None:
-        return _Mapped(ctx.blocks, fn, args, max(_MAP_WINDOW, 8 * ctx.workers))
+        per = _fit_blocks(len(ctx.blocks), ctx)
+        return _Mapped(ctx.blocks, fn, args, _task_window(ctx.workers), per, bounds)
     return docs.map_batches(fn, fn_args=args, batch_size=None, batch_format="pyarrow")
 
 
@@ -306,6 +353,17 @@ def _concat(pieces: tuple[Any, ...]) -> pa.Table | None:
     if not tables:
         return None
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def _task_window(workers: int) -> int:
+    """Per-block map tasks (:class:`_Mapped`) and gathered calls (:func:`_gathered`)
+    unfinished or unread at a time: max(``_MAP_WINDOW`` / 4, 4 × CPUs) — 4 per CPU, the
+    tasks per CPU :func:`_fit_blocks` leaves. Each costs the submitter ~75 KB while alive
+    (measured session 23: 20 tasks of the feature map +1.6 MB, 59 tasks +4.5 MB, whatever
+    the task did), so with a window of 64 the feature map alone grew the coordinator
+    until the corpus filled the window (~33,000 documents in tasks of 512) — growth a
+    10,000 → 30,000 measurement took for per-document growth (session 23)."""
+    return max(_MAP_WINDOW // 4, 4 * workers)
 
 
 def _window(workers: int) -> int:
@@ -594,8 +652,9 @@ _DEDUP_COLUMNS = [
     "n_noise",
     "page",
 ]
-#: what the exact groups' ranking reads (``Dedup._fit_columns``' rank, and the key hash)
-_RANK_COLUMNS = ["seq", "n_chars", "n_removed", "n_content", "n_noise", "hash"]
+#: the columns of ``Dedup._fit_columns``' rank besides ``seq`` (the exact groups' ranking
+#: in the key-hash shuffle reads them: :func:`_exact_members`)
+_RANK_COLUMNS = ["n_chars", "n_removed", "n_content", "n_noise"]
 
 
 def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
@@ -622,43 +681,75 @@ def _dedup_rows(batch: pa.Table, step: Dedup) -> pa.Table:
     return pa.table(table)
 
 
-def _blob(column: Any) -> tuple[bytes, np.ndarray]:
-    """A binary column's values as one blob and ``int64`` offsets (no Python object per
-    value)."""
-    arr = column.combine_chunks().cast(pa.large_binary()) if len(column) else None
-    if arr is None:
-        return b"", np.zeros(1, dtype=np.int64)
-    _, offsets, data = arr.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    blob = b"" if data is None else data.to_pybytes()[int(off[0]) : int(off[-1])]
-    return blob, off - off[0]
+def _blob(chunks: list[Any]) -> tuple[bytes, np.ndarray]:
+    """Binary values (the chunks of ``binary``, ``large_binary`` or ``fixed_size_binary``
+    columns, in order; sliced chunks read at their offset) as one blob and ``int64``
+    offsets: their data buffers joined into one ``bytes`` — no Python object per value,
+    and no Arrow copy (combine, cast) before it."""
+    parts: list[Any] = []
+    offs = [np.zeros(1, dtype=np.int64)]
+    base = 0
+    for c in chunks:
+        if not len(c):
+            continue
+        if pa.types.is_fixed_size_binary(c.type):
+            width = c.type.byte_width
+            data, first = c.buffers()[1], c.offset * width
+            off = np.arange(1, len(c) + 1, dtype=np.int64) * width
+            parts.append(memoryview(data)[first : first + len(c) * width])
+        else:
+            wide = pa.types.is_large_binary(c.type) or pa.types.is_large_string(c.type)
+            raw = np.frombuffer(c.buffers()[1], dtype=np.int64 if wide else np.int32)
+            off = raw[c.offset : c.offset + len(c) + 1].astype(np.int64)
+            data = c.buffers()[2]
+            if data is not None:
+                parts.append(memoryview(data)[int(off[0]) : int(off[-1])])
+            off = off[1:] - off[0]
+        offs.append(off + base)
+        base += int(off[-1])
+    return b"".join(parts), np.concatenate(offs)
+
+
+def _chunks(tables: list[pa.Table], name: str, order: np.ndarray | None) -> list[Any]:
+    """Column ``name`` of ``tables`` as a list of chunks, in order; with ``order``: taken
+    in that order (rows of the concatenation), one chunk."""
+    chunks = [c for t in tables for c in t.column(name).chunks]
+    if order is None:
+        return chunks
+    return pa.chunked_array(chunks, type=tables[0].schema.field(name).type).take(order).chunks
 
 
 def _dedup_columns(tables: list[pa.Table]) -> dict[str, Any]:
     """The columns ``Dedup._collect`` gives (no signatures), in ``seq`` order — those of
     ``tables`` (``hash``, ``source`` and ``page`` may be absent). Read from the Arrow buffers:
-    no Python object per document."""
+    no Python object per document. The column-read tasks give their rows in ``seq`` order
+    already when the blocks are in input order (the engine's): then nothing is reordered —
+    each column is copied once, from the tables into its array or blob; else they are taken
+    in ``seq`` order first (session 22's whole-table ``take`` and casts cost the
+    coordinator ~5× the columns' bytes)."""
+    tables = [t for t in tables if t.num_rows]
     names = [n for n in _DEDUP_COLUMNS if not tables or n in tables[0].column_names]
-    table = pa.concat_tables(tables) if tables else pa.table({"seq": pa.array([], pa.int64())})
-    seq = table.column("seq").to_numpy().astype(np.int64)
-    order = np.argsort(seq, kind="stable")
-    table = table.take(pa.array(order))
-    cols: dict[str, Any] = {"seq": seq[order]}
+    if tables:
+        seq = np.concatenate([t.column("seq").to_numpy() for t in tables]).astype(np.int64)
+    else:
+        seq = np.empty(0, dtype=np.int64)
+    order = None
+    if seq.size > 1 and not bool(np.all(seq[1:] > seq[:-1])):
+        order = np.argsort(seq, kind="stable")
+        seq = seq[order]
+    cols: dict[str, Any] = {"seq": seq}
     for name in ("id", "n_chars", "n_removed", "n_sh", "n_content", "n_noise"):
         if name in names:
             dtype = np.uint64 if name == "id" else np.int64
-            cols[name] = _column([table], name, dtype) if tables else np.empty(0, dtype)
+            got = [t.column(name).to_numpy() for t in tables]
+            arr = np.concatenate(got).astype(dtype, copy=False) if got else np.empty(0, dtype)
+            cols[name] = arr if order is None else arr[order]
     if "hash" in names:
-        hashes, _ = _blob(table.column("hash").cast(pa.binary())) if tables else (b"", None)
+        hashes, _ = _blob(_chunks(tables, "hash", order))
         cols["hash"] = np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2)
-    if "source" in names:
-        cols["src_blob"], cols["src_off"] = (
-            _blob(table.column("source")) if tables else (b"", np.zeros(1, np.int64))
-        )
-    if "page" in names:
-        cols["page_blob"], cols["page_off"] = (
-            _blob(table.column("page")) if tables else (b"", np.zeros(1, np.int64))
-        )
+    for name, key in (("source", "src"), ("page", "page")):
+        if name in names:
+            cols[f"{key}_blob"], cols[f"{key}_off"] = _blob(_chunks(tables, name, order))
     return cols
 
 
@@ -693,30 +784,43 @@ def _band_rows(batch: pa.Table, step: Dedup, skip: Any, parts: int) -> pa.Table:
 
 
 def _hash_rows(batch: pa.Table, parts: int) -> pa.Table:
-    """Ray task: (coarse part, exact key hash as two int64, ``seq``) of each document."""
+    """Ray task: (coarse part, exact key hash as two int64, ``seq``, the rank's columns) of
+    each document."""
     h = np.frombuffer(b"".join(batch.column("hash").to_pylist()), dtype=np.int64).reshape(-1, 2)
+    rank = {name: batch.column(name).to_numpy() for name in _RANK_COLUMNS}
     return pa.table(
         {
             "part": _part(h[:, 0].copy(), parts),
             "h0": h[:, 0].copy(),
             "h1": h[:, 1].copy(),
             "seq": batch.column("seq").to_numpy(),
+            **rank,
         }
     )
 
 
 def _exact_members(group: pa.Table) -> pa.Table:
     """Ray task: the ``seq`` of every document of one coarse group whose exact key hash
-    another document has too."""
+    another document has too, and whether it is a ``copy``: not its hash's best-ranked
+    document by the driver fit's rank (``Dedup._fit_columns``: fewest mirror marks, most
+    content characters, longest cleaned text, fewest removals, lowest ``seq``). Every
+    document of a hash is in its part, so the choice is the fit's (session 23: before, the
+    coordinator read the members' rank columns — a task round and ~56 B per member —
+    and ranked them itself)."""
     h0, h1 = group.column("h0").to_numpy(), group.column("h1").to_numpy()
     seq = group.column("seq").to_numpy()
-    order = np.lexsort((h1, h0))
+    col = {name: group.column(name).to_numpy() for name in _RANK_COLUMNS}
+    order = np.lexsort(
+        (seq, col["n_removed"], -col["n_chars"], -col["n_content"], col["n_noise"], h1, h0)
+    )
     h0, h1, seq = h0[order], h1[order], seq[order]
     same = (h0[1:] == h0[:-1]) & (h1[1:] == h1[:-1])
     member = np.zeros(seq.size, dtype=bool)
     member[1:] |= same
     member[:-1] |= same
-    return pa.table({"seq": seq[member].astype(np.int64)})
+    copy = np.zeros(seq.size, dtype=bool)
+    copy[1:] = same  # after the best-ranked document of its hash
+    return pa.table({"seq": seq[member].astype(np.int64), "copy": copy[member]})
 
 
 def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
@@ -918,7 +1022,9 @@ class _SeqVerifier:
         self.ray = _ray()
         self.step, self.light, self.workers = step, light, workers
         refs = feats.to_arrow_refs()
-        ranges = _gathered(self.ray.remote(_seq_bounds), [(r,) for r in refs], workers)
+        ranges = getattr(feats, "bounds", None)  # returned by the feature map's tasks
+        if ranges is None:  # a Ray Dataset's blocks: one task per block
+            ranges = _gathered(self.ray.remote(_seq_bounds), [(r,) for r in refs], workers)
         self.documents = sum(rows for rows, _, _ in ranges)
         self.span = max([last for rows, _, last in ranges if rows], default=-1) + 1
         keep = sorted((ranges[k][2], k) for k, (rows, _, _) in enumerate(ranges) if rows)
@@ -1074,9 +1180,9 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     Workers emit each document's compact columns, signature and comparison key
     (materialized once; the only Ray Data execution — the rest are plain Ray tasks, whose
     waits cost the driver no executor polling). Exact groups: a shuffle on the key hash
-    finds the documents whose text another document shares (only their ``seq`` come
-    back); the driver reads their columns and ranks each group (its leader stays in LSH,
-    the rest are exact copies). LSH: tasks explode (band, bucket hash, ``seq``) rows of the
+    finds the documents whose text another document shares and ranks each group by the
+    fit's rank (its leader stays in LSH, the rest are exact copies): only their ``seq`` and
+    whether each is a copy come back. LSH: tasks explode (band, bucket hash, ``seq``) rows of the
     other documents with enough shingles; a shuffle on a coarse part of the hash brings
     each bucket to one task, which pairs its members within ``bucket_window`` (the driver
     fit's rule) and hands each candidate key to the verification task owning its first
@@ -1092,7 +1198,7 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     the corpus's).
     """
     light = params_only(step)
-    feats = _map(docs, ctx, _dedup_rows, light).materialize()
+    feats = _map(docs, ctx, _dedup_rows, light, bounds=True).materialize()
     verifier = _SeqVerifier(step, light, feats, ctx.workers)
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
@@ -1101,19 +1207,12 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     if n_docs > 1:
         parts = _partitions(n_docs, ctx.workers)
         got = _shuffled(verifier.refs, _hash_rows, (parts,), parts, _exact_members, (), ctx.workers)
-        exact = np.sort(_column(got, "seq", np.int64))
-    if exact.size:
-        # the rank's columns and the hash only: not the sources and pages
-        sub = _columns_of(verifier.refs, exact, verifier.where, _RANK_COLUMNS)
-        # the driver fit's rank (Dedup._fit_columns), compared within exact groups only
-        order = np.lexsort(
-            (sub["seq"], sub["n_removed"], -sub["n_chars"], -sub["n_content"], sub["n_noise"])
-        )
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        leader = Dedup._exact_groups(sub["hash"], rank)
-        copies = sub["seq"][leader != np.arange(leader.size)]
-        del sub
+        # the exact groups' members and, ranked by the reducers, the copies among them
+        seqs = _column(got, "seq", np.int64)
+        order = np.argsort(seqs, kind="stable")
+        exact = seqs[order]
+        copies = exact[_column(got, "copy", bool)[order]]
+        del got, seqs, order
     step.passes = 1
     n_keys, pre = 0, _joined([])
     if n_docs - copies.size > 1:

@@ -3,6 +3,9 @@
 
 What the driver holds is bounded by the templates *kept*, not by the documents:
 
+Each "task per block" below maps a group of the engine's blocks as one batch (≤ 512
+documents: :func:`.ray_fits._fit_blocks`, session 23).
+
 1. **Features** (a task per block, materialized once in the object store): each document's
    text hash, template hashes (edge / body), span-window hashes and sketch
    (``Templates.features``).
