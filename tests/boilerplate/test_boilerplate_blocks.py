@@ -326,3 +326,84 @@ def test_a_fragment_between_a_rule_removal_and_a_repeated_line_removal_goes() ->
     assert ("repeated-line", shared) in got
     assert out.text.split("\n")[-1].endswith("。") and out.text.split("\n")[-1] != "。"
     assert any(rule.startswith("block.") and text == "。" for rule, text in got)
+
+
+def _eager_absorb(
+    stripped: list[str], marks: list[str | None], params: BlockParams, gaps: list[int]
+) -> list[str | None]:
+    """The block rules as first written: every line's kind computed up front, then every
+    maximal run of strong lines in the body looked at (the oracle of the lazy kinds)."""
+    out = list(marks)
+    real = [i for i, s in enumerate(stripped) if s]
+    if not real or all(marks[i] is None for i in real):
+        return out
+    at = sorted(set(gaps))
+    idx: list[int] = []
+    g = 0
+    for i in real:
+        while g < len(at) and at[g] <= i:
+            idx.append(-1)
+            g += 1
+        idx.append(i)
+    idx.extend(-1 for _ in at[g:])
+    removed = [i < 0 or marks[i] is not None for i in idx]
+    kinds = [CONTENT if removed[j] else kind(stripped[i], params) for j, i in enumerate(idx)]
+    n = len(idx)
+    for rule, order in ((RULE_HEAD, range(n)), (RULE_TAIL, range(n - 1, -1, -1))):
+        n_removed, taken, pending = 0, [], []
+        for j in order:
+            if removed[j]:
+                n_removed += 1
+                taken += pending
+                pending = []
+            elif kinds[j] >= WEAK:
+                pending.append(j)
+            elif kinds[j] == CONTENT:
+                break
+        if n_removed >= params.min_run and taken:
+            if n_removed >= params.edge_share * (n_removed + len(taken)):
+                for j in taken:
+                    out[idx[j]] = rule
+
+    def run(start: int, step: int) -> int:
+        count, j = 0, start
+        while 0 <= j < n and removed[j]:
+            count, j = count + 1, j + step
+        return count
+
+    j = 0
+    while j < n:
+        if removed[j] or kinds[j] != STRONG or out[idx[j]] is not None:
+            j += 1
+            continue
+        k = j
+        while k < n and not removed[k] and kinds[k] == STRONG and out[idx[k]] is None:
+            k += 1
+        if k - j <= params.max_gap:
+            before, after = run(j - 1, -1), run(k, 1)
+            if (before and after) or max(before, after) >= params.min_run:
+                for t in range(j, k):
+                    out[idx[t]] = RULE_FRAGMENT
+        j = k
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(LINE_POOL), st.booleans()), max_size=30),
+    st.lists(st.integers(0, 30), max_size=4),
+    st.integers(0, 3),
+    st.integers(1, 3),
+    st.sampled_from([0.0, 0.34, 0.6]),
+)
+def test_kinds_computed_only_where_read_give_the_eager_marks(
+    rows: list[tuple[str, bool]], gaps: list[int], max_gap: int, min_run: int, share: float
+) -> None:
+    """Kinds computed lazily (the edges, the runs beside a removed line) mark exactly what
+    computing every line's kind and scanning every run did."""
+    lines = [s for s, _ in rows]
+    marks = [R if removed and s else None for s, removed in rows]
+    gaps = [g for g in gaps if g <= len(lines)]
+    params = BlockParams(max_gap=max_gap, min_run=min_run, edge_share=share)
+    want = _eager_absorb(lines, marks, params, gaps)
+    assert absorb(lines, marks, params, gaps) == want

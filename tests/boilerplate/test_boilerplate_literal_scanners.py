@@ -1,4 +1,4 @@
-"""The prefilter's two literal scanners (``_scan``: Hyperscan over UTF-8 bytes, the
+"""The prefilter's two literal scanners (``_scan``: Hyperscan over UTF-16 or UTF-32 code units, the
 Aho-Corasick automaton over characters) find the same occurrences, so the step's output is
 the same with either; lone surrogates are handled by both."""
 
@@ -61,6 +61,25 @@ def test_a_scanner_finds_every_occurrence_of_every_literal_overlaps_included(eng
         assert got == _brute(text, literals), text
 
 
+def test_hyperscan_scans_utf16_units_when_text_and_literals_are_in_the_bmp() -> None:
+    """BMP-only literals get the UTF-16 database; a text with no character beyond the BMP
+    is scanned as UTF-16 units (lone surrogates, also two in a row that UTF-16 would read
+    as a pair, are one unit each), any other text as UTF-32: the occurrences are the same."""
+    _hs()
+    literals = ["XX", "XXX", "共", "共中央", " >", "a", "é", "法治政府", "政府。\n法", "\ufffd"]
+    scanner = _scan.make_scanner(literals, "hyperscan")
+    assert isinstance(scanner, _scan.HyperscanScanner) and scanner._db16 is not None
+    with_astral = _texts(literals, 200, 5)
+    bmp_only = [t.replace("𠀀", "") for t in with_astral]
+    assert any("𠀀" in t for t in with_astral) and not any("𠀀" in t for t in bmp_only)
+    paired = ["\ud83d\ude00共中央", "XX\ud800\udc00XX", "a\udfffé\ud800"]
+    for text in ["", "XXXX", *paired, *bmp_only, *with_astral]:
+        assert scanner.find(text) == _brute(text, literals), repr(text)
+    astral = _scan.make_scanner(["共", "𠀀"], "hyperscan")
+    assert isinstance(astral, _scan.HyperscanScanner) and astral._db16 is None
+    assert astral.find("共𠀀共") == {0: [0, 2], 1: [1]}
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_the_shipped_literals_are_found_alike_on_rule_examples_and_seeds(engine: str) -> None:
     _hs(engine)
@@ -70,6 +89,7 @@ def test_the_shipped_literals_are_found_alike_on_rule_examples_and_seeds(engine:
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     texts += ["\n".join(x for r in rs.rules for x in (*r.examples, *r.keep))]
     texts += _texts(literals, 50, 11)
+    texts += [t.replace("𠀀", "") for t in _texts(literals, 50, 12)]  # the UTF-16 scan
     for text in texts:
         assert scanner.find(text) == _brute(text, literals)
 

@@ -111,6 +111,22 @@ def test_placeholders_and_masked_words_are_flagged_not_removed() -> None:
     assert doc.flags == ["placeholder", "masked_words"]
 
 
+def test_a_flag_already_carried_is_kept_in_place_and_each_flag_is_set_once() -> None:
+    """Flag rules whose flag the document already carries are not searched again (a
+    second placeholder rule, a second pass, an earlier step's flag): the flags are those
+    the searches would have set, once each, in order of first occurrence."""
+    year_only = [REPORT[1], "20xx年开展普法。"]
+    assert _run(year_only).flags == ["placeholder"]  # placeholder-year alone sets it
+    both = [REPORT[1], "XX市XX区司法局20xx年开展普法。"]
+    assert _run(both).flags == ["placeholder"]
+    doc = _doc([REPORT[1], "XX市XX区司法局组织广大D员学习。"])
+    doc.flag("masked_words")
+    assert STEP(doc).flags == ["masked_words", "placeholder"]
+    again = STEP(_doc([REPORT[1], "组织广大D员学习，20xx年。", "还剩3页未读，继续阅读"]))
+    assert again.flags == ["placeholder", "masked_words", "truncated"]
+    assert STEP(again).flags == again.flags
+
+
 def test_dangling_attachment_goes_only_when_nothing_follows_it() -> None:
     assert _run([*REPORT, "附件："]).text == "\n".join(REPORT)
     with_list = [*REPORT, "附件：", "1.2023年度行政执法统计表"]

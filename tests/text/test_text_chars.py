@@ -74,6 +74,42 @@ def test_is_chinese_measures_han_among_visible_characters_of_the_head() -> None:
     assert not is_chinese("a" * SAMPLE_CHARS + "中" * 1000)  # only the head is measured
 
 
+def test_is_chinese_decided_from_the_head_equals_counting_the_whole_sample() -> None:
+    """The head shortcut (the first quarter of the sample proves the test) answers as the
+    count of the whole sample does: texts around the 10 % threshold, with the Han at the
+    start, the end or spread, spaces, lengths around the head and the sample's sizes."""
+    import random
+
+    from lawrpt_corpus.text.chars import HEAD_CHARS, han_counts
+
+    def full(text: str, share: float) -> bool:
+        c = han_counts(text)
+        return c.han > 0 and c.han >= share * (c.chars - c.spaces)
+
+    rnd = random.Random(23)
+    pieces = ["中", "法", "a", "1", "。", " ", "\u3000", "\n", "𠀀", "々"]
+    lengths = [HEAD_CHARS - 1, HEAD_CHARS, HEAD_CHARS + 1, 3000, SAMPLE_CHARS, SAMPLE_CHARS + 7]
+    shortcut = 0
+    for _ in range(400):
+        n = rnd.choice([*lengths, rnd.randrange(1, 2 * SAMPLE_CHARS)])
+        p_han = rnd.choice([0.0, 0.02, 0.09, 0.1, 0.11, 0.3, 0.4, 0.45, 0.9])
+        weights = [p_han / 2, p_han / 2] + [(1 - p_han) / 8] * 8
+        chars = rnd.choices(pieces, weights, k=n)
+        if rnd.random() < 0.3:
+            chars.sort(key=lambda c: c in "中法", reverse=rnd.random() < 0.5)
+        text = "".join(chars)
+        for share in (0.1, 0.3, 0.0):
+            assert is_chinese(text, share) == full(text, share), (n, p_han, share)
+        shortcut += _head(text)
+    assert shortcut > 50  # the shortcut is taken often enough to be tested
+
+
+def _head(text: str) -> bool:
+    from lawrpt_corpus.text.chars import _head_suffices
+
+    return _head_suffices(text, 0.1)
+
+
 def test_is_chinese_gives_the_same_answer_from_the_decoders_profile() -> None:
     for text in ("法治政府建设", "abc中", "x" * 50 + "中文" * 3, "\ufeff\u3000 中", "ok"):
         assert is_chinese(text) == is_chinese(text, prof=profile(text)), text

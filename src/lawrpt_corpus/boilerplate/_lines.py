@@ -426,6 +426,7 @@ class DocLines:
         "_cache",
         "_firsts",
         "_present",
+        "_raw_firsts",
         "_scan_lines",
         "hits",
         "index",
@@ -447,6 +448,8 @@ class DocLines:
         self.hits, self.offsets = index.scan(text, starts, self.views)
         self._present: set[int] | None = None
         self._firsts: str | None = None
+        #: the raw lines :meth:`raw_first_possible` was asked about and their first characters
+        self._raw_firsts: tuple[Sequence[str], str] | None = None
         self._cache: dict[int, list[int]] = {}
 
     def finditer(self, rule: Any, text: str) -> list[Any]:
@@ -671,7 +674,9 @@ class DocLines:
         raw text of ``lines``: no raw line starts with a character its pattern starts with."""
         if rule.first is None:
             return True
-        return rule.first.search("".join([ln[:1] or "\n" for ln in lines])) is not None
+        if self._raw_firsts is None or self._raw_firsts[0] is not lines:
+            self._raw_firsts = (lines, "".join([ln[:1] or "\n" for ln in lines]))
+        return rule.first.search(self._raw_firsts[1]) is not None
 
 
 class ZonePlan:

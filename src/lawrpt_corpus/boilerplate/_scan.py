@@ -6,7 +6,8 @@ give exactly the same answer:
 
 * ``hyperscan`` — a Hyperscan/Vectorscan database (``pip install
   "lawrpt_corpus[hyperscan]"``: the ``hyperscan`` wheels bundle Vectorscan), scanned over
-  the text's UTF-32 code units. Used when the module imports, unless the environment
+  the text's UTF-16 code units (UTF-32 for a text with a character beyond the BMP, or
+  when a literal has one). Used when the module imports, unless the environment
   variable ``LAWRPT_NO_HYPERSCAN=1`` is set (read when a rule set's index is built).
 * ``automaton`` — the pure-Python-installable fallback (``ahocorasick-rs``, a DFA over the
   characters), the default when the extra is absent.
@@ -15,16 +16,19 @@ Why the UTF-32 scan is exact: every character is four bytes, so the bytes of a l
 occur at a byte offset divisible by four exactly where the literal occurs in the text, at
 a character offset of a quarter of it; an occurrence of the bytes at another offset
 straddles characters and is dropped. A match's start is its end minus four times the
-literal's length (no start-of-match tracking needed). The literals go to Hyperscan as
-patterns with every byte escaped (``\\xHH``): the binding's literal mode reads them as
-C strings and would cut them at the first NUL byte, which UTF-32 is full of. Lone
-surrogates (a page decoded with ``surrogateescape``, a mangled JSON escape): the text is
-encoded with ``surrogatepass`` (four bytes each, never part of a literal); the automaton
-cannot take them at all, so it scans the runs between them (no literal holds a lone
-surrogate, so no occurrence spans one). Before session 18 the automaton raised
-``UnicodeEncodeError`` on such a text. (Sessions 18–19 scanned UTF-8 bytes, which needed
-the bytes' line starts and a decode per mapped offset: ~25 µs of a report's ~170 µs
-prefilter.)
+literal's length (no start-of-match tracking needed). The same holds for UTF-16 code
+units (two bytes) when neither the text nor any literal holds a character beyond the BMP:
+each character is then one unit (a lone surrogate too), and half the bytes are scanned
+(session 23: ~24 instead of ~38 µs for a 5,000-character report). The literals go to
+Hyperscan as patterns with every byte escaped (``\\xHH``): the binding's literal mode
+reads them as C strings and would cut them at the first NUL byte, which UTF-16 and UTF-32
+are full of. Lone surrogates (a page decoded with ``surrogateescape``, a mangled JSON
+escape): the text is encoded with ``surrogatepass`` (one unit each, never part of a
+literal); the automaton cannot take them at all, so it scans the runs between them (no
+literal holds a lone surrogate, so no occurrence spans one). Before session 18 the
+automaton raised ``UnicodeEncodeError`` on such a text. (Sessions 18–19 scanned UTF-8
+bytes, which needed the bytes' line starts and a decode per mapped offset: ~25 µs of a
+report's ~170 µs prefilter.)
 
 Both return ``{literal index: [character offsets, ascending]}``; tests run every
 boilerplate test with each engine and compare the two on built texts.
@@ -119,10 +123,16 @@ def _collect(k: int, _start: int, end: int, _flags: int, hits: Any) -> None:
     hits.append((k, end))
 
 
-def _escaped(lit: str) -> bytes:
-    """A Hyperscan pattern matching exactly the UTF-32-LE bytes of ``lit`` (every byte
-    escaped: the bytes hold NULs, which the binding's literal mode would cut at)."""
-    return b"".join(b"\\x%02x" % b for b in lit.encode("utf-32-le", "surrogatepass"))
+def _escaped(lit: str, encoding: str = "utf-32-le") -> bytes:
+    """A Hyperscan pattern matching exactly the ``encoding`` (UTF-32-LE or UTF-16-LE) bytes
+    of ``lit`` (every byte escaped: the bytes hold NULs, which the binding's literal mode
+    would cut at)."""
+    return b"".join(b"\\x%02x" % b for b in lit.encode(encoding, "surrogatepass"))
+
+
+def _bmp_only(lit: str) -> bool:
+    """Every character of ``lit`` is one UTF-16 code unit and no surrogate."""
+    return all(ord(c) < 0xD800 or 0xE000 <= ord(c) <= 0xFFFF for c in lit)
 
 
 class HyperscanScanner:
@@ -147,24 +157,48 @@ class HyperscanScanner:
 
         if not literals or not all(literals):
             raise ValueError("hyperscan: empty literal")
-        raw = [_escaped(lit) for lit in literals]
-        self._len = [len(lit) for lit in literals]
-        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=raw, ids=list(range(len(raw))), elements=len(raw), flags=0)
-        self._db = db
         self._hs = hyperscan
-        self._local = threading.local()  # one scratch per thread (a scratch is not shared)
+        self._literals = tuple(literals)
+        self._len = [len(lit) for lit in literals]
+        #: the UTF-16 database, when every literal is in the BMP (one code unit per
+        #: character); the UTF-32 one is compiled when a text needs it (a character
+        #: beyond the BMP) or when some literal is beyond the BMP
+        self._db16 = self._compile("utf-16-le") if all(map(_bmp_only, literals)) else None
+        self._db32: Any = None if self._db16 is not None else self._compile("utf-32-le")
+        self._local = threading.local()  # one scratch per thread and database
+
+    def _compile(self, encoding: str) -> Any:
+        hs = self._hs
+        raw = [_escaped(lit, encoding) for lit in self._literals]
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        db.compile(expressions=raw, ids=list(range(len(raw))), elements=len(raw), flags=0)
+        return db
+
+    def _scratch(self, name: str, db: Any) -> Any:
+        scratch = getattr(self._local, name, None)
+        if scratch is None:
+            scratch = self._hs.Scratch(db)
+            setattr(self._local, name, scratch)
+        return scratch
 
     def _scan(self, text: str) -> list[tuple[int, int]]:
         """``(literal index, character start)`` of every occurrence in ``text``, in the
-        order Hyperscan reports them (by end)."""
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = self._hs.Scratch(self._db)
+        order Hyperscan reports them (by end). UTF-16 code units when the text has no
+        character beyond the BMP (then a unit is a character: half the bytes of UTF-32 to
+        scan, ~24 instead of ~38 µs for a 5,000-character report), else UTF-32."""
         hits: list[tuple[int, int]] = []
-        data = text.encode("utf-32-le", "surrogatepass")
-        self._db.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
         n = self._len
+        if self._db16 is not None:
+            data = text.encode("utf-16-le", "surrogatepass")
+            if len(data) == 2 * len(text):  # no surrogate pair: one unit per character
+                scratch = self._scratch("scratch16", self._db16)
+                self._db16.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
+                return [(k, (end >> 1) - n[k]) for k, end in hits if not end & 1]
+        if self._db32 is None:
+            self._db32 = self._compile("utf-32-le")
+        scratch = self._scratch("scratch32", self._db32)
+        data = text.encode("utf-32-le", "surrogatepass")
+        self._db32.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
         return [(k, (end >> 2) - n[k]) for k, end in hits if not end & 3]
 
     def find_lines(

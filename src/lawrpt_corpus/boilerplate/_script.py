@@ -160,13 +160,13 @@ def may_change(text: str) -> bool:
     table, phrases = gate
     units = text.encode("utf-16-le", "surrogatepass")
     if len(units) == 2 * len(text):  # no character beyond the BMP: one unit each
-        flags = np.take(table[:0x10000], np.frombuffer(units, dtype=np.uint16))
+        flags = table[:0x10000].take(np.frombuffer(units, dtype=np.uint16))
     else:
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        flags = np.take(table, codes)
-    hits = np.flatnonzero(flags)
-    if not len(hits):
+        flags = table.take(codes)
+    if not np.count_nonzero(flags):  # most pages: ~1 µs, where flatnonzero takes ~5
         return False
+    hits = np.flatnonzero(flags)
     if np.any(flags[hits] & _CHAR):
         return True
     for pos in hits.tolist():

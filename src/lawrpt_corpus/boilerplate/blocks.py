@@ -165,31 +165,74 @@ def absorb(
     else:
         idx = real
     removed = [i < 0 or marks[i] is not None for i in idx]
-    of = _kinds(params)
-    kinds = [
-        CONTENT if removed[j] or len(stripped[i]) > MAX_KEEP else of(stripped[i])
-        for j, i in enumerate(idx)
-    ]
+    kinds = _LazyKinds(stripped, idx, removed, _kinds(params))
     n = len(idx)
     _edge(idx, removed, kinds, out, params, RULE_HEAD, range(n))
     _edge(idx, removed, kinds, out, params, RULE_TAIL, range(n - 1, -1, -1))
-    # runs of strong lines between (or beside) removed lines, in the body
-    j = 0
-    while j < n:
-        if removed[j] or kinds[j] != STRONG or out[idx[j]] is not None:
-            j += 1
-            continue
-        k = j
-        while k < n and not removed[k] and kinds[k] == STRONG and out[idx[k]] is None:
-            k += 1
-        if k - j <= params.max_gap:
-            before = _run(removed, j - 1, -1)
-            after = _run(removed, k, 1)
-            if (before and after) or max(before, after) >= params.min_run:
-                for t in range(j, k):
-                    out[idx[t]] = RULE_FRAGMENT
-        j = k
+
+    # runs of strong lines between (or beside) removed lines, in the body: only a run with
+    # a removed line right before or right after it can be taken (``before`` or ``after``
+    # is 0 otherwise), so only the runs starting next to a removed line are looked at, and
+    # only their lines' kinds are computed (each maximal run once, in document order)
+    def free(t: int) -> bool:
+        return not removed[t] and out[idx[t]] is None and kinds[t] == STRONG
+
+    for r in [r for r in range(n) if removed[r]]:
+        for j, k in _runs_beside(r, removed, free):
+            if k - j <= params.max_gap:
+                before = _run(removed, j - 1, -1)
+                after = _run(removed, k, 1)
+                if (before and after) or max(before, after) >= params.min_run:
+                    for t in range(j, k):
+                        out[idx[t]] = RULE_FRAGMENT
     return out
+
+
+def _runs_beside(r: int, removed: list[bool], free: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """The maximal runs ``[j, k)`` of ``free`` positions that touch the removed position
+    ``r``: the one ending right before it (reported here only when no removed line sits
+    right before the run: then it is reported from that line) and the one starting right
+    after it. Each such run is so reported once."""
+    n = len(removed)
+    out: list[tuple[int, int]] = []
+    if r > 0 and free(r - 1):
+        j = r - 1
+        while j > 0 and free(j - 1):
+            j -= 1
+        if j == 0 or not removed[j - 1]:
+            out.append((j, r))
+    if r + 1 < n and free(r + 1):
+        k = r + 2
+        while k < n and free(k):
+            k += 1
+        out.append((r + 1, k))
+    return out
+
+
+class _LazyKinds:
+    """The kind of each position of ``idx`` (``CONTENT`` for a removed or long line),
+    computed when first asked for: the block rules read the kinds near removed lines and
+    at the document's edges only, not of every line of the body."""
+
+    __slots__ = ("_idx", "_kind", "_of", "_removed", "_stripped")
+
+    def __init__(
+        self,
+        stripped: Sequence[str],
+        idx: list[int],
+        removed: list[bool],
+        of: Callable[[str], int],
+    ) -> None:
+        self._stripped, self._idx, self._removed, self._of = stripped, idx, removed, of
+        self._kind: list[int | None] = [None] * len(idx)
+
+    def __getitem__(self, j: int) -> int:
+        got = self._kind[j]
+        if got is None:
+            line = self._stripped[self._idx[j]] if not self._removed[j] else ""
+            got = CONTENT if not line or len(line) > MAX_KEEP else self._of(line)
+            self._kind[j] = got
+        return got
 
 
 def _run(removed: list[bool], start: int, step: int) -> int:
@@ -205,7 +248,7 @@ def _run(removed: list[bool], start: int, step: int) -> int:
 def _edge(
     idx: list[int],
     removed: list[bool],
-    kinds: list[int],
+    kinds: _LazyKinds,
     out: list[str | None],
     params: BlockParams,
     rule: str,

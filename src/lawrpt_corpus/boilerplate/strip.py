@@ -154,10 +154,13 @@ class StripBoilerplate(DocumentStep):
         # on which lines (see _lines.DocLines for the other, per-rule, prefilters)
         ctx = DocLines(view, starts, stripped, rs.literal_index)
         for rule in rs.flags:
-            if rule.zone != "text" or rule.requires is not None or not ctx.possible(rule):
+            if rule.zone != "text" or rule.requires is not None:
                 continue
-            if ctx.search(rule, view):
-                doc.flag(rule.flag or rule.id)
+            # a flag the document already carries (another rule's: placeholder-admin and
+            # placeholder-year share theirs; or set by the first pass) is not searched for
+            name = rule.flag or rule.id
+            if name not in doc.flags and ctx.possible(rule) and ctx.search(rule, view):
+                doc.flag(name)
 
         # Rules in order, each claiming the still-free lines it matches: the same as taking,
         # for every line, the first rule in order that matches it. Only a rule's candidate
@@ -217,9 +220,12 @@ class StripBoilerplate(DocumentStep):
         for rule in rs.flags:
             if rule.requires is not None and rule.requires not in fired:
                 continue
+            name = rule.flag or rule.id
+            if name in doc.flags:
+                continue
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
-                doc.flag(rule.flag or rule.id)
+                doc.flag(name)
         return doc, bool(inline) or took_block or scored > 0
 
     def take_blocks(

@@ -224,5 +224,29 @@ def is_chinese(text: str, min_han_share: float = 0.1, prof: CharCounts | None = 
     would pass it again. ``prof``: those counts when the caller has them (the decoder's
     sample profile). An empty text is not Chinese."""
     if prof is None:
+        if _head_suffices(text, min_han_share):
+            return True
         prof = han_counts(text)
     return prof.han > 0 and prof.han >= min_han_share * (prof.chars - prof.spaces)
+
+
+#: :func:`_head_suffices` counts the first quarter of the sample, at least this many
+#: characters
+HEAD_CHARS = 1024
+
+
+def _head_suffices(text: str, min_han_share: float) -> bool:
+    """True when the first quarter of the sample already proves :func:`is_chinese`: with
+    ``h`` Han ideographs and ``v`` visible characters in that head and ``r`` characters
+    after it, the sample holds at least ``h`` Han and at most ``v + r`` visible
+    characters, so ``h > 0 and h >= share * (v + r)`` implies the full test (a float
+    product is monotone in its factor). A report that is ≥ ~40 % Han at its start needs
+    only this (the step's check after a removal: ~4× fewer characters looked up). False
+    proves nothing: the caller then counts the whole sample."""
+    n = min(len(text), SAMPLE_CHARS)
+    head = max(HEAD_CHARS, n // 4)
+    if head >= n:
+        return False
+    got = han_counts(text[:head])
+    rest = n - head
+    return got.han > 0 and got.han >= min_han_share * (got.chars - got.spaces + rest)
