@@ -247,7 +247,12 @@ def _from_buffers(values: list[Any], t: pa.DataType) -> pa.Array | None:
 
 
 class _ShardedParquet:
-    """Rows → ``<prefix>-NNNNN.tmp`` files of at most ``shard_rows`` rows, named at close."""
+    """Rows → ``<prefix>-NNNNN.tmp`` files of at most ``shard_rows`` rows, named at close.
+
+    The split's Arrow bytes (:attr:`num_bytes`, the card's ``num_bytes``) are counted from
+    the batches as they are written (:func:`batch_nbytes`), not by reading the shards back:
+    the same number (:func:`arrow_nbytes`), checked at close against each file's row
+    groups; a shard whose row groups are not the batches written is read back."""
 
     def __init__(self, folder: Path, prefix: str, schema: pa.Schema, shard_rows: int):
         self.folder = folder
@@ -260,6 +265,12 @@ class _ShardedParquet:
         self._in_shard = 0
         self._buffer: list[dict[str, Any]] = []
         self._converted = 0  # rows turned into Arrow so far (see BUFFER_ROWS)
+        #: per shard: the rows of each batch written and their Arrow bytes (None: a batch
+        #: :func:`batch_nbytes` cannot count, so the shard is read back)
+        self._groups: list[list[int]] = []
+        self._nbytes: list[int | None] = []
+        #: per shard: the row groups its file says it has (set when it is closed)
+        self._written: list[list[int] | None] = []
         #: set by :meth:`close`: Arrow bytes as ``datasets`` counts them, and file bytes
         self.num_bytes = 0
         self.download_size = 0
@@ -276,24 +287,38 @@ class _ShardedParquet:
             if self._writer is None:
                 path = self.folder / f"{self.prefix}-{len(self.paths):05d}.tmp"
                 self.paths.append(path)
+                self._groups.append([])
+                self._nbytes.append(0)
+                self._written.append(None)
                 self._writer = _open_parquet(path, self.schema)
                 self._in_shard = 0
             room = self.shard_rows - self._in_shard
             chunk, self._buffer = self._buffer[:room], self._buffer[room:]
             batch = _batch(chunk, self.schema, buffers=self._converted < BUFFER_ROWS)
             self._converted += len(chunk)
+            self._count(batch)
             self._writer.write_batch(batch)
             self._in_shard += len(chunk)
             if self._in_shard >= self.shard_rows:
-                self._writer.close()
-                self._writer = None
+                self._close_shard()
+
+    def _count(self, batch: pa.RecordBatch) -> None:
+        """Record ``batch`` (about to become one row group of the current shard)."""
+        self._groups[-1].append(batch.num_rows)
+        got, done = batch_nbytes(batch), self._nbytes[-1]
+        self._nbytes[-1] = None if got is None or done is None else done + got
+
+    def _close_shard(self) -> None:
+        assert self._writer is not None
+        writer, self._writer = self._writer, None
+        writer.close()
+        self._written[-1] = row_groups_written(writer)
 
     def close(self) -> list[str]:
         """Finish and rename shards to ``<prefix>-0000i-of-0000N.parquet``; return their names."""
         self._flush()
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            self._close_shard()
         if not self.paths:
             # An empty config still gets one shard, with the schema and no row group: a
             # row group of 0 rows makes readers that size batches by the first row group
@@ -301,6 +326,9 @@ class _ShardedParquet:
             path = self.folder / f"{self.prefix}-00000.tmp"
             _open_parquet(path, self.schema).close()
             self.paths.append(path)
+            self._groups.append([])
+            self._nbytes.append(0)
+            self._written.append([])
         n = len(self.paths)
         names = []
         for i, path in enumerate(self.paths):
@@ -308,7 +336,10 @@ class _ShardedParquet:
             path.rename(final)
             names.append(final.relative_to(self.folder.parent).as_posix())
             self.download_size += final.stat().st_size
-            self.num_bytes += arrow_nbytes(final)
+            counted = self._nbytes[i]
+            if counted is None or self._written[i] != self._groups[i]:
+                counted = arrow_nbytes(final)
+            self.num_bytes += counted
         return names
 
 
@@ -351,6 +382,8 @@ def write_shard(
     parts = [t for t in tables if t.num_rows]
     rows = pa.concat_tables(parts) if parts else None
     writer = _open_parquet(tmp, schema)
+    groups: list[int] = []
+    nbytes: int | None = 0
     try:
         if rows is not None:
             start = 0
@@ -358,13 +391,17 @@ def write_shard(
                 chunk = rows.slice(start, size).combine_chunks()
                 start += size
                 arrays = [column.chunk(0) for column in chunk.columns]
-                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+                batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+                got = batch_nbytes(batch)
+                nbytes = None if got is None or nbytes is None else nbytes + got
+                groups.append(size)
+                writer.write_batch(batch)
     finally:
         writer.close()
     os.replace(tmp, final)
-    return ShardInfo(
-        final.relative_to(folder.parent).as_posix(), final.stat().st_size, arrow_nbytes(final)
-    )
+    if nbytes is None or row_groups_written(writer) != groups:
+        nbytes = arrow_nbytes(final)
+    return ShardInfo(final.relative_to(folder.parent).as_posix(), final.stat().st_size, nbytes)
 
 
 def shard_row_groups(n_rows: int, shard_rows: int, first: bool) -> list[int]:
@@ -399,6 +436,87 @@ def arrow_nbytes(path: Path) -> int:
     in memory at a time."""
     pf = pq.ParquetFile(path)
     return sum(pf.read_row_group(i).nbytes for i in range(pf.metadata.num_row_groups))
+
+
+def row_groups_written(writer: pq.ParquetWriter) -> list[int] | None:
+    """The rows of each row group of the file a closed ``writer`` wrote, from the footer it
+    wrote (nothing is read back); None when this pyarrow does not say."""
+    meta = getattr(getattr(writer, "writer", None), "metadata", None)
+    if meta is None:
+        return None
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def batch_nbytes(batch: pa.RecordBatch) -> int | None:
+    """What :func:`arrow_nbytes` counts for a row group that holds exactly ``batch``,
+    computed from ``batch`` itself: ``Table.nbytes`` of the row group as the parquet reader
+    gives it back, or None for a column this does not know how to count (the caller then
+    reads the shard back).
+
+    ``Table.nbytes`` sums the byte ranges the arrays reference (``ReferencedBufferSize``),
+    per array of ``n`` values: ``4 n`` offsets for a string or a list (not ``n + 1``), the
+    string bytes those offsets span, ``width × n`` for a number, a validity bitmap of
+    ``ceil(n / 8)`` bytes where the array has one, the values a list's offsets span and a
+    struct's children (not the struct's own bitmap). The reader gives back what was
+    written except for the bitmaps and what sits under a null: a nullable number always
+    comes back with a bitmap, even without nulls; a string, list or struct has one only
+    when it holds a null, a struct's null counting as a null of each of its children; and
+    a null holds no string bytes or list values. Checked against reading back
+    (tests/publish/test_writer_nbytes.py: random columns of both schemas, nulls at every
+    level, slices, empty and null-only columns, shards of many row groups)."""
+    total = 0
+    try:
+        for col, f in zip(batch.columns, batch.schema, strict=True):
+            total += _read_back_nbytes(col, f.nullable)
+    except _Fallback:
+        return None
+    return total
+
+
+_WIDTHS = {pa.int32(): 4, pa.int64(): 8, pa.float32(): 4, pa.float64(): 8}
+
+
+def _read_back_nbytes(arr: pa.Array, nullable: bool) -> int:
+    """``arr`` (a struct's child already carrying the struct's nulls: ``flatten``) as the
+    parquet reader gives it back, counted as ``nbytes`` counts (:func:`batch_nbytes`)."""
+    t, n = arr.type, len(arr)
+    if not nullable:
+        raise _Fallback  # no definition levels: not in the schemas, left to reading back
+    width = _WIDTHS.get(t)
+    if width is not None:
+        return width * n + (n + 7) // 8
+    nulls = arr.null_count
+    validity = (n + 7) // 8 if nulls else 0
+    if pa.types.is_string(t):
+        if nulls:  # a null holds no bytes when read back
+            import pyarrow.compute as pc
+
+            data = pc.sum(pc.binary_length(arr)).as_py() or 0
+        else:
+            first, last = _offset_range(arr)
+            data = last - first
+        return validity + 4 * n + data
+    if pa.types.is_list(t):
+        # flatten: the values of the non-null lists, the slice's offset applied
+        child = arr.flatten()
+        return validity + 4 * n + _read_back_nbytes(child, t.value_field.nullable)
+    if pa.types.is_struct(t):
+        # flatten: each child with the struct's nulls (and offset) applied; the struct's
+        # own bitmap is not counted
+        return sum(
+            _read_back_nbytes(child, f.nullable) for child, f in zip(arr.flatten(), t, strict=True)
+        )
+    raise _Fallback
+
+
+def _offset_range(arr: pa.Array) -> tuple[int, int]:
+    """The first and past-the-last value an int32-offsets array (a string) spans."""
+    n = len(arr)
+    buf = arr.buffers()[1]
+    if buf is None or not n:
+        return 0, 0
+    view = memoryview(buf).cast("B")[arr.offset * 4 : (arr.offset + n + 1) * 4].cast("i")
+    return view[0], view[n]
 
 
 def is_remote(out: object) -> bool:
