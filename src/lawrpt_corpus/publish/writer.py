@@ -18,9 +18,11 @@ import itertools
 import json
 import operator
 import os
+import queue
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,15 +248,94 @@ def _from_buffers(values: list[Any], t: pa.DataType) -> pa.Array | None:
     return None
 
 
+#: Record batches waiting for the parquet writer thread of a :class:`DatasetWriter`
+#: (:class:`_WriterThread`); 0: the batches are written in the thread that builds them.
+WRITE_QUEUE = 2
+
+
+class _WriterThread:
+    """One thread that runs the parquet writers' calls (``write_batch``, ``close``) in the
+    order they are submitted, at most ``depth`` of them waiting (so at most ``depth + 1``
+    batches alive). ``ParquetWriter`` encodes, compresses and writes without holding the
+    GIL, so the thread that builds the rows builds the next batch meanwhile; which thread
+    writes changes no byte (one writer per file, calls in order).
+
+    A call that raises ends the writing: the calls after it are skipped and the error is
+    re-raised in the submitting thread by its next :meth:`submit` or :meth:`wait`.
+    :meth:`stop` discards what waits (a build that fails or is interrupted), lets the
+    running call finish and ends the thread. Started at the first :meth:`submit`."""
+
+    def __init__(self, depth: int):
+        self._depth = depth
+        self._tasks: queue.Queue[Callable[[], None] | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._cancelled = False
+
+    def _run(self) -> None:
+        tasks = self._tasks
+        assert tasks is not None
+        while True:
+            task = tasks.get()
+            try:
+                if task is None:
+                    return
+                if self._error is None and not self._cancelled:
+                    task()
+            except BaseException as exc:  # re-raised in the submitting thread
+                self._error = exc
+            finally:
+                tasks.task_done()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._check()
+        if self._cancelled:  # a call after stop() would be skipped: never silently
+            raise RuntimeError("the parquet writer thread was stopped")
+        if self._tasks is None:
+            self._tasks = queue.Queue(self._depth)
+            self._thread = threading.Thread(target=self._run, name="lawrpt-parquet", daemon=True)
+            self._thread.start()
+        self._tasks.put(task)
+
+    def wait(self) -> None:
+        """Return when every submitted call has run; re-raise the first error."""
+        if self._tasks is not None:
+            self._tasks.join()
+        self._check()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """Skip the calls still waiting, wait for the running one, end the thread."""
+        self._cancelled = True
+        if self._thread is not None and self._tasks is not None:
+            self._tasks.put(None)  # the thread drains (skipping) whatever is before it
+            self._thread.join()
+        self._thread = self._tasks = None
+
+
 class _ShardedParquet:
     """Rows → ``<prefix>-NNNNN.tmp`` files of at most ``shard_rows`` rows, named at close.
 
     The split's Arrow bytes (:attr:`num_bytes`, the card's ``num_bytes``) are counted from
     the batches as they are written (:func:`batch_nbytes`), not by reading the shards back:
     the same number (:func:`arrow_nbytes`), checked at close against each file's row
-    groups; a shard whose row groups are not the batches written is read back."""
+    groups; a shard whose row groups are not the batches written is read back.
 
-    def __init__(self, folder: Path, prefix: str, schema: pa.Schema, shard_rows: int):
+    With ``background`` the batches are written, and the files closed, by that thread
+    (:class:`_WriterThread`); the rows, batches, shard names and counts stay here."""
+
+    def __init__(
+        self,
+        folder: Path,
+        prefix: str,
+        schema: pa.Schema,
+        shard_rows: int,
+        background: _WriterThread | None = None,
+    ):
+        self.background = background
         self.folder = folder
         self.prefix = prefix
         self.schema = schema
@@ -297,7 +378,7 @@ class _ShardedParquet:
             batch = _batch(chunk, self.schema, buffers=self._converted < BUFFER_ROWS)
             self._converted += len(chunk)
             self._count(batch)
-            self._writer.write_batch(batch)
+            self._run(functools.partial(self._writer.write_batch, batch))
             self._in_shard += len(chunk)
             if self._in_shard >= self.shard_rows:
                 self._close_shard()
@@ -308,17 +389,30 @@ class _ShardedParquet:
         got, done = batch_nbytes(batch), self._nbytes[-1]
         self._nbytes[-1] = None if got is None or done is None else done + got
 
+    def _run(self, call: Callable[[], None]) -> None:
+        if self.background is None:
+            call()
+        else:
+            self.background.submit(call)
+
     def _close_shard(self) -> None:
         assert self._writer is not None
         writer, self._writer = self._writer, None
-        writer.close()
-        self._written[-1] = row_groups_written(writer)
+        index = len(self.paths) - 1
+
+        def close() -> None:
+            writer.close()
+            self._written[index] = row_groups_written(writer)
+
+        self._run(close)
 
     def close(self) -> list[str]:
         """Finish and rename shards to ``<prefix>-0000i-of-0000N.parquet``; return their names."""
         self._flush()
         if self._writer is not None:
             self._close_shard()
+        if self.background is not None:
+            self.background.wait()
         if not self.paths:
             # An empty config still gets one shard, with the schema and no row group: a
             # row group of 0 rows makes readers that size batches by the first row group
@@ -650,9 +744,13 @@ class DatasetWriter:
         # who holds the lock, for the "another build (pid N)" message
         (self.staging / "pid").write_text(str(os.getpid()))
         self.spill_dir = self.staging / "spill"
-        self.data = _ShardedParquet(self.staging / "data", "train", DATA_SCHEMA, shard_rows)
+        # one writer thread for both configs' files (None: written in the caller's thread)
+        self._background = _WriterThread(WRITE_QUEUE) if WRITE_QUEUE > 0 else None
+        self.data = _ShardedParquet(
+            self.staging / "data", "train", DATA_SCHEMA, shard_rows, self._background
+        )
         self.manifest = _ShardedParquet(
-            self.staging / "manifest", "manifest", MANIFEST_SCHEMA, shard_rows * 5
+            self.staging / "manifest", "manifest", MANIFEST_SCHEMA, shard_rows * 5, self._background
         )
 
     def write(self, doc: Document) -> None:
@@ -661,7 +759,13 @@ class DatasetWriter:
             self.data.write(data_row(doc, records=True))
 
     def finish_shards(self) -> tuple[Sequence[str], Sequence[str]]:
-        return self.data.close(), self.manifest.close()
+        names = self.data.close(), self.manifest.close()
+        self._stop_writing()
+        return names
+
+    def _stop_writing(self) -> None:
+        if self._background is not None:
+            self._background.stop()
 
     def adopt_shards(
         self, data: Sequence[ShardInfo], manifest: Sequence[ShardInfo]
@@ -695,6 +799,7 @@ class DatasetWriter:
 
     def commit(self) -> Path:
         """Atomically replace ``out`` with the staged folder."""
+        self._stop_writing()
         shutil.rmtree(self.spill_dir, ignore_errors=True)
         (self.staging / "pid").unlink(missing_ok=True)
         old = None
@@ -709,8 +814,10 @@ class DatasetWriter:
         return self.out
 
     def abort(self, keep_checkpoint: bool = False) -> None:
-        """Remove the staging folder (or all but the checkpoint, for a later ``--resume``)."""
+        """Remove the staging folder (or all but the checkpoint, for a later ``--resume``).
+        A batch being written when the build failed is finished first, the rest dropped."""
         try:
+            self._stop_writing()
             if keep_checkpoint and self.spill_dir.exists():
                 for child in self.staging.iterdir():
                     if child.name not in ("spill", "lock"):
