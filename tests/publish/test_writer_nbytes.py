@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,33 @@ def test_a_shard_whose_row_groups_are_not_the_batches_is_read_back(
     names = streamed.close()
     assert [p.name for p in calls] == [Path(name).name for name in names]
     assert streamed.num_bytes == sum(real(tmp_path / name) for name in names)
+
+
+def test_a_null_list_that_spans_values_is_left_to_reading_back() -> None:
+    # never written by this writer (a null list is empty), but an Arrow array may hold one
+    t = pa.list_(pa.string())
+    offsets = pa.array([0, 2, 3], pa.int32())
+    values = pa.array(["ab", "c", "d"])
+    spanning = pa.ListArray.from_arrays(offsets, values, type=t, mask=pa.array([True, False]))
+    assert spanning.null_count == 1
+    assert batch_nbytes(pa.record_batch({"l": spanning})) is None
+    empty_null = pa.array([None, ["d"]], t)
+    assert batch_nbytes(pa.record_batch({"l": empty_null})) == _read_back(
+        pa.record_batch({"l": empty_null})
+    )
+
+
+def test_counting_imports_neither_pyarrow_compute_nor_pandas() -> None:
+    code = (
+        "import sys\n"
+        "from lawrpt_corpus.publish.writer import rows_table, batch_nbytes\n"
+        "from lawrpt_corpus.publish.schema import DATA_SCHEMA\n"
+        "row = {f.name: None for f in DATA_SCHEMA}\n"
+        "row.update(id='a', text='法治', sections=['一', None], removed=[{'rule': 'r',"
+        " 'text': None, 'start': 3}, None], edits=None, attachments=[], flags=[])\n"
+        "batch = rows_table([row, row], DATA_SCHEMA).to_batches()[0]\n"
+        "assert batch_nbytes(batch) > 0\n"
+        "print(sorted(m for m in ('pyarrow.compute', 'pandas') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -583,16 +583,18 @@ def _read_back_nbytes(arr: pa.Array, nullable: bool) -> int:
     validity = (n + 7) // 8 if nulls else 0
     if pa.types.is_string(t):
         if nulls:  # a null holds no bytes when read back
-            import pyarrow.compute as pc
-
-            data = pc.sum(pc.binary_length(arr)).as_py() or 0
+            data = _valid_string_bytes(arr)
         else:
             first, last = _offset_range(arr)
             data = last - first
         return validity + 4 * n + data
     if pa.types.is_list(t):
-        # flatten: the values of the non-null lists, the slice's offset applied
-        child = arr.flatten()
+        # the values the offsets span (ListArray.flatten would import pyarrow.compute);
+        # a null list spanning values (never written here) is left to reading back
+        first, last = _offset_range(arr)
+        if nulls and _null_spans(arr):
+            raise _Fallback
+        child = arr.values.slice(first, last - first)
         return validity + 4 * n + _read_back_nbytes(child, t.value_field.nullable)
     if pa.types.is_struct(t):
         # flatten: each child with the struct's nulls (and offset) applied; the struct's
@@ -603,8 +605,33 @@ def _read_back_nbytes(arr: pa.Array, nullable: bool) -> int:
     raise _Fallback
 
 
+def _valid_string_bytes(arr: pa.Array) -> int:
+    """The UTF-8 bytes of the non-null values of a string array with nulls (numpy, not
+    ``pyarrow.compute``: a ~0.2 s import no build needs otherwise)."""
+    import numpy as np
+
+    n, at = len(arr), arr.offset
+    validity, offsets = arr.buffers()[0], arr.buffers()[1]
+    assert validity is not None and offsets is not None  # nulls: a bitmap
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    ends = np.frombuffer(offsets, dtype=np.int32)[at : at + n + 1]
+    return int(np.diff(ends)[bits[at : at + n].astype(bool)].sum())
+
+
+def _null_spans(arr: pa.Array) -> bool:
+    """Whether a list array with nulls has a null whose offsets span values."""
+    import numpy as np
+
+    n, at = len(arr), arr.offset
+    validity, offsets = arr.buffers()[0], arr.buffers()[1]
+    assert validity is not None and offsets is not None  # nulls: a bitmap
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    ends = np.frombuffer(offsets, dtype=np.int32)[at : at + n + 1]
+    return bool(np.diff(ends)[~bits[at : at + n].astype(bool)].any())
+
+
 def _offset_range(arr: pa.Array) -> tuple[int, int]:
-    """The first and past-the-last value an int32-offsets array (a string) spans."""
+    """The first and past-the-last value an int32-offsets array (string, list) spans."""
     n = len(arr)
     buf = arr.buffers()[1]
     if buf is None or not n:
