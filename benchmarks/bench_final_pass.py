@@ -6,10 +6,14 @@ against a baseline revision, in one whole build each.
         [--workers 2] [--rounds 2] [--profile baseline|this]
 
 Each round builds once with this tree's ``src`` and once with the baseline's, alternating, in
-fresh interpreters (``PYTHONPATH``). Per build: the final pass's wall (build.json ``timings``
+fresh interpreters (``PYTHONPATH``); ``--baseline`` given again adds a tree to every round
+(``baseline2``, …: e.g. this tree with one setting changed, as a ``src`` folder).
+Per build: the final pass's wall (build.json ``timings``
 ``apply``: from the first document the pass yields to the last, the writer included) and the
 driver's CPU over it (``time.process_time`` from the build's first ``write`` progress call to
-the end of ``write_dataset``: the driver alone), the whole build's wall, the driver's CPU
+the end of ``write_dataset``: the driver alone, its threads included), the wall over the same
+span (``final_wall_shards``: the shards finished and counted, which ``apply`` leaves out),
+the whole build's wall, the driver's CPU
 and the CPU of its waited-for workers (``RUSAGE_CHILDREN``). ``--profile TREE``: instead,
 one build of that tree with cProfile on the driver during the final pass (top functions by
 own time).
@@ -43,6 +47,7 @@ prof = cProfile.Profile() if profile else None
 def progress(stage, done):
     if stage == "write" and "write" not in marks:
         marks["write"] = time.process_time()
+        marks["write_wall"] = time.perf_counter()
         if prof is not None:
             prof.enable()
 
@@ -55,6 +60,7 @@ def write_dataset(self, *a, **k):
         if prof is not None:
             prof.disable()
         marks["end"] = time.process_time()
+        marks["end_wall"] = time.perf_counter()
 
 base.Engine.write_dataset = write_dataset
 t0 = time.perf_counter()
@@ -66,6 +72,7 @@ me = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({
     "final_wall": timings.get("apply"),
     "final_driver_cpu": marks["end"] - marks.get("write", marks["end"]),
+    "final_wall_shards": marks["end_wall"] - marks.get("write_wall", marks["end_wall"]),
     "build_wall": wall,
     "driver_cpu": me.ru_utime + me.ru_stime,
     "workers_cpu": kids.ru_utime + kids.ru_stime,
@@ -92,20 +99,30 @@ def run(src: Path, inputs: list[str], out: Path, workers: int, profile: bool) ->
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="+")
-    ap.add_argument("--baseline", required=True, help="git revision or src folder")
+    ap.add_argument(
+        "--baseline", required=True, action="append", help="git revision or src folder (repeatable)"
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--profile", choices=["baseline", "this"], help="profile one tree's build")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-final-pass-"))
     try:
-        base_src = baseline_src(args.baseline, tmp / "baseline")
+        bases = [baseline_src(b, tmp / f"baseline{i}") for i, b in enumerate(args.baseline)]
         if args.profile:
-            src = base_src if args.profile == "baseline" else HERE.parent / "src"
+            src = bases[0] if args.profile == "baseline" else HERE.parent / "src"
             print(json.dumps(run(src, args.inputs, tmp / "out", args.workers, True)))
             return 0
-        revisions = {"baseline": base_src, "this tree": HERE.parent / "src"}
-        keys = ("final_wall", "final_driver_cpu", "build_wall", "driver_cpu", "workers_cpu")
+        revisions = {f"baseline{i + 1 if i else ''}": b for i, b in enumerate(bases)}
+        revisions["this tree"] = HERE.parent / "src"
+        keys = (
+            "final_wall",
+            "final_wall_shards",
+            "final_driver_cpu",
+            "build_wall",
+            "driver_cpu",
+            "workers_cpu",
+        )
         print(f"{'round':5s} {'tree':10s} " + " ".join(f"{k:>16s}" for k in keys))
         for r in range(args.rounds):
             for name, src in revisions.items():

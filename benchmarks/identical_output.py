@@ -9,7 +9,8 @@ chrome, noise, mojibake, masks, duplicates), exports ``src`` of git revision ``R
 this one (same interpreter, same worker count, same ``--engine``). Then every parquet file
 of the two output folders (data shards and manifest) is compared: first byte for byte, and
 where the bytes differ, table by table (schema, row count, each column), so that the report
-says which column of which rows changed. build.json and the card carry timings and are not compared.
+says which column of which rows changed. The dataset card (``README.md``: its split bytes,
+example counts, statistics) is compared whole, and build.json without its ``timings``.
 
 The oracle for speed work: an optimisation must leave every byte as it was. Exit status 1
 when anything differs.
@@ -76,7 +77,35 @@ def compare(old: Path, new: Path) -> dict[str, Any]:
             res["identical"].append(str(rel))
         else:
             res["differ"][str(rel)] = _compare_tables(old / rel, new / rel)
+    for name in ("README.md", "build.json"):
+        a, b = _summary(old / name), _summary(new / name)
+        if a == b:
+            res["identical"].append(name)
+        else:
+            res["differ"][name] = _diff(a, b)
     return res
+
+
+def _summary(path: Path) -> Any:
+    """The card's text, or build.json without ``timings`` (the only field that varies)."""
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".json":
+        return text
+    summary = json.loads(text)
+    summary.pop("timings", None)
+    return summary
+
+
+def _diff(a: Any, b: Any) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [f"{k} differs" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    if isinstance(a, str) and isinstance(b, str):
+        pairs = zip(a.splitlines(), b.splitlines(), strict=False)
+        lines = [f"{x!r} vs {y!r}" for x, y in pairs if x != y]
+        return lines[:5] or ["line count differs"]
+    return ["missing in one output"]
 
 
 def main() -> int:
@@ -108,7 +137,7 @@ def main() -> int:
         "workers": args.workers,
         "engine": args.engine,
         "parquet_files": res["files"],
-        "identical_files": len(res["identical"]),
+        "identical_files": len(res["identical"]),  # of the parquet files, card and build.json
         "differ": res["differ"],
     }
     print(json.dumps(out, indent=1, ensure_ascii=False))

@@ -279,6 +279,6 @@ def test_final_pass_bench_reports_both_trees_for_every_round(tmp_path: Path) -> 
     ).stdout.decode()
     rows = [line.split() for line in got.splitlines() if line.startswith("1 ")]
     assert [r[1] for r in rows] == ["baseline", "this"]
-    for r in rows:  # final wall, final driver CPU, build wall, driver CPU, workers CPU
-        figures = [float(x) for x in r[-5:]]
-        assert figures[2] > 0 and figures[3] > 0 and all(x >= 0 for x in figures)
+    for r in rows:  # final wall (apply, with shards), final driver CPU, build wall, CPU ×2
+        figures = [float(x) for x in r[-6:]]
+        assert figures[3] > 0 and figures[4] > 0 and all(x >= 0 for x in figures)

@@ -18,9 +18,11 @@ import itertools
 import json
 import operator
 import os
+import queue
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,10 +248,94 @@ def _from_buffers(values: list[Any], t: pa.DataType) -> pa.Array | None:
     return None
 
 
-class _ShardedParquet:
-    """Rows → ``<prefix>-NNNNN.tmp`` files of at most ``shard_rows`` rows, named at close."""
+#: Record batches waiting for the parquet writer thread of a :class:`DatasetWriter`
+#: (:class:`_WriterThread`); 0: the batches are written in the thread that builds them.
+WRITE_QUEUE = 2
 
-    def __init__(self, folder: Path, prefix: str, schema: pa.Schema, shard_rows: int):
+
+class _WriterThread:
+    """One thread that runs the parquet writers' calls (``write_batch``, ``close``) in the
+    order they are submitted, at most ``depth`` of them waiting (so at most ``depth + 1``
+    batches alive). ``ParquetWriter`` encodes, compresses and writes without holding the
+    GIL, so the thread that builds the rows builds the next batch meanwhile; which thread
+    writes changes no byte (one writer per file, calls in order).
+
+    A call that raises ends the writing: the calls after it are skipped and the error is
+    re-raised in the submitting thread by its next :meth:`submit` or :meth:`wait`.
+    :meth:`stop` discards what waits (a build that fails or is interrupted), lets the
+    running call finish and ends the thread. Started at the first :meth:`submit`."""
+
+    def __init__(self, depth: int):
+        self._depth = depth
+        self._tasks: queue.Queue[Callable[[], None] | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._cancelled = False
+
+    def _run(self) -> None:
+        tasks = self._tasks
+        assert tasks is not None
+        while True:
+            task = tasks.get()
+            try:
+                if task is None:
+                    return
+                if self._error is None and not self._cancelled:
+                    task()
+            except BaseException as exc:  # re-raised in the submitting thread
+                self._error = exc
+            finally:
+                tasks.task_done()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._check()
+        if self._cancelled:  # a call after stop() would be skipped: never silently
+            raise RuntimeError("the parquet writer thread was stopped")
+        if self._tasks is None:
+            self._tasks = queue.Queue(self._depth)
+            self._thread = threading.Thread(target=self._run, name="lawrpt-parquet", daemon=True)
+            self._thread.start()
+        self._tasks.put(task)
+
+    def wait(self) -> None:
+        """Return when every submitted call has run; re-raise the first error."""
+        if self._tasks is not None:
+            self._tasks.join()
+        self._check()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """Skip the calls still waiting, wait for the running one, end the thread."""
+        self._cancelled = True
+        if self._thread is not None and self._tasks is not None:
+            self._tasks.put(None)  # the thread drains (skipping) whatever is before it
+            self._thread.join()
+        self._thread = self._tasks = None
+
+
+class _ShardedParquet:
+    """Rows → ``<prefix>-NNNNN.tmp`` files of at most ``shard_rows`` rows, named at close.
+
+    The split's Arrow bytes (:attr:`num_bytes`, the card's ``num_bytes``) are counted from
+    the batches as they are written (:func:`batch_nbytes`), not by reading the shards back:
+    the same number (:func:`arrow_nbytes`), checked at close against each file's row
+    groups; a shard whose row groups are not the batches written is read back.
+
+    With ``background`` the batches are written, and the files closed, by that thread
+    (:class:`_WriterThread`); the rows, batches, shard names and counts stay here."""
+
+    def __init__(
+        self,
+        folder: Path,
+        prefix: str,
+        schema: pa.Schema,
+        shard_rows: int,
+        background: _WriterThread | None = None,
+    ):
+        self.background = background
         self.folder = folder
         self.prefix = prefix
         self.schema = schema
@@ -260,6 +346,12 @@ class _ShardedParquet:
         self._in_shard = 0
         self._buffer: list[dict[str, Any]] = []
         self._converted = 0  # rows turned into Arrow so far (see BUFFER_ROWS)
+        #: per shard: the rows of each batch written and their Arrow bytes (None: a batch
+        #: :func:`batch_nbytes` cannot count, so the shard is read back)
+        self._groups: list[list[int]] = []
+        self._nbytes: list[int | None] = []
+        #: per shard: the row groups its file says it has (set when it is closed)
+        self._written: list[list[int] | None] = []
         #: set by :meth:`close`: Arrow bytes as ``datasets`` counts them, and file bytes
         self.num_bytes = 0
         self.download_size = 0
@@ -276,24 +368,51 @@ class _ShardedParquet:
             if self._writer is None:
                 path = self.folder / f"{self.prefix}-{len(self.paths):05d}.tmp"
                 self.paths.append(path)
+                self._groups.append([])
+                self._nbytes.append(0)
+                self._written.append(None)
                 self._writer = _open_parquet(path, self.schema)
                 self._in_shard = 0
             room = self.shard_rows - self._in_shard
             chunk, self._buffer = self._buffer[:room], self._buffer[room:]
             batch = _batch(chunk, self.schema, buffers=self._converted < BUFFER_ROWS)
             self._converted += len(chunk)
-            self._writer.write_batch(batch)
+            self._count(batch)
+            self._run(functools.partial(self._writer.write_batch, batch))
             self._in_shard += len(chunk)
             if self._in_shard >= self.shard_rows:
-                self._writer.close()
-                self._writer = None
+                self._close_shard()
+
+    def _count(self, batch: pa.RecordBatch) -> None:
+        """Record ``batch`` (about to become one row group of the current shard)."""
+        self._groups[-1].append(batch.num_rows)
+        got, done = batch_nbytes(batch), self._nbytes[-1]
+        self._nbytes[-1] = None if got is None or done is None else done + got
+
+    def _run(self, call: Callable[[], None]) -> None:
+        if self.background is None:
+            call()
+        else:
+            self.background.submit(call)
+
+    def _close_shard(self) -> None:
+        assert self._writer is not None
+        writer, self._writer = self._writer, None
+        index = len(self.paths) - 1
+
+        def close() -> None:
+            writer.close()
+            self._written[index] = row_groups_written(writer)
+
+        self._run(close)
 
     def close(self) -> list[str]:
         """Finish and rename shards to ``<prefix>-0000i-of-0000N.parquet``; return their names."""
         self._flush()
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            self._close_shard()
+        if self.background is not None:
+            self.background.wait()
         if not self.paths:
             # An empty config still gets one shard, with the schema and no row group: a
             # row group of 0 rows makes readers that size batches by the first row group
@@ -301,6 +420,9 @@ class _ShardedParquet:
             path = self.folder / f"{self.prefix}-00000.tmp"
             _open_parquet(path, self.schema).close()
             self.paths.append(path)
+            self._groups.append([])
+            self._nbytes.append(0)
+            self._written.append([])
         n = len(self.paths)
         names = []
         for i, path in enumerate(self.paths):
@@ -308,7 +430,10 @@ class _ShardedParquet:
             path.rename(final)
             names.append(final.relative_to(self.folder.parent).as_posix())
             self.download_size += final.stat().st_size
-            self.num_bytes += arrow_nbytes(final)
+            counted = self._nbytes[i]
+            if counted is None or self._written[i] != self._groups[i]:
+                counted = arrow_nbytes(final)
+            self.num_bytes += counted
         return names
 
 
@@ -351,6 +476,8 @@ def write_shard(
     parts = [t for t in tables if t.num_rows]
     rows = pa.concat_tables(parts) if parts else None
     writer = _open_parquet(tmp, schema)
+    groups: list[int] = []
+    nbytes: int | None = 0
     try:
         if rows is not None:
             start = 0
@@ -358,13 +485,17 @@ def write_shard(
                 chunk = rows.slice(start, size).combine_chunks()
                 start += size
                 arrays = [column.chunk(0) for column in chunk.columns]
-                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+                batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+                got = batch_nbytes(batch)
+                nbytes = None if got is None or nbytes is None else nbytes + got
+                groups.append(size)
+                writer.write_batch(batch)
     finally:
         writer.close()
     os.replace(tmp, final)
-    return ShardInfo(
-        final.relative_to(folder.parent).as_posix(), final.stat().st_size, arrow_nbytes(final)
-    )
+    if nbytes is None or row_groups_written(writer) != groups:
+        nbytes = arrow_nbytes(final)
+    return ShardInfo(final.relative_to(folder.parent).as_posix(), final.stat().st_size, nbytes)
 
 
 def shard_row_groups(n_rows: int, shard_rows: int, first: bool) -> list[int]:
@@ -399,6 +530,114 @@ def arrow_nbytes(path: Path) -> int:
     in memory at a time."""
     pf = pq.ParquetFile(path)
     return sum(pf.read_row_group(i).nbytes for i in range(pf.metadata.num_row_groups))
+
+
+def row_groups_written(writer: pq.ParquetWriter) -> list[int] | None:
+    """The rows of each row group of the file a closed ``writer`` wrote, from the footer it
+    wrote (nothing is read back); None when this pyarrow does not say."""
+    meta = getattr(getattr(writer, "writer", None), "metadata", None)
+    if meta is None:
+        return None
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def batch_nbytes(batch: pa.RecordBatch) -> int | None:
+    """What :func:`arrow_nbytes` counts for a row group that holds exactly ``batch``,
+    computed from ``batch`` itself: ``Table.nbytes`` of the row group as the parquet reader
+    gives it back, or None for a column this does not know how to count (the caller then
+    reads the shard back).
+
+    ``Table.nbytes`` sums the byte ranges the arrays reference (``ReferencedBufferSize``),
+    per array of ``n`` values: ``4 n`` offsets for a string or a list (not ``n + 1``), the
+    string bytes those offsets span, ``width × n`` for a number, a validity bitmap of
+    ``ceil(n / 8)`` bytes where the array has one, the values a list's offsets span and a
+    struct's children (not the struct's own bitmap). The reader gives back what was
+    written except for the bitmaps and what sits under a null: a nullable number always
+    comes back with a bitmap, even without nulls; a string, list or struct has one only
+    when it holds a null, a struct's null counting as a null of each of its children; and
+    a null holds no string bytes or list values. Checked against reading back
+    (tests/publish/test_writer_nbytes.py: random columns of both schemas, nulls at every
+    level, slices, empty and null-only columns, shards of many row groups)."""
+    total = 0
+    try:
+        for col, f in zip(batch.columns, batch.schema, strict=True):
+            total += _read_back_nbytes(col, f.nullable)
+    except _Fallback:
+        return None
+    return total
+
+
+_WIDTHS = {pa.int32(): 4, pa.int64(): 8, pa.float32(): 4, pa.float64(): 8}
+
+
+def _read_back_nbytes(arr: pa.Array, nullable: bool) -> int:
+    """``arr`` (a struct's child already carrying the struct's nulls: ``flatten``) as the
+    parquet reader gives it back, counted as ``nbytes`` counts (:func:`batch_nbytes`)."""
+    t, n = arr.type, len(arr)
+    if not nullable:
+        raise _Fallback  # no definition levels: not in the schemas, left to reading back
+    width = _WIDTHS.get(t)
+    if width is not None:
+        return width * n + (n + 7) // 8
+    nulls = arr.null_count
+    validity = (n + 7) // 8 if nulls else 0
+    if pa.types.is_string(t):
+        if nulls:  # a null holds no bytes when read back
+            data = _valid_string_bytes(arr)
+        else:
+            first, last = _offset_range(arr)
+            data = last - first
+        return validity + 4 * n + data
+    if pa.types.is_list(t):
+        # the values the offsets span (ListArray.flatten would import pyarrow.compute);
+        # a null list spanning values (never written here) is left to reading back
+        first, last = _offset_range(arr)
+        if nulls and _null_spans(arr):
+            raise _Fallback
+        child = arr.values.slice(first, last - first)
+        return validity + 4 * n + _read_back_nbytes(child, t.value_field.nullable)
+    if pa.types.is_struct(t):
+        # flatten: each child with the struct's nulls (and offset) applied; the struct's
+        # own bitmap is not counted
+        return sum(
+            _read_back_nbytes(child, f.nullable) for child, f in zip(arr.flatten(), t, strict=True)
+        )
+    raise _Fallback
+
+
+def _valid_string_bytes(arr: pa.Array) -> int:
+    """The UTF-8 bytes of the non-null values of a string array with nulls (numpy, not
+    ``pyarrow.compute``: a ~0.2 s import no build needs otherwise)."""
+    import numpy as np
+
+    n, at = len(arr), arr.offset
+    validity, offsets = arr.buffers()[0], arr.buffers()[1]
+    assert validity is not None and offsets is not None  # nulls: a bitmap
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    ends = np.frombuffer(offsets, dtype=np.int32)[at : at + n + 1]
+    return int(np.diff(ends)[bits[at : at + n].astype(bool)].sum())
+
+
+def _null_spans(arr: pa.Array) -> bool:
+    """Whether a list array with nulls has a null whose offsets span values."""
+    import numpy as np
+
+    n, at = len(arr), arr.offset
+    validity, offsets = arr.buffers()[0], arr.buffers()[1]
+    assert validity is not None and offsets is not None  # nulls: a bitmap
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    ends = np.frombuffer(offsets, dtype=np.int32)[at : at + n + 1]
+    return bool(np.diff(ends)[~bits[at : at + n].astype(bool)].any())
+
+
+def _offset_range(arr: pa.Array) -> tuple[int, int]:
+    """The first and past-the-last value an int32-offsets array (string, list) spans."""
+    n = len(arr)
+    buf = arr.buffers()[1]
+    if buf is None or not n:
+        return 0, 0
+    view = memoryview(buf).cast("B")[arr.offset * 4 : (arr.offset + n + 1) * 4].cast("i")
+    return view[0], view[n]
 
 
 def is_remote(out: object) -> bool:
@@ -532,9 +771,13 @@ class DatasetWriter:
         # who holds the lock, for the "another build (pid N)" message
         (self.staging / "pid").write_text(str(os.getpid()))
         self.spill_dir = self.staging / "spill"
-        self.data = _ShardedParquet(self.staging / "data", "train", DATA_SCHEMA, shard_rows)
+        # one writer thread for both configs' files (None: written in the caller's thread)
+        self._background = _WriterThread(WRITE_QUEUE) if WRITE_QUEUE > 0 else None
+        self.data = _ShardedParquet(
+            self.staging / "data", "train", DATA_SCHEMA, shard_rows, self._background
+        )
         self.manifest = _ShardedParquet(
-            self.staging / "manifest", "manifest", MANIFEST_SCHEMA, shard_rows * 5
+            self.staging / "manifest", "manifest", MANIFEST_SCHEMA, shard_rows * 5, self._background
         )
 
     def write(self, doc: Document) -> None:
@@ -543,7 +786,13 @@ class DatasetWriter:
             self.data.write(data_row(doc, records=True))
 
     def finish_shards(self) -> tuple[Sequence[str], Sequence[str]]:
-        return self.data.close(), self.manifest.close()
+        names = self.data.close(), self.manifest.close()
+        self._stop_writing()
+        return names
+
+    def _stop_writing(self) -> None:
+        if self._background is not None:
+            self._background.stop()
 
     def adopt_shards(
         self, data: Sequence[ShardInfo], manifest: Sequence[ShardInfo]
@@ -577,6 +826,7 @@ class DatasetWriter:
 
     def commit(self) -> Path:
         """Atomically replace ``out`` with the staged folder."""
+        self._stop_writing()
         shutil.rmtree(self.spill_dir, ignore_errors=True)
         (self.staging / "pid").unlink(missing_ok=True)
         old = None
@@ -591,8 +841,10 @@ class DatasetWriter:
         return self.out
 
     def abort(self, keep_checkpoint: bool = False) -> None:
-        """Remove the staging folder (or all but the checkpoint, for a later ``--resume``)."""
+        """Remove the staging folder (or all but the checkpoint, for a later ``--resume``).
+        A batch being written when the build failed is finished first, the rest dropped."""
         try:
+            self._stop_writing()
             if keep_checkpoint and self.spill_dir.exists():
                 for child in self.staging.iterdir():
                     if child.name not in ("spill", "lock"):
