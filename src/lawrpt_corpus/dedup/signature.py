@@ -113,6 +113,25 @@ def key_codes(text: str, fold_script: bool = True) -> np.ndarray:
     return out[out != 0]
 
 
+def key_parts(text: str, fold_script: bool = True) -> tuple[np.ndarray, bytes | memoryview]:
+    """``(key_codes(text), comparison_key(text).encode("utf-8", "surrogatepass"))``: the
+    key as code points (what is shingled) and as UTF-8 bytes (what the exact hash reads).
+    With the compiled kernels loaded (``_kernels.loaded``) one pass does the table lookup
+    and the UTF-8 encoding; else the key is decoded to a string and encoded (same values)."""
+    if fold_script and text:
+        text = _t2s().convert(text)
+    if text and _kernels.loaded():
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        got = _kernels.key_utf8(cp, _key_table(_BMP), _SPECIAL)
+        if got == -2:  # an astral code point: the full table (same values below _BMP)
+            got = _kernels.key_utf8(cp, _key_table(_ALL), _SPECIAL)
+        if isinstance(got, tuple):
+            return got[0], got[1].data
+    codes = key_codes(text, False)
+    key = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return codes, key.encode("utf-8", "surrogatepass")
+
+
 def comparison_key(text: str, fold_script: bool = True) -> str:
     """The text as dedup compares it (see module docstring). Empty for an empty text."""
     return key_codes(text, fold_script).tobytes().decode("utf-32-le", "surrogatepass")
