@@ -1,4 +1,6 @@
-"""Optional compiled kernel for the MinHash minimum (numba), with the same results as numpy.
+"""Optional compiled kernels (numba) for the per-report hashing of the corpus steps' prepare,
+with the same results as numpy: the MinHash minimum, the 5-gram shingles + distinct count +
+MinHash in one pass, the comparison key with its UTF-8 bytes, and the Templates sketch.
 
 ``pip install "lawrpt_corpus[fast]"`` installs numba; without it (or with the environment
 variable ``LAWRPT_NO_NUMBA=1``) :func:`minhash_min` returns False and the caller runs the
@@ -21,6 +23,13 @@ take the numpy path (same values) and numba is imported at the next one: a small
 (the five seed reports, a few hundred reports per worker) never imports it, a large one
 pays ~0.07 s more per process (~128 reports on the numpy path). :func:`available` (an
 explicit question) imports it at once.
+
+The key kernel (:func:`key_utf8`: the key table lookup and the key's UTF-8 bytes in one
+loop, no string of the key) and the sketch kernel (:func:`sketch_bottom`: the ``size``
+smallest distinct 5-gram hashes kept in a sorted buffer, no partition or sort) are used
+only once the kernels are loaded (:func:`loaded`): they never count towards
+:data:`WARMUP` nor import numba themselves, so a pipeline without Dedup runs their numpy
+paths. Both are checked at load against Python like the others (session 23, issue #19).
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ _BLOCK = 4096
 #: ufunc buffer (elements) while the MinHash broadcast runs (see module docstring)
 _UFUNC_BUFSIZE = 256
 MAX_HASH = np.uint32(0xFFFFFFFF)
+#: the MinHash minimum's start (np.iinfo per call cost ~3 µs per report)
+_U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 _BMP = 0x10000
 _ALL = 0x110000
 #: table value of a code point the table cannot fold alone (multi-code-point or contextual
@@ -199,7 +201,7 @@ def key_signature(
     fewer than ``min_shingles`` shingles. With the compiled kernel (numba) one pass does
     it all without sorting: the minimum over a set does not need it in order, and its
     size is counted in a hash set; the values are the numpy path's."""
-    out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    out = np.full(num_perm, _U64_MAX, dtype=np.uint64)
     a, b = _flat(num_perm)
     count = _kernels.shingle_minhash(codes, n, a, b, out)
     if count < 0:
@@ -255,7 +257,7 @@ def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
     Uses the compiled kernel of :mod:`._kernels` when numba is installed, else numpy; the
     two give the same values.
     """
-    out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    out = np.full(num_perm, _U64_MAX, dtype=np.uint64)
     if shingles.size:
         x = shingles >> _S32
         a, b = _flat(num_perm)
