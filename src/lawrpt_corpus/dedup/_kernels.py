@@ -1,6 +1,6 @@
-"""Optional compiled kernels (numba) for the per-report hashing of the corpus steps' prepare,
-with the same results as numpy: the MinHash minimum, the 5-gram shingles + distinct count +
-MinHash in one pass, the comparison key with its UTF-8 bytes, and the Templates sketch.
+"""Optional compiled kernels (numba) for Dedup's per-report signature, with the same results
+as numpy: the MinHash minimum, the 5-gram shingles + distinct count + MinHash in one pass,
+and the comparison key with its UTF-8 bytes.
 
 ``pip install "lawrpt_corpus[fast]"`` installs numba; without it (or with the environment
 variable ``LAWRPT_NO_NUMBA=1``) :func:`minhash_min` returns False and the caller runs the
@@ -25,11 +25,11 @@ pays ~0.07 s more per process (~128 reports on the numpy path). :func:`available
 explicit question) imports it at once.
 
 The key kernel (:func:`key_utf8`: the key table lookup and the key's UTF-8 bytes in one
-loop, no string of the key) and the sketch kernel (:func:`sketch_bottom`: the ``size``
-smallest distinct 5-gram hashes kept in a sorted buffer, no partition or sort) are used
-only once the kernels are loaded (:func:`loaded`): they never count towards
-:data:`WARMUP` nor import numba themselves, so a pipeline without Dedup runs their numpy
-paths. Both are checked at load against Python like the others (session 23, issue #19).
+loop, no string of the key) is used only once the kernels are loaded (:func:`loaded`): it
+never counts towards :data:`WARMUP` nor imports numba itself. It is checked at load against
+``str`` operations like the others against Python integers (session 23, issue #19). The
+Templates sketch has its own kernel (``boilerplate/_kernels.py``), compiled once numba is
+imported here.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ import numpy as np
 _kernel: Any = None
 _sig: Any = None
 _key: Any = None
-_sketch: Any = None
 _tried = False
 #: Calls of :func:`minhash_min` / :func:`shingle_minhash` a process makes on the numpy
 #: path before it imports numba (see the module docstring); a report's signature on the
@@ -57,16 +56,12 @@ _S33 = np.uint64(33)
 _S32 = np.uint64(32)
 _ONE = np.uint64(1)
 _EMPTY = np.uint64(0)
-# the sketch hash constants (boilerplate/templates.py)
-_FNV = np.uint64(0x100000001B3)
-_MIX = np.uint64(0xBF58476D1CE4E5B9)
-_S29 = np.uint64(29)
 
 
 def _load() -> Any:
-    global _kernel, _sig, _key, _sketch, _tried
+    global _kernel, _sig, _key, _tried
     _tried = True
-    _sig = _key = _sketch = None
+    _sig = _key = None
     if os.environ.get("LAWRPT_NO_NUMBA"):
         return None
     try:
@@ -177,49 +172,10 @@ def _load() -> Any:
                 u += 4
         return k, u
 
-    def bottom(cp, keep, size, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-        # templates.sketch: the 5-gram hashes of the kept code points, and the ``size``
-        # smallest distinct ones in ascending order in out[:count] (an insertion into a
-        # sorted buffer of ``size``: most hashes are above its last value); -1: fewer
-        # than five kept code points
-        codes = np.empty(cp.shape[0], dtype=np.uint64)
-        n_c = 0
-        for i in range(cp.shape[0]):
-            c = cp[i]
-            if keep[c]:
-                codes[n_c] = c
-                n_c += 1
-        if n_c < 5:
-            return -1
-        count = 0
-        for j in range(n_c - 4):
-            h = codes[j]
-            for k in range(1, 5):
-                h = h * _FNV + codes[j + k]
-            h ^= h >> _S29
-            h *= _MIX
-            h ^= h >> _S32
-            if count == size and h >= out[size - 1]:
-                continue
-            p = count
-            while p > 0 and out[p - 1] > h:
-                p -= 1
-            if p > 0 and out[p - 1] == h:
-                continue
-            q = count if count < size else size - 1
-            while q > p:
-                out[q] = out[q - 1]
-                q -= 1
-            out[p] = h
-            if count < size:
-                count += 1
-        return count
-
     try:
         kernel: Any = njit(nogil=True, cache=True)(loop)
         sig: Any = njit(nogil=True, cache=True)(shingles)
         key: Any = njit(nogil=True, cache=True)(key_utf8)
-        sketch: Any = njit(nogil=True, cache=True)(bottom)
         # compile now, and check: a numba that cannot compile or cache here (read-only
         # install without a usable cache folder, unsupported CPU) means the numpy path
         xs, a_s, b_s = [0xFFFFFFFF, 7], [3, 0x9E3779B97F4A7C15], [0x9E3779B97F4A7C15, 3]
@@ -237,7 +193,7 @@ def _load() -> Any:
         if count != len(hs) or got.tolist() != want:
             return None
         # the key kernel against str operations (a deleted mark, an astral and a
-        # surrogate code point), the sketch kernel against a sort of its hashes
+        # surrogate code point)
         table = np.array([0, 0x62, 0x20000, 0xD800, 0x7A, 0x4E00, 0xFFFFFFFF], dtype=np.uint32)
         special = np.uint32(0xFFFFFFFF)
         kk, uu = _key_buffers(6)
@@ -251,36 +207,17 @@ def _load() -> Any:
         for bad, code in ((6, -1), (7, -2)):
             if key(np.array([1, bad], dtype=np.uint32), table, special, kk, uu)[0] != code:
                 return None
-        keep = np.ones(0x110000, dtype=np.bool_)
-        cp = np.arange(40, dtype=np.uint32) % 7 + 0x4E00  # 7 distinct grams, repeated
-        got = np.empty(4, dtype=np.uint64)
-        count = sketch(cp, keep, 4, got)
-        grams = sorted({_py_gram(cp.tolist()[j : j + 5]) for j in range(cp.size - 4)})[:4]
-        if count != len(grams) or got[:count].tolist() != grams:
-            return None
     except Exception:
         return None
     _kernel = kernel
     _sig = sig
     _key = key
-    _sketch = sketch
     return kernel
 
 
 def _key_buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Room for the key code points and the key's UTF-8 bytes of ``n`` code points."""
     return np.empty(n, dtype=np.uint32), np.empty(4 * n, dtype=np.uint8)
-
-
-def _py_gram(codes: list[int]) -> int:
-    """One 5-gram hash of templates.sketch with Python integers (the check)."""
-    m = 2**64
-    h = codes[0]
-    for c in codes[1:]:
-        h = (h * 0x100000001B3 + c) % m
-    h ^= h >> 29
-    h = h * 0xBF58476D1CE4E5B9 % m
-    return h ^ (h >> 32)
 
 
 def _py_shingle(codes: list[int]) -> int:
@@ -334,8 +271,8 @@ def shingle_minhash(cp: np.ndarray, n: int, a: np.ndarray, b: np.ndarray, out: n
 
 
 def loaded() -> bool:
-    """Whether the kernels are loaded already (the key and sketch kernels are used only
-    then: they never count towards :data:`WARMUP` nor import numba themselves)."""
+    """Whether the kernels are loaded already (the key kernel is used only then: it never
+    counts towards :data:`WARMUP` nor imports numba itself)."""
     return _tried and _kernel is not None
 
 
@@ -354,15 +291,3 @@ def key_utf8(
     if k < 0:
         return int(k)
     return key[:k], utf8[:u]
-
-
-def sketch_bottom(cp: np.ndarray, keep: np.ndarray, size: int) -> np.ndarray | int | None:
-    """The ``size`` smallest distinct 5-gram hashes (ascending, uint64) of the code points of
-    ``cp`` (uint32) that ``keep`` (bool, indexed by code point) keeps — what
-    ``templates.sketch`` computes by sort and partition; -1: fewer than five kept code
-    points; None: the kernels are not loaded (:func:`loaded`)."""
-    if _sketch is None or not loaded():
-        return None
-    out = np.empty(size, dtype=np.uint64)
-    count = int(_sketch(cp, keep, size, out))
-    return count if count < 0 else out[:count]
