@@ -366,7 +366,7 @@ def _without_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make this process take the numpy paths (as with ``LAWRPT_NO_NUMBA=1``)."""
     from lawrpt_corpus.dedup import _kernels
 
-    for name in ("_kernel", "_sig", "_key", "_sketch"):
+    for name in ("_kernel", "_sig", "_key"):
         monkeypatch.setattr(_kernels, name, None)
     monkeypatch.setattr(_kernels, "_tried", True)
 
