@@ -108,3 +108,53 @@ def test_the_split_and_text_hash_shared_by_the_layers_are_those_of_the_current_t
         assert list(raw) == text.split("\n")
         assert list(stripped) == [ln.strip() for ln in text.split("\n")]
         assert text_hash(text) == line_hash(text)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_sketch_equals_the_reference_with_and_without_the_compiled_kernel(
+    monkeypatch: pytest.MonkeyPatch, compiled: bool
+) -> None:
+    """The compiled sketch (a sorted buffer of the smallest distinct hashes, no sort) and
+    the numpy one give the reference's bytes: texts with few distinct grams, repeats,
+    astral and surrogate code points, every sketch size."""
+    from lawrpt_corpus.boilerplate import _kernels
+
+    if compiled and not _kernels.available():
+        pytest.skip("numba is not installed (the [fast] extra)")
+    if not compiled:
+        monkeypatch.setattr(_kernels, "_sketch", None)
+        monkeypatch.setattr(_kernels, "_tried", True)
+    assert (_kernels.sketch_bottom(np.zeros(9, np.uint32), _HAN_OR_WORD, 4) is None) != compiled
+    rng = random.Random(29)
+    texts = ["", "abcd", "abcde", "abcdea", "重复" * 200, "\ud800" * 9, "\U00020000" * 7]
+    texts += ["".join(rng.choices("一二三四五六七", k=rng.randint(0, 60))) for _ in range(200)]
+    texts += ["\n".join(_lines(700 + k, 1 + k % 40)) for k in range(200)]
+    for text in texts:
+        for size in (1, 4, 16):
+            assert sketch(text, size) == _sketch_reference(text, size), text
+
+
+def test_the_compiled_sketch_waits_for_numba_to_be_imported_and_respects_the_switch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The boilerplate stage never imports numba: without it in the process the sketch takes
+    the numpy path (a build's first reports, a pipeline without Dedup); with it, the kernel
+    loads at the next call unless ``LAWRPT_NO_NUMBA`` is set."""
+    import sys
+
+    from lawrpt_corpus.boilerplate import _kernels
+
+    codes = np.arange(0x4E00, 0x4E40, dtype=np.uint32)
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.setattr(_kernels, "_sketch", None)
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    assert _kernels.sketch_bottom(codes, _HAN_OR_WORD, 4) is None
+    assert not _kernels._tried  # not even tried: asked again at the next call
+    pytest.importorskip("numba")
+    monkeypatch.setenv("LAWRPT_NO_NUMBA", "1")
+    assert _kernels.sketch_bottom(codes, _HAN_OR_WORD, 4) is None and _kernels._tried
+    monkeypatch.setattr(_kernels, "_tried", False)
+    monkeypatch.delenv("LAWRPT_NO_NUMBA")
+    got = _kernels.sketch_bottom(codes, _HAN_OR_WORD, 4)
+    assert got is not None and not isinstance(got, int)
+    assert got.tobytes() == _sketch_reference("".join(map(chr, codes.tolist())), 4)

@@ -187,3 +187,33 @@ def test_sample_text_is_the_first_occurrence_even_in_a_text_changed_after_prepar
     step.fit([early, *docs])
     by_docs = {c["text"]: c["docs"] for c in step.stats()["candidates"]}
     assert variant in by_docs and CHROME not in by_docs  # the first text seen is the sample
+
+
+def test_memoized_protection_of_short_lines_equals_the_computed_one() -> None:
+    from lawrpt_corpus.boilerplate import repeated
+    from lawrpt_corpus.boilerplate.protect import is_protected
+
+    root = Path(__file__).resolve().parents[2]
+    lines = []
+    for p in sorted((root / "seeds").glob("*.txt")):
+        lines += [ln.strip() for ln in p.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    short = [ln for ln in lines if len(ln) <= repeated.PROTECTED_MEMO_CHARS]
+    assert len(short) > 50
+    repeated._protected_short.cache_clear()
+    first = [repeated._protected_short(ln) for ln in short]
+    again = [repeated._protected_short(ln) for ln in short]  # from the memo
+    assert first == again == [is_protected(ln) for ln in short]
+    assert any(first) and not all(first)
+    info = repeated._protected_short.cache_info()
+    assert info.hits >= len(short) and info.maxsize == repeated.PROTECTED_MEMO
+    # what prepare() stores does not depend on the memo's state
+    step = RepeatedLines()
+    text = "\n".join(lines)
+    got = []
+    for clear in (True, False):
+        if clear:
+            repeated._protected_short.cache_clear()
+        doc = Document(source="a.txt", raw_sha256="0" * 64, n_bytes=0, text=text)
+        step.prepare(doc)
+        got.append(dict(doc.features))
+    assert got[0] == got[1]

@@ -360,3 +360,89 @@ def test_the_first_calls_of_a_process_take_the_numpy_path_then_the_kernel_loads(
         assert count == want[0] and sig is not None and np.array_equal(sig, want[1])
         assert len(loads) == (0 if call < 2 else 1)  # loaded once, at the fifth call
     assert _kernels._tried
+
+
+def _without_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make this process take the numpy paths (as with ``LAWRPT_NO_NUMBA=1``)."""
+    from lawrpt_corpus.dedup import _kernels
+
+    for name in ("_kernel", "_sig", "_key"):
+        monkeypatch.setattr(_kernels, name, None)
+    monkeypatch.setattr(_kernels, "_tried", True)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(c) < 0xE000 for c in text)
+
+
+def _key_texts(ref: ModuleType) -> list[str]:
+    rng = random.Random(19)
+    pieces = ["法治", "政府", "ΟΔΟΣ", "İ", "\U00020000", "\ud800", "ＡＢ１", "abc", "。", " ", "ß"]
+    texts = [
+        "",
+        "，。！",
+        "ΟΔΟΣ ΣΑΣ",
+        "İstanbul",
+        "𠀀𠮷 \U000f0000 x",
+        "\U0010ffff",
+        "报告\ud800正文",
+    ]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(0, 30))) for _ in range(400)]
+    cps = list(range(0x10000))
+    rng.shuffle(cps)
+    texts += ["".join(map(chr, cps[i : i + 4000])) for i in range(0, len(cps), 4000)]
+    return texts + ref.generated_pages(8, seed=13)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_key_parts_are_the_key_code_points_and_the_utf8_of_the_string_key(
+    ref, monkeypatch, compiled
+):
+    """What Dedup.prepare shingles and hashes: the compiled pass (table lookup and UTF-8
+    in one loop) and the numpy path both give the definition's key, as code points and as
+    ``encode("utf-8", "surrogatepass")``."""
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.signature import key_parts
+
+    if compiled and not _kernels.available():
+        pytest.skip("numba is not installed (the [fast] extra)")
+    if not compiled:
+        _without_kernels(monkeypatch)
+    assert _kernels.loaded() == compiled
+    for text in _key_texts(ref):
+        key = ref.ref_comparison_key(text, False)
+        codes, utf8 = key_parts(text, False)
+        assert codes.dtype == np.uint32
+        assert codes.tobytes().decode("utf-32-le", "surrogatepass") == key
+        assert bytes(utf8) == key.encode("utf-8", "surrogatepass")
+
+
+def test_the_full_key_table_is_the_bmp_table_below_the_bmp():
+    # the compiled key pass tries the BMP table and takes the full one only at an astral
+    # code point; numpy picks by the text's maximum: the same key either way
+    from lawrpt_corpus.dedup.signature import _ALL, _BMP, _key_table
+
+    assert np.array_equal(_key_table(_ALL)[:_BMP], _key_table(_BMP))
+
+
+def test_dedup_prepare_stores_the_same_features_with_and_without_the_kernels(ref, monkeypatch):
+    from lawrpt_corpus import Document
+    from lawrpt_corpus.dedup import _kernels
+    from lawrpt_corpus.dedup.step import Dedup
+
+    if not _kernels.available():
+        pytest.skip("numba is not installed (the [fast] extra)")
+    texts = _key_texts(ref)
+    got = {}
+    for compiled in (True, False):
+        if not compiled:
+            _without_kernels(monkeypatch)
+        for fold in (False, True):
+            step = Dedup(fold_script=fold)
+            for k, text in enumerate(texts):
+                if fold and not text.isascii() and _has_surrogate(text):
+                    continue  # OpenCC takes no lone surrogate (as before)
+                doc = Document(source=f"{k}.txt", raw_sha256="0" * 64, n_bytes=0, text=text)
+                step.prepare(doc)
+                got.setdefault((fold, k), []).append(doc.features["dedup"])
+    assert all(a == b for a, b in got.values())

@@ -90,6 +90,7 @@ import regex
 from ..document import Document
 from ..pipeline import CorpusStep, TaskPool, params_only
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
+from . import _kernels
 from ._lines import line_starts, split_stripped, whole_line_spans
 from .blocks import BlockParams, absorb, carry_gaps, gaps_for
 from .protect import is_protected
@@ -360,8 +361,15 @@ def near_keys(template: str) -> tuple[int, ...]:
 
 def sketch(text: str, size: int) -> bytes:
     """The ``size`` smallest distinct hashes of the character 5-grams of ``text``'s Han,
-    Latin and digit characters (uint64, sorted, packed): a bottom-k sketch for Jaccard."""
+    Latin and digit characters (uint64, sorted, packed): a bottom-k sketch for Jaccard.
+
+    With the compiled kernel (``_kernels.sketch_bottom``: once numba is in the process, i.e.
+    after the dedup step's first reports) one pass keeps the ``size`` smallest distinct
+    hashes in a sorted buffer; else numpy (hashes, partition, sort); the same bytes."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    got = _kernels.sketch_bottom(codes, _WORD_OR_ASTRAL, size)
+    if got is not None:  # the compiled kernel: the same values, no sort
+        return array("Q", [line_hash(text)]).tobytes() if isinstance(got, int) else got.tobytes()
     c = codes[_WORD_OR_ASTRAL[codes]]
     if c.size < 5:
         return array("Q", [line_hash(text)]).tobytes()

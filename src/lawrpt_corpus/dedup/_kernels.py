@@ -1,4 +1,6 @@
-"""Optional compiled kernel for the MinHash minimum (numba), with the same results as numpy.
+"""Optional compiled kernels (numba) for Dedup's per-report signature, with the same results
+as numpy: the MinHash minimum, the 5-gram shingles + distinct count + MinHash in one pass,
+and the comparison key with its UTF-8 bytes.
 
 ``pip install "lawrpt_corpus[fast]"`` installs numba; without it (or with the environment
 variable ``LAWRPT_NO_NUMBA=1``) :func:`minhash_min` returns False and the caller runs the
@@ -21,6 +23,13 @@ take the numpy path (same values) and numba is imported at the next one: a small
 (the five seed reports, a few hundred reports per worker) never imports it, a large one
 pays ~0.07 s more per process (~128 reports on the numpy path). :func:`available` (an
 explicit question) imports it at once.
+
+The key kernel (:func:`key_utf8`: the key table lookup and the key's UTF-8 bytes in one
+loop, no string of the key) is used only once the kernels are loaded (:func:`loaded`): it
+never counts towards :data:`WARMUP` nor imports numba itself. It is checked at load against
+``str`` operations like the others against Python integers (session 23, issue #19). The
+Templates sketch has its own kernel (``boilerplate/_kernels.py``), compiled once numba is
+imported here.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import numpy as np
 
 _kernel: Any = None
 _sig: Any = None
+_key: Any = None
 _tried = False
 #: Calls of :func:`minhash_min` / :func:`shingle_minhash` a process makes on the numpy
 #: path before it imports numba (see the module docstring); a report's signature on the
@@ -49,9 +59,9 @@ _EMPTY = np.uint64(0)
 
 
 def _load() -> Any:
-    global _kernel, _sig, _tried
+    global _kernel, _sig, _key, _tried
     _tried = True
-    _sig = None
+    _sig = _key = None
     if os.environ.get("LAWRPT_NO_NUMBA"):
         return None
     try:
@@ -123,9 +133,49 @@ def _load() -> Any:
             out[i] = best
         return count
 
+    def key_utf8(cp, table, special, key, utf8):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+        # signature.key_codes by its table (one lookup per code point, 0 deleted) and the
+        # UTF-8 bytes of the key (surrogatepass: a surrogate is three bytes like any other
+        # code point below 0x10000); (-1, 0): a code point the table cannot fold alone
+        # (the string path), (-2, 0): a code point beyond the table
+        k = 0
+        u = 0
+        size = table.shape[0]
+        for i in range(cp.shape[0]):
+            c = cp[i]
+            if c >= size:
+                return -2, 0
+            v = table[c]
+            if v == special:
+                return -1, 0
+            if v == 0:
+                continue
+            key[k] = v
+            k += 1
+            if v < 0x80:
+                utf8[u] = v
+                u += 1
+            elif v < 0x800:
+                utf8[u] = 0xC0 | (v >> 6)
+                utf8[u + 1] = 0x80 | (v & 0x3F)
+                u += 2
+            elif v < 0x10000:
+                utf8[u] = 0xE0 | (v >> 12)
+                utf8[u + 1] = 0x80 | ((v >> 6) & 0x3F)
+                utf8[u + 2] = 0x80 | (v & 0x3F)
+                u += 3
+            else:
+                utf8[u] = 0xF0 | (v >> 18)
+                utf8[u + 1] = 0x80 | ((v >> 12) & 0x3F)
+                utf8[u + 2] = 0x80 | ((v >> 6) & 0x3F)
+                utf8[u + 3] = 0x80 | (v & 0x3F)
+                u += 4
+        return k, u
+
     try:
         kernel: Any = njit(nogil=True, cache=True)(loop)
         sig: Any = njit(nogil=True, cache=True)(shingles)
+        key: Any = njit(nogil=True, cache=True)(key_utf8)
         # compile now, and check: a numba that cannot compile or cache here (read-only
         # install without a usable cache folder, unsupported CPU) means the numpy path
         xs, a_s, b_s = [0xFFFFFFFF, 7], [3, 0x9E3779B97F4A7C15], [0x9E3779B97F4A7C15, 3]
@@ -142,11 +192,32 @@ def _load() -> Any:
         want = [min((a * (h >> 32) + b) % 2**64 for h in hs) for a, b in zip(a_s, b_s, strict=True)]
         if count != len(hs) or got.tolist() != want:
             return None
+        # the key kernel against str operations (a deleted mark, an astral and a
+        # surrogate code point)
+        table = np.array([0, 0x62, 0x20000, 0xD800, 0x7A, 0x4E00, 0xFFFFFFFF], dtype=np.uint32)
+        special = np.uint32(0xFFFFFFFF)
+        kk, uu = _key_buffers(6)
+        k, u = key(np.array([1, 0, 2, 3, 4, 5], dtype=np.uint32), table, special, kk, uu)
+        want_s = "b\U00020000\ud800z\u4e00"
+        want_b = want_s.encode("utf-8", "surrogatepass")
+        if (k, u) != (5, len(want_b)) or kk[:k].tolist() != [ord(c) for c in want_s]:
+            return None
+        if uu[:u].tobytes() != want_b:
+            return None
+        for bad, code in ((6, -1), (7, -2)):
+            if key(np.array([1, bad], dtype=np.uint32), table, special, kk, uu)[0] != code:
+                return None
     except Exception:
         return None
     _kernel = kernel
     _sig = sig
+    _key = key
     return kernel
+
+
+def _key_buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Room for the key code points and the key's UTF-8 bytes of ``n`` code points."""
+    return np.empty(n, dtype=np.uint32), np.empty(4 * n, dtype=np.uint8)
 
 
 def _py_shingle(codes: list[int]) -> int:
@@ -197,3 +268,26 @@ def shingle_minhash(cp: np.ndarray, n: int, a: np.ndarray, b: np.ndarray, out: n
     if _ready() is None or _sig is None:
         return -1
     return int(_sig(cp, n, a, b, out))
+
+
+def loaded() -> bool:
+    """Whether the kernels are loaded already (the key kernel is used only then: it never
+    counts towards :data:`WARMUP` nor imports numba itself)."""
+    return _tried and _kernel is not None
+
+
+def key_utf8(
+    cp: np.ndarray, table: np.ndarray, special: np.uint32
+) -> tuple[np.ndarray, np.ndarray] | int | None:
+    """``(key code points, key UTF-8 bytes)`` of the code points ``cp`` (uint32) by the
+    key ``table`` (uint32; 0 deleted): :func:`.signature.key_codes` and the key's
+    ``encode("utf-8", "surrogatepass")`` in one compiled pass. -1: a code point maps to
+    ``special`` (the string path); -2: a code point is beyond the table; None: the kernels
+    are not loaded (:func:`loaded`)."""
+    if _key is None or not loaded():
+        return None
+    key, utf8 = _key_buffers(cp.size)
+    k, u = _key(cp, table, special, key, utf8)
+    if k < 0:
+        return int(k)
+    return key[:k], utf8[:u]

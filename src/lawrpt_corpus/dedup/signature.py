@@ -54,6 +54,8 @@ _BLOCK = 4096
 #: ufunc buffer (elements) while the MinHash broadcast runs (see module docstring)
 _UFUNC_BUFSIZE = 256
 MAX_HASH = np.uint32(0xFFFFFFFF)
+#: the MinHash minimum's start (np.iinfo per call cost ~3 µs per report)
+_U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 _BMP = 0x10000
 _ALL = 0x110000
 #: table value of a code point the table cannot fold alone (multi-code-point or contextual
@@ -111,6 +113,25 @@ def key_codes(text: str, fold_script: bool = True) -> np.ndarray:
         key = _key_str(text)
         return np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return out[out != 0]
+
+
+def key_parts(text: str, fold_script: bool = True) -> tuple[np.ndarray, bytes | memoryview]:
+    """``(key_codes(text), comparison_key(text).encode("utf-8", "surrogatepass"))``: the
+    key as code points (what is shingled) and as UTF-8 bytes (what the exact hash reads).
+    With the compiled kernels loaded (``_kernels.loaded``) one pass does the table lookup
+    and the UTF-8 encoding; else the key is decoded to a string and encoded (same values)."""
+    if fold_script and text:
+        text = _t2s().convert(text)
+    if text and _kernels.loaded():
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        got = _kernels.key_utf8(cp, _key_table(_BMP), _SPECIAL)
+        if got == -2:  # an astral code point: the full table (same values below _BMP)
+            got = _kernels.key_utf8(cp, _key_table(_ALL), _SPECIAL)
+        if isinstance(got, tuple):
+            return got[0], got[1].data
+    codes = key_codes(text, False)
+    key = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return codes, key.encode("utf-8", "surrogatepass")
 
 
 def comparison_key(text: str, fold_script: bool = True) -> str:
@@ -180,7 +201,7 @@ def key_signature(
     fewer than ``min_shingles`` shingles. With the compiled kernel (numba) one pass does
     it all without sorting: the minimum over a set does not need it in order, and its
     size is counted in a hash set; the values are the numpy path's."""
-    out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    out = np.full(num_perm, _U64_MAX, dtype=np.uint64)
     a, b = _flat(num_perm)
     count = _kernels.shingle_minhash(codes, n, a, b, out)
     if count < 0:
@@ -236,7 +257,7 @@ def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
     Uses the compiled kernel of :mod:`._kernels` when numba is installed, else numpy; the
     two give the same values.
     """
-    out = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    out = np.full(num_perm, _U64_MAX, dtype=np.uint64)
     if shingles.size:
         x = shingles >> _S32
         a, b = _flat(num_perm)

@@ -59,7 +59,7 @@ from ..pipeline import CorpusStep
 from .pairs import VerifiedPairs
 from .signature import (
     comparison_key,
-    key_codes,
+    key_parts,
     key_signature,
     shingle_hashes,
     sorted_unique,
@@ -245,18 +245,15 @@ class Dedup(CorpusStep):
         return comparison_key(doc.text, self.fold_script)
 
     def prepare(self, doc: Document) -> None:
-        # the key once, as code points (shingled from those) and as text (hashed exactly):
-        # comparison_key() is this decode of key_codes()
-        codes = key_codes(doc.text, self.fold_script)
-        key = codes.tobytes().decode("utf-32-le", "surrogatepass")
+        # the key once, as code points (shingled from those) and as the UTF-8 bytes of
+        # comparison_key() (hashed exactly); its length in characters is its code points'
+        codes, utf8 = key_parts(doc.text, self.fold_script)
         exact = hashlib.blake2b(
-            key.encode("utf-8", "surrogatepass")
-            if key
-            else b"\0" + doc.text.encode("utf-8", "surrogatepass"),
+            utf8 if codes.size else b"\0" + doc.text.encode("utf-8", "surrogatepass"),
             digest_size=16,
         ).digest()
         n_sh, sig = key_signature(codes, self.ngram, self.num_perm, self.min_shingles)
-        doc.features[_FEATURE] = (exact, len(key), n_sh, b"" if sig is None else sig.tobytes())
+        doc.features[_FEATURE] = (exact, codes.size, n_sh, b"" if sig is None else sig.tobytes())
 
     def prepared(self, doc: Document) -> tuple[bytes, int, int, bytes]:
         """What :meth:`prepare` stored for ``doc`` — exact-key hash (16 bytes), key length,
