@@ -192,3 +192,31 @@ def test_traditional_report_lines_are_never_converted_by_the_step() -> None:
     lines = [*REPORT[:2], "二、存在的問題與不足", *REPORT[2:]]
     doc = _run(lines)
     assert "二、存在的問題與不足" in doc.text.split("\n")
+
+
+def test_a_photo_credit_glued_after_a_sentence_goes_and_the_sentence_stays() -> None:
+    # #18 sixth round: news mirrors join a picture's credit to the text (新华社记者 刘彬 摄);
+    # traditional on a simplified page too, recorded as it was
+    for credit in ("新华社记者 刘彬 摄", "本報記者 呂建榮攝"):
+        lines = list(REPORT)
+        lines[4] = REPORT[4] + credit
+        doc = _run(lines)
+        assert doc.text.split("\n") == REPORT
+        assert ("structure.photo-credit", credit) in [(r.rule, r.text.strip()) for r in doc.removed]
+        assert STEP(_doc(doc.text)).text == doc.text
+    own_line = "宣传片由通讯员王某拍摄。邀请记者李明摄制的专题片在电视台播出。"
+    own = [*REPORT[:5], own_line, *REPORT[5:]]
+    assert _run(own).text.split("\n") == own
+
+
+def test_a_greeting_after_a_lost_date_and_a_javascript_notice_go_from_the_head() -> None:
+    head = [
+        "今天是: 欢迎访问某某市人大常委会网站!",
+        "您的浏览器不支持JavaScript,请开启后再访问本页面",
+    ]
+    doc = _run([*head, *REPORT])
+    assert doc.text.split("\n") == REPORT
+    rules = {r.text.strip(): r.rule for r in doc.removed}
+    assert rules[head[0]] == "chrome.greeting" and rules[head[1]] == "chrome.browser-notice"
+    kept = "今天是第十一个国家宪法日，欢迎来到法治文化广场的群众领取宣传资料。"
+    assert kept in _run([REPORT[0], kept, *REPORT[1:]]).text.split("\n")
