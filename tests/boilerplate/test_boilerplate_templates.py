@@ -181,6 +181,9 @@ def test_report_lines_are_never_templates() -> None:
         "维持 6 纠正 1 其他结果 21 尚未审结 6",  # a line of figures
         "南昌县司法局 2024年1月5日",  # signature and date on one line
         "健全学法制度，推动法治能力稳步提高。",  # a short sentence with a clause
+        # a report's lead-in (one agency's every year; many agencies word it alike)
+        "根据《法治政府建设与责任落实督察工作规定》要求，现将我局2023年法治政府建设工作情况报告如下：",
+        "现将有关情况汇报如下：",
     ]
     for line in never:
         assert step.line_template(line, ()) is None, line
@@ -211,6 +214,20 @@ def _spammed(n: int, seed: int) -> tuple[list[object], list[Document], list[str]
         hit.append(ln)
         docs.append(_doc(i, "\n".join(lines), rep))
     return reps, docs, hit
+
+
+def test_a_lead_in_shared_by_unrelated_reports_stays() -> None:
+    """Eight agencies open their reports with the same lead-in (only the year differs): a
+    template by shape, at the head edge of every report, and still report text."""
+    docs = []
+    for i, rep in enumerate(_reports(8, seed=17)):
+        law = "《法治政府建设与责任落实督察工作规定》"
+        lead = f"根据{law}要求，现将我局{2016 + i}年法治政府建设工作情况报告如下："
+        lines = [rep.content[0], lead, *rep.content[1:]]  # type: ignore[attr-defined]
+        docs.append(_doc(i, "\n".join(lines), rep))
+    for d in _run(Templates(), docs):
+        assert "现将我局" in d.text
+        assert not any("如下" in r.text for r in d.removed)
 
 
 def test_inline_watermark_span_is_cut_and_the_sentence_rejoins() -> None:
