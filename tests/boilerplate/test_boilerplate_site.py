@@ -95,6 +95,25 @@ def test_one_agencys_ten_different_reports_on_one_host_keep_every_line() -> None
     assert SiteRepeat().params()["min_pages"] == 3
 
 
+def test_one_agencys_ten_reports_keep_every_line_through_all_corpus_layers() -> None:
+    """The same ten reports through RepeatedLines, Templates and SiteRepeat in order: the
+    shared lead-in (现将我局…报告如下：) and the shared sentences' words stay too (Templates
+    took the lead-in, and the bare-name layer a phrase, before session 23's fixes)."""
+    from lawrpt_corpus.boilerplate.repeated import RepeatedLines
+    from lawrpt_corpus.boilerplate.templates import Templates
+
+    docs, expected = [], []
+    for i, body in enumerate(_bodies(10)):
+        title, lines = _agency_report(body, 2015 + i)
+        expected.append(lines)
+        page = [CHROME, *lines, NOTICE] if i % 2 == 0 else [*lines, CHROME]
+        docs.append(_doc(i, page, f"https://www.sfj.example.gov.cn/art/{i}.html", title))
+    for step in (RepeatedLines(), Templates(), SiteRepeat()):
+        docs = _run(step, docs)  # type: ignore[arg-type]
+    for d, lines in zip(docs, expected, strict=True):
+        assert d.text.split("\n") == lines
+
+
 def test_near_copies_of_one_report_on_one_host_lose_nothing() -> None:
     rng = random.Random(5)
     body = _bodies(1, seed=23)[0]

@@ -20,6 +20,7 @@ from lawrpt_corpus.boilerplate.templates import (
     RULE_TEMPLATE,
     Templates,
     TemplatesState,
+    paragraph_lines,
     related,
     sketch,
     template_of,
@@ -329,6 +330,26 @@ def test_a_bare_name_in_fewer_than_k_unrelated_reports_stays() -> None:
     assert not any(r.rule == RULE_BARE for d in out for r in d.removed)
 
 
+def test_ten_reports_of_one_agency_give_no_bare_name_too_little_text_to_tell() -> None:
+    """Ten yearly reports of one agency, their bodies drawn from one pool of sentences: a
+    phrase (深度融合) recurs in 9 of them in two sentences, and in so little text its bigrams
+    occur nowhere else — it looked like a glued name and was cut from the sentences. Below
+    ``bare_min_bigrams`` of paragraph text the layer stays off."""
+    docs = []
+    for i in range(10):
+        body = list(GEN.make_original(11, i, POOL).content[1:])
+        lines = [f"某某县司法局{2015 + i}年法治政府建设工作报告", "一、主要工作", *body]
+        docs.append(_doc(i, "\n".join(lines)))
+    step = Templates()
+    out = _run(step, docs)
+    assert not any(r.rule == RULE_BARE for d in out for r in d.removed)
+    counts = step.bare_tables()
+    counts.count_many(paragraph_lines(d.text, step.bare_line_chars) for d in docs)
+    assert 0 < int(counts.tf2.sum()) < step.bare_min_bigrams
+    assert not step.bare_possible(counts)
+    assert Templates(bare_min_bigrams=0).bare_possible(counts)  # 4-grams in 6 texts exist
+
+
 def test_bare_names_layer_can_be_switched_off_and_report_words_are_never_bare_names() -> None:
     name = "后端小肥猫"
     _, docs = _bare_glued(24, name, seed=65)
@@ -377,6 +398,8 @@ def test_bad_parameters_are_refused() -> None:
         Templates(min_reports=1)
     with pytest.raises(ValueError):
         Templates(relate_jaccard=0.0)
+    with pytest.raises(ValueError):
+        Templates(bare_min_bigrams=-1)
 
 
 def _texts(docs: Iterable[Document]) -> list[str]:

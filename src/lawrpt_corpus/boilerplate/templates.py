@@ -760,6 +760,11 @@ class Templates(CorpusStep):
     bare_max_chars: int = 24
     bare_bits: int = 22
     bare_glued_share: float = 0.8
+    #: the least evidence the bare-name tests need: bigram occurrences in the corpus's
+    #: paragraph lines (~4,000–5,000 per report; 100,000 ≈ 20–25 reports). Below it a word
+    #: of prose can look *closed* and *glued in* (its bigrams occur nowhere else yet: ten
+    #: reports of one agency lost 深度融合 from a shared sentence), so the layer stays off
+    bare_min_bigrams: int = 100_000
     max_entries: int = 2_000_000
     report_top: int = 100
     block_params: BlockParams = field(default_factory=BlockParams)
@@ -772,6 +777,8 @@ class Templates(CorpusStep):
             raise ValueError("templates: min_reports must be >= 2")
         if self.bare_min_reports < 2 or not 4 <= self.bare_min_chars <= self.bare_max_chars:
             raise ValueError("templates: bare_min_reports >= 2, 4 <= bare_min_chars <= max")
+        if self.bare_min_bigrams < 0:
+            raise ValueError("templates: bare_min_bigrams must be >= 0")
         if not 12 <= self.bare_bits <= 26:
             raise ValueError("templates: bare_bits in [12, 26]")
         if self.span_chars < 4 or self.sketch_size < 4:
@@ -985,7 +992,7 @@ class Templates(CorpusStep):
         ``min_reports`` mutually unrelated holders and a sample text (when ``lines``);
         per bare-name candidate, :meth:`bare_unrelated`'s verdict (when ``counts`` can give
         one: some 4-gram in ``bare_min_reports`` texts)."""
-        bare = counts is not None and bool((counts.df4 >= self.bare_min_reports).any())
+        bare = counts is not None and self.bare_possible(counts)
         reps: dict[int, list[bytes]] = {}
         samples: dict[int, str] = {}
         if not lines and not bare:
@@ -1174,6 +1181,15 @@ class Templates(CorpusStep):
 
     def _bits2(self) -> int:
         return min(20, self.bare_bits)
+
+    def bare_possible(self, counts: BareCounts) -> bool:
+        """Whether pass 1's ``counts`` can give a bare name: the corpus holds
+        ``bare_min_bigrams`` bigram occurrences (enough text for the closed and glued tests to
+        tell a name from a word) and some 4-gram in ``bare_min_reports`` texts. The driver
+        fit and the cluster fit both ask this of the same tables."""
+        if int(counts.tf2.sum(dtype=np.uint64)) < self.bare_min_bigrams:
+            return False
+        return bool((counts.df4 >= self.bare_min_reports).any())
 
     def bare_tables(self) -> BareCounts:
         """Empty pass-1 tables of the bare-name layer (fill with ``BareCounts.count`` on

@@ -349,7 +349,7 @@ def _bare_sum(
         out.df4[b[four]] += t.column("df").to_numpy()[four]  # buckets unique per table
         out.tf4[b[four]] += t.column("tf").to_numpy()[four]
         out.tf2[b[~four]] += t.column("tf").to_numpy()[~four]
-    return out, bool((out.df4 >= step.bare_min_reports).any())
+    return out, step.bare_possible(out)
 
 
 def _bare_holders(batch: pa.Table, step: Templates, counts: Any, skip: Any, parts: int) -> pa.Table:
