@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any
@@ -20,6 +21,19 @@ def split_stripped(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     takes the first's split)."""
     raw = tuple(text.split("\n"))
     return raw, tuple([ln.strip() for ln in raw])
+
+
+def pack_hashes(values: Iterable[int]) -> bytes:
+    """Distinct 64-bit hashes, sorted, as packed bytes (a corpus step's per-document
+    feature: compact to spill and to ship to a fit task)."""
+    return array("Q", sorted(set(values))).tobytes()
+
+
+def unpack_hashes(data: bytes) -> array[int]:
+    """The hashes :func:`pack_hashes` packed, in its order."""
+    out = array("Q")
+    out.frombytes(data)
+    return out
 
 
 def line_starts(lines: Sequence[str]) -> list[int]:

@@ -57,7 +57,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..document import Document
 from ..text.chars import HAN_IDEOGRAPHS
+from ._lines import line_starts, whole_line_spans
 from .protect import protected
 
 #: ``doc.features`` key: ``(line count, gap line indices)`` of the whole-line removals so far
@@ -294,6 +296,27 @@ def carry_gaps(features: dict[str, Any], lines: Sequence[str], marks: Sequence[s
     out = {after[g] for g in old}
     out.update(after[i] for i, m in enumerate(marks) if m is not None)
     features[GAPS] = (count, tuple(sorted(out)))
+
+
+def remove_marked_lines(
+    doc: Document,
+    lines: Sequence[str],
+    stripped: Sequence[str],
+    marks: Sequence[str | None],
+    *,
+    blocks: bool,
+) -> None:
+    """A corpus layer's whole-line removals applied to ``doc`` (``lines`` its text's lines,
+    ``stripped`` them stripped, ``marks`` the rule id of each line it removes): widened by
+    :func:`absorb` to the fragments around them when ``blocks``, the gaps carried for the
+    layers after it, each line removed with one line break; a document left blank is
+    rejected as ``boilerplate-only``."""
+    if blocks:
+        marks = absorb(stripped, marks, gaps=gaps_for(doc.features, len(lines)))
+    carry_gaps(doc.features, lines, marks)
+    doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
+    if not doc.text.strip():
+        doc.reject("boilerplate-only")
 
 
 def gaps_for(features: dict[str, Any], n_lines: int) -> tuple[int, ...]:

@@ -35,8 +35,10 @@ from typing import Any
 from ..document import Document
 from ..pipeline import CorpusStep
 from ..text.chars import FULL_PUNCT, HALF_PUNCT
-from ._lines import line_starts, split_stripped, whole_line_spans
-from .blocks import absorb, carry_gaps, gaps_for
+from ._lines import pack_hashes as _pack
+from ._lines import split_stripped
+from ._lines import unpack_hashes as _unpack
+from .blocks import remove_marked_lines
 from .protect import is_protected, protect_patterns, protected
 
 __all__ = ["RepeatedLines", "line_hash", "normalize_line", "protect_patterns", "protected"]
@@ -88,16 +90,6 @@ def text_hash(text: str) -> int:
     """:func:`line_hash` of a whole text, remembered for the last text asked (repeated
     lines and templates both key a document by it, one after the other)."""
     return line_hash(text)
-
-
-def _pack(values: Iterable[int]) -> bytes:
-    return array("Q", sorted(set(values))).tobytes()
-
-
-def _unpack(data: bytes) -> array[int]:
-    out = array("Q")
-    out.frombytes(data)
-    return out
 
 
 @dataclass(frozen=True)
@@ -299,12 +291,7 @@ class RepeatedLines(CorpusStep):
             h = self._eligible(s) if s else None
             marks.append(RULE_ID if h is not None and h in strict else None)
         if any(marks):
-            if self.blocks:
-                marks = absorb(stripped, marks, gaps=gaps_for(doc.features, len(lines)))
-            carry_gaps(doc.features, lines, marks)
-            doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
-            if not doc.text.strip():
-                doc.reject("boilerplate-only")
+            remove_marked_lines(doc, lines, stripped, marks, blocks=self.blocks)
         return doc
 
     def stats(self) -> dict[str, Any]:

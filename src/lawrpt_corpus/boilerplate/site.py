@@ -60,8 +60,10 @@ from urllib.parse import urlsplit
 
 from ..document import Document
 from ..pipeline import CorpusStep
-from ._lines import line_starts, split_stripped, whole_line_spans
-from .blocks import absorb, carry_gaps, gaps_for
+from ._lines import pack_hashes as _pack
+from ._lines import split_stripped
+from ._lines import unpack_hashes as _unpack
+from .blocks import remove_marked_lines
 from .protect import is_protected, protected
 from .repeated import line_hash, normalize_line, text_hash
 from .templates import _never_template, related, sketch
@@ -110,16 +112,6 @@ def _title(doc: Document) -> str | None:
 def _key(host: int, line: int) -> int:
     """One 64-bit key per (host, line hash) pair."""
     return (line ^ ((host * _MIX) & _MASK)) & _MASK
-
-
-def _pack(values: Iterable[int]) -> bytes:
-    return array("Q", sorted(set(values))).tobytes()
-
-
-def _unpack(data: bytes) -> array[int]:
-    out = array("Q")
-    out.frombytes(data)
-    return out
 
 
 #: what :meth:`SiteRepeat.line_marks` says of one line: its hash (None: never counted),
@@ -455,12 +447,7 @@ class SiteRepeat(CorpusStep):
             for h, _, _ in self.line_marks(stripped, _title(doc))
         ]
         if any(marks):
-            if self.blocks:
-                marks = absorb(stripped, marks, gaps=gaps_for(doc.features, len(lines)))
-            carry_gaps(doc.features, lines, marks)
-            doc.remove_spans(whole_line_spans(lines, line_starts(lines), marks))
-            if not doc.text.strip():
-                doc.reject("boilerplate-only")
+            remove_marked_lines(doc, lines, stripped, marks, blocks=self.blocks)
         return doc
 
     def stats(self) -> dict[str, Any]:

@@ -92,6 +92,8 @@ from ..pipeline import CorpusStep, TaskPool, params_only
 from ..text.chars import HAN_IDEOGRAPH_RANGES, HAN_IDEOGRAPHS
 from . import _kernels
 from ._lines import line_starts, split_stripped, whole_line_spans
+from ._lines import pack_hashes as _pack
+from ._lines import unpack_hashes as _unpack
 from .blocks import BlockParams, absorb, carry_gaps, gaps_for
 from .protect import is_protected
 from .repeated import line_hash, normalize_line, text_hash
@@ -420,16 +422,6 @@ def _report_order(row: dict[str, Any]) -> tuple[bool, int, str, str, int]:
     :meth:`Templates.fit_result` and :meth:`Templates.merge_results`, so that the cluster
     fit's merged report is ``fit()``'s."""
     return (*_report_rank(row), str(row["layer"]), int(row["unrelated"]))
-
-
-def _pack(values: Iterable[int]) -> bytes:
-    return array("Q", sorted(set(values))).tobytes()
-
-
-def _unpack(data: bytes) -> array[int]:
-    out = array("Q")
-    out.frombytes(data)
-    return out
 
 
 #: the gram length of the bare-name layer and its bigram salt
