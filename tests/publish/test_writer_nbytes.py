@@ -80,7 +80,8 @@ def test_counted_bytes_of_a_slice_equal_its_read_back(start: int, length: int) -
 
 
 def test_a_type_it_does_not_count_is_none() -> None:
-    batch = pa.record_batch({"m": pa.array([{1: 2}], pa.map_(pa.int32(), pa.int32()))})
+    mapping = pa.array([{1: 2}], pa.map_(pa.int32(), pa.int32()))
+    batch = pa.record_batch([mapping], names=["m"])
     assert batch_nbytes(batch) is None
     required = pa.schema([pa.field("n", pa.int64(), nullable=False)])
     assert batch_nbytes(pa.record_batch([pa.array([1, 2])], schema=required)) is None
@@ -133,10 +134,10 @@ def test_a_null_list_that_spans_values_is_left_to_reading_back() -> None:
     values = pa.array(["ab", "c", "d"])
     spanning = pa.ListArray.from_arrays(offsets, values, type=t, mask=pa.array([True, False]))
     assert spanning.null_count == 1
-    assert batch_nbytes(pa.record_batch({"l": spanning})) is None
+    assert batch_nbytes(pa.record_batch([spanning], names=["l"])) is None
     empty_null = pa.array([None, ["d"]], t)
-    assert batch_nbytes(pa.record_batch({"l": empty_null})) == _read_back(
-        pa.record_batch({"l": empty_null})
+    assert batch_nbytes(pa.record_batch([empty_null], names=["l"])) == _read_back(
+        pa.record_batch([empty_null], names=["l"])
     )
 
 
