@@ -43,8 +43,9 @@ pages is safe only inside one site's template).
 Deterministic (input order only), linear in the corpus (one hash per eligible line, one
 sketch per document, at most ``max_holders`` sketch comparisons per candidate occurrence),
 bounded memory (the counter, one entry per host, at most ``max_holders`` 128-byte sketches
-per candidate). Fitted in the driver by every engine (no cluster fit: the Ray engine replays
-the stream to :meth:`fit`, so its state is the local engine's).
+per candidate). The local engine fits it in the driver; the Ray engine runs this same
+:meth:`fit` inside its coordinating task over the stored blocks (``engines/ray_fits.py``
+``fit_site_repeat``: one task, not parallel), so its state is the local engine's.
 """
 
 from __future__ import annotations
