@@ -194,7 +194,26 @@ def level_prefix(agency: str) -> str:
 
 
 def cn_number(s: str) -> int | None:
-    """一..九十九 → int; 〇二三 digit strings (years) → int."""
+    """一..九十九 → int; 〇二三 digit strings (years) → int.
+
+    The few strings a report numbers with (一, 十二, 二〇二三) recur in every report: their
+    values are remembered (a bounded per-process dict; a pure function of ``s``)."""
+    try:
+        return _CN_NUMBER_MEMO[s]
+    except KeyError:
+        pass
+    v = _cn_number(s)
+    if len(_CN_NUMBER_MEMO) >= _CN_NUMBER_MEMO_MAX:
+        _CN_NUMBER_MEMO.clear()
+    _CN_NUMBER_MEMO[s] = v
+    return v
+
+
+_CN_NUMBER_MEMO: dict[str, int | None] = {}
+_CN_NUMBER_MEMO_MAX = 4096
+
+
+def _cn_number(s: str) -> int | None:
     if not s:
         return None
     if all(c in _CN_DIGIT for c in s):
@@ -248,6 +267,8 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
     for ln in lines:
         if ln.text[:1] not in NUM:  # a heading starts with a numeral (skip the regex)
             continue
+        if not may_be_heading_after_numeral(ln.text[1:2]):
+            continue  # 一是…, 三年来…: the numeral run ends without 、/./．
         m = p.heading.match(ln.text)
         if not m or cn_number(m.group(1)) != expected:
             continue
@@ -260,6 +281,17 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
         heads.append(ln)
         expected += 1
     return out, heads
+
+
+_HEADING_SEPS = frozenset(NUM + "、.．")
+
+
+def may_be_heading_after_numeral(c: str) -> bool:
+    """Whether ``c``, the character after a line's first numeral, can continue a ``heading``
+    match (``^[一…十]{1,3}\\s*[、.．]``): another numeral, a separator, or white space
+    (every ``\\s`` character is ``str.isspace``). A cheap test before the pattern, which
+    most lines starting with a numeral (一是…, 三年来…) fail."""
+    return c in _HEADING_SEPS or c.isspace()
 
 
 _SPACES = str.maketrans("", "", " \u3000\t")
