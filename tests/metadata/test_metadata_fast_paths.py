@@ -20,6 +20,7 @@ from lawrpt_corpus.metadata.extract import (
     cn_number,
     find_sections,
     has_placeholder,
+    may_be_agency_line,
     may_be_heading_after_numeral,
     may_end_date,
     patterns,
@@ -222,3 +223,48 @@ def test_remembered_chinese_numbers_are_the_computed_ones(monkeypatch):
             assert cn_number(w) == extract_mod._cn_number(w), w
     assert cn_number("二〇二三") == 2023 and cn_number("十二") == 12 and cn_number("百") is None
     assert len(extract_mod._CN_NUMBER_MEMO) <= 5
+
+
+@pytest.mark.slow
+def test_agency_line_gate_passes_every_last_character_the_pattern_accepts():
+    p = patterns()
+    passed = 0
+    for cp in range(0x110000):  # every last character (a lone surrogate too)
+        c = chr(cp)
+        for line in ("南昌县司法" + c, "XX市人民政" + c, "办公" + c, c):
+            if p.agency_line.match(line):
+                assert may_be_agency_line(line), hex(cp)
+                passed += 1
+    assert passed > 10
+
+
+def test_agency_line_gate_passes_every_line_the_pattern_matches():
+    p = patterns()
+    assert p.agency_last is not None  # the shipped suffixes are plain words: the gate is on
+    rng = random.Random(3)
+    words = [
+        "南昌县",
+        "司法局",
+        "人民政府",
+        "管理委员会",
+        "办公室",
+        "XX",
+        "（",
+        "）",
+        "。",
+        "2024年",
+    ]
+    ends = ["", "\n", " ", "印", "局\n"]
+    for _ in range(3000):
+        line = "".join(rng.choice(words) for _ in range(rng.randint(1, 6))) + rng.choice(ends)
+        if p.agency_line.match(line):
+            assert may_be_agency_line(line), line
+    assert may_be_agency_line("南昌县司法局") and not may_be_agency_line("二〇二四年一月五日")
+
+
+def test_suffix_last_characters_only_for_a_plain_alternation_of_words():
+    last = extract_mod._last_chars
+    assert last("(?:人民政府|局|厅)") == frozenset("府局厅")
+    assert last("(?:人民政府|[局厅])") is None  # a class: nothing can be ruled out
+    assert last("(?:局|厅)?") is None
+    assert last("局|厅") is None

@@ -71,6 +71,29 @@ SUBJECT_WINDOW = 300
 HAN_OR_MASK = f"(?:(?!关于)[{HAN}XxＸｘ×＊*（）()·])"
 
 
+def _last_chars(alternation: str) -> frozenset[str] | None:
+    """The last characters of the words of ``(?:word|word|…)`` when every word is plain Han
+    text; None for any other pattern."""
+    if not (alternation.startswith("(?:") and alternation.endswith(")")):
+        return None
+    words = alternation[3:-1].split("|")
+    if not all(regex.fullmatch(r"\p{Han}+", w) for w in words):
+        return None
+    return frozenset(w[-1] for w in words)
+
+
+def may_be_agency_line(s: str) -> bool:
+    """Whether ``agency_line`` can match ``s``: only if ``s`` ends with the last character of
+    a suffix (局, 厅, 政府, …), or with the newline ``$`` may stand before. A cheap test before
+    the pattern (its lazy body tries the suffix alternation at up to 38 positions), which the
+    prose and date lines at the end of a report fail."""
+    p_last = patterns().agency_last
+    if p_last is None:
+        return True
+    last = s[-1:]
+    return last in p_last or last == "\n"
+
+
 class _P:
     """Patterns compiled once per process from rules.toml."""
 
@@ -89,6 +112,9 @@ class _P:
         self.placeholder_first = str(ph["first_chars"])
         body = self.body_char
         self.agency_line = regex.compile(rf"^{HAN_OR_MASK}{{1,38}}?{self.suffix}$")
+        #: the last characters of the suffixes (None: the suffix is not a plain alternation
+        #: of Han words, so no character can be ruled out): see may_be_agency_line
+        self.agency_last = _last_chars(self.suffix)
         self.central = regex.compile(ag["central"])
         self.party_prefix = re.compile(ag["party_prefix"])
         self.subject = regex.compile(
@@ -382,6 +408,7 @@ def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Li
     if (
         t > 0
         and not chrome_seen
+        and may_be_agency_line(lines[t - 1].text)
         and p.agency_line.match(lines[t - 1].text)
         and lines[t - 1].text != page_title
     ):
@@ -503,7 +530,11 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
             iso = parse_date(m.groups())
             if iso is None:
                 continue
-            if j > 0 and p.agency_line.match(tail[j - 1].text):
+            if (
+                j > 0
+                and may_be_agency_line(tail[j - 1].text)
+                and p.agency_line.match(tail[j - 1].text)
+            ):
                 return tail[j - 1].text, tail[j - 1], iso, ln
             if best_date is None:
                 best_date = (iso, ln)
@@ -514,7 +545,11 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
             if iso:
                 return m.group("a"), ln, iso, ln
     for ln in reversed(tail[-3:]):
-        if p.agency_line.match(ln.text) and not p.heading.match(ln.text):
+        if (
+            may_be_agency_line(ln.text)
+            and p.agency_line.match(ln.text)
+            and not p.heading.match(ln.text)
+        ):
             if best_date:
                 return ln.text, ln, best_date[0], best_date[1]
             return ln.text, ln, None, None
@@ -551,14 +586,16 @@ def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None,
     if title is not None:
         if p.interpretation.search(outside_quotes(title.text)):
             return None, Evidence(None, why="an interpretation of another document (解读)")
+        compacted = compact(title.text)  # once, not once per report type
         for rid, name, rx in p.doc_types:
-            if rx.search(compact(title.text)):
+            if rx.search(compacted):
                 return name, Evidence(f"title:{rid}", title.no)
     if opening is not None:
         for sent in opening.text.split("。"):
             if p.report_opening.search(sent):
+                said = outside_quotes(sent)
                 for rid, name, rx in p.doc_types_open[:-2]:
-                    if rx.search(outside_quotes(sent)):
+                    if rx.search(said):
                         return name, Evidence(f"opening:{rid}", opening.no)
     return None, Evidence(None, why="no title, or no known report type in it or the opening")
 
