@@ -268,3 +268,28 @@ def test_suffix_last_characters_only_for_a_plain_alternation_of_words():
     assert last("(?:人民政府|[局厅])") is None  # a class: nothing can be ruled out
     assert last("(?:局|厅)?") is None
     assert last("局|厅") is None
+
+
+def test_remembered_leading_places_are_the_computed_ones_and_callers_cannot_change_them(
+    monkeypatch,
+):
+    g = gazetteer()
+    monkeypatch.setattr(extract_mod, "_LEADING_MEMO_MAX", 4)  # clears while in use
+    monkeypatch.setitem(g._memos, "leading_places", {})
+    names = [
+        "湖北省人社厅",
+        "中共沛县县委",
+        "沛县司法局",
+        "国家税务总局福州市税务局",
+        "XX市XX区司法局",
+    ]
+    names += ["福州市鼓楼区人民政府", "省人社厅", "司法部", "鼓楼区司法局", ""]
+    for _ in range(3):
+        for name in names:
+            want = extract_mod._leading_places(g, name)
+            lead, masks = extract_mod.leading_places(g, name)
+            assert (tuple(lead), tuple(masks)) == want, name
+            lead.clear()  # a caller's list is its own
+            masks.append(("X", "county"))
+    assert len(g.memo("leading_places")) <= 4
+    assert extract_mod.leading_places(g, "湖北省人社厅")[0][0].name == "湖北省"

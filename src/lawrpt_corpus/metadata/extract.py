@@ -612,7 +612,26 @@ class Place:
 
 
 def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[str, str]]]:
-    """Places a body's name starts with (湖北省人社厅 → 湖北省; XX市XX区… → XX市, XX区)."""
+    """Places a body's name starts with (湖北省人社厅 → 湖北省; XX市XX区… → XX市, XX区).
+
+    A pure function of the gazetteer and ``name``; a body's name recurs across its reports,
+    so the answers are remembered per gazetteer (a bounded dict; callers get fresh lists)."""
+    memo = g.memo("leading_places")
+    known = memo.get(name)
+    if known is None:
+        known = _leading_places(g, name)
+        if len(memo) >= _LEADING_MEMO_MAX:
+            memo.clear()
+        memo[name] = known
+    return list(known[0]), list(known[1])
+
+
+_LEADING_MEMO_MAX = 20_000
+
+
+def _leading_places(
+    g: Gazetteer, name: str
+) -> tuple[tuple[Mention, ...], tuple[tuple[str, str], ...]]:
     p = patterns()
     found = {m.start: m for m in g.find(name)}
     mentions: list[Mention] = []
@@ -642,7 +661,7 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
             pos = m.end()
             continue
         break
-    return mentions, masks
+    return tuple(mentions), tuple(masks)
 
 
 def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:
