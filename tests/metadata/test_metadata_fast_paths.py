@@ -10,12 +10,18 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import pytest
 
 from lawrpt_corpus.metadata.extract import (
+    NUM,
+    cn_number,
+    find_sections,
     has_placeholder,
+    may_be_agency_line,
+    may_be_heading_after_numeral,
     may_end_date,
     patterns,
     resolve_place,
@@ -23,6 +29,9 @@ from lawrpt_corpus.metadata.extract import (
 from lawrpt_corpus.metadata.gazetteer import Mentions, gazetteer
 from lawrpt_corpus.metadata.rules import rules
 from lawrpt_corpus.metadata.step import extract
+
+# the module (the package exports a function of the same name)
+extract_mod = importlib.import_module("lawrpt_corpus.metadata.extract")
 
 
 def _mixed_texts(seed_texts: dict[str, str]) -> list[str]:
@@ -161,3 +170,126 @@ def test_lines_that_cannot_end_with_a_date_match_neither_date_pattern():
         if hit:
             assert may_end_date(s), s
     assert 100 < matched < len(lines)  # both kinds of lines occur
+
+
+def test_heading_gate_passes_every_character_a_heading_can_continue_with():
+    # every code point (a lone surrogate too): where the heading pattern matches a line
+    # "一<c>…", the cheap test on <c> must let the line through to the pattern
+    p = patterns()
+    passed = 0
+    for cp in range(0x110000):
+        c = chr(cp)
+        for line in ("一" + c + "、总体情况", "一" + c + " 总体情况", "一" + c):
+            if p.heading.match(line):
+                assert may_be_heading_after_numeral(c), hex(cp)
+                passed += 1
+    assert not may_be_heading_after_numeral("")  # a line that is one numeral: no heading
+    assert not p.heading.match("一")
+    assert passed > 20  # numerals, separators and white space all occur
+
+
+def test_sections_with_the_heading_gate_are_the_sections_of_every_numeral_line():
+    p = patterns()
+    rng = random.Random(5)
+    starts = [*NUM, "一是", "三年来", "十二", "二 、", "三\u3000．", "四.", "五．", "（一）"]
+    starts.append("六\t、")
+    rests = ["、总体情况", "是加强", "年来，我们", "、", "。", "依法行政；深化改革。" * 5, ""]
+    for _ in range(300):
+        lines = []
+        for no in range(1, rng.randint(2, 40)):
+            t = (rng.choice(starts) + rng.choice(rests)).strip()
+            if t:
+                lines.append(extract_mod.Line(no, t))
+        # the reference: the pattern on every line that starts with a numeral, no gate
+        ref: list[str] = []
+        expected = 1
+        for ln in lines:
+            m = p.heading.match(ln.text) if ln.text[:1] in NUM else None
+            if m and cn_number(m.group(1)) == expected:
+                ref.append(ln.text)
+                expected += 1
+        got, heads = find_sections(lines)
+        assert [h.text for h in heads] == ref
+        assert len(got) == len(ref)
+
+
+def test_remembered_chinese_numbers_are_the_computed_ones(monkeypatch):
+    monkeypatch.setattr(extract_mod, "_CN_NUMBER_MEMO", {})
+    monkeypatch.setattr(extract_mod, "_CN_NUMBER_MEMO_MAX", 5)  # clears while in use
+    words = ["", "一", "十", "十二", "二十", "九十九", "二〇二三", "一九四九", "十x", "x十", "百"]
+    words += ["二〇二四", "零", "○三", "Ｏ", "十一十", "三十三"]
+    for _ in range(3):
+        for w in words:
+            assert cn_number(w) == extract_mod._cn_number(w), w
+    assert cn_number("二〇二三") == 2023 and cn_number("十二") == 12 and cn_number("百") is None
+    assert len(extract_mod._CN_NUMBER_MEMO) <= 5
+
+
+@pytest.mark.slow
+def test_agency_line_gate_passes_every_last_character_the_pattern_accepts():
+    p = patterns()
+    passed = 0
+    for cp in range(0x110000):  # every last character (a lone surrogate too)
+        c = chr(cp)
+        for line in ("南昌县司法" + c, "XX市人民政" + c, "办公" + c, c):
+            if p.agency_line.match(line):
+                assert may_be_agency_line(line), hex(cp)
+                passed += 1
+    assert passed > 10
+
+
+def test_agency_line_gate_passes_every_line_the_pattern_matches():
+    p = patterns()
+    assert p.agency_last is not None  # the shipped suffixes are plain words: the gate is on
+    rng = random.Random(3)
+    words = [
+        "南昌县",
+        "司法局",
+        "人民政府",
+        "管理委员会",
+        "办公室",
+        "XX",
+        "（",
+        "）",
+        "。",
+        "2024年",
+    ]
+    ends = ["", "\n", " ", "印", "局\n"]
+    for _ in range(3000):
+        line = "".join(rng.choice(words) for _ in range(rng.randint(1, 6))) + rng.choice(ends)
+        if p.agency_line.match(line):
+            assert may_be_agency_line(line), line
+    assert may_be_agency_line("南昌县司法局") and not may_be_agency_line("二〇二四年一月五日")
+
+
+def test_suffix_last_characters_only_for_a_plain_alternation_of_words():
+    last = extract_mod._last_chars
+    assert last("(?:人民政府|局|厅)") == frozenset("府局厅")
+    assert last("(?:人民政府|[局厅])") is None  # a class: nothing can be ruled out
+    assert last("(?:局|厅)?") is None
+    assert last("局|厅") is None
+
+
+def test_remembered_leading_places_are_the_computed_ones_and_callers_cannot_change_them(
+    monkeypatch,
+):
+    g = gazetteer()
+    monkeypatch.setattr(extract_mod, "_LEADING_MEMO_MAX", 4)  # clears while in use
+    monkeypatch.setitem(g._memos, "leading_places", {})
+    names = [
+        "湖北省人社厅",
+        "中共沛县县委",
+        "沛县司法局",
+        "国家税务总局福州市税务局",
+        "XX市XX区司法局",
+    ]
+    names += ["福州市鼓楼区人民政府", "省人社厅", "司法部", "鼓楼区司法局", ""]
+    for _ in range(3):
+        for name in names:
+            want = extract_mod._leading_places(g, name)
+            lead, masks = extract_mod.leading_places(g, name)
+            assert (tuple(lead), tuple(masks)) == want, name
+            lead.clear()  # a caller's list is its own
+            masks.append(("X", "county"))
+    assert len(g.memo("leading_places")) <= 4
+    assert extract_mod.leading_places(g, "湖北省人社厅")[0][0].name == "湖北省"

@@ -71,6 +71,29 @@ SUBJECT_WINDOW = 300
 HAN_OR_MASK = f"(?:(?!关于)[{HAN}XxＸｘ×＊*（）()·])"
 
 
+def _last_chars(alternation: str) -> frozenset[str] | None:
+    """The last characters of the words of ``(?:word|word|…)`` when every word is plain Han
+    text; None for any other pattern."""
+    if not (alternation.startswith("(?:") and alternation.endswith(")")):
+        return None
+    words = alternation[3:-1].split("|")
+    if not all(regex.fullmatch(r"\p{Han}+", w) for w in words):
+        return None
+    return frozenset(w[-1] for w in words)
+
+
+def may_be_agency_line(s: str) -> bool:
+    """Whether ``agency_line`` can match ``s``: only if ``s`` ends with the last character of
+    a suffix (局, 厅, 政府, …), or with the newline ``$`` may stand before. A cheap test before
+    the pattern (its lazy body tries the suffix alternation at up to 38 positions), which the
+    prose and date lines at the end of a report fail."""
+    p_last = patterns().agency_last
+    if p_last is None:
+        return True
+    last = s[-1:]
+    return last in p_last or last == "\n"
+
+
 class _P:
     """Patterns compiled once per process from rules.toml."""
 
@@ -89,6 +112,9 @@ class _P:
         self.placeholder_first = str(ph["first_chars"])
         body = self.body_char
         self.agency_line = regex.compile(rf"^{HAN_OR_MASK}{{1,38}}?{self.suffix}$")
+        #: the last characters of the suffixes (None: the suffix is not a plain alternation
+        #: of Han words, so no character can be ruled out): see may_be_agency_line
+        self.agency_last = _last_chars(self.suffix)
         self.central = regex.compile(ag["central"])
         self.party_prefix = re.compile(ag["party_prefix"])
         self.subject = regex.compile(
@@ -194,7 +220,26 @@ def level_prefix(agency: str) -> str:
 
 
 def cn_number(s: str) -> int | None:
-    """一..九十九 → int; 〇二三 digit strings (years) → int."""
+    """一..九十九 → int; 〇二三 digit strings (years) → int.
+
+    The few strings a report numbers with (一, 十二, 二〇二三) recur in every report: their
+    values are remembered (a bounded per-process dict; a pure function of ``s``)."""
+    try:
+        return _CN_NUMBER_MEMO[s]
+    except KeyError:
+        pass
+    v = _cn_number(s)
+    if len(_CN_NUMBER_MEMO) >= _CN_NUMBER_MEMO_MAX:
+        _CN_NUMBER_MEMO.clear()
+    _CN_NUMBER_MEMO[s] = v
+    return v
+
+
+_CN_NUMBER_MEMO: dict[str, int | None] = {}
+_CN_NUMBER_MEMO_MAX = 4096
+
+
+def _cn_number(s: str) -> int | None:
     if not s:
         return None
     if all(c in _CN_DIGIT for c in s):
@@ -248,6 +293,8 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
     for ln in lines:
         if ln.text[:1] not in NUM:  # a heading starts with a numeral (skip the regex)
             continue
+        if not may_be_heading_after_numeral(ln.text[1:2]):
+            continue  # 一是…, 三年来…: the numeral run ends without 、/./．
         m = p.heading.match(ln.text)
         if not m or cn_number(m.group(1)) != expected:
             continue
@@ -260,6 +307,17 @@ def find_sections(lines: list[Line]) -> tuple[list[str], list[Line]]:
         heads.append(ln)
         expected += 1
     return out, heads
+
+
+_HEADING_SEPS = frozenset(NUM + "、.．")
+
+
+def may_be_heading_after_numeral(c: str) -> bool:
+    """Whether ``c``, the character after a line's first numeral, can continue a ``heading``
+    match (``^[一…十]{1,3}\\s*[、.．]``): another numeral, a separator, or white space
+    (every ``\\s`` character is ``str.isspace``). A cheap test before the pattern, which
+    most lines starting with a numeral (一是…, 三年来…) fail."""
+    return c in _HEADING_SEPS or c.isspace()
 
 
 _SPACES = str.maketrans("", "", " \u3000\t")
@@ -350,6 +408,7 @@ def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Li
     if (
         t > 0
         and not chrome_seen
+        and may_be_agency_line(lines[t - 1].text)
         and p.agency_line.match(lines[t - 1].text)
         and lines[t - 1].text != page_title
     ):
@@ -471,7 +530,11 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
             iso = parse_date(m.groups())
             if iso is None:
                 continue
-            if j > 0 and p.agency_line.match(tail[j - 1].text):
+            if (
+                j > 0
+                and may_be_agency_line(tail[j - 1].text)
+                and p.agency_line.match(tail[j - 1].text)
+            ):
                 return tail[j - 1].text, tail[j - 1], iso, ln
             if best_date is None:
                 best_date = (iso, ln)
@@ -482,7 +545,11 @@ def find_signature(lines: list[Line]) -> tuple[str | None, Line | None, str | No
             if iso:
                 return m.group("a"), ln, iso, ln
     for ln in reversed(tail[-3:]):
-        if p.agency_line.match(ln.text) and not p.heading.match(ln.text):
+        if (
+            may_be_agency_line(ln.text)
+            and p.agency_line.match(ln.text)
+            and not p.heading.match(ln.text)
+        ):
             if best_date:
                 return ln.text, ln, best_date[0], best_date[1]
             return ln.text, ln, None, None
@@ -519,14 +586,16 @@ def find_doc_type(title: Line | None, opening: Line | None) -> tuple[str | None,
     if title is not None:
         if p.interpretation.search(outside_quotes(title.text)):
             return None, Evidence(None, why="an interpretation of another document (解读)")
+        compacted = compact(title.text)  # once, not once per report type
         for rid, name, rx in p.doc_types:
-            if rx.search(compact(title.text)):
+            if rx.search(compacted):
                 return name, Evidence(f"title:{rid}", title.no)
     if opening is not None:
         for sent in opening.text.split("。"):
             if p.report_opening.search(sent):
+                said = outside_quotes(sent)
                 for rid, name, rx in p.doc_types_open[:-2]:
-                    if rx.search(outside_quotes(sent)):
+                    if rx.search(said):
                         return name, Evidence(f"opening:{rid}", opening.no)
     return None, Evidence(None, why="no title, or no known report type in it or the opening")
 
@@ -543,7 +612,26 @@ class Place:
 
 
 def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[str, str]]]:
-    """Places a body's name starts with (湖北省人社厅 → 湖北省; XX市XX区… → XX市, XX区)."""
+    """Places a body's name starts with (湖北省人社厅 → 湖北省; XX市XX区… → XX市, XX区).
+
+    A pure function of the gazetteer and ``name``; a body's name recurs across its reports,
+    so the answers are remembered per gazetteer (a bounded dict; callers get fresh lists)."""
+    memo = g.memo("leading_places")
+    known = memo.get(name)
+    if known is None:
+        known = _leading_places(g, name)
+        if len(memo) >= _LEADING_MEMO_MAX:
+            memo.clear()
+        memo[name] = known
+    return list(known[0]), list(known[1])
+
+
+_LEADING_MEMO_MAX = 20_000
+
+
+def _leading_places(
+    g: Gazetteer, name: str
+) -> tuple[tuple[Mention, ...], tuple[tuple[str, str], ...]]:
     p = patterns()
     found = {m.start: m for m in g.find(name)}
     mentions: list[Mention] = []
@@ -573,7 +661,7 @@ def leading_places(g: Gazetteer, name: str) -> tuple[list[Mention], list[tuple[s
             pos = m.end()
             continue
         break
-    return mentions, masks
+    return tuple(mentions), tuple(masks)
 
 
 def _fits(level: str, div: Division, municipalities: frozenset[str]) -> bool:

@@ -132,6 +132,16 @@ class Gazetteer:
         flags.setflags(write=False)
         self._flags = flags
         self._short_found: dict[str, tuple[Mention, ...]] = {}
+        self._memos: dict[str, dict[Any, Any]] = {}
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A per-process dict for callers' pure functions of this gazetteer and a string
+        (``extract.leading_places``): kept with the gazetteer, so another table never sees
+        answers computed from this one. The caller bounds it."""
+        memo = self._memos.get(name)
+        if memo is None:
+            memo = self._memos[name] = {}
+        return memo
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, code: str | None) -> Division | None:
