@@ -172,6 +172,7 @@ def test_cluster_build_reads_and_writes_on_the_workers_identical_to_local(
     assert got["fit_modes"] == {  # every default corpus step fitted on the cluster
         "repeated-lines": "cluster",
         "templates": "cluster",
+        "site-repeat": "cluster",
         "dedup": "cluster",
     }
     assert _digests(tmp_path / "ray") == local
