@@ -154,7 +154,14 @@ class _Mapped:
     grows with the tasks, not with the rows).
     ``bounds``: the tasks return each output block's (rows, first ``seq``, last ``seq``)
     with its count (``bounds``; ``None`` without), which ``Dedup``'s block map needs — no
-    separate task round for them."""
+    separate task round for them.
+
+    The map tasks run without Ray's task events (``enable_task_events=False``, session 23):
+    the submitter records each task's state changes and sends them to the GCS once a second
+    (the dashboard's and ``ray list tasks``' view), and that buffer's high water stayed in
+    the process — of the ~20 KB of own memory a finished map task left in the coordinator,
+    ~6 KB (docs/scaling.md, "what a finished task costs the coordinator"). Retries,
+    lineage and errors do not use them; these tasks no longer show in the state API."""
 
     def __init__(
         self,
@@ -166,7 +173,7 @@ class _Mapped:
         bounds: bool = False,
     ):
         ray = _ray()
-        task = ray.remote(num_returns=2)(_map_rows)
+        task = ray.remote(num_returns=2, enable_task_events=False)(_map_rows)
         args_ref = ray.put(args)  # once, not once per task
         calls = [blocks[i : i + per_task] for i in range(0, len(blocks), per_task)]
         self.counts: list[int] = [0] * len(calls)
