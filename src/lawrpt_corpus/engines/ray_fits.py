@@ -154,7 +154,15 @@ class _Mapped:
     grows with the tasks, not with the rows).
     ``bounds``: the tasks return each output block's (rows, first ``seq``, last ``seq``)
     with its count (``bounds``; ``None`` without), which ``Dedup``'s block map needs — no
-    separate task round for them."""
+    separate task round for them.
+
+    The map tasks — and the shuffles', row reads' and verification tasks the coordinator
+    submits — run without Ray's task events (``enable_task_events=False``, session 23):
+    the submitter records each task's state changes and sends them to the GCS once a second
+    (the dashboard's and ``ray list tasks``' view), and that buffer's high water stayed in
+    the process — of the ~20 KB of own memory a finished map task left in the coordinator,
+    ~6 KB (docs/scaling.md, "what a finished task costs the coordinator"). Retries,
+    lineage and errors do not use them; these tasks no longer show in the state API."""
 
     def __init__(
         self,
@@ -166,7 +174,7 @@ class _Mapped:
         bounds: bool = False,
     ):
         ray = _ray()
-        task = ray.remote(num_returns=2)(_map_rows)
+        task = ray.remote(num_returns=2, enable_task_events=False)(_map_rows)
         args_ref = ray.put(args)  # once, not once per task
         calls = [blocks[i : i + per_task] for i in range(0, len(blocks), per_task)]
         self.counts: list[int] = [0] * len(calls)
@@ -477,8 +485,8 @@ def _shuffle_map(
     cuts = _cuts(parts, groups)
     size = max(1, window // 2)  # map tasks per round
     calls = [refs[i : i + per_task] for i in range(0, len(refs), per_task)]
-    task = ray.remote(_storing).options(num_returns=groups)
-    merge = ray.remote(_storing)
+    task = ray.remote(_storing).options(num_returns=groups, enable_task_events=False)
+    merge = ray.remote(_storing).options(enable_task_events=False)
     levels: list[list[list[Any]]] = [[] for _ in range(groups)]  # [group][level]: references
     held = [0]  # merged references held
 
@@ -533,7 +541,7 @@ def _reduced(pieces: _Pieces, fn: Callable[..., Any], args: tuple[Any, ...]) -> 
     without rows), in part order: one :func:`_reduce_group` task per group (≤ W / 4 tasks,
     read as they finish)."""
     ray = _ray()
-    task = ray.remote(_reduce_group)
+    task = ray.remote(_reduce_group).options(enable_task_events=False)
     pending = {task.remote(fn, args, *m): g for g, m in enumerate(pieces.merged)}
     out: list[list[Any]] = [[] for _ in range(pieces.groups)]
     while pending:
@@ -850,7 +858,7 @@ def _columns_of(
     submitter more than the few rows most blocks give: docs/scaling.md, "Session 22: what
     ``Dedup``'s coordinator holds")."""
     ray = _ray()
-    task = ray.remote(_rows_of_blocks)
+    task = ray.remote(_rows_of_blocks).options(enable_task_events=False)
     ref = ray.put(seqs)
     holding = np.unique(where.pos_of(seqs)).tolist() if seqs.size else []
     calls = [
@@ -1063,7 +1071,7 @@ class _SeqVerifier:
         args = (self.light, ray.put(copies), parts)
         pieces = _shuffle_map(self.refs, _band_rows, args, parts, per, self.workers)
         # the bucket tasks' keys, routed to their verification tasks by a second shuffle
-        route = ray.remote(_storing)
+        route = ray.remote(_storing).options(enable_task_events=False)
         rargs = (self.step_ref, self.span, self.where_ref, per)
         keys = [route.remote(_reduce_group_rows, _bucket_route, rargs, *m) for m in pieces.merged]
         del pieces
@@ -1086,7 +1094,7 @@ class _SeqVerifier:
             return _joined([])
         ray = self.ray
         self.step.passes += 1
-        task = ray.remote(_verify_pairs)
+        task = ray.remote(_verify_pairs).options(enable_task_events=False)
         calls = [
             (
                 self.step_ref,
