@@ -4,31 +4,20 @@ keep every line of their own."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from lawrpt_corpus.boilerplate.site import RULE_ID, SiteRepeat, host_of
 from lawrpt_corpus.document import Document, PageMeta
+from tests.helpers.generator import load_generate
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_generate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks/generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _load_generate()
+GEN = load_generate()
 POOL = GEN.load_pool()
 
 CHROME = "首页 > 政务公开 > 法治政府建设 > 正文"

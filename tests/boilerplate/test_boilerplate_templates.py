@@ -4,12 +4,9 @@ one report stay."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from collections.abc import Iterable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -26,20 +23,12 @@ from lawrpt_corpus.boilerplate.templates import (
     template_of,
 )
 from lawrpt_corpus.document import Document, PageMeta
+from tests.helpers.generator import load_generate
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_generate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks/generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _load_generate()
+GEN = load_generate()
 POOL = GEN.load_pool()
 
 
