@@ -125,6 +125,57 @@ def test_jsonl_record_with_html_field_is_extracted(tmp_path: Path) -> None:
     _body_ok(row["text"])
 
 
+def _with_head(extra: str, *, before: str = "") -> bytes:
+    html = portal_page(charset_decl="utf-8", encoding="utf-8").decode("utf-8")
+    return (before + html.replace("</head>", extra + "\n</head>", 1)).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("head", "before", "expected"),
+    [
+        ('<link rel="canonical" href="https://www.example.gov.cn/a/1.html">', "", "canonical"),
+        ('<meta property="og:url" content="https://www.example.gov.cn/a/1.html">', "", "og"),
+        ("", "<!-- saved from url=(0036)https://www.example.gov.cn/a/1.html -->\n", "saved"),
+    ],
+)
+def test_saved_html_page_names_where_it_came_from(head: str, before: str, expected: str) -> None:
+    doc = default_pipeline().process_bytes("page.html", _with_head(head, before=before))
+    assert doc.kept and doc.page is not None, expected
+    assert doc.page.url == "https://www.example.gov.cn/a/1.html"
+    # relative attachment links resolve against it
+    assert doc.page.attachments == [
+        ("https://www.example.gov.cn/group1/M00/2024/report2023.pdf", f"{TITLE}.pdf")
+    ]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<link rel="canonical" href="/a/1.html">',  # relative: nothing to resolve it against
+        '<link rel="canonical" href="javascript:void(0)">',
+        '<meta property="og:url" content="ftp://example.gov.cn/x">',
+        '<link rel="canonical" href="https:///no-host">',
+        '<link rel="canonical" href="https://www.example.gov.cn/a b.html">',
+    ],
+)
+def test_page_url_ignores_what_is_not_an_absolute_web_url(head: str) -> None:
+    doc = default_pipeline().process_bytes("page.html", _with_head(head))
+    assert doc.kept and doc.page is not None
+    assert doc.page.url is None
+
+
+def test_record_url_wins_over_the_pages_own_canonical(tmp_path: Path) -> None:
+    html = _with_head('<link rel="canonical" href="https://mirror.example.com/x.html">')
+    (tmp_path / "crawl.jsonl").write_text(
+        json.dumps({"url": PAGE_URL, "html": html.decode("utf-8")}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build([tmp_path / "crawl.jsonl"], out, workers=1)
+    (row,) = _rows(out, "data")
+    assert row["url"] == PAGE_URL
+
+
 # -- PDF ---------------------------------------------------------------------------------------
 def test_pdf_report_rejoins_lines_and_records_page_furniture() -> None:
     doc = default_pipeline().process_bytes("report.pdf", report_pdf())

@@ -149,11 +149,11 @@ def extract_html(raw: bytes, hints: Hints) -> Extracted:
     tree = _parse(text)
     if tree is None:
         raise ExtractFailed("empty")
-    page = PageMeta(url=hints.url)
+    page = PageMeta(url=hints.url or _page_url(tree, text))
     _read_meta(tree, page)
     lines = visible_lines(tree)
     _read_info(lines, page)
-    page.attachments = _attachments(tree, hints.url)
+    page.attachments = _attachments(tree, page.url)
     if not page.published:
         page.published = _page_date(lines)
     main, flags = _main_text(tree, lines)
@@ -222,6 +222,44 @@ def _read_meta(tree, page: PageMeta) -> None:
 
 #: ``<title>`` is "article title" + separator + site name on portals.
 _TITLE_SEPARATORS = ("_", "|", "｜", " - ", " — ", "－", "——")
+
+
+#: ``<!-- saved from url=(0047)https://… -->``: the mark browsers put in a page saved to disk.
+_SAVED_FROM_RE = re.compile(r"<!--\s{0,4}saved from url=\(\d{1,5}\)([^\s>]{1,2048})")
+_URL_MAX_CHARS = 2048
+
+
+def _absolute_url(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) URL with a host, else None."""
+    value = (value or "").strip()
+    if not value or len(value) > _URL_MAX_CHARS or any(c.isspace() for c in value):
+        return None
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return value if host.strip("@:.") else None
+
+
+def _page_url(tree, text: str) -> str | None:
+    """Where a page saved to disk came from, when it says so: ``<link rel=canonical>``, then
+    ``<meta property=og:url>``, then a browser's ``saved from url=`` comment in the first
+    2 KiB. Only absolute http(s) URLs count (a relative canonical has nothing to resolve
+    against). A WARC record's or JSON record's own URL always wins over these (the caller
+    asks only when it has none)."""
+    for el in tree.iter("link"):
+        rel = (el.get("rel") or "").lower().split()
+        if "canonical" in rel:
+            url = _absolute_url(el.get("href"))
+            if url:
+                return url
+    for el in tree.iter("meta"):
+        if (el.get("property") or el.get("name") or "").strip().lower() == "og:url":
+            url = _absolute_url(el.get("content"))
+            if url:
+                return url
+    m = _SAVED_FROM_RE.search(text, 0, 2048)
+    return _absolute_url(m.group(1)) if m else None
 
 
 def _page_title(title: str | None, site_name: str | None) -> str | None:
