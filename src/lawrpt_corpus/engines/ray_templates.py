@@ -133,9 +133,11 @@ def _later_copies_ref(refs: list[Any], n_docs: int, workers: int) -> tuple[Any, 
     parts = _partitions(n_docs, workers)
     per_task = _per_task(len(refs), workers)
     pieces = _shuffle_map(refs, _dh_rows, (parts,), parts, per_task, workers)
-    reduce = ray.remote(_reduce_group)
+    reduce = ray.remote(_reduce_group).options(enable_task_events=False)
     later = [reduce.remote(_later_in, (), *m) for m in pieces.merged]  # ≤ W / 4 tasks
-    seqs, size = ray.remote(_sorted_seqs).options(num_returns=2).remote(*later)
+    seqs, size = (
+        ray.remote(_sorted_seqs).options(num_returns=2, enable_task_events=False).remote(*later)
+    )
     return seqs, int(ray.get(size))
 
 
@@ -427,7 +429,7 @@ def _bare_counts_ref(light: Templates, docs: Any, ctx: RayContext, skip: Any) ->
     the references of the tables and of whether pass 2 can find anything."""
     ray = _ray()
     refs = _map(docs, ctx, _bare_count_rows, light, skip).to_arrow_refs()
-    fold = ray.remote(_bare_sum).options(num_returns=2)
+    fold = ray.remote(_bare_sum).options(num_returns=2, enable_task_events=False)
     acc, any_ref = None, None
     links: list[Any] = []  # the unfinished links of the chain: ≤ the window
     for i in range(0, max(1, len(refs)), _BARE_FOLD):
@@ -449,7 +451,7 @@ def _bare_states(
     holders = _map(docs, ctx, _bare_holders, light, counts, skip, parts).to_arrow_refs()
     per_task = _per_task(len(holders), ctx.workers)
     pieces = _shuffle_map(holders, _as_is, (), parts, per_task, ctx.workers)
-    reduce = ray.remote(_reduce_group)
+    reduce = ray.remote(_reduce_group).options(enable_task_events=False)
     return [reduce.remote(_bare_part, (light,), *m) for m in pieces.merged]  # ≤ W / 4
 
 
@@ -472,11 +474,15 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
     parts = _partitions(n_docs * _LINES_PER_DOC, ctx.workers)
     per_task = _per_task(len(refs), ctx.workers)
     pieces = _shuffle_map(refs, _explode_templates, (skip, parts), parts, per_task, ctx.workers)
-    reduce = ray.remote(_reduce_group)
+    reduce = ray.remote(_reduce_group).options(enable_task_events=False)
     # one reducer per group of parts (≤ W / 4): a list of candidate tables, one per part
     candidates = [reduce.remote(_count_templates, (light,), *m) for m in pieces.merged]
     del pieces
-    wanted, n_wanted = ray.remote(_candidate_hashes).options(num_returns=2).remote(*candidates)
+    wanted, n_wanted = (
+        ray.remote(_candidate_hashes)
+        .options(num_returns=2, enable_task_events=False)
+        .remote(*candidates)
+    )
     n_distinct = n_docs - n_later
     bare_counts = _bare_counts_ref(light, docs, ctx, skip) if light.bare else None
     pending: list[Any] = []
@@ -485,7 +491,8 @@ def fit_templates(step: Templates, docs: Any, ctx: RayContext) -> TemplatesState
         holders = _map(docs, ctx, _template_holders, light, wanted, parts).to_arrow_refs()
         per_holders = _per_task(len(holders), ctx.workers)
         pieces = _shuffle_map(holders, _as_is, (), parts, per_holders, ctx.workers)
-        strict = ray.remote(_strict_group)  # the same groups of parts as the counting
+        # the same groups of parts as the counting
+        strict = ray.remote(_strict_group).options(enable_task_events=False)
         pending = [
             strict.remote(light, c, *m) for c, m in zip(candidates, pieces.merged, strict=True)
         ]
