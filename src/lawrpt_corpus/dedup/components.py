@@ -51,8 +51,10 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def component_groups(label: np.ndarray, groups: int) -> tuple[np.ndarray, int]:
     """Whole components (``label``: :func:`components`' result) cut into at most ``groups``
     groups of about equal node counts, in order of their smallest node: the group of each
-    node (dense ids from 0) and the number of groups. A component is never split, so one
-    larger than a group's share is a group of its own (and the groups may be fewer)."""
+    node (dense ids from 0) and the number of groups. A component goes to the group of the
+    share (``⌈nodes / groups⌉`` nodes) its first node falls in, and is never split: a group
+    holds < 2 shares, or one component larger than a share and < 1 share of components
+    before it (vectorised: no loop over the components)."""
     n = label.size
     if n == 0:
         return np.empty(0, dtype=np.int64), 0
