@@ -124,6 +124,7 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
                 "merged": int(np.count_nonzero(pre[2])),
                 "bytes": int(sum(x.nbytes for x in pre)),
             }
+            sampler.mark("components")  # session 24: labelled by a task; before: columns
             return got
 
     ray_fits._SeqVerifier = Verifier
@@ -139,13 +140,13 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
 
         ray_fits._columns_of = counted_columns
     if hasattr(ray_fits, "_component_parts"):  # session 24: the merge work in group tasks
-        component_parts, reduced = ray_fits._component_parts, ray_fits._reduced
+        reduced, shuffle_map = ray_fits._reduced, ray_fits._shuffle_map
 
-        def marked_parts(involved: Any, *rest: Any) -> Any:
-            sampler.mark("components")
-            got = component_parts(involved, *rest)
-            info["groups"] = {"docs": int(involved.size), "groups": got[1]}
-            return got
+        def marked_shuffle_map(refs_: Any, fn: Any, args: Any, parts: int, *rest: Any) -> Any:
+            if fn is ray_fits._group_rows:  # the components labelled, by a task
+                info["groups"] = parts
+                sampler.mark("group_rows")
+            return shuffle_map(refs_, fn, args, parts, *rest)
 
         def marked_reduced(pieces: Any, fn: Any, args: Any) -> Any:
             if fn is ray_fits._group_state:
@@ -155,7 +156,7 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
                 return got
             return reduced(pieces, fn, args)
 
-        ray_fits._component_parts = marked_parts
+        ray_fits._shuffle_map = marked_shuffle_map
         ray_fits._reduced = marked_reduced
     fit_columns, stars = Dedup.fit_columns, Dedup._stars
 

@@ -1239,6 +1239,25 @@ def _component_parts(
     return node_group, count, (ga[order], *(x[order] for x in pre))
 
 
+def _components_task(
+    exact: np.ndarray,
+    copy: np.ndarray,
+    lead: np.ndarray,
+    pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    workers: int,
+) -> tuple[int, Any, Any]:
+    """Ray task: :func:`_component_parts` of the documents of a merge decision (the exact
+    groups' members, and the documents of a pair of ``pre`` found similar), on the cluster:
+    the number of groups, and put into the object store by this worker (the coordinator
+    holds their references only) the documents' sorted ``seq`` with each one's group, and
+    the groups' pairs."""
+    merged = pre[2] != 0
+    involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
+    node_group, groups, pairs = _component_parts(involved, exact, copy, lead, pre, workers)
+    ray = _ray()
+    return groups, ray.put((involved, node_group)), ray.put(pairs)
+
+
 def _group_rows(batch: pa.Table, nodes: Any, names: list[str]) -> pa.Table:
     """Ray task, the map side of the shuffle to the group tasks: the columns ``names`` of
     the rows of ``batch`` that are documents of a merge decision (``nodes``: their sorted
@@ -1339,27 +1358,24 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     if n_docs - copies.size > 1:
         n_keys, pre = verifier.candidates(copies, _partitions(n_docs * step.bands, ctx.workers))
     del copies
-    merged = pre[2] != 0
-    involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
-    del merged
-    # the merge work per group of whole components, in tasks (session 24): the documents'
-    # columns go from the feature blocks to their group's task by a shuffle, never here
-    node_group, groups, pairs = _component_parts(involved, exact, is_copy, lead, pre, ctx.workers)
+    # the merge work per group of whole components, in tasks (session 24): a task labels the
+    # components and cuts them into groups; the documents' columns go from the feature
+    # blocks to their group's task by a shuffle, never here
+    ray = _ray()
+    label = ray.remote(_components_task).options(enable_task_events=False)
+    groups, nodes, pairs = ray.get(label.remote(exact, is_copy, lead, pre, ctx.workers))
     n_pre = int(pre[0].size)
     del exact, is_copy, lead, pre
     states: list[Any] = []
     if groups:
-        ray = _ray()
-        nodes = ray.put((involved, node_group))
-        del involved, node_group
         per = _per_task(len(verifier.refs), ctx.workers)
         pieces = _shuffle_map(
             verifier.refs, _group_rows, (nodes, _DEDUP_COLUMNS), groups, per, ctx.workers
         )
-        gargs = (verifier.step_ref, ray.put(pairs), ray.put(verifier.refs), verifier.where_ref)
-        del pairs
+        gargs = (verifier.step_ref, pairs, ray.put(verifier.refs), verifier.where_ref)
         states = [r for r in _reduced(pieces, _group_state, gargs) if r is not None]
-        del pieces, gargs, nodes
+        del pieces, gargs
+    del nodes, pairs
     merge = _ray().remote(_merge_groups).options(enable_task_events=False)
     state: DedupState = _ray().get(merge.remote(light, n_docs, n_keys, n_pre, step.passes, *states))
     step.passes = state.stats["passes"]
