@@ -1311,7 +1311,7 @@ def _merge_groups(
 
 
 def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
-    """``Dedup.fit`` on the cluster; the driver holds only the documents of a merge.
+    """``Dedup.fit`` on the cluster; the driver gets the state of the documents of a merge.
 
     Workers emit each document's compact columns, signature and comparison key
     (materialized once; the only Ray Data execution — the rest are plain Ray tasks, whose
@@ -1325,13 +1325,18 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     document's block — the keys never reach the driver. Verification tasks make their keys
     unique, apply the signature estimate filter and compare the real shingle sets; only the
     pairs the estimate keeps come back, with kind and similarity, plus the count of keys.
-    The driver then reads the columns of the exact-group members and of the documents of a
-    *verified* pair only, and runs ``Dedup.fit_columns`` on that subset (union-find and
-    stars on the verified pairs; missing star edges verified by the same kind of tasks). A
-    document in no exact group and no verified pair never reaches the driver: ``apply``
-    leaves it as it is, as the fit over every document would (same entries for every other
-    document, same ``stats()``: the counts of documents, candidate and verified pairs are
-    the corpus's).
+    The merge work then runs per group of whole connected components of the merge graph
+    (session 24): a task labels the components of the exact-group members and the
+    documents of a pair found similar and cuts them into groups (:func:`_components_task`);
+    a shuffle takes their columns from the feature blocks to one task per group, which runs
+    ``Dedup.fit_columns`` on it (union-find and stars on its verified pairs; missing star
+    edges verified in the task: :func:`_group_state`); one task merges the groups' states
+    (:func:`_merge_groups`). A star round asks only for pairs within a component, so the
+    groups' stars are those of one fit over all of them. The coordinator holds the exact
+    members, the estimate-kept pairs and a reference per group — no columns. A document in
+    no exact group and no verified pair is in no group: ``apply`` leaves it as it is, as
+    the fit over every document would (same entries for every other document, same
+    ``stats()``: the counts of documents, candidate and verified pairs are the corpus's).
     """
     light = params_only(step)
     feats = _map(docs, ctx, _dedup_rows, light, bounds=True).materialize()
