@@ -14,10 +14,12 @@ its functions to mark phases and to measure, as they are made:
   ``anon_peak_MB``: the same of the process's own pages (resident − shared: without the
   object store's shared-memory pages it maps while it reads an object);
 * ``pre``: the pairs the signature estimate kept (the cluster's verification result);
-* ``columns``: the columns read for the exact groups and for the documents of a merge;
+* ``columns``: the columns read for the exact groups and for the documents of a merge
+  (before session 24; since, they go to the group tasks: ``groups``, the documents of a
+  merge and the groups of components they were cut into);
 * ``known``: the verified pairs kept until the stars are split — their bytes (a dict's:
   entries, key and value tuples, ints and floats by ``sys.getsizeof``; the array store's:
-  its arrays);
+  its arrays) — before session 24 (since, in the group tasks, not measured here);
 * ``blocks``: the feature blocks (one reference and a count each in the coordinator);
 * the fitted state's pickled size and digest (the revisions must give the same).
 
@@ -27,6 +29,7 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import pickle
@@ -121,19 +124,40 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
                 "merged": int(np.count_nonzero(pre[2])),
                 "bytes": int(sum(x.nbytes for x in pre)),
             }
+            sampler.mark("components")  # session 24: labelled by a task; before: columns
             return got
 
     ray_fits._SeqVerifier = Verifier
-    columns_of = ray_fits._columns_of
+    if hasattr(ray_fits, "_columns_of"):  # before session 24: the columns read here
+        columns_of = ray_fits._columns_of
 
-    def counted_columns(refs_: Any, seqs: Any, *rest: Any) -> Any:
-        sampler.mark(f"columns_{len(info['columns']) + 1}")
-        cols = columns_of(refs_, seqs, *rest)
-        size = sum(v.nbytes if hasattr(v, "nbytes") else len(v) for v in cols.values())
-        info["columns"].append({"docs": int(seqs.size), "bytes": int(size)})
-        return cols
+        def counted_columns(refs_: Any, seqs: Any, *rest: Any) -> Any:
+            sampler.mark(f"columns_{len(info['columns']) + 1}")
+            cols = columns_of(refs_, seqs, *rest)
+            size = sum(v.nbytes if hasattr(v, "nbytes") else len(v) for v in cols.values())
+            info["columns"].append({"docs": int(seqs.size), "bytes": int(size)})
+            return cols
 
-    ray_fits._columns_of = counted_columns
+        ray_fits._columns_of = counted_columns
+    if hasattr(ray_fits, "_component_parts"):  # session 24: the merge work in group tasks
+        reduced, shuffle_map = ray_fits._reduced, ray_fits._shuffle_map
+
+        def marked_shuffle_map(refs_: Any, fn: Any, args: Any, parts: int, *rest: Any) -> Any:
+            if fn is ray_fits._group_rows:  # the components labelled, by a task
+                info["groups"] = parts
+                sampler.mark("group_rows")
+            return shuffle_map(refs_, fn, args, parts, *rest)
+
+        def marked_reduced(pieces: Any, fn: Any, args: Any) -> Any:
+            if fn is ray_fits._group_state:
+                sampler.mark("group_tasks")
+                got = reduced(pieces, fn, args)
+                sampler.mark("merge")
+                return got
+            return reduced(pieces, fn, args)
+
+        ray_fits._shuffle_map = marked_shuffle_map
+        ray_fits._reduced = marked_reduced
     fit_columns, stars = Dedup.fit_columns, Dedup._stars
 
     def marked_fit_columns(self: Any, *a: Any, **k: Any) -> Any:
@@ -180,7 +204,9 @@ def child(n: int, blocks_file: str, src: str, trace: bool) -> dict[str, Any]:
         **info,
         "state_docs": int(state.seq.size),
         "state_bytes": len(pickle.dumps(state, pickle.HIGHEST_PROTOCOL)),
-        "state_digest": _state_digest(state),
+        # of a copy: a state from the object store has read-only arrays, which pickle as
+        # ``bytes`` where writable ones pickle as ``bytearray`` (the same values)
+        "state_digest": _state_digest(copy.deepcopy(state)),
     }
 
 

@@ -478,3 +478,81 @@ def test_page_bytes_round_trip_and_are_empty_for_pages_without_row_fields() -> N
     page = _page("a", attachments=[("/x.pdf", "附件\ud800"), ("/y.ofd", "")], column="年报")
     assert page_from_bytes(page_bytes(page)) == page
     assert page_bytes(None) == b"" and page_bytes(PageMeta(title="t", author="a")) == b""
+
+
+def _restricted(st, keep: np.ndarray):
+    """``st`` restricted to the documents ``keep`` (sorted indices: whole clusters),
+    re-indexed: the state a fit over those documents alone gives."""
+    from dataclasses import replace
+
+    new = np.full(st.seq.size, -1, dtype=np.int64)
+    new[keep] = np.arange(keep.size)
+    rep = st.dup_rep[keep]
+    sources = [st.src_blob[st.src_off[i] : st.src_off[i + 1]] for i in keep.tolist()]
+    mine = np.isin(st.by_rep, keep)
+    carry = np.isin(st.carry_idx, keep)
+    pages = [st.carry_blob[st.carry_off[k] : st.carry_off[k + 1]] for k in np.flatnonzero(carry)]
+    return replace(
+        st,
+        seq=st.seq[keep],
+        ids=st.ids[keep],
+        dup_rep=np.where(rep >= 0, new[np.maximum(rep, 0)], -1),
+        dup_kind=st.dup_kind[keep],
+        dup_sim=st.dup_sim[keep],
+        by_rep=new[st.by_rep[mine]],
+        by_rep_key=new[st.by_rep_key[mine]],
+        src_blob=b"".join(sources),
+        src_off=np.concatenate([[0], np.cumsum([len(s) for s in sources])]).astype(np.int64),
+        carry_idx=new[st.carry_idx[carry]],
+        carry_blob=b"".join(pages),
+        carry_off=np.concatenate([[0], np.cumsum([len(p) for p in pages])]).astype(np.int64),
+        stats={},
+    )
+
+
+def test_states_of_groups_of_clusters_merge_into_the_state_of_one_fit(seeds):
+    """The cluster fit fits groups of whole components in tasks and merges their states
+    (``merge_states``, ``Dedup.merged_state``): split a fit's state by cluster into parts
+    in any order, merged they are that state again, with its stats."""
+    from lawrpt_corpus.dedup.step import merge_states
+
+    texts, names = [], []
+    for k, base in enumerate(seeds[:5]):
+        cut = base[: int(len(base) * 0.7)]
+        texts += [cut, base, _shift_years(base, 30), base, cut]
+        names += [f"s{k}-{i}" for i in range(5)]
+    docs = _docs(texts, names)
+    docs[3].page = PageMeta(url="https://www.gov.cn/a.html")  # carried to its representative
+    docs[13].page = PageMeta(url="https://www.gov.cn/b.html", published="2024-01-02")
+    step = Dedup()
+    for d in docs:
+        step.prepare(d)
+    st = step.fit(docs)
+    assert st.carry_idx.size == 2 and st.stats["clusters"] >= 5
+    clusters: dict[int, list[int]] = {}
+    for i in range(st.seq.size):
+        rep = int(st.dup_rep[i])
+        clusters.setdefault(i if rep < 0 else rep, []).append(i)
+    groups = list(clusters.values())
+    random.Random(5).shuffle(groups)
+    parts = [
+        _restricted(st, np.array(sorted(x for g in groups[k::3] for x in g))) for k in range(3)
+    ]
+    merged = merge_states([parts[2], parts[0], parts[1]])
+    for name in ("seq", "ids", "dup_rep", "dup_kind", "dup_sim", "by_rep", "by_rep_key"):
+        got, want = getattr(merged, name), getattr(st, name)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist(), name
+    assert (merged.src_blob, merged.src_off.tolist()) == (st.src_blob, st.src_off.tolist())
+    assert merged.carry_idx.tolist() == st.carry_idx.tolist()
+    assert (merged.carry_blob, merged.carry_off.tolist()) == (st.carry_blob, st.carry_off.tolist())
+    again = Dedup().merged_state(
+        parts,
+        st.stats["documents"],
+        st.stats["lsh_candidate_pairs"],
+        st.stats["verified_pairs"],
+        st.stats["passes"],
+    )
+    assert again.stats == st.stats
+    assert merge_states([]).seq.size == 0
+    with pytest.raises(ValueError, match="share documents"):
+        merge_states([parts[0], parts[0]])

@@ -436,6 +436,58 @@ def test_cluster_fits_of_repeated_lines_and_dedup_equal_the_driver_fits(
     _assert_same_verdicts(driver, cluster, docs)
 
 
+def _drifting_copies(seed_texts: dict[str, str]) -> list[Document]:
+    """Per seed (years removed, so the year guard never decides): 14 copies, each with ~1 %
+    of its characters replaced at random — all near one another, so one component each —
+    and an exact copy of every fifth."""
+    rng = random.Random(11)
+    texts: list[str] = []
+    for text in list(seed_texts.values())[:3]:
+        base = list(_YEAR.sub("", text))
+        for k in range(14):
+            copy = base[:]
+            for pos in rng.sample(range(len(copy)), len(copy) // 100):
+                copy[pos] = rng.choice(base)
+            texts.append("".join(copy))
+            if k % 5 == 0:
+                texts.append(texts[-1])
+    docs = []
+    for seq, text in enumerate(texts):
+        doc = Document(f"drift{seq}.txt", format(seq, "016x"), len(text))
+        doc.text, doc.seq = text, seq
+        docs.append(doc)
+    return docs
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.parametrize("blocks", [False, True], ids=["ray-data", "blocks-coordinator-task"])
+def test_dedup_stars_split_per_group_of_components_equal_the_driver_fit(
+    ray_session: Any,
+    seed_texts: dict[str, str],
+    blocks: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One large component per seed whose star centers LSH paired with few of their
+    members (``bucket_window=1``: only neighbours in a bucket), so the star split asks for
+    the missing pairs over several rounds, verified in the group tasks; groups of ≤ 2
+    documents aimed at (each component a group of its own): the same state as the driver
+    fit over every document — the same verdicts, the same stats but ``passes`` (the driver
+    counts passes over the documents, the cluster verification rounds)."""
+    from lawrpt_corpus.engines import ray_fits
+
+    monkeypatch.setattr(ray_fits, "_GROUP_DOCS", 2)
+    docs = _drifting_copies(seed_texts)
+    make = lambda: Dedup(min_shingles=20, bucket_window=1, bands=8, rows=4)  # noqa: E731
+    driver, cluster = _fit_both(ray_session, make, docs, blocks)
+    want, got = driver.stats(), cluster.stats()
+    assert got.pop("passes") >= 3  # the candidates' pass, then ≥ 1 star round
+    want.pop("passes")
+    assert got == want and want["near"] + want["contained"] >= 30 and want["exact"] >= 1
+    assert want["clusters"] >= 3
+    _assert_same_verdicts(driver, cluster, docs)
+
+
 def _mod3(block: Any, parts: int) -> Any:
     import pyarrow as pa
 

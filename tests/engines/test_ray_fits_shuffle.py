@@ -268,6 +268,47 @@ def test_exact_groups_are_ranked_by_the_key_hash_reducer_as_the_fit_ranks_them()
     want_copy = dict(zip(seq[member].tolist(), copy[member].tolist(), strict=True))
     assert got_copy == want_copy
     assert 0 < copy.sum() < member.sum()
+    got_lead = dict(zip(got.column("seq").to_pylist(), got.column("lead").to_pylist(), strict=True))
+    want_lead = dict(zip(seq[member].tolist(), seq[leader[member]].tolist(), strict=True))
+    assert got_lead == want_lead  # each member's best-ranked document of its hash
+
+
+def test_documents_of_a_merge_are_cut_into_groups_of_whole_components_with_their_pairs() -> None:
+    """Exact copies go with their leader, near pairs join components (a chain 30-40-50
+    through pairs found similar; 60-70 found not similar stay apart); each group's pairs
+    are the pre-verified pairs within it, sorted by group; the groups' rows go to them."""
+    involved = np.array([10, 20, 30, 40, 50, 60, 70, 80], np.int64)
+    exact = np.array([10, 20, 80], np.int64)
+    copy = np.array([False, True, True])
+    lead = np.array([10, 10, 10], np.int64)  # 20 and 80 are copies of 10
+    pre = (
+        np.array([30, 40, 60, 10], np.int64),
+        np.array([40, 50, 70, 95], np.int64),  # 95: not a document of a merge
+        np.array([2, 3, 0, 0], np.int8),
+        np.array([0.9, 0.95, 0.2, 0.1]),
+    )
+    group, count, pairs = ray_fits._component_parts(involved, exact, copy, lead, pre, workers=1)
+    comp = {10: (10, 20, 80), 30: (30, 40, 50), 60: (60,), 70: (70,)}
+    by_seq = dict(zip(involved.tolist(), group.tolist(), strict=True))
+    for members in comp.values():
+        assert len({by_seq[m] for m in members}) == 1
+    assert count == len(set(group.tolist())) <= 4
+    g, a, b, kinds, sims = pairs
+    assert g.tolist() == sorted(g.tolist())
+    want = {
+        (x, y)
+        for x, y in zip(pre[0].tolist(), pre[1].tolist(), strict=True)
+        if x in by_seq and y in by_seq and by_seq[x] == by_seq[y]
+    }
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == want and (30, 40) in want
+    assert all(by_seq[x] == k for x, k in zip(a.tolist(), g.tolist(), strict=True))
+    given = {(x, y): (k, v) for x, y, k, v in zip(*(p.tolist() for p in pre), strict=True)}
+    for x, y, k, v in zip(a.tolist(), b.tolist(), kinds.tolist(), sims.tolist(), strict=True):
+        assert given[(x, y)] == (k, v)  # each pair with its kind and similarity
+    block = pa.table({"seq": np.arange(0, 100, 10, dtype=np.int64), "n_sh": np.ones(10)})
+    rows = ray_fits._group_rows(block, (involved, group), ["seq"])
+    assert rows.column("seq").to_pylist() == involved.tolist()
+    assert rows.column("part").to_pylist() == group.tolist()
 
 
 def test_dedup_columns_of_no_rows_are_empty() -> None:

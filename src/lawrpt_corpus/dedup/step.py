@@ -373,6 +373,24 @@ class Dedup(CorpusStep):
         state.stats = self._make_stats(state)
         return _involved_only(state)
 
+    def merged_state(
+        self,
+        parts: list[DedupState],
+        documents: int,
+        candidates: int,
+        verified: int,
+        passes: int,
+    ) -> DedupState:
+        """The states :meth:`fit_columns` gave for disjoint groups of whole components of
+        the merge graph (:func:`merge_states`), as one, with the ``stats()`` of one fit over
+        a corpus of ``documents`` with ``candidates`` LSH candidate pairs, ``verified``
+        verified pairs and ``passes`` (the cluster fit: engines/ray_fits.py)."""
+        state = merge_states(parts)
+        self._n_candidates, self._n_verified, self.passes = candidates, verified, passes
+        state.stats = self._make_stats(state)
+        state.stats["documents"] = documents
+        return state
+
     def columns_row(
         self, doc: Document
     ) -> tuple[int, int, int, int, int, int, bytes, bytes, int, bytes]:
@@ -843,6 +861,91 @@ def _involved_only(st: DedupState) -> DedupState:
         src_blob=b"".join(sources),
         src_off=src_off,
         carry_idx=new[st.carry_idx],
+    )
+
+
+def _gather(blob: bytes, start: np.ndarray, length: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The byte ranges ``blob[start[i] : start[i] + length[i]]`` joined in order, with
+    ``int64`` offsets (vectorised: no Python object per range)."""
+    off = np.zeros(length.size + 1, dtype=np.int64)
+    np.cumsum(length, out=off[1:])
+    if not off[-1]:
+        return b"", off
+    at = np.repeat(start - off[:-1], length) + np.arange(int(off[-1]), dtype=np.int64)
+    return np.frombuffer(blob, dtype=np.uint8)[at].tobytes(), off
+
+
+def merge_states(parts: list[DedupState]) -> DedupState:
+    """The states of fits over disjoint sets of documents (each indexed within itself, as
+    :meth:`Dedup.fit_columns` returns them) as one state in ``seq`` order, re-indexed:
+    what one fit over all of them gives when no merge crosses two parts — the cluster fit
+    fits whole components of the merge graph per task (engines/ray_fits.py). ``stats`` is
+    left empty (:meth:`Dedup.merged_state` fills it)."""
+    parts = [p for p in parts if p.seq.size]
+    empty_i = np.empty(0, dtype=np.int64)
+    if not parts:
+        return DedupState(
+            seq=empty_i,
+            ids=np.empty(0, np.uint64),
+            dup_rep=empty_i,
+            dup_kind=np.empty(0, np.int8),
+            dup_sim=np.empty(0, np.float32),
+            by_rep=empty_i,
+            by_rep_key=empty_i,
+            src_blob=b"",
+            src_off=np.zeros(1, dtype=np.int64),
+        )
+    sizes = np.array([p.seq.size for p in parts], dtype=np.int64)
+    base = np.cumsum(sizes) - sizes
+    seq = np.concatenate([p.seq for p in parts]).astype(np.int64, copy=False)
+    order = np.argsort(seq, kind="stable")
+    seq = seq[order]
+    if seq.size > 1 and not bool(np.all(seq[1:] > seq[:-1])):
+        raise ValueError("dedup: the parts of a state share documents")
+    new = np.empty(seq.size, dtype=np.int64)
+    new[order] = np.arange(seq.size)
+    rep = np.concatenate(
+        [
+            np.where(p.dup_rep >= 0, p.dup_rep + b, -1)
+            for p, b in zip(parts, base.tolist(), strict=True)
+        ]
+    )
+    dup_rep = np.where(rep >= 0, new[np.maximum(rep, 0)], -1)[order]
+    dups = np.flatnonzero(dup_rep >= 0)
+    by_rep = dups[np.lexsort((dups, dup_rep[dups]))]
+    # the sources, in the new order
+    blob_base = np.cumsum([len(p.src_blob) for p in parts]) - [len(p.src_blob) for p in parts]
+    start = np.concatenate(
+        [p.src_off[:-1] + b for p, b in zip(parts, blob_base.tolist(), strict=True)]
+    )
+    length = np.concatenate([np.diff(p.src_off) for p in parts])
+    src_blob, src_off = _gather(b"".join(p.src_blob for p in parts), start[order], length[order])
+    # the carried pages, by representative
+    carry = np.concatenate(
+        [new[p.carry_idx + b] for p, b in zip(parts, base.tolist(), strict=True)]
+    )
+    pbase = np.cumsum([len(p.carry_blob) for p in parts]) - [len(p.carry_blob) for p in parts]
+    pstart = np.concatenate(
+        [p.carry_off[:-1] + b for p, b in zip(parts, pbase.tolist(), strict=True)]
+    )
+    plength = np.concatenate([np.diff(p.carry_off) for p in parts])
+    corder = np.argsort(carry, kind="stable")
+    carry_blob, carry_off = _gather(
+        b"".join(p.carry_blob for p in parts), pstart[corder], plength[corder]
+    )
+    return DedupState(
+        seq=seq,
+        ids=np.concatenate([p.ids for p in parts])[order],
+        dup_rep=dup_rep,
+        dup_kind=np.concatenate([p.dup_kind for p in parts])[order],
+        dup_sim=np.concatenate([p.dup_sim for p in parts])[order],
+        by_rep=by_rep,
+        by_rep_key=dup_rep[by_rep],
+        src_blob=src_blob,
+        src_off=src_off,
+        carry_idx=carry[corder].astype(np.int64),
+        carry_blob=carry_blob,
+        carry_off=carry_off,
     )
 
 

@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from ..boilerplate.repeated import RepeatedLines, RepeatedLinesState
 from ..boilerplate.site import SiteRepeat, SiteRepeatState
+from ..dedup.components import component_groups, components
 from ..dedup.exact import TEXT_SHA1, ExactDedup, ExactDedupState
 from ..dedup.pairs import VerifiedPairs
 from ..dedup.signature import sorted_unique
@@ -814,7 +815,9 @@ def _exact_members(group: pa.Table) -> pa.Table:
     content characters, longest cleaned text, fewest removals, lowest ``seq``). Every
     document of a hash is in its part, so the choice is the fit's (session 23: before, the
     coordinator read the members' rank columns — a task round and ~56 B per member —
-    and ranked them itself)."""
+    and ranked them itself). ``lead``: the ``seq`` of the member's hash's best-ranked
+    document (session 24: the merge graph's edges from each copy to it,
+    :func:`_component_parts`)."""
     h0, h1 = group.column("h0").to_numpy(), group.column("h1").to_numpy()
     seq = group.column("seq").to_numpy()
     col = {name: group.column(name).to_numpy() for name in _RANK_COLUMNS}
@@ -828,44 +831,15 @@ def _exact_members(group: pa.Table) -> pa.Table:
     member[:-1] |= same
     copy = np.zeros(seq.size, dtype=bool)
     copy[1:] = same  # after the best-ranked document of its hash
-    return pa.table({"seq": seq[member].astype(np.int64), "copy": copy[member]})
-
-
-def _rows_of(block: pa.Table, wanted: Any, names: list[str]) -> pa.Table:
-    """Ray task: columns ``names`` of the rows of ``block`` whose ``seq`` is in ``wanted``
-    (sorted)."""
-    wanted = _got(wanted)
-    if not block.num_rows or not wanted.size:
-        return pa.table({})
-    seq = block.column("seq").to_numpy()
-    pos = np.minimum(np.searchsorted(wanted, seq), wanted.size - 1)
-    return block.select(names).take(pa.array(np.flatnonzero(wanted[pos] == seq)))
-
-
-def _rows_of_blocks(wanted: Any, names: list[str], *blocks: pa.Table) -> pa.Table:
-    """Ray task: :func:`_rows_of` of each of ``blocks``, as one table."""
-    tables = [t for t in (_rows_of(b, wanted, names) for b in blocks) if t.num_rows]
-    return pa.concat_tables(tables) if tables else pa.table({})
-
-
-def _columns_of(
-    refs: list[Any], seqs: np.ndarray, where: _BlockMap, names: list[str] = _DEDUP_COLUMNS
-) -> dict[str, Any]:
-    """The ``Dedup`` columns ``names`` (no signatures) of the documents ``seqs`` (sorted) of
-    the materialized feature blocks ``refs`` (by position: ``where``), read by plain Ray
-    tasks: only the blocks that hold one of ``seqs``, ``_TASK_BLOCKS`` blocks a task (each
-    task's result sits in the submitter's heap, and Ray's bookkeeping of a task costs the
-    submitter more than the few rows most blocks give: docs/scaling.md, "Session 22: what
-    ``Dedup``'s coordinator holds")."""
-    ray = _ray()
-    task = ray.remote(_rows_of_blocks).options(enable_task_events=False)
-    ref = ray.put(seqs)
-    holding = np.unique(where.pos_of(seqs)).tolist() if seqs.size else []
-    calls = [
-        (ref, names, *[refs[k] for k in holding[i : i + _TASK_BLOCKS]])
-        for i in range(0, len(holding), _TASK_BLOCKS)
-    ]
-    return _dedup_columns([t for t in _gathered(task, calls) if t.num_rows])
+    # each document's best-ranked document of its hash (its exact group's leader)
+    lead = seq[np.maximum.accumulate(np.where(copy, 0, np.arange(seq.size)))]
+    return pa.table(
+        {
+            "seq": seq[member].astype(np.int64),
+            "copy": copy[member],
+            "lead": lead[member].astype(np.int64),
+        }
+    )
 
 
 def _bucket_keys(group: pa.Table, step: Dedup, n: int) -> np.ndarray:
@@ -1137,12 +1111,14 @@ class _RayDedup:
     def __init__(
         self,
         cols: dict[str, Any],
-        verifier: _SeqVerifier,
+        verifier: _SeqVerifier | _InlineVerifier,
         pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ):
         self.cols, self.verifier = cols, verifier
         self.pre = pre
         self.first = True
+        #: the pre-verified pairs put into the fit's table (both documents in ``cols``)
+        self.added = 0
         in_a, _ = self._inside(pre[0])
         in_b, _ = self._inside(pre[1])
         self.extra = int(pre[0].size - np.count_nonzero(in_a & in_b))
@@ -1175,6 +1151,7 @@ class _RayDedup:
             in_b, ib = self._inside(sb)
             both = in_a & in_b
             known.add(ia[both], ib[both], kinds[both], sims[both])
+            self.added = int(np.count_nonzero(both))
             return
         if lo.size == 0:
             return
@@ -1182,8 +1159,159 @@ class _RayDedup:
         known.add(np.searchsorted(seq, sa), np.searchsorted(seq, sb), kinds, sims)
 
 
+class _InlineVerifier:
+    """``Dedup.compare`` of the pairs a star round asks for, in the task that splits a group
+    of components into stars (:func:`_group_state`): the same verification units as
+    :meth:`_SeqVerifier.run` (one own column block with ≤ ``_TASK_BLOCKS`` partner blocks),
+    run one after another in this task instead of as tasks of their own — star rounds ask
+    for few pairs. Counts one verification pass of ``step`` per round."""
+
+    def __init__(self, step: Dedup, refs: list[Any], where: _BlockMap):
+        self.step, self.refs, self.where = step, refs, where
+
+    def run(
+        self, sa: np.ndarray, sb: np.ndarray, estimate: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if sa.size == 0:
+            return _joined([])
+        self.step.passes += 1
+        ray, refs = _ray(), self.refs
+        return _joined(
+            [
+                _verify_pairs(
+                    self.step,
+                    ray.get(refs[own]),
+                    [refs[k] for k in others],
+                    (x, y),
+                    (x, y),
+                    estimate,
+                )
+                for own, x, y, others in _pair_tasks(self.where, sa, sb)
+            ]
+        )
+
+
+#: documents of a merge decision per group task at most aimed at (:func:`_component_parts`;
+#: a component larger than that is one group)
+_GROUP_DOCS = 20_000
+
+
+def _component_parts(
+    involved: np.ndarray,
+    exact: np.ndarray,
+    copy: np.ndarray,
+    lead: np.ndarray,
+    pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    workers: int,
+) -> tuple[np.ndarray, int, tuple[np.ndarray, ...]]:
+    """The documents of a merge decision (``involved``, sorted ``seq``) cut into groups of
+    whole connected components of the merge graph — edges from each exact copy (``exact``
+    members with ``copy``) to its group's leader (``lead``), and the pairs of ``pre`` found
+    similar — at least 4 per CPU, ≤ ``_GROUP_DOCS`` documents each unless one component is
+    larger (:func:`~lawrpt_corpus.dedup.components.component_groups`). Returns each
+    document's group, the number of groups and the pairs of ``pre`` whose documents are in
+    one group, as (group, ``seq`` a, ``seq`` b, kind, similarity) sorted by group.
+
+    A component's stars depend only on its members' columns and verified pairs (a star
+    round asks only for pairs within a component), so each group is fitted on its own
+    (:func:`_group_state`). Numpy over the documents of a merge: ~40 B each while it runs
+    (the positions, labels and groups), nothing per document kept."""
+    n = involved.size
+    merged = pre[2] != 0
+    a = np.concatenate(
+        [np.searchsorted(involved, exact[copy]), np.searchsorted(involved, pre[0][merged])]
+    )
+    b = np.concatenate(
+        [np.searchsorted(involved, lead[copy]), np.searchsorted(involved, pre[1][merged])]
+    )
+    label = components(n, a, b)
+    del a, b
+    node_group, count = component_groups(label, max(4 * max(1, workers), -(-n // _GROUP_DOCS)))
+    del label
+    if n == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return node_group, count, (empty, empty, empty, np.empty(0, np.int8), np.empty(0))
+    pos_a = np.minimum(np.searchsorted(involved, pre[0]), n - 1)
+    pos_b = np.minimum(np.searchsorted(involved, pre[1]), n - 1)
+    ga, gb = node_group[pos_a], node_group[pos_b]
+    sel = np.flatnonzero((involved[pos_a] == pre[0]) & (involved[pos_b] == pre[1]) & (ga == gb))
+    order = sel[np.argsort(ga[sel], kind="stable")]
+    return node_group, count, (ga[order], *(x[order] for x in pre))
+
+
+def _components_task(
+    exact: np.ndarray,
+    copy: np.ndarray,
+    lead: np.ndarray,
+    pre: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    workers: int,
+) -> tuple[int, Any, Any]:
+    """Ray task: :func:`_component_parts` of the documents of a merge decision (the exact
+    groups' members, and the documents of a pair of ``pre`` found similar), on the cluster:
+    the number of groups, and put into the object store by this worker (the coordinator
+    holds their references only) the documents' sorted ``seq`` with each one's group, and
+    the groups' pairs."""
+    merged = pre[2] != 0
+    involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
+    node_group, groups, pairs = _component_parts(involved, exact, copy, lead, pre, workers)
+    ray = _ray()
+    return groups, ray.put((involved, node_group)), ray.put(pairs)
+
+
+def _group_rows(batch: pa.Table, nodes: Any, names: list[str]) -> pa.Table:
+    """Ray task, the map side of the shuffle to the group tasks: the columns ``names`` of
+    the rows of ``batch`` that are documents of a merge decision (``nodes``: their sorted
+    ``seq`` and each one's group), the group as ``part``."""
+    seqs, group = _got(nodes)
+    if not batch.num_rows or not seqs.size:
+        return pa.table({"part": pa.array([], pa.int64())})
+    seq = batch.column("seq").to_numpy()
+    pos = np.minimum(np.searchsorted(seqs, seq), seqs.size - 1)
+    hit = np.flatnonzero(seqs[pos] == seq)
+    rows = batch.select(names).take(pa.array(hit))
+    return rows.append_column("part", pa.array(group[pos[hit]], pa.int64()))
+
+
+def _group_state(
+    rows: pa.Table,
+    step: Dedup,
+    pairs: tuple[np.ndarray, ...],
+    refs: list[Any],
+    where: _BlockMap,
+) -> Any:
+    """Ray task (per part of the shuffle to the group tasks): ``Dedup.fit_columns`` of one
+    group of whole components — its documents' columns (``rows``) and the pre-verified
+    pairs among them (``pairs``, by group) — rank, exact groups, union-find and the star
+    split, star rounds verified here (:class:`_InlineVerifier`). Returns, put into the
+    object store by this worker, (the group's state, its star rounds, the pairs its star
+    rounds verified)."""
+    part = rows.column("part")[0].as_py()
+    lo, hi = np.searchsorted(pairs[0], [part, part + 1]).tolist()
+    pre = tuple(x[lo:hi] for x in pairs[1:])
+    cols = _dedup_columns([rows])
+    backend = _RayDedup(cols, _InlineVerifier(step, refs, where), pre)  # type: ignore[arg-type]
+    state = step.fit_columns(cols, backend)
+    return _ray().put((state, step.passes - 1, step._n_verified - backend.added))
+
+
+def _merge_groups(
+    step: Dedup, documents: int, candidates: int, verified: int, passes: int, *parts: Any
+) -> DedupState:
+    """Ray task: the group tasks' states (:func:`_group_state`) as the fit's state
+    (``Dedup.merged_state``): its ``stats()`` count the corpus's ``documents``, the
+    ``candidates``, the pre-verified pairs (``verified``) plus the star rounds' and
+    ``passes`` plus the most star rounds a group took (every group's rounds ran alongside:
+    one fit's star round verifies every component's requests at once)."""
+    got = _resolved(parts)
+    rounds = max((g[1] for g in got), default=0)
+    star = sum(g[2] for g in got)
+    return step.merged_state(
+        [g[0] for g in got], documents, candidates, verified + star, passes + rounds
+    )
+
+
 def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
-    """``Dedup.fit`` on the cluster; the driver holds only the documents of a merge.
+    """``Dedup.fit`` on the cluster; the driver gets the state of the documents of a merge.
 
     Workers emit each document's compact columns, signature and comparison key
     (materialized once; the only Ray Data execution — the rest are plain Ray tasks, whose
@@ -1197,13 +1325,18 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     document's block — the keys never reach the driver. Verification tasks make their keys
     unique, apply the signature estimate filter and compare the real shingle sets; only the
     pairs the estimate keeps come back, with kind and similarity, plus the count of keys.
-    The driver then reads the columns of the exact-group members and of the documents of a
-    *verified* pair only, and runs ``Dedup.fit_columns`` on that subset (union-find and
-    stars on the verified pairs; missing star edges verified by the same kind of tasks). A
-    document in no exact group and no verified pair never reaches the driver: ``apply``
-    leaves it as it is, as the fit over every document would (same entries for every other
-    document, same ``stats()``: the counts of documents, candidate and verified pairs are
-    the corpus's).
+    The merge work then runs per group of whole connected components of the merge graph
+    (session 24): a task labels the components of the exact-group members and the
+    documents of a pair found similar and cuts them into groups (:func:`_components_task`);
+    a shuffle takes their columns from the feature blocks to one task per group, which runs
+    ``Dedup.fit_columns`` on it (union-find and stars on its verified pairs; missing star
+    edges verified in the task: :func:`_group_state`); one task merges the groups' states
+    (:func:`_merge_groups`). A star round asks only for pairs within a component, so the
+    groups' stars are those of one fit over all of them. The coordinator holds the exact
+    members, the estimate-kept pairs and a reference per group — no columns. A document in
+    no exact group and no verified pair is in no group: ``apply`` leaves it as it is, as
+    the fit over every document would (same entries for every other document, same
+    ``stats()``: the counts of documents, candidate and verified pairs are the corpus's).
     """
     light = params_only(step)
     feats = _map(docs, ctx, _dedup_rows, light, bounds=True).materialize()
@@ -1211,32 +1344,46 @@ def fit_dedup(step: Dedup, docs: Any, ctx: RayContext) -> DedupState:
     n_docs, span = verifier.documents, verifier.span  # seq < span: keys lo * span + hi
     if span > 3_037_000_499:  # span² must fit in int64
         raise ValueError("dedup: too many inputs for 64-bit candidate keys")
-    exact = copies = np.empty(0, dtype=np.int64)
+    exact = copies = lead = np.empty(0, dtype=np.int64)
+    is_copy = np.empty(0, dtype=bool)
     if n_docs > 1:
         parts = _partitions(n_docs, ctx.workers)
         got = _shuffled(verifier.refs, _hash_rows, (parts,), parts, _exact_members, (), ctx.workers)
-        # the exact groups' members and, ranked by the reducers, the copies among them
+        # the exact groups' members, each with its leader and, ranked by the reducers,
+        # whether it is a copy
         seqs = _column(got, "seq", np.int64)
         order = np.argsort(seqs, kind="stable")
         exact = seqs[order]
-        copies = exact[_column(got, "copy", bool)[order]]
+        is_copy = _column(got, "copy", bool)[order]
+        lead = _column(got, "lead", np.int64)[order]
+        copies = exact[is_copy]
         del got, seqs, order
     step.passes = 1
     n_keys, pre = 0, _joined([])
     if n_docs - copies.size > 1:
         n_keys, pre = verifier.candidates(copies, _partitions(n_docs * step.bands, ctx.workers))
-    merged = pre[2] != 0
-    involved = np.union1d(exact, np.concatenate([pre[0][merged], pre[1][merged]]))
-    cols = _columns_of(verifier.refs, involved.astype(np.int64), verifier.where)
-    backend = _RayDedup(cols, verifier, pre)
-    del pre, merged, involved  # the backend holds the pairs until their first use
-    passes = step.passes
-    state = step.fit_columns(cols, backend, documents=n_docs)
-    # fit_columns restarts ``passes`` at 1 and counts the star rounds; the candidates'
-    # verification pass ran before it
-    state.stats["passes"] = step.passes = step.passes + passes - 1
-    state.stats["lsh_candidate_pairs"] = n_keys
-    state.stats["verified_pairs"] += backend.extra
+    del copies
+    # the merge work per group of whole components, in tasks (session 24): a task labels the
+    # components and cuts them into groups; the documents' columns go from the feature
+    # blocks to their group's task by a shuffle, never here
+    ray = _ray()
+    label = ray.remote(_components_task).options(enable_task_events=False)
+    groups, nodes, pairs = ray.get(label.remote(exact, is_copy, lead, pre, ctx.workers))
+    n_pre = int(pre[0].size)
+    del exact, is_copy, lead, pre
+    states: list[Any] = []
+    if groups:
+        per = _per_task(len(verifier.refs), ctx.workers)
+        pieces = _shuffle_map(
+            verifier.refs, _group_rows, (nodes, _DEDUP_COLUMNS), groups, per, ctx.workers
+        )
+        gargs = (verifier.step_ref, pairs, ray.put(verifier.refs), verifier.where_ref)
+        states = [r for r in _reduced(pieces, _group_state, gargs) if r is not None]
+        del pieces, gargs
+    del nodes, pairs
+    merge = _ray().remote(_merge_groups).options(enable_task_events=False)
+    state: DedupState = _ray().get(merge.remote(light, n_docs, n_keys, n_pre, step.passes, *states))
+    step.passes = state.stats["passes"]
     return state
 
 
