@@ -3,12 +3,15 @@ goes, report text carrying Latin letters, digits and symbols stays."""
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 from lawrpt_corpus import StripBoilerplate
 from lawrpt_corpus.boilerplate import anomaly
+from lawrpt_corpus.cli import main
 from lawrpt_corpus.document import Document
 
 STEP = StripBoilerplate()
@@ -243,3 +246,16 @@ def test_the_thresholds_come_from_the_data_file() -> None:
     p = anomaly.default_params()
     assert (p.prose_chars, p.run_min, p.run_min_switches) == (20, 5, 2)
     assert {r.id for r in anomaly.RULES} >= {"structure.markup", "structure.injected-run"}
+
+
+def test_inspect_shows_an_injected_run_with_its_rule_and_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = PARA.index("依法")
+    text = "\n".join(_report([PARA[:at] + "ab3Kx" + PARA[at:]])) + "\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["inspect", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    found = [r for r in result["removals"] if r["rule"] == "structure.injected-run"]
+    assert [(r["text"], text[r["start"] : r["start"] + 5]) for r in found] == [("ab3Kx", "ab3Kx")]

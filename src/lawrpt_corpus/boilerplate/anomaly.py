@@ -36,10 +36,12 @@ removal marks, so the output is deterministic, and a second run finds nothing ne
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -91,7 +93,7 @@ _ALNUM = re.compile(r"[^\W_]")
 _MARKUP = re.compile(
     r"<!--[^\n]{0,300}?-->"
     r"|<!\[CDATA\[|\]\]>"
-    r"|</?[A-Za-z][A-Za-z0-9:\-]{0,15}(?:\s[^<>\n]{0,300}?)?/?>"
+    r"|</?[A-Za-z][A-Za-z0-9:\-]{0,15}(?:[ \t][^<>\n]{0,300}?)?/?>"
     r"|&(?:[A-Za-z]{2,8}|#\d{2,7}|#[xX][0-9A-Fa-f]{2,6});"
     r"|&(?:nbsp|ldquo|rdquo|lsquo|rsquo|mdash|hellip|middot|emsp|ensp)(?![A-Za-z])"
     r"|\{\{[^{}\n]{0,120}\}\}|\{%[^\n]{0,120}?%\}|\$\{[^{}\n]{0,60}\}"
@@ -117,10 +119,17 @@ _KEEP_NO_HAN = re.compile(
 )
 #: a line of dashes a report may keep as a separator mark (—, ——)
 _DASHES = re.compile(r"^[—\-－]{1,2}$")
+#: a placeholder left for a name or a signature (×××, ○○○, □□)
+_PLACEHOLDER = re.compile(r"^[×○〇□△\s]{1,20}$")
 _CAPTION_LINE = re.compile(
     r"^[（(【\[]?\s{0,2}(?:图片来源|图片来自|图片由|图片提供|图片作者|图源|图文来源|视频来源"
     r"|资料图|图\s{0,2}/|图\s{0,2}[:：]|摄影\s{0,2}[:：/]|摄影记者|配图\s{0,2}[:：]|图为|图注\s{0,2}[:：])"
 )
+#: where a caption line may start in a text (candidates; ``line_verdict`` decides)
+_CAPTION_START = re.compile(r"^[ \t\u3000]{0,8}" + _CAPTION_LINE.pattern[1:], re.MULTILINE)
+#: a line without Han (candidates; ``line_verdict`` decides)
+#: (searched in the text with a newline before it: the scan jumps from newline to newline)
+_NO_HAN_LINE = re.compile(f"\\n[^\\n{HAN}]+(?![^\\n])")
 _SENTENCE_END = re.compile(r"[。！？；]$")
 _CAPTION_INLINE = re.compile(
     r"[（(]\s{0,2}(?:图片来源|图片来自|图片由|图源|摄影)[^（）()\n]{0,30}[)）]"
@@ -132,11 +141,15 @@ _SHAPES = (
     "\u2600-\u2604\u263a-\u263c\u2640\u2642\u2660-\u2667\u2700-\u27bf"  # ☀☺♀♂♠♥✂❤…
 )
 #: what a glued run sits between: Han, or the sentence punctuation after (before) it
-_SIDE = f"[{HAN}，。；：、！？“”（）《》]"
-_RUN = re.compile(
-    f"(?<={_SIDE})( ?)([A-Za-z0-9]{{2,32}}|[#$^@~`\\\\{{}}]{{2,16}}|[{_SHAPES}]{{2,16}})( ?)"
-    f"(?={_SIDE})"
-)
+#: a run that may be glued in: letters and digits, rare ASCII symbols, shapes (candidates;
+#: its sides and ``injected`` decide)
+_TOKEN = re.compile(f"[A-Za-z0-9]{{2,32}}|[#$^@~`\\\\{{}}]{{2,16}}|[{_SHAPES}]{{2,16}}")
+_TOKEN_MAX = 32
+#: the first letter or symbol of a run (what gates the run scan)
+_RUN_GATE = re.compile(f"[A-Za-z#$^@~`\\\\{{}}{_SHAPES}]")
+_ALNUM_RUN = re.compile("[A-Za-z0-9]+")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_SIDE_PUNCT = frozenset("，。；：、！？“”（）《》")
 _INDENT = " \t\u3000"
 _LOWER_RUN3 = re.compile("[a-z]{3}")
 _RARE_SYMBOLS = frozenset("#$^@~`\\{}")
@@ -194,7 +207,7 @@ def line_verdict(s: str, p: AnomalyParams) -> Rule | None:
         if _CODE.search(s):
             return CODE_LINE
         if _only_symbols(s):
-            return None if _DASHES.match(s) else SYMBOL_LINE
+            return None if _DASHES.match(s) or _PLACEHOLDER.match(s) else SYMBOL_LINE
         if len(s) > p.no_han_max or _KEEP_NO_HAN.search(s) or is_protected(s):
             return None
         return STRAY_LINE
@@ -220,23 +233,65 @@ def _gaps(spans: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
     return out
 
 
-def inline_spans(raw: str, p: AnomalyParams) -> list[tuple[int, int, Rule]]:
-    """Spans (offsets in ``raw``, one line) of markup residue, glued credits and injected
-    runs inside a line that stays."""
-    out: list[tuple[int, int, Rule]] = [(a, b, MARKUP) for a, b in _markup_spans(raw)]
-    if "图" in raw or "摄" in raw:
-        out.extend((m.start(), m.end(), CAPTION) for m in _CAPTION_INLINE.finditer(raw))
-    for m in _RUN.finditer(raw):
-        if injected(m.group(2), p):
-            out.append((m.start(), m.end(), INJECTED))
-    out.sort(key=lambda s: (s[0], -s[1]))
+def _runs(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of the runs ``_TOKEN`` finds that hold a letter or a symbol (a run
+    of digits is a number), each the whole run (a longer run is skipped). A search for
+    their first letter or symbol gates the scan: reports have few."""
+    pos = 0
+    n = len(text)
+    while True:
+        m = _RUN_GATE.search(text, pos)
+        if m is None:
+            return
+        a = m.start()
+        if _ascii_alnum(text[a]):  # a letter: its run starts at the digits before it
+            while a > 0 and m.start() - a <= _TOKEN_MAX and _ascii_alnum(text[a - 1]):
+                a -= 1
+        t = _TOKEN.match(text, a)
+        if t is None:
+            pos = m.end()
+            continue
+        pos = max(t.end(), m.end())
+        if pos < n and _ascii_alnum(text[pos]):  # longer than a token: skip the whole run
+            tail = _ALNUM_RUN.match(text, pos)
+            pos = tail.end() if tail is not None else pos + 1
+            continue
+        if a > 0 and _ascii_alnum(text[a - 1]):
+            continue
+        yield a, t.end()
+
+
+def _ascii_alnum(c: str) -> bool:
+    return c < "\x80" and c.isalnum()
+
+
+def _is_side(c: str) -> bool:
+    return c in _SIDE_PUNCT or _HAN_CHAR.match(c) is not None
+
+
+def _glued(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """The cut for the run ``text[a:b]`` when it sits between two Han characters (or
+    sentence punctuation), one space allowed on either side (taken with it); else None."""
+    pa, pb = a - 1, b
+    if pa >= 0 and text[pa] == " ":
+        pa -= 1
+    if pb < len(text) and text[pb] == " ":
+        pb += 1
+    if pa < 0 or pb >= len(text) or not _is_side(text[pa]) or not _is_side(text[pb]):
+        return None
+    return pa + 1, pb
+
+
+def _finish(raw: str, found: list[tuple[int, int, Rule]]) -> list[tuple[int, int, Rule]]:
+    """``found`` (offsets in the line ``raw``) sorted, overlaps dropped (the first, outermost
+    span is cut), and a cut at the line's start (end) widened over the spaces after (before)
+    it: hygiene would strip them as indentation on a second run."""
+    found.sort(key=lambda s: (s[0], -s[1]))
     merged: list[tuple[int, int, Rule]] = []
-    for a, b, r in out:
+    for a, b, r in found:
         if merged and a < merged[-1][1]:
-            continue  # overlaps an earlier span: the first (outermost) one is cut
+            continue
         merged.append((a, b, r))
-    # a cut at a line's start (end) takes the spaces after (before) it: hygiene would strip
-    # them as indentation on a second run
     if merged and not raw[: merged[0][0]].strip(_INDENT):
         a, b, r = merged[0]
         while b < len(raw) and raw[b] in _INDENT:
@@ -260,26 +315,59 @@ def find(
     """Lines to remove (index → rule) and inline spans (index → (start, end, rule), offsets
     in the raw line) for the lines no earlier layer removed; ``marks`` (the rule id removing
     each line, None: kept) and ``inline`` (the rules' inline cuts, whose lines are left
-    alone here) are not changed."""
+    alone here) are not changed.
+
+    The candidates come from whole-text scans (lines without Han, caption starts, markup,
+    letter/symbol runs); only their lines are looked at one by one."""
     p = p or default_params()
-    n = len(stripped)
-    kept = [i for i in range(n) if marks[i] is None and stripped[i]]
+    text = "\n".join(raw_lines)
+    starts = [0, *itertools.accumulate(len(ln) + 1 for ln in raw_lines[:-1])]
+
+    def line_of(pos: int) -> int:
+        return bisect.bisect_right(starts, pos) - 1
+
+    # in "\n" + text, a match's start (its newline) is its line's start in ``text``
+    candidates = {line_of(m.start()) for m in _NO_HAN_LINE.finditer("\n" + text)}
+    cuts: dict[int, list[tuple[int, int, Rule]]] = {}
+    if any(g in text for g in _MARKUP_GATE):
+        for m in _MARKUP.finditer(text):
+            if m.end() > m.start():
+                i = line_of(m.start())
+                cuts.setdefault(i, []).append((m.start() - starts[i], m.end() - starts[i], MARKUP))
+    if "图" in text or "摄" in text:
+        candidates.update(line_of(m.start()) for m in _CAPTION_START.finditer(text))
+        for m in _CAPTION_INLINE.finditer(text):
+            i = line_of(m.start())
+            cuts.setdefault(i, []).append((m.start() - starts[i], m.end() - starts[i], CAPTION))
+    for a, b in _runs(text):
+        token = text[a:b]
+        if not injected(token, p):
+            continue
+        span = _glued(text, a, b)
+        if span is not None:
+            i = line_of(span[0])
+            cuts.setdefault(i, []).append((span[0] - starts[i], span[1] - starts[i], INJECTED))
+
     lines: dict[int, Rule] = {}
-    spans: dict[int, list[tuple[int, int, Rule]]] = {}
-    for k, i in enumerate(kept):
+    kept: list[int] | None = None
+    for i in sorted(candidates | {i for i, c in cuts.items() if c[0][2] is MARKUP}):
         s = stripped[i]
+        if marks[i] is not None or not s:
+            continue
         verdict = line_verdict(s, p)
         if verdict is STRAY_LINE:
+            if kept is None:
+                kept = [j for j in range(len(stripped)) if marks[j] is None and stripped[j]]
+            k = bisect.bisect_left(kept, i)
             if not _stray_in_context(i, k, kept, stripped, marks, p):
                 verdict = None
         if verdict is not None:
             lines[i] = verdict
+    spans: dict[int, list[tuple[int, int, Rule]]] = {}
+    for i, found in cuts.items():
+        if i in lines or i in inline or marks[i] is not None or not stripped[i]:
             continue
-        if i in inline:
-            continue
-        cuts = inline_spans(raw_lines[i], p)
-        if cuts:
-            spans[i] = cuts
+        spans[i] = _finish(raw_lines[i], found)
     return lines, spans
 
 
