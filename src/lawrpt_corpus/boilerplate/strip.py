@@ -50,6 +50,8 @@ class StripBoilerplate(DocumentStep):
     ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
     ``builtin=False`` uses only the user's rule files. ``score=False`` switches off the
     scored fallback (:mod:`.score`) that judges the edge lines no rule claimed.
+    ``structure``: the structure-anomaly layer (:mod:`.anomaly`, rule ids ``structure.*``:
+    markup residue, stray no-Han lines, symbol lines, captions, injected runs).
     ``blocks``: also take the short fragments of removed blocks (:mod:`.blocks`, rule ids
     ``block.*``; ``block_params`` its thresholds). Bad rule files raise ``ValueError``
     here, at construction, naming the file and the rule. The user files are read once, at
@@ -61,12 +63,14 @@ class StripBoilerplate(DocumentStep):
     version = "1.0"
     #: the block layer's protected lines (headings, dates, signatures, titles); the score
     #: layer's weights and their provenance; the t2s view's gate (which characters OpenCC
-    #: would change: a wrong gate would change which lines the rules see)
+    #: would change: a wrong gate would change which lines the rules see); the structure
+    #: layer's thresholds
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
         ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
         ("lawrpt_corpus.boilerplate", "data/score_model.json"),
         ("lawrpt_corpus.boilerplate", "data/t2s_gate.json"),
+        ("lawrpt_corpus.boilerplate", "data/structure.toml"),
     )
 
     rules: tuple[str, ...] | list[str] = ()
