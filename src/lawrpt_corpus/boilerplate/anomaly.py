@@ -13,7 +13,8 @@ blocks; ``structure=False`` switches it off):
   BBCode; cut as spans (the halves rejoin), the whole line when nothing but symbols is left;
 * ``structure.code-line`` — a line without Han that reads as CSS or JavaScript;
 * ``structure.symbol-line`` — a line of symbols only (no letter, digit or Han; a lone
-  ``—``/``——`` stays);
+  ``—``/``——``, a placeholder ``×××`` and sentence punctuation alone — a lone ``。``, the
+  block layer's fragment — stay);
 * ``structure.stray-line`` — a short line without Han (digits, a Latin token, a page mark
   ``- 3 -``) that sits where the report has no table: both its kept neighbours are report
   prose (or the document's edge), or it is in the head/tail zone next to a removed line or
@@ -119,6 +120,9 @@ _KEEP_NO_HAN = re.compile(
 )
 #: a line of dashes a report may keep as a separator mark (—, ——)
 _DASHES = re.compile(r"^[—\-－]{1,2}$")
+#: sentence punctuation and brackets alone (a lone 。, ）, “”): a fragment of a removed block,
+#: the block layer's (``block.fragment``) when it sits by one, else left alone
+_PUNCT_ONLY = re.compile(r"^[。，、；：！？,.;:!?“”‘’\"'（）()《》【】\s]{1,20}$")
 #: a placeholder left for a name or a signature (×××, ○○○, □□)
 _PLACEHOLDER = re.compile(r"^[×○〇□△\s]{1,20}$")
 _CAPTION_LINE = re.compile(
@@ -207,7 +211,8 @@ def line_verdict(s: str, p: AnomalyParams) -> Rule | None:
         if _CODE.search(s):
             return CODE_LINE
         if _only_symbols(s):
-            return None if _DASHES.match(s) or _PLACEHOLDER.match(s) else SYMBOL_LINE
+            keep = _DASHES.match(s) or _PLACEHOLDER.match(s) or _PUNCT_ONLY.match(s)
+            return None if keep else SYMBOL_LINE
         if len(s) > p.no_han_max or _KEEP_NO_HAN.search(s) or is_protected(s):
             return None
         return STRAY_LINE
