@@ -141,10 +141,9 @@ _CAPTION_INLINE = re.compile(
 #: pictographs and shapes a report does not write between words (★◈◆♂…; ○, □ and × are
 #: placeholders and check boxes and are not among them)
 _SHAPES = (
-    "\u2605\u2606\u25c6\u25c7\u25c8\u25b2\u25b3\u25bc\u25bd"  # ★☆◆◇◈▲△▼▽
+    "\u2605\u2606\u25c6\u25c7\u25c8\u25b2\u25bc\u25bd"  # ★☆◆◇◈▲▼▽ (△ masks a name)
     "\u2600-\u2604\u263a-\u263c\u2640\u2642\u2660-\u2667\u2700-\u27bf"  # ☀☺♀♂♠♥✂❤…
 )
-#: what a glued run sits between: Han, or the sentence punctuation after (before) it
 #: a run that may be glued in: letters and digits, rare ASCII symbols, shapes (candidates;
 #: its sides and ``injected`` decide)
 _TOKEN = re.compile(f"[A-Za-z0-9]{{2,32}}|[#$^@~`\\\\{{}}]{{2,16}}|[{_SHAPES}]{{2,16}}")
@@ -153,6 +152,7 @@ _TOKEN_MAX = 32
 _RUN_GATE = re.compile(f"[A-Za-z#$^@~`\\\\{{}}{_SHAPES}]")
 _ALNUM_RUN = re.compile("[A-Za-z0-9]+")
 _HAN_CHAR = re.compile(f"[{HAN}]")
+#: what a glued run sits between: Han, or the sentence punctuation after (before) it
 _SIDE_PUNCT = frozenset("，。；：、！？“”（）《》")
 _INDENT = " \t\u3000"
 _LOWER_RUN3 = re.compile("[a-z]{3}")
