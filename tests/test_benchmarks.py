@@ -282,3 +282,15 @@ def test_final_pass_bench_reports_both_trees_for_every_round(tmp_path: Path) -> 
     for r in rows:  # final wall (apply, with shards), final driver CPU, build wall, CPU ×2
         figures = [float(x) for x in r[-6:]]
         assert figures[3] > 0 and figures[4] > 0 and all(x >= 0 for x in figures)
+
+
+def test_structure_bench_prepares_reports_and_times_the_layer_on_and_off(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _load("bench_structure")
+    docs = bench.prepared(6)
+    assert docs and all(d.kept and d.text for d in docs)
+    monkeypatch.setattr(sys, "argv", ["bench_structure.py", "-n", "6", "--rounds", "1"])
+    bench.main()
+    out = capsys.readouterr().out
+    assert "layer on" in out and "outputs changed 0" in out

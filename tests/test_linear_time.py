@@ -170,6 +170,29 @@ def test_site_repeat_layer_is_linear_on_megabyte_documents() -> None:
     assert step.stats()["removed_lines_total"] > 0  # it did remove lines
 
 
+def test_structure_anomaly_layer_is_linear_on_megabyte_documents() -> None:
+    """The structure-anomaly layer (markup scan, glued runs, line verdicts and context) on
+    1 MB lines dense with what it looks for and many short no-Han lines."""
+    from lawrpt_corpus.boilerplate import anomaly
+
+    dense = [
+        ("<a " * (ONE_MB // 3))[:ONE_MB],
+        ("&nbsp" * (ONE_MB // 5))[:ONE_MB],
+        ("{{" * (ONE_MB // 2))[:ONE_MB],
+        ("法ab3Kx" * (ONE_MB // 6))[:ONE_MB],
+        ("法★◈" * (ONE_MB // 3))[:ONE_MB],
+        ("图片来源（" * (ONE_MB // 5))[:ONE_MB],
+        "\n".join(("4874268", "法" * 30, "◆◆", "<br>", "x9Kd2") * (ONE_MB // 60)),
+    ]
+    for text in [*_layer_documents(), *dense]:
+        raw = text.split("\n")
+        lines = [s.strip() for s in raw]
+        marks: list[str | None] = ["r" if i % 7 == 0 else None for i in range(len(lines))]
+        t0 = time.process_time()
+        anomaly.find(raw, lines, marks, {})
+        assert time.process_time() - t0 < 5.0
+
+
 def _assert_corpus_step_linear(step: Any, texts: list[str], url: str | None = None) -> None:
     """prepare every text, fit the corpus, apply: within 10 CPU s per document (the 1 MB
     documents' bound); ``url``: each document's page URL (``url`` + its number)."""

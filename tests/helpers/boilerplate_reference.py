@@ -57,6 +57,8 @@ class ReferenceStrip(StripBoilerplate):
         _peel_last(stripped, removed_by, inline, _possible(rs.zone("last"), view))
 
         marks = [r.id if r is not None else None for r in removed_by]
+        # the structure-anomaly layer is not a rule prefilter: the step's own, in its place
+        found = self._anomalies(view.split("\n"), stripped, marks, inline, starts)
         marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
         fired = {r.category for r in removed_by if r is not None}
@@ -77,7 +79,7 @@ class ReferenceStrip(StripBoilerplate):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(rule.flag or rule.id)
-        return doc, bool(inline) or took_block
+        return doc, bool(inline) or took_block or found
 
     @staticmethod
     def _zone(

@@ -39,6 +39,16 @@ NOISE = [
     "，违者必究。",
     "依法制定规(guī)定，认真实（shí）施。",
     "\ud800",
+    # structure anomalies (boilerplate/anomaly.py): markup residue, a counter, a page mark,
+    # a caption, code, symbols, a run injected between Han characters
+    '• <tr id="yyy80"></tr>',
+    "依法行政&nbsp;工作，推进<br/>法治ab3Kx建设。",
+    "{{ pvCount }}",
+    "4874268",
+    "- 3 -",
+    "图片来源：网络",
+    ".TRS_Editor P{margin-top:0;}",
+    "◆◆◆◆",
 ]
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16-le", "utf-16-be", "utf-16", "utf-32"]
 

@@ -32,6 +32,7 @@ from typing import Any
 from ..document import Document
 from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
+from . import anomaly
 from ._lines import DocLines, line_starts, whole_line_spans
 from ._script import match_view
 from .blocks import BlockParams, absorb, carry_gaps
@@ -49,6 +50,8 @@ class StripBoilerplate(DocumentStep):
     ``head_lines`` / ``tail_lines``: size of the head and tail zones in kept lines.
     ``builtin=False`` uses only the user's rule files. ``score=False`` switches off the
     scored fallback (:mod:`.score`) that judges the edge lines no rule claimed.
+    ``structure``: the structure-anomaly layer (:mod:`.anomaly`, rule ids ``structure.*``:
+    markup residue, stray no-Han lines, symbol lines, captions, injected runs).
     ``blocks``: also take the short fragments of removed blocks (:mod:`.blocks`, rule ids
     ``block.*``; ``block_params`` its thresholds). Bad rule files raise ``ValueError``
     here, at construction, naming the file and the rule. The user files are read once, at
@@ -60,12 +63,14 @@ class StripBoilerplate(DocumentStep):
     version = "1.0"
     #: the block layer's protected lines (headings, dates, signatures, titles); the score
     #: layer's weights and their provenance; the t2s view's gate (which characters OpenCC
-    #: would change: a wrong gate would change which lines the rules see)
+    #: would change: a wrong gate would change which lines the rules see); the structure
+    #: layer's thresholds
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
         ("lawrpt_corpus.boilerplate", "data/score_model.npz"),
         ("lawrpt_corpus.boilerplate", "data/score_model.json"),
         ("lawrpt_corpus.boilerplate", "data/t2s_gate.json"),
+        ("lawrpt_corpus.boilerplate", "data/structure.toml"),
     )
 
     rules: tuple[str, ...] | list[str] = ()
@@ -74,6 +79,7 @@ class StripBoilerplate(DocumentStep):
     builtin: bool = True
     score: bool = True
     blocks: bool = True
+    structure: bool = True
     block_params: BlockParams = field(default_factory=BlockParams)
     _packs: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
     _model: ScoreModel | None = field(default=None, init=False, repr=False)
@@ -203,6 +209,8 @@ class StripBoilerplate(DocumentStep):
         scored = score_zones(stripped, marks, self._model, inline) if self._model else 0
         if scored:
             fired.add("score")
+        # the structure-anomaly layer judges what is left by shape and context
+        found = self._anomalies(vlines, stripped, marks, inline, starts)
         marks, took_block = self.take_blocks(stripped, marks, inline)
         spans = whole_line_spans(lines, starts, marks)
         carry_gaps(doc.features, lines, marks)
@@ -226,7 +234,26 @@ class StripBoilerplate(DocumentStep):
             target = last if rule.zone == "last" else (text if rule.requires else None)
             if target is not None and rule.may_occur_in(target) and rule.pattern.search(target):
                 doc.flag(name)
-        return doc, bool(inline) or took_block or scored > 0
+        return doc, bool(inline) or took_block or scored > 0 or found
+
+    def _anomalies(
+        self,
+        lines: list[str],
+        stripped: list[str],
+        marks: list[str | None],
+        inline: dict[int, list[tuple[int, int, Rule]]],
+        starts: list[int],
+    ) -> bool:
+        """Add the structure-anomaly layer's lines to ``marks`` and its spans (text offsets)
+        to ``inline``, in place; whether it found any."""
+        if not self.structure:
+            return False
+        whole, cuts = anomaly.find(lines, stripped, marks, inline)
+        for i, rule in whole.items():
+            marks[i] = rule.id
+        for i, line_cuts in cuts.items():
+            inline[i] = [(starts[i] + a, starts[i] + b, rule) for a, b, rule in line_cuts]
+        return bool(whole or cuts)
 
     def take_blocks(
         self,
