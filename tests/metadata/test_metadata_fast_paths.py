@@ -293,3 +293,26 @@ def test_remembered_leading_places_are_the_computed_ones_and_callers_cannot_chan
             masks.append(("X", "county"))
     assert len(g.memo("leading_places")) <= 4
     assert extract_mod.leading_places(g, "湖北省人社厅")[0][0].name == "湖北省"
+
+
+def _type_answers(s: str) -> tuple[bool, bool]:
+    """Whether ``s`` names a report type, per type (the reference): any type, a specific one."""
+    types = patterns().doc_types
+    return any(rx.search(s) for _, _, rx in types), any(rx.search(s) for _, _, rx in types[:-2])
+
+
+def test_one_search_of_the_report_types_answers_as_one_search_per_type(seed_texts):
+    p = patterns()
+    words = [d["name"] for d in rules()["doc_types"]]
+    rng = random.Random(19)
+    samples = [line.strip() for text in seed_texts.values() for line in text.split("\n")[:40]]
+    for _ in range(3000):  # type words, cut, joined, with the brackets the tail allows
+        parts = rng.choices(
+            [*words, "关于", "2023年", "（全文）", "(草案)", "的", "工作", "情况", " "], k=4
+        )
+        s = "".join(parts)
+        samples += [s, s[: rng.randrange(len(s) + 1)], s[rng.randrange(len(s) + 1) :]]
+    for s in samples:
+        assert (bool(p.doc_type_any.search(s)), bool(p.doc_type_specific.search(s))) == (
+            _type_answers(s)
+        ), s

@@ -278,3 +278,18 @@ def test_recheck_leaves_simplified_reports_with_a_quoted_traditional_name_alone(
     doc = _clean_text(text)
     assert "臺灣" in doc.text and doc.script == "simplified"
     assert not any(e.step == "script-recheck" for e in doc.edits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="这们个國們這著着裡裏爲为後后abc，。\n", max_size=50))
+def test_detect_counts_what_the_histogram_of_every_set_counts(text):
+    # detect() counts traditional-only and simplified-only characters first and builds the
+    # histogram of every set only when the text is not simplified: the same report
+    from lawrpt_corpus.normalize.script import _counts
+
+    found = _counts(text)
+    report = detect(text)
+    assert (report.n_traditional, report.n_simplified) == (
+        found["traditional_only"],
+        found["simplified_only"],
+    )

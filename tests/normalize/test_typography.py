@@ -373,3 +373,38 @@ def test_the_trail_of_any_text_replays_to_the_output(parts):
     if not doc.edit_spans_dropped:
         assert replay(text, doc) == doc.text
     assert doc.text == norm(text)
+
+
+# -- the one lookup pass that lets the step skip searches (issue #19, docpath) ------------------
+_GATE_ALPHABET = '中文,;:!?()"<>《》.。…⋯·・-－/w@:x1 \n'
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_GATE_ALPHABET, max_size=40))
+def test_the_lookup_pass_rules_out_only_texts_without_rare_forms_or_urls(text):
+    from lawrpt_corpus.normalize.typography import _RARE, _kinds, _may_hold
+
+    rare, url = _may_hold(_kinds(text))
+    if not rare:
+        assert not any(needle in text for needle in _RARE)
+    if not url:
+        assert not ("://" in text or "www." in text or "@" in text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_GATE_ALPHABET, max_size=60))
+def test_the_step_gives_what_the_ungated_rules_give(text):
+    doc = run(text)
+    assert doc.text == norm(text)
+    assert doc.width_profile == width_profile(text)
+
+
+def test_another_pass_is_searched_for_only_when_one_of_its_first_characters_is_there():
+    from lawrpt_corpus.normalize.typography import _AGAIN_FIRST, _AGAIN_RE
+
+    # every character that can start a match of the pattern is in the gate's list
+    for cp in range(0x10000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or c in _AGAIN_FIRST:
+            continue
+        assert _AGAIN_RE.search(f"中{c}中") is None, repr(c)

@@ -20,6 +20,7 @@ from ..text.chars import HAN
 from .gazetteer import Division, Gazetteer, Mention, Mentions
 from .gazetteer import resolve as _resolve
 from .gazetteer import resolve_codes as resolve_codes
+from .issuer import central_prefix, is_central
 from .rules import rules
 
 NUM = "一二三四五六七八九十"
@@ -158,6 +159,11 @@ class _P:
             (d["id"], d["name"], regex.compile(d["pattern"].removesuffix("$") + tail))
             for d in r["doc_types"]
         ]
+        #: "names one of the types": one search of the types' alternation instead of one
+        #: search per type (the same answer; ``_names_type``), for every type and for the
+        #: specific ones (without the generic 工作总结 / 工作报告 at the end of the list)
+        self.doc_type_any = _any_of(r["doc_types"], tail)
+        self.doc_type_specific = _any_of(r["doc_types"][:-2], tail)
         self.doc_types_open = [
             (d["id"], d["name"], regex.compile(d["pattern"].removesuffix("$")))
             for d in r["doc_types"]
@@ -178,6 +184,13 @@ class _P:
         self.title_max = int(t["max_len"])
         self.tail_lines = int(r["date"]["tail_lines"])
         self.self_ref_re = re.compile("|".join(map(re.escape, self.self_refs)))
+
+
+def _any_of(types: list[dict[str, Any]], tail: str) -> regex.Pattern[str]:
+    """One pattern that matches where one of the ``types``' patterns (each ending in ``$``,
+    then ``tail``) matches: their alternation, ``$`` and ``tail`` factored out."""
+    alts = "|".join(f"(?:{d['pattern'].removesuffix('$')})" for d in types)
+    return regex.compile(f"(?:{alts}){tail}")
 
 
 @lru_cache(maxsize=1)
@@ -382,7 +395,7 @@ def find_title(
         if is_headline(s):
             why = f"headline, not a title: {s[:30]}"
             continue
-        if specific is None and _names_type(compact(s), p.doc_types[:-2]):
+        if specific is None and p.doc_type_specific.search(compact(s)):
             specific = i
         elif specific is None and _continues(lines, i):
             specific, joined = i, s + lines[i + 1].text  # a title set on two lines
@@ -395,11 +408,6 @@ def find_title(
         first = lines[t]
         return joined, Line(first.no, joined), _header(lines, t, chrome_seen, page_title), t + 2, ""
     return lines[t].text, lines[t], _header(lines, t, chrome_seen, page_title), t + 1, ""
-
-
-def _names_type(s: str, types: list[tuple[str, str, regex.Pattern[str]]]) -> bool:
-    """``s`` (compacted once) ends like one of the report ``types``."""
-    return any(rx.search(s) for _, _, rx in types)
 
 
 def _header(lines: list[Line], t: int, chrome_seen: bool, page_title: str) -> Line | None:
@@ -427,10 +435,10 @@ def _continues(lines: list[Line], i: int) -> bool:
         return False
     if p.byline.search(b) or p.chrome.search(b) or p.heading.match(b) or p.date_line.match(b):
         return False
-    specific = p.doc_types[:-2]
-    if len(b) >= 8 and _names_type(compact(b), specific):
+    specific = p.doc_type_specific
+    if len(b) >= 8 and specific.search(compact(b)):
         return False  # the second line is a title of its own
-    return _names_type(compact(a + b), specific) and not is_headline(a + b)
+    return bool(specific.search(compact(a + b))) and not is_headline(a + b)
 
 
 def labelled(lines: list[Line], which: str, stop: int = 15) -> tuple[str | None, Line | None]:
@@ -639,8 +647,6 @@ def _leading_places(
     party = p.party_prefix.match(name)  # 中共XX县委… names the county too
     pos = party.end() if party else 0
     if pos == 0 and name[:1] in "国中全最":
-        from .issuer import central_prefix
-
         # a local branch of a central body: 国家税务总局福州市税务局 → 福州市
         cp = central_prefix(name)
         if cp and len(name) > len(cp) and any(m.start >= len(cp) for m in found.values()):
@@ -700,8 +706,6 @@ def resolve_place(
     ``mentions`` may be a :class:`~.gazetteer.Mentions` of ``text``: the text is then searched
     only if a step needs its mentions (same result).
     """
-    from .issuer import central_prefix, is_central
-
     p = patterns()
     found = mentions if isinstance(mentions, Mentions) else Mentions.of(mentions)
     # unambiguous support, per division and per province ("p:NN"), counted on first read

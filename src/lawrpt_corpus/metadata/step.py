@@ -36,6 +36,7 @@ from .extract import (
     has_placeholder,
     is_headline,
     labelled,
+    leading_places,
     level_prefix,
     patterns,
     resolve_place,
@@ -297,8 +298,6 @@ def _heads(level: str, div: Any, municipalities: frozenset[str]) -> bool:
 
 
 def _leading(g: Gazetteer, name: str) -> tuple[list[Any], list[Any]]:
-    from .extract import leading_places
-
     return leading_places(g, name)
 
 
@@ -334,7 +333,7 @@ def title_shaped(s: str) -> bool:
     s = s.strip()
     if not s or len(s) > p.title_max or p.sentence_punct.search(s) or is_headline(s):
         return False
-    return bool(p.title_end.search(s)) or any(rx.search(s) for _, _, rx in p.doc_types)
+    return bool(p.title_end.search(s) or p.doc_type_any.search(s))
 
 
 def _title_prefix() -> regex.Pattern[str]:

@@ -116,10 +116,15 @@ _AGAIN_ELLIPSIS_RE = re.compile(r"(?<!…)…(?!…)|………")
 _RARE_NOT_ELLIPSIS = tuple(n for n in _RARE if n != "…")
 
 
+#: Every match of :data:`_AGAIN_RE` starts with one of these (single-character ``in``
+#: scans run at memchr speed; the pattern's scan costs ~3× all of them together).
+_AGAIN_FIRST = ',;()":!?'
+
+
 def _needs_another_pass(text: str, rare: bool) -> bool:
     """Could another pass change ``text``? ``rare``: did the input hold ellipsis/dash forms
     (the rules never create new ones, so when it did not they need no second look)."""
-    if _AGAIN_RE.search(text):
+    if any(c in text for c in _AGAIN_FIRST) and _AGAIN_RE.search(text):
         return True
     if not rare:
         return False
@@ -152,9 +157,21 @@ def _rule_order() -> dict[str, int]:
     return {rule: i for i, rule in enumerate(rule_ids())}
 
 
+#: Kinds of :func:`_profile_table` besides Han (1), half-width (2) and full-width (4) marks:
+#: the characters the rare (ellipsis / dash) triggers are made of, the rare triggers that
+#: are one character, and the characters a URL or e-mail address needs.
+_K_RARE_PART = 8
+_K_RARE_ONE = 16
+_K_URL = 32
+#: Single-character members of :data:`_RARE`; the others are runs of one character.
+_RARE_ONE = "".join(n for n in _RARE if len(n) == 1)
+_RARE_PARTS = "".join(sorted({n[0] for n in _RARE if len(n) > 1}))
+
+
 @lru_cache(maxsize=1)
 def _profile_table() -> np.ndarray:
-    """UTF-16 code unit → 1 (Han), 2 (half-width mark), 4 (full-width mark).
+    """UTF-16 code unit → its kind: 1 (Han), 2 (half-width mark), 4 (full-width mark),
+    :data:`_K_RARE_PART`, :data:`_K_RARE_ONE`, :data:`_K_URL`, else 0 (one kind each).
 
     Surrogates (characters outside the BMP: CJK extensions B and later, also emoji) count as
     Han; a 64 kB table keeps the lookup in cache.
@@ -166,7 +183,28 @@ def _profile_table() -> np.ndarray:
     table[0xD800:0xE000] = 1
     table[[ord(c) for c in HALF]] = 2
     table[[ord(c) for c in FULL]] = 4
+    for chars, kind in ((_RARE_PARTS, _K_RARE_PART), (_RARE_ONE, _K_RARE_ONE), ("/w@", _K_URL)):
+        if table[[ord(c) for c in chars]].any():  # pragma: no cover - table invariant
+            raise ValueError(f"typography: {chars!r} would take two kinds")
+        table[[ord(c) for c in chars]] = kind
     return table
+
+
+def _kinds(text: str) -> np.ndarray:
+    """The :func:`_profile_table` kind of every UTF-16 code unit of ``text``."""
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    return np.take(_profile_table(), units)
+
+
+def _may_hold(kind: np.ndarray) -> tuple[bool, bool]:
+    """From the kinds of a text: (could it hold one of :data:`_RARE`, could it hold a URL or
+    an e-mail address). ``False`` is exact; ``True`` means "search the text"."""
+    present = int(np.bitwise_or.reduce(kind)) if kind.size else 0
+    rare = bool(present & _K_RARE_ONE)
+    if not rare and present & _K_RARE_PART:
+        part = kind == _K_RARE_PART  # a multi-character trigger: two such characters in a row
+        rare = bool(np.logical_and(part[1:], part[:-1]).any())
+    return rare, bool(present & _K_URL)
 
 
 def width_profile(text: str) -> float | None:
@@ -177,8 +215,11 @@ def width_profile(text: str) -> float | None:
     """
     if not text:
         return None
-    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    kind = np.take(_profile_table(), units)
+    return _width_profile(_kinds(text))
+
+
+def _width_profile(kind: np.ndarray) -> float | None:
+    """:func:`width_profile` from the kinds of the text's code units."""
     han = kind == 1
     touching = np.zeros(len(kind), dtype=bool)
     touching[1:] |= han[:-1]
@@ -257,8 +298,15 @@ class _Trail:
         return out
 
 
-def _normalize(text: str, off: frozenset[str], trail: _Trail | None) -> tuple[str, dict[str, int]]:
-    """:func:`normalize_punctuation`, recording located spans on ``trail`` when given."""
+def _normalize(
+    text: str,
+    off: frozenset[str],
+    trail: _Trail | None,
+    may_hold: tuple[bool, bool] = (True, True),
+) -> tuple[str, dict[str, int]]:
+    """:func:`normalize_punctuation`, recording located spans on ``trail`` when given.
+    ``may_hold``: :func:`_may_hold` of the text (its ``False`` answers skip the searches for
+    ellipsis/dash forms and for URLs)."""
     counts: dict[str, int] = {}
     if not text:
         return text, counts
@@ -272,13 +320,13 @@ def _normalize(text: str, off: frozenset[str], trail: _Trail | None) -> tuple[st
         return text, counts
     url_mark, open_mark, close_mark = spare
     protected: list[str] = []
-    if "://" in text or "www." in text or "@" in text:
+    if may_hold[1] and ("://" in text or "www." in text or "@" in text):
         protected = _PROTECT_RE.findall(text)
         if protected:
             text = _PROTECT_RE.sub(url_mark, text)
             if trail is not None:
                 trail.url_mark, trail.urls = url_mark, protected
-    rare = any(needle in text for needle in _RARE)
+    rare = may_hold[0] and any(needle in text for needle in _RARE)
     for _ in range(MAX_PASSES):
         text, changed = _one_pass(text, counts, off, open_mark, close_mark, rare, trail)
         if not changed or not _needs_another_pass(text, rare):
@@ -568,8 +616,14 @@ class Typography(DocumentStep):
 
     def __call__(self, doc: Document) -> Document:
         text = doc.text
-        doc.width_profile = width_profile(text)
-        new, counts = _normalize(text, frozenset(self.disable), _Trail(doc))
+        if not text:
+            doc.width_profile = None
+            new, counts = _normalize(text, frozenset(self.disable), _Trail(doc))
+        else:
+            # one lookup pass gives the width profile and which searches the text can skip
+            kind = _kinds(text)
+            doc.width_profile = _width_profile(kind)
+            new, counts = _normalize(text, frozenset(self.disable), _Trail(doc), _may_hold(kind))
         doc.text = new
         order = _rule_order()
         for rule in sorted(counts, key=lambda r: order.get(r, len(order))):
