@@ -135,7 +135,7 @@ class _HeadWatch:
 
     Why: when the head node dies (its GCS with it), Ray's core worker in the driver retries
     for 60 seconds (``gcs_rpc_server_reconnect_timeout_s``), then ends the process from C++
-    — status 1, a C++ log line, no word of what to do, the staging folder left behind. A
+    — status 1, a C++ log line, no word of what to do, no Python clean-up run. A
     connection to a live GCS is accepted by the kernel however busy the process is, so a
     loaded head does not look lost."""
 
