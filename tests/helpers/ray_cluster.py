@@ -273,20 +273,9 @@ class LocalRayCluster:
     def wait_for_nodes(self, n: int, timeout: float = 120.0) -> None:
         """Wait until ``n`` raylets of this cluster are alive (GCS view)."""
         deadline = time.monotonic() + timeout
-        code = (
-            "import ray,sys; ray.init(address=sys.argv[1], logging_level='ERROR',"
-            " log_to_driver=False); print(sum(1 for x in ray.nodes() if x['Alive']))"
-        )
         while True:
-            got = subprocess.run(
-                [sys.executable, "-c", code, self.address],
-                env=self._env(),
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            alive = got.stdout.strip().splitlines()[-1:] if got.returncode == 0 else []
-            if alive and int(alive[0]) >= n:
+            alive = self.alive_nodes()
+            if alive >= n:
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"cluster at {self.address}: {alive} of {n} nodes alive")
@@ -307,6 +296,46 @@ class LocalRayCluster:
         pid = self.raylet_pid(node)
         os.kill(pid, signal.SIGKILL)
         return pid
+
+    def add_node(self) -> int:
+        """Start one more raylet joining this cluster (a worker node replacing a lost one);
+        returns its index for :meth:`raylet_pid`, :meth:`kill_node`. Waits until the GCS
+        sees it alive."""
+        alive = self.alive_nodes()
+        self._start_node(head=False)
+        self.wait_for_nodes(alive + 1)
+        return len(self.node_ports) - 1
+
+    def alive_nodes(self) -> int:
+        """How many raylets of this cluster are alive now (GCS view)."""
+        code = (
+            "import ray,sys; ray.init(address=sys.argv[1], logging_level='ERROR',"
+            " log_to_driver=False); print(sum(1 for x in ray.nodes() if x['Alive']))"
+        )
+        got = subprocess.run(
+            [sys.executable, "-c", code, self.address],
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        lines = got.stdout.strip().splitlines()[-1:] if got.returncode == 0 else []
+        return int(lines[0]) if lines else 0
+
+    def gcs_pid(self) -> int:
+        """Pid of this cluster's GCS server (on the head node)."""
+        for pid in pids_with(self.temp_dir):
+            if os.path.basename(_cmdline(pid).split(" ", 1)[0]) == "gcs_server":
+                return pid
+        raise LookupError("no gcs_server")
+
+    def kill_head(self) -> list[int]:
+        """SIGKILL the head node: its GCS server and its raylet (the head's workers and
+        object store die with the raylet), as on a lost head machine; returns the pids."""
+        pids = [self.gcs_pid(), self.raylet_pid(0)]
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        return pids
 
     def pids(self) -> list[int]:
         """Every living process of this cluster: those naming its temp dir (GCS, raylets,

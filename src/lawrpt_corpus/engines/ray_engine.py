@@ -46,7 +46,9 @@ import hashlib
 import logging
 import os
 import pickle
+import socket
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -76,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import ray.data
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
+log = logging.getLogger(__name__)
 
 #: Why ``resume`` is refused, and what to use instead (one line).
 RESUME_REFUSED = (
@@ -109,6 +112,86 @@ def cluster_failure(exc: BaseException) -> str | None:
     head, cut, _ = first.partition(". ")  # Ray's hints follow the first sentence
     first = (head + "." if cut else head)[:200]
     return f"{type(exc).__name__}: {first}"
+
+
+#: The driver checks every ``HEAD_CHECK_S`` seconds that the head node's GCS accepts a
+#: connection; ``HEAD_CHECKS`` failures in a row end the build (:class:`_HeadWatch`).
+HEAD_CHECK_S = 2.0
+HEAD_CHECKS = 3
+
+#: The one line printed when the head node is lost mid-build (:meth:`RayEngine._head_lost`).
+HEAD_LOST = (
+    "error: the Ray cluster's head node ({address}) stopped answering mid-build ({why}); "
+    "nothing was written{kept} — start the cluster again (ray start --head …, then its "
+    "workers) and run the same command again: a Ray build starts from the beginning "
+    "(--resume works with the local engine only)"
+)
+
+
+class _HeadWatch:
+    """A daemon thread that checks every ``every`` seconds that the GCS at ``address``
+    (``host:port``, the head node's) accepts a TCP connection, and calls ``on_lost(why)``
+    after ``failures`` failed checks in a row (a refused or timed-out connection).
+
+    Why: when the head node dies (its GCS with it), Ray's core worker in the driver retries
+    for 60 seconds (``gcs_rpc_server_reconnect_timeout_s``), then ends the process from C++
+    — status 1, a C++ log line, no word of what to do, no Python clean-up run. A
+    connection to a live GCS is accepted by the kernel however busy the process is, so a
+    loaded head does not look lost."""
+
+    def __init__(
+        self,
+        address: str,
+        on_lost: Callable[[str], None],
+        every: float = HEAD_CHECK_S,
+        failures: int = HEAD_CHECKS,
+    ):
+        host, _, port = address.rpartition(":")
+        self.host, self.port = host.strip("[]"), int(port)
+        self.on_lost = on_lost
+        self.every = every
+        self.failures = failures
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lawrpt-head-watch", daemon=True)
+
+    def start(self) -> _HeadWatch:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        failed = 0
+        while not self._stop.wait(self.every):
+            try:
+                socket.create_connection((self.host, self.port), timeout=5.0).close()
+                failed = 0
+            except OSError as exc:
+                failed += 1
+                if failed >= self.failures and not self._stop.is_set():
+                    self.on_lost(f"{type(exc).__name__}: {exc}".strip())
+                    return
+
+
+def node_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says that the cluster lost a node, a worker or an object (Ray's
+    ``ObjectLostError``, ``WorkerCrashedError``, ``NodeDiedError``, also when a task passed
+    it on inside a ``RayTaskError``) — not a bug of ours."""
+    errors = sys.modules.get("ray.exceptions")
+    if errors is None:
+        return False
+    lost = (errors.ObjectLostError, errors.WorkerCrashedError, errors.NodeDiedError)
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, lost):
+            return True
+        cause = getattr(exc, "cause", None) if isinstance(exc, errors.RayTaskError) else None
+        if not isinstance(cause, BaseException):
+            return False
+        exc = cause
+    return False
 
 
 class RayUnavailable(ImportError):
@@ -148,7 +231,10 @@ class RayEngine(Engine):
     for corpora of at least ``cluster_fit_min_docs`` inputs (a shuffle costs seconds of
     fixed overhead that a small corpus does not repay). ``task_retries``: retries of a
     failed per-document task (a lost node, a killed worker) before its block is redone one
-    document per task, rejecting only a document whose task still dies. ``in_flight``: tasks
+    document per task, rejecting only a document whose task still dies. ``fit_restarts``:
+    how many times a cluster fit that failed on a lost node, worker or object is started
+    again from the blocks (each start already restarts itself twice inside Ray:
+    ``ray_fits.coordinated``). ``in_flight``: tasks
     of the per-document stage and of the final pass submitted and not yet finished (default
     ``4 × CPUs``; bounds the driver's pending tasks, not the object store). A Ray instance the
     engine starts is shut down when the run ends; one already running (``ray.init`` by the
@@ -171,6 +257,7 @@ class RayEngine(Engine):
         cluster_fit: bool | None = None,
         cluster_fit_min_docs: int = 100_000,
         task_retries: int = 2,
+        fit_restarts: int = 2,
         in_flight: int | None = None,
         progress: bool = False,
     ):
@@ -193,6 +280,9 @@ class RayEngine(Engine):
         self.cluster_fit = cluster_fit
         self.cluster_fit_min_docs = cluster_fit_min_docs
         self.task_retries = task_retries
+        self.fit_restarts = fit_restarts
+        #: How many times each cluster fit was started again in the last run (a lost node)
+        self.fit_restarted: dict[str, int] = {}
         self.in_flight = in_flight
         self.progress = progress
         #: How each corpus step was fitted in the last run: ``"cluster"`` or ``"driver"``.
@@ -200,6 +290,9 @@ class RayEngine(Engine):
         self._ray: Any = None
         self._started = False
         self._data_log_level: int | None = None
+        self._head_watch: _HeadWatch | None = None
+        #: The writer of the build running (its staging folder is removed if the head is lost)
+        self._writer: Any = None
         _import_ray()  # fail now, with the install hint, rather than mid-build
 
     # -- Ray session -----------------------------------------------------------------------
@@ -229,9 +322,45 @@ class RayEngine(Engine):
             data_log = logging.getLogger("ray.data")
             self._data_log_level = data_log.level
             data_log.setLevel(logging.ERROR)
+        self._watch_head(ray)
         return ray
 
+    def _watch_head(self, ray: Any) -> None:
+        """Watch the head node's GCS while a run uses the cluster (:class:`_HeadWatch`); not
+        through Ray Client (``ray://``: the driver runs on the cluster, which reports the
+        loss of its head itself)."""
+        if (self.ray_address or "").startswith("ray://"):
+            return
+        try:
+            address = ray.get_runtime_context().gcs_address
+        except Exception:  # an older Ray without it: no watch (Ray's own 60 s exit)
+            return
+        if address:
+            self._head_watch = _HeadWatch(address, partial(self._head_lost, address)).start()
+
+    def _head_lost(self, address: str, why: str) -> None:
+        """The head node is gone: remove the build's staging folder (the output appears only
+        when complete, so the dataset already at ``--out`` is untouched), say so in one line
+        on stderr and end the process with status 1 — Ray's core worker would end it anyway
+        a minute later, from C++, without a word (:class:`_HeadWatch`)."""
+        kept = ""
+        writer = self._writer
+        try:
+            if writer is not None:
+                kept = f"; {writer.out} is as it was"
+                writer.abort()
+        except Exception as exc:  # the line still goes out
+            kept += f" (its staging folder could not be removed: {exc})"
+        finally:
+            print(
+                HEAD_LOST.format(address=address, why=why, kept=kept), file=sys.stderr, flush=True
+            )
+            os._exit(1)
+
     def _stop(self) -> None:
+        if self._head_watch is not None:
+            self._head_watch.stop()
+            self._head_watch = None
         if self._data_log_level is not None:
             logging.getLogger("ray.data").setLevel(self._data_log_level)
             self._data_log_level = None
@@ -522,7 +651,28 @@ class RayEngine(Engine):
         would. The staging folder must be on a filesystem the workers share (checked: a
         shard the driver cannot see stops the build). ``stats`` gets the merged counts.
         Without ``write_in_workers``: documents stream to the driver's ``writer``.
+
+        The head node lost mid-build (its GCS stops answering: :class:`_HeadWatch`) ends
+        the process in one line, status 1, after ``writer.abort()``.
         """
+        self._writer = writer
+        try:
+            return self._write_dataset(
+                pipeline, inputs, writer, stats, spill_dir, resume, chunk_size
+            )
+        finally:
+            self._writer = None
+
+    def _write_dataset(
+        self,
+        pipeline: Pipeline,
+        inputs: Iterable[Any],
+        writer: Any,
+        stats: Any,
+        spill_dir: str | Path | None,
+        resume: bool,
+        chunk_size: int,
+    ) -> tuple[Sequence[str], Sequence[str]]:
         if not self.write_in_workers:
             return super().write_dataset(
                 pipeline, inputs, writer, stats, spill_dir, resume, chunk_size
@@ -560,6 +710,7 @@ class RayEngine(Engine):
     def _process_and_fit(self, pipeline: Pipeline, inputs: Iterable[Any]) -> _Blocks:
         """The per-document stage (blocks in the object store) and every corpus step's fit."""
         self.fit_modes = {}
+        self.fit_restarted = {}
         t0 = time.perf_counter()
         blocks = self._process(pipeline, inputs)
         self.timings["documents"] = time.perf_counter() - t0
@@ -572,7 +723,7 @@ class RayEngine(Engine):
             if fit is not None:
                 kept = self._kept_blocks(blocks, corpus[:i])
                 docs = _LazyDataset(partial(self._dataset, kept))
-                state = fit(docs, replace(ctx, blocks=tuple(kept)))
+                state = self._fit_restarting(step.name, fit, docs, replace(ctx, blocks=tuple(kept)))
                 del docs
                 del kept
                 if state is not None:
@@ -583,6 +734,26 @@ class RayEngine(Engine):
                 self.fit_modes[step.name] = "driver"
             self.timings[f"fit:{step.name}"] = time.perf_counter() - t0
         return blocks
+
+    def _fit_restarting(self, name: str, fit: Callable[..., Any], docs: Any, ctx: Any) -> Any:
+        """``fit(docs, ctx)``, started again — at most ``fit_restarts`` times — when it fails
+        because the cluster lost a node or a worker (:func:`node_lost`: each attempt of a
+        coordinated fit already restarts ``ray_fits._FIT_RETRIES`` times, so a fit whose
+        three attempts each lost a node got here). The blocks it reads are the driver's:
+        Ray rebuilds the lost ones from their lineage. Any other error is raised at once."""
+        for restart in range(self.fit_restarts + 1):
+            try:
+                return fit(docs, ctx)
+            except Exception as exc:
+                if restart == self.fit_restarts or not node_lost(exc):
+                    raise
+                self.fit_restarted[name] = self.fit_restarted.get(name, 0) + 1
+                log.warning(
+                    "the %s fit lost a node of the cluster (%s); starting it again",
+                    name,
+                    cluster_failure(exc),
+                )
+        raise AssertionError("unreachable")
 
     def _kept_blocks(self, blocks: _Blocks, before: list[CorpusStep]) -> list[Any]:
         """The kept documents as ``before`` leaves them: a plain Ray task per processed
@@ -796,14 +967,22 @@ def _write_shard_task(
     index: int,
     n_shards: int,
     schema: pa.Schema,
-    pieces: list[tuple[Any, int, int]],
+    spans: list[tuple[int, int]],
     shard_rows: int,
+    *tables: pa.Table,
 ) -> ShardInfo:
-    """Ray task: write one shard from ``pieces`` = (row table ref, start, stop), in order."""
-    import ray
+    """Ray task: write one shard from rows ``start:stop`` (``spans``) of each of ``tables``,
+    in order.
 
-    tables = [ray.get(ref).slice(start, stop - start) for ref, start, stop in pieces]
-    return write_shard_at(folder, prefix, index, n_shards, schema, tables, shard_rows)
+    The row tables are the task's own arguments (references Ray resolves before the task
+    starts), not references in a list fetched by the task: a task that fetches a lost
+    object holds its CPU while Ray rebuilds the object from its lineage, and the tasks
+    that rebuild it need a CPU — on a cluster left with one free CPU the build hung
+    (session 24: the worker node killed while the shards were written; 18 minutes, then
+    stopped). Ray waits for a task's own arguments, rebuilt if lost, before it gives the
+    task a CPU."""
+    parts = [t.slice(start, stop - start) for t, (start, stop) in zip(tables, spans, strict=True)]
+    return write_shard_at(folder, prefix, index, n_shards, schema, parts, shard_rows)
 
 
 def shard_pieces(counts: Sequence[int], shard_rows: int) -> list[list[tuple[int, int, int]]]:
@@ -882,8 +1061,9 @@ def _write_shards(
                 i,
                 len(plan),
                 schema,
-                [(parts[p][0], a, b) for p, a, b in pieces],
+                [(a, b) for _, a, b in pieces],
                 rows,
+                *[parts[p][0] for p, _, _ in pieces],
             )
             for i, pieces in enumerate(plan)
         ]
