@@ -431,7 +431,7 @@ def literal_finditer(
 _LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
 #: How many lines' :meth:`DocLines.without_inline` results one memo keeps.
 MEMO_KEYS = 16384
-#: How many lines' :meth:`DocLines.verdict` one rule set keeps.
+#: How many lines' :meth:`DocLines.verdict` one rule set keeps (two generations of half).
 VERDICT_LINES = 32768
 #: a group's verdict not worked out yet (:meth:`DocLines.verdict`)
 UNKNOWN = -2
@@ -680,8 +680,11 @@ class DocLines:
         document holds (and a line with no candidate in a group has none there). So it is
         kept by line in :attr:`ZonePlan.verdicts`, across documents and per group as it is
         asked for (chrome recurs from page to page: a line seen before needs no
-        ``matches_line``), at most :data:`VERDICT_LINES` lines, then the memo starts
-        again. Blank lines and lines with no mask are not looked up."""
+        ``matches_line``). At most :data:`VERDICT_LINES` lines in two generations of half
+        that each: when the current one is full it becomes the previous one (the one before
+        is dropped), and a line found in the previous one is taken into the current one,
+        so the lines in use stay and the one-off lines (most of the body) age out. Blank
+        lines and lines with no mask are not looked up."""
         entry = self._entries.get(i)
         if entry is None:
             s = self.stripped[i]
@@ -690,9 +693,13 @@ class DocLines:
             memo = plan.verdicts
             entry = memo.get(s)
             if entry is None:
-                if len(memo) >= VERDICT_LINES:
-                    memo.clear()
-                entry = memo[s] = [UNKNOWN, UNKNOWN, UNKNOWN]
+                # the previous generation's entry (a line still in use comes along), else
+                # a new one; a full generation becomes the previous one
+                entry = plan.old_verdicts.get(s) or [UNKNOWN, UNKNOWN, UNKNOWN]
+                if len(memo) >= VERDICT_LINES // 2:
+                    plan.old_verdicts = memo
+                    memo = plan.verdicts = {}
+                memo[s] = entry
             self._entries[i] = entry
         v = entry[g]
         if v == UNKNOWN:
@@ -735,6 +742,7 @@ class ZonePlan:
         "groups",
         "lit_table",
         "offsets",
+        "old_verdicts",
         "other",
         "verdicts",
     )
@@ -746,8 +754,10 @@ class ZonePlan:
         self.group_masks = tuple(
             ((1 << len(g)) - 1) << at for g, at in zip(self.groups, self.offsets, strict=True)
         )
-        #: :meth:`DocLines.verdict` by stripped line and group (kept across documents)
+        #: :meth:`DocLines.verdict` by stripped line and group (kept across documents):
+        #: the current generation and the previous one
         self.verdicts: dict[str, list[int]] = {}
+        self.old_verdicts: dict[str, list[int]] = {}
         bits: dict[int, int] = {}
         rules: dict[int, Any] = {}
         for group, at in zip(self.groups, self.offsets, strict=True):
