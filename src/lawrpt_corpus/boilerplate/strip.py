@@ -288,7 +288,7 @@ class StripBoilerplate(DocumentStep):
             key = ctx.without_inline(i, inline_rules, memo) if track else s
             hit = None
             # the first rule, repeat rules left out, that claims the line (memoized by line)
-            v = ctx.verdict(plan, masks, i, g)
+            v = ctx.verdict(plan, masks, i, g) if i in masks else -1
             if repeats and key in seen:
                 # then the rules in order: the repeat rules before that one, then it
                 for k in repeats:
