@@ -710,7 +710,8 @@ class DocLines:
             while m:
                 low = m & -m
                 at = low.bit_length() - 1
-                if flat[at].matches_line(s):
+                # the rule's own memo would only repeat this one's: the test itself
+                if flat[at]._match_line(s):
                     v = at - plan.offsets[g]
                     break
                 m ^= low
