@@ -138,6 +138,8 @@ def main_baseline(args: argparse.Namespace, docs: list[Document]) -> int:
                 getattr(getattr(step, "_model", None), "_verdicts", {}).clear()
                 for rule in step.ruleset.rules:
                     getattr(rule, "_verdicts", {}).clear()
+                for memo in ("verdicts", "old_verdicts"):  # the line verdicts
+                    getattr(step.ruleset.plan, memo, {}).clear()
             for blocks in (sys.modules.get("lawrpt_corpus.boilerplate.blocks"),):
                 for name in ("kind", "_short_kind"):
                     getattr(getattr(blocks, name, None), "cache_clear", lambda: None)()

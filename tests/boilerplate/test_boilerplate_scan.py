@@ -365,3 +365,43 @@ def test_line_literals_are_derived_from_the_pattern_never_from_needs() -> None:
         ctx = _lines.DocLines(text, line_starts(lines), stripped, index)
         for i, s in enumerate(stripped):
             assert ctx.without_inline(i, inline) == _plain_without_inline(s, inline), (text, i)
+
+
+@pytest.mark.parametrize("bound", [5, 100_000])
+def test_line_verdicts_are_the_first_claiming_rule_of_the_group_and_memoized_by_line(
+    monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    """``DocLines.verdict``: per group, the first rule (``repeat`` left out) that claims the
+    stripped line, tried on every rule without prefilter — whether worked out now, taken
+    from the memo (another document's line, either generation), or completed later for
+    another group; the memo stays within its bound."""
+    monkeypatch.setattr(_lines, "VERDICT_LINES", bound)
+    rs = default_rules()
+    plan = rs.plan
+    plan.verdicts, plan.old_verdicts = {}, {}
+    line_rules = [r for g in plan.groups for r in g]
+    examples = [x for r in line_rules for x in (*r.examples, *r.keep)]
+    texts = [*_rule_texts()[:20], "\n".join(examples), "\n\n" + "\n  ".join(examples[::-1])]
+    want: dict[tuple[str, int], int] = {}
+    for round_ in range(3):  # the line group first, then every group (memo entries completed)
+        for text in texts:
+            lines = text.split("\n")
+            stripped = [ln.strip() for ln in lines]
+            ctx = _lines.DocLines(text, line_starts(lines), stripped, rs.literal_index)
+            masks = ctx.by_line(plan)
+            for g in (0,) if round_ == 0 else (0, 1, 2):
+                group = plan.groups[g]
+                for i, s in enumerate(stripped):
+                    key = (s, g)
+                    if key not in want:
+                        want[key] = next(
+                            (
+                                k
+                                for k, r in enumerate(group)
+                                if s and not r.repeat and r._match_line(s)
+                            ),
+                            -1,
+                        )
+                    assert ctx.verdict(plan, masks, i, g) == want[key], (g, s)
+            assert len(plan.verdicts) + len(plan.old_verdicts) <= bound
+    assert any(v >= 0 for v in want.values()) and any(v < 0 for v in want.values())

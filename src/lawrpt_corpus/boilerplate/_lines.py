@@ -431,6 +431,10 @@ def literal_finditer(
 _LINE_ZONES = frozenset({"line", "head", "tail", "edge", "last"})
 #: How many lines' :meth:`DocLines.without_inline` results one memo keeps.
 MEMO_KEYS = 16384
+#: How many lines' :meth:`DocLines.verdict` one rule set keeps (two generations of half).
+VERDICT_LINES = 32768
+#: a group's verdict not worked out yet (:meth:`DocLines.verdict`)
+UNKNOWN = -2
 
 
 class DocLines:
@@ -438,6 +442,7 @@ class DocLines:
 
     __slots__ = (
         "_cache",
+        "_entries",
         "_firsts",
         "_present",
         "_raw_firsts",
@@ -465,6 +470,8 @@ class DocLines:
         #: the raw lines :meth:`raw_first_possible` was asked about and their first characters
         self._raw_firsts: tuple[Sequence[str], str] | None = None
         self._cache: dict[int, list[int]] = {}
+        #: line → its entry of :attr:`ZonePlan.verdicts` (:meth:`verdict`)
+        self._entries: dict[int, list[int]] = {}
 
     def finditer(self, rule: Any, text: str) -> list[Any]:
         """The matches of ``rule.pattern.finditer(text)`` (``text``: the document's text
@@ -616,27 +623,24 @@ class DocLines:
         self._cache[rid] = found
         return found
 
-    def by_line(self, plan: ZonePlan) -> list[dict[int, list[int]]]:
-        """For each rule group of ``plan``: line index → positions (ascending) in the
-        group of the rules that may claim that line. ``repeat`` rules are left out (their
-        test is the repetition, see ``_zone``); so are rules whose literals are absent.
-        Lines no rule may claim have no entry."""
-        outs: list[dict[int, list[int]]] = [{} for _ in plan.groups]
+    def by_line(self, plan: ZonePlan) -> dict[int, int]:
+        """Line index → the rules that may claim that line, as a bit mask over
+        :attr:`ZonePlan.flat` (all groups of ``plan`` at once: bit ``ZonePlan.offsets[g] + k``
+        for position ``k`` of group ``g``). ``repeat`` rules are left out (their test is the
+        repetition, see ``_zone``); so are rules whose literals are absent. Lines no rule
+        may claim have no entry. A mask is a superset of the rules that claim the line."""
+        out: dict[int, int] = {}
+        get = out.get
         lens = self.lens
         table = plan.lit_table
-        # literal id → (min_len, max_len, group, position) of the rules it is a candidate
-        # for: indexing, no per-rule pass; a line found by two literals of one rule gets the
-        # position twice (made distinct below)
+        # literal id → (min_len, max_len, bits) of the rules it is a candidate for:
+        # indexing, no per-rule pass; a line found by two literals of one rule gets its bit
+        # twice (an or)
         for k, lines in self.hits.items():
-            for lo, hi, g, pos in table[k]:
-                out = outs[g]
+            for lo, hi, bits in table[k]:
                 for i in lines:
                     if lo <= lens[i] <= hi:
-                        hit = out.get(i)
-                        if hit is None:
-                            out[i] = [pos]
-                        else:
-                            hit.append(pos)
+                        out[i] = get(i, 0) | bits
         if plan.first_rules:
             # the first-character test per distinct first character (a memo kept by the
             # plan), then only the lines whose first character lets some rule through
@@ -648,40 +652,71 @@ class DocLines:
             for c in set(firsts):
                 passing = memo.get(c)
                 if passing is None:
-                    passing = tuple(
-                        (r.min_len, r.max_len, where)
-                        for r, where in plan.first_rules
-                        if r.first.match(c)
-                    )
-                    memo[c] = passing
+                    passing = memo[c] = plan.first_passing(c)
                 if passing:
                     live.add(c)
-            for i in [i for i, c in enumerate(firsts) if c in live] if live else ():
-                for lo, hi, where in memo[firsts[i]]:
-                    if lo <= lens[i] <= hi:
-                        for g, k in where:
-                            out = outs[g]
-                            hit = out.get(i)
-                            if hit is None:
-                                out[i] = [k]
-                            else:
-                                hit.append(k)
-        for rule, where in plan.other:
+            if live:
+                for i, c in enumerate(firsts):
+                    if c in live:
+                        n = lens[i]
+                        for lo, hi, bits in memo[c]:
+                            if lo <= n <= hi:
+                                out[i] = get(i, 0) | bits
+        for rule, bits in plan.other:
             if rule.needs and not self.possible(rule):
                 continue
             for i in self.candidates(rule):
-                for g, k in where:
-                    out = outs[g]
-                    hit = out.get(i)
-                    if hit is None:
-                        out[i] = [k]
-                    else:
-                        hit.append(k)
-        for out in outs:
-            for i, ks in out.items():
-                if len(ks) > 1:
-                    out[i] = sorted(set(ks))
-        return outs
+                out[i] = get(i, 0) | bits
+        return out
+
+    def verdict(self, plan: ZonePlan, masks: dict[int, int], i: int, g: int) -> int:
+        """The position in group ``g`` of ``plan`` of the first rule (``repeat`` rules left
+        out) whose :meth:`Rule.matches_line` claims line ``i``; -1: none. ``masks``: what
+        :meth:`by_line` gave.
+
+        That is a function of the stripped line alone (and the rule set): a mask is a
+        superset of the rules that claim the line and they are tried in group order, so the
+        first that claims it is the first of the whole group that does, whatever else the
+        document holds (and a line with no candidate in a group has none there). So it is
+        kept by line in :attr:`ZonePlan.verdicts`, across documents and per group as it is
+        asked for (chrome recurs from page to page: a line seen before needs no
+        ``matches_line``). At most :data:`VERDICT_LINES` lines in two generations of half
+        that each: when the current one is full it becomes the previous one (the one before
+        is dropped), and a line found in the previous one is taken into the current one,
+        so the lines in use stay and the one-off lines (most of the body) age out. Blank
+        lines and lines with no mask are not looked up."""
+        entry = self._entries.get(i)
+        if entry is None:
+            s = self.stripped[i]
+            if not s or i not in masks:  # a blank line is never claimed
+                return -1
+            memo = plan.verdicts
+            entry = memo.get(s)
+            if entry is None:
+                # the previous generation's entry (a line still in use comes along), else
+                # a new one; a full generation becomes the previous one
+                entry = plan.old_verdicts.get(s) or [UNKNOWN, UNKNOWN, UNKNOWN]
+                if len(memo) >= VERDICT_LINES // 2:
+                    plan.old_verdicts = memo
+                    memo = plan.verdicts = {}
+                memo[s] = entry
+            self._entries[i] = entry
+        v = entry[g]
+        if v == UNKNOWN:
+            v = -1
+            m = masks[i] & plan.group_masks[g]
+            flat = plan.flat
+            s = self.stripped[i]
+            while m:
+                low = m & -m
+                at = low.bit_length() - 1
+                # the rule's own memo would only repeat this one's: the test itself
+                if flat[at]._match_line(s):
+                    v = at - plan.offsets[g]
+                    break
+                m ^= low
+            entry[g] = v
+        return v
 
     def raw_first_possible(self, rule: Any, lines: Sequence[str]) -> bool:
         """False when ``rule`` (``^``-anchored, with ``first``) cannot match anywhere in the
@@ -696,38 +731,73 @@ class DocLines:
 class ZonePlan:
     """How the rules of some zone groups find their candidate lines (built once per rule
     set). ``groups`` are rule tuples (e.g. the ``line`` rules, the ``head``/``edge`` rules,
-    the ``tail``/``edge`` rules); a rule in several groups is looked up once."""
+    the ``tail``/``edge`` rules); a rule in several groups is looked up once. Candidates
+    are bit masks over :attr:`flat`, the groups one after another (bit ``offsets[g] + k``:
+    position ``k`` of group ``g``)."""
 
-    __slots__ = ("first_memo", "first_rules", "groups", "lit_table", "other")
+    __slots__ = (
+        "first_memo",
+        "first_rules",
+        "flat",
+        "group_masks",
+        "groups",
+        "lit_table",
+        "offsets",
+        "old_verdicts",
+        "other",
+        "verdicts",
+    )
 
     def __init__(self, groups: Sequence[Sequence[Any]], index: LiteralIndex) -> None:
         self.groups = tuple(tuple(g) for g in groups)
-        where: dict[int, list[tuple[int, int]]] = {}
+        self.flat: tuple[Any, ...] = tuple(r for g in self.groups for r in g)
+        self.offsets = tuple(accumulate((len(g) for g in self.groups), initial=0))[:-1]
+        self.group_masks = tuple(
+            ((1 << len(g)) - 1) << at for g, at in zip(self.groups, self.offsets, strict=True)
+        )
+        #: :meth:`DocLines.verdict` by stripped line and group (kept across documents):
+        #: the current generation and the previous one
+        self.verdicts: dict[str, list[int]] = {}
+        self.old_verdicts: dict[str, list[int]] = {}
+        bits: dict[int, int] = {}
         rules: dict[int, Any] = {}
-        for g, group in enumerate(self.groups):
+        for group, at in zip(self.groups, self.offsets, strict=True):
             for k, rule in enumerate(group):
                 if rule.repeat:
                     continue
-                where.setdefault(id(rule), []).append((g, k))
+                bits[id(rule)] = bits.get(id(rule), 0) | 1 << (at + k)
                 rules[id(rule)] = rule
-        #: by literal id of ``index``: ``(min_len, max_len, group, position)`` of each rule
-        #: (of those whose literals give their lines) that a line holding it may concern
-        table: list[list[tuple[int, int, int, int]]] = [[] for _ in range(len(index))]
+        #: by literal id of ``index``: ``(min_len, max_len, bits)`` of each rule (of those
+        #: whose literals give their lines) that a line holding it may concern
+        table: list[list[tuple[int, int, int]]] = [[] for _ in range(len(index))]
         #: ``^``-anchored rules tested on each line's first character
-        self.first_rules: list[tuple[Any, tuple[tuple[int, int], ...]]] = []
+        self.first_rules: list[tuple[Any, int]] = []
         #: the rest (scanned, or tried on every line); ``repeat`` rules are not here
-        self.other: list[tuple[Any, tuple[tuple[int, int], ...]]] = []
-        #: first character → (min_len, max_len, targets) of the first_rules it lets through
-        self.first_memo: dict[str, tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]] = {}
+        self.other: list[tuple[Any, int]] = []
+        #: first character → (min_len, max_len, bits) of the first_rules it lets through
+        self.first_memo: dict[str, tuple[tuple[int, int, int], ...]] = {}
         for rid, rule in rules.items():
-            at = tuple(where[rid])
             if rid in index.by_literals:
                 for k in index.rule_ks[rid]:
-                    table[k] += [(rule.min_len, rule.max_len, g, pos) for g, pos in at]
+                    table[k].append((rule.min_len, rule.max_len, bits[rid]))
             elif rule.first is not None:
-                self.first_rules.append((rule, at))
+                self.first_rules.append((rule, bits[rid]))
             else:
-                self.other.append((rule, at))
-        self.lit_table: tuple[tuple[tuple[int, int, int, int], ...], ...] = tuple(
-            tuple(t) for t in table
+                self.other.append((rule, bits[rid]))
+        self.lit_table: tuple[tuple[tuple[int, int, int], ...], ...] = tuple(
+            _merged(t) for t in table
         )
+
+    def first_passing(self, c: str) -> tuple[tuple[int, int, int], ...]:
+        """``(min_len, max_len, bits)`` of the :attr:`first_rules` whose first-character
+        test lets a line starting with ``c`` through."""
+        return _merged([(r.min_len, r.max_len, b) for r, b in self.first_rules if r.first.match(c)])
+
+
+def _merged(entries: Iterable[tuple[int, int, int]]) -> tuple[tuple[int, int, int], ...]:
+    """``(min_len, max_len, bits)`` entries with the bits of equal length windows or'ed
+    (fewer tests per line)."""
+    by_window: dict[tuple[int, int], int] = {}
+    for lo, hi, bits in entries:
+        by_window[(lo, hi)] = by_window.get((lo, hi), 0) | bits
+    return tuple((lo, hi, bits) for (lo, hi), bits in by_window.items())

@@ -181,33 +181,48 @@ class HyperscanScanner:
             setattr(self._local, name, scratch)
         return scratch
 
-    def _scan(self, text: str) -> list[tuple[int, int]]:
-        """``(literal index, character start)`` of every occurrence in ``text``, in the
-        order Hyperscan reports them (by end). UTF-16 code units when the text has no
-        character beyond the BMP (then a unit is a character: half the bytes of UTF-32 to
-        scan, ~24 instead of ~38 µs for a 5,000-character report), else UTF-32."""
+    def _raw(self, text: str) -> tuple[list[tuple[int, int]], int]:
+        """Hyperscan's hits over ``text``: ``(literal index, end byte)`` in the order it
+        reports them (by end), and the shift from bytes to characters: 1 over UTF-16 code
+        units, when the text has no character beyond the BMP (then a unit is a character:
+        half the bytes of UTF-32 to scan, ~24 instead of ~38 µs for a 5,000-character
+        report), else 2 over UTF-32. A hit whose end is not a multiple of the unit
+        straddles characters: not an occurrence."""
         hits: list[tuple[int, int]] = []
-        n = self._len
         if self._db16 is not None:
             data = text.encode("utf-16-le", "surrogatepass")
             if len(data) == 2 * len(text):  # no surrogate pair: one unit per character
                 scratch = self._scratch("scratch16", self._db16)
                 self._db16.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
-                return [(k, (end >> 1) - n[k]) for k, end in hits if not end & 1]
+                return hits, 1
         if self._db32 is None:
             self._db32 = self._compile("utf-32-le")
         scratch = self._scratch("scratch32", self._db32)
         data = text.encode("utf-32-le", "surrogatepass")
         self._db32.scan(data, match_event_handler=_collect, context=hits, scratch=scratch)
-        return [(k, (end >> 2) - n[k]) for k, end in hits if not end & 3]
+        return hits, 2
+
+    def _scan(self, text: str) -> list[tuple[int, int]]:
+        """``(literal index, character start)`` of every occurrence in ``text``, by end."""
+        hits, shift = self._raw(text)
+        odd = (1 << shift) - 1
+        n = self._len
+        return [(k, (end >> shift) - n[k]) for k, end in hits if not end & odd]
 
     def find_lines(
         self, text: str, starts: Sequence[int], char_ks: AbstractSet[int]
     ) -> tuple[dict[int, set[int]], dict[int, list[int]]]:
-        """As :meth:`AutomatonScanner.find_lines` (one pass over the hits)."""
+        """As :meth:`AutomatonScanner.find_lines` (one pass over Hyperscan's own hits: no
+        intermediate list)."""
         lines: dict[int, set[int]] = {}
         chars: dict[int, list[int]] = {}
-        for k, c in self._scan(text):
+        hits, shift = self._raw(text)
+        odd = (1 << shift) - 1
+        n = self._len
+        for k, end in hits:
+            if end & odd:
+                continue
+            c = (end >> shift) - n[k]
             i = bisect_right(starts, c) - 1
             got = lines.get(k)
             if got is None:

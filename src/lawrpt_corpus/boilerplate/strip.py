@@ -33,7 +33,7 @@ from ..document import Document
 from ..pipeline import DocumentStep, digest
 from ..text.chars import is_chinese
 from . import anomaly
-from ._lines import DocLines, line_starts, whole_line_spans
+from ._lines import DocLines, ZonePlan, line_starts, whole_line_spans
 from ._script import match_view
 from .blocks import BlockParams, absorb, carry_gaps
 from .ruleset import Rule, RuleSet, compile_packs, package_pack_texts, read_user_pack
@@ -173,22 +173,24 @@ class StripBoilerplate(DocumentStep):
         # lines are tried; every line it could claim is among them.
         plan = rs.plan
         line_rules, head, tail = plan.groups
-        by_line, head_lines, tail_lines = ctx.by_line(plan)
-        for i, ks in by_line.items():
-            s = stripped[i]
-            if s:
-                for k in ks:
-                    if line_rules[k].matches_line(s):
-                        removed_by[i] = line_rules[k]
-                        break
+        masks = ctx.by_line(plan)
+        verdict = ctx.verdict
+        for i in masks:
+            v = verdict(plan, masks, i, 0)
+            if v >= 0:
+                removed_by[i] = line_rules[v]
         inline_rules = tuple(r for r in rs.zone("inline") if ctx.possible(r))
         memo = rs.inline_memo(inline_rules)
-        self._zone(stripped, removed_by, head, head_lines, self.head_lines, inline_rules, ctx, memo)
+        self._zone(
+            stripped, removed_by, head, plan, masks, 1, self.head_lines, inline_rules, ctx, memo
+        )
         self._zone(
             stripped,
             removed_by,
             tail,
-            tail_lines,
+            plan,
+            masks,
+            2,
             self.tail_lines,
             inline_rules,
             ctx,
@@ -279,7 +281,9 @@ class StripBoilerplate(DocumentStep):
         stripped: list[str],
         removed_by: list[Rule | None],
         rules: tuple[Rule, ...],
-        may: dict[int, list[int]],
+        plan: ZonePlan,
+        masks: dict[int, int],
+        g: int,
         size: int,
         inline_rules: tuple[Rule, ...],
         ctx: DocLines,
@@ -287,7 +291,8 @@ class StripBoilerplate(DocumentStep):
         *,
         forward: bool = True,
     ) -> None:
-        """Claim lines among the first (last) ``size`` kept lines.
+        """Claim lines among the first (last) ``size`` kept lines with ``rules``, group
+        ``g`` of ``plan`` (``masks``: the candidates, :meth:`DocLines.by_line`).
 
         A ``repeat`` rule claims a line equal to an earlier kept line of the zone, compared
         without inline boilerplate (so 【政策解读】Title and Title are the same line).
@@ -309,14 +314,18 @@ class StripBoilerplate(DocumentStep):
                 continue
             key = ctx.without_inline(i, inline_rules, memo) if track else s
             hit = None
-            ks = may.get(i, ())
+            # the first rule, repeat rules left out, that claims the line (memoized by line)
+            v = ctx.verdict(plan, masks, i, g) if i in masks else -1
             if repeats and key in seen:
-                ks = sorted((*ks, *repeats))
-            for k in ks:
-                rule = rules[k]
-                if rule.matches_line(s):
-                    hit = rule
-                    break
+                # then the rules in order: the repeat rules before that one, then it
+                for k in repeats:
+                    if 0 <= v < k:
+                        break
+                    if rules[k].matches_line(s):
+                        hit = rules[k]
+                        break
+            if hit is None and v >= 0:
+                hit = rules[v]
             if hit is None:
                 kept += 1
                 seen.add(key)
