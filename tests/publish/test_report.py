@@ -228,3 +228,127 @@ def test_report_in_headless_chromium(demo_build: Path, tmp_path: Path) -> None:
     if os.environ.get("LAWRPT_UPDATE_SCREENSHOT"):
         (ROOT / "docs" / "img").mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, ROOT / "docs" / "img" / "report.png")
+
+
+# -- the aggregates read compactly: the page the per-document lists gave -------------------
+def _write_build(out: Path, data: list[dict], manifests: list[list[dict]]) -> Path:
+    """A build folder with one data shard of ``data`` rows and one manifest shard per list
+    (status, id, source, reason)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (out / "data").mkdir(parents=True)
+    (out / "manifest").mkdir()
+    if data:
+        schema = pa.schema([("n_chars", pa.int32()), ("width_profile", pa.float32())])
+        pq.write_table(pa.Table.from_pylist(data, schema), out / "data" / "train-0.parquet")
+    schema = pa.schema([(c, pa.string()) for c in ("source", "status", "id", "reason")])
+    for i, rows in enumerate(manifests):
+        table = pa.Table.from_pylist(rows, schema)
+        pq.write_table(table, out / "manifest" / f"manifest-{i}.parquet", row_group_size=5)
+    return out
+
+
+def _many_clusters() -> list[list[dict]]:
+    """Kept documents and duplicate clusters of sizes 1–6 with ties in size and kept source,
+    a kept source missing or null, a cluster with no kept row (source unknown), duplicates
+    before their kept document, every reason kind, and empty ids (not clustered)."""
+    import random
+
+    rnd = random.Random(7)
+    rows: list[dict] = []
+    for k in range(120):
+        doc = f"{k:04x}{'é' if k % 17 == 0 else ''}"
+        source = None if k % 23 == 0 else f"s/{rnd.randrange(12):02d}.txt"
+        kept = {"source": source, "status": "kept", "id": doc, "reason": None}
+        dups = [
+            {
+                "source": f"d/{rnd.randrange(30):02d}-{k}.txt",
+                "status": "duplicate",
+                "id": doc,
+                "reason": rnd.choice(["exact", "near:0.93", "near:0.9", "contained:0.97", None]),
+            }
+            for _ in range(rnd.choice([1, 1, 1, 2, 2, 3, 6]) if k % 5 else 0)
+        ]
+        if k % 29 == 7:  # no kept row for this cluster
+            rows += dups
+        else:
+            at = rnd.randrange(len(dups) + 1)
+            rows += [*dups[:at], kept, *dups[at:]]
+    rows.append({"source": "x.txt", "status": "duplicate", "id": "", "reason": "exact"})
+    rows.append({"source": "y.txt", "status": "rejected", "id": None, "reason": "binary"})
+    return [rows[:150], rows[150:], []]
+
+
+def _assert_same_page(out: Path, summary: dict) -> dict:
+    from lawrpt_corpus.publish.report import read_aggregates
+
+    from ..helpers.report_reference import read_aggregates_lists
+
+    agg = read_aggregates(out)
+    ref = read_aggregates_lists(out)
+    assert agg["clusters"] == ref["clusters"][:25]
+    assert agg["n_clusters"] == len(ref["clusters"])
+    assert agg["lengths"].tolist() == ref["lengths"]
+    assert agg["widths"].tolist() == ref["widths"]
+    assert render(summary, agg) == render(summary, ref)
+    return agg
+
+
+def test_compact_aggregates_give_the_page_the_lists_gave(demo_build: Path) -> None:
+    agg = _assert_same_page(demo_build, _summary(demo_build))
+    assert agg["clusters"] and len(agg["lengths"]) == _summary(demo_build)["counts"]["kept"]
+
+
+@pytest.mark.parametrize("batch", [3, 8192])
+def test_many_duplicate_clusters_list_the_page_s_largest_25(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """More clusters than the page lists, tied in size and kept source, across shards and
+    manifest batches: the 25 listed (chart and table) are the ones the lists sorted first."""
+    from lawrpt_corpus.publish import report
+
+    monkeypatch.setattr(report, "_MANIFEST_BATCH", batch)
+    data = [{"n_chars": 100 + 37 * i % 900, "width_profile": (i % 7) / 7} for i in range(200)]
+    out = _write_build(tmp_path / "out", data, _many_clusters())
+    agg = _assert_same_page(out, {"counts": {"kept": 200}})
+    assert agg["n_clusters"] > 25 and len(agg["clusters"]) == 25
+    assert any(c["source"] is None for c in agg["clusters"])  # the cluster with no kept row
+
+
+def test_an_empty_output_gives_empty_aggregates(tmp_path: Path) -> None:
+    out = _write_build(tmp_path / "out", [], [[]])
+    agg = _assert_same_page(out, {})
+    assert agg["clusters"] == [] and agg["n_clusters"] == 0 and len(agg["lengths"]) == 0
+    assert _assert_same_page(tmp_path, {})["n_clusters"] == 0  # no data/ or manifest/ at all
+
+
+def test_shards_without_the_columns_or_with_nulls_are_read(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = _write_build(tmp_path / "out", [], [])
+    pq.write_table(pa.table({"text": ["a", "b"]}), out / "data" / "a.parquet")
+    pq.write_table(
+        pa.table({"n_chars": pa.array([5, None, 7], pa.int64())}), out / "data" / "b.parquet"
+    )
+    pq.write_table(
+        pa.table({"width_profile": pa.array([0.25, None], pa.float64())}),
+        out / "data" / "c.parquet",
+    )
+    agg = _assert_same_page(out, {})
+    assert agg["lengths"].tolist() == [5, 7] and agg["widths"].tolist() == [0.25]
+    # a manifest shard without status (the lists' reader failed on it) adds no cluster, one
+    # without reason gives members with reason None
+    from lawrpt_corpus.publish.report import read_aggregates
+
+    pq.write_table(pa.table({"source": ["m.txt"]}), out / "manifest" / "m.parquet")
+    assert read_aggregates(out)["clusters"] == []
+    rows = {"source": ["k.txt", "d.txt"], "status": ["kept", "duplicate"], "id": ["a", "a"]}
+    pq.write_table(pa.table(rows), out / "manifest" / "n.parquet")
+    (cluster,) = read_aggregates(out)["clusters"]
+    assert cluster == {
+        "id": "a",
+        "source": "k.txt",
+        "members": [{"source": "d.txt", "reason": None}],
+    }

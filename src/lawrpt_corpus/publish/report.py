@@ -78,40 +78,148 @@ def _shard_files(folder: Path, shards: tuple[Any, str] | None, sub: str) -> list
 
 
 def read_aggregates(folder: Path, shards: tuple[Any, str] | None = None) -> dict[str, Any]:
-    """Lengths and width profiles of kept documents; duplicate clusters from the manifest.
-    The shards are under ``folder``, or under ``shards`` = ``(fsspec filesystem, folder)``."""
+    """What the page shows from the shards: ``lengths`` (``n_chars``) and ``widths``
+    (``width_profile``) of kept documents as numpy arrays in the columns' own dtypes (exact
+    values: the histograms' bins depend on all of them), ``clusters``: the page's largest
+    :data:`_TOP` duplicate clusters, each with its kept source and every member's source and
+    reason, and ``n_clusters``, the number of duplicate clusters.
+
+    Memory per document: the two arrays (4 + 4 bytes with the build's int32 / float32
+    columns), and per duplicate one fixed-width byte string of its ``id`` while the clusters
+    are counted; no Python object per document. The manifest is read three times (duplicate
+    ids; kept sources of the clusters that can be listed; members of the listed ones), one
+    batch in memory at a time. The shards are under ``folder``, or under ``shards`` =
+    ``(fsspec filesystem, folder)``."""
+    import numpy as np
 
     fs = shards[0] if shards is not None else None
-    lengths: list[int] = []
-    widths: list[float] = []
-    sources: dict[str, str] = {}
+    lengths: list[Any] = []
+    widths: list[Any] = []
     for f in _shard_files(folder, shards, "data"):
-        # not pq.read_table: see _manifest_rows
+        # not pq.read_table: see _manifest_batches
         for batch in _batches(f, fs, ("n_chars", "width_profile")):
             names = batch.schema.names
             if "n_chars" in names:
-                lengths.extend(v for v in batch.column("n_chars").to_pylist() if v is not None)
+                lengths.append(_values(batch.column("n_chars")))
             if "width_profile" in names:
-                widths.extend(
-                    float(v) for v in batch.column("width_profile").to_pylist() if v is not None
-                )
-    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                widths.append(_values(batch.column("width_profile")))
     manifests = _shard_files(folder, shards, "manifest")
-    for row in _manifest_rows(manifests, fs, ["source", "id", "reason"], "duplicate"):
-        if row["id"]:
-            members[row["id"]].append({"source": row["source"], "reason": row["reason"]})
-    if members:
-        for row in _manifest_rows(manifests, fs, ["source", "id"], "kept", ids=list(members)):
-            sources.setdefault(row["id"], row["source"])
-    clusters: list[dict[str, Any]] = [
-        {"id": doc_id, "source": sources.get(doc_id), "members": sorted(m, key=_sim_key)}
-        for doc_id, m in members.items()
+    return {
+        "lengths": _concat(lengths, np.int64),
+        "widths": _concat(widths, np.float32),
+        **_top_clusters(manifests, fs),
+    }
+
+
+def _values(column: Any) -> Any:
+    """A numeric arrow array's non-null values as a numpy array of its own dtype (copied
+    from the arrow buffer: ``Array.to_numpy`` would import pandas, ~0.1 s and ~27 MB)."""
+    import numpy as np
+
+    dtype = _NUMPY.get(str(column.type))
+    if dtype is None or column.null_count:
+        values = [v for v in column.to_pylist() if v is not None]
+        floating = dtype is not None and np.dtype(dtype).kind == "f"
+        return np.asarray(values, dtype=np.float64 if floating else np.int64)
+    size = np.dtype(dtype).itemsize
+    buffer = column.buffers()[1]
+    return np.frombuffer(buffer, dtype=dtype, count=len(column), offset=column.offset * size).copy()
+
+
+#: arrow's numeric types (by name) as numpy dtypes.
+_NUMPY = {
+    **{f"int{n}": f"int{n}" for n in (8, 16, 32, 64)},
+    **{f"uint{n}": f"uint{n}" for n in (8, 16, 32, 64)},
+    "halffloat": "float16",
+    "float": "float32",
+    "double": "float64",
+}
+
+
+def _concat(parts: list[Any], dtype: Any) -> Any:
+    import numpy as np
+
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _ids(values: list[str]) -> Any:
+    """Document ids as a fixed-width byte-string array (UTF-8)."""
+    import numpy as np
+
+    return np.array([v.encode("utf-8") for v in values], dtype=np.bytes_)
+
+
+def _top_clusters(manifests: list[str], fs: Any) -> dict[str, Any]:
+    """The largest :data:`_TOP` duplicate clusters, ordered as the page lists them: by
+    size (descending), then the kept document's source (``""`` when the manifest has no
+    kept row for the id), then the first duplicate row of the cluster in file order; each
+    cluster's members sorted by similarity (descending), then source, then file order."""
+    import numpy as np
+
+    # pass 1: the id of every duplicate row, counted
+    parts = []
+    for batch in _manifest_batches(manifests, fs, ["id"], "duplicate"):
+        parts.append(_ids([v for v in batch["id"] if v]))
+    dup_ids = _concat(parts, np.bytes_)
+    if dup_ids.size == 0:
+        return {"clusters": [], "n_clusters": 0}
+    uniq, first, sizes = np.unique(dup_ids, return_index=True, return_counts=True)
+    del dup_ids, parts
+    # clusters that can be listed: those at least as large as the _TOP-th largest
+    floor = np.sort(sizes)[::-1][min(_TOP, sizes.size) - 1]
+    eligible = sizes >= floor
+    seen = np.zeros(uniq.size, dtype=bool)
+    # (-size, source or "", first duplicate row, cluster, source)
+    best: list[tuple[int, str, int, int, str | None]] = []
+    # pass 2: the kept source of each eligible cluster (its first kept row), best _TOP kept
+    for batch in _manifest_batches(manifests, fs, ["id", "source"], "kept"):
+        ids = _ids([v or "" for v in batch["id"]])
+        pos = np.minimum(np.searchsorted(uniq, ids), uniq.size - 1)
+        hit = (uniq[pos] == ids) & (ids != b"")
+        rows = np.flatnonzero(hit)
+        if rows.size == 0:
+            continue
+        cl = pos[rows]
+        cl, at = np.unique(cl, return_index=True)  # each cluster's first row in the batch
+        rows = rows[at]
+        new = ~seen[cl] & eligible[cl]
+        seen[cl] = True
+        cands = [
+            (-int(sizes[c]), batch["source"][r] or "", int(first[c]), int(c), batch["source"][r])
+            for c, r in zip(cl[new].tolist(), rows[new].tolist(), strict=True)
+        ]
+        if cands:
+            best = sorted(best + cands)[:_TOP]
+    # eligible clusters without a kept row sort with the source ""
+    orphans = np.flatnonzero(eligible & ~seen)
+    if orphans.size:
+        order = np.lexsort((first[orphans], -sizes[orphans]))[:_TOP]
+        best += [(-int(sizes[c]), "", int(first[c]), c, None) for c in orphans[order].tolist()]
+        best = sorted(best)[:_TOP]
+    top = [c for _, _, _, c, _ in best]
+    kept_source = {c: src for _, _, _, c, src in best}
+    # pass 3: the members of the listed clusters
+    wanted = {uniq[c].decode("utf-8"): c for c in top}
+    members: dict[int, list[dict[str, Any]]] = {c: [] for c in top}
+    for batch in _manifest_batches(manifests, fs, ["id", "source", "reason"], "duplicate"):
+        for doc_id, source, reason in zip(
+            batch["id"], batch["source"], batch["reason"], strict=True
+        ):
+            c = wanted.get(doc_id)
+            if c is not None:
+                members[c].append({"source": source, "reason": reason})
+    clusters = [
+        {
+            "id": uniq[c].decode("utf-8"),
+            "source": kept_source[c],
+            "members": sorted(members[c], key=_sim_key),
+        }
+        for c in top
     ]
-    clusters.sort(key=lambda c: (-len(c["members"]), str(c["source"] or "")))
-    return {"lengths": lengths, "widths": widths, "clusters": clusters}
+    return {"clusters": clusters, "n_clusters": int(uniq.size)}
 
 
-def _batches(path: str, fs: Any, columns: Sequence[str]) -> Iterator[Any]:
+def _batches(path: str, fs: Any, columns: Sequence[str], batch_size: int = 65536) -> Iterator[Any]:
     """Record batches of those of ``columns`` that the parquet file ``path`` has (none when
     it has none of them), read through the fsspec filesystem ``fs`` if any (the file is
     closed when the batches are exhausted)."""
@@ -123,38 +231,38 @@ def _batches(path: str, fs: Any, columns: Sequence[str]) -> Iterator[Any]:
         names = pf.schema_arrow.names
         cols = [c for c in columns if c in names]
         if cols:
-            yield from pf.iter_batches(columns=cols)
+            yield from pf.iter_batches(batch_size=batch_size, columns=cols)
 
 
-def _manifest_rows(
-    files: list[str],
-    fs: Any,
-    columns: list[str],
-    status: str,
-    ids: list[str] | None = None,
-) -> list[dict[str, Any]]:
-    """``columns`` of the manifest rows whose ``status`` is ``status`` (and, with ``ids``,
-    whose ``id`` is one of them), in file order, one batch in memory at a time (``fs``: the
-    fsspec filesystem the files are on, or None for local paths).
+#: Manifest rows per batch: the rows' values become Python lists one batch at a time
+#: (~270 B per row with id, source and status).
+_MANIFEST_BATCH = 8192
+
+
+def _manifest_batches(
+    files: list[str], fs: Any, columns: list[str], status: str
+) -> Iterator[dict[str, list[Any]]]:
+    """``columns`` of the manifest rows whose ``status`` is ``status``, one batch at a time
+    (a dict of column → values, in file order, None for a column the file lacks; batches
+    without such a row, or without a ``status`` column, are skipped;
+    ``fs``: the fsspec filesystem the files are on, or None for local paths).
 
     Read with ``ParquetFile`` and filtered in Python: ``pq.read_table`` and
     ``pyarrow.dataset`` import ``pyarrow.compute`` and pandas (~1 s of every build's CPU),
     and a filter's Python values go through ``pa.scalar``, which imports pandas too.
     """
-
-    wanted = set(ids) if ids is not None else None
-    rows: list[dict[str, Any]] = []
     for f in files:
-        for batch in _batches(f, fs, ["status", *columns]):
-            statuses = batch.column("status").to_pylist()
+        for batch in _batches(f, fs, ["status", *columns], _MANIFEST_BATCH):
+            names = batch.schema.names
+            statuses = batch.column("status").to_pylist() if "status" in names else []
             if status not in statuses:
                 continue
-            values = [batch.column(c).to_pylist() for c in columns]
-            id_values = batch.column("id").to_pylist() if wanted is not None else None
-            for i, st in enumerate(statuses):
-                if st == status and (id_values is None or wanted is None or id_values[i] in wanted):
-                    rows.append({c: v[i] for c, v in zip(columns, values, strict=True)})
-    return rows
+            keep = [i for i, st in enumerate(statuses) if st == status]
+            values = {
+                c: batch.column(c).to_pylist() if c in names else [None] * len(statuses)
+                for c in columns
+            }
+            yield {c: [v[i] for i in keep] for c, v in values.items()}
 
 
 def _sim_key(member: dict[str, Any]) -> tuple[float, str]:
@@ -403,11 +511,11 @@ def _categories(c: dict[str, Any]) -> Fig:
     return fig
 
 
-def _histogram(values: list[float], title: str, xtitle: str, empty: str) -> Fig:
+def _histogram(values: Any, title: str, xtitle: str, empty: str) -> Fig:
     import numpy as np
 
     fig = _fig(title)
-    if not values:
+    if len(values) == 0:
         return _empty(fig, empty)
     arr = np.asarray(values, dtype=float)
     edges = np.histogram_bin_edges(arr, bins="auto")
