@@ -246,81 +246,66 @@ def test_fourth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_unto
     assert {loso.heldout_part(s.site, "sites_heldout3.tsv") for s in fourth} == {"untouched"}
 
 
-def test_fifth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
-    # session 23's frozen set: the even half of that session's sha1 host split, collected while
-    # the training collection took the odd half; no host (site column or page URL) and no
-    # folded string of the four earlier files is in it
-    import hashlib
+def _page_host(url: str) -> str:
     from urllib.parse import urlsplit
 
-    fifth = loso.load_sites(loso.DATA / "sites_heldout4.tsv")
-    earlier_files = ("sites.tsv", "sites_heldout.tsv", "sites_heldout2.tsv", "sites_heldout3.tsv")
-    earlier = [s for name in earlier_files for s in loso.load_sites(loso.DATA / name)]
-    assert len(fifth) >= 120
-    sites = {s.site for s in fifth}
+    h = (urlsplit(url).hostname or "").lower()
+    for prefix in ("m.", "www."):
+        h = h.removeprefix(prefix)
+    return h
+
+
+def _assert_frozen_even_half_set(
+    name: str, earlier_files: tuple[str, ...]
+) -> list[loso.SiteString]:
+    """A frozen set of sessions 23+: >= 120 real strings of >= 30 sites from the even half of the
+    sha1 host split, no host (site column or page URL) and no folded string of an earlier file,
+    every site in the untouched part. Returns the set's strings."""
+    import hashlib
+
+    frozen = loso.load_sites(loso.DATA / name)
+    earlier = [s for f in earlier_files for s in loso.load_sites(loso.DATA / f)]
+    assert len(frozen) >= 120
+    sites = {s.site for s in frozen}
     assert len(sites) >= 30
-    assert all(s.text and s.text == s.text.strip() for s in fifth)
-    assert {s.category for s in fifth} <= CATEGORIES
-    assert {s.position for s in fifth} <= {"head", "tail", "inline", "body"}
-
-    def host(url: str) -> str:
-        h = (urlsplit(url).hostname or "").lower()
-        for prefix in ("m.", "www."):
-            h = h.removeprefix(prefix)
-        return h
-
-    assert all(s.url.startswith("http") and host(s.url) == s.site for s in fifth)
+    assert all(s.text and s.text == s.text.strip() for s in frozen)
+    assert {s.category for s in frozen} <= CATEGORIES
+    assert {s.position for s in frozen} <= {"head", "tail", "inline", "body"}
+    assert all(s.url.startswith("http") and _page_host(s.url) == s.site for s in frozen)
     assert all(hashlib.sha1(site.encode()).digest()[0] % 2 == 0 for site in sites)
-    earlier_hosts = {host(s.url) for s in earlier} | {s.site for s in earlier}
+    earlier_hosts = {_page_host(s.url) for s in earlier} | {s.site for s in earlier}
     assert not sites & earlier_hosts
-    assert not {host(s.url) for s in fifth} & earlier_hosts
-    assert not {loso.fold(s.text) for s in fifth} & {loso.fold(s.text) for s in earlier}
-    assert "sites_heldout4.tsv" in loso.ALL_UNTOUCHED
-    assert {loso.heldout_part(s.site, "sites_heldout4.tsv") for s in fifth} == {"untouched"}
+    assert not {_page_host(s.url) for s in frozen} & earlier_hosts
+    assert not {loso.fold(s.text) for s in frozen} & {loso.fold(s.text) for s in earlier}
+    assert name in loso.ALL_UNTOUCHED
+    assert {loso.heldout_part(s.site, name) for s in frozen} == {"untouched"}
+    return frozen
+
+
+def test_fifth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
+    # session 23's frozen set: the even half of that session's sha1 host split, collected while
+    # the training collection took the odd half
+    earlier = ("sites.tsv", "sites_heldout.tsv", "sites_heldout2.tsv", "sites_heldout3.tsv")
+    _assert_frozen_even_half_set("sites_heldout4.tsv", earlier)
 
 
 def test_sixth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
     # session 24's frozen set: the even half of the sha1 host split again, from sources the
     # earlier collections had not used (saved pages kept as test data in public repositories,
-    # site strings named in public code); no host (site column or page URL) and no folded
-    # string of the five earlier files is in it, and the categories the earlier sets lacked
-    # are there in number
-    import hashlib
+    # site strings named in public code); the categories the earlier sets lacked are there in
+    # number
     from collections import Counter
-    from urllib.parse import urlsplit
 
-    sixth = loso.load_sites(loso.DATA / "sites_heldout5.tsv")
-    earlier_files = (
+    earlier = (
         "sites.tsv",
         "sites_heldout.tsv",
         "sites_heldout2.tsv",
         "sites_heldout3.tsv",
         "sites_heldout4.tsv",
     )
-    earlier = [s for name in earlier_files for s in loso.load_sites(loso.DATA / name)]
-    assert len(sixth) >= 120
-    sites = {s.site for s in sixth}
-    assert len(sites) >= 30
-    assert all(s.text and s.text == s.text.strip() for s in sixth)
-    assert {s.category for s in sixth} <= CATEGORIES
-    assert {s.position for s in sixth} <= {"head", "tail", "inline", "body"}
+    sixth = _assert_frozen_even_half_set("sites_heldout5.tsv", earlier)
     counts = Counter(s.category for s in sixth)
     assert min(counts["paywall"], counts["advertising"], counts["structure"]) >= 15
-
-    def host(url: str) -> str:
-        h = (urlsplit(url).hostname or "").lower()
-        for prefix in ("m.", "www."):
-            h = h.removeprefix(prefix)
-        return h
-
-    assert all(s.url.startswith("http") and host(s.url) == s.site for s in sixth)
-    assert all(hashlib.sha1(site.encode()).digest()[0] % 2 == 0 for site in sites)
-    earlier_hosts = {host(s.url) for s in earlier} | {s.site for s in earlier}
-    assert not sites & earlier_hosts
-    assert not {host(s.url) for s in sixth} & earlier_hosts
-    assert not {loso.fold(s.text) for s in sixth} & {loso.fold(s.text) for s in earlier}
-    assert "sites_heldout5.tsv" in loso.ALL_UNTOUCHED
-    assert {loso.heldout_part(s.site, "sites_heldout5.tsv") for s in sixth} == {"untouched"}
 
 
 def test_heldout_run_trains_on_tune_part_never_on_fold_or_untouched_strings() -> None:
