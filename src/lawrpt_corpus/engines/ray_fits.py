@@ -61,9 +61,11 @@ def _ray() -> Any:
 
 
 def _got(value: Any) -> Any:
-    """``value``, fetched from the object store when it is a reference."""
-    ray = _ray()
-    return ray.get(value) if isinstance(value, ray.ObjectRef) else value
+    """``value``, fetched from the object store when it is a reference. A process that never
+    imported Ray holds no reference (the phase functions run on plain values in tests and in
+    installs without the ``[ray]`` extra)."""
+    ray = sys.modules.get("ray")
+    return ray.get(value) if ray is not None and isinstance(value, ray.ObjectRef) else value
 
 
 #: Coordinate a cluster fit by a task on the cluster when the engine gives the blocks
