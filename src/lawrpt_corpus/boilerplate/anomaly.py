@@ -116,7 +116,8 @@ _KEEP_NO_HAN = re.compile(
     r"|^\d{4}\s{0,2}[-./]\s{0,2}\d{1,2}\s{0,2}[-./]\s{0,2}\d{1,2}$"  # a date
     r"|^[(（]?\d{3,4}[)）]?\s{0,2}-?\s{0,2}\d{7,8}$|^1\d{10}$"  # a phone number
     r"|^[A-Z]{2,12}$"  # an acronym
-    r"|[A-Za-z]{2,}\s{1,3}[A-Za-z]{2,}"  # an English phrase
+    r"|[A-Za-z]{2}\s{1,3}[A-Za-z]{2}"  # an English phrase (2+ letters, space, 2+ letters:
+    # searched, so the two letters either side are the whole test — linear on a long word)
 )
 #: a line of dashes a report may keep as a separator mark (—, ——)
 _DASHES = re.compile(r"^[—\-－]{1,2}$")
