@@ -20,24 +20,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _generate_module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks/generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 LICENCE = [
@@ -56,11 +45,12 @@ LICENCE = [
 
 
 def _texts(n: int, clean: bool) -> list[Any]:
+    import generate as gen  # this folder is sys.path[0] when run as a script
+
     from lawrpt_corpus import DecodeStep, ExtractMetadata, Hygiene, ScriptNormalize, Typography
     from lawrpt_corpus.io.readers import iter_inputs, load_document
     from lawrpt_corpus.pipeline import run_document_steps
 
-    gen = _generate_module()
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as tmp:
         gen.generate(n, Path(tmp), seed=1)

@@ -18,9 +18,7 @@ real pages (issue #18 item 7).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import random
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -47,15 +45,6 @@ LICENCE = [
     "。",
     "违者必究",
 ]
-
-
-def _gen() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks/generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _site(k: int, rng: random.Random) -> dict[str, Any]:
@@ -103,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                     s.then = (strip,)  # type: ignore[attr-defined]
         return Pipeline(steps)
 
-    gen = _gen()
+    import generate as gen  # this folder is sys.path[0] when run as a script
+
     pool = gen.load_pool()
     rng = random.Random(args.seed)
     sites = [_site(k, rng) for k in range(args.sites)]
