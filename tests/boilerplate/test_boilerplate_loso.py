@@ -308,6 +308,30 @@ def test_sixth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untou
     assert min(counts["paywall"], counts["advertising"], counts["structure"]) >= 15
 
 
+def test_seventh_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
+    # session 25's frozen set: the even half of the sha1 host split, disjoint (hosts, page hosts,
+    # folded strings) from every earlier site file, the generated structure set included, and
+    # from the hand-written training lines; paywall, advertising, widget and structure strings
+    # are there in number
+    from collections import Counter
+
+    earlier = (
+        "sites.tsv",
+        "sites_heldout.tsv",
+        "sites_heldout2.tsv",
+        "sites_heldout3.tsv",
+        "sites_heldout4.tsv",
+        "sites_heldout5.tsv",
+        "structure_generated.tsv",
+    )
+    seventh = _assert_frozen_even_half_set("sites_heldout6.tsv", earlier)
+    assert len(seventh) >= 150
+    counts = Counter(s.category for s in seventh)
+    assert min(counts[c] for c in ("paywall", "advertising", "widget", "structure")) >= 15
+    handwritten = {loso.fold(text) for _, _, _, text in loso.load_handwritten()}
+    assert not {loso.fold(s.text) for s in seventh} & handwritten
+
+
 def test_heldout_run_trains_on_tune_part_never_on_fold_or_untouched_strings() -> None:
     from train_boilerplate_score import train
 
