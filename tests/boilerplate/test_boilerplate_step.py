@@ -236,3 +236,33 @@ def test_a_greeting_after_a_lost_date_and_a_javascript_notice_go_from_the_head()
     assert rules[head[0]] == "chrome.greeting" and rules[head[1]] == "chrome.browser-notice"
     kept = "今天是第十一个国家宪法日，欢迎来到法治文化广场的群众领取宣传资料。"
     assert kept in _run([REPORT[0], kept, *REPORT[1:]]).text.split("\n")
+
+
+def test_widget_ad_choice_and_promo_lines_between_paragraphs_go_by_kind() -> None:
+    # #18 eighth round: between paragraphs the score layer never looks, so a widget line, an
+    # ad network's feedback menu and an app promotion in comma clauses go by kind (the menu in
+    # traditional script on a simplified page too); report sentences with the same words stay
+    noise = [
+        "分享到微信 分享到微博 分享到QQ空间",
+        "收藏0",
+        "2 点赞 · 1 评论",
+        "為什麼顯示這個廣告？",
+        "下载XX新闻客户端，随时随地看新闻",
+        "没有帐号？立即注册",
+    ]
+    lines = [*REPORT[:3], *noise[:3], *REPORT[3:5], *noise[3:], *REPORT[5:]]
+    doc = _run(lines)
+    assert doc.text.split("\n") == REPORT
+    rules = {r.text.strip(): r.rule for r in doc.removed}
+    assert rules[noise[0]] == "chrome.ui-controls" and rules[noise[1]] == "chrome.ui-counter"
+    assert rules[noise[3]] == "advertising.ad-choice"
+    assert rules[noise[4]] == "advertising.app-account-promo"
+    assert rules[noise[5]] == "chrome.signup-prompt"
+    assert STEP(_doc(doc.text)).text == doc.text
+    own = [
+        "普法短视频累计播放120万次、点赞3.5万次、评论2100条。",
+        "推出“掌上普法”小程序，随时随地学法",
+        "依托政务微信、微博发布信息1200条",
+    ]
+    kept = [*REPORT[:4], *own, *REPORT[4:]]
+    assert _run(kept).text.split("\n") == kept
