@@ -17,7 +17,9 @@ Three layers, each switchable, each with its own rule id, plus the block layer a
     ``min_chars`` or longer than ``max_chars``; prose (a line ending like a sentence with at
     least ``prose_chars`` characters); a report's own short lines (the protected headings,
     dates, signatures, titles, closing formulas of ``data/repeated.toml``); lines holding a
-    formula of report prose (``data/templates.toml``, ``protect``).
+    formula of report prose (``data/templates.toml``, ``protect``); report prose by shape
+    (:func:`prose_shape`: two complete sentences, or a clause-marked fragment cut
+    mid-sentence, with no site word — many reports share such formulaic sentences).
 ``span.inline`` (``spans=True``)
     Inside kept lines, every place with site-like *evidence* (a URL or domain, an account or
     contact handle, promotional or repost wording: ``data/templates.toml``, ``evidence``)
@@ -854,8 +856,9 @@ class Templates(CorpusStep):
 
     def line_keys(self, line: str, slots: Sequence[str]) -> tuple[int, ...]:
         """The template hash of a stripped line followed by its near-duplicate band keys
-        (templates of ≥ ``near_min_chars`` characters, ``near=True``); empty when the line
-        is never a template. A line counts, and is removed, under each of its keys."""
+        (templates of ≥ ``near_min_chars`` characters, ``near=True``, of lines with site
+        evidence: :func:`prose_shape` ``SHAPE_SITE``); empty when the line is never a
+        template. A line counts, and is removed, under each of its keys."""
         n = len(line)
         if not self.min_chars <= n <= self.max_chars:
             return ()
