@@ -50,7 +50,7 @@ def _patterns() -> list[tuple[str, Any]]:
     from types import SimpleNamespace
 
     from lawrpt_corpus.boilerplate.protect import protect_patterns
-    from lawrpt_corpus.boilerplate.templates import evidence_patterns, prose_formulas
+    from lawrpt_corpus.boilerplate.templates import evidence_patterns, prose_formulas, site_words
     from lawrpt_corpus.metadata import issuer, step
     from lawrpt_corpus.metadata.extract import patterns as compiled
     from lawrpt_corpus.metadata.gazetteer import gazetteer
@@ -59,6 +59,7 @@ def _patterns() -> list[tuple[str, Any]]:
         ("boilerplate.protect", protect_patterns()),
         ("boilerplate.templates.prose", prose_formulas()),
         ("boilerplate.templates.evidence", evidence_patterns()),
+        ("boilerplate.templates.site_words", site_words()),
     ):
         for pid, c in loaded:
             found.setdefault(id(c), (f"{prefix}.{pid}", c))

@@ -17,7 +17,9 @@ Three layers, each switchable, each with its own rule id, plus the block layer a
     ``min_chars`` or longer than ``max_chars``; prose (a line ending like a sentence with at
     least ``prose_chars`` characters); a report's own short lines (the protected headings,
     dates, signatures, titles, closing formulas of ``data/repeated.toml``); lines holding a
-    formula of report prose (``data/templates.toml``, ``protect``).
+    formula of report prose (``data/templates.toml``, ``protect``); report prose by shape
+    (:func:`prose_shape`: two complete sentences, or a clause-marked fragment cut
+    mid-sentence, with no site word — many reports share such formulaic sentences).
 ``span.inline`` (``spans=True``)
     Inside kept lines, every place with site-like *evidence* (a URL or domain, an account or
     contact handle, promotional or repost wording: ``data/templates.toml``, ``evidence``)
@@ -213,6 +215,63 @@ def _never_template(line: str) -> bool:
     if numbers >= 3 or (numbers and len(_CELL.findall(line)) >= 2):
         return True  # a table row or a line of figures: report data
     return any(pattern.search(line) for _, pattern in prose_formulas())
+
+
+#: what a line of report prose never holds: Latin letters, spaces, and the marks of a page's
+#: UI and fields (| ! ? : @ # / < > = ~ arrows © ® ™) — a report's sentences are Han,
+#: digits, quotes, brackets and Chinese punctuation
+_NOT_PROSE = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ\s|｜!！?？:：@#/\\<>=~～→←{}©®™_]")
+#: where a report's sentences end inside a line
+_SENTENCE_MARK = re.compile(r"[。；;]")
+#: the shortest sentence of a line of complete sentences (its mark included)
+_PROSE_SENTENCE_CHARS = 6
+#: the shortest clause-marked fragment that reads as prose cut mid-sentence (the last line
+#: of a truncated page, a hard-wrapped PDF line): ``prose_chars``, the length from which a
+#: sentence is prose. At 20, two advertising lines of lines.tsv (专业代写各类总结报告，加急当天
+#: 交稿，高度保密) read as prose; shorter fragments keep their exact template only (below)
+_PROSE_FRAGMENT_CHARS = 30
+_CLAUSE_MARKS = frozenset("，、,；;")
+#: :func:`prose_shape`'s verdicts
+SHAPE_SITE, SHAPE_PROSE_CHARS, SHAPE_REPORT_PROSE = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=NEVER_TEMPLATE_MEMO)
+def prose_shape(line: str) -> int:
+    """How much a stripped line reads as report prose (session 25, issue #18).
+
+    ``SHAPE_REPORT_PROSE``: report prose by shape, never a template — Han, digits and Chinese
+    punctuation only, no site word (``site_words`` in ``data/templates.toml``), and either
+    two or more complete sentences (each ≥ 5 characters before its 。/；: ``创新利企便民政务
+    服务方式。加强行政规范性文件管理。``) or a fragment of ≥ 30 characters holding a clause
+    mark that ends mid-sentence (the last line of a truncated page). Thousands of reports copy
+    such formulaic sentences; recurrence alone does not make them a site's line.
+    ``SHAPE_PROSE_CHARS``: prose characters only, no site word, but neither shape (a short
+    label or sentence): an exact template may still be a site's line, a near-duplicate group
+    of it is not evidence (the near keys of prose group the prefixes of one sentence cut at
+    different places). ``SHAPE_SITE``: anything else (a site word, a Latin letter, a UI mark)."""
+    if _NOT_PROSE.search(line) or any(p.search(line) for _, p in site_words()):
+        return SHAPE_SITE
+    last = line[-1]
+    if last in "。；;":
+        parts = _SENTENCE_MARK.split(line[:-1])
+        if len(parts) >= 2 and all(len(p) >= _PROSE_SENTENCE_CHARS - 1 for p in parts):
+            return SHAPE_REPORT_PROSE
+    elif (
+        len(line) >= _PROSE_FRAGMENT_CHARS
+        and last not in _CLAUSE_MARKS
+        and any(c in _CLAUSE_MARKS for c in line)
+    ):
+        return SHAPE_REPORT_PROSE
+    return SHAPE_PROSE_CHARS
+
+
+@functools.lru_cache(maxsize=1)
+def site_words() -> tuple[tuple[str, Any], ...]:
+    """``(id, pattern)``: the site vocabulary that takes :func:`prose_shape`'s protection away."""
+    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "templates.toml").read_text(
+        encoding="utf-8"
+    )
+    return tuple((p["id"], re.compile(p["pattern"])) for p in tomllib.loads(text)["site_words"])
 
 
 def prose_formulas() -> tuple[tuple[str, Any], ...]:
@@ -721,7 +780,7 @@ class Templates(CorpusStep):
     """Templated repeated lines and inline spam spans across unrelated reports."""
 
     name = "templates"
-    version = "1.1"
+    version = "1.2"
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/templates.toml"),
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
@@ -788,7 +847,7 @@ class Templates(CorpusStep):
             return None
         if line[-1] in _SENTENCE_END and ("，" in line or "、" in line or "," in line):
             return None  # a sentence with clauses: report prose, however short
-        if _never_template(line):
+        if _never_template(line) or prose_shape(line) == SHAPE_REPORT_PROSE:
             return None
         norm = template_of(line, slots)
         if len(norm.replace(_SLOT, "").replace(_URL_SLOT, "")) < self.min_chars:
@@ -797,8 +856,9 @@ class Templates(CorpusStep):
 
     def line_keys(self, line: str, slots: Sequence[str]) -> tuple[int, ...]:
         """The template hash of a stripped line followed by its near-duplicate band keys
-        (templates of ≥ ``near_min_chars`` characters, ``near=True``); empty when the line
-        is never a template. A line counts, and is removed, under each of its keys."""
+        (templates of ≥ ``near_min_chars`` characters, ``near=True``, of lines with site
+        evidence: :func:`prose_shape` ``SHAPE_SITE``); empty when the line is never a
+        template. A line counts, and is removed, under each of its keys."""
         n = len(line)
         if not self.min_chars <= n <= self.max_chars:
             return ()
@@ -808,10 +868,13 @@ class Templates(CorpusStep):
             return ()  # a sentence with clauses: report prose, however short
         if _never_template(line):
             return ()
+        shape = prose_shape(line)
+        if shape == SHAPE_REPORT_PROSE:
+            return ()  # two sentences, or a fragment cut mid-sentence: report prose
         norm = template_of(line, slots)
         if len(norm.replace(_SLOT, "").replace(_URL_SLOT, "")) < self.min_chars:
             return ()
-        if self.near and len(norm) >= self.near_min_chars:
+        if self.near and len(norm) >= self.near_min_chars and shape == SHAPE_SITE:
             return (line_hash(norm), *near_keys(norm))
         return (line_hash(norm),)
 
