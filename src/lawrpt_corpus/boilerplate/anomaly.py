@@ -187,10 +187,8 @@ _LOWER_RUN3 = re.compile("[a-z]{3}")
 _RARE_SYMBOLS = frozenset("#$^@~`\\{}")
 
 # -- session 25 (structure lines, second round) -----------------------------------------------
-#: a dot leader's characters (… and ⋯ count as three dots) and where a leader may run in a
-#: text (candidates: a contents line has one; ``contents_line`` decides)
+#: a dot leader's characters (… and ⋯ count as three dots)
 _LEADER = {".": 1, "．": 1, "·": 1, "•": 1, "…": 3, "⋯": 3}
-_LEADER_SCAN = re.compile("[.．·•…⋯]{2,}")
 #: a contents line's page number after its leader (a figure or a Roman numeral)
 _PAGE_NUMBER_END = re.compile(r"[ \t\u3000]{0,4}(?:\d{1,4}|[IVXLivxl]{1,6})$")
 #: a contents heading alone (目录, 目 录, Contents) — taken with the contents lines below it
@@ -205,7 +203,6 @@ _PAGE_MARK = re.compile(
     r"[\dA-Da-d一二三四五六七八九十]{1,3}\s{0,2}(?:版|页)(?:\s{0,2}[\dA-Da-d]{0,2})?"
     r"|此页无正文)\s{0,2}[）)】\]]?$"
 )
-_PAGE_MARK_SCAN = re.compile(r"[\dA-Da-d一二三四五六七八九十]\s{0,2}[版页]|此页无正文")
 #: where a picture, a video or a QR code was: a media word in brackets ([图片], 【二维码】),
 #: or a viewer's prompt alone on a line (点击图片查看原图, 图片加载中…, 此处为图片)
 _MEDIA_WORD = r"(?:图片|图像|照片|视频|音频|二维码|表情|动图|img|image|photo|pic|video)"
@@ -222,25 +219,27 @@ _MEDIA_LINE = re.compile(
     r"|^此处(?:为|是|插入|有)(?:一张)?(?:图片|视频|图表|二维码)$",
     re.IGNORECASE,
 )
-_MEDIA_SCAN = re.compile(
-    r"[\[【［(（]\s{0,2}"
-    + _MEDIA_WORD
-    + r"|原图|大图|加载中|加载失败|无法显示|无法播放|此处[为是插有]",
-    re.IGNORECASE,
-)
 #: a separator drawn with Han-looking strokes (一一一一, 丨丨丨), with dashes between
 _HAN_SEPARATOR = re.compile(r"^[一丨\-－—─\s]{3,}$")
-_HAN_SEPARATOR_SCAN = re.compile(r"[一丨]{3,}")
 #: a line's code with its quoted strings taken out (var title = "法治";) — the typography
 #: step has turned ASCII quotes around Han into “” and the ; after them into ；
 #: (a quoted string holds no opening quote of its kind: a run of “ is tried once, not 200 times)
 _QUOTED = re.compile(r"\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|“[^“”\n]{0,200}”|‘[^‘’\n]{0,200}’")
 #: the full-width punctuation typography gives code around quoted Han, back to ASCII
 _CODE_ASCII = str.maketrans("；：，（）｛｝", ";:,(){}")
-_CODE_SCAN = re.compile(
-    r"\b(?:function|var|document|window|return)\b|\$\(|javascript:"
-    r"|(?<![A-Za-z\-])[A-Za-z\-]{3,30}\s{0,2}[:：]\s{0,2}[\"'“‘]"  # tried at a word's start only
-)
+#: where a CSS property meets a quoted value (font-family:"宋体") and jQuery starts: scans
+#: with a literal first character
+_CSS_SCAN = re.compile(r":\s{0,2}[\"'“‘]")
+_JQUERY_SCAN = re.compile(r"\$\(")
+#: words that make a line with quoted Han a code candidate (the run scan finds them)
+_CODE_WORDS = frozenset(("function", "var", "document", "window", "return", "javascript"))
+#: a short line holding one of these is a candidate of the session-25 line kinds (page
+#: marks, media placeholders, credits)
+_SHORT_TRIGGER = re.compile("[版页图【［\\[]|视频|二维码|表情|此处|社发")
+#: what a separator line starts and ends with
+_SEPARATOR_ENDS = frozenset("一丨-－—─")
+#: a longer line ending in one of these may be a contents line
+_CONTENTS_END = frozenset(".．·•…⋯0123456789IVXLivxl")
 _LATIN2 = re.compile("[A-Za-z]{2}")
 #: what names an account, a site or an id next to a run of lower-case letters (关注公众号hlqsfj,
 #: 访问xmsfj网站, 搜索fzxc小程序): the pinyin initials a report writes sit by one of these
@@ -251,7 +250,6 @@ _VOWELS = frozenset("aeiou")
 _CAPTION_END = re.compile(
     r"(?:供图|提供图片|图片提供)\s{0,2}[)）]?$|^[（(]?(?:新华社|中新社)\s{0,2}发"
 )
-_CAPTION_END_SCAN = re.compile(r"(?:供图|提供图片|图片提供|社发)")
 
 
 def injected(token: str, p: AnomalyParams) -> bool:
@@ -514,24 +512,38 @@ def find(
         for m in _CAPTION_INLINE.finditer(text):
             i = line_of(m.start())
             cuts.setdefault(i, []).append((m.start() - starts[i], m.end() - starts[i], CAPTION))
-    # session 25's kinds: contents lines, page marks, media placeholders, separators, code
-    # with quoted Han, credits by their end (candidates; ``line_verdict`` decides)
-    for scan, gate in (
-        (_LEADER_SCAN, ("..", "…", "·", "．", "⋯", "•")),
-        (_PAGE_MARK_SCAN, ("版", "页")),
-        (_MEDIA_SCAN, ("图", "视频", "二维码", "表情", "[", "【", "［")),
-        (_HAN_SEPARATOR_SCAN, ("一一一", "丨")),
-        (_CODE_SCAN, ('"', "'", "“", "‘")),
-        (_CAPTION_END_SCAN, ("供图", "提供", "社发")),
-    ):
-        if any(g in text for g in gate):
-            candidates.update(line_of(m.start()) for m in scan.finditer(text))
-    if "[" in text or "【" in text or "［" in text:
-        for m in _MEDIA_BRACKETED.finditer(text):
-            i = line_of(m.start())
-            cuts.setdefault(i, []).append((m.start() - starts[i], m.end() - starts[i], MEDIA))
+    # session 25's kinds (candidates; ``line_verdict`` decides): a short line holding one of
+    # their characters (page marks, media placeholders, separators, credits, contents lines),
+    # a longer one ending like a contents line, a line with a code word or a CSS property
+    # before a quote — one pass over the lines, then scans with a literal first character
+    for i, s in enumerate(stripped):
+        n = len(s)
+        if not n or n > p.contents_max + 40 or marks[i] is not None:
+            continue
+        if s[-1] in _CONTENTS_END:
+            candidates.add(i)
+        elif n <= p.caption_max and (
+            (s[0] in _SEPARATOR_ENDS and s[-1] in _SEPARATOR_ENDS) or _SHORT_TRIGGER.search(s)
+        ):
+            candidates.add(i)
+    if ":" in text:
+        candidates.update(line_of(m.start()) for m in _CSS_SCAN.finditer(text))
+    if "$(" in text:
+        candidates.update(line_of(m.start()) for m in _JQUERY_SCAN.finditer(text))
+    for bracket in "[【［":  # few brackets in a report: each tried where it is
+        pos = text.find(bracket)
+        while pos >= 0:
+            placeholder = _MEDIA_BRACKETED.match(text, pos)
+            if placeholder is not None:
+                i = line_of(pos)
+                end = placeholder.end() - starts[i]
+                cuts.setdefault(i, []).append((pos - starts[i], end, MEDIA))
+            pos = text.find(bracket, pos + 1)
     for a, b in _runs(text):
         token = text[a:b]
+        if token in _CODE_WORDS:
+            candidates.add(line_of(a))
+            continue
         if lower_injected(text, a, b, p):
             i = line_of(a)
             cuts.setdefault(i, []).append((a - starts[i], b - starts[i], LOWER_RUN))
