@@ -486,3 +486,15 @@ def test_pinyin_initials_by_an_account_or_site_word_are_not_filler(text: str) ->
     assert not anomaly.lower_injected(text, a, a + 6, p)
     bare = "依法hlqsfj纠正"  # the same run with no such word near: read as filler (a limit)
     assert anomaly.lower_injected(bare, 2, 8, p)
+
+
+def test_a_photo_credit_set_off_by_spaces_is_cut_mid_sentence() -> None:
+    at = PARA.index("纠正")
+    glued = "新华社记者 刘彬 摄"
+    dirty = PARA[:at] + glued + PARA[at:]
+    doc = STEP(_doc(_report([dirty])))
+    assert doc.text == "\n".join(_report([PARA]))
+    assert [(r.rule, r.text) for r in doc.removed] == [("structure.caption", glued)]
+    for prose in ("组织记者 王五 摄制专题片2部。", "由通讯员王某拍摄活动现场。"):
+        lines = _report([PARA, prose, PARA])
+        assert STEP(_doc(lines)).text == "\n".join(lines)

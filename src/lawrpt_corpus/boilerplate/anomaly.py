@@ -227,6 +227,14 @@ _HAN_SEPARATOR = re.compile(r"^[一丨\-－—─\s]{3,}$")
 _QUOTED = re.compile(r"\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|“[^“”\n]{0,200}”|‘[^‘’\n]{0,200}’")
 #: the full-width punctuation typography gives code around quoted Han, back to ASCII
 _CODE_ASCII = str.maketrans("；：，（）｛｝", ";:,(){}")
+#: a photo credit glued anywhere in a sentence, its name set off by spaces (…讲话 新华社记者 刘彬
+#: 摄 会议…): spaces between Han words are a caption's layout, never a report's prose (the
+#: rule pack's ``structure.photo-credit`` takes one at a line start or after punctuation)
+_CREDIT_SPACED = re.compile(
+    f"(?:新华社|中新社|本报|人民网|新华网|央视网|中新网)?(?:特约|实习)?(?:记者|通讯员)"
+    f"[ \u3000]{{1,2}}[{HAN}]{{2,4}}(?:[ \u3000]{{1,2}}[{HAN}]{{2,4}}){{0,2}}[ \u3000]{{1,2}}"
+    f"摄(?![制影像录取入])"
+)
 #: where a CSS property meets a quoted value (font-family:"宋体") and jQuery starts: scans
 #: with a literal first character
 _CSS_SCAN = re.compile(r":\s{0,2}[\"'“‘]")
@@ -512,6 +520,11 @@ def find(
         for m in _CAPTION_INLINE.finditer(text):
             i = line_of(m.start())
             cuts.setdefault(i, []).append((m.start() - starts[i], m.end() - starts[i], CAPTION))
+        if "摄" in text:
+            for m in _CREDIT_SPACED.finditer(text):
+                i = line_of(m.start())
+                credit = (m.start() - starts[i], m.end() - starts[i], CAPTION)
+                cuts.setdefault(i, []).append(credit)
     # session 25's kinds (candidates; ``line_verdict`` decides): a short line holding one of
     # their characters (page marks, media placeholders, separators, credits, contents lines),
     # a longer one ending like a contents line, a line with a code word or a CSS property
