@@ -29,6 +29,14 @@ blocks; ``structure=False`` switches it off):
   different or four alike); acronyms (APP, PPP, PM2.5, 5G), camel-case brands, pinyin
   initials, numbers with units and 〔2023〕5号 never match.
 
+Session 25 (the kinds left by design in session 24): ``structure.contents-line`` (a heading, a
+dot leader and a page number, and the 目录 heading above such lines), ``structure.page-mark``
+(（下转第2版）, （此页无正文）), ``structure.media-placeholder`` ([图片] — also inline —,
+点击图片查看原图), ``structure.han-separator`` (一一一一), ``structure.injected-lower`` (six or
+more lower-case consonants glued between two Han characters with no account or site word
+near); ``structure.caption`` also takes credits by their end (（受访者供图）) and a spaced photo
+credit inside a sentence, ``structure.code-line`` a code line whose Han is only quoted.
+
 Thresholds live in ``data/structure.toml`` (with their provenance). Every pattern is
 bounded (linear time); the verdicts read only the line, its kept neighbours and the
 removal marks, so the output is deterministic, and a second run finds nothing new
