@@ -184,6 +184,11 @@ def test_structure_anomaly_layer_is_linear_on_megabyte_documents() -> None:
         ("法★◈" * (ONE_MB // 3))[:ONE_MB],
         ("图片来源（" * (ONE_MB // 5))[:ONE_MB],
         "\n".join(("4874268", "法" * 30, "◆◆", "<br>", "x9Kd2") * (ONE_MB // 60)),
+        # session 25's kinds: leaders, quoted code, placeholders, lower-case filler
+        ("第一章……1\n目录……\n[图片]\n一一一\n" * (ONE_MB // 22))[:ONE_MB],
+        ('var a = “法”；font-family:"宋体";' * (ONE_MB // 30))[:ONE_MB],
+        ("“" * ONE_MB),
+        ("法sdfkjh治【图片】（供图）" * (ONE_MB // 16))[:ONE_MB],
     ]
     for text in [*_layer_documents(), *dense]:
         raw = text.split("\n")

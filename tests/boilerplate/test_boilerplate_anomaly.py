@@ -259,3 +259,242 @@ def test_inspect_shows_an_injected_run_with_its_rule_and_place(
     result = json.loads(capsys.readouterr().out)
     found = [r for r in result["removals"] if r["rule"] == "structure.injected-run"]
     assert [(r["text"], text[r["start"] : r["start"] + 5]) for r in found] == [("ab3Kx", "ab3Kx")]
+
+
+# -- session 25: the kinds session 24 left by design -------------------------------------------
+#: report sentences and short report lines that carry what the second round's shapes look at —
+#: ellipses and dots, 一一, picture/video/QR words, 版 and 页 with figures, credits named in a
+#: sentence, code words and quoted names — and must come out whole
+LEGIT_SECOND_ROUND = [
+    "他激动地说：“我们一定……”",
+    "一是……；二是……；三是……。",
+    "“小法庭”解决“大问题”………",
+    "全面推行“一一对应”的执法责任制。",
+    "一一落实整改措施，逐项销号。",
+    "详见附件1（第3页）。",
+    "本报讯（记者 张三）近日，我市召开法治政府建设推进会。",
+    "2023年共发放宣传资料3.2万份，其中图片展板120块，视频资料50部。",
+    "在“学习强国”平台发布图片新闻12条、视频8条，点击查看量达到5万余次。",
+    "扫描二维码即可查看原图及相关说明材料。",
+    "开展“点击查看原图”等网络用语规范使用专项整治。",
+    "在《法治日报》第3版刊发我局经验做法，在省级媒体发稿12篇。",
+    "修订后的《办法》共5章30条，印发单行本2000册（共48页）。",
+    "第一章 总则",
+    "1.2.3 工作要求",
+    "（一）加强组织领导…………（2）",
+    "附件：1. 2023年度法治政府建设工作要点",
+    "设置font-family:“宋体”；字号为三号。",
+    "系统采用function(x)形式调用接口，document对象由浏览器提供。",
+    "开展“法律进社区”活动；",
+    "“谁执法谁普法”；",
+    "目录管理",
+    "目录",
+    "普及普通话（pǔtōnghuà）和规范汉字。",
+    "活动现场照片由市委宣传部提供，并在官网发布图片报道。",
+    "全面采用https协议和xhtml页面规范，政务网站通过email和wifi提供服务。",
+    "关注微信公众号hlqsfj或搜索xmsfjgzh小程序，访问fzxcpt网站了解办事指南。",
+    "开展yqfk专项检查，使用excel表格和pdf文件报送数据。",
+]
+
+
+@pytest.mark.parametrize("line", LEGIT_SECOND_ROUND)
+def test_a_report_line_the_second_round_shapes_look_at_survives_whole(line: str) -> None:
+    lines = _report([PARA, line, PARA.replace("125", "126")])
+    assert STEP(_doc(lines)).text == "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("第一章 总则………………………………1", "structure.contents-line"),
+        ("一、基本情况 .................................. 2", "structure.contents-line"),
+        ("附件1 2023年度行政执法统计表··························12", "structure.contents-line"),
+        ("第一章 总则 ⋯⋯⋯⋯⋯⋯ 1", "structure.contents-line"),
+        ("目录（重要提示：请以正式文件为准）……", "structure.contents-line"),
+        ("（下转第2版）", "structure.page-mark"),
+        ("(紧接A3版)", "structure.page-mark"),
+        ("（此页无正文）", "structure.page-mark"),
+        ("[图片]", "structure.media-placeholder"),
+        ("【二维码】", "structure.media-placeholder"),
+        ("[图片][图片]", "structure.media-placeholder"),
+        ("点击图片查看原图", "structure.media-placeholder"),
+        ("图片加载中...", "structure.media-placeholder"),
+        ("此处为图片", "structure.media-placeholder"),
+        ("一一一一一一一一", "structure.han-separator"),
+        ("丨丨丨丨", "structure.han-separator"),
+        ("（受访者供图）", "structure.caption"),
+        ("视觉中国供图", "structure.caption"),
+        ("新华社发（李明 摄）", "structure.caption"),
+        ("题图：视觉中国", "structure.caption"),
+        ('var title = "法治政府建设";', "structure.code-line"),
+        ("var title = “法治政府建设”；", "structure.code-line"),
+        ("document.write（“浏览次数：”）；", "structure.code-line"),
+        ("font-family:“微软雅黑”；", "structure.code-line"),
+    ],
+)
+def test_a_second_round_debris_line_between_paragraphs_goes_with_its_rule(
+    line: str, rule: str
+) -> None:
+    clean = _report([PARA, PARA.replace("125", "126")])
+    dirty = _report([PARA, line, PARA.replace("125", "126")])
+    doc = STEP(_doc(dirty))
+    assert doc.text == "\n".join(clean)
+    assert [r.rule for r in doc.removed] == [rule]
+    assert OFF(_doc(dirty)).text == "\n".join(dirty)  # no other layer took it
+
+
+@pytest.mark.parametrize(
+    ("glued", "rule"),
+    [
+        ("[图片]", "structure.media-placeholder"),
+        ("【图片】", "structure.media-placeholder"),
+        ("［视频］", "structure.media-placeholder"),
+        ("（受访者供图）", "structure.caption"),
+        ("（资料图片）", "structure.caption"),
+        ("（市公安局供图）", "structure.caption"),
+    ],
+)
+def test_a_second_round_placeholder_glued_in_a_paragraph_is_cut_and_the_halves_rejoin(
+    glued: str, rule: str
+) -> None:
+    at = PARA.index("依法")
+    dirty = PARA[:at] + glued + PARA[at:]
+    doc = STEP(_doc(_report([dirty])))
+    assert doc.text == "\n".join(_report([PARA]))
+    assert [(r.rule, r.text) for r in doc.removed] == [(rule, glued)]
+    start = doc.removed[0].start
+    assert "\n".join(_report([dirty]))[start : start + len(glued)] == glued  # located
+
+
+def test_a_contents_heading_goes_with_the_contents_lines_below_it_and_stays_alone() -> None:
+    contents = ["目  录", "一、主要工作……………………2", "二、存在问题……………………5"]
+    doc = STEP(_doc([*HEAD, *contents, *TAIL]))
+    assert doc.text == "\n".join([*HEAD, *TAIL])
+    assert {r.rule for r in doc.removed} == {"structure.contents-line"}
+    alone = _report([PARA, "目  录", PARA.replace("125", "126")])
+    assert STEP(_doc(alone)).text == "\n".join(alone)
+
+
+@pytest.mark.parametrize(
+    ("line", "is_contents"),
+    [
+        ("第一章 总则……1", True),  # the typography step folds a longer leader into ……
+        ("1.2 主要做法 ........ 3", True),
+        ("Chapter 1 ........ 3", True),
+        ("目录……", True),
+        ("他说……", False),  # a quotation trailing off: no number, no 目录
+        ("增长……", False),
+        ("他说：……1", False),  # the heading ends like a clause
+        ("一是……；二是……", False),
+        ("2023.12.29", False),
+        ("……1", False),  # no heading
+    ],
+)
+def test_a_contents_line_is_a_heading_a_leader_and_a_page_number(
+    line: str, is_contents: bool
+) -> None:
+    assert anomaly.contents_line(line, anomaly.default_params()) is is_contents
+
+
+def test_the_second_round_forms_left_by_the_typography_step_go_in_the_pipeline() -> None:
+    """Through the per-document pipeline: typography folds a dot leader without a number
+    into …… and turns the quotes and the ; of a code line around Han full width."""
+    from lawrpt_corpus import default_pipeline
+
+    dirty = [
+        "目录(重要提示:不同地区政策略有不同,请注意校对当地政策)" + "." * 60,
+        *HEAD,
+        'var title = "法治政府建设年度报告";',
+        *TAIL,
+    ]
+    doc = Document.from_bytes("r.txt", "\n".join(dirty).encode("utf-8"))
+    for step in default_pipeline().steps:
+        doc = step(doc)
+        if isinstance(step, StripBoilerplate):  # the last step that matters here
+            break
+    rules = {r.rule for r in doc.removed}
+    assert {"structure.contents-line", "structure.code-line"} <= rules
+    assert "目录" not in doc.text and "var title" not in doc.text
+
+
+def test_the_second_round_kinds_leave_the_step_idempotent() -> None:
+    rng = random.Random(25)
+    debris = [
+        "第一章 总则……………………1",
+        "（下转第2版）",
+        "[图片]",
+        "点击查看大图",
+        "一一一一一一",
+        "（受访者供图）",
+        "font-family:“微软雅黑”；",
+        "目 录",
+    ]
+    for _ in range(30):
+        body = list(_report([PARA, PARA.replace("125", "127")]))
+        for _ in range(rng.randint(1, 5)):
+            body.insert(rng.randrange(len(body) + 1), rng.choice(debris))
+        k = rng.randrange(len(body))
+        if len(body[k]) > 12:
+            cut = rng.randrange(1, len(body[k]) - 1)
+            body[k] = body[k][:cut] + rng.choice(["[图片]", "（资料图片）"]) + body[k][cut:]
+        once = STEP(_doc(body))
+        assert STEP(_doc(body)).text == once.text
+        twice = STEP(_doc(once.text.split("\n")))
+        assert twice.text == once.text and not twice.removed
+
+
+def test_inspect_shows_a_contents_line_and_a_glued_placeholder_with_their_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = PARA.index("依法")
+    lines = _report([PARA[:at] + "[图片]" + PARA[at:], "第一章 总则……………………1", PARA])
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["inspect", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    found = {
+        r["rule"]: (r["text"], text[r["start"] : r["start"] + len(r["text"])])
+        for r in result["removals"]
+        if r["rule"] in ("structure.media-placeholder", "structure.contents-line")
+    }
+    assert found["structure.media-placeholder"] == ("[图片]", "[图片]")
+    assert found["structure.contents-line"][0].startswith("第一章 总则")
+    assert found["structure.contents-line"][1] == found["structure.contents-line"][0]
+
+
+@pytest.mark.parametrize("glued", ["sdfkjh", "qwrtzpx", "mnbvcxz"])
+def test_lower_case_consonants_glued_inside_a_word_are_cut(glued: str) -> None:
+    at = PARA.index("纠正")  # between 法 and 纠: no account word near
+    dirty = PARA[:at] + glued + PARA[at:]
+    doc = STEP(_doc(_report([dirty])))
+    assert doc.text == "\n".join(_report([PARA]))
+    assert [(r.rule, r.text) for r in doc.removed] == [("structure.injected-lower", glued)]
+
+
+@pytest.mark.parametrize("token", ["https", "xhtml", "fazhi", "excel", "sfj"])
+def test_lower_case_words_a_report_writes_are_not_filler(token: str) -> None:
+    """Five consonants or fewer, or a vowel (an English word, a pinyin syllable)."""
+    text = f"依法{token}纠正"
+    assert not anomaly.lower_injected(text, 2, 2 + len(token), anomaly.default_params())
+
+
+@pytest.mark.parametrize("text", ["关注公众号hlqsfj纠正", "依法hlqsfj网站", "搜索hlqsfj纠正"])
+def test_pinyin_initials_by_an_account_or_site_word_are_not_filler(text: str) -> None:
+    a = text.index("h")
+    p = anomaly.default_params()
+    assert not anomaly.lower_injected(text, a, a + 6, p)
+    bare = "依法hlqsfj纠正"  # the same run with no such word near: read as filler (a limit)
+    assert anomaly.lower_injected(bare, 2, 8, p)
+
+
+def test_a_photo_credit_set_off_by_spaces_is_cut_mid_sentence() -> None:
+    at = PARA.index("纠正")
+    glued = "新华社记者 刘彬 摄"
+    dirty = PARA[:at] + glued + PARA[at:]
+    doc = STEP(_doc(_report([dirty])))
+    assert doc.text == "\n".join(_report([PARA]))
+    assert [(r.rule, r.text) for r in doc.removed] == [("structure.caption", glued)]
+    for prose in ("组织记者 王五 摄制专题片2部。", "由通讯员王某拍摄活动现场。"):
+        lines = _report([PARA, prose, PARA])
+        assert STEP(_doc(lines)).text == "\n".join(lines)
