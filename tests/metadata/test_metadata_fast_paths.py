@@ -6,17 +6,22 @@
   list must cover every way the pattern can start, and the answer is the whole-text search's.
 * The whole text is searched for places only when a step needs its mentions
   (``Mentions``): the place found is the one an eager search gives.
+* The level markers and self-references are counted by an Aho-Corasick automaton
+  (``LiteralFindall``): the same words, in the same order, as the stdlib alternation's
+  ``findall``, which it falls back to on texts the automaton cannot take.
 """
 
 from __future__ import annotations
 
 import importlib
 import random
+import re
 
 import pytest
 
 from lawrpt_corpus.metadata.extract import (
     NUM,
+    LiteralFindall,
     cn_number,
     find_sections,
     has_placeholder,
@@ -26,7 +31,7 @@ from lawrpt_corpus.metadata.extract import (
     patterns,
     resolve_place,
 )
-from lawrpt_corpus.metadata.gazetteer import Mentions, gazetteer
+from lawrpt_corpus.metadata.gazetteer import Mention, Mentions, gazetteer
 from lawrpt_corpus.metadata.rules import rules
 from lawrpt_corpus.metadata.step import extract
 
@@ -84,6 +89,48 @@ def test_finder_on_degenerate_texts_matches_the_plain_scans(text, monkeypatch):
     fast = g.find(text)
     monkeypatch.setattr(module, "_NUMPY_MIN_CHARS", 1 << 40)
     assert fast == g.find(text)
+
+
+def test_mentions_are_immutable_values():
+    # the short-text cache hands the same Mention objects to every caller
+    a = Mention(0, 3, "南昌县", ("360121",))
+    assert a == Mention(0, 3, "南昌县", ("360121",)) and hash(a) == hash(Mention(*a))
+    assert (a.start, a.end, a.name, a.codes) == (0, 3, "南昌县", ("360121",))
+    with pytest.raises(AttributeError):
+        a.start = 1  # type: ignore[misc]
+
+
+def _marker_texts(seed_texts: dict[str, str], words: list[str]) -> list[str]:
+    rng = random.Random(12)
+    pieces = [*words, *(w[:1] for w in words), *(w[1:] for w in words), "委", "政府", "，"]
+    pieces += ["心", "中", "𠀀", "x", "\n", "南昌县"]
+    texts = [*seed_texts.values(), "", "我", "\ud800我县全县", "我县\udfff全区本区"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(3000)]
+    return texts
+
+
+@pytest.mark.parametrize("which", ["level_marker", "self_ref"])
+def test_marker_scan_finds_what_the_alternation_finds(seed_texts, which):
+    p = patterns()
+    scan = getattr(p, f"{which}_scan")
+    words = list(p.level_of_marker if which == "level_marker" else p.self_refs)
+    hits = 0
+    for text in _marker_texts(seed_texts, words):
+        got = scan.findall(text)
+        assert got == scan.pattern.findall(text), text
+        hits += bool(got)
+    assert hits > 1000
+
+
+def test_literal_findall_keeps_the_alternations_order_where_words_overlap():
+    # leftmost, then the first word in the list (not the longest), then resume after it
+    rng = random.Random(4)
+    for words in (["ab", "abc", "b", "ca"], ["abc", "ab", "bca", "c"], ["a", "aa", "aaa"]):
+        scan = LiteralFindall(words, re.compile("|".join(map(re.escape, words))))
+        for _ in range(2000):
+            text = "".join(rng.choice("abc") for _ in range(rng.randint(0, 30)))
+            assert scan.findall(text) == scan.pattern.findall(text), (words, text)
+        assert scan.findall("ab\ud800abc") == scan.pattern.findall("ab\ud800abc")
 
 
 def test_placeholder_first_chars_cover_every_start_of_the_pattern():

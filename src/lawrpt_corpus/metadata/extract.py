@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar
 
+import ahocorasick_rs
 import regex
 
 from ..text.chars import HAN
@@ -177,6 +178,8 @@ class _P:
         lv = r["levels"]
         self.level_of_marker = {w: lvl for lvl in LEVELS for w in lv[lvl]}
         self.level_markers = re.compile("|".join(map(re.escape, self.level_of_marker)))
+        #: ``level_markers.findall``, by an automaton (see LiteralFindall)
+        self.level_marker_scan = LiteralFindall(list(self.level_of_marker), self.level_markers)
         self.min_markers = int(lv["min_markers"])
         self.min_mentions = int(lv["min_mentions"])
         self.municipalities = frozenset(lv["municipalities"])
@@ -184,6 +187,34 @@ class _P:
         self.title_max = int(t["max_len"])
         self.tail_lines = int(r["date"]["tail_lines"])
         self.self_ref_re = re.compile("|".join(map(re.escape, self.self_refs)))
+        self.self_ref_scan = LiteralFindall(list(self.self_refs), self.self_ref_re)
+
+
+class LiteralFindall:
+    """``pattern.findall(text)`` for ``pattern`` the alternation of the plain ``words`` (in
+    that order), answered by an Aho-Corasick automaton (``ahocorasick-rs``, a dependency of
+    the package) where it can: its *leftmost-first* matches are the alternation's own — the
+    leftmost match, at a position the first word in the list that matches there, the scan
+    resuming after it — and for a word alternation without groups ``findall`` returns the
+    matched words. On a 5,000-character report ~4× faster than the stdlib scan (a
+    character-class skip then a branch at every candidate). A text the automaton cannot take
+    (a lone surrogate: it encodes to UTF-8) goes to ``pattern``; tests compare both."""
+
+    def __init__(self, words: list[str], pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self._ac = (
+            ahocorasick_rs.AhoCorasick(words, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST)
+            if words and all(words)
+            else None
+        )
+
+    def findall(self, text: str) -> list[str]:
+        if self._ac is not None:
+            try:
+                return self._ac.find_matches_as_strings(text)  # type: ignore[no-any-return]
+            except UnicodeEncodeError:
+                pass
+        return self.pattern.findall(text)
 
 
 def _any_of(types: list[dict[str, Any]], tail: str) -> regex.Pattern[str]:
@@ -765,7 +796,7 @@ def resolve_place(
             prefix_char = prefix[-1]
     if level is None and report_shaped:
         counts = dict.fromkeys(LEVELS, 0)
-        for w in p.level_markers.findall(text):
+        for w in p.level_marker_scan.findall(text):
             counts[p.level_of_marker[w]] += 1
             county_sure += "县" in w or "旗" in w
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])

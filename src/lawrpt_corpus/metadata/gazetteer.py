@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -50,9 +50,11 @@ class Division:
     parent: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One occurrence of a name; ``codes`` lists every division it may denote."""
+class Mention(NamedTuple):
+    """One occurrence of a name; ``codes`` lists every division it may denote.
+
+    A named tuple (immutable, hashable, compared by value, as the frozen dataclass it
+    replaces): built ~2.5× faster, and a long text's search builds a few dozen."""
 
     start: int
     end: int
@@ -189,13 +191,15 @@ class Gazetteer:
         return self._find(text, self._candidates_numpy(text))
 
     def _find(self, text: str, cands: list[tuple[int, int, str]]) -> list[Mention]:
-        """The mentions among the candidates (see :meth:`find`)."""
-        cands.sort(key=lambda c: (c[0], c[0] - c[1]))
+        """The mentions among the candidates ``(start, -end, name)`` (see :meth:`find`):
+        sorted as they are, by start, then longer first (no key function per candidate)."""
+        cands.sort()
         names = self._names
         out: list[Mention] = []
         reject = self._reject_next
         last = 0
-        for start, end, name in cands:
+        for start, neg_end, name in cands:
+            end = -neg_end
             if start < last:
                 continue
             nxt = text[end : end + 1]
@@ -206,7 +210,7 @@ class Gazetteer:
         return out
 
     def _candidates_scan(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, name) of suffix names ending at each suffix character and of the
+        """(start, -end, name) of suffix names ending at each suffix character and of the
         short names the short-name regex finds left to right: plain scans."""
         names = self._names
         lengths = self._lengths
@@ -216,9 +220,9 @@ class Gazetteer:
             for n in lengths.get(text[end - 2 : end], ()):
                 start = end - n
                 if start >= 0 and text[start:end] in names:
-                    cands.append((start, end, text[start:end]))
+                    cands.append((start, -end, text[start:end]))
                     break
-        cands.extend((m.start(), m.end(), m.group()) for m in self._short_re.finditer(text))
+        cands.extend((m.start(), -m.end(), m.group()) for m in self._short_re.finditer(text))
         return cands
 
     def _candidates_numpy(self, text: str) -> list[tuple[int, int, str]]:
@@ -226,9 +230,18 @@ class Gazetteer:
         two characters start a name ending / a short name (every name has ≥ 2)."""
         cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         fl = self._flags.take(cp, mode="clip")
-        fl_first, fl_second = fl[:-1], fl[1:]
+        # bit 1 (4) of ``both`` at i: text[i] may start and text[i + 1] may end a name
+        # ending (a short-name start) — the second character's "may end" bits (2, 8) shifted
+        # onto the first's "may start" bits (1, 4): two array passes for both pair sets, and
+        # one ``nonzero`` over the text instead of one per set (of a bool array: numpy's
+        # nonzero is ~4× faster on bool than on uint8)
+        both = fl[:-1] & (fl[1:] >> 1)
+        idx = (both != 0).nonzero()[0]
+        if idx.size == 0:
+            return []
+        bits = both[idx]
         ends, shorts = (
-            table.positions(cp, np.logical_and(fl_first & bit, fl_second & (bit << 1)))
+            table.positions_at(cp, idx[(bits & bit) != 0])
             for table, bit in zip(self._pair_tables, (1, 4), strict=True)
         )
         names = self._names
@@ -239,7 +252,7 @@ class Gazetteer:
             for n in lengths[text[i:end]]:
                 start = end - n
                 if start >= 0 and text[start:end] in names:
-                    cands.append((start, end, text[start:end]))
+                    cands.append((start, -end, text[start:end]))
                     break
         match = self._short_re.match
         last = 0
@@ -248,7 +261,7 @@ class Gazetteer:
                 continue
             m = match(text, i)
             if m:
-                cands.append((i, m.end(), m.group()))
+                cands.append((i, -m.end(), m.group()))
                 last = m.end()
         return cands
 
@@ -347,11 +360,10 @@ class _PairTable:
         for p in pairs:
             self.exists[self.first[ord(p[0])] + self.second[ord(p[1])]] = True
 
-    def positions(self, cp: np.ndarray, maybe: np.ndarray) -> list[int]:
+    def positions_at(self, cp: np.ndarray, idx: np.ndarray) -> list[int]:
         """Start positions of the pairs in the code points ``cp`` (uint32), ascending;
-        ``maybe`` (bool, one per pair position) marks where both characters are in some
-        pair (a cheap superset)."""
-        idx = np.flatnonzero(maybe)
+        ``idx`` (ascending) are the positions where both characters are in some pair (a
+        cheap superset)."""
         if idx.size == 0:
             return []
         code = self.first[cp[idx]] + self.second[cp[idx + 1]]

@@ -179,7 +179,7 @@ def extract(text: str, g: Gazetteer | None = None, page: PageMeta | None = None)
     if self_ref is None and not agency:
         # (with an agency, a self-reference changes nothing: the text is report-shaped anyway
         # and the agency is not expanded from it)
-        refs = p.self_ref_re.findall(text)
+        refs = p.self_ref_scan.findall(text)
         if refs:
             self_ref = max(sorted(set(refs)), key=refs.count)
     if inferred:
