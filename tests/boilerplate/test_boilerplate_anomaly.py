@@ -117,6 +117,27 @@ LEGIT_TABLE = [
 ]
 
 
+def _assert_line_between_paragraphs_goes(line: str, rule: str) -> None:
+    """``line`` between two paragraphs goes, by ``rule`` alone, and only this layer takes it."""
+    clean = _report([PARA, PARA.replace("125", "126")])
+    dirty = _report([PARA, line, PARA.replace("125", "126")])
+    doc = STEP(_doc(dirty))
+    assert doc.text == "\n".join(clean)
+    assert [r.rule for r in doc.removed] == [rule]
+    assert OFF(_doc(dirty)).text == "\n".join(dirty)  # no other layer took it
+
+
+def _assert_glued_run_is_cut(glued: str, rule: str) -> None:
+    """``glued`` inside a paragraph is cut by ``rule``, the halves rejoin, the cut is located."""
+    at = PARA.index("依法")
+    dirty = PARA[:at] + glued + PARA[at:]
+    doc = STEP(_doc(_report([dirty])))
+    assert doc.text == "\n".join(_report([PARA]))
+    assert [(r.rule, r.text) for r in doc.removed] == [(rule, glued)]
+    start = doc.removed[0].start
+    assert "\n".join(_report([dirty]))[start : start + len(glued)] == glued  # located
+
+
 @pytest.mark.parametrize("sentence", LEGIT_SENTENCES)
 def test_a_report_sentence_carrying_latin_digits_or_symbols_survives_whole(sentence: str) -> None:
     lines = _report([sentence])
@@ -168,12 +189,7 @@ def test_a_line_without_han_that_a_report_writes_stays_between_paragraphs(line: 
     ],
 )
 def test_a_debris_line_between_paragraphs_goes_with_its_rule(line: str, rule: str) -> None:
-    clean = _report([PARA, PARA.replace("125", "126")])
-    dirty = _report([PARA, line, PARA.replace("125", "126")])
-    doc = STEP(_doc(dirty))
-    assert doc.text == "\n".join(clean)
-    assert [r.rule for r in doc.removed] == [rule]
-    assert OFF(_doc(dirty)).text == "\n".join(dirty)  # no other layer took it
+    _assert_line_between_paragraphs_goes(line, rule)
 
 
 @pytest.mark.parametrize(
@@ -190,13 +206,7 @@ def test_a_debris_line_between_paragraphs_goes_with_its_rule(line: str, rule: st
     ],
 )
 def test_a_run_glued_inside_a_paragraph_is_cut_and_the_halves_rejoin(glued: str, rule: str) -> None:
-    at = PARA.index("依法")
-    dirty = PARA[:at] + glued + PARA[at:]
-    doc = STEP(_doc(_report([dirty])))
-    assert doc.text == "\n".join(_report([PARA]))
-    assert [(r.rule, r.text) for r in doc.removed] == [(rule, glued)]
-    start = doc.removed[0].start
-    assert "\n".join(_report([dirty]))[start : start + len(glued)] == glued  # located
+    _assert_glued_run_is_cut(glued, rule)
 
 
 def test_a_counter_in_the_head_next_to_removed_chrome_goes() -> None:
@@ -335,12 +345,7 @@ def test_a_report_line_the_second_round_shapes_look_at_survives_whole(line: str)
 def test_a_second_round_debris_line_between_paragraphs_goes_with_its_rule(
     line: str, rule: str
 ) -> None:
-    clean = _report([PARA, PARA.replace("125", "126")])
-    dirty = _report([PARA, line, PARA.replace("125", "126")])
-    doc = STEP(_doc(dirty))
-    assert doc.text == "\n".join(clean)
-    assert [r.rule for r in doc.removed] == [rule]
-    assert OFF(_doc(dirty)).text == "\n".join(dirty)  # no other layer took it
+    _assert_line_between_paragraphs_goes(line, rule)
 
 
 @pytest.mark.parametrize(
@@ -357,13 +362,7 @@ def test_a_second_round_debris_line_between_paragraphs_goes_with_its_rule(
 def test_a_second_round_placeholder_glued_in_a_paragraph_is_cut_and_the_halves_rejoin(
     glued: str, rule: str
 ) -> None:
-    at = PARA.index("依法")
-    dirty = PARA[:at] + glued + PARA[at:]
-    doc = STEP(_doc(_report([dirty])))
-    assert doc.text == "\n".join(_report([PARA]))
-    assert [(r.rule, r.text) for r in doc.removed] == [(rule, glued)]
-    start = doc.removed[0].start
-    assert "\n".join(_report([dirty]))[start : start + len(glued)] == glued  # located
+    _assert_glued_run_is_cut(glued, rule)
 
 
 def test_a_contents_heading_goes_with_the_contents_lines_below_it_and_stays_alone() -> None:

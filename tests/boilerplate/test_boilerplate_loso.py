@@ -53,75 +53,55 @@ def test_fifth_round_sites_are_the_odd_half_of_the_host_split_and_new() -> None:
     assert not new & earlier, "a fifth-round site is an earlier sites.tsv site"
 
 
-def test_seventh_round_sites_are_the_odd_half_new_to_every_file() -> None:
-    # session 24: the training block takes the odd half of the sha1 host split (another helper
-    # collects a frozen test set from the even half); no host (site column or page URL) and no
-    # folded string of it is in an earlier block of sites.tsv or in any held-out file
+def _training_block(start: str, end: str | None, heldout: list[Path]) -> list[loso.SiteString]:
+    """The strings of one round's block of sites.tsv (from the comment ``start`` to ``end``),
+    checked: the odd half of the sha1 host split, well-formed rows, and no host (site column
+    or page URL) or folded string in an earlier block or in the ``heldout`` files."""
     import hashlib
-    from urllib.parse import urlsplit
-
-    def host(url: str) -> str:
-        h = (urlsplit(url).hostname or "").lower()
-        for prefix in ("m.", "www."):
-            h = h.removeprefix(prefix)
-        return h
 
     text = (loso.DATA / "sites.tsv").read_text(encoding="utf-8")
-    block = text.split("# Added in #18's seventh round", 1)[1]
-    block = block.split("# Added in #18's eighth round", 1)[0]
+    block = text.split(start, 1)[1]
+    if end is not None:
+        block = block.split(end, 1)[0]
     rows = [ln.split("\t") for ln in block.splitlines() if "\t" in ln and ln[0] != "#"]
     new = [loso.SiteString(*r) for r in rows]
     sites = {s.site for s in new}
-    assert len(sites) >= 25 and len(new) >= 80
     assert {s.category for s in new} <= CATEGORIES
     assert {s.position for s in new} <= {"head", "tail", "inline", "body"}
     assert all(s.text and s.text == s.text.strip() for s in new)
-    assert all(s.url.startswith("http") and host(s.url) == s.site for s in new)
+    assert all(s.url.startswith("http") and _page_host(s.url) == s.site for s in new)
     assert all(hashlib.sha1(site.encode()).digest()[0] % 2 == 1 for site in sites)
     earlier = [s for s in loso.load_sites() if s.site not in sites]
-    for n in ("", "2", "3", "4"):
-        earlier += loso.load_sites(loso.DATA / f"sites_heldout{n}.tsv")
-    earlier_hosts = {host(s.url) for s in earlier} | {s.site for s in earlier}
+    for path in heldout:
+        earlier += loso.load_sites(path)
+    earlier_hosts = {_page_host(s.url) for s in earlier} | {s.site for s in earlier}
     assert not sites & earlier_hosts
     folded = {loso.fold(s.text) for s in earlier}
     assert sum(loso.fold(s.text) in folded for s in new) == 0, "a new string is in another file"
+    return new
+
+
+def test_seventh_round_sites_are_the_odd_half_new_to_every_file() -> None:
+    # session 24: the training block takes the odd half of the sha1 host split (another helper
+    # collects a frozen test set from the even half); no host and no folded string of it is in
+    # an earlier block of sites.tsv or in the held-out files that existed then
+    heldout = [loso.DATA / f"sites_heldout{n}.tsv" for n in ("", "2", "3", "4")]
+    new = _training_block(
+        "# Added in #18's seventh round", "# Added in #18's eighth round", heldout
+    )
+    assert len({s.site for s in new}) >= 25 and len(new) >= 80
     assert sum(s.category == "paywall" for s in new) >= 20
 
 
 def test_eighth_round_sites_are_the_odd_half_new_to_every_file() -> None:
     # session 25: saved pages kept as test data in public repositories, the odd half of the
-    # sha1 host split (another helper collects a frozen set from the even half); no host (site
-    # column or page URL) and no folded string of it is in an earlier block or in any other
-    # file; mostly widget strings, the kind the sixth set missed on single documents
-    import hashlib
-    from urllib.parse import urlsplit
-
-    def host(url: str) -> str:
-        h = (urlsplit(url).hostname or "").lower()
-        for prefix in ("m.", "www."):
-            h = h.removeprefix(prefix)
-        return h
-
-    text = (loso.DATA / "sites.tsv").read_text(encoding="utf-8")
-    block = text.split("# Added in #18's eighth round", 1)[1]
-    rows = [ln.split("\t") for ln in block.splitlines() if "\t" in ln and ln[0] != "#"]
-    new = [loso.SiteString(*r) for r in rows]
-    sites = {s.site for s in new}
-    assert len(sites) >= 25 and len(new) >= 100
-    assert {s.category for s in new} <= CATEGORIES
-    assert {s.position for s in new} <= {"head", "tail", "inline", "body"}
-    assert all(s.text and s.text == s.text.strip() for s in new)
-    assert all(s.url.startswith("http") and host(s.url) == s.site for s in new)
-    assert all(hashlib.sha1(site.encode()).digest()[0] % 2 == 1 for site in sites)
-    earlier = [s for s in loso.load_sites() if s.site not in sites]
-    heldout = sorted(loso.DATA.glob("sites_heldout*.tsv"))  # every frozen set, later ones too
+    # sha1 host split (another helper collects a frozen set from the even half); no host and no
+    # folded string of it is in an earlier block or in any held-out file, later ones too;
+    # mostly widget strings, the kind the sixth set missed on single documents
+    heldout = sorted(loso.DATA.glob("sites_heldout*.tsv"))
     assert len(heldout) >= 5
-    for path in heldout:
-        earlier += loso.load_sites(path)
-    earlier_hosts = {host(s.url) for s in earlier} | {s.site for s in earlier}
-    assert not sites & earlier_hosts
-    folded = {loso.fold(s.text) for s in earlier}
-    assert sum(loso.fold(s.text) in folded for s in new) == 0, "a new string is in another file"
+    new = _training_block("# Added in #18's eighth round", None, heldout)
+    assert len({s.site for s in new}) >= 25 and len(new) >= 100
     assert len({loso.fold(s.text) for s in new}) == len(new)
     assert sum(s.category == "widget" for s in new) >= 50
 
