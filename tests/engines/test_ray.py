@@ -664,7 +664,7 @@ def test_a_coordinated_fits_kept_blocks_are_made_by_its_task_not_the_driver(
         )
 
     processed = tuple(ray.put(block(s)) for s in ([0, 1, 2], [3, 4], [], [5, 6, 7, 8]))
-    kept = KeptBlocks(processed, ray.put([]), 0)
+    kept = KeptBlocks(processed, ray.put([]), 2)
     ctx = RayContext(2, 64, blocks=kept)
     assert len(kept) == 4 and not kept.made
     (pid, made), *seqs = ray_fits.coordinated(_kept_seqs)(None, None, ctx)
@@ -672,7 +672,8 @@ def test_a_coordinated_fits_kept_blocks_are_made_by_its_task_not_the_driver(
     assert seqs == [[1, 2], [4], [], [5, 7, 8]]
     assert not kept.made  # the driver submitted nothing
     assert [t.column("seq").to_pylist() for t in ray.get(list(kept))] == seqs
-    assert kept.made and pickle.loads(pickle.dumps(kept)).made is False
+    copy = pickle.loads(pickle.dumps(kept))  # a task's copy: its own tasks, not retried
+    assert kept.made and not copy.made and (kept.retries, copy.retries) == (2, 0)
 
 
 def _doubled(block: Any) -> Any:

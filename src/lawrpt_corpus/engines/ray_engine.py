@@ -841,7 +841,8 @@ class KeptBlocks(Sequence[Any]):
     coordinating task submits the tasks, so the driver submits and owns none of them (before
     session 25 it did: one task per block per fit, ~2.5 ms of driver CPU and a few KB of
     Ray's memory in the driver each, 1,563 × 4 at 100,000 documents). The task's worker
-    dying loses them with it; the fit's restart makes them again from the processed
+    dying loses them with it, and so does a node lost under them (a copy's tasks are not
+    retried: :meth:`__reduce__`); the fit's restart makes them again from the processed
     blocks, which the driver owns. ``len`` needs nothing made."""
 
     def __init__(self, processed: tuple[Any, ...], before: Any, retries: int):
@@ -874,8 +875,14 @@ class KeptBlocks(Sequence[Any]):
         return iter(self.refs())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # a copy (a task's argument) makes its own: never the references made here
-        return (KeptBlocks, (self.processed, self.before, self.retries))
+        # A copy (a task's argument) makes its own: never the references made here. Its
+        # tasks are not retried: their argument, a processed block, is *borrowed* there,
+        # and Ray cannot rebuild an object from a lineage that crosses an ownership
+        # boundary (the recovery of the lost argument fails in the borrower; a worker
+        # node killed under a fit hung the build). A lost kept block then raises
+        # ``ObjectLostError`` in the fit, which restarts it (``ray_fits.coordinated``);
+        # the driver, the processed blocks' owner, rebuilds those from their lineage.
+        return (KeptBlocks, (self.processed, self.before, 0))
 
 
 class _Blocks:
