@@ -59,8 +59,93 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PhaseSampler:
+    """The driver's memory by phase: a thread samples its RSS (/proc) every ``every``
+    seconds, tagged with the phase the build is in; at each phase's end the RSS, the
+    process's peak so far (``ru_maxrss``) and, with ``tracemalloc``, the Python allocations
+    (current, the phase's peak, the largest lines) — what is Python's and what is not (Ray's
+    C++ core worker, the Arrow pool, the allocator's free pages)."""
+
+    def __init__(self, every: float, trace: bool) -> None:
+        import threading
+        import tracemalloc
+
+        self.every = every
+        self.trace = trace
+        self.phase = "import"
+        self.samples: list[tuple[float, str, float]] = []
+        self.ends: list[dict[str, Any]] = []
+        self.base: Any = None
+        self.t0 = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if trace:
+            tracemalloc.start()
+
+    def start(self) -> PhaseSampler:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.samples.append((round(time.perf_counter() - self.t0, 1), self.phase, _rss_mb()))
+
+    def enter(self, phase: str) -> None:
+        """End the current phase (its figures recorded) and start ``phase``."""
+        end: dict[str, Any] = {
+            "phase": self.phase,
+            "t": round(time.perf_counter() - self.t0, 1),
+            "rss_MB": round(_rss_mb(), 1),
+            "peak_rss_MB": round(_maxrss_mb(), 1),
+        }
+        mine = [r for _, ph, r in self.samples if ph == self.phase]
+        if mine:
+            end["sampled_max_rss_MB"] = round(max(mine), 1)
+        if self.trace:
+            import tracemalloc
+
+            cur, peak = tracemalloc.get_traced_memory()
+            end["py_MB"] = round(cur / 2**20, 2)
+            end["py_peak_MB"] = round(peak / 2**20, 2)
+            snap = tracemalloc.take_snapshot()
+            if self.base is None:  # the imports: the lines below are what the build added
+                self.base = snap
+            top = snap.compare_to(self.base, "lineno")[:6]
+            end["py_top"] = [f"{st.size_diff / 2**20:+.2f} MB {st.traceback[0]}" for st in top]
+            tracemalloc.reset_peak()
+        self.ends.append(end)
+        print(json.dumps(end), file=sys.stderr, flush=True)
+        self.phase = phase
+
+    def stop(self) -> dict[str, Any]:
+        self.enter("end")
+        self._stop.set()
+        return {"every_s": self.every, "ends": self.ends, "samples": self.samples}
+
+    def wrap(self, phase: str, fn: Any, after: str | None = None) -> Any:
+        """``fn`` run in ``phase``; then the phase ``after`` (default: the one before)."""
+
+        def run(*a: Any, **k: Any) -> Any:
+            back = self.phase
+            self.enter(phase)
+            try:
+                return fn(*a, **k)
+            finally:
+                self.enter(after or back)
+
+        return run
+
+
 def drive(args: argparse.Namespace) -> None:
     """One build on the cluster at ``args.address``; writes its figures to ``args.report``."""
+    sampler = PhaseSampler(args.sample, args.tracemalloc).start() if args.sample else None
     sys.path.insert(0, str(ROOT / "src"))
     import ray.data
 
@@ -95,6 +180,8 @@ def drive(args: argparse.Namespace) -> None:
         mapped_materialize = mapped.materialize
 
         def counted_mapped(self: Any) -> Any:
+            if not args.sizing:
+                return mapped_materialize(self)
             cpu = time.process_time()
             size = ray.remote(lambda t: t.nbytes)
             stored.extend(ray.get([size.remote(r) for r in self.refs]))
@@ -102,7 +189,8 @@ def drive(args: argparse.Namespace) -> None:
             return mapped_materialize(self)
 
         mapped.materialize = counted_mapped
-    ray_fits._shuffle_map = counted_shuffle_map
+    if args.sizing:
+        ray_fits._shuffle_map = counted_shuffle_map
     fits: dict[str, dict[str, float]] = {}
     lookup = ray_engine.distributed_fit_of
 
@@ -121,6 +209,8 @@ def drive(args: argparse.Namespace) -> None:
 
     def distributed_fit_of(step: Any) -> Any:
         fit = lookup(step)
+        if fit is not None and sampler is not None:
+            fit = sampler.wrap(f"fit:{step.name}", fit, "between_fits")
         return measured(step.name, fit) if fit is not None else None
 
     ray_engine.distributed_fit_of = distributed_fit_of
@@ -150,6 +240,8 @@ def drive(args: argparse.Namespace) -> None:
 
         def counted_process(*a: Any) -> Any:
             blocks = process(*a)
+            if not args.sizing:
+                return blocks
             cpu = time.process_time()
             size = ray.remote(lambda t: t.nbytes)
             windows_bytes.extend(ray.get([size.remote(r) for r in blocks.refs]))
@@ -191,6 +283,11 @@ def drive(args: argparse.Namespace) -> None:
         "documents_and_fits", engine._process_and_fit
     )
     ray_engine._write_shards = cpu_of("final_pass", ray_engine._write_shards)
+    if sampler is not None:  # the phases' memory (tagged by the engine's own steps)
+        engine._start = sampler.wrap("start", engine._start, "listing_and_documents")
+        engine._process = sampler.wrap("documents", engine._process, "after_documents")
+        ray_engine._write_shards = sampler.wrap("final_pass", ray_engine._write_shards, "publish")
+        sampler.enter("before_build")
     cpu0, t0 = time.process_time(), time.perf_counter()
     build([args.inputs], args.out, engine=engine, pipeline=pipeline, overwrite=True)
     wall = time.perf_counter() - t0
@@ -221,6 +318,8 @@ def drive(args: argparse.Namespace) -> None:
         "object_store_fit_bytes": sum(stored),
         "shuffled_bytes": sum(shuffled),
     }
+    if sampler is not None:
+        report["driver_memory"] = sampler.stop()
     Path(args.report).write_text(json.dumps(report))
 
 
@@ -310,6 +409,12 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             cmd += ["--inputs", str(raw), "--out", str(out), "--report", str(report)]
             if args.read_in_driver:
                 cmd.append("--read-in-driver")
+            if not args.sizing:
+                cmd.append("--no-sizing")
+            if args.sample:
+                cmd += ["--sample", str(args.sample)]
+            if args.tracemalloc:
+                cmd.append("--tracemalloc")
             living0 = cpu_seconds(cluster.pids())
             sampler = ClusterCpu(cluster.pids).start()
             try:
@@ -342,6 +447,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                         k: got[k]
                         for k in ("wall_s", "driver_cpu_s_by_phase", "timings", "fit_modes", "fits")
                     },
+                    **({"driver_memory": got["driver_memory"]} if "driver_memory" in got else {}),
                 }
             )
             if args.local:  # a local build made beforehand
@@ -377,6 +483,24 @@ def main() -> None:
     ap.add_argument("--local", default=None, help="a local build of --corpus to compare with")
     ap.add_argument("--tmp", default=None, help="scratch folder (default: the system's)")
     ap.add_argument("--json", default=None)
+    ap.add_argument(
+        "--no-sizing",
+        dest="sizing",
+        action="store_false",
+        help="skip the benchmark's own sizing tasks (object-store and shuffled bytes: 0) — "
+        "the driver's memory and CPU without what the benchmark adds",
+    )
+    ap.add_argument(
+        "--sample",
+        type=float,
+        default=0.0,
+        help="sample the driver's RSS every SECONDS, by phase (driver_memory in the JSON)",
+    )
+    ap.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="with --sample: the driver's Python allocations at each phase's end",
+    )
     # the driver process (internal)
     ap.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--address", help=argparse.SUPPRESS)

@@ -616,6 +616,66 @@ def test_a_coordinated_fit_is_started_again_when_its_task_dies_but_not_on_a_bug(
     assert log.read_text().splitlines() == ["attempt"]
 
 
+def _kept_seqs(step: Any, docs: Any, ctx: Any) -> list[list[int]]:
+    """A fit that reads its blocks: the ``seq`` of each kept block, and who made them."""
+    import os
+
+    import ray
+
+    made = ctx.blocks.made
+    tables = ray.get(list(ctx.blocks))
+    return [[os.getpid(), int(made)], *[t.column("seq").to_pylist() for t in tables]]
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_a_coordinated_fits_kept_blocks_are_made_by_its_task_not_the_driver(
+    ray_session: Any,
+) -> None:
+    """The engine hands a cluster fit ``KeptBlocks`` (session 25): the kept documents of
+    each processed block, made when first read, by the process that reads them. A fit
+    coordinated by a task gets a copy that never carries references made elsewhere and
+    makes them itself: the driver submits no task per block for the fit, and its own copy
+    stays unmade; ``len`` makes nothing. The blocks are those the driver would make, in
+    input order (rejected documents left out)."""
+    import os
+    import pickle
+
+    import pyarrow as pa
+
+    from lawrpt_corpus.document import Document
+    from lawrpt_corpus.engines import ray_fits
+    from lawrpt_corpus.engines.fits import RayContext
+    from lawrpt_corpus.engines.ray_engine import KeptBlocks
+
+    ray = ray_session
+
+    def block(seqs: list[int]) -> Any:
+        docs = [Document(f"d{q}", "0" * 64, 1, seq=q) for q in seqs]
+        for d in docs:
+            if d.seq % 3 == 0:
+                d.reject("empty")
+        return pa.table(
+            {
+                "seq": pa.array(seqs, pa.int64()),
+                "kept": pa.array([d.kept for d in docs], pa.bool_()),
+                "doc": pa.array([pickle.dumps(d) for d in docs], pa.binary()),
+            }
+        )
+
+    processed = tuple(ray.put(block(s)) for s in ([0, 1, 2], [3, 4], [], [5, 6, 7, 8]))
+    kept = KeptBlocks(processed, ray.put([]), 2)
+    ctx = RayContext(2, 64, blocks=kept)
+    assert len(kept) == 4 and not kept.made
+    (pid, made), *seqs = ray_fits.coordinated(_kept_seqs)(None, None, ctx)
+    assert pid != os.getpid() and made == 0  # the coordinator's copy, unmade when it came
+    assert seqs == [[1, 2], [4], [], [5, 7, 8]]
+    assert not kept.made  # the driver submitted nothing
+    assert [t.column("seq").to_pylist() for t in ray.get(list(kept))] == seqs
+    copy = pickle.loads(pickle.dumps(kept))  # a task's copy: its own tasks, not retried
+    assert kept.made and not copy.made and (kept.retries, copy.retries) == (2, 0)
+
+
 def _doubled(block: Any) -> Any:
     import pyarrow as pa
 

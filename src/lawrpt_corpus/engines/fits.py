@@ -18,7 +18,7 @@ itself.)
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +36,14 @@ class RayContext:
     documents as ``docs``, as the object references of its blocks (Arrow tables ``seq``,
     ``doc``) in input order, or None: a fit may run plain Ray tasks over them instead of a
     Ray Data execution on ``docs`` (whose streaming executor runs in the driver, polling
-    while the tasks run).
+    while the tasks run). The engine gives a sequence whose references are made when first
+    read, by the process that reads them (``ray_engine.KeptBlocks``: a fit coordinated by
+    a task makes them there, not in the driver); ``len`` makes nothing.
     """
 
     workers: int
     block_rows: int
-    blocks: tuple[Any, ...] | None = None
+    blocks: Sequence[Any] | None = None
 
     @staticmethod
     def documents(batch: pa.Table) -> list[Document]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pickle
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -169,7 +169,7 @@ class _Mapped:
 
     def __init__(
         self,
-        blocks: tuple[Any, ...],
+        blocks: Sequence[Any],
         fn: Callable[..., pa.Table],
         args: Any,
         window: int,
@@ -1554,7 +1554,7 @@ class _BlockDocs:
     """The documents of ``blocks`` (Arrow tables ``seq``, ``doc``), in input order, one block
     fetched at a time; re-iterable (each pass fetches the blocks again)."""
 
-    def __init__(self, blocks: tuple[Any, ...]):
+    def __init__(self, blocks: Sequence[Any]):
         self.blocks = blocks
 
     def __iter__(self) -> Iterator[Document]:
