@@ -22,7 +22,7 @@ from typing import Any
 
 from ..document import Document
 from ..io.readers import InputItem
-from ..pipeline import CorpusStep, Pipeline
+from ..pipeline import CorpusStep, Pipeline, TaskPool
 from .base import Engine, pickle_batch, process_item, tune_gc
 
 _PIPELINE: Pipeline | None = None
@@ -135,6 +135,16 @@ class LocalEngine(Engine):
         if self.workers > 1 and step.pooled_fit:
             return step.fit(docs, pool=ProcessTaskPool(self.workers))  # type: ignore[call-arg]
         return step.fit(docs)
+
+    def fits_while_streaming(self) -> bool:
+        """With more than one worker the driver mostly waits on them during the stream:
+        the first corpus step's fit counts meanwhile (:class:`~.base._StreamedFit`)."""
+        return self.workers > 1
+
+    def replay_pool(self) -> TaskPool | None:
+        """With more than one worker, the fits' replay levels are built by worker processes
+        (:class:`~.base.Replay`: the same level files, the driver only reads them)."""
+        return ProcessTaskPool(self.workers) if self.workers > 1 else None
 
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
