@@ -84,6 +84,11 @@ _DOMAIN = re.compile(
     r"[A-Za-z0-9\-](?<![A-Za-z0-9\-./][A-Za-z0-9\-])[A-Za-z0-9\-]{0,62}(?:://[A-Za-z0-9\-]{1,63})?"
     r"(?:\.[A-Za-z0-9\-]{1,63}){0,4}\.(?:com|net|cc|top|vip|xyz|info|org|cn|COM|NET|CN)(?![A-Za-z])"
 )
+#: what every :data:`_DOMAIN` match holds: a dot and its top-level domain. A text without
+#: one has no match, so the domain pattern (tried at every ASCII letter and digit) is not run
+#: on it — most reports: a decimal number brings a dot, rarely one of these. (A search for a
+#: literal dot first: ~20x faster than the domain pattern on reports.)
+_TLD_DOT = re.compile(r"\.(?:com|net|cc|top|vip|xyz|info|org|cn|COM|NET|CN)")
 
 
 def noise_marks(doc: Document) -> int:
@@ -91,8 +96,9 @@ def noise_marks(doc: Document) -> int:
     paywall rules, mirror flags, and domains left in the text that are not government ones."""
     n = sum(1 for r in doc.removed if r.rule.startswith(_NOISE_RULES))
     n += sum(1 for f in doc.flags if f.startswith(_NOISE_FLAGS))
-    if "." in doc.text:
-        n += sum(1 for m in _DOMAIN.finditer(doc.text) if "gov" not in m.group().lower())
+    text = doc.text
+    if "." in text and _TLD_DOT.search(text):
+        n += sum(1 for m in _DOMAIN.finditer(text) if "gov" not in m.group().lower())
     return n
 
 
