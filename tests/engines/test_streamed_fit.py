@@ -114,3 +114,20 @@ def test_a_failing_streamed_fit_raises_its_error_after_the_stream():
         list(engine.run(Pipeline(steps), [_doc(i) for i in range(150)], chunk_size=40))
     assert "documents" in engine.timings  # the stream went to its end
     assert _no_fit_thread()
+
+
+def _crash(step: CorpusStep, docs: Iterable[Document]) -> Any:
+    raise MemoryError
+
+
+def test_a_stream_with_no_new_batch_still_fits(tmp_path):
+    assert _run(Driver(streamed=True), n=0) == _run(Driver(streamed=False), n=0)
+    crashing = Driver(streamed=False)
+    crashing.fit_step = _crash  # type: ignore[method-assign]
+    with pytest.raises(MemoryError):  # after the whole stream: every chunk kept
+        _run(crashing, n=128, spill_dir=tmp_path / "spill")
+    engine = Driver(streamed=True)
+    got = _run(engine, n=128, spill_dir=tmp_path / "spill", resume=True)
+    assert engine.resumed == 128  # every document from the kept chunks, none streamed
+    assert got == _run(Driver(streamed=False), n=128)
+    assert _no_fit_thread()

@@ -9,7 +9,9 @@ An engine runs a :class:`~lawrpt_corpus.pipeline.Pipeline` over a stream of inpu
    they come, without unpickling and pickling every document again);
 3. each :class:`CorpusStep`'s ``fit`` over the spilled stream, in order, each seeing the
    documents as the earlier corpus steps leave them (:class:`Replay`: an expensive prefix
-   of steps is applied once and its output kept on disk, not re-applied on every pass);
+   of steps is applied once and its output kept on disk, not re-applied on every pass; an
+   engine with worker processes lends them to build it). The first fit, which sees the
+   spill as it is, may count while the documents stream in (:class:`_StreamedFit`);
 4. a final pass that applies the corpus steps and yields every document in input order.
 
 Engines differ only in how they run stage 1 (and, for Ray, how corpus steps are computed);
@@ -594,10 +596,11 @@ class _StreamedFit:
         self._first = True
         self._done = False  # the first pass ended (or was left): feed nothing more
         self._error: BaseException | None = None
+        # started by the first batch, not now: the engine's worker processes are forked by
+        # then (a fork while another thread runs copies whatever locks it holds)
         self._thread = threading.Thread(
             target=self._run, args=(engine, step), name="lawrpt-streamed-fit", daemon=True
         )
-        self._thread.start()
 
     def _run(self, engine: Engine, step: CorpusStep) -> None:
         try:
@@ -631,8 +634,13 @@ class _StreamedFit:
             while not self._queue.empty():  # a feed waiting on a full queue goes on
                 self._queue.get_nowait()
 
+    def _start(self) -> None:
+        if self._thread.ident is None:
+            self._thread.start()
+
     def feed(self, blob: bytes) -> None:
         """The next pickled batch the stream spilled (waits while the queue is full)."""
+        self._start()
         while not self._done:
             try:
                 self._queue.put(blob, timeout=0.05)
@@ -641,6 +649,7 @@ class _StreamedFit:
                 continue
 
     def _close(self) -> None:
+        self._start()
         self._streamed.set()
         while not self._done:
             try:
