@@ -745,13 +745,31 @@ class Dedup(CorpusStep):
             cache = self._sets = {}  # the previous batch's sets are released first
             if missing:
                 self.passes += 1
-                for i, doc in _enumerate_needed(docs, missing):
-                    if doc.seq != self._seq[i]:
-                        raise RuntimeError("dedup: the document stream changed between passes")
-                    sets[i] = self._verify_set(doc)
+                sets.update(self._needed_sets(docs, missing))
             for a, b in batch:
                 known[(a, b)] = self.compare(sets[a], sets[b])
             cache = self._sets = sets
+
+    def _needed_sets(self, docs: Iterable[Document], needed: set[int]) -> dict[int, Any]:
+        """The verification sets of the documents at positions ``needed`` of ``docs``: read
+        here, or — when ``docs`` can hand its pieces to worker processes (the local
+        engine's replay: ``pooled`` and ``map_kept``) — computed there from the documents'
+        ``seq`` (the collected column), the driver unpickling none of them."""
+        sets: dict[int, Any] = {}
+        if getattr(docs, "pooled", False):
+            by_seq = {int(self._seq[i]): i for i in needed}
+            params = replace(self)  # the parameters only, not this fit's scratch
+            for found in docs.map_kept(_verify_sets, (params, frozenset(by_seq))):  # type: ignore[attr-defined]
+                for seq, got in found:
+                    sets[by_seq[seq]] = got
+            if len(sets) != len(needed):
+                raise RuntimeError("dedup: the document stream changed between passes")
+            return sets
+        for i, doc in _enumerate_needed(docs, needed):
+            if doc.seq != self._seq[i]:
+                raise RuntimeError("dedup: the document stream changed between passes")
+            sets[i] = self._verify_set(doc)
+        return sets
 
     # -- apply ---------------------------------------------------------------------------
     def apply(self, doc: Document) -> Document:
@@ -1031,6 +1049,14 @@ def _batches(
         load += extra
     if batch:
         yield batch, needed
+
+
+def _verify_sets(
+    shared: tuple[Dedup, frozenset[int]], docs: list[Document]
+) -> list[tuple[int, Any]]:
+    """``(seq, verification set)`` of the ``docs`` whose seq is wanted (a worker's task)."""
+    step, wanted = shared
+    return [(doc.seq, step._verify_set(doc)) for doc in docs if doc.seq in wanted]
 
 
 def _enumerate_needed(docs: Iterable[Document], needed: set[int]) -> Iterator[tuple[int, Document]]:

@@ -672,12 +672,52 @@ class _StreamedFit:
         self._thread.join()
 
 
+def _kept_piece(
+    shared: tuple[Callable[[Any, list[Document]], Any], Any, list[CorpusStep]], path: Path
+) -> Any:
+    """``fn(arg, kept documents of one piece with todo applied)`` (a worker's task)."""
+    fn, arg, todo = shared
+    kept = []
+    for batch in _read_piece(path):
+        for doc in batch:
+            doc = _apply_all(doc, todo)
+            if doc.kept:
+                kept.append(doc)
+    return fn(arg, kept)
+
+
 class _Kept:
-    """The kept documents of ``replay.stream(k)``; iterable more than once."""
+    """The kept documents of ``replay.stream(k)``; iterable more than once.
+
+    With a pool (:attr:`pooled`), a fit may also read them piece by piece in the worker
+    processes (:meth:`map_kept`), so the driver unpickles none of them: for a pass that
+    needs a small result from a few documents (Dedup's verification sets).
+    """
 
     def __init__(self, replay: Replay, k: int):
         self.replay = replay
         self.k = k
+
+    @property
+    def pooled(self) -> bool:
+        """Whether :meth:`map_kept` runs in worker processes."""
+        return self.replay.pool is not None
+
+    def map_kept(self, fn: Callable[[Any, list[Document]], Any], arg: Any) -> Iterator[Any]:
+        """``fn(arg, docs)`` for each piece of the stream, ``docs`` its kept documents in
+        input order (``steps[:k]`` applied): the results in piece order, so their
+        concatenation follows the documents' order. ``fn`` is a module-level function, pure
+        (it runs in the replay's pool when there is one, else here); a pass that stores no
+        level."""
+        replay = self.replay
+        j = max((n for n in replay._levels if n <= self.k), default=0)
+        pieces = replay._pieces(j)
+        shared = (fn, arg, replay.steps[j : self.k])
+        if replay.pool is None:
+            for path in pieces:
+                yield _kept_piece(shared, path)
+            return
+        yield from replay.pool.map(_kept_piece, pieces, shared)
 
     def __iter__(self) -> Iterator[Document]:
         for doc in self.replay.stream(self.k):
