@@ -178,3 +178,21 @@ def test_a_pooled_pass_stopped_early_keeps_no_level(tmp_path):
     assert replay._levels == {}
     assert not list(replay.dir.glob("level-*"))
     assert [d.text[-2:] for d in replay.kept(2)][:2] == ["ab", "ab"]
+
+
+def _texts(arg: str, docs: list[Document]) -> list[str]:
+    return [arg + d.text for d in docs]
+
+
+@pytest.mark.parametrize("mode", ["always", "never"])
+def test_map_kept_gives_each_pieces_kept_documents_and_builds_the_level(tmp_path, mode):
+    steps = _steps()
+    replay = Replay(_spill(tmp_path), steps, mode=mode, pool=ProcessTaskPool(2))
+    kept = replay.kept(2)
+    assert kept.pooled
+    got = list(kept.map_kept(_texts, ">"))
+    assert len(got) == len(replay.spill.chunks())  # one result per piece, in order
+    assert [t for piece in got for t in piece] == [">" + d.text for d in replay.kept(2)]
+    # the level a pass would have stored is there for the later passes (built, not read)
+    assert list(replay._levels) == ([2] if mode == "always" else [])
+    assert Replay(_spill(tmp_path / "x"), _steps()).kept(2).pooled is False

@@ -421,6 +421,18 @@ class Dedup(CorpusStep):
             page_bytes(doc.page),
         )
 
+    def _rows(self, docs: Iterable[Document]) -> Iterator[tuple[tuple[Any, ...], bytes]]:
+        """:meth:`columns_row` and the signature of each document of ``docs``, in order:
+        computed here, or — when ``docs`` can hand its pieces to worker processes (the local
+        engine's replay: ``pooled`` and ``map_kept``) — there, so the driver unpickles none
+        of the documents."""
+        if getattr(docs, "pooled", False):
+            for rows in docs.map_kept(_column_rows, replace(self)):  # type: ignore[attr-defined]
+                yield from rows
+            return
+        for doc in docs:
+            yield self.columns_row(doc), self.prepared(doc)[3]
+
     def _collect(self, docs: Iterable[Document]) -> dict[str, Any]:
         seq, ids, n_chars, n_removed = array("q"), array("Q"), array("q"), array("q")
         n_sh, n_content, n_noise = array("q"), array("q"), array("q")
@@ -433,9 +445,7 @@ class Dedup(CorpusStep):
         page_blob = bytearray()
         page_off = array("q", [0])
         empty_sig = np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        for doc in docs:
-            s, ident, chars, removed, k, n_key, exact, src, noise, page = self.columns_row(doc)
-            sig = self.prepared(doc)[3]
+        for (s, ident, chars, removed, k, n_key, exact, src, noise, page), sig in self._rows(docs):
             seq.append(s)
             ids.append(ident)
             n_chars.append(chars)
@@ -1049,6 +1059,11 @@ def _batches(
         load += extra
     if batch:
         yield batch, needed
+
+
+def _column_rows(step: Dedup, docs: list[Document]) -> list[tuple[tuple[Any, ...], bytes]]:
+    """:meth:`Dedup.columns_row` and the signature of each of ``docs`` (a worker's task)."""
+    return [(step.columns_row(doc), step.prepared(doc)[3]) for doc in docs]
 
 
 def _verify_sets(

@@ -512,7 +512,9 @@ class Replay:
             return
         yield from self._storing(pieces, todo, k)
 
-    def _storing(self, pieces: list[Path], todo: list[CorpusStep], k: int) -> Iterator[Document]:
+    def _storing(
+        self, pieces: list[Path], todo: list[CorpusStep], k: int, read: bool = True
+    ) -> Iterator[Document]:
         folder = self.dir / f"level-{k}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -544,6 +546,8 @@ class Replay:
                     if storing >= applying:  # cheaper to apply again than to store
                         self._skip.add(k)
                         shutil.rmtree(folder, ignore_errors=True)
+                        if not read:
+                            return
                         for path in pieces[i:]:
                             for batch in _read_piece(path):
                                 for doc in batch:
@@ -553,8 +557,9 @@ class Replay:
                 assert self.pool is not None
                 built = self.pool.map(_level_piece, zip(pieces[i:], out[i:], strict=True), todo)
                 for path, _ in zip(out[i:], built, strict=True):
-                    for batch in _read_piece(path):
-                        yield from batch
+                    if read:
+                        for batch in _read_piece(path):
+                            yield from batch
             complete = True
         finally:
             if complete:
@@ -710,9 +715,16 @@ class _Kept:
         (it runs in the replay's pool when there is one, else here); a pass that stores no
         level."""
         replay = self.replay
-        j = max((n for n in replay._levels if n <= self.k), default=0)
+        k = self.k
+        j = max((n for n in replay._levels if n <= k), default=0)
+        if j < k and replay.pool is not None and replay.mode != "never" and k not in replay._skip:
+            # the level a pass over the stream would store (the final pass reads it): built
+            # by the pool, not read here (after the probe's first pieces, when "auto")
+            for _ in replay._storing(replay._pieces(j), replay.steps[j:k], k, read=False):
+                pass
+            j = max((n for n in replay._levels if n <= k), default=0)
         pieces = replay._pieces(j)
-        shared = (fn, arg, replay.steps[j : self.k])
+        shared = (fn, arg, replay.steps[j:k])
         if replay.pool is None:
             for path in pieces:
                 yield _kept_piece(shared, path)
