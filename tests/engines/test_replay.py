@@ -196,3 +196,26 @@ def test_map_kept_gives_each_pieces_kept_documents_and_builds_the_level(tmp_path
     # the level a pass would have stored is there for the later passes (built, not read)
     assert list(replay._levels) == ([2] if mode == "always" else [])
     assert Replay(_spill(tmp_path / "x"), _steps()).kept(2).pooled is False
+
+
+@pytest.mark.parametrize("site_repeat", [True, False])
+def test_two_workers_building_levels_give_one_workers_rows(tmp_path, seeds_dir, site_repeat):
+    """Levels built by the pool, Dedup's passes in it, the first fit streamed: the bytes of
+    one worker replaying everything itself (with Templates right before Dedup too)."""
+    src = tmp_path / "in"
+    shutil.copytree(seeds_dir, src)
+    for i in range(12):
+        (src / f"copy{i:02d}.txt").write_bytes(
+            (seeds_dir / "002_deec5caec2a6a417.txt").read_bytes() + f"\n第{i}份".encode()
+        )
+    one = LocalEngine(1)
+    one.replay = "never"
+    build([src], tmp_path / "a", engine=one, pipeline=default_pipeline(site_repeat=site_repeat))
+    two = LocalEngine(2, batch_size=4)  # spill chunks of 4: several pieces per level
+    two.replay = "always"
+    pipe = default_pipeline(site_repeat=site_repeat)
+    build([src], tmp_path / "b", engine=two, pipeline=pipe, checkpoint_every=4)
+    for sub in ("data", "manifest"):
+        (fa,) = sorted((tmp_path / "a" / sub).glob("*.parquet"))
+        (fb,) = sorted((tmp_path / "b" / sub).glob("*.parquet"))
+        assert fa.read_bytes() == fb.read_bytes()
