@@ -556,10 +556,17 @@ class Replay:
             if i < len(pieces):
                 assert self.pool is not None
                 built = self.pool.map(_level_piece, zip(pieces[i:], out[i:], strict=True), todo)
-                for path, _ in zip(out[i:], built, strict=True):
-                    if read:
-                        for batch in _read_piece(path):
-                            yield from batch
+                try:
+                    for path, _ in zip(out[i:], built, strict=True):
+                        if read:
+                            for batch in _read_piece(path):
+                                yield from batch
+                finally:
+                    # a fit that stops early: the pool's running tasks end (their pieces
+                    # written) before the folder is removed
+                    close = getattr(built, "close", None)
+                    if close is not None:
+                        close()
             complete = True
         finally:
             if complete:
@@ -573,7 +580,7 @@ class Replay:
 
 #: Pickled batches waiting for :class:`_StreamedFit`'s thread (bounds its memory: when the
 #: fit falls behind, the stream waits).
-STREAMED_FIT_QUEUE = 64
+STREAMED_FIT_QUEUE = 16
 
 
 class _Cancelled(Exception):

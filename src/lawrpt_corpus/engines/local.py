@@ -80,7 +80,7 @@ class ProcessTaskPool:
     ) -> Iterator[Any]:
         it = iter(items)
         pool = ProcessPoolExecutor(self.workers, initializer=_init_pool_worker, initargs=(shared,))
-        pending: deque[tuple[Any, Future[Any]]] = deque()
+        pending: deque[tuple[Any, Future[Any] | None]] = deque()
         limit = self.workers * self.in_flight
         try:
             while True:
@@ -88,11 +88,17 @@ class ProcessTaskPool:
                     batch = list(islice(it, 1))
                     if not batch:
                         break
-                    pending.append((batch[0], pool.submit(_pool_task, fn, batch[0])))
+                    try:
+                        future: Future[Any] | None = pool.submit(_pool_task, fn, batch[0])
+                    except BrokenProcessPool:  # a worker died since the last result
+                        future = None
+                    pending.append((batch[0], future))
                 if not pending:
                     return
                 item, future = pending.popleft()
                 try:
+                    if future is None:
+                        raise BrokenProcessPool("a worker died before this item was sent")
                     yield future.result()
                 except BrokenProcessPool:
                     rest = [item, *(i for i, _ in pending)]
