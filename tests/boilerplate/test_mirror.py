@@ -65,6 +65,24 @@ def test_noise_marks_count_mirror_evidence_but_not_government_domains() -> None:
     assert noise_marks(doc) == 4
 
 
+def test_noise_marks_skip_the_domain_search_only_when_no_domain_can_match() -> None:
+    from lawrpt_corpus.dedup.step import _DOMAIN
+
+    texts = [
+        "增长3.5%，完成12.8亿元。",  # dots, no top-level domain: the search is skipped
+        "转载自a.b.c.d.e.com，见x.cc、y.top、z.vip、w.xyz、v.info、u.org与t.cn",
+        "镜像：WENKU.COM、DOC88.NET、GOV.CN；http://abc.cn/x",
+        "2023.cn年",  # a digit run before .cn is a domain to the pattern
+        "www.ncx.gov.cn和bbs.example.com.cn",
+        ".com.net.cn",
+    ]
+    for text in texts:
+        doc = Document(source="a", raw_sha256="0" * 64, n_bytes=0, text=text)
+        want = sum(1 for m in _DOMAIN.finditer(text) if "gov" not in m.group().lower())
+        assert noise_marks(doc) == want
+    assert [noise_marks(Document("a", "0" * 64, 0, text=t)) for t in texts[:4]] == [0, 8, 3, 1]
+
+
 def _run(texts: list[str]) -> list[Document]:
     docs = [Document.from_bytes(f"src{i}.txt", t.encode("utf-8")) for i, t in enumerate(texts)]
     return list(LocalEngine(workers=1).run(default_pipeline(), docs))

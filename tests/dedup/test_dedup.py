@@ -556,3 +556,39 @@ def test_states_of_groups_of_clusters_merge_into_the_state_of_one_fit(seeds):
     assert merge_states([]).seq.size == 0
     with pytest.raises(ValueError, match="share documents"):
         merge_states([parts[0], parts[0]])
+
+
+@pytest.mark.parametrize("pool", ["none", "serial", "processes"])
+def test_verification_sets_read_in_worker_processes_give_the_same_fit(seeds, tmp_path, pool):
+    """A replay with a pool hands Dedup's verification passes to it (``map_kept``: the
+    workers read the pieces and compute the sets of the wanted seqs): the same merges, the
+    same passes, as a fit over the documents themselves."""
+    from lawrpt_corpus.engines.base import Replay, Spill, pickle_batch
+    from lawrpt_corpus.engines.local import ProcessTaskPool
+    from lawrpt_corpus.pipeline import SerialPool
+
+    a, b, c = seeds[1], seeds[3], seeds[4]
+    texts = [a, b, b[: int(len(b) * 0.7)], c, a + "\n完", c.replace("。", "。另外。", 2), seeds[0]]
+    texts += [seeds[2], b + "\n附件", c[: int(len(c) * 0.8)]]
+    budget = 2 * max(len(t) for t in texts)  # a few documents' sets per pass: several passes
+
+    def fitted(docs: object, step: Dedup) -> list[tuple[object, ...]]:
+        step.fit(docs)  # type: ignore[arg-type]
+        out = [step.apply(d) for d in _docs(texts)]
+        return [(d.status, d.reason, d.duplicate_of, tuple(d.duplicates)) for d in out]
+
+    plain = Dedup(verify_budget=budget)
+    docs = _docs(texts)
+    for d in docs:
+        plain.prepare(d)
+    spill = Spill(tmp_path / "spill", chunk_size=3)
+    for start in range(0, len(docs), 2):
+        spill.append_pickled(2, pickle_batch(docs[start : start + 2]))
+    want = fitted(docs, plain)
+    step = Dedup(verify_budget=budget)
+    pools = {"none": None, "serial": SerialPool(), "processes": ProcessTaskPool(2)}
+    replay = Replay(spill, [step], pool=pools[pool])
+    assert fitted(replay.kept(0), step) == want
+    assert [r[0] for r in want].count("duplicate") >= 3  # near, contained and exact merges
+    assert step.passes == plain.passes > 2
+    assert step.stats() == plain.stats()

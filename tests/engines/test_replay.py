@@ -1,6 +1,7 @@
 """The fits' replays: a prefix of corpus steps applied once and kept as a level gives the
-same documents as applying every step on every pass, a pass a fit stops early keeps no
-level, and what a fit does to a document it is given never reaches a stored level."""
+same documents as applying every step on every pass — built here or by worker processes —,
+a pass a fit stops early keeps no level, and what a fit does to a document it is given never
+reaches a stored level."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 
 from lawrpt_corpus import CorpusStep, Document, LocalEngine, build, default_pipeline
 from lawrpt_corpus.engines.base import Replay, Spill, pickle_batch
+from lawrpt_corpus.engines.local import ProcessTaskPool
+from lawrpt_corpus.pipeline import SerialPool
 
 
 def _doc(i: int) -> Document:
@@ -78,7 +81,7 @@ def test_levels_give_the_documents_of_applying_every_step_on_every_pass(tmp_path
         # every step applied once per document (the first pass over its prefix), not on
         # every later pass: 70 + 69 + 67 instead of (2 + 2 + 1) passes' worth
         assert [s.applied for s in steps] == [70, 69, 67]
-        assert [p.name for p in replay.dir.iterdir()] == ["level-2.pkl"]  # level 1 replaced
+        assert [p.name for p in replay.dir.iterdir()] == ["level-2"]  # level 1 replaced
 
 
 def test_never_applies_every_earlier_step_on_every_pass(tmp_path):
@@ -133,3 +136,86 @@ def test_build_rows_are_the_same_bytes_with_and_without_levels(tmp_path, seeds_d
         (fb,) = sorted((b / sub).glob("*.parquet"))
         assert fa.read_bytes() == fb.read_bytes()
     assert not (tmp_path / ".b.partial").exists()
+
+
+def _piece_bytes(replay: Replay, k: int) -> list[bytes]:
+    return [p.read_bytes() for p in replay._levels[k]]
+
+
+@pytest.mark.parametrize("mode", ["always", "auto"])
+def test_levels_built_by_worker_processes_are_the_same_bytes(tmp_path, mode):
+    plain = _fit_all(Replay(_spill(tmp_path / "p"), _steps(), mode="never"))
+    here = Replay(_spill(tmp_path / "h"), _steps(), mode="always")
+    list(here.kept(2))
+    pooled = Replay(_spill(tmp_path / "w"), _steps(), mode="always", pool=ProcessTaskPool(2))
+    list(pooled.kept(2))
+    assert _piece_bytes(pooled, 2) == _piece_bytes(here, 2)  # piece for piece
+    steps = _steps()
+    replay = Replay(_spill(tmp_path / "l"), steps, mode=mode, pool=ProcessTaskPool(2))
+    got = _fit_all(replay)
+    assert [pickle.dumps(d) for d in got] == [pickle.dumps(d) for d in plain]
+    assert [s.state for s in steps] == [70, 69, 67]
+
+
+def test_auto_probes_in_this_process_then_hands_the_rest_to_the_pool(tmp_path, monkeypatch):
+    monkeypatch.setattr("lawrpt_corpus.engines.base.REPLAY_PROBE", 20)
+    steps = _steps()
+    replay = Replay(_spill(tmp_path), steps, mode="auto", pool=SerialPool())
+    got = [d.seq for d in replay.kept(1)]
+    assert got == [i for i in range(70) if i != 3]
+    if 1 in replay._levels:  # stored: the probe's pieces here, the others by the pool
+        assert len(replay._levels[1]) == len(replay.spill.chunks())
+    else:  # not worth storing: applied here, nothing left on disk
+        assert not list(replay.dir.glob("level-*"))
+    assert [d.seq for d in replay.kept(1)] == got
+
+
+def test_a_pooled_pass_stopped_early_keeps_no_level(tmp_path):
+    replay = Replay(_spill(tmp_path), _steps(), mode="always", pool=ProcessTaskPool(2))
+    for doc in replay.kept(2):
+        if doc.seq == 20:
+            break
+    assert replay._levels == {}
+    assert not list(replay.dir.glob("level-*"))
+    assert [d.text[-2:] for d in replay.kept(2)][:2] == ["ab", "ab"]
+
+
+def _texts(arg: str, docs: list[Document]) -> list[str]:
+    return [arg + d.text for d in docs]
+
+
+@pytest.mark.parametrize("mode", ["always", "never"])
+def test_map_kept_gives_each_pieces_kept_documents_and_builds_the_level(tmp_path, mode):
+    steps = _steps()
+    replay = Replay(_spill(tmp_path), steps, mode=mode, pool=ProcessTaskPool(2))
+    kept = replay.kept(2)
+    assert kept.pooled
+    got = list(kept.map_kept(_texts, ">"))
+    assert len(got) == len(replay.spill.chunks())  # one result per piece, in order
+    assert [t for piece in got for t in piece] == [">" + d.text for d in replay.kept(2)]
+    # the level a pass would have stored is there for the later passes (built, not read)
+    assert list(replay._levels) == ([2] if mode == "always" else [])
+    assert Replay(_spill(tmp_path / "x"), _steps()).kept(2).pooled is False
+
+
+@pytest.mark.parametrize("site_repeat", [True, False])
+def test_two_workers_building_levels_give_one_workers_rows(tmp_path, seeds_dir, site_repeat):
+    """Levels built by the pool, Dedup's passes in it, the first fit streamed: the bytes of
+    one worker replaying everything itself (with Templates right before Dedup too)."""
+    src = tmp_path / "in"
+    shutil.copytree(seeds_dir, src)
+    for i in range(12):
+        (src / f"copy{i:02d}.txt").write_bytes(
+            (seeds_dir / "002_deec5caec2a6a417.txt").read_bytes() + f"\n第{i}份".encode()
+        )
+    one = LocalEngine(1)
+    one.replay = "never"
+    build([src], tmp_path / "a", engine=one, pipeline=default_pipeline(site_repeat=site_repeat))
+    two = LocalEngine(2, batch_size=4)  # spill chunks of 4: several pieces per level
+    two.replay = "always"
+    pipe = default_pipeline(site_repeat=site_repeat)
+    build([src], tmp_path / "b", engine=two, pipeline=pipe, checkpoint_every=4)
+    for sub in ("data", "manifest"):
+        (fa,) = sorted((tmp_path / "a" / sub).glob("*.parquet"))
+        (fb,) = sorted((tmp_path / "b" / sub).glob("*.parquet"))
+        assert fa.read_bytes() == fb.read_bytes()

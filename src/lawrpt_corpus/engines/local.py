@@ -22,7 +22,7 @@ from typing import Any
 
 from ..document import Document
 from ..io.readers import InputItem
-from ..pipeline import CorpusStep, Pipeline
+from ..pipeline import CorpusStep, Pipeline, TaskPool
 from .base import Engine, pickle_batch, process_item, tune_gc
 
 _PIPELINE: Pipeline | None = None
@@ -80,7 +80,7 @@ class ProcessTaskPool:
     ) -> Iterator[Any]:
         it = iter(items)
         pool = ProcessPoolExecutor(self.workers, initializer=_init_pool_worker, initargs=(shared,))
-        pending: deque[tuple[Any, Future[Any]]] = deque()
+        pending: deque[tuple[Any, Future[Any] | None]] = deque()
         limit = self.workers * self.in_flight
         try:
             while True:
@@ -88,11 +88,17 @@ class ProcessTaskPool:
                     batch = list(islice(it, 1))
                     if not batch:
                         break
-                    pending.append((batch[0], pool.submit(_pool_task, fn, batch[0])))
+                    try:
+                        future: Future[Any] | None = pool.submit(_pool_task, fn, batch[0])
+                    except BrokenProcessPool:  # a worker died since the last result
+                        future = None
+                    pending.append((batch[0], future))
                 if not pending:
                     return
                 item, future = pending.popleft()
                 try:
+                    if future is None:
+                        raise BrokenProcessPool("a worker died before this item was sent")
                     yield future.result()
                 except BrokenProcessPool:
                     rest = [item, *(i for i, _ in pending)]
@@ -135,6 +141,16 @@ class LocalEngine(Engine):
         if self.workers > 1 and step.pooled_fit:
             return step.fit(docs, pool=ProcessTaskPool(self.workers))  # type: ignore[call-arg]
         return step.fit(docs)
+
+    def fits_while_streaming(self) -> bool:
+        """With more than one worker the driver mostly waits on them during the stream:
+        the first corpus step's fit counts meanwhile (:class:`~.base._StreamedFit`)."""
+        return self.workers > 1
+
+    def replay_pool(self) -> TaskPool | None:
+        """With more than one worker, the fits' replay levels are built by worker processes
+        (:class:`~.base.Replay`: the same level files, the driver only reads them)."""
+        return ProcessTaskPool(self.workers) if self.workers > 1 else None
 
     def map_documents(
         self, pipeline: Pipeline, inputs: Iterable[InputItem | Document]
