@@ -513,7 +513,15 @@ class BareCounts:
         bits = self.bits()
         four: list[np.ndarray] = []
         two: list[np.ndarray] = []
+        compiled = _kernels.bare_kernels()
         for lines in texts:
+            if compiled:  # the same sums, one compiled pass per text (_kernels.bare_count)
+                cp = np.frombuffer(
+                    "\n".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+                )
+                if cp.size >= _BARE_N:
+                    _kernels.bare_count(cp, *bits, self.df4, self.tf4, self.tf2)
+                continue
             g = _grams(lines, *bits)
             if g is None:
                 continue
@@ -598,6 +606,8 @@ def bare_runs(
     in 推进法治建设工作) makes common pairs with its neighbours, and its removal a rare one.
     Never a document's own name (metadata slots) nor a formula of report prose."""
     bits4, bits2 = counts.bits()
+    if _kernels.bare_kernels():
+        return _bare_runs_compiled(lines, counts, k, min_chars, max_chars, slots)
     g = _grams(lines, bits4, bits2)
     if g is None:
         return []
@@ -638,11 +648,7 @@ def bare_runs(
         if m > o + max(1, o // 4):
             continue  # a bigram of it is used elsewhere: a word of the corpus's prose
         token = line[a:b]
-        if not any(ch.isalpha() for ch in token):
-            continue
-        if any(token in sl or sl in token for sl in slots):
-            continue
-        if any(p.search(token) for _, p in prose_formulas()):
+        if not _bare_token_ok(token, slots):
             continue
         joined = _gram_buckets(g.codes[[a - 1, b]], 2, bits2, _BARE_SALT2)
         glued = int(counts.tf2[joined[0]]) > max(int(tf2[a - 1]), int(tf2[b - 1]))
@@ -650,11 +656,52 @@ def bare_runs(
     return out
 
 
+def _bare_runs_compiled(
+    lines: Sequence[str],
+    counts: BareCounts,
+    k: int,
+    min_chars: int,
+    max_chars: int,
+    slots: Sequence[str],
+) -> list[tuple[str, bool]]:
+    """:func:`bare_runs` with the runs found, trimmed and tested closed in one compiled
+    pass (``_kernels.bare_run_spans``); the checks of each token's text as there."""
+    text = "\n".join(lines)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if cp.size < _BARE_N:
+        return []
+    found = _kernels.bare_run_spans(
+        cp, counts.bits(), counts, k, min_chars, max_chars, _PUNCT_TABLE
+    )
+    out: list[tuple[str, bool]] = []
+    for a, b, glued in found.tolist():
+        token = text[a:b]
+        if not _bare_token_ok(token, slots):
+            continue
+        out.append((token, bool(glued)))
+    return out
+
+
+def _bare_token_ok(token: str, slots: Sequence[str]) -> bool:
+    """A run's text may be a bare name: it holds a letter, is not (in) one of the
+    document's own names, and holds no formula of report prose."""
+    if not any(ch.isalpha() for ch in token):
+        return False
+    if any(token in sl or sl in token for sl in slots):
+        return False
+    return not any(p.search(token) for _, p in prose_formulas())
+
+
 #: distinct texts per batch of the bare-name pass 2 (one task when a pool runs them)
 _BARE_BATCH = 128
 #: pass-2 batches done in the driver before a pool takes the rest (3,072 distinct texts:
 #: a pool cost a 3,000-report build more than it saved, docs/performance.md, session 22)
 _POOL_AFTER = 24
+#: distinct texts pass 1 counts with numpy before the fit imports numba for the compiled
+#: count (``_kernels.bare_count``; ~0.3–0.5 s of CPU to import and load, ~0.2 ms saved per
+#: text): a small fit never imports it; with numba in the process already (the pool's
+#: workers, a process that ran Dedup) the kernels are used from the first text
+_BARE_KERNEL_AFTER = 2048
 #: distinct texts per batch of pass 1 (one ``bincount`` over the tables each: 128 → 256
 #: texts saved ~20 % of the pass; ~20 MB of buckets alive at once)
 _BARE_COUNT_BATCH = 256
@@ -815,13 +862,16 @@ class Templates(CorpusStep):
             return (line_hash(norm), *near_keys(norm))
         return (line_hash(norm),)
 
-    def _evidence(self, line: str, active: Any) -> list[tuple[int, int, bool]]:
+    def _evidence(
+        self, line: str, active: Any, checked: bool = False
+    ) -> list[tuple[int, int, bool]]:
         """``(start, end, strong)`` of the site-like evidence in ``line``, ascending; a URL
         or domain (not a government one) is *strong*. ``active``: :func:`active_evidence`
-        of the document."""
+        of the document; ``checked``: the line is known to hold a ``needs`` literal
+        (:func:`_evidence_lines` named it), so the automaton is not run on it again."""
         found: list[tuple[int, int, bool]] = []
         automaton, scanner = active
-        if not automaton.find_matches_as_indexes(line):
+        if not checked and not automaton.find_matches_as_indexes(line):
             return found
         names = _evidence_scanner()[1]
         for m in scanner.finditer(line):
@@ -876,7 +926,7 @@ class Templates(CorpusStep):
                 and len(spans) < _MAX_WINDOWS
                 and (with_evidence is None or i in with_evidence)
             ):
-                ev = self._evidence(ln, active)
+                ev = self._evidence(ln, active, checked=with_evidence is not None)
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))
         doc.features[_F_EDGE] = _pack(edge)
@@ -967,9 +1017,13 @@ class Templates(CorpusStep):
         tables are as large as the texts' grams, and sending them back cost more than
         counting here (docs/performance.md, session 22)."""
         n = self.bare_line_chars
+        done = 0
         for batch in batches:
             if counts is not None:
+                if done >= _BARE_KERNEL_AFTER:
+                    _kernels.bare_kernels(load=True)  # once; the same tables either way
                 counts.count_many(paragraph_lines(t, n) for t in batch)
+                done += len(batch)
 
     def _second_pass(
         self,
@@ -1251,18 +1305,31 @@ class Templates(CorpusStep):
         strict, strict_spans = state.strict, state.strict_spans
         bare = _bare_automaton(state.bare) if state.bare and self.bare else None
         bare_hit = bare is not None and bool(bare.find_matches_as_indexes(doc.text))
+        # only the span windows can concern this document (its prepared template keys hold
+        # no strict one, its text is the prepared text, no bare name in it): only its lines
+        # holding evidence are looked at — any other line keeps no mark and no cut
+        spans_only = False
         if None not in features and text_hash == line_hash(doc.text) and not bare_hit:
             e, body, sp = (_unpack(f) for f in features[:3])
-            if strict.isdisjoint(e) and strict.isdisjoint(body) and strict_spans.isdisjoint(sp):
-                return doc
+            if strict.isdisjoint(e) and strict.isdisjoint(body):
+                if strict_spans.isdisjoint(sp):
+                    return doc
+                spans_only = True
         slots = slots_of(doc)
         lines = doc.text.split("\n")
         stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
         cuts: dict[int, list[tuple[int, int]]] = {}
         bare_cuts: set[tuple[int, int, int]] = set()  # (line, start, end) of a bare name
-        active = active_evidence(doc.text) if strict_spans else None
+        # the lines holding an evidence literal (None: look at every line), from one pass
+        # of the automaton over the text, as in prepare()
+        active, with_evidence = _evidence_lines(doc.text, lines) if strict_spans else (None, None)
         for i, s in enumerate(stripped):
+            if spans_only and (
+                active is None or (with_evidence is not None and i not in with_evidence)
+            ):
+                marks.append(None)  # no key of it is strict, no evidence, no bare name
+                continue
             keys = self.line_keys(s, slots) if s and self.templates else ()
             if keys:
                 if keys[0] in strict:
@@ -1272,8 +1339,12 @@ class Templates(CorpusStep):
                 continue
             marks.append(None)
             found = []
-            if active is not None and len(s) > self.span_chars:
-                found = self._span_cuts(s, active, strict_spans)
+            if (
+                active is not None
+                and len(s) > self.span_chars
+                and (with_evidence is None or i in with_evidence)
+            ):
+                found = self._span_cuts(s, active, strict_spans, checked=with_evidence is not None)
             off = len(lines[i]) - len(lines[i].lstrip())
             if bare_hit and len(s) >= self.bare_line_chars:
                 names = _bare_cuts(s, bare)
@@ -1312,9 +1383,12 @@ class Templates(CorpusStep):
     def stats(self) -> dict[str, Any]:
         return dict(self.state.report) if self.state is not None else {}
 
-    def _span_cuts(self, line: str, active: Any, strict: frozenset[int]) -> list[tuple[int, int]]:
-        """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint."""
-        ev = self._evidence(line, active)
+    def _span_cuts(
+        self, line: str, active: Any, strict: frozenset[int], checked: bool = False
+    ) -> list[tuple[int, int]]:
+        """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint
+        (``checked``: the line is known to hold an evidence literal)."""
+        ev = self._evidence(line, active, checked)
         if not ev:
             return []
         w = self.span_chars
