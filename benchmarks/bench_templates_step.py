@@ -4,19 +4,21 @@ baseline revision, with every output compared.
     PYTHONPATH=src python benchmarks/bench_templates_step.py /tmp/c10k/raw \\
         [--baseline REV] [--rounds 2] [-n N] [--docs-file FILE]
 
-One process reads the inputs (a folder of raw files, as ``build`` takes them) and runs the
-default pipeline's document steps and the corpus steps before ``Templates``
-(``RepeatedLines.prepare``) on each, one process, and keeps the documents as a pickle
-(``--docs-file``, default beside the system's temporary folder; reused when it exists).
+One process reads the inputs (a folder of raw files, as ``build`` takes them), runs the
+default pipeline's per-document stage on each (document steps and every corpus step's
+``prepare``; the ``templates.*`` features are then dropped) and keeps the kept documents as
+a pickle (``--docs-file``, default in the system's temporary folder; reused when it exists).
 Then, ``--rounds`` times, alternating, a fresh interpreter per side (this tree's ``src``,
 the baseline's) loads the documents and times, in CPU seconds (``time.process_time``):
 ``prepare`` on every kept document (warm-up on the first five first), ``fit`` over the
 prepared documents (a list in memory: the replay's unpickling is not counted; one process,
 no pool — the cost the build's serial path pays, less what the pool takes) and ``apply`` on
-every document. The figure per stage is the minimum over the rounds. Compared between the
-sides: a digest of every document's Templates features, of the fitted state
-(``strict``, ``strict_spans``, ``bare`` and the report) and of every document after
-``apply`` (text, removals, rejection). Exit status 1 when anything differs.
+every document. numba is imported first when installed, as in a build's workers (Dedup
+imports it); ``--no-numba`` runs both sides with ``LAWRPT_NO_NUMBA=1``. The figure per
+stage is the minimum over the rounds. Compared between the sides: a digest of every
+document's Templates features, of the fitted state (``strict``, ``strict_spans``, ``bare``
+and the report) and of every document after ``apply`` (text, removals, rejection). Exit
+status 1 when anything differs.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ _PREFIX = "templates."
 
 
 def prepare_docs(inputs: str, limit: int | None, out: Path) -> None:
-    """The kept documents after the document steps and ``RepeatedLines.prepare``."""
+    """The kept documents after the per-document stage, without Templates' features."""
     from lawrpt_corpus import default_pipeline
     from lawrpt_corpus.engines.base import process_item
     from lawrpt_corpus.io.readers import iter_inputs
@@ -71,6 +73,11 @@ def _digest(h: Any, value: Any) -> None:
 
 
 def child(path: str) -> dict[str, Any]:
+    if not os.environ.get("LAWRPT_NO_NUMBA"):
+        try:  # as in a build's worker, where Dedup imported numba after its warm-up
+            import numba  # noqa: F401
+        except ImportError:
+            pass
     from lawrpt_corpus.boilerplate import Templates
 
     raw = Path(path).read_bytes()
@@ -124,6 +131,7 @@ def main() -> int:
     ap.add_argument("--baseline", help="a git revision (or src folder) to measure too")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--docs-file", help="the prepared documents (made when missing)")
+    ap.add_argument("--no-numba", action="store_true", help="both sides with LAWRPT_NO_NUMBA=1")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--prep", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -151,6 +159,8 @@ def main() -> int:
     for _ in range(args.rounds):
         for name, src in sides.items():
             env = {**os.environ, "PYTHONPATH": str(src)}
+            if args.no_numba:
+                env["LAWRPT_NO_NUMBA"] = "1"
             got = subprocess.run(
                 [*me, "--child", str(docs_file)], check=True, env=env, capture_output=True
             )

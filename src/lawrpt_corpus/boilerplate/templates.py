@@ -402,9 +402,16 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return out[keep]
 
 
+@functools.lru_cache(maxsize=8192)
+def _sketch_set(sketch: bytes) -> frozenset[int]:
+    """The hashes of a packed sketch (memoized: the fit compares each holder's sketch with
+    the few kept for every candidate it holds, and the kept ones again and again)."""
+    return frozenset(_unpack(sketch))
+
+
 def related(a: bytes, b: bytes, size: int, jaccard: float) -> bool:
     """Whether two sketches estimate a Jaccard similarity of at least ``jaccard``."""
-    sa, sb = set(_unpack(a)), set(_unpack(b))
+    sa, sb = _sketch_set(a), _sketch_set(b)
     union = sorted(sa | sb)[:size]
     both = sum(1 for h in union if h in sa and h in sb)
     return both >= jaccard * len(union)
