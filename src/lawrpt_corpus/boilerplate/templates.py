@@ -239,6 +239,37 @@ def _evidence_scanner() -> tuple[Any, tuple[str, ...], Any]:
     return re.compile(joined), tuple(pid for pid, _, _ in items), automaton
 
 
+@functools.lru_cache(maxsize=1)
+def _literal_kinds() -> tuple[frozenset[int], ...]:
+    """Per literal of the evidence automaton (its pattern index), the evidence patterns
+    whose ``needs`` hold it."""
+    items = _data()[1]
+    needs = sorted({lit for _, _, lits in items for lit in lits})
+    return tuple(
+        frozenset(k for k, (_, _, lits) in enumerate(items) if lit in lits) for lit in needs
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _branches(kinds: frozenset[int]) -> Any:
+    """The evidence alternation of ``_evidence_scanner`` with only the patterns ``kinds``
+    (in their order, under their group names): on a line holding only those patterns'
+    ``needs`` literals it finds what the whole alternation finds — a branch needing a
+    literal the line lacks matches nowhere in it, so dropping it changes no match."""
+    items = _data()[1]
+    if len(kinds) == len(items):
+        return _evidence_scanner()[0]
+    return re.compile(
+        "|".join(f"(?P<e{k}>{p.pattern})" for k, (_, p, _) in enumerate(items) if k in kinds)
+    )
+
+
+def _kinds_in(hits: Iterable[tuple[int, int, int]]) -> frozenset[int]:
+    """The evidence patterns whose literals are among the automaton's ``hits``."""
+    table = _literal_kinds()
+    return frozenset().union(*(table[k] for k, _, _ in hits))
+
+
 def active_evidence(text: str) -> Any:
     """The evidence automaton and scanner when some evidence can occur in ``text``, else
     None (pass it to the per-line evidence search)."""
@@ -255,21 +286,30 @@ def _needles_inside_lines() -> bool:
     return not any(any(c.isspace() for c in lit) for _, _, lits in _data()[1] for lit in lits)
 
 
-def _evidence_lines(text: str, raw_lines: Sequence[str]) -> tuple[Any, set[int] | None]:
-    """:func:`active_evidence` of ``text``, and the indexes of the lines of ``raw_lines``
-    (``text.split("\n")``) that hold a ``needs`` literal, from the same one automaton pass
-    over the whole text (None: look at each line). A line not in the set holds none in its
-    stripped form either, so :meth:`Templates._evidence` would find nothing there: a
-    literal the non-overlapping pass skips overlaps a reported one, which then lies in the
-    same line (no literal holds a line break or white space)."""
+def _evidence_lines(
+    text: str, raw_lines: Sequence[str]
+) -> tuple[Any, dict[int, frozenset[int]] | None]:
+    """:func:`active_evidence` of ``text``, and the lines of ``raw_lines``
+    (``text.split("\n")``) that hold a ``needs`` literal — by index, with the evidence
+    patterns whose literals they hold — from the same one automaton pass over the whole
+    text, every occurrence reported (overlapping; None: look at each line). A line not
+    named holds none in its stripped form either, so :meth:`Templates._evidence` would find
+    nothing there, and a named line's stripped form holds the same literals (no literal
+    holds a line break or white space)."""
     scanner, _, automaton = _evidence_scanner()
-    found = automaton.find_matches_as_indexes(text)
+    found = automaton.find_matches_as_indexes(text, overlapping=True)
     if not found:
         return None, None
     if not _needles_inside_lines():
         return (automaton, scanner), None
     starts = line_starts(raw_lines)
-    return (automaton, scanner), {bisect_right(starts, start) - 1 for _, start, _ in found}
+    table = _literal_kinds()
+    by_line: dict[int, frozenset[int]] = {}
+    for k, start, _ in found:
+        i = bisect_right(starts, start) - 1
+        kinds = by_line.get(i)
+        by_line[i] = table[k] if kinds is None else kinds | table[k]
+    return (automaton, scanner), by_line
 
 
 def slots_of(doc: Document) -> tuple[str, ...]:
@@ -870,16 +910,20 @@ class Templates(CorpusStep):
         return (line_hash(norm),)
 
     def _evidence(
-        self, line: str, active: Any, checked: bool = False
+        self, line: str, active: Any, kinds: frozenset[int] | None = None
     ) -> list[tuple[int, int, bool]]:
         """``(start, end, strong)`` of the site-like evidence in ``line``, ascending; a URL
         or domain (not a government one) is *strong*. ``active``: :func:`active_evidence`
-        of the document; ``checked``: the line is known to hold a ``needs`` literal
-        (:func:`_evidence_lines` named it), so the automaton is not run on it again."""
+        of the document; ``kinds``: the evidence patterns whose ``needs`` literals the line
+        holds when known (:func:`_evidence_lines`), else the automaton is run on the line.
+        Only those patterns are searched (:func:`_branches`: the same matches)."""
         found: list[tuple[int, int, bool]] = []
-        automaton, scanner = active
-        if not checked and not automaton.find_matches_as_indexes(line):
+        automaton, _ = active
+        if kinds is None:
+            kinds = _kinds_in(automaton.find_matches_as_indexes(line, overlapping=True))
+        if not kinds:
             return found
+        scanner = _branches(kinds)
         names = _evidence_scanner()[1]
         for m in scanner.finditer(line):
             a, b = m.span()
@@ -933,7 +977,7 @@ class Templates(CorpusStep):
                 and len(spans) < _MAX_WINDOWS
                 and (with_evidence is None or i in with_evidence)
             ):
-                ev = self._evidence(ln, active, checked=with_evidence is not None)
+                ev = self._evidence(ln, active, None if with_evidence is None else with_evidence[i])
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))
         doc.features[_F_EDGE] = _pack(edge)
@@ -1351,7 +1395,9 @@ class Templates(CorpusStep):
                 and len(s) > self.span_chars
                 and (with_evidence is None or i in with_evidence)
             ):
-                found = self._span_cuts(s, active, strict_spans, checked=with_evidence is not None)
+                found = self._span_cuts(
+                    s, active, strict_spans, None if with_evidence is None else with_evidence[i]
+                )
             off = len(lines[i]) - len(lines[i].lstrip())
             if bare_hit and len(s) >= self.bare_line_chars:
                 names = _bare_cuts(s, bare)
@@ -1391,11 +1437,11 @@ class Templates(CorpusStep):
         return dict(self.state.report) if self.state is not None else {}
 
     def _span_cuts(
-        self, line: str, active: Any, strict: frozenset[int], checked: bool = False
+        self, line: str, active: Any, strict: frozenset[int], kinds: frozenset[int] | None = None
     ) -> list[tuple[int, int]]:
         """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint
-        (``checked``: the line is known to hold an evidence literal)."""
-        ev = self._evidence(line, active, checked)
+        (``kinds``: as for :meth:`_evidence`)."""
+        ev = self._evidence(line, active, kinds)
         if not ev:
             return []
         w = self.span_chars
