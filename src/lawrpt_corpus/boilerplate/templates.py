@@ -66,7 +66,9 @@ The bare-name layer's two passes ride on the same two reads of the stream: pass 
 distinct text's grams to the tables in batches (no sort per text), pass 2 finds each
 distinct text's runs — in the local engine's worker processes when it lends them
 (``fit(docs, pool=...)``, :class:`~lawrpt_corpus.pipeline.TaskPool`), the greedy choice of
-unrelated holders staying in the driver, in input order.
+unrelated holders staying in the driver, in input order. With numba (the ``[fast]`` extra)
+both bare-name passes run in compiled kernels (:mod:`._kernels`: the same tables and runs;
+the fit imports numba after ``_BARE_KERNEL_AFTER`` distinct texts), else numpy.
 """
 
 from __future__ import annotations
