@@ -29,7 +29,7 @@ def _kernels_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _kernels_on() -> None:
     if not _kernels.bare_kernels(load=True):
-        pytest.skip("numba is not installed (the [fast] extra)")
+        pytest.skip("no compiled kernels: numba not installed (the [fast] extra) or switched off")
 
 
 def _odd_texts() -> list[str]:
