@@ -294,3 +294,20 @@ def test_structure_bench_prepares_reports_and_times_the_layer_on_and_off(
     bench.main()
     out = capsys.readouterr().out
     assert "layer on" in out and "outputs changed 0" in out
+
+
+@pytest.mark.slow
+def test_templates_step_bench_times_the_three_stages_and_compares_every_output(
+    tmp_path: Path,
+) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [sys.executable, str(BENCH / "bench_templates_step.py"), str(ROOT / "seeds")]
+    cmd += ["--docs-file", str(tmp_path / "docs.pkl"), "--rounds", "1"]
+    got = subprocess.run(
+        [*cmd, "--baseline", str(ROOT / "src")], check=True, capture_output=True, env=env
+    ).stdout.decode()
+    rows = {line.split()[0]: line.split()[1:3] for line in got.splitlines()[2:5]}
+    assert list(rows) == ["prepare", "fit", "apply"]
+    assert all(float(x) >= 0 for r in rows.values() for x in r)
+    for key in ("features", "state", "output"):
+        assert f"{key}: same" in got

@@ -18,6 +18,7 @@ from lawrpt_corpus.boilerplate.templates import (
     _data,
     _evidence_lines,
     _evidence_scanner,
+    _kinds_in,
     sketch,
 )
 
@@ -62,7 +63,10 @@ def test_evidence_lines_are_the_lines_whose_stripped_text_holds_a_literal() -> N
         if active is None:
             assert not want
             continue
-        assert lines == want, text
+        assert lines is not None and set(lines) == want, text
+        for i, kinds in lines.items():  # the patterns whose literals the line holds
+            hits = automaton.find_matches_as_indexes(raw[i].strip(), overlapping=True)
+            assert kinds == _kinds_in(hits) != frozenset(), raw[i]
 
 
 def test_no_evidence_literal_holds_white_space() -> None:

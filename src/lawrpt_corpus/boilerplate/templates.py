@@ -68,7 +68,9 @@ The bare-name layer's two passes ride on the same two reads of the stream: pass 
 distinct text's grams to the tables in batches (no sort per text), pass 2 finds each
 distinct text's runs — in the local engine's worker processes when it lends them
 (``fit(docs, pool=...)``, :class:`~lawrpt_corpus.pipeline.TaskPool`), the greedy choice of
-unrelated holders staying in the driver, in input order.
+unrelated holders staying in the driver, in input order. With numba (the ``[fast]`` extra)
+both bare-name passes run in compiled kernels (:mod:`._kernels`: the same tables and runs;
+the fit imports numba after ``_BARE_KERNEL_AFTER`` distinct texts), else numpy.
 """
 
 from __future__ import annotations
@@ -298,6 +300,37 @@ def _evidence_scanner() -> tuple[Any, tuple[str, ...], Any]:
     return re.compile(joined), tuple(pid for pid, _, _ in items), automaton
 
 
+@functools.lru_cache(maxsize=1)
+def _literal_kinds() -> tuple[frozenset[int], ...]:
+    """Per literal of the evidence automaton (its pattern index), the evidence patterns
+    whose ``needs`` hold it."""
+    items = _data()[1]
+    needs = sorted({lit for _, _, lits in items for lit in lits})
+    return tuple(
+        frozenset(k for k, (_, _, lits) in enumerate(items) if lit in lits) for lit in needs
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _branches(kinds: frozenset[int]) -> Any:
+    """The evidence alternation of ``_evidence_scanner`` with only the patterns ``kinds``
+    (in their order, under their group names): on a line holding only those patterns'
+    ``needs`` literals it finds what the whole alternation finds — a branch needing a
+    literal the line lacks matches nowhere in it, so dropping it changes no match."""
+    items = _data()[1]
+    if len(kinds) == len(items):
+        return _evidence_scanner()[0]
+    return re.compile(
+        "|".join(f"(?P<e{k}>{p.pattern})" for k, (_, p, _) in enumerate(items) if k in kinds)
+    )
+
+
+def _kinds_in(hits: Iterable[tuple[int, int, int]]) -> frozenset[int]:
+    """The evidence patterns whose literals are among the automaton's ``hits``."""
+    table = _literal_kinds()
+    return frozenset().union(*(table[k] for k, _, _ in hits))
+
+
 def active_evidence(text: str) -> Any:
     """The evidence automaton and scanner when some evidence can occur in ``text``, else
     None (pass it to the per-line evidence search)."""
@@ -314,21 +347,30 @@ def _needles_inside_lines() -> bool:
     return not any(any(c.isspace() for c in lit) for _, _, lits in _data()[1] for lit in lits)
 
 
-def _evidence_lines(text: str, raw_lines: Sequence[str]) -> tuple[Any, set[int] | None]:
-    """:func:`active_evidence` of ``text``, and the indexes of the lines of ``raw_lines``
-    (``text.split("\n")``) that hold a ``needs`` literal, from the same one automaton pass
-    over the whole text (None: look at each line). A line not in the set holds none in its
-    stripped form either, so :meth:`Templates._evidence` would find nothing there: a
-    literal the non-overlapping pass skips overlaps a reported one, which then lies in the
-    same line (no literal holds a line break or white space)."""
+def _evidence_lines(
+    text: str, raw_lines: Sequence[str]
+) -> tuple[Any, dict[int, frozenset[int]] | None]:
+    """:func:`active_evidence` of ``text``, and the lines of ``raw_lines``
+    (``text.split("\n")``) that hold a ``needs`` literal — by index, with the evidence
+    patterns whose literals they hold — from the same one automaton pass over the whole
+    text, every occurrence reported (overlapping; None: look at each line). A line not
+    named holds none in its stripped form either, so :meth:`Templates._evidence` would find
+    nothing there, and a named line's stripped form holds the same literals (no literal
+    holds a line break or white space)."""
     scanner, _, automaton = _evidence_scanner()
-    found = automaton.find_matches_as_indexes(text)
+    found = automaton.find_matches_as_indexes(text, overlapping=True)
     if not found:
         return None, None
     if not _needles_inside_lines():
         return (automaton, scanner), None
     starts = line_starts(raw_lines)
-    return (automaton, scanner), {bisect_right(starts, start) - 1 for _, start, _ in found}
+    table = _literal_kinds()
+    by_line: dict[int, frozenset[int]] = {}
+    for k, start, _ in found:
+        i = bisect_right(starts, start) - 1
+        kinds = by_line.get(i)
+        by_line[i] = table[k] if kinds is None else kinds | table[k]
+    return (automaton, scanner), by_line
 
 
 def slots_of(doc: Document) -> tuple[str, ...]:
@@ -461,9 +503,16 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return out[keep]
 
 
+@functools.lru_cache(maxsize=8192)
+def _sketch_set(sketch: bytes) -> frozenset[int]:
+    """The hashes of a packed sketch (memoized: the fit compares each holder's sketch with
+    the few kept for every candidate it holds, and the kept ones again and again)."""
+    return frozenset(_unpack(sketch))
+
+
 def related(a: bytes, b: bytes, size: int, jaccard: float) -> bool:
     """Whether two sketches estimate a Jaccard similarity of at least ``jaccard``."""
-    sa, sb = set(_unpack(a)), set(_unpack(b))
+    sa, sb = _sketch_set(a), _sketch_set(b)
     union = sorted(sa | sb)[:size]
     both = sum(1 for h in union if h in sa and h in sb)
     return both >= jaccard * len(union)
@@ -572,7 +621,15 @@ class BareCounts:
         bits = self.bits()
         four: list[np.ndarray] = []
         two: list[np.ndarray] = []
+        compiled = _kernels.bare_kernels()
         for lines in texts:
+            if compiled:  # the same sums, one compiled pass per text (_kernels.bare_count)
+                cp = np.frombuffer(
+                    "\n".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+                )
+                if cp.size >= _BARE_N:
+                    _kernels.bare_count(cp, *bits, self.df4, self.tf4, self.tf2)
+                continue
             g = _grams(lines, *bits)
             if g is None:
                 continue
@@ -657,6 +714,8 @@ def bare_runs(
     in 推进法治建设工作) makes common pairs with its neighbours, and its removal a rare one.
     Never a document's own name (metadata slots) nor a formula of report prose."""
     bits4, bits2 = counts.bits()
+    if _kernels.bare_kernels():
+        return _bare_runs_compiled(lines, counts, k, min_chars, max_chars, slots)
     g = _grams(lines, bits4, bits2)
     if g is None:
         return []
@@ -697,11 +756,7 @@ def bare_runs(
         if m > o + max(1, o // 4):
             continue  # a bigram of it is used elsewhere: a word of the corpus's prose
         token = line[a:b]
-        if not any(ch.isalpha() for ch in token):
-            continue
-        if any(token in sl or sl in token for sl in slots):
-            continue
-        if any(p.search(token) for _, p in prose_formulas()):
+        if not _bare_token_ok(token, slots):
             continue
         joined = _gram_buckets(g.codes[[a - 1, b]], 2, bits2, _BARE_SALT2)
         glued = int(counts.tf2[joined[0]]) > max(int(tf2[a - 1]), int(tf2[b - 1]))
@@ -709,11 +764,52 @@ def bare_runs(
     return out
 
 
+def _bare_runs_compiled(
+    lines: Sequence[str],
+    counts: BareCounts,
+    k: int,
+    min_chars: int,
+    max_chars: int,
+    slots: Sequence[str],
+) -> list[tuple[str, bool]]:
+    """:func:`bare_runs` with the runs found, trimmed and tested closed in one compiled
+    pass (``_kernels.bare_run_spans``); the checks of each token's text as there."""
+    text = "\n".join(lines)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if cp.size < _BARE_N:
+        return []
+    found = _kernels.bare_run_spans(
+        cp, counts.bits(), counts, k, min_chars, max_chars, _PUNCT_TABLE
+    )
+    out: list[tuple[str, bool]] = []
+    for a, b, glued in found.tolist():
+        token = text[a:b]
+        if not _bare_token_ok(token, slots):
+            continue
+        out.append((token, bool(glued)))
+    return out
+
+
+def _bare_token_ok(token: str, slots: Sequence[str]) -> bool:
+    """A run's text may be a bare name: it holds a letter, is not (in) one of the
+    document's own names, and holds no formula of report prose."""
+    if not any(ch.isalpha() for ch in token):
+        return False
+    if any(token in sl or sl in token for sl in slots):
+        return False
+    return not any(p.search(token) for _, p in prose_formulas())
+
+
 #: distinct texts per batch of the bare-name pass 2 (one task when a pool runs them)
 _BARE_BATCH = 128
 #: pass-2 batches done in the driver before a pool takes the rest (3,072 distinct texts:
 #: a pool cost a 3,000-report build more than it saved, docs/performance.md, session 22)
 _POOL_AFTER = 24
+#: distinct texts pass 1 counts with numpy before the fit imports numba for the compiled
+#: count (``_kernels.bare_count``; ~0.3–0.5 s of CPU to import and load, ~0.2 ms saved per
+#: text): a small fit never imports it; with numba in the process already (the pool's
+#: workers, a process that ran Dedup) the kernels are used from the first text
+_BARE_KERNEL_AFTER = 2048
 #: distinct texts per batch of pass 1 (one ``bincount`` over the tables each: 128 → 256
 #: texts saved ~20 % of the pass; ~20 MB of buckets alive at once)
 _BARE_COUNT_BATCH = 256
@@ -878,14 +974,21 @@ class Templates(CorpusStep):
             return (line_hash(norm), *near_keys(norm))
         return (line_hash(norm),)
 
-    def _evidence(self, line: str, active: Any) -> list[tuple[int, int, bool]]:
+    def _evidence(
+        self, line: str, active: Any, kinds: frozenset[int] | None = None
+    ) -> list[tuple[int, int, bool]]:
         """``(start, end, strong)`` of the site-like evidence in ``line``, ascending; a URL
         or domain (not a government one) is *strong*. ``active``: :func:`active_evidence`
-        of the document."""
+        of the document; ``kinds``: the evidence patterns whose ``needs`` literals the line
+        holds when known (:func:`_evidence_lines`), else the automaton is run on the line.
+        Only those patterns are searched (:func:`_branches`: the same matches)."""
         found: list[tuple[int, int, bool]] = []
-        automaton, scanner = active
-        if not automaton.find_matches_as_indexes(line):
+        automaton, _ = active
+        if kinds is None:
+            kinds = _kinds_in(automaton.find_matches_as_indexes(line, overlapping=True))
+        if not kinds:
             return found
+        scanner = _branches(kinds)
         names = _evidence_scanner()[1]
         for m in scanner.finditer(line):
             a, b = m.span()
@@ -939,7 +1042,7 @@ class Templates(CorpusStep):
                 and len(spans) < _MAX_WINDOWS
                 and (with_evidence is None or i in with_evidence)
             ):
-                ev = self._evidence(ln, active)
+                ev = self._evidence(ln, active, None if with_evidence is None else with_evidence[i])
                 if ev:
                     spans.extend(h for _, h in self._windows(ln, ev))
         doc.features[_F_EDGE] = _pack(edge)
@@ -1030,9 +1133,13 @@ class Templates(CorpusStep):
         tables are as large as the texts' grams, and sending them back cost more than
         counting here (docs/performance.md, session 22)."""
         n = self.bare_line_chars
+        done = 0
         for batch in batches:
             if counts is not None:
+                if done >= _BARE_KERNEL_AFTER:
+                    _kernels.bare_kernels(load=True)  # once; the same tables either way
                 counts.count_many(paragraph_lines(t, n) for t in batch)
+                done += len(batch)
 
     def _second_pass(
         self,
@@ -1314,18 +1421,31 @@ class Templates(CorpusStep):
         strict, strict_spans = state.strict, state.strict_spans
         bare = _bare_automaton(state.bare) if state.bare and self.bare else None
         bare_hit = bare is not None and bool(bare.find_matches_as_indexes(doc.text))
+        # only the span windows can concern this document (its prepared template keys hold
+        # no strict one, its text is the prepared text, no bare name in it): only its lines
+        # holding evidence are looked at — any other line keeps no mark and no cut
+        spans_only = False
         if None not in features and text_hash == line_hash(doc.text) and not bare_hit:
             e, body, sp = (_unpack(f) for f in features[:3])
-            if strict.isdisjoint(e) and strict.isdisjoint(body) and strict_spans.isdisjoint(sp):
-                return doc
+            if strict.isdisjoint(e) and strict.isdisjoint(body):
+                if strict_spans.isdisjoint(sp):
+                    return doc
+                spans_only = True
         slots = slots_of(doc)
         lines = doc.text.split("\n")
         stripped = [ln.strip() for ln in lines]
         marks: list[str | None] = []
         cuts: dict[int, list[tuple[int, int]]] = {}
         bare_cuts: set[tuple[int, int, int]] = set()  # (line, start, end) of a bare name
-        active = active_evidence(doc.text) if strict_spans else None
+        # the lines holding an evidence literal (None: look at every line), from one pass
+        # of the automaton over the text, as in prepare()
+        active, with_evidence = _evidence_lines(doc.text, lines) if strict_spans else (None, None)
         for i, s in enumerate(stripped):
+            if spans_only and (
+                active is None or (with_evidence is not None and i not in with_evidence)
+            ):
+                marks.append(None)  # no key of it is strict, no evidence, no bare name
+                continue
             keys = self.line_keys(s, slots) if s and self.templates else ()
             if keys:
                 if keys[0] in strict:
@@ -1335,8 +1455,14 @@ class Templates(CorpusStep):
                 continue
             marks.append(None)
             found = []
-            if active is not None and len(s) > self.span_chars:
-                found = self._span_cuts(s, active, strict_spans)
+            if (
+                active is not None
+                and len(s) > self.span_chars
+                and (with_evidence is None or i in with_evidence)
+            ):
+                found = self._span_cuts(
+                    s, active, strict_spans, None if with_evidence is None else with_evidence[i]
+                )
             off = len(lines[i]) - len(lines[i].lstrip())
             if bare_hit and len(s) >= self.bare_line_chars:
                 names = _bare_cuts(s, bare)
@@ -1375,9 +1501,12 @@ class Templates(CorpusStep):
     def stats(self) -> dict[str, Any]:
         return dict(self.state.report) if self.state is not None else {}
 
-    def _span_cuts(self, line: str, active: Any, strict: frozenset[int]) -> list[tuple[int, int]]:
-        """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint."""
-        ev = self._evidence(line, active)
+    def _span_cuts(
+        self, line: str, active: Any, strict: frozenset[int], kinds: frozenset[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """The spans of one stripped line to cut (offsets in ``line``), ascending, disjoint
+        (``kinds``: as for :meth:`_evidence`)."""
+        ev = self._evidence(line, active, kinds)
         if not ev:
             return []
         w = self.span_chars
