@@ -650,25 +650,24 @@ class _StreamedFit:
         if self._thread.ident is None:
             self._thread.start()
 
-    def feed(self, blob: bytes) -> None:
-        """The next pickled batch the stream spilled (waits while the queue is full)."""
-        self._start()
+    def _put(self, item: bytes | None) -> None:
+        """Queue ``item``, waiting while the queue is full — unless the fit has ended."""
         while not self._done:
             try:
-                self._queue.put(blob, timeout=0.05)
+                self._queue.put(item, timeout=0.05)
                 return
             except queue.Full:
                 continue
 
+    def feed(self, blob: bytes) -> None:
+        """The next pickled batch the stream spilled (waits while the queue is full)."""
+        self._start()
+        self._put(blob)
+
     def _close(self) -> None:
         self._start()
         self._streamed.set()
-        while not self._done:
-            try:
-                self._queue.put(None, timeout=0.05)
-                break
-            except queue.Full:
-                continue
+        self._put(None)
 
     def finish(self) -> Any:
         """After the stream: wait for the fit; its exception, if any, is raised here."""
