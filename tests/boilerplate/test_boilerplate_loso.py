@@ -351,6 +351,34 @@ def test_seventh_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_unt
     assert not {loso.fold(s.text) for s in seventh} & handwritten
 
 
+def test_eighth_test_set_is_real_strings_of_30_sites_in_no_earlier_file_all_untouched() -> None:
+    # session 26's frozen set: the even half of the sha1 host split, disjoint (hosts, page hosts,
+    # folded strings) from every earlier site file, both generated structure sets included, and
+    # from the hand-written training lines; advertising, widget, watermark and structure strings
+    # are there in number, paywall as far as the unused real pages had them
+    from collections import Counter
+
+    earlier = (
+        "sites.tsv",
+        "sites_heldout.tsv",
+        "sites_heldout2.tsv",
+        "sites_heldout3.tsv",
+        "sites_heldout4.tsv",
+        "sites_heldout5.tsv",
+        "sites_heldout6.tsv",
+        "structure_generated.tsv",
+        "structure_generated2.tsv",
+    )
+    eighth = _assert_frozen_even_half_set("sites_heldout7.tsv", earlier)
+    assert len(eighth) >= 150
+    assert len({loso.fold(s.text) for s in eighth}) == len(eighth)
+    counts = Counter(s.category for s in eighth)
+    assert min(counts[c] for c in ("advertising", "widget", "watermark", "structure")) >= 10
+    assert counts["paywall"] >= 8
+    handwritten = {loso.fold(text) for _, _, _, text in loso.load_handwritten()}
+    assert not {loso.fold(s.text) for s in eighth} & handwritten
+
+
 def test_heldout_run_trains_on_tune_part_never_on_fold_or_untouched_strings() -> None:
     from train_boilerplate_score import train
 
