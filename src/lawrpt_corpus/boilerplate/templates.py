@@ -1455,20 +1455,25 @@ class Templates(CorpusStep):
                 continue
             marks.append(None)
             found = []
+            names = _bare_cuts(s, bare) if bare_hit and len(s) >= self.bare_line_chars else []
             if (
                 active is not None
                 and len(s) > self.span_chars
                 and (with_evidence is None or i in with_evidence)
             ):
-                found = self._span_cuts(
-                    s, active, strict_spans, None if with_evidence is None else with_evidence[i]
+                # the span windows are read on the line without its bare names (they go
+                # anyway): a bare name glued after a shared clause of prose must not make
+                # the clause look like a span that ends where it was inserted (session 26)
+                kinds = None if with_evidence is None else with_evidence[i]
+                found = (
+                    _span_cuts_around(self, s, names, active, strict_spans, kinds)
+                    if names
+                    else self._span_cuts(s, active, strict_spans, kinds)
                 )
             off = len(lines[i]) - len(lines[i].lstrip())
-            if bare_hit and len(s) >= self.bare_line_chars:
-                names = _bare_cuts(s, bare)
-                if names:
-                    found = _disjoint(found + names)
-                    bare_cuts.update((i, a + off, b + off) for a, b in names)
+            if names:
+                found = _disjoint(found + names)
+                bare_cuts.update((i, a + off, b + off) for a, b in names)
             if found:
                 cuts[i] = [(a + off, b + off) for a, b in found]
         for i, found in list(cuts.items()):
@@ -1548,6 +1553,29 @@ class Templates(CorpusStep):
                     continue
             out.append(cut)
         return _disjoint(out)
+
+
+def _span_cuts_around(
+    step: Templates,
+    line: str,
+    names: list[tuple[int, int]],
+    active: Any,
+    strict: frozenset[int],
+    kinds: frozenset[int] | None,
+) -> list[tuple[int, int]]:
+    """:meth:`Templates._span_cuts` of ``line`` read without its bare-name cuts ``names``
+    (ascending, disjoint), mapped back to offsets in ``line``."""
+    keep: list[int] = []  # offset in ``line`` of each character of the reduced line
+    prev = 0
+    for a, b in names:
+        keep.extend(range(prev, a))
+        prev = b
+    keep.extend(range(prev, len(line)))
+    reduced = "".join(line[k] for k in keep)
+    out = []
+    for a, b in step._span_cuts(reduced, active, strict, kinds):
+        out.append((keep[a], keep[b - 1] + 1))
+    return out
 
 
 def _widen(line: str, a: int, b: int) -> tuple[int, int]:
