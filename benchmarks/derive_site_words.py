@@ -128,8 +128,7 @@ def derive(noise: dict[str, set[str]], keep: list[str]) -> list[tuple[str, int, 
     cands = {
         g: n
         for g, n in df_noise.items()
-        if n >= MIN_NOISE
-        and len(sites[g]) >= (MIN_SITES if g in general else NONWORD_MIN_SITES)
+        if n >= MIN_NOISE and len(sites[g]) >= (MIN_SITES if g in general else NONWORD_MIN_SITES)
     }
     df_keep = dict.fromkeys(cands, 0)
     for text in keep:
@@ -197,9 +196,12 @@ def render() -> str:
         "# The site vocabulary of the template layer (templates.prose_shape), written by",
         "# benchmarks/derive_site_words.py from the training labels (do not edit by hand).",
         f"# Rule: a run of {MIN_CHARS}-{MAX_CHARS} Han characters of the folded notice strings",
-        f"# ({', '.join(sorted(NOTICE_CATEGORIES))}) in >= {MIN_NOISE} strings of >= {MIN_SITES} sites",
-        f"# (>= {NONWORD_MIN_SITES} sites if jieba's dictionary does not list it), in >= {RATIO} x as many",
-        f"# notice strings as keep lines, below {MAX_GENERAL_FREQ} in jieba's word frequencies; minimal",
+        f"# ({', '.join(sorted(NOTICE_CATEGORIES))})"
+        f" in >= {MIN_NOISE} strings of >= {MIN_SITES} sites",
+        f"# (>= {NONWORD_MIN_SITES} sites if jieba's dictionary does not list it),"
+        f" in >= {RATIO} x as many",
+        f"# notice strings as keep lines, below {MAX_GENERAL_FREQ} in jieba's word"
+        " frequencies; minimal",
         "# (a word holding a shorter one is dropped); with its traditional spelling (OpenCC s2t).",
         f"# Inputs: {', '.join(files)}",
         f"# ({len(noise)} notice strings, {len(keep)} keep lines; sha256 {_digest(files)})",
@@ -212,8 +214,8 @@ def render() -> str:
         "",
         "[[site_words]]",
         'id = "site.vocabulary"',
-        f'description = "UI, paywall, repost and disclaimer words of the training site strings, by rule '
-        f'({len(words)} words; benchmarks/derive_site_words.py)"',
+        'description = "UI, paywall, repost and disclaimer words of the training site strings, '
+        f'by rule ({len(words)} words; benchmarks/derive_site_words.py)"',
         f"pattern = '{pattern}'",
         "",
     ]

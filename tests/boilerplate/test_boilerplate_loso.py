@@ -100,9 +100,7 @@ def test_eighth_round_sites_are_the_odd_half_new_to_every_file() -> None:
     # mostly widget strings, the kind the sixth set missed on single documents
     heldout = sorted(loso.DATA.glob("sites_heldout*.tsv"))
     assert len(heldout) >= 5
-    new = _training_block(
-        "# Added in #18's eighth round", "# Added in #18's ninth round", heldout
-    )
+    new = _training_block("# Added in #18's eighth round", "# Added in #18's ninth round", heldout)
     assert len({s.site for s in new}) >= 25 and len(new) >= 100
     assert len({loso.fold(s.text) for s in new}) == len(new)
     assert sum(s.category == "widget" for s in new) >= 50

@@ -19,7 +19,7 @@ from lawrpt_corpus.boilerplate.templates import (
 from .test_boilerplate_templates import _doc, _reports, _run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import derive_site_words  # noqa: E402
+import derive_site_words
 
 #: formulaic lines of two short sentences, no clause mark (the 100k generated build lost ~125
 #: lines of this shape to the template layer before session 25)
