@@ -882,6 +882,7 @@ class Templates(CorpusStep):
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/templates.toml"),
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
+        ("lawrpt_corpus.boilerplate", "data/site_words.toml"),
     )
 
     templates: bool = True
