@@ -112,11 +112,22 @@ def test_ninth_round_sites_are_the_odd_half_new_to_every_file() -> None:
     # and no folded string of it is in an earlier block or in any held-out file
     heldout = sorted(loso.DATA.glob("sites_heldout*.tsv"))
     assert len(heldout) >= 6
-    new = _training_block("# Added in #18's ninth round", None, heldout)
+    new = _training_block("# Added in #18's ninth round", "# Added in #18's tenth round", heldout)
     assert len({s.site for s in new}) >= 25 and len(new) >= 55
     assert len({loso.fold(s.text) for s in new}) == len(new)
     walls_and_marks = [s for s in new if s.category in ("paywall", "watermark")]
     assert len(walls_and_marks) >= 30
+
+
+def test_tenth_round_sites_are_the_odd_half_new_to_every_file() -> None:
+    # session 26: advertising and copyright strings of 范文/文库/news/blog sites, the odd half of
+    # the sha1 host split (another helper collects a frozen set from the even half); no host
+    # and no folded string of it is in an earlier block or in any held-out file
+    heldout = sorted(loso.DATA.glob("sites_heldout*.tsv"))
+    new = _training_block("# Added in #18's tenth round", None, heldout)
+    assert len({s.site for s in new}) >= 25 and len(new) >= 50
+    assert len({loso.fold(s.text) for s in new}) == len(new)
+    assert sum(s.category in ("advertising", "copyright") for s in new) >= 20
 
 
 def test_keep_lines_file_is_what_the_script_writes() -> None:

@@ -3,6 +3,9 @@ share is a template only with evidence that it is not report prose."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from lawrpt_corpus.boilerplate.templates import (
@@ -14,6 +17,9 @@ from lawrpt_corpus.boilerplate.templates import (
 )
 
 from .test_boilerplate_templates import _doc, _reports, _run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import derive_site_words
 
 #: formulaic lines of two short sentences, no clause mark (the 100k generated build lost ~125
 #: lines of this shape to the template layer before session 25)
@@ -87,3 +93,31 @@ def test_formulaic_sentences_and_truncated_last_lines_of_40_reports_stay_noise_g
         assert doc.kept
         assert doc.text == want
         assert [r.text.strip() for r in doc.removed] == [DISCLAIMER]
+
+
+def test_site_words_file_is_what_the_script_writes() -> None:
+    # session 26: the site vocabulary is derived from the training labels by a rule, not
+    # picked; after a change of sites.tsv, lines.tsv or keep.tsv the script must be re-run
+    assert derive_site_words.main(["--check"]) == 0
+
+
+def test_site_words_are_learned_by_rule_not_picked() -> None:
+    # six notices of six sites: 本站 and 声明 are site words; 如果 is a word of general Chinese
+    # (jieba), 页未 and 站声 are runs no dictionary lists and need eight sites, a run holding a
+    # site word (本站声明) adds nothing, and a single character is never a word
+    notices = {f"本站声明如果页未{i}": {f"site{i}.example"} for i in range(6)}
+    words = [w for w, _, _ in derive_site_words.derive(notices, [])]
+    assert words == ["声明", "本站"]
+    # a word that report lines use as often (6 notices < 4 x 2 keep lines) is not a site word
+    keep = ["发表声明一份。", "郑重声明如下。"]
+    assert [w for w, _, _ in derive_site_words.derive(notices, keep)] == ["本站"]
+    # a new site's vocabulary is learned from its notices
+    more = {**notices, **{f"欢迎下载{i}": {f"new{i}.example"} for i in range(4)}}
+    assert "下载" in [w for w, _, _ in derive_site_words.derive(more, [])]
+
+
+def test_a_new_sites_two_sentence_notice_loses_its_protection() -> None:
+    # a disclaimer of the ninth round's sites in report-prose shape (two sentences, Han and
+    # Chinese punctuation only): the derived words (作者, 转载) are the evidence
+    assert prose_shape("本文原创发布于某某网。未经作者许可，禁止转载。") == SHAPE_SITE
+    assert prose_shape("创新利企便民政务服务方式。加强行政规范性文件管理。") == SHAPE_REPORT_PROSE

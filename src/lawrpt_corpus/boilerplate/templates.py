@@ -242,7 +242,7 @@ def prose_shape(line: str) -> int:
     """How much a stripped line reads as report prose (session 25, issue #18).
 
     ``SHAPE_REPORT_PROSE``: report prose by shape, never a template — Han, digits and Chinese
-    punctuation only, no site word (``site_words`` in ``data/templates.toml``), and either
+    punctuation only, no site word (``data/site_words.toml``), and either
     two or more complete sentences (each ≥ 5 characters before its 。/；: ``创新利企便民政务
     服务方式。加强行政规范性文件管理。``) or a fragment of ≥ 30 characters holding a clause
     mark that ends mid-sentence (the last line of a truncated page). Thousands of reports copy
@@ -269,8 +269,10 @@ def prose_shape(line: str) -> int:
 
 @functools.lru_cache(maxsize=1)
 def site_words() -> tuple[tuple[str, Any], ...]:
-    """``(id, pattern)``: the site vocabulary that takes :func:`prose_shape`'s protection away."""
-    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "templates.toml").read_text(
+    """``(id, pattern)``: the site vocabulary that takes :func:`prose_shape`'s protection away
+    (``data/site_words.toml``, derived from the training labels by
+    ``benchmarks/derive_site_words.py``)."""
+    text = (resources.files("lawrpt_corpus.boilerplate") / "data" / "site_words.toml").read_text(
         encoding="utf-8"
     )
     return tuple((p["id"], re.compile(p["pattern"])) for p in tomllib.loads(text)["site_words"])
@@ -880,6 +882,7 @@ class Templates(CorpusStep):
     data_files = (
         ("lawrpt_corpus.boilerplate", "data/templates.toml"),
         ("lawrpt_corpus.boilerplate", "data/repeated.toml"),
+        ("lawrpt_corpus.boilerplate", "data/site_words.toml"),
     )
 
     templates: bool = True
