@@ -1091,6 +1091,30 @@ def test_a_blocks_inputs_travel_packed_in_a_few_bytes_per_listed_file() -> None:
 
 
 @pytest.mark.ray
+def test_a_failed_blocks_packed_inputs_are_redone_one_document_each() -> None:
+    pytest.importorskip("ray")
+    import pickle
+
+    from lawrpt_corpus.engines.ray_engine import _one_per_document, _pack, _unpack
+    from lawrpt_corpus.io.containers import ContainerSlice
+    from lawrpt_corpus.io.item import ContainerItem
+
+    box = ContainerItem("box.jsonl", "/data/box.jsonl", 1 << 20)
+    piece = ContainerSlice(box, 10, 13, at=(400, 10))
+    rows = [*_listed(7, 2), (9, pickle.dumps(piece, pickle.HIGHEST_PROTOCOL), 3, 0)]
+    ones = [one for seq, blob in _unpack(_pack(rows)) for one in _one_per_document(seq, blob)]
+    assert [seq for seq, _ in ones] == [7, 8, 9, 10, 11]
+    assert ones[:2] == [(seq, blob) for seq, blob, _, _ in rows[:2]]  # files as they were
+    records = [pickle.loads(blob) for _, blob in ones[2:]]
+    # the slice's records one by one, read from the container's start (no resume point)
+    assert [(r.start, r.stop, r.at) for r in records] == [
+        (10, 11, None),
+        (11, 12, None),
+        (12, 13, None),
+    ]
+
+
+@pytest.mark.ray
 @pytest.mark.slow
 def test_cli_engine_ray_builds_the_seeds(ray_session: Any, tmp_path: Path, seeds_dir) -> None:
     out = tmp_path / "o"

@@ -564,7 +564,7 @@ class RayEngine(Engine):
         task = ray.remote(num_returns=2, max_retries=self.task_retries)(_process_block)
         pipe_ref = ray.put(pipeline)
         out = _Blocks()
-        pending: dict[Any, tuple[int, list[Row]]] = {}  # count ref -> (position, rows)
+        pending: dict[Any, tuple[int, bytes]] = {}  # count ref -> (position, packed inputs)
         limit = self._limit()
         done = 0
 
@@ -572,11 +572,11 @@ class RayEngine(Engine):
             ready, _ = ray.wait(list(pending), num_returns=wait_for)
             got = 0
             for ref in ready:
-                pos, block = pending.pop(ref)
+                pos, packed = pending.pop(ref)
                 try:
                     n = ray.get(ref)
                 except Exception:  # beyond its retries: redo it one document per task
-                    table = self._isolate(pipe_ref, block)
+                    table = self._isolate(pipe_ref, packed)
                     out.refs[pos] = ray.put(table)
                     n = table.num_rows
                 out.docs[pos] = n
@@ -584,17 +584,23 @@ class RayEngine(Engine):
             return got
 
         for rows in self._windows(inputs):
-            for block in self._blocks(rows):
+            # one window's rows in the driver at a time (~0.25 KB per input): the blocks
+            # let go of them as they are submitted, the next window is listed after
+            blocks = self._blocks(rows)
+            del rows
+            blocks.reverse()
+            while blocks:
                 while len(pending) >= limit:
                     done += collect(1)
                     self.on_progress("documents", done)
                 # the inputs inlined in the task's spec, which Ray keeps for the block's
                 # lineage until the final pass: compressed (_pack: ~10 B per listed file
-                # instead of ~200); put instead (session 25, measured on the stage alone):
+                # instead of ~120); put instead (session 25, measured on the stage alone):
                 # the driver's own pages less, but the object-store pages it writes count
                 # in its RSS and each put costs ~1.3 ms of driver CPU
-                count, table = task.remote(_pack(block), pipe_ref)
-                pending[count] = (len(out.refs), block)
+                packed = _pack(blocks.pop())
+                count, table = task.remote(packed, pipe_ref)
+                pending[count] = (len(out.refs), packed)
                 out.refs.append(table)
                 out.docs.append(0)
         while pending:
@@ -602,11 +608,11 @@ class RayEngine(Engine):
             self.on_progress("documents", done)
         return out
 
-    def _isolate(self, pipe_ref: Any, block: list[Row]) -> pa.Table:
-        """``block`` processed one document per task; a document whose task dies is
-        rejected with ``error:worker_died``."""
+    def _isolate(self, pipe_ref: Any, packed: bytes) -> pa.Table:
+        """The block ``packed`` (:func:`_pack`) processed one document per task; a document
+        whose task dies is rejected with ``error:worker_died``."""
         ray = self._ray
-        rows = [one for row in block for one in _one_per_document(row)]
+        rows = [one for seq, blob in _unpack(packed) for one in _one_per_document(seq, blob)]
         task = ray.remote(num_returns=2, max_retries=0)(_process_block)
         refs = [task.remote(_pack([row]), pipe_ref)[1] for row in rows]
         died = (
@@ -615,7 +621,7 @@ class RayEngine(Engine):
             ray.exceptions.NodeDiedError,
         )
         out = []
-        for (seq, blob, _, _), ref in zip(rows, refs, strict=True):
+        for (seq, blob), ref in zip(rows, refs, strict=True):
             try:
                 out.append(ray.get(ref))
             except died:  # anything else (a bug, a broken cluster) stops the build
@@ -941,7 +947,7 @@ def _nodes(names: list[str]) -> str:
     return f"node{'s' if len(names) > 1 else ''} {shown}"
 
 
-def _pack(rows: list[Row]) -> bytes:
+def _pack(rows: Sequence[Row] | Sequence[tuple[int, bytes]]) -> bytes:
     """A block's inputs as one task argument: ``(seq, pickled input)`` of each row, pickled
     together and compressed (zlib level 1). Ray keeps the argument in the driver, inlined in
     the task's spec for the block's lineage, until the final pass has read the block: the
@@ -956,22 +962,20 @@ def _unpack(packed: bytes) -> list[tuple[int, bytes]]:
     return rows
 
 
-def _one_per_document(row: Row) -> list[Row]:
-    """A container slice's row as rows of one record each (to isolate a crashing record)."""
-    seq, blob, n, _ = row
-    if n == 1:
-        return [row]
+def _one_per_document(seq: int, blob: bytes) -> list[tuple[int, bytes]]:
+    """An input ``(seq, pickled input)`` as inputs of one document each: a container
+    slice's records one by one (to isolate a crashing record), any other input as it is."""
     piece = pickle.loads(blob)
+    if not isinstance(piece, ContainerSlice) or piece.n == 1:
+        return [(seq, blob)]
     return [
         (
             seq + k,
             pickle.dumps(
                 replace(piece, start=piece.start + k, stop=piece.start + k + 1, at=None), _PICKLE
             ),
-            1,
-            0,
         )
-        for k in range(n)
+        for k in range(piece.n)
     ]
 
 
