@@ -224,6 +224,7 @@ def drive(args: argparse.Namespace) -> None:
         cluster_fit=True,
         read_in_driver=args.read_in_driver,
         ship_code=False,
+        **({"block_rows": args.block_rows} if args.block_rows else {}),
     )
     windows_bytes: list[int] = []
     if hasattr(engine, "_map_window"):  # before session 19: a Ray Dataset per window
@@ -240,6 +241,7 @@ def drive(args: argparse.Namespace) -> None:
 
         def counted_process(*a: Any) -> Any:
             blocks = process(*a)
+            phases["blocks"] = len(blocks.refs)  # a count, not CPU: popped below
             if not args.sizing:
                 return blocks
             cpu = time.process_time()
@@ -292,6 +294,7 @@ def drive(args: argparse.Namespace) -> None:
     build([args.inputs], args.out, engine=engine, pipeline=pipeline, overwrite=True)
     wall = time.perf_counter() - t0
     # the benchmark's own sizing of the blocks (plain-task engine only), not the engine's
+    n_blocks = int(phases.pop("blocks", 0))
     in_fits = phases.pop("measuring_fits", 0.0)
     measuring = phases.pop("measuring", 0.0) + in_fits
     build_cpu = time.process_time() - cpu0 - measuring
@@ -307,6 +310,7 @@ def drive(args: argparse.Namespace) -> None:
         states[step.name] = len(pickle.dumps(state, pickle.HIGHEST_PROTOCOL)) if state else 0
     report = {
         "wall_s": round(wall, 2),
+        "blocks": n_blocks,
         "driver_cpu_s_in_build": round(build_cpu, 2),
         "benchmark_measuring_cpu_s": round(measuring, 2),
         "timings": {k: round(v, 2) for k, v in engine.timings.items()},
@@ -385,6 +389,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "nodes": args.nodes,
         "cpus_per_node": args.cpus,
         "read_in_driver": args.read_in_driver,
+        "block_rows": args.block_rows or "default",
         "revision": _revision(),
         "load_before": os.getloadavg(),
         "runs": [],
@@ -415,6 +420,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 cmd += ["--sample", str(args.sample)]
             if args.tracemalloc:
                 cmd.append("--tracemalloc")
+            if args.block_rows:
+                cmd += ["--block-rows", str(args.block_rows)]
             living0 = cpu_seconds(cluster.pids())
             sampler = ClusterCpu(cluster.pids).start()
             try:
@@ -445,7 +452,14 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                     "shuffled_bytes_per_doc": round(got["shuffled_bytes"] / n),
                     **{
                         k: got[k]
-                        for k in ("wall_s", "driver_cpu_s_by_phase", "timings", "fit_modes", "fits")
+                        for k in (
+                            "wall_s",
+                            "blocks",
+                            "driver_cpu_s_by_phase",
+                            "timings",
+                            "fit_modes",
+                            "fits",
+                        )
                     },
                     **({"driver_memory": got["driver_memory"]} if "driver_memory" in got else {}),
                 }
@@ -500,6 +514,13 @@ def main() -> None:
         "--tracemalloc",
         action="store_true",
         help="with --sample: the driver's Python allocations at each phase's end",
+    )
+    ap.add_argument(
+        "--block-rows",
+        type=int,
+        default=0,
+        help="the engine's block_rows (default: the engine's default; 64 was the default "
+        "before session 26)",
     )
     # the driver process (internal)
     ap.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)

@@ -1039,6 +1039,81 @@ def test_document_that_kills_its_worker_is_the_only_one_rejected(
     assert [r["status"] for s, r in manifest.items() if s != "001_zz_bad.txt"] == ["kept"] * 5
 
 
+def _listed(first: int, n: int, size: int = 10_000) -> list[tuple[int, bytes, int, int]]:
+    """A window's rows as ``RayEngine._windows`` makes them: ``n`` listed files from ``first``."""
+    import pickle
+
+    from lawrpt_corpus.io.item import InputItem
+
+    rows = []
+    for seq in range(first, first + n):
+        path = f"/data/reports/province-{seq % 31:02d}/2024/report-{seq:08d}.html"
+        item = InputItem(path, path=path, n_bytes=size)
+        rows.append((seq, pickle.dumps(item, pickle.HIGHEST_PROTOCOL), 1, size))
+    return rows
+
+
+@pytest.mark.ray
+def test_default_blocks_grow_with_the_documents_listed_up_to_the_rows_and_bytes_caps() -> None:
+    pytest.importorskip("ray")
+    from lawrpt_corpus.engines import ray_engine
+
+    engine = _engine(workers=2)  # not started: the CPU count given
+    assert engine.block_rows is None
+    sizes = [sum(r[2] for r in b) for b in engine._blocks(_listed(0, 1000))]
+    # a small corpus: 4 blocks per CPU, as balanced as before
+    assert sizes == [125] * 8
+    # a later window of a large corpus: blocks of the cap, whatever the window's size
+    later = engine._blocks(_listed(100_000, 16_384))
+    assert [sum(r[2] for r in b) for b in later] == [ray_engine.AUTO_BLOCK_ROWS] * 8
+    # large files: a block is cut at the bytes cap
+    big = engine._blocks(_listed(100_000, 300, size=1 << 20))
+    assert [len(b) for b in big] == [64] * 4 + [44]
+    assert sum(r[3] for r in big[0]) == ray_engine.AUTO_BLOCK_BYTES
+    # an explicit block_rows: as before session 26 (2 blocks per CPU of the window at most)
+    explicit = _engine(workers=2, block_rows=64)
+    assert [len(b) for b in explicit._blocks(_listed(100_000, 1000))] == [64] * 15 + [40]
+    assert [len(b) for b in explicit._blocks(_listed(0, 100))] == [25] * 4
+
+
+@pytest.mark.ray
+def test_a_blocks_inputs_travel_packed_in_a_few_bytes_per_listed_file() -> None:
+    pytest.importorskip("ray")
+    from lawrpt_corpus.engines.ray_engine import _pack, _unpack
+
+    rows = _listed(5_000, 2048)
+    packed = _pack(rows)
+    assert _unpack(packed) == [(seq, blob) for seq, blob, _, _ in rows]
+    # what Ray keeps in the driver for the block's lineage: ~120 B of pickled input each
+    # unpacked (an Arrow table of them before session 26), a few tens packed
+    assert sum(len(blob) for _, blob, _, _ in rows) / len(rows) > 100
+    assert len(packed) / len(rows) < 30
+
+
+@pytest.mark.ray
+def test_a_failed_blocks_packed_inputs_are_redone_one_document_each() -> None:
+    pytest.importorskip("ray")
+    import pickle
+
+    from lawrpt_corpus.engines.ray_engine import _one_per_document, _pack, _unpack
+    from lawrpt_corpus.io.containers import ContainerSlice
+    from lawrpt_corpus.io.item import ContainerItem
+
+    box = ContainerItem("box.jsonl", "/data/box.jsonl", 1 << 20)
+    piece = ContainerSlice(box, 10, 13, at=(400, 10))
+    rows = [*_listed(7, 2), (9, pickle.dumps(piece, pickle.HIGHEST_PROTOCOL), 3, 0)]
+    ones = [one for seq, blob in _unpack(_pack(rows)) for one in _one_per_document(seq, blob)]
+    assert [seq for seq, _ in ones] == [7, 8, 9, 10, 11]
+    assert ones[:2] == [(seq, blob) for seq, blob, _, _ in rows[:2]]  # files as they were
+    records = [pickle.loads(blob) for _, blob in ones[2:]]
+    # the slice's records one by one, read from the container's start (no resume point)
+    assert [(r.start, r.stop, r.at) for r in records] == [
+        (10, 11, None),
+        (11, 12, None),
+        (12, 13, None),
+    ]
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_cli_engine_ray_builds_the_seeds(ray_session: Any, tmp_path: Path, seeds_dir) -> None:

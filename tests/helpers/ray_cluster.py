@@ -270,11 +270,12 @@ class LocalRayCluster:
                 self.stop()
                 raise
 
-    def wait_for_nodes(self, n: int, timeout: float = 120.0) -> None:
-        """Wait until ``n`` raylets of this cluster are alive (GCS view)."""
+    def wait_for_nodes(self, n: int, timeout: float = 120.0, port: int | None = None) -> None:
+        """Wait until ``n`` raylets of this cluster (with ``port``: the raylet of that node
+        manager port) are alive (GCS view)."""
         deadline = time.monotonic() + timeout
         while True:
-            alive = self.alive_nodes()
+            alive = self.alive_nodes(port)
             if alive >= n:
                 return
             if time.monotonic() > deadline:
@@ -301,19 +302,23 @@ class LocalRayCluster:
         """Start one more raylet joining this cluster (a worker node replacing a lost one);
         returns its index for :meth:`raylet_pid`, :meth:`kill_node`. Waits until the GCS
         sees it alive."""
-        alive = self.alive_nodes()
         self._start_node(head=False)
-        self.wait_for_nodes(alive + 1)
+        # the new raylet itself, by its port: a count of alive nodes taken just after a
+        # kill may still include the killed one, which the GCS drops seconds later (on a
+        # loaded machine the wait for "one more" then never ended)
+        self.wait_for_nodes(1, port=self.node_ports[-1])
         return len(self.node_ports) - 1
 
-    def alive_nodes(self) -> int:
-        """How many raylets of this cluster are alive now (GCS view)."""
+    def alive_nodes(self, port: int | None = None) -> int:
+        """How many raylets of this cluster are alive now (GCS view); with ``port``, only
+        the one of that node manager port (0 or 1)."""
         code = (
             "import ray,sys; ray.init(address=sys.argv[1], logging_level='ERROR',"
-            " log_to_driver=False); print(sum(1 for x in ray.nodes() if x['Alive']))"
+            " log_to_driver=False); p=int(sys.argv[2]); print(sum(1 for x in ray.nodes()"
+            " if x['Alive'] and (p < 0 or x.get('NodeManagerPort') == p)))"
         )
         got = subprocess.run(
-            [sys.executable, "-c", code, self.address],
+            [sys.executable, "-c", code, self.address, str(-1 if port is None else port)],
             env=self._env(),
             capture_output=True,
             text=True,

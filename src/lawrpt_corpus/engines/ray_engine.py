@@ -50,6 +50,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -88,6 +89,17 @@ RESUME_REFUSED = (
 )
 
 INSTALL_HINT = 'the ray engine needs the optional extra: pip install "lawrpt_corpus[ray]"'
+
+#: ``block_rows=None`` (the default): documents per block chosen from the listing, at most
+#: this many (session 26: the driver keeps ~20-24 KB of Ray's memory per block of the
+#: per-document stage and ~50 KB per block at the final pass's peak, whatever the block's
+#: size — fewer, larger blocks divide it; docs/scaling.md)
+AUTO_BLOCK_ROWS = 2048
+#: ... and at most this many input bytes (the files' sizes from the listing) per block
+AUTO_BLOCK_BYTES = 64 << 20
+#: ... and at least ``4 × CPUs`` blocks over the documents listed so far (the balance of a
+#: small corpus); a container's slices hold this many records (a block groups them)
+AUTO_SLICE_ROWS = 64
 
 
 def cluster_failure(exc: BaseException) -> str | None:
@@ -213,7 +225,10 @@ class RayEngine(Engine):
     ``workers``: CPUs of a local Ray instance started by the engine (default: this machine's
     cores); ignored when Ray is already initialised or ``ray_address`` is given (then the
     cluster's CPU count is used). ``ray_address``: ``"auto"``, ``"ray://host:10001"`` or
-    ``"host:6379"`` of a running cluster. ``block_rows``: documents per block / task.
+    ``"host:6379"`` of a running cluster. ``block_rows``: documents per block / task; default
+    None: chosen from the listing — at least ``4 × CPUs`` blocks over the documents listed so
+    far, at most :data:`AUTO_BLOCK_ROWS` documents and :data:`AUTO_BLOCK_BYTES` input bytes
+    per block (the driver's memory is per block: docs/scaling.md, session 26).
     ``window`` and ``window_bytes``: inputs handed to Ray per round (bounds driver memory).
     ``read_in_driver``: read input files in the driver and ship their bytes (for clusters
     without a shared filesystem or object storage); default False: the driver only lists
@@ -248,7 +263,7 @@ class RayEngine(Engine):
         workers: int | None = None,
         ray_address: str | None = None,
         *,
-        block_rows: int = 64,
+        block_rows: int | None = None,
         window: int = 16_384,
         window_bytes: int = 256 * 1024 * 1024,
         read_in_driver: bool | None = None,
@@ -264,7 +279,7 @@ class RayEngine(Engine):
         super().__init__()
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
-        if block_rows < 1 or window < 1 or window_bytes < 1:
+        if (block_rows is not None and block_rows < 1) or window < 1 or window_bytes < 1:
             raise ValueError("block_rows, window and window_bytes must be positive")
         if in_flight is not None and in_flight < 1:
             raise ValueError("in_flight must be at least 1")
@@ -384,8 +399,9 @@ class RayEngine(Engine):
         return not self.read_in_driver
 
     def _windows(self, inputs: Iterable[Any]) -> Iterator[list[Row]]:
-        """Windows of rows ``(seq, pickled input, documents)``: one document per input, or
-        a container slice's ``stop - start`` documents numbered from its ``seq``."""
+        """Windows of rows ``(seq, pickled input, documents, input bytes)``: one document
+        per input (its size from the listing), or a container slice's ``stop - start``
+        documents numbered from its ``seq`` (size unknown: 0)."""
         rows: list[Row] = []
         size = docs = 0
         probe = bool(self.ray_address)
@@ -398,7 +414,7 @@ class RayEngine(Engine):
                 probe = False
             n = item.n if isinstance(item, ContainerSlice) else 1
             blob = pickle.dumps(item, _PICKLE)
-            rows.append((seq, blob, n))
+            rows.append((seq, blob, n, getattr(item, "n_bytes", 0) or 0))
             seq += n
             size += len(blob)
             docs += n
@@ -427,7 +443,8 @@ class RayEngine(Engine):
             elif isinstance(item, ContainerItem):
                 if plan is None:
                     plan = self._ray.remote(max_retries=self.task_retries)(plan_slices)
-                pending.append((item, plan.remote(item, self.block_rows)))
+                slice_rows = self.block_rows or AUTO_SLICE_ROWS
+                pending.append((item, plan.remote(item, slice_rows)))
                 counting += 1
             else:
                 pending.append((item, None))
@@ -501,18 +518,32 @@ class RayEngine(Engine):
 
     def _blocks(self, rows: list[Row]) -> list[list[Row]]:
         """A window's rows cut into blocks of about ``per_block`` documents (a container
-        slice counts its documents; it is never cut)."""
-        total = sum(n for _, _, n in rows)
-        per_block = max(1, min(self.block_rows, -(-total // (self.workers * 2))))
+        slice counts its documents; it is never cut).
+
+        ``block_rows`` given: ``per_block`` = ``block_rows``, or fewer to give each CPU two
+        blocks of the window. Default (None): :data:`AUTO_BLOCK_ROWS` documents, or fewer to
+        give each CPU four blocks of the documents listed so far (this window and the ones
+        before it: a small corpus stays balanced over the workers, a large one gets large
+        blocks in every window, whatever the cluster's size), and a block is cut early at
+        :data:`AUTO_BLOCK_BYTES` of input."""
+        total = sum(row[2] for row in rows)
+        if self.block_rows is not None:
+            per_block = max(1, min(self.block_rows, -(-total // (self.workers * 2))))
+            most_bytes = 0
+        else:
+            seen = rows[0][0] + total if rows else 0
+            per_block = max(1, min(AUTO_BLOCK_ROWS, -(-seen // (self.workers * 4))))
+            most_bytes = AUTO_BLOCK_BYTES
         blocks = []
         chunk: list[Row] = []
-        docs = 0
+        docs = size = 0
         for row in rows:
             chunk.append(row)
             docs += row[2]
-            if docs >= per_block:
+            size += row[3]
+            if docs >= per_block or (most_bytes and size >= most_bytes):
                 blocks.append(chunk)
-                chunk, docs = [], 0
+                chunk, docs, size = [], 0, 0
         if chunk:
             blocks.append(chunk)
         return blocks
@@ -533,7 +564,7 @@ class RayEngine(Engine):
         task = ray.remote(num_returns=2, max_retries=self.task_retries)(_process_block)
         pipe_ref = ray.put(pipeline)
         out = _Blocks()
-        pending: dict[Any, tuple[int, list[Row]]] = {}  # count ref -> (position, rows)
+        pending: dict[Any, tuple[int, bytes]] = {}  # count ref -> (position, packed inputs)
         limit = self._limit()
         done = 0
 
@@ -541,11 +572,11 @@ class RayEngine(Engine):
             ready, _ = ray.wait(list(pending), num_returns=wait_for)
             got = 0
             for ref in ready:
-                pos, block = pending.pop(ref)
+                pos, packed = pending.pop(ref)
                 try:
                     n = ray.get(ref)
                 except Exception:  # beyond its retries: redo it one document per task
-                    table = self._isolate(pipe_ref, block)
+                    table = self._isolate(pipe_ref, packed)
                     out.refs[pos] = ray.put(table)
                     n = table.num_rows
                 out.docs[pos] = n
@@ -553,17 +584,23 @@ class RayEngine(Engine):
             return got
 
         for rows in self._windows(inputs):
-            for block in self._blocks(rows):
+            # one window's rows in the driver at a time (~0.25 KB per input): the blocks
+            # let go of them as they are submitted, the next window is listed after
+            blocks = self._blocks(rows)
+            del rows
+            blocks.reverse()
+            while blocks:
                 while len(pending) >= limit:
                     done += collect(1)
                     self.on_progress("documents", done)
-                # the inputs inlined in the task's spec (~8 KB), which Ray keeps for the
-                # block's lineage until the final pass; put instead (session 25, measured on
-                # the stage alone): the driver's own pages ~6-10 KB less per block, but the
-                # object-store pages it writes count in its RSS (net +4 KB per block) and
-                # each put costs ~1.3 ms of driver CPU
-                count, table = task.remote(_rows_table(block), pipe_ref)
-                pending[count] = (len(out.refs), block)
+                # the inputs inlined in the task's spec, which Ray keeps for the block's
+                # lineage until the final pass: compressed (_pack: ~10 B per listed file
+                # instead of ~120); put instead (session 25, measured on the stage alone):
+                # the driver's own pages less, but the object-store pages it writes count
+                # in its RSS and each put costs ~1.3 ms of driver CPU
+                packed = _pack(blocks.pop())
+                count, table = task.remote(packed, pipe_ref)
+                pending[count] = (len(out.refs), packed)
                 out.refs.append(table)
                 out.docs.append(0)
         while pending:
@@ -571,20 +608,20 @@ class RayEngine(Engine):
             self.on_progress("documents", done)
         return out
 
-    def _isolate(self, pipe_ref: Any, block: list[Row]) -> pa.Table:
-        """``block`` processed one document per task; a document whose task dies is
-        rejected with ``error:worker_died``."""
+    def _isolate(self, pipe_ref: Any, packed: bytes) -> pa.Table:
+        """The block ``packed`` (:func:`_pack`) processed one document per task; a document
+        whose task dies is rejected with ``error:worker_died``."""
         ray = self._ray
-        rows = [one for row in block for one in _one_per_document(row)]
+        rows = [one for seq, blob in _unpack(packed) for one in _one_per_document(seq, blob)]
         task = ray.remote(num_returns=2, max_retries=0)(_process_block)
-        refs = [task.remote(_rows_table([row]), pipe_ref)[1] for row in rows]
+        refs = [task.remote(_pack([row]), pipe_ref)[1] for row in rows]
         died = (
             ray.exceptions.WorkerCrashedError,
             ray.exceptions.OutOfMemoryError,
             ray.exceptions.NodeDiedError,
         )
         out = []
-        for (seq, blob, _), ref in zip(rows, refs, strict=True):
+        for (seq, blob), ref in zip(rows, refs, strict=True):
             try:
                 out.append(ray.get(ref))
             except died:  # anything else (a bug, a broken cluster) stops the build
@@ -720,7 +757,8 @@ class RayEngine(Engine):
         blocks = self._process(pipeline, inputs)
         self.timings["documents"] = time.perf_counter() - t0
         corpus = pipeline.corpus_steps
-        ctx = RayContext(self.workers, self.block_rows)
+        # the fits size their partitions on the blocks (≤ block_rows documents each)
+        ctx = RayContext(self.workers, self.block_rows or max(blocks.docs, default=1))
         on_cluster = self._fit_on_cluster(blocks)
         for i, step in enumerate(corpus):
             t0 = time.perf_counter()
@@ -775,15 +813,13 @@ class RayEngine(Engine):
 
 
 # -- worker side ---------------------------------------------------------------------------
-def _process_block(batch: pa.Table, pipeline: Pipeline) -> tuple[int, pa.Table]:
-    """Ray task: read and process each input of ``batch`` (columns ``seq``, ``item``); a
-    container slice is read here (:func:`read_slice`) and its records numbered from its
-    ``seq``. Returns the number of documents (the driver's only figure) and their table
-    (``seq``, ``kept``, ``doc``), which stays in the object store."""
+def _process_block(packed: bytes, pipeline: Pipeline) -> tuple[int, pa.Table]:
+    """Ray task: read and process each input of ``packed`` (:func:`_pack`); a container
+    slice is read here (:func:`read_slice`) and its records numbered from its ``seq``.
+    Returns the number of documents (the driver's only figure) and their table (``seq``,
+    ``kept``, ``doc``), which stays in the object store."""
     docs = []
-    for seq, blob in zip(
-        batch.column("seq").to_pylist(), batch.column("item").to_pylist(), strict=True
-    ):
+    for seq, blob in _unpack(packed):
         item = pickle.loads(blob)
         items = read_slice(item) if isinstance(item, ContainerSlice) else [item]
         for k, one in enumerate(items):
@@ -900,8 +936,9 @@ class _Blocks:
         self.docs.clear()
 
 
-#: One row of a window: (position of its first document, pickled input, its documents).
-Row = tuple[int, bytes, int]
+#: One row of a window: (position of its first document, pickled input, its documents, its
+#: input bytes as listed — 0 when unknown).
+Row = tuple[int, bytes, int, int]
 
 
 def _nodes(names: list[str]) -> str:
@@ -910,30 +947,35 @@ def _nodes(names: list[str]) -> str:
     return f"node{'s' if len(names) > 1 else ''} {shown}"
 
 
-def _rows_table(rows: list[Row]) -> pa.Table:
-    return pa.table(
-        {
-            "seq": pa.array([s for s, _, _ in rows], pa.int64()),
-            "item": pa.array([b for _, b, _ in rows], pa.binary()),
-        }
-    )
+def _pack(rows: Sequence[Row] | Sequence[tuple[int, bytes]]) -> bytes:
+    """A block's inputs as one task argument: ``(seq, pickled input)`` of each row, pickled
+    together and compressed (zlib level 1). Ray keeps the argument in the driver, inlined in
+    the task's spec for the block's lineage, until the final pass has read the block: the
+    listed files' paths share their folders, so ~10 B per input instead of ~200 (an Arrow
+    table of the pickled inputs before session 26). :func:`_unpack` reverses it."""
+    return zlib.compress(pickle.dumps([(row[0], row[1]) for row in rows], _PICKLE), 1)
 
 
-def _one_per_document(row: Row) -> list[Row]:
-    """A container slice's row as rows of one record each (to isolate a crashing record)."""
-    seq, blob, n = row
-    if n == 1:
-        return [row]
+def _unpack(packed: bytes) -> list[tuple[int, bytes]]:
+    """``(seq, pickled input)`` of each row :func:`_pack` packed, in order."""
+    rows: list[tuple[int, bytes]] = pickle.loads(zlib.decompress(packed))
+    return rows
+
+
+def _one_per_document(seq: int, blob: bytes) -> list[tuple[int, bytes]]:
+    """An input ``(seq, pickled input)`` as inputs of one document each: a container
+    slice's records one by one (to isolate a crashing record), any other input as it is."""
     piece = pickle.loads(blob)
+    if not isinstance(piece, ContainerSlice) or piece.n == 1:
+        return [(seq, blob)]
     return [
         (
             seq + k,
             pickle.dumps(
                 replace(piece, start=piece.start + k, stop=piece.start + k + 1, at=None), _PICKLE
             ),
-            1,
         )
-        for k in range(n)
+        for k in range(piece.n)
     ]
 
 

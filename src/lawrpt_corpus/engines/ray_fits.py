@@ -249,10 +249,12 @@ _FIT_BLOCK_ROWS = 512
 
 def _fit_blocks(blocks: int, ctx: RayContext) -> int:
     """Input blocks per map task of a cluster fit (:func:`_map`; each task's output is one
-    block): as many as make ≤ ``_FIT_BLOCK_ROWS`` documents (8 blocks of the default 64),
-    while ≥ 4 tasks per CPU are left when the blocks allow it. Every later round of a fit
-    over its feature blocks (shuffle maps, ``Dedup``'s column reads and verification
-    units) takes ~8× fewer tasks too at the default ``block_rows`` (session 23)."""
+    block): as many as make ≤ ``_FIT_BLOCK_ROWS`` documents (8 blocks of 64), while ≥ 4
+    tasks per CPU are left when the blocks allow it. Every later round of a fit over its
+    feature blocks (shuffle maps, ``Dedup``'s column reads and verification units) takes
+    ~8× fewer tasks too at ``block_rows`` = 64 (session 23). Since session 26 the engine's
+    default blocks of a large corpus hold more (up to ``AUTO_BLOCK_ROWS`` = 2048): one
+    block per task, ``ctx.block_rows`` being the largest block's documents."""
     most = max(1, _FIT_BLOCK_ROWS // max(1, ctx.block_rows))
     return max(1, min(most, blocks // (4 * max(1, ctx.workers))))
 
