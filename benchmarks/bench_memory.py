@@ -19,6 +19,11 @@ measured:
   scratch of its passes, and one replayed batch). Python-level allocations, numpy's
   included; the allocator's own overhead is not in them.
 
+Each phase's largest tree and driver PSS is reported too (``phases``). ``--no-trace`` runs
+the build without ``tracemalloc`` (the phases' PSS as an ordinary build has it; no per-step
+bytes): tracemalloc's bookkeeping (~50–60 bytes per live block) inflates the driver during
+the fits.
+
 Figures are also given per document (the slope between the two largest sizes, else the
 share of the only size) and projected to ``--project`` documents as ``intercept + slope ×
 documents``: the driver's peak at that size is its documents-phase RSS, plus what the
@@ -73,7 +78,9 @@ def _pipeline(name: str) -> Any:
     return Pipeline([Extract(), DecodeStep(), pipe.steps[-1]])
 
 
-def child(inputs: str, out: str, workers: int, pipeline: str = "default") -> None:
+def child(
+    inputs: str, out: str, workers: int, pipeline: str = "default", trace: bool = True
+) -> None:
     import tracemalloc
 
     from lawrpt_corpus import build
@@ -86,7 +93,7 @@ def child(inputs: str, out: str, workers: int, pipeline: str = "default") -> Non
         if stage == "documents" and marks:
             return
         traced = (0, 0)
-        if stage.startswith("fit:") or stage == "write":
+        if trace and (stage.startswith("fit:") or stage == "write"):
             if not tracemalloc.is_tracing():
                 tracemalloc.start()
             traced = tracemalloc.get_traced_memory()
@@ -95,7 +102,7 @@ def child(inputs: str, out: str, workers: int, pipeline: str = "default") -> Non
 
     pipe = _pipeline(pipeline)
     res = build([inputs], out, pipeline=pipe, workers=workers, overwrite=True, progress=progress)
-    cur, peak = tracemalloc.get_traced_memory()
+    cur, peak = tracemalloc.get_traced_memory() if trace else (0, 0)
     marks.append({"stage": "end", "t": time.time(), "current": cur, "peak": peak})
     tracemalloc.stop()
     dedup = {
@@ -116,8 +123,24 @@ def child(inputs: str, out: str, workers: int, pipeline: str = "default") -> Non
     )
 
 
+def _phase_peaks(
+    marks: list[dict[str, Any]], samples: list[tuple[float, int, int]]
+) -> dict[str, dict[str, int]]:
+    """The largest tree and driver PSS sampled in each phase (between two marks; the
+    documents phase from the start, the last phase to the end)."""
+    bounds = [(m["stage"], m["t"]) for m in marks if m["stage"] != "end"]
+    out: dict[str, dict[str, int]] = {}
+    for i, (stage, t0) in enumerate(bounds):
+        t1 = bounds[i + 1][1] if i + 1 < len(bounds) else float("inf")
+        lo = float("-inf") if i == 0 else t0
+        inside = [s for s in samples if lo <= s[0] < t1]
+        if inside:
+            out[stage] = {"tree": max(s[1] for s in inside), "driver": max(s[2] for s in inside)}
+    return out
+
+
 def run_size(
-    corpus: Path, n: int, workers: int, tmp: Path, pipeline: str = "default"
+    corpus: Path, n: int, workers: int, tmp: Path, pipeline: str = "default", trace: bool = True
 ) -> dict[str, Any]:
     files = sorted(p for p in corpus.rglob("*") if p.is_file())[:n]
     inputs = tmp / f"inputs-{n}"
@@ -128,7 +151,7 @@ def run_size(
         link.symlink_to(p.resolve())
     out = tmp / f"out-{n}"
     cmd = [sys.executable, __file__, "-", "--child", str(inputs), str(out), str(workers)]
-    cmd += ["--pipeline", pipeline]
+    cmd += ["--pipeline", pipeline] + ([] if trace else ["--no-trace"])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, start_new_session=True)
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -171,6 +194,7 @@ def run_size(
         "tree_peak": max(s[1] for s in samples),
         "driver_peak_traced_run": max(s[2] for s in samples),
         "steps": steps,
+        "phases": _phase_peaks(marks, samples),
         "dedup": got.get("dedup", {}),
         "timings": got.get("timings", {}),
         "wall_s": wall,
@@ -235,16 +259,21 @@ def main() -> int:
     ap.add_argument("--project", type=int, default=1_000_000)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--pipeline", choices=("default", "dedup"), default="default")
+    ap.add_argument(
+        "--no-trace",
+        action="store_true",
+        help="no tracemalloc (the phases' PSS as an untraced build has it; no per-step bytes)",
+    )
     ap.add_argument("--child", nargs=3, metavar=("INPUTS", "OUT", "WORKERS"))
     args = ap.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]), args.pipeline)
+        child(args.child[0], args.child[1], int(args.child[2]), args.pipeline, not args.no_trace)
         return 0
     corpus = args.corpus / "raw" if (args.corpus / "raw").is_dir() else args.corpus
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         for n in args.sizes:
-            r = run_size(corpus, n, args.workers, Path(tmp), args.pipeline)
+            r = run_size(corpus, n, args.workers, Path(tmp), args.pipeline, not args.no_trace)
             results.append(r)
             print(
                 f"{r['inputs']:>9,} docs: tree peak {_mb(r['tree_peak_documents'])} in the "
@@ -253,6 +282,12 @@ def main() -> int:
                 f"{r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} CPU s; dedup {r['dedup']}",
                 flush=True,
             )
+            for name, ph in r["phases"].items():
+                print(
+                    f"    phase {name:20s} tree {_mb(ph['tree']):>10s}  "
+                    f"driver {_mb(ph['driver']):>10s}",
+                    flush=True,
+                )
             for name, s in r["steps"].items():
                 print(
                     f"    {name:16s} retained {_mb(s['retained']):>10s} "

@@ -354,6 +354,46 @@ def test_star_round_pairs_among_just_verified_documents_need_no_new_pass(seeds):
     assert step._sets == {}
 
 
+def test_signatures_are_released_before_the_verification_passes(seeds, monkeypatch):
+    """The signature matrix (4 · num_perm bytes per document) is read by the LSH phase only:
+    no reference to it is left while the shingle sets are read, and the merges are those of
+    a fit that re-applies the estimate filter to the candidates (it keeps all of them)."""
+    import gc
+    import weakref
+
+    base = seeds[3]
+    texts = [base, base[: int(len(base) * 0.7)], seeds[4], seeds[4].replace("。", "。另外。", 2)]
+    refs: list[weakref.ref[np.ndarray]] = []
+    alive_in_verify: list[bool] = []
+    collect, verify = Dedup._collect, Dedup._verify
+
+    def spy_collect(self, docs):  # type: ignore[no-untyped-def]
+        cols = collect(self, docs)
+        refs.append(weakref.ref(cols["sig"]))
+        return cols
+
+    def spy_verify(self, docs, n_sh, pairs, known):  # type: ignore[no-untyped-def]
+        gc.collect()
+        alive_in_verify.append(refs[-1]() is not None)
+        return verify(self, docs, n_sh, pairs, known)
+
+    monkeypatch.setattr(Dedup, "_collect", spy_collect)
+    monkeypatch.setattr(Dedup, "_verify", spy_verify)
+    got = _run(texts)
+    assert alive_in_verify and not any(alive_in_verify)
+    # the estimate filter keeps every candidate pair the LSH phase returned
+    step = Dedup()
+    docs = _docs(texts)
+    for d in docs:
+        step.prepare(d)
+    cols = collect(step, docs)
+    idx = np.arange(len(docs))
+    keys, _ = step.candidate_pairs(cols["sig"], cols["n_sh"], idx, len(docs))
+    lo, hi = step._estimate_filter(cols["sig"], cols["n_sh"], keys // len(docs), keys % len(docs))
+    assert (lo * len(docs) + hi).tolist() == keys.tolist() and keys.size
+    assert [d.status for d in got].count("duplicate") == 2
+
+
 def test_signature_is_a_pure_function_of_the_text(seeds):
     key = comparison_key(seeds[0])
     s1 = minhash(shingle_hashes(key, 5), 128)

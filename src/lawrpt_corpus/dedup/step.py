@@ -284,7 +284,9 @@ class Dedup(CorpusStep):
     # -- corpus (driver) -----------------------------------------------------------------
     def fit(self, docs: Iterable[Document]) -> DedupState:
         cols = self._collect(docs)
-        state = self.fit_columns(cols, _StreamBackend(self, docs, cols))
+        # the signatures go to the backend alone (no name here holds them), so that it can
+        # let them go once the candidates are found
+        state = self.fit_columns(cols, _StreamBackend(self, docs, cols, cols.pop("sig")))
         self.set_state(state)
         return state
 
@@ -1014,13 +1016,27 @@ class DedupBackend(Protocol):
 
 
 class _StreamBackend:
-    """Signatures from the collected columns; shingle sets from passes over ``docs``."""
+    """Signatures from the collected columns; shingle sets from passes over ``docs``.
 
-    def __init__(self, step: Dedup, docs: Iterable[Document], cols: dict[str, Any]):
+    The signatures (``4 · num_perm`` bytes per document, the largest part of the fit's
+    per-document state) are read by :meth:`candidates` only: the keys it returns are those
+    the estimate filter keeps, so the ``estimate`` of the :meth:`verify` that follows keeps
+    every one of them, and the matrix is released when :meth:`candidates` returns — not
+    held through the verification passes (whose shingle sets, up to ``verify_budget``, and
+    worker processes come on top of it)."""
+
+    def __init__(
+        self, step: Dedup, docs: Iterable[Document], cols: dict[str, Any], sigs: np.ndarray
+    ):
         self.step, self.docs, self.cols = step, docs, cols
+        self.sigs: np.ndarray | None = sigs
 
     def candidates(self, idx: np.ndarray, n: int) -> tuple[np.ndarray, int]:
-        return self.step.candidate_pairs(self.cols["sig"], self.cols["n_sh"], idx, n)
+        if self.sigs is None:
+            raise RuntimeError("dedup: the signatures were released after the candidates")
+        got = self.step.candidate_pairs(self.sigs, self.cols["n_sh"], idx, n)
+        self.sigs = None  # the kept keys passed the estimate filter: nothing reads them again
+        return got
 
     def verify(
         self,
@@ -1030,8 +1046,10 @@ class _StreamBackend:
         estimate: bool,
     ) -> None:
         n_sh = self.cols["n_sh"]
-        if estimate:
-            lo, hi = self.step._estimate_filter(self.cols["sig"], n_sh, lo, hi)
+        if estimate and self.sigs is not None:
+            lo, hi = self.step._estimate_filter(self.sigs, n_sh, lo, hi)
+        # with the signatures released, ``lo``/``hi`` are :meth:`candidates`' keys, every
+        # one of which the estimate filter kept there
         self.step._verify(self.docs, n_sh, list(zip(lo.tolist(), hi.tolist(), strict=True)), known)
 
 
