@@ -155,8 +155,35 @@ _stamps: dict[int, np.ndarray] = {}
 _stamp_id = 0
 
 
+#: the compiled gram buckets both kernels call (set by :func:`_load_bare`)
+_k_bucket2: Any = None
+_k_bucket4: Any = None
+
+
+def _bucket2(a, b, shift):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # the bucket (``64 - shift`` bits) of the bigram (a, b): templates._gram_buckets' hash
+    # with the bigram salt, then its mix
+    h = (np.uint64(a) ^ _SALT2) * _FNV + np.uint64(b)
+    h ^= h >> _S29
+    h *= _MIX
+    h ^= h >> _S32
+    return np.int64(h >> shift)
+
+
+def _bucket4(cp, g, shift):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    # the bucket of the 4-gram cp[g : g + 4] (no salt): templates._gram_buckets' hash
+    h = np.uint64(cp[g]) ^ _ZERO
+    h = h * _FNV + np.uint64(cp[g + 1])
+    h = h * _FNV + np.uint64(cp[g + 2])
+    h = h * _FNV + np.uint64(cp[g + 3])
+    h ^= h >> _S29
+    h *= _MIX
+    h ^= h >> _S32
+    return np.int64(h >> shift)
+
+
 def _load_bare() -> Any:
-    global _bare, _bare_tried
+    global _bare, _bare_tried, _k_bucket2, _k_bucket4
     _bare_tried = True
     _bare = None
     if os.environ.get("LAWRPT_NO_NUMBA"):
@@ -164,6 +191,12 @@ def _load_bare() -> Any:
     try:
         from numba import njit
     except ImportError:
+        return None
+    try:
+        if _k_bucket4 is None:  # the kernels below call them (compiled globals, inlined)
+            _k_bucket2 = njit(nogil=True, cache=True, inline="always")(_bucket2)
+            _k_bucket4 = njit(nogil=True, cache=True, inline="always")(_bucket4)
+    except Exception:
         return None
 
     def count(cp, bits4, bits2, df4, tf4, tf2, stamp, sid):  # type: ignore[no-untyped-def]  # pragma: no cover
@@ -174,11 +207,7 @@ def _load_bare() -> Any:
         s2 = np.uint64(64 - bits2)
         for i in range(size - 1):
             if cp[i] != 10 and cp[i + 1] != 10:
-                h = (np.uint64(cp[i]) ^ _SALT2) * _FNV + np.uint64(cp[i + 1])
-                h ^= h >> _S29
-                h *= _MIX
-                h ^= h >> _S32
-                tf2[np.int64(h >> s2)] += 1
+                tf2[_k_bucket2(cp[i], cp[i + 1], s2)] += 1
         last_nl = -1
         for i in range(size):
             if cp[i] == 10:
@@ -186,14 +215,7 @@ def _load_bare() -> Any:
             g = i - 3  # the 4-gram ending at i
             if g < 0 or last_nl >= g:
                 continue
-            h = np.uint64(cp[g]) ^ _ZERO
-            h = h * _FNV + np.uint64(cp[g + 1])
-            h = h * _FNV + np.uint64(cp[g + 2])
-            h = h * _FNV + np.uint64(cp[g + 3])
-            h ^= h >> _S29
-            h *= _MIX
-            h ^= h >> _S32
-            b = np.int64(h >> s4)
+            b = _k_bucket4(cp, g, s4)
             tf4[b] += 1
             if stamp[b] != sid:
                 stamp[b] = sid
@@ -212,11 +234,7 @@ def _load_bare() -> Any:
         t4 = np.empty(m4, dtype=np.int64)  # tf4 of each gram; -1: not recurring
         t2 = np.empty(size - 1, dtype=np.int64)  # tf2 of each bigram
         for i in range(size - 1):
-            h = (np.uint64(cp[i]) ^ _SALT2) * _FNV + np.uint64(cp[i + 1])
-            h ^= h >> _S29
-            h *= _MIX
-            h ^= h >> _S32
-            t2[i] = tf2[np.int64(h >> s2)]
+            t2[i] = tf2[_k_bucket2(cp[i], cp[i + 1], s2)]
         last_nl = -1
         for i in range(size):
             if cp[i] == 10:
@@ -224,14 +242,7 @@ def _load_bare() -> Any:
             g = i - 3
             if g < 0:
                 continue
-            h = np.uint64(cp[g]) ^ _ZERO
-            h = h * _FNV + np.uint64(cp[g + 1])
-            h = h * _FNV + np.uint64(cp[g + 2])
-            h = h * _FNV + np.uint64(cp[g + 3])
-            h ^= h >> _S29
-            h *= _MIX
-            h ^= h >> _S32
-            b = np.int64(h >> s4)
+            b = _k_bucket4(cp, g, s4)
             t4[g] = tf4[b] if last_nl < g and df4[b] >= k else -1
         low = max(min_chars, 4)
         count = 0
@@ -266,11 +277,7 @@ def _load_bare() -> Any:
                     big = t2[j]
             if big > own + max(1, own // 4):
                 continue  # a bigram of it is used elsewhere: a word of the corpus's prose
-            h = (np.uint64(cp[lo - 1]) ^ _SALT2) * _FNV + np.uint64(cp[hi])
-            h ^= h >> _S29
-            h *= _MIX
-            h ^= h >> _S32
-            joined = np.int64(tf2[np.int64(h >> s2)])
+            joined = np.int64(tf2[_k_bucket2(cp[lo - 1], cp[hi], s2)])
             out[count, 0] = lo
             out[count, 1] = hi
             out[count, 2] = 1 if joined > max(t2[lo - 1], t2[hi - 1]) else 0
