@@ -11,7 +11,7 @@ import pytest
 
 from lawrpt_corpus.document import Document
 from lawrpt_corpus.engines import local
-from lawrpt_corpus.engines.local import LocalEngine
+from lawrpt_corpus.engines.local import LocalEngine, _forks
 from lawrpt_corpus.pipeline import DocumentStep, Pipeline
 
 _LOADED_IN: int | None = None  # the pid of the process that ran the preload
@@ -41,6 +41,7 @@ def _flags(n: int) -> list[list[str]]:
     return [d.flags for d in out]
 
 
+@pytest.mark.skipif(not _forks(), reason="workers inherit only when forked")
 def test_a_large_build_preloads_in_the_driver_and_the_workers_inherit_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
