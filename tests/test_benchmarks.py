@@ -311,3 +311,15 @@ def test_templates_step_bench_times_the_three_stages_and_compares_every_output(
     assert all(float(x) >= 0 for r in rows.values() for x in r)
     for key in ("features", "state", "output"):
         assert f"{key}: same" in got
+
+
+@pytest.mark.slow
+def test_doc_pickle_bench_reports_both_trees_for_every_round() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [sys.executable, str(BENCH / "bench_doc_pickle.py"), str(ROOT / "seeds"), "-n", "4"]
+    cmd += ["--rounds", "1", "--repeat", "1", "--baseline", str(ROOT / "src")]
+    got = subprocess.run(cmd, check=True, capture_output=True, env=env).stdout.decode()
+    rows = [line.split() for line in got.splitlines()]
+    assert [r[:3] for r in rows] == [["1", "baseline", "4"], ["1", "this", "4"]]
+    for r in rows:  # unpickle and pickle µs per document, pickled bytes per document
+        assert float(r[5]) > 0 and float(r[8]) > 0 and float(r[10]) > 1000

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
 from lawrpt_corpus import default_pipeline
-from lawrpt_corpus.document import DUPLICATE, Document
+from lawrpt_corpus.document import DUPLICATE, Document, Removal
 from lawrpt_corpus.publish.schema import data_row, manifest_row
 
 
@@ -61,3 +63,33 @@ def test_typed_fields_survive_the_spill_pickle(seed_texts: dict[str, str]) -> No
         doc.decoded_chars,
         doc.width_profile,
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "plain ASCII text\nsecond line",
+        "法治政府建设年度报告：一、主要举措（2023年）\n二、存在的不足",
+        "Café déjà vu",  # Latin-1, not ASCII
+        "生僻字𠀀在扩展区B\n𪚥",  # astral characters: two UTF-16 units each
+        "孤立的代理\ud800项",  # a lone surrogate (surrogateescape input)
+        "\ud800\udc00 两个孤立代理相邻",  # a high and a low lone surrogate side by side
+    ],
+)
+def test_spill_pickle_gives_back_the_same_text_whatever_its_characters(text: str) -> None:
+    doc = Document.from_bytes("a.txt", b"x")
+    doc.text = text
+    doc.removed.append(Removal("r", "删", 3, 1))
+    back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.text == text
+    assert [ord(c) for c in back.text] == [ord(c) for c in text]
+    assert back == doc
+
+
+def test_spill_pickle_of_a_chinese_text_takes_two_bytes_per_character() -> None:
+    doc = Document.from_bytes("a.txt", b"x")
+    doc.text = "法治政府建设年度报告" * 300  # 3,000 characters, 9,000 bytes of UTF-8
+    size = len(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert size < len(doc.text.encode("utf-8")) - 2_000
+    assert pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)) == doc

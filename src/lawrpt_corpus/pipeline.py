@@ -47,6 +47,12 @@ class Step:
     #: the ``--resume`` fingerprint (chunks cleaned with the old data are not reused).
     data_files: ClassVar[tuple[tuple[str, str], ...]] = ()
 
+    def preload(self) -> None:
+        """Load now what the step loads lazily for a long run (compiled kernels): an engine
+        calls it, for a large build only, in the process it then forks its workers from, so
+        they inherit it instead of each loading it (:meth:`Pipeline.preload`). Changes no
+        result. Default: nothing."""
+
     def params(self) -> dict[str, Any]:
         """Parameters shown in build.json and the dataset card, and part of the ``--resume``
         fingerprint (JSON-serialisable).
@@ -253,6 +259,13 @@ class Pipeline:
 
     def describe(self) -> list[dict[str, Any]]:
         return [s.describe() for s in self.steps]
+
+    def preload(self) -> None:
+        """Every step's :meth:`Step.preload`, last step first (a step may load its kernels
+        only when an import a later step's preload makes is there: Templates' sketch once
+        Dedup has imported numba)."""
+        for step in reversed(self.steps):
+            step.preload()
 
     # -- one document ----------------------------------------------------------------------
     def process(self, doc: Document, observer: Observer | None = None) -> Document:

@@ -77,6 +77,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import tomllib
 from array import array
 from bisect import bisect_right
@@ -1022,6 +1023,12 @@ class Templates(CorpusStep):
                     # text to the sentence mark next to it (a watermark after a comma)
                     continue
                 yield s, line_hash(low[s : s + w]) ^ _SPAN_SALT
+
+    def preload(self) -> None:
+        """Load the sketch kernel now if numba is in the process already (this step never
+        imports it: ``_kernels``)."""
+        if "numba" in sys.modules:
+            _kernels.available()
 
     def prepare(self, doc: Document) -> None:
         slots = slots_of(doc)

@@ -56,6 +56,7 @@ import numpy as np
 
 from ..document import Document, PageMeta
 from ..pipeline import CorpusStep
+from . import _kernels
 from .pairs import VerifiedPairs
 from .signature import (
     comparison_key,
@@ -249,6 +250,11 @@ class Dedup(CorpusStep):
         """The comparison key of ``doc``'s current text as this step computes it (with or
         without the script fold, per ``fold_script``)."""
         return comparison_key(doc.text, self.fold_script)
+
+    def preload(self) -> None:
+        """Import numba and load the signature kernels now (``_kernels.available``) rather
+        than after :data:`._kernels.WARMUP` calls: for an engine's large build."""
+        _kernels.available()
 
     def prepare(self, doc: Document) -> None:
         # the key once, as code points (shingled from those) and as the UTF-8 bytes of

@@ -135,8 +135,15 @@ def format_of_name(name: str) -> str:
 
 def _source_name(path: Path, root: Path) -> str:
     rel = os.path.relpath(path, root)
-    # File names that are not valid UTF-8 arrive as surrogate escapes: keep them visible.
-    return rel.replace(os.sep, "/").encode("utf-8", "backslashreplace").decode("utf-8")
+    return _visible(rel.replace(os.sep, "/"))
+
+
+def _visible(name: str) -> str:
+    """``name`` with the surrogate escapes of a file name that is not valid UTF-8 written
+    as backslash escapes (character by character: a path's parts can be escaped apart)."""
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _file_item(path: Path, source: str, max_bytes: int) -> InputItem:
@@ -340,7 +347,10 @@ def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> Iterator[t
     """
     seen_dirs: set[str] = set()
 
-    def visit(current: Path) -> Iterator[tuple[str, Path]]:
+    def visit(current: Path, prefix: str) -> Iterator[tuple[str, Path]]:
+        # ``prefix``: the source of ``current`` followed by "/" ("" for the root), so an
+        # entry's source is ``prefix`` + its name — what ``_source_name`` gives, without a
+        # ``relpath`` per file
         real = os.path.realpath(current)
         if real in seen_dirs or real in excluded:
             return  # symlink loop, or the output folder inside the input tree
@@ -358,17 +368,17 @@ def _list_dir(root: Path, patterns: list[str], excluded: set[str]) -> Iterator[t
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
-            source = _source_name(path, root)
+            source = prefix + _visible(entry.name)
             keyed.append((source + "/" if is_dir else source, path, is_dir))
         del entries
         keyed.sort(key=lambda item: item[0])
         for key, path, is_dir in keyed:
             if is_dir:
-                yield from visit(path)
+                yield from visit(path, key)
             elif not patterns or _is_container(path) or _matches(key, patterns) is not None:
                 yield key, path
 
-    yield from visit(root)
+    yield from visit(root, "")
 
 
 def iter_jsonl(
